@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module graph (see ARCHITECTURE.md in the shared folder):
+//   tsxlab (CLI) → Reports, Backtest, Live, Strategies → Trading → Data → system libraries
+//   Strategies may import Trading and Indicators only: the compiler, not discipline, keeps a
+//   strategy from reaching into Backtest or Live.
+let package = Package(
+    name: "tsxlab",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tsxlab", targets: ["tsxlab"]),
+        .executable(name: "tsxlab-bench", targets: ["TSXLabBench"]),
+        .library(name: "Data", targets: ["Data"]),
+        .library(name: "TSXLabTesting", targets: ["TSXLabTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Thin module maps over the C libraries; each names the Debian package that provides it.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "Data", dependencies: ["CSQLite", "CLibPQ", "CZlib"]),
+        .target(name: "Indicators", dependencies: ["Data", "COpenBLAS"]),
+        .target(name: "Trading", dependencies: ["Data"]),
+        .target(name: "Strategies", dependencies: ["Trading", "Indicators"]),
+        .target(name: "Backtest", dependencies: ["Trading", "Indicators", "Data"]),
+        .target(name: "Live", dependencies: ["Trading", "Data"]),
+        .target(name: "Reports", dependencies: ["Data"]),
+        .executableTarget(
+            name: "tsxlab",
+            dependencies: [
+                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "TSXLabTesting"]),
+        .target(name: "TSXLabTesting", dependencies: ["Data"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

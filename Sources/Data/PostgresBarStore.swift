@@ -1,0 +1,264 @@
+import Foundation
+
+import CLibPQ
+import Synchronization
+
+/// One libpq connection. Guarded by `PostgresBarStore`'s mutex; not thread-safe by itself.
+final class PGConnection {
+    let conn: OpaquePointer
+    let displayURL: String
+
+    init(url: String) throws {
+        displayURL = StoreURL.redact(url)
+        guard let c = PQconnectdb(url) else {
+            throw DataError.store(url: displayURL, operation: "connect", message: "out of memory")
+        }
+        guard PQstatus(c) == CONNECTION_OK else {
+            let msg = String(cString: PQerrorMessage(c)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(c)
+            throw DataError.store(url: displayURL, operation: "connect",
+                message: msg + " (check the URL, that the server runs, and TSXLAB_STORE)")
+        }
+        conn = c
+        PQsetNoticeProcessor(c, { _, _ in }, nil)  // keep NOTICE chatter out of CLI output
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// Runs a statement with text parameters; returns the result (caller clears it) when it
+    /// produced rows or a command status, throws with the server's message otherwise.
+    @discardableResult
+    func exec(_ sql: String, _ params: [String?] = []) throws -> PGResult {
+        let r: OpaquePointer?
+        if params.isEmpty {
+            r = PQexec(conn, sql)
+        } else {
+            let cstrs: [UnsafeMutablePointer<CChar>?] = params.map { $0.flatMap { strdup($0) } }
+            defer { cstrs.forEach { free($0) } }
+            r = cstrs.withUnsafeBufferPointer { buf in
+                buf.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buf.count) {
+                    PQexecParams(conn, sql, Int32(params.count), nil, $0, nil, nil, 0)
+                }
+            }
+        }
+        let result = PGResult(r)
+        let st = PQresultStatus(r)
+        guard st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_COPY_IN else {
+            let msg = String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw DataError.store(url: displayURL, operation: String(sql.prefix(60)), message: msg)
+        }
+        return result
+    }
+
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try exec("BEGIN")
+        do {
+            let v = try body()
+            try exec("COMMIT")
+            return v
+        } catch {
+            _ = try? exec("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Streams `data` (COPY text format) into a `COPY … FROM STDIN` statement.
+    func copyIn(_ sql: String, _ data: [UInt8]) throws {
+        try exec(sql)
+        let rc = data.withUnsafeBufferPointer { b in
+            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) {
+                PQputCopyData(conn, $0, Int32(b.count))
+            }
+        }
+        guard rc == 1, PQputCopyEnd(conn, nil) == 1 else {
+            throw DataError.store(url: displayURL, operation: "COPY", message: String(cString: PQerrorMessage(conn)))
+        }
+        while let r = PQgetResult(conn) {
+            defer { PQclear(r) }
+            if PQresultStatus(r) != PGRES_COMMAND_OK {
+                throw DataError.store(url: displayURL, operation: "COPY",
+                    message: String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+    }
+}
+
+/// Owns a PGresult and clears it when released.
+final class PGResult {
+    let r: OpaquePointer?
+    init(_ r: OpaquePointer?) { self.r = r }
+    deinit { if let r { PQclear(r) } }
+    var rows: Int { Int(PQntuples(r)) }
+    func isNull(_ row: Int, _ col: Int) -> Bool { PQgetisnull(r, Int32(row), Int32(col)) == 1 }
+    func text(_ row: Int, _ col: Int) -> String { String(cString: PQgetvalue(r, Int32(row), Int32(col))) }
+    func int64(_ row: Int, _ col: Int) -> Int64 { Int64(text(row, col)) ?? 0 }
+    /// Raw bytes of a value (valid while the result lives).
+    @inline(__always)
+    func bytes(_ row: Int, _ col: Int) -> (UnsafePointer<UInt8>, Int) {
+        let p = PQgetvalue(r, Int32(row), Int32(col))!
+        return (UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), Int(PQgetlength(r, Int32(row), Int32(col))))
+    }
+}
+
+/// PostgreSQL through libpq, with the seed schema's `historical_bars` (DECIMAL prices,
+/// TIMESTAMPTZ stamps, primary key plus a descending lookup index). Writes bulk-load with COPY
+/// into a temporary table and upsert from there in one transaction.
+public final class PostgresBarStore: BarStore {
+    private let conn: Mutex<PGConnection>
+    public let displayURL: String
+
+    public init(url: String) throws {
+        let c = try PGConnection(url: url)
+        try c.exec("SET TIME ZONE 'UTC'")
+        try c.exec("SET client_min_messages = WARNING")
+        try PostgresBarStore.migrate(c)
+        displayURL = c.displayURL
+        conn = Mutex(c)
+    }
+
+    static func migrate(_ c: PGConnection) throws {
+        try c.transaction {
+            // Several workers may open the same database at once: one migrates, the others wait.
+            try c.exec("SELECT pg_advisory_xact_lock(7312001)")
+            try c.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            let current = Int(try c.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").int64(0, 0))
+            for m in Migrations.all where m.version > current {
+                for sql in m.postgres { try c.exec(sql) }
+                try c.exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [String(m.version), m.name])
+            }
+        }
+    }
+
+    public func schemaVersion() throws -> Int {
+        try conn.withLock { Int(try $0.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").int64(0, 0)) }
+    }
+
+    /// Runs arbitrary SQL (tests and migrations of later features).
+    public func execute(_ sql: String) throws {
+        try conn.withLock { _ = try $0.exec(sql) }
+    }
+
+    public func write(_ series: BarSeries, coverage: TimeWindow?) throws -> UpsertResult {
+        try conn.withLock { c in
+            try c.transaction {
+                let sym = series.symbol, tf = series.timeframe.description
+                try c.exec("INSERT INTO bar_series (symbol, timeframe, tick_size) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                           [sym, tf, series.tickSize.description])
+                let stored = try c.exec("SELECT tick_size FROM bar_series WHERE symbol = $1 AND timeframe = $2 FOR UPDATE", [sym, tf]).text(0, 0)
+                guard TickSize(stored) == series.tickSize else {
+                    throw DataError.badInput(file: "\(sym) \(tf)", line: nil, field: "tick_size",
+                        reason: "the store holds this series at tick \(stored), the new bars are at \(series.tickSize); import under another symbol or fix the contract spec")
+                }
+                var result = UpsertResult()
+                if !series.isEmpty {
+                    try c.exec("CREATE TEMP TABLE IF NOT EXISTS tsx_import (ts BIGINT, open DECIMAL, high DECIMAL, low DECIMAL, close DECIMAL, volume BIGINT) ON COMMIT DELETE ROWS")
+                    try c.copyIn("COPY tsx_import FROM STDIN", Self.copyText(series))
+                    let r = try c.exec("""
+                        WITH up AS (
+                          INSERT INTO historical_bars (symbol, timeframe, timestamp, open, high, low, close, volume)
+                          SELECT $1, $2, to_timestamp(ts), open, high, low, close, volume FROM tsx_import
+                          ON CONFLICT (symbol, timeframe, timestamp) DO UPDATE SET
+                            open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
+                            close = EXCLUDED.close, volume = EXCLUDED.volume
+                          WHERE (historical_bars.open, historical_bars.high, historical_bars.low, historical_bars.close, historical_bars.volume)
+                            IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)
+                          RETURNING (xmax = 0) AS inserted)
+                        SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM up
+                        """, [sym, tf])
+                    result.inserted = Int(r.int64(0, 0))
+                    result.updated = Int(r.int64(0, 1))
+                    result.unchanged = series.count - result.inserted - result.updated
+                }
+                if let w = coverage, !w.isEmpty {
+                    let existing = try Self.coverage(c, sym, tf)
+                    try c.exec("DELETE FROM bar_coverage WHERE symbol = $1 AND timeframe = $2", [sym, tf])
+                    for m in TimeWindow.union(existing + [w]) {
+                        try c.exec("INSERT INTO bar_coverage (symbol, timeframe, start_ts, end_ts) VALUES ($1, $2, to_timestamp($3), to_timestamp($4))",
+                                   [sym, tf, String(m.from.seconds), String(m.to.seconds)])
+                    }
+                }
+                return result
+            }
+        }
+    }
+
+    /// COPY text rows: epoch seconds, four exact decimal prices, volume.
+    static func copyText(_ s: BarSeries) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count * 48)
+        let t = s.tickSize
+        for i in 0..<s.count {
+            out.append(contentsOf: String(s.time[i]).utf8); out.append(9)
+            out.append(contentsOf: t.format(Price(ticks: s.open[i])).utf8); out.append(9)
+            out.append(contentsOf: t.format(Price(ticks: s.high[i])).utf8); out.append(9)
+            out.append(contentsOf: t.format(Price(ticks: s.low[i])).utf8); out.append(9)
+            out.append(contentsOf: t.format(Price(ticks: s.close[i])).utf8); out.append(9)
+            out.append(contentsOf: String(s.volume[i]).utf8); out.append(10)
+        }
+        return out
+    }
+
+    static func coverage(_ c: PGConnection, _ sym: String, _ tf: String) throws -> [TimeWindow] {
+        let r = try c.exec("SELECT extract(epoch FROM start_ts)::bigint, extract(epoch FROM end_ts)::bigint FROM bar_coverage WHERE symbol = $1 AND timeframe = $2 ORDER BY start_ts", [sym, tf])
+        return (0..<r.rows).map { TimeWindow(from: Timestamp(seconds: r.int64($0, 0)), to: Timestamp(seconds: r.int64($0, 1))) }
+    }
+
+    public func read(_ key: SeriesKey, _ window: TimeWindow, fallbackTickSize: TickSize?) throws -> BarSeries {
+        try conn.withLock { c in
+            let tf = key.timeframe.description
+            let tr = try c.exec("SELECT tick_size FROM bar_series WHERE symbol = $1 AND timeframe = $2", [key.symbol, tf])
+            guard tr.rows == 1, let tick = TickSize(tr.text(0, 0)) else {
+                return BarSeries(symbol: key.symbol, timeframe: key.timeframe, tickSize: fallbackTickSize ?? TickSize(units: 1, scale: 0))
+            }
+            var s = BarSeries(symbol: key.symbol, timeframe: key.timeframe, tickSize: tick)
+            let r = try c.exec("""
+                SELECT extract(epoch FROM timestamp)::bigint, open, high, low, close, volume FROM historical_bars
+                WHERE symbol = $1 AND timeframe = $2 AND timestamp >= to_timestamp($3) AND timestamp < to_timestamp($4)
+                ORDER BY timestamp
+                """, [key.symbol, tf, String(window.from.seconds), String(window.to.seconds)])
+            let n = r.rows
+            s.reserveCapacity(n)
+            func ticks(_ row: Int, _ col: Int) throws -> Int64 {
+                let (p, len) = r.bytes(row, col)
+                if case .ticks(let v) = tick.ticks(p, len, policy: .roundToNearest) { return v }
+                throw DataError.store(url: displayURL, operation: "read \(key)", message: "row \(row) column \(col) is not a price")
+            }
+            for i in 0..<n {
+                s.time.append(r.int64(i, 0))
+                s.open.append(try ticks(i, 1)); s.high.append(try ticks(i, 2))
+                s.low.append(try ticks(i, 3)); s.close.append(try ticks(i, 4))
+                s.volume.append(r.int64(i, 5))
+            }
+            return s
+        }
+    }
+
+    public func listSeries() throws -> [SeriesInfo] {
+        try conn.withLock { c in
+            let r = try c.exec("""
+                SELECT s.symbol, s.timeframe, s.tick_size, COUNT(b.timestamp),
+                  extract(epoch FROM MIN(b.timestamp))::bigint, extract(epoch FROM MAX(b.timestamp))::bigint
+                FROM bar_series s LEFT JOIN historical_bars b ON b.symbol = s.symbol AND b.timeframe = s.timeframe
+                GROUP BY s.symbol, s.timeframe, s.tick_size ORDER BY s.symbol, s.timeframe
+                """)
+            return (0..<r.rows).compactMap { i in
+                guard let tf = Timeframe(r.text(i, 1)), let tick = TickSize(r.text(i, 2)) else { return nil }
+                return SeriesInfo(key: SeriesKey(symbol: r.text(i, 0), timeframe: tf), tickSize: tick,
+                                  count: Int(r.int64(i, 3)),
+                                  first: r.isNull(i, 4) ? nil : Timestamp(seconds: r.int64(i, 4)),
+                                  last: r.isNull(i, 5) ? nil : Timestamp(seconds: r.int64(i, 5)))
+            }
+        }
+    }
+
+    public func coverage(_ key: SeriesKey) throws -> [TimeWindow] {
+        try conn.withLock { try Self.coverage($0, key.symbol, key.timeframe.description) }
+    }
+
+    public func count(_ key: SeriesKey) throws -> Int {
+        try conn.withLock {
+            Int(try $0.exec("SELECT COUNT(*) FROM historical_bars WHERE symbol = $1 AND timeframe = $2",
+                            [key.symbol, key.timeframe.description]).int64(0, 0))
+        }
+    }
+}
