@@ -40,7 +40,7 @@ let package = Package(
         ),
         .executableTarget(name: "TSXLabBench", dependencies: ["Data", "TSXLabTesting"]),
         .target(name: "TSXLabTesting", dependencies: ["Data"]),
-        .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -111,9 +111,11 @@ public struct ContractRegistry: Sendable {
         }
     }
 
-    /// The spec for a symbol (case-insensitive), or a bad-input error that lists what is known.
+    /// The spec for a symbol (case-insensitive) or a dated contract code of it (`ESZ13`), or a
+    /// bad-input error that lists what is known.
     public func spec(for symbol: String) throws -> ContractSpec {
         if let s = specs[symbol.uppercased()] { return s }
+        if let c = ContractID(cme: symbol), let s = specs[c.symbol] { return s }
         throw DataError.unknownSymbol(symbol, known: specs.keys.sorted())
     }
 

@@ -18,3 +18,17 @@ enum FileSystem {
         }
     }
 }
+
+extension FileSystem {
+    /// Names in a folder (no `.`/`..`).
+    static func list(_ path: String) throws -> [String] {
+        guard let d = opendir(path) else { throw DataError.noInput(path: path, reason: String(cString: strerror(errno))) }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { b in String(cString: b.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+            if name != "." && name != ".." { out.append(name) }
+        }
+        return out
+    }
+}

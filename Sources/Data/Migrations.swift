@@ -13,17 +13,31 @@ public enum Migrations {
         Migration(
             version: 1, name: "historical bars, series and coverage",
             sqlite: [
+                // Physical layout for speed: an integer series id and prices in whole ticks keep
+                // each row small (varints) and key comparisons cheap. The `historical_bars` view
+                // shows the seed schema's columns with decimal prices for any SQLite client.
                 """
-                CREATE TABLE historical_bars (
-                    symbol TEXT NOT NULL, timeframe TEXT NOT NULL, timestamp INTEGER NOT NULL,
-                    open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
+                CREATE TABLE bar_series (
+                    series_id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, timeframe TEXT NOT NULL,
+                    tick_size TEXT NOT NULL, tick_size_value REAL NOT NULL, UNIQUE (symbol, timeframe))
+                """,
+                """
+                CREATE TABLE bars (
+                    series_id INTEGER NOT NULL REFERENCES bar_series (series_id), timestamp INTEGER NOT NULL,
+                    open INTEGER NOT NULL, high INTEGER NOT NULL, low INTEGER NOT NULL, close INTEGER NOT NULL,
                     volume INTEGER NOT NULL,
-                    PRIMARY KEY (symbol, timeframe, timestamp)
+                    PRIMARY KEY (series_id, timestamp)
                 ) WITHOUT ROWID
                 """,
-                // The clustered primary key serves newest-first scans too, so SQLite needs no
-                // separate descending index (it would double the cost of every import).
-                "CREATE TABLE bar_series (symbol TEXT NOT NULL, timeframe TEXT NOT NULL, tick_size TEXT NOT NULL, PRIMARY KEY (symbol, timeframe))",
+                // The clustered primary key serves newest-first scans too, so no separate
+                // descending index is needed (it would double the cost of every import).
+                """
+                CREATE VIEW historical_bars AS
+                SELECT s.symbol, s.timeframe, b.timestamp,
+                       b.open * s.tick_size_value AS open, b.high * s.tick_size_value AS high,
+                       b.low * s.tick_size_value AS low, b.close * s.tick_size_value AS close, b.volume
+                FROM bars b JOIN bar_series s USING (series_id)
+                """,
                 "CREATE TABLE bar_coverage (symbol TEXT NOT NULL, timeframe TEXT NOT NULL, start_ts INTEGER NOT NULL, end_ts INTEGER NOT NULL, PRIMARY KEY (symbol, timeframe, start_ts))",
             ],
             postgres: [

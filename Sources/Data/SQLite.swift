@@ -19,7 +19,10 @@ final class SQLiteConnection {
         self.path = path
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        statementCache.removeAll()
+        sqlite3_close_v2(handle)
+    }
 
     var url: String { "sqlite:" + path }
 
@@ -34,6 +37,21 @@ final class SQLiteConnection {
             sqlite3_free(err)
             throw DataError.store(url: url, operation: String(sql.prefix(60)), message: msg)
         }
+    }
+
+    private var statementCache: [String: SQLiteStatement] = [:]
+
+    /// A prepared statement kept for the connection's lifetime (reset and unbound before it is
+    /// handed out). For statements a hot path runs again and again.
+    func cached(_ sql: String) throws -> SQLiteStatement {
+        if let s = statementCache[sql] {
+            s.reset()
+            s.clearBindings()
+            return s
+        }
+        let s = try prepare(sql)
+        statementCache[sql] = s
+        return s
     }
 
     func prepare(_ sql: String) throws -> SQLiteStatement {

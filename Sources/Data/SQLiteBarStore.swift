@@ -53,49 +53,57 @@ public final class SQLiteBarStore: BarStore {
         try conn.withLock { try $0.exec(sql) }
     }
 
+    /// Rows per multi-row INSERT: fewer statement executions per bar (7 parameters a row stays
+    /// far below SQLite's parameter limit).
+    static let rowsPerInsert = 64
+
+    static func upsertSQL(rows: Int) -> String {
+        let tuple = "(?,?,?,?,?,?,?)"
+        return "INSERT INTO bars (series_id, timestamp, open, high, low, close, volume) VALUES "
+            + Array(repeating: tuple, count: rows).joined(separator: ",")
+            + """
+             ON CONFLICT (series_id, timestamp) DO UPDATE SET
+              open = excluded.open, high = excluded.high, low = excluded.low,
+              close = excluded.close, volume = excluded.volume
+            WHERE open IS NOT excluded.open OR high IS NOT excluded.high OR low IS NOT excluded.low
+              OR close IS NOT excluded.close OR volume IS NOT excluded.volume
+            """
+    }
+
     public func write(_ series: BarSeries, coverage: TimeWindow?) throws -> UpsertResult {
         try conn.withLock { c in
             try c.transaction {
                 let sym = series.symbol, tf = series.timeframe.description
-                try Self.checkTickSize(c, sym, tf, series.tickSize)
+                let id = try Self.seriesID(c, sym, tf, series.tickSize, create: true)!
                 var result = UpsertResult()
                 if !series.isEmpty {
-                    let before = try Self.count(c, sym, tf, series.time[0], series.time[series.count - 1] + 1)
-                    let ins = try c.prepare("""
-                        INSERT INTO historical_bars (symbol, timeframe, timestamp, open, high, low, close, volume)
-                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                        ON CONFLICT (symbol, timeframe, timestamp) DO UPDATE SET
-                          open = excluded.open, high = excluded.high, low = excluded.low,
-                          close = excluded.close, volume = excluded.volume
-                        WHERE open IS NOT excluded.open OR high IS NOT excluded.high OR low IS NOT excluded.low
-                          OR close IS NOT excluded.close OR volume IS NOT excluded.volume
-                        """)
-                    ins.bind(1, sym); ins.bind(2, tf)
-                    let tick = series.tickSize
+                    let lo = series.time[0], hi = series.time[series.count - 1] + 1
+                    let before = try Self.count(c, id, lo, hi)
                     var changed = 0
-                    try series.time.withUnsafeBufferPointer { t in
-                        try series.open.withUnsafeBufferPointer { o in
-                        try series.high.withUnsafeBufferPointer { h in
-                        try series.low.withUnsafeBufferPointer { l in
-                        try series.close.withUnsafeBufferPointer { cl in
-                        try series.volume.withUnsafeBufferPointer { v in
-                            for i in 0..<t.count {
-                                ins.bind(3, t[i])
-                                ins.bind(4, tick.double(Price(ticks: o[i])))
-                                ins.bind(5, tick.double(Price(ticks: h[i])))
-                                ins.bind(6, tick.double(Price(ticks: l[i])))
-                                ins.bind(7, tick.double(Price(ticks: cl[i])))
-                                ins.bind(8, v[i])
-                                _ = try ins.step()
-                                changed += c.changes
-                                ins.reset()
-                            }
-                        }}}}}
+                    let batch = Self.rowsPerInsert
+                    let full = try c.cached(Self.upsertSQL(rows: batch))
+                    var i = 0
+                    let n = series.count
+                    while i < n {
+                        let k = min(batch, n - i)
+                        let stmt = k == batch ? full : try c.prepare(Self.upsertSQL(rows: k))
+                        var p: Int32 = 1
+                        for j in i..<(i + k) {
+                            stmt.bind(p, id); stmt.bind(p + 1, series.time[j])
+                            stmt.bind(p + 2, series.open[j]); stmt.bind(p + 3, series.high[j])
+                            stmt.bind(p + 4, series.low[j]); stmt.bind(p + 5, series.close[j])
+                            stmt.bind(p + 6, series.volume[j])
+                            p += 7
+                        }
+                        _ = try stmt.step()
+                        changed += c.changes
+                        stmt.reset()
+                        i += k
                     }
-                    let after = try Self.count(c, sym, tf, series.time[0], series.time[series.count - 1] + 1)
+                    let after = try Self.count(c, id, lo, hi)
                     result.inserted = after - before
                     result.updated = changed - result.inserted
-                    result.unchanged = series.count - changed
+                    result.unchanged = n - changed
                 }
                 if let w = coverage, !w.isEmpty { try Self.addCoverage(c, sym, tf, w) }
                 return result
@@ -103,25 +111,29 @@ public final class SQLiteBarStore: BarStore {
         }
     }
 
-    static func checkTickSize(_ c: SQLiteConnection, _ sym: String, _ tf: String, _ tick: TickSize) throws {
-        let q = try c.prepare("SELECT tick_size FROM bar_series WHERE symbol = ?1 AND timeframe = ?2")
+    /// The id of a series, creating its row when `create` is set; refuses a tick size that differs
+    /// from the stored one.
+    static func seriesID(_ c: SQLiteConnection, _ sym: String, _ tf: String, _ tick: TickSize?, create: Bool) throws -> Int64? {
+        let q = try c.cached("SELECT series_id, tick_size FROM bar_series WHERE symbol = ?1 AND timeframe = ?2")
         q.bind(1, sym); q.bind(2, tf)
         if try q.step() {
-            let stored = q.text(0)
-            guard TickSize(stored) == tick else {
+            let stored = q.text(1)
+            if let tick, TickSize(stored) != tick {
                 throw DataError.badInput(file: "\(sym) \(tf)", line: nil, field: "tick_size",
                     reason: "the store holds this series at tick \(stored), the new bars are at \(tick); import under another symbol or fix the contract spec")
             }
-        } else {
-            let ins = try c.prepare("INSERT INTO bar_series (symbol, timeframe, tick_size) VALUES (?1, ?2, ?3)")
-            ins.bind(1, sym); ins.bind(2, tf); ins.bind(3, tick.description)
-            _ = try ins.step()
+            return q.int64(0)
         }
+        guard create, let tick else { return nil }
+        let ins = try c.prepare("INSERT INTO bar_series (symbol, timeframe, tick_size, tick_size_value) VALUES (?1, ?2, ?3, ?4)")
+        ins.bind(1, sym); ins.bind(2, tf); ins.bind(3, tick.description); ins.bind(4, tick.value)
+        _ = try ins.step()
+        return Int64(sqlite3_last_insert_rowid(c.handle))
     }
 
-    static func count(_ c: SQLiteConnection, _ sym: String, _ tf: String, _ from: Int64, _ to: Int64) throws -> Int {
-        let q = try c.prepare("SELECT COUNT(*) FROM historical_bars WHERE symbol = ?1 AND timeframe = ?2 AND timestamp >= ?3 AND timestamp < ?4")
-        q.bind(1, sym); q.bind(2, tf); q.bind(3, from); q.bind(4, to)
+    static func count(_ c: SQLiteConnection, _ id: Int64, _ from: Int64, _ to: Int64) throws -> Int {
+        let q = try c.cached("SELECT COUNT(*) FROM bars WHERE series_id = ?1 AND timestamp >= ?2 AND timestamp < ?3")
+        q.bind(1, id); q.bind(2, from); q.bind(3, to)
         _ = try q.step()
         return Int(q.int64(0))
     }
@@ -153,26 +165,21 @@ public final class SQLiteBarStore: BarStore {
     public func read(_ key: SeriesKey, _ window: TimeWindow, fallbackTickSize: TickSize?) throws -> BarSeries {
         try conn.withLock { c in
             let tf = key.timeframe.description
-            let tq = try c.prepare("SELECT tick_size FROM bar_series WHERE symbol = ?1 AND timeframe = ?2")
+            let tq = try c.cached("SELECT series_id, tick_size FROM bar_series WHERE symbol = ?1 AND timeframe = ?2")
             tq.bind(1, key.symbol); tq.bind(2, tf)
-            guard try tq.step(), let tick = TickSize(tq.text(0)) ?? fallbackTickSize else {
-                if let fb = fallbackTickSize { return BarSeries(symbol: key.symbol, timeframe: key.timeframe, tickSize: fb) }
-                return BarSeries(symbol: key.symbol, timeframe: key.timeframe, tickSize: TickSize(units: 1, scale: 0))
+            guard try tq.step(), let tick = TickSize(tq.text(1)) else {
+                return BarSeries(symbol: key.symbol, timeframe: key.timeframe, tickSize: fallbackTickSize ?? TickSize(units: 1, scale: 0))
             }
+            let id = tq.int64(0)
             var s = BarSeries(symbol: key.symbol, timeframe: key.timeframe, tickSize: tick)
-            let q = try c.prepare("""
-                SELECT timestamp, open, high, low, close, volume FROM historical_bars
-                WHERE symbol = ?1 AND timeframe = ?2 AND timestamp >= ?3 AND timestamp < ?4 ORDER BY timestamp
+            let q = try c.cached("""
+                SELECT timestamp, open, high, low, close, volume FROM bars
+                WHERE series_id = ?1 AND timestamp >= ?2 AND timestamp < ?3 ORDER BY timestamp
                 """)
-            q.bind(1, key.symbol); q.bind(2, tf); q.bind(3, window.from.seconds); q.bind(4, window.to.seconds)
-            let inv = 1.0 / tick.value
+            q.bind(1, id); q.bind(2, window.from.seconds); q.bind(3, window.to.seconds)
             while try q.step() {
-                s.time.append(q.int64(0))
-                s.open.append(Int64((q.double(1) * inv).rounded()))
-                s.high.append(Int64((q.double(2) * inv).rounded()))
-                s.low.append(Int64((q.double(3) * inv).rounded()))
-                s.close.append(Int64((q.double(4) * inv).rounded()))
-                s.volume.append(q.int64(5))
+                s.time.append(q.int64(0)); s.open.append(q.int64(1)); s.high.append(q.int64(2))
+                s.low.append(q.int64(3)); s.close.append(q.int64(4)); s.volume.append(q.int64(5))
             }
             return s
         }
@@ -182,9 +189,9 @@ public final class SQLiteBarStore: BarStore {
         try conn.withLock { c in
             let q = try c.prepare("""
                 SELECT s.symbol, s.timeframe, s.tick_size,
-                  (SELECT COUNT(*) FROM historical_bars b WHERE b.symbol = s.symbol AND b.timeframe = s.timeframe),
-                  (SELECT MIN(timestamp) FROM historical_bars b WHERE b.symbol = s.symbol AND b.timeframe = s.timeframe),
-                  (SELECT MAX(timestamp) FROM historical_bars b WHERE b.symbol = s.symbol AND b.timeframe = s.timeframe)
+                  (SELECT COUNT(*) FROM bars b WHERE b.series_id = s.series_id),
+                  (SELECT MIN(timestamp) FROM bars b WHERE b.series_id = s.series_id),
+                  (SELECT MAX(timestamp) FROM bars b WHERE b.series_id = s.series_id)
                 FROM bar_series s ORDER BY s.symbol, s.timeframe
                 """)
             var out: [SeriesInfo] = []
@@ -204,6 +211,9 @@ public final class SQLiteBarStore: BarStore {
     }
 
     public func count(_ key: SeriesKey) throws -> Int {
-        try conn.withLock { try Self.count($0, key.symbol, key.timeframe.description, Int64.min, Int64.max) }
+        try conn.withLock { c in
+            guard let id = try Self.seriesID(c, key.symbol, key.timeframe.description, nil, create: false) else { return 0 }
+            return try Self.count(c, id, Int64.min, Int64.max)
+        }
     }
 }

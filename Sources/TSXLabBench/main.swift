@@ -1,1 +1,119 @@
-print("bench")
+import Data
+import Foundation
+import TSXLabTesting
+
+// tsxlab-bench: figures a person reads (rows/s, ms, µs), separate from the tests.
+// Build and run in release: `swift run -c release tsxlab-bench [suite …]` (suites: data).
+// PostgreSQL figures need TSXLAB_BENCH_PG_URL (scripts/bench.sh starts a throw-away server).
+
+func now() -> Double { monotonicSeconds() }
+
+func measure(_ repeats: Int, _ body: () throws -> Void) rethrows -> [Double] {
+    var out: [Double] = []
+    for _ in 0..<repeats {
+        let t0 = now()
+        try body()
+        out.append(now() - t0)
+    }
+    return out.sorted()
+}
+
+func median(_ xs: [Double]) -> Double { xs[xs.count / 2] }
+
+func line(_ name: String, _ value: String, _ target: String = "") {
+    let pad = name.padding(toLength: 52, withPad: " ", startingAt: 0)
+    print("\(pad) \(value.padding(toLength: 22, withPad: " ", startingAt: 0)) \(target)")
+}
+
+func fmt(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }
+
+func benchData() throws {
+    let file = TestEnvironment.sharedDataset("ES_1m_2019.csv.gz")
+    let es = try ContractRegistry.builtIn.spec(for: "ES")
+    let opts = BarCSVOptions(symbol: "ES", timeframe: .oneMinute, tickSize: es.tickSize)
+    print("== data: \(file)")
+
+    var series = BarSeries(symbol: "ES", timeframe: .oneMinute, tickSize: es.tickSize)
+    let parse = try measure(5) { (series, _) = try BarCSV.read(path: file, options: opts) }
+    let rows = Double(series.count)
+    line("CSV.gz parse (inflate + validate)", "\(fmt(rows / median(parse) / 1e6, 2))M rows/s", "(\(series.count) rows, \(fmt(median(parse) * 1000)) ms)")
+
+    let dir = TestEnvironment.temporaryDirectory("tsxlab-bench")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var k = 0
+    let sqliteImport = try measure(3) {
+        k += 1
+        let store = try SQLiteBarStore(path: "\(dir)/import\(k).sqlite")
+        _ = try BarImport.importFile(path: file, options: opts, into: store)
+    }
+    line("CSV.gz import into SQLite (new file)", "\(fmt(rows / median(sqliteImport) / 1e6, 2))M rows/s", "target ≥ 1M rows/s")
+    let store = try SQLiteBarStore(path: "\(dir)/import1.sqlite")
+    let reimport = try measure(3) { _ = try BarImport.importFile(path: file, options: opts, into: store) }
+    line("CSV.gz re-import into SQLite (all unchanged)", "\(fmt(rows / median(reimport) / 1e6, 2))M rows/s")
+
+    let key = SeriesKey(symbol: "ES", timeframe: .oneMinute)
+    let year = TimeWindow(from: Timestamp(year: 2019, month: 1, day: 1), to: Timestamp(year: 2020, month: 1, day: 1))
+    var n = 0
+    let readYear = try measure(5) { n = try store.read(key, year).count }
+    line("SQLite range read, one year of 1m bars", "\(fmt(median(readYear) * 1000)) ms", "(\(n) rows; target ≤ 100 ms)")
+
+    try cachedReads(store: store, label: "SQLite", series: series, key: key)
+
+    if let pg = ProcessInfo.processInfo.environment["TSXLAB_BENCH_PG_URL"], !pg.isEmpty {
+        let pgStore = try PostgresBarStore(url: pg)
+        try pgStore.execute("DROP TABLE IF EXISTS historical_bars, bar_series, bar_coverage, schema_migrations CASCADE")
+        let fresh = try PostgresBarStore(url: pg)
+        let pgImport = try measure(1) { _ = try BarImport.importFile(path: file, options: opts, into: fresh) }
+        line("CSV.gz import into PostgreSQL (COPY + upsert)", "\(fmt(rows / median(pgImport) / 1e6, 2))M rows/s")
+        let pgRe = try measure(1) { _ = try BarImport.importFile(path: file, options: opts, into: fresh) }
+        line("CSV.gz re-import into PostgreSQL (all unchanged)", "\(fmt(rows / median(pgRe) / 1e6, 2))M rows/s")
+        let pgRead = try measure(3) { n = try fresh.read(key, year).count }
+        line("PostgreSQL range read, one year of 1m bars", "\(fmt(median(pgRead) * 1000)) ms", "(\(n) rows)")
+        try cachedReads(store: fresh, label: "PostgreSQL", series: series, key: key)
+    } else {
+        line("PostgreSQL", "skipped", "(set TSXLAB_BENCH_PG_URL, or run scripts/bench.sh)")
+    }
+}
+
+/// 500-bar reads at random places: straight from the store, and through the cache's memory tier.
+func cachedReads(store: any BarStore, label: String, series: BarSeries, key: SeriesKey) throws {
+    var rng = SystemRandomNumberGenerator()
+    let windows: [TimeWindow] = (0..<2000).map { _ in
+        let i = Int.random(in: 0..<(series.count - 501), using: &rng)
+        return TimeWindow(from: Timestamp(seconds: series.time[i]), to: Timestamp(seconds: series.time[i + 500]))
+    }
+    var lat: [Double] = []
+    for w in windows {
+        let t0 = now()
+        let s = try store.read(key, w)
+        lat.append(now() - t0)
+        precondition(s.count == 500)
+    }
+    lat.sort()
+    line("\(label) 500-bar read (store tier)", "p50 \(fmt(lat[lat.count / 2] * 1e6)) µs", "p99 \(fmt(lat[lat.count * 99 / 100] * 1e6)) µs (target ≤ 1 ms; seed PG cache 5 ms)")
+    let cache = BarCache(store: store)
+    for w in windows.prefix(50) { _ = try cache.bars(key, w) }
+    lat = []
+    for w in windows.prefix(50) {
+        for _ in 0..<20 {
+            let t0 = now()
+            let s = try cache.bars(key, w)
+            lat.append(now() - t0)
+            precondition(s.count == 500)
+        }
+    }
+    lat.sort()
+    line("\(label) 500-bar read (memory tier)", "p50 \(fmt(lat[lat.count / 2] * 1e6, 2)) µs", "p99 \(fmt(lat[lat.count * 99 / 100] * 1e6, 2)) µs (target ≤ 20 µs)")
+}
+
+let suites = CommandLine.arguments.dropFirst()
+let all: [(String, () throws -> Void)] = [("data", benchData)]
+#if DEBUG
+print("note: debug build; run `swift run -c release tsxlab-bench` for real figures")
+#endif
+do {
+    for (name, body) in all where suites.isEmpty || suites.contains(name) { try body() }
+} catch {
+    FileHandle.standardError.write(Data("bench failed: \(error)\n".utf8))
+    exit(70)
+}

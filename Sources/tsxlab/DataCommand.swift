@@ -1,0 +1,280 @@
+import ArgumentParser
+import Data
+import Foundation
+
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Import, export, list, resample and inspect stored bars.",
+        subcommands: [Import.self, Export.self, List.self, Stats.self]
+    )
+}
+
+extension DataCommand {
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import bar CSV files (plain or gzip) into the store, one transaction per file.",
+            discussion: """
+                Columns are found by header name (timestamp/time/datetime/date, open, high, low, close,
+                volume; separate date and time columns are joined); --column FIELD=HEADER maps others.
+                A file with any bad row stores nothing; files before it stay stored. Duplicate rows
+                merge, out-of-order rows are sorted and gaps are summarised.
+                """)
+
+        @Argument(help: "CSV or CSV.gz files.") var files: [String]
+        @Option(help: "Symbol the bars belong to (a contract root such as ES, MNQ).") var symbol: String
+        @Option(help: "Bar length: 1s 5s 15s 30s 1m 2m 3m 5m 15m 30m 1h 2h 4h 1d 1w 1M.") var timeframe: Timeframe
+        @Option(help: "Tick size for a symbol with no contract specification.") var tickSize: String?
+        @Flag(help: "Round off-grid prices to the nearest tick instead of refusing them.") var roundToTick = false
+        @Option(name: .customLong("column"), help: ArgumentHelp("Map a field to a header name, e.g. --column timestamp=Date.", valueName: "field=header"))
+        var columns: [String] = []
+        @Option(help: "Time zone of timestamps written without one (IANA name). Default: UTC.") var timezone: String?
+        @Flag(help: "Print the reports as JSON.") var json = false
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            try runReportingErrors {
+                let registry = try storeOptions.registry()
+                let tick: TickSize
+                if let t = tickSize {
+                    guard let ts = TickSize(t) else { throw ValidationError("--tick-size '\(t)' is not a positive decimal") }
+                    tick = ts
+                } else {
+                    tick = try registry.spec(for: symbol).tickSize
+                }
+                var options = BarCSVOptions(symbol: symbol.uppercased(), timeframe: timeframe, tickSize: tick)
+                options.offGrid = roundToTick ? .roundToNearest : .reject
+                for c in columns {
+                    let parts = c.split(separator: "=", maxSplits: 1).map(String.init)
+                    guard parts.count == 2 else { throw ValidationError("--column '\(c)' must be FIELD=HEADER") }
+                    options.columns[parts[0].lowercased()] = parts[1]
+                }
+                if let tz = timezone {
+                    options.localToUTC = try localToUTC(tz) // ZONERULES
+                }
+                let store = try storeOptions.openStore()
+                var reports: [ImportReportJSON] = []
+                for file in files {
+                    let name = (file as NSString).lastPathComponent
+                    let r = try BarImport.importFile(path: file, options: options, into: store) { done, total in
+                        Terminal.progress("importing \(name)", done, total)
+                    }
+                    reports.append(ImportReportJSON(r))
+                    if !json { print(summary(r)) }
+                }
+                if json { try Terminal.printJSON(reports) }
+            }
+        }
+
+        func summary(_ r: ImportReport) -> String {
+            let rate = r.seconds > 0 ? Int(Double(r.rows) / r.seconds) : 0
+            var lines = ["\(r.file): \(r.rows) rows → \(r.symbol) \(r.timeframe): \(r.stored.inserted) new, \(r.stored.updated) updated, \(r.stored.unchanged) already stored (\(String(format: "%.2f", r.seconds)) s, \(rate) rows/s)"]
+            if let f = r.first, let l = r.last { lines.append("  range \(f) → \(l)") }
+            if r.duplicatesMerged > 0 { lines.append("  \(r.duplicatesMerged) duplicate rows merged") }
+            if r.conflictingDuplicates > 0 {
+                lines.append("  \(r.conflictingDuplicates) duplicate timestamps with different values: the later row was kept (e.g. \(r.conflictSamples.map(\.description).joined(separator: ", ")))")
+            }
+            if r.outOfOrderRows > 0 { lines.append("  \(r.outOfOrderRows) rows out of order: sorted") }
+            let g = r.gaps
+            if g.count > 0 {
+                let largest = g.largestAfter.map { " after \($0)" } ?? ""
+                lines.append("  gaps: \(g.count) (\(g.longGaps) of an hour or more: session breaks, weekends, holidays), \(g.missingBars) bars absent; largest \(formatDuration(g.largestSeconds))\(largest)")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write stored bars as CSV (timestamp,open,high,low,close,volume; UTC).")
+        @Option var symbol: String
+        @Option var timeframe: Timeframe
+        @Option(help: "First bar time (UTC date or ISO time), inclusive.") var from: TimeArgument?
+        @Option(help: "End time (UTC date or ISO time), exclusive.") var to: TimeArgument?
+        @Option(help: "Output file; - for stdout.") var out: String
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try storeOptions.openStore()
+                let key = SeriesKey(symbol: symbol.uppercased(), timeframe: timeframe)
+                let window = TimeWindow(from: from?.timestamp ?? .distantPast, to: to?.timestamp ?? .distantFuture)
+                let series = try store.read(key, window)
+                guard !series.isEmpty else {
+                    throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: nil,
+                        reason: "no \(key) bars in \(window); see `tsxlab data list`")
+                }
+                let decimals = (try? storeOptions.registry().spec(for: key.symbol).priceDecimals) ?? series.tickSize.scale
+                if out == "-" {
+                    var bytes = Array(BarCSVWriter.header().utf8)
+                    BarCSVWriter.append(series, decimals: decimals, to: &bytes)
+                    FileHandle.standardOutput.write(Data(bytes))
+                } else {
+                    try BarCSVWriter.write(series, decimals: decimals, to: out)
+                    Terminal.note("wrote \(series.count) bars to \(out)")
+                }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the stored series with their bar counts and ranges.")
+        @Flag(help: "Print as JSON.") var json = false
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try storeOptions.openStore()
+                let series = try store.listSeries()
+                if json {
+                    try Terminal.printJSON(series.map(SeriesInfoJSON.init))
+                    return
+                }
+                print("store: \(store.displayURL)")
+                if series.isEmpty { print("no bars stored yet: import some with `tsxlab data import`"); return }
+                let rows = series.map { s in
+                    [s.key.symbol, s.key.timeframe.description, s.tickSize.description, String(s.count),
+                     s.first?.description ?? "-", s.last?.description ?? "-"]
+                }
+                print(table(["symbol", "tf", "tick", "bars", "first", "last"], rows))
+            }
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Store contents and three-tier cache performance (memory → store → source).",
+            discussion: "Reads random windows of a series through the cache and reports hits, misses and latency per tier.")
+        @Option(help: "Series to probe (default: the largest stored).") var symbol: String?
+        @Option var timeframe: Timeframe?
+        @Option(help: "Bars per read.") var window = 500
+        @Option(help: "Number of reads.") var reads = 1000
+        @Option(help: "CSV folder to use as the source tier for windows the store lacks.") var source: String?
+        @Flag(help: "Print as JSON.") var json = false
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try storeOptions.openStore()
+                let all = try store.listSeries()
+                let target: SeriesInfo?
+                if let symbol, let timeframe {
+                    target = all.first { $0.key == SeriesKey(symbol: symbol.uppercased(), timeframe: timeframe) }
+                } else {
+                    target = all.max { $0.count < $1.count }
+                }
+                let src: (any BarSource)? = try source.map { CSVFolderSource(folder: $0, registry: try storeOptions.registry()) }
+                let cache = BarCache(store: store, source: src)
+                var probe = CacheProbeJSON(store: store.displayURL, series: all.map(SeriesInfoJSON.init))
+                if let t = target, let first = t.first, t.count > window {
+                    // Pick window start times from the stored bars themselves, then read each twice
+                    // (the second read shows the memory tier).
+                    let all = try store.read(t.key, TimeWindow(from: first, to: .distantFuture))
+                    var rng = SplitMix64(seed: 42)
+                    for _ in 0..<reads {
+                        let i = Int(rng.next() % UInt64(all.count - window))
+                        let w = TimeWindow(from: Timestamp(seconds: all.time[i]), to: Timestamp(seconds: all.time[i + window]))
+                        _ = try cache.bars(t.key, w)
+                        _ = try cache.bars(t.key, w)
+                    }
+                    probe.probe = "\(t.key), \(reads) random windows of \(window) bars, each read twice"
+                }
+                let st = cache.stats
+                probe.tiers = [TierJSON("memory", st.memory), TierJSON("store", st.store), TierJSON("source", st.source)]
+                if json { try Terminal.printJSON(probe); return }
+                print("store: \(probe.store)")
+                print(table(["symbol", "tf", "bars", "first", "last"], all.map {
+                    [$0.key.symbol, $0.key.timeframe.description, String($0.count), $0.first?.description ?? "-", $0.last?.description ?? "-"]
+                }))
+                if let p = probe.probe { print("\ncache probe: \(p)") }
+                print(table(["tier", "hits", "misses", "hit rate", "p50 µs", "p99 µs"], probe.tiers.map {
+                    [$0.tier, String($0.hits), String($0.misses), String(format: "%.1f%%", $0.hitRate * 100),
+                     String(format: "%.1f", $0.p50Micros), String(format: "%.1f", $0.p99Micros)]
+                }))
+            }
+        }
+    }
+}
+
+struct ImportReportJSON: Encodable {
+    let file, symbol, timeframe: String
+    let rows, bars, inserted, updated, unchanged, duplicatesMerged, conflictingDuplicates, outOfOrderRows: Int
+    let gaps, longGaps: Int
+    let missingBars: Int64
+    let first, last: String?
+    let seconds: Double
+    init(_ r: ImportReport) {
+        file = r.file; symbol = r.symbol; timeframe = r.timeframe.description
+        rows = r.rows; bars = r.bars; inserted = r.stored.inserted; updated = r.stored.updated
+        unchanged = r.stored.unchanged; duplicatesMerged = r.duplicatesMerged
+        conflictingDuplicates = r.conflictingDuplicates; outOfOrderRows = r.outOfOrderRows
+        gaps = r.gaps.count; longGaps = r.gaps.longGaps; missingBars = r.gaps.missingBars
+        first = r.first?.description; last = r.last?.description; seconds = r.seconds
+    }
+}
+
+struct SeriesInfoJSON: Encodable {
+    let symbol, timeframe, tickSize: String
+    let bars: Int
+    let first, last: String?
+    init(_ s: SeriesInfo) {
+        symbol = s.key.symbol; timeframe = s.key.timeframe.description; tickSize = s.tickSize.description
+        bars = s.count; first = s.first?.description; last = s.last?.description
+    }
+}
+
+struct TierJSON: Encodable {
+    let tier: String
+    let hits, misses: Int
+    let hitRate, p50Micros, p99Micros: Double
+    init(_ name: String, _ s: CacheTierStats) {
+        tier = name; hits = s.hits; misses = s.misses; hitRate = s.hitRate
+        let sorted = s.latencies.sorted()
+        func pct(_ q: Double) -> Double {
+            sorted.isEmpty ? 0 : Double(sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))]) / 1000
+        }
+        p50Micros = pct(0.5); p99Micros = pct(0.99)
+    }
+}
+
+struct CacheProbeJSON: Encodable {
+    var store: String
+    var series: [SeriesInfoJSON]
+    var probe: String?
+    var tiers: [TierJSON] = []
+}
+
+/// Deterministic pseudo-random numbers (for probes and benchmarks).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func formatDuration(_ s: Int64) -> String {
+    if s >= 86_400 { return String(format: "%.1f d", Double(s) / 86_400) }
+    if s >= 3600 { return String(format: "%.1f h", Double(s) / 3600) }
+    if s >= 60 { return "\(s / 60) min" }
+    return "\(s) s"
+}
+
+/// A plain text table that fits a terminal and reads well in a pipe.
+func table(_ header: [String], _ rows: [[String]]) -> String {
+    var widths = header.map(\.count)
+    for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { i, c in c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+            .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    }
+    return ([line(header)] + rows.map(line)).joined(separator: "\n")
+}
+
+func localToUTC(_ tz: String) throws -> @Sendable (Int64) -> Int64 { // ZONERULES placeholder until ZoneRules lands
+    guard tz == "UTC" else { throw ValidationError("--timezone: only UTC for now") }
+    return { $0 }
+}

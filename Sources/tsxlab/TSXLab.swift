@@ -1,0 +1,104 @@
+import ArgumentParser
+import Data
+import Foundation
+
+@main
+struct TSXLab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsxlab",
+        abstract: "Research, backtest and sweep futures strategies over cached bars; trade the tested configuration on TopStepX.",
+        discussion: """
+            Exit codes: 0 success, 64 bad arguments, 65 bad input data, 66 missing input file,
+            69 store unavailable, 70 internal failure.
+            """,
+        subcommands: [DataCommand.self]
+    )
+}
+
+/// Options every store-using command shares.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Store URL: sqlite:PATH or postgres://user@host:port/db. Default: TSXLAB_STORE, else a SQLite file in the data directory.", valueName: "url"))
+    var store: String?
+
+    @Option(help: ArgumentHelp("Extra contract specifications (CSV with the built-in table's columns). Default: TSXLAB_CONTRACTS.", valueName: "file"))
+    var contracts: String?
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    func storeURL() -> String { StoreURL.resolve(flag: store, environment: environment) }
+
+    func openStore() throws -> any BarStore { try StoreURL.open(storeURL()) }
+
+    func registry() throws -> ContractRegistry {
+        var r = ContractRegistry.builtIn
+        if let path = contracts ?? environment["TSXLAB_CONTRACTS"], !path.isEmpty {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw DataError.noInput(path: path, reason: "cannot read the contracts file")
+            }
+            try r.merge(csv: text, source: path)
+        }
+        return r
+    }
+}
+
+/// Runs a command body, printing a failure to stderr and exiting with its code.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as DataError {
+        Terminal.error(e.description)
+        throw ExitCode(e.exitCode)
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as ValidationError {
+        throw e
+    } catch {
+        Terminal.error("internal error: \(error)")
+        throw ExitCode(70)
+    }
+}
+
+enum Terminal {
+    static let stderrIsTTY = isatty(2) == 1
+
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// A one-line progress bar on stderr when it is a terminal; silent in a pipe.
+    static func progress(_ label: String, _ done: Int64, _ total: Int64, rate: String = "") {
+        guard stderrIsTTY, total > 0 else { return }
+        let frac = min(1, Double(done) / Double(total))
+        let width = 30
+        let filled = Int(frac * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let line = "\r\(label) \(bar) \(Int(frac * 100))% \(rate)"
+        FileHandle.standardError.write(Data(line.utf8))
+        if done >= total { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    /// Encodes a value as pretty, key-sorted JSON on stdout.
+    static func printJSON(_ value: some Encodable) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try enc.encode(value), as: UTF8.self))
+    }
+}
+
+/// Parses `--from`/`--to`: a date (`2019-01-01`, midnight UTC) or an ISO-8601 time.
+struct TimeArgument: ExpressibleByArgument {
+    let timestamp: Timestamp
+    init?(argument: String) {
+        guard let t = Timestamp(iso8601: argument) else { return nil }
+        timestamp = t
+    }
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+extension Timeframe: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
