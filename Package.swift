@@ -41,6 +41,7 @@ let package = Package(
         .executableTarget(name: "TSXLabBench", dependencies: ["Data", "TSXLabTesting"]),
         .target(name: "TSXLabTesting", dependencies: ["Data"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["TSXLabTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

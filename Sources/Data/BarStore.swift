@@ -14,7 +14,14 @@ public struct TimeWindow: Hashable, Sendable, CustomStringConvertible {
     public var to: Timestamp
     public init(from: Timestamp, to: Timestamp) { self.from = from; self.to = to }
     public var isEmpty: Bool { to <= from }
-    public var description: String { "[\(from), \(to))" }
+    public var description: String {
+        switch (from <= .distantPast, to >= .distantFuture) {
+        case (true, true): "all time"
+        case (true, false): "before \(to)"
+        case (false, true): "from \(from) on"
+        case (false, false): "[\(from), \(to))"
+        }
+    }
 
     /// The parts of `self` not covered by `covered` (which need not be sorted or disjoint).
     public func subtracting(_ covered: [TimeWindow]) -> [TimeWindow] {

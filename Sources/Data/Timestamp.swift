@@ -12,8 +12,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     @inlinable public func adding(seconds s: Int64) -> Timestamp { Timestamp(seconds: seconds + s) }
 
-    public static let distantPast = Timestamp(seconds: Int64.min / 4)
-    public static let distantFuture = Timestamp(seconds: Int64.max / 4)
+    /// 1800-01-01 and 2400-01-01: bounds for "all time" windows that still print as dates.
+    public static let distantPast = Timestamp(seconds: -5_364_662_400)
+    public static let distantFuture = Timestamp(seconds: 13_569_465_600)
 
     /// `2019-01-01T23:00:00Z`.
     public var description: String { iso8601 }

@@ -6,7 +6,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Import, export, list, resample and inspect stored bars.",
-        subcommands: [Import.self, Export.self, List.self, Stats.self]
+        subcommands: [Import.self, Export.self, List.self, Resample.self, Roll.self, Stats.self]
     )
 }
 
@@ -50,7 +50,8 @@ extension DataCommand {
                     options.columns[parts[0].lowercased()] = parts[1]
                 }
                 if let tz = timezone {
-                    options.localToUTC = try localToUTC(tz) // ZONERULES
+                    let rules = try ZoneRules(identifier: tz)
+                    options.localToUTC = { rules.utcSeconds(fromLocalSeconds: $0) }
                 }
                 let store = try storeOptions.openStore()
                 var reports: [ImportReportJSON] = []
@@ -81,6 +82,94 @@ extension DataCommand {
                 lines.append("  gaps: \(g.count) (\(g.longGaps) of an hour or more: session breaks, weekends, holidays), \(g.missingBars) bars absent; largest \(formatDuration(g.largestSeconds))\(largest)")
             }
             return lines.joined(separator: "\n")
+        }
+    }
+
+    struct Resample: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build coarser bars from stored finer ones and store them.",
+            discussion: """
+                Intraday targets align to UTC clock multiples; 1d follows the CME trading day (17:00 CT
+                boundary, holidays and early closes), stamped at the session open; 1w and 1M group
+                trade dates by ISO week and calendar month.
+                """)
+        @Option var symbol: String
+        @Option(help: "Source timeframe.") var fromTimeframe: Timeframe
+        @Option(help: "Target timeframe.") var toTimeframe: Timeframe
+        @Option(help: "First bar time (UTC date or ISO time), inclusive.") var from: TimeArgument?
+        @Option(help: "End time (UTC date or ISO time), exclusive.") var to: TimeArgument?
+        @Flag(help: "Print the result as JSON.") var json = false
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try storeOptions.openStore()
+                let key = SeriesKey(symbol: symbol.uppercased(), timeframe: fromTimeframe)
+                let window = TimeWindow(from: from?.timestamp ?? .distantPast, to: to?.timestamp ?? .distantFuture)
+                let source = try store.read(key, window)
+                guard !source.isEmpty else {
+                    throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: nil,
+                        reason: "no \(key) bars in \(window) to resample; see `tsxlab data list`")
+                }
+                let out = try source.resampled(to: toTimeframe)
+                let coverage = TimeWindow(from: Timestamp(seconds: out.time[0]),
+                                          to: Timestamp(seconds: out.time[out.count - 1]).adding(seconds: toTimeframe.nominalSeconds))
+                let r = try store.write(out, coverage: coverage)
+                if json {
+                    try Terminal.printJSON(["symbol": key.symbol, "from": fromTimeframe.description, "to": toTimeframe.description,
+                                            "sourceBars": String(source.count), "bars": String(out.count),
+                                            "inserted": String(r.inserted), "updated": String(r.updated)])
+                } else {
+                    print("\(key.symbol): \(source.count) \(fromTimeframe) bars → \(out.count) \(toTimeframe) bars (\(r.inserted) new, \(r.updated) updated, \(r.unchanged) unchanged)")
+                }
+            }
+        }
+    }
+
+    struct Roll: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stitch stored dated contracts (e.g. ESZ13,ESH14) into one continuous series.",
+            discussion: """
+                Each contract serves until its CME roll date (the Thursday eight days before the
+                third-Friday expiry); the next one takes over at that day's session open. --adjust back
+                shifts earlier contracts by the spread at the last shared minute before each roll.
+                """)
+        @Option(help: "Name of the continuous series, e.g. ES.") var symbol: String
+        @Option var timeframe: Timeframe
+        @Option(help: "Stored dated contracts, comma-separated.") var contracts: String
+        @Option(help: "none (prices as traded) or back (back-adjusted).") var adjust: String = "none"
+        @Flag(help: "Print the rolls as JSON.") var json = false
+        @OptionGroup var storeOptions: StoreOptions
+
+        func run() throws {
+            try runReportingErrors {
+                guard let adjustment = ContinuousSeries.Adjustment(rawValue: adjust) else {
+                    throw ValidationError("--adjust must be none or back, not '\(adjust)'")
+                }
+                let store = try storeOptions.openStore()
+                var parts: [BarSeries] = []
+                for c in contracts.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).uppercased() }) {
+                    let s = try store.read(SeriesKey(symbol: c, timeframe: timeframe), TimeWindow(from: .distantPast, to: .distantFuture))
+                    guard !s.isEmpty else {
+                        throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: "contracts",
+                            reason: "no \(c) \(timeframe) bars stored: import the contract first")
+                    }
+                    parts.append(s)
+                }
+                let (series, rolls) = try ContinuousSeries.stitch(symbol: symbol.uppercased(), contracts: parts, adjustment: adjustment)
+                let coverage = TimeWindow(from: Timestamp(seconds: series.time[0]),
+                                          to: Timestamp(seconds: series.time[series.count - 1]).adding(seconds: timeframe.nominalSeconds))
+                let r = try store.write(series, coverage: coverage)
+                func points(_ t: Int64?) -> String { t.map { series.tickSize.format(Price(ticks: $0)) } ?? "n/a" }
+                if json {
+                    try Terminal.printJSON(rolls.map { ["from": $0.from.cmeCode, "to": $0.to.cmeCode, "at": $0.at.description, "spread": points($0.spreadTicks)] })
+                    return
+                }
+                for roll in rolls {
+                    print("roll \(roll.from) → \(roll.to) at \(roll.at) (spread \(points(roll.spreadTicks)) points)")
+                }
+                print("\(symbol.uppercased()) \(timeframe): \(series.count) bars (\(adjustment == .none ? "as traded" : "back-adjusted")); \(r.inserted) new, \(r.updated) updated, \(r.unchanged) unchanged")
+            }
         }
     }
 
@@ -274,7 +363,3 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
     return ([line(header)] + rows.map(line)).joined(separator: "\n")
 }
 
-func localToUTC(_ tz: String) throws -> @Sendable (Int64) -> Int64 { // ZONERULES placeholder until ZoneRules lands
-    guard tz == "UTC" else { throw ValidationError("--timezone: only UTC for now") }
-    return { $0 }
-}

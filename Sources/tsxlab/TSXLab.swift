@@ -21,7 +21,7 @@ struct StoreOptions: ParsableArguments {
     var store: String?
 
     @Option(help: ArgumentHelp("Extra contract specifications (CSV with the built-in table's columns). Default: TSXLAB_CONTRACTS.", valueName: "file"))
-    var contracts: String?
+    var contractsFile: String?
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
@@ -31,7 +31,7 @@ struct StoreOptions: ParsableArguments {
 
     func registry() throws -> ContractRegistry {
         var r = ContractRegistry.builtIn
-        if let path = contracts ?? environment["TSXLAB_CONTRACTS"], !path.isEmpty {
+        if let path = contractsFile ?? environment["TSXLAB_CONTRACTS"], !path.isEmpty {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw DataError.noInput(path: path, reason: "cannot read the contracts file")
             }

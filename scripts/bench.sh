@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Benchmarks (separate from the tests): release build, throw-away PostgreSQL for its figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_packages "${BUILD_PACKAGES[@]}" python3
+start_postgres
+trap stop_postgres EXIT
+swift build -c release --product tsxlab-bench >&2
+TSXLAB_BENCH_PG_URL="$PG_URL" .build/release/tsxlab-bench "$@"
