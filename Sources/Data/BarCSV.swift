@@ -31,6 +31,9 @@ public struct GapSummary: Hashable, Sendable {
     public var count = 0
     /// Bars missing inside those gaps (for fixed-length timeframes).
     public var missingBars: Int64 = 0
+    /// Gaps inside one trading session (both bars on the same CME trade date): missing minutes
+    /// while the market was open, as opposed to session breaks, weekends and holidays.
+    public var intraSession = 0
     /// Gaps of at least an hour (session breaks, weekends, holidays).
     public var longGaps = 0
     public var largestSeconds: Int64 = 0
@@ -315,13 +318,16 @@ public enum BarCSV {
     }
 
     /// Gaps between consecutive bars of a sorted series.
-    public static func gapSummary(_ s: BarSeries) -> GapSummary {
+    public static func gapSummary(_ s: BarSeries, calendar: SessionCalendar = .cmeEquityIndex) -> GapSummary {
         var g = GapSummary()
-        guard let step = s.timeframe.fixedSeconds, s.count > 1 else { return g }
+        guard let step = s.timeframe.fixedSeconds, step < 86_400, s.count > 1 else { return g }
         for i in 1..<s.count {
             let d = s.time[i] - s.time[i - 1]
             if d > step {
                 g.count += 1
+                if calendar.tradeDayNumber(containing: s.time[i]) == calendar.tradeDayNumber(containing: s.time[i - 1]) {
+                    g.intraSession += 1
+                }
                 g.missingBars += d / step - 1
                 if d >= 3600 { g.longGaps += 1 }
                 if d > g.largestSeconds { g.largestSeconds = d; g.largestAfter = Timestamp(seconds: s.time[i - 1]) }

@@ -79,7 +79,7 @@ extension DataCommand {
             let g = r.gaps
             if g.count > 0 {
                 let largest = g.largestAfter.map { " after \($0)" } ?? ""
-                lines.append("  gaps: \(g.count) (\(g.longGaps) of an hour or more: session breaks, weekends, holidays), \(g.missingBars) bars absent; largest \(formatDuration(g.largestSeconds))\(largest)")
+                lines.append("  gaps: \(g.count) between bars, \(g.intraSession) of them inside a session (minutes without trades), \(g.count - g.intraSession) session breaks, weekends or holidays; largest \(formatDuration(g.largestSeconds))\(largest)")
             }
             return lines.joined(separator: "\n")
         }
@@ -287,7 +287,7 @@ extension DataCommand {
 struct ImportReportJSON: Encodable {
     let file, symbol, timeframe: String
     let rows, bars, inserted, updated, unchanged, duplicatesMerged, conflictingDuplicates, outOfOrderRows: Int
-    let gaps, longGaps: Int
+    let gaps, intraSessionGaps, longGaps: Int
     let missingBars: Int64
     let first, last: String?
     let seconds: Double
@@ -296,7 +296,7 @@ struct ImportReportJSON: Encodable {
         rows = r.rows; bars = r.bars; inserted = r.stored.inserted; updated = r.stored.updated
         unchanged = r.stored.unchanged; duplicatesMerged = r.duplicatesMerged
         conflictingDuplicates = r.conflictingDuplicates; outOfOrderRows = r.outOfOrderRows
-        gaps = r.gaps.count; longGaps = r.gaps.longGaps; missingBars = r.gaps.missingBars
+        gaps = r.gaps.count; intraSessionGaps = r.gaps.intraSession; longGaps = r.gaps.longGaps; missingBars = r.gaps.missingBars
         first = r.first?.description; last = r.last?.description; seconds = r.seconds
     }
 }

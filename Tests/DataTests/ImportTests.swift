@@ -227,6 +227,7 @@ struct ImportShapeTests {
             2019-01-02T01:05:00Z,1,1,1,1,1
             """)
         #expect(r.gaps.count == 2 && r.gaps.missingBars == 3 + 119 && r.gaps.longGaps == 1)
+        #expect(r.gaps.intraSession == 2, "18:00–20:05 ET on a Tuesday evening is one session")
         #expect(r.gaps.largestSeconds == 7200 && r.gaps.largestAfter == Timestamp(iso8601: "2019-01-01T23:05:00Z"))
     }
 
