@@ -38,10 +38,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "TSXLabTesting"]),
-        .target(name: "TSXLabTesting", dependencies: ["Data"]),
+        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Backtest", "TSXLabTesting"]),
+        .target(name: "TSXLabTesting", dependencies: ["Data", "Trading"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["TSXLabTesting"]),
+        .testTarget(name: "TradingTests", dependencies: ["Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,165 @@
+import Data
+import Trading
+
+/// One point of the equity curve: the account's equity when a trading day's session ended.
+public struct EquityPoint: Hashable, Sendable {
+    public var time: Timestamp
+    public var tradeDate: TradeDate
+    public var balance: Money
+    public var equity: Money
+}
+
+/// Everything a backtest produced.
+public struct BacktestResult: Sendable {
+    public var trades: [Trade]
+    public var fills: [Fill]
+    public var orders: [Order]
+    public var equity: [EquityPoint]
+    public var breaches: [RuleBreach]
+    public var rejections: [(OrderRequest, RejectReason)]
+    /// Fills resolved exactly / by drill-down to finer bars / by the path model.
+    public var resolution: (exact: Int, drillDown: Int, pathModel: Int)
+    public var account: AccountSnapshot
+    public var startingBalance: Money
+    public var bars: Int
+    public var seconds: Double
+
+    public var netPnL: Money { account.balance - startingBalance }
+}
+
+/// Feeds bars to the simulated exchange and the strategies in time order.
+///
+/// For each bar: a new trading day starts when the bar belongs to one (day orders expire, the risk
+/// state rolls, `onSessionClose`/`onSessionOpen` run); at the configured flatten time everything
+/// is closed at that bar's open; the exchange trades the bar; the strategies receive the events
+/// it produced, then the finished bar. A strategy therefore never sees a bar before its close,
+/// and orders it places work from the next bar on.
+public final class BacktestEngine {
+    public let exchange: SimulatedExchange
+    public let strategies: [any Strategy]
+    /// Flatten everything at this local time each trading day (nil: never).
+    public var flattenTime: LocalTime?
+    /// Close open positions at the last bar's close when the data ends (reason `end`).
+    public var closeAtEnd = true
+
+    var rejections: [(OrderRequest, RejectReason)] = []
+    var equity: [EquityPoint] = []
+
+    public init(exchange: SimulatedExchange, strategies: [any Strategy], flattenTime: LocalTime? = nil) {
+        self.exchange = exchange
+        self.strategies = strategies
+        self.flattenTime = flattenTime ?? exchange.risk.rules.flattenTime
+    }
+
+    /// Runs over one series (the strategies' symbol) with optional finer bars for drill-down.
+    public func run(_ series: BarSeries, finer: BarSeries? = nil) -> BacktestResult {
+        let t0 = monotonicSeconds()
+        guard let s = exchange.index(of: series.symbol) else {
+            preconditionFailure("the exchange has no instrument \(series.symbol)")
+        }
+        let cal = exchange.config.calendar
+        let length = series.timeframe.fixedSeconds ?? 0
+        let finerBars = finer.map(FinerBars.init)
+        for st in strategies { exchange.currentStrategy = st.name; st.onStart(broker: exchange) }
+        drain()
+
+        var day = Int64.min
+        var dayEnds = Int64.min      // first instant after the current day's session
+        var flattenAt = Int64.max
+        var flattened = false
+        let n = series.count
+        series.time.withUnsafeBufferPointer { time in
+        series.open.withUnsafeBufferPointer { open in
+        series.high.withUnsafeBufferPointer { high in
+        series.low.withUnsafeBufferPointer { low in
+        series.close.withUnsafeBufferPointer { close in
+        series.volume.withUnsafeBufferPointer { volume in
+            for i in 0..<n {
+                let t = time[i]
+                if t >= dayEnds {
+                    let d = cal.tradeDayNumber(containing: t)
+                    if d != day {
+                        if day != Int64.min { endDay(day, at: Timestamp(seconds: t)) }
+                        day = d
+                        let td = TradeDate(dayNumber: d)
+                        exchange.setClock(Timestamp(seconds: t))
+                        exchange.beginTradeDay(d)
+                        flattened = false
+                        flattenAt = flattenTime.map { $0.instant(on: td).seconds } ?? Int64.max
+                        dayEnds = cal.session(for: td)?.close.seconds ?? (t + 1)
+                        for st in strategies { exchange.currentStrategy = st.name; st.onSessionOpen(td, broker: exchange) }
+                        drain()
+                    } else {
+                        dayEnds = t + 1
+                    }
+                }
+                let bar = Bar(t, open[i], high[i], low[i], close[i], volume[i])
+                if t >= flattenAt && !flattened {
+                    flattened = true
+                    exchange.setClock(Timestamp(seconds: t))
+                    _ = exchange.flatten(nil, reason: "eod")
+                }
+                exchange.process(bar, symbol: s, length: length, finer: finerBars)
+                exchange.setClock(Timestamp(seconds: t + length))
+                if !exchange.events.isEmpty { drain() }
+                for st in strategies {
+                    exchange.currentStrategy = st.name
+                    st.onBar(bar, symbol: series.symbol, broker: exchange)
+                }
+                if !exchange.events.isEmpty { drain() }
+            }
+        }}}}}}
+        if n > 0 {
+            let last = series[n - 1]
+            exchange.setClock(last.time)
+            if closeAtEnd { exchange.closeAll(at: [s: last.close.ticks], reason: "end") }
+            drain()
+            endDay(day, at: last.time)
+        }
+        for st in strategies { exchange.currentStrategy = st.name; st.onFinish(broker: exchange) }
+        drain()
+        let rc = exchange.resolutionCounts
+        return BacktestResult(
+            trades: exchange.ledger.trades, fills: exchange.ledger.fills, orders: exchange.allOrders, equity: equity,
+            breaches: exchange.risk.breaches, rejections: rejections,
+            resolution: (rc[0], rc[1], rc[2]), account: exchange.account,
+            startingBalance: exchange.ledger.startingBalance, bars: n, seconds: monotonicSeconds() - t0)
+    }
+
+    func endDay(_ day: Int64, at t: Timestamp) {
+        let td = TradeDate(dayNumber: day)
+        for st in strategies { exchange.currentStrategy = st.name; st.onSessionClose(td, broker: exchange) }
+        drain()
+        let a = exchange.account
+        equity.append(EquityPoint(time: t, tradeDate: td, balance: a.balance, equity: a.equity))
+    }
+
+    /// Hands the exchange's events to every strategy, in order; events produced while a strategy
+    /// reacts are delivered in the same pass.
+    func drain() {
+        var k = 0
+        while k < exchange.events.count {
+            let e = exchange.events[k]
+            if case .orderRejected(let r, let why) = e { rejections.append((r, why)) }
+            for st in strategies { exchange.currentStrategy = st.name; st.onEvent(e, broker: exchange) }
+            k += 1
+        }
+        exchange.events.removeAll(keepingCapacity: true)
+    }
+}
+
+extension SimulatedExchange {
+    /// Closes every position at the given prices now (end of data), cancelling working orders.
+    public func closeAll(at prices: [Int: Int64], reason: String) {
+        for s in 0..<instruments.count {
+            for i in live[s] { cancelOrder(i, .flatten(reason)) }
+            let q = positionQty[s]
+            guard q != 0, let px = prices[s] ?? lastPrice[s] else { continue }
+            let req = OrderRequest(symbol: instruments[s].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),
+                                   kind: .market, reduceOnly: true, purpose: .flatten(reason))
+            newOrder(req, s, parent: nil)
+            barLow = px; barHigh = px; barResolution = .exact
+            execute(orders.count - 1, s, at: px, isStopLike: false)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Data
+
+/// A round trip: from flat to flat (or to a reversal) in one contract. Scaling in and out is one
+/// trade; its prices are the averages of the entry and exit fills and its P&L is exact (FIFO).
+public struct Trade: Hashable, Sendable {
+    public var symbol: String
+    /// `.buy` for a long trade, `.sell` for a short one.
+    public var side: OrderSide
+    /// Contracts entered over the trade.
+    public var quantity: Int64
+    public var entryTime: Timestamp
+    public var exitTime: Timestamp
+    /// Average entry and exit prices in (possibly fractional) ticks.
+    public var entryPriceTicks: Double
+    public var exitPriceTicks: Double
+    public var exitReason: String
+    /// Realised P&L in ticks × contracts, before fees.
+    public var grossTicks: Int64
+    public var fees: Money
+    /// Net P&L: gross in currency less fees.
+    public var pnl: Money
+    /// Largest adverse and favourable excursion from the average entry, in ticks (≥ 0).
+    public var maeTicks: Int64
+    public var mfeTicks: Int64
+    /// The strategy that opened it, when known.
+    public var strategy: String?
+}
+
+/// A contract's fee and value schedule as the ledger needs it.
+public struct Instrument: Sendable, Hashable {
+    public var spec: ContractSpec
+    /// Fee per contract per side (defaults to half the spec's round-turn fee).
+    public var feePerSide: Money
+    public init(spec: ContractSpec, feePerSide: Money? = nil) {
+        self.spec = spec
+        self.feePerSide = feePerSide ?? spec.feePerSide
+    }
+    @inlinable public var symbol: String { spec.symbol }
+    @inlinable public var tickValueCents: Int64 { spec.tickValue.cents }
+}
+
+/// Cash, positions, fills and round-trip trades of one account. Cash moves only by fills:
+/// balance = starting balance + Σ realised P&L − Σ fees, always (tests check it).
+public struct Ledger: Sendable {
+    struct OpenTrade: Sendable {
+        var side: OrderSide
+        var entered: Int64 = 0
+        var entryCost: Int64 = 0
+        var exited: Int64 = 0
+        var exitCost: Int64 = 0
+        var realizedTicks: Int64 = 0
+        var fees: Money = .zero
+        var entryTime: Timestamp
+        var best: Int64
+        var worst: Int64
+        var strategy: String?
+    }
+
+    public let startingBalance: Money
+    public private(set) var balance: Money
+    public private(set) var feesPaid: Money = .zero
+    public private(set) var realizedGross: Money = .zero
+    public private(set) var positions: [String: Position] = [:]
+    public private(set) var fills: [Fill] = []
+    public private(set) var trades: [Trade] = []
+    private var open: [String: OpenTrade] = [:]
+
+    public init(startingBalance: Money) {
+        self.startingBalance = startingBalance
+        self.balance = startingBalance
+    }
+
+    public func position(_ symbol: String) -> Position { positions[symbol] ?? Position(symbol: symbol) }
+
+    /// Records a fill: moves the position (FIFO), books realised P&L and the fee, and closes or
+    /// opens round-trip trades. Returns the realised P&L in currency (before the fee).
+    @discardableResult
+    public mutating func record(_ fill: Fill, instrument: Instrument, strategy: String? = nil) -> Money {
+        var pos = positions[fill.symbol] ?? Position(symbol: fill.symbol)
+        let before = pos.quantity
+        let (realizedTicks, closed) = pos.apply(side: fill.side, quantity: fill.quantity, price: fill.price, time: fill.time)
+        positions[fill.symbol] = pos
+        let realized = Money(cents: realizedTicks * instrument.tickValueCents)
+        balance += realized - fill.fee
+        realizedGross += realized
+        feesPaid += fill.fee
+        fills.append(fill)
+
+        // Round trips. The fee of a fill that both closes and opens is split by quantity.
+        let opened = fill.quantity - closed
+        let feePerContract = fill.fee.cents / max(fill.quantity, 1)
+        let closingFee = Money(cents: feePerContract * closed)
+        let openingFee = fill.fee - closingFee
+        if closed > 0, var t = open[fill.symbol] {
+            t.exited += closed
+            t.exitCost += closed * fill.price.ticks
+            t.realizedTicks += realizedTicks
+            t.fees += closingFee
+            t.best = t.side == .buy ? max(t.best, fill.price.ticks) : min(t.best, fill.price.ticks)
+            t.worst = t.side == .buy ? min(t.worst, fill.price.ticks) : max(t.worst, fill.price.ticks)
+            if pos.quantity == 0 || (before > 0) != (pos.quantity > 0) {
+                trades.append(Self.close(t, symbol: fill.symbol, at: fill.time, reason: fill.purpose.reason, tickValue: instrument.tickValueCents))
+                open[fill.symbol] = nil
+            } else {
+                open[fill.symbol] = t
+            }
+        }
+        if opened > 0 {
+            var t = open[fill.symbol] ?? OpenTrade(side: fill.side, entryTime: fill.time, best: fill.price.ticks,
+                                                    worst: fill.price.ticks, strategy: strategy)
+            t.entered += opened
+            t.entryCost += opened * fill.price.ticks
+            t.fees += openingFee
+            open[fill.symbol] = t
+        }
+        return realized
+    }
+
+    private static func close(_ t: OpenTrade, symbol: String, at time: Timestamp, reason: String, tickValue: Int64) -> Trade {
+        let entry = Double(t.entryCost) / Double(t.entered)
+        let exit = Double(t.exitCost) / Double(max(t.exited, 1))
+        let s = t.side.sign
+        let mae = max(0, Int64((Double(s) * (entry - Double(t.worst))).rounded(.up)))
+        let mfe = max(0, Int64((Double(s) * (Double(t.best) - entry)).rounded(.down)))
+        return Trade(symbol: symbol, side: t.side, quantity: t.entered, entryTime: t.entryTime, exitTime: time,
+                     entryPriceTicks: entry, exitPriceTicks: exit, exitReason: reason, grossTicks: t.realizedTicks,
+                     fees: t.fees, pnl: Money(cents: t.realizedTicks * tickValue) - t.fees,
+                     maeTicks: mae, mfeTicks: mfe, strategy: t.strategy)
+    }
+
+    /// Widens the open trade's excursion with prices the market traded while it was open.
+    @inlinable
+    public mutating func markExcursion(_ symbol: String, high: Int64, low: Int64) {
+        markExcursionImpl(symbol, high, low)
+    }
+
+    @usableFromInline
+    mutating func markExcursionImpl(_ symbol: String, _ high: Int64, _ low: Int64) {
+        guard var t = open[symbol] else { return }
+        if t.side == .buy { t.best = max(t.best, high); t.worst = min(t.worst, low) }
+        else { t.best = min(t.best, low); t.worst = max(t.worst, high) }
+        open[symbol] = t
+    }
+
+    /// Whether a round trip is open in `symbol`.
+    public func hasOpenTrade(_ symbol: String) -> Bool { open[symbol] != nil }
+
+    /// Unrealised P&L of every position at the given marks (ticks per symbol).
+    public func unrealized(marks: (String) -> Price?, instruments: (String) -> Instrument?) -> Money {
+        var total: Int64 = 0
+        for (sym, p) in positions where p.quantity != 0 {
+            guard let m = marks(sym), let ins = instruments(sym) else { continue }
+            total += p.unrealizedTicks(at: m) * ins.tickValueCents
+        }
+        return Money(cents: total)
+    }
+}
