@@ -151,6 +151,8 @@ public final class BacktestEngine {
 extension SimulatedExchange {
     /// Closes every position at the given prices now (end of data), cancelling working orders.
     public func closeAll(at prices: [Int: Int64], reason: String) {
+        closingOut = true
+        defer { closingOut = false }
         for s in 0..<instruments.count {
             for i in live[s] { cancelOrder(i, .flatten(reason)) }
             let q = positionQty[s]

@@ -269,7 +269,7 @@ extension SimulatedExchange {
             }
             qty = min(qty, abs(pos))
         }
-        if let share = config.maxVolumeShare {
+        if let share = config.maxVolumeShare, !closingOut {
             let cap = max(1, Int64(Double(barVolume) * share))
             let k = barFills.firstIndex { $0.order == i }
             let used = k.map { barFills[$0].quantity } ?? 0
@@ -371,6 +371,8 @@ extension SimulatedExchange {
                     detail: "equity \(eqAtBreach) met the \(rule) level \(level); flattened and \(rule == .maxLossLimit ? "account ended" : "locked until the next trading day")")
         events.append(.ruleBreached(risk.breaches.last!))
         let reason = rule == .maxLossLimit ? "max_loss_limit" : "daily_loss_limit"
+        closingOut = true
+        defer { closingOut = false }
         for t in 0..<instruments.count {
             for i in live[t] { cancelOrder(i, .flatten(reason)) }
         }

@@ -46,6 +46,8 @@ public final class SimulatedExchange: Broker {
     var barVolume: Int64 = 0
     /// With a volume cap: quantity filled per order in the bar being simulated.
     var barFills: [(order: Int, quantity: Int64)] = []
+    /// Set while closing positions outright (risk breach, end of data): no volume cap applies.
+    var closingOut = false
 
     public init(instruments: [Instrument], rules: RiskRules, config: ExchangeConfig = ExchangeConfig()) {
         self.config = config

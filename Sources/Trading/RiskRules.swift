@@ -160,7 +160,7 @@ public struct RiskState: Hashable, Sendable {
     /// is within the safety buffer (the seed's "approaching DLL").
     public func allowedQuantity(_ q: Int64, equity: Money) -> Int64 {
         guard let buffer = rules.safetyBuffer, let level = dailyLossLevel else { return q }
-        return equity - level < buffer ? min(q, rules.reducedQuantity) : q
+        return equity - level <= buffer ? min(q, rules.reducedQuantity) : q
     }
 
     /// Whether today's profit has reached the consistency governor's stop.
