@@ -32,8 +32,11 @@ extension SimulatedExchange {
     func processSlow(_ bar: Bar, _ s: Int, _ length: Int64, _ finer: FinerBars?) {
         if config.enforceSessions && !config.calendar.isOpen(at: bar.time) { return }
         now = bar.time
-        let ambiguous = touchableCount(bar, s) >= 2
-        if ambiguous, let finer {
+        let touchable = touchableCount(bar, s)
+        let ambiguous = touchable >= 2
+        // Whenever the bar could fill anything and finer bars exist, they decide: the minute (or
+        // second) and the price a fill happened at, not only the order of several fills.
+        if touchable >= 1, let finer {
             let r = finer.range(from: bar.time.seconds, to: bar.time.seconds + length)
             if !r.isEmpty {
                 for i in r {
@@ -52,7 +55,6 @@ extension SimulatedExchange {
 
     func finishBar(_ bar: Bar, _ s: Int) {
         lastPrice[s] = bar.close.ticks
-        if positionQty[s] != 0 { ledger.markExcursion(instruments[s].symbol, high: bar.high.ticks, low: bar.low.ticks) }
     }
 
     /// How many distinct things could trade inside the bar: live orders whose trigger the bar
@@ -128,6 +130,7 @@ extension SimulatedExchange {
             breach(s, at: open)
         }
         updateTrails(s, to: open)
+        if positionQty[s] != 0 { ledger.markExcursion(instruments[s].symbol, high: open, low: open) }
         var cur = open
         for k in 1..<path.count {
             let target = path[k]
@@ -150,6 +153,9 @@ extension SimulatedExchange {
             }
             cur = target
             updateTrails(s, to: target)
+            // Excursions follow the path after the fills, so an entry bar's earlier range and an
+            // exit bar's later range do not count.
+            if positionQty[s] != 0 { ledger.markExcursion(instruments[s].symbol, high: target, low: target) }
         }
     }
 
