@@ -212,6 +212,8 @@ public final class SimulatedExchange: Broker {
         return id
     }
 
+    /// Bracket exits are good till cancelled: they live as long as the position they protect (a
+    /// day entry that expires unfilled takes them with it; a flat position cancels them).
     func attachBracket(_ b: Bracket, to id: OrderID, _ s: Int) {
         let pi = Int(id.raw) - 1
         let parent = orders[pi]
@@ -222,14 +224,14 @@ public final class SimulatedExchange: Broker {
         if let sl = b.stopLoss {
             let req = OrderRequest(symbol: parent.symbol, side: exitSide, quantity: parent.request.quantity,
                                    kind: .stop(sl.price(entry: reference, side: parent.side, adverse: true)),
-                                   timeInForce: parent.request.timeInForce, reduceOnly: true, ocoGroup: group, purpose: .stopLoss)
+                                   timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .stopLoss)
             newOrder(req, s, parent: pi, suspended: true)
             kids.append(orders.count - 1)
         }
         if let tp = b.takeProfit {
             let req = OrderRequest(symbol: parent.symbol, side: exitSide, quantity: parent.request.quantity,
                                    kind: .limit(tp.price(entry: reference, side: parent.side, adverse: false)),
-                                   timeInForce: parent.request.timeInForce, reduceOnly: true, ocoGroup: group, purpose: .takeProfit)
+                                   timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .takeProfit)
             newOrder(req, s, parent: pi, suspended: true)
             kids.append(orders.count - 1)
         }

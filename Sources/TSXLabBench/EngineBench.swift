@@ -1,0 +1,67 @@
+import Backtest
+import Data
+import Foundation
+import Trading
+import TSXLabTesting
+
+/// Keeps a bracket working most of the time: whenever flat, a market entry with a wide
+/// stop-loss and take-profit (alternating sides).
+final class AlwaysBracketed: Strategy {
+    let name = "always_bracketed"
+    let symbols = ["ES"]
+    var side = OrderSide.buy
+    var pending = false
+    func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+        if !pending && broker.position("ES").isFlat {
+            pending = true
+            _ = broker.place(OrderRequest(symbol: "ES", side: side, quantity: 1, kind: .market,
+                                          bracket: Bracket(stopLoss: .ticks(40), takeProfit: .ticks(80))))
+            side = side.opposite
+        }
+    }
+    func onEvent(_ event: BrokerEvent, broker: any Broker) {
+        if case .orderFilled(let o, _) = event, o.request.purpose == .entry { pending = false }
+        if case .orderRejected = event { pending = false }
+        if case .orderExpired(let o) = event, o.request.purpose == .entry { pending = false }
+        if case .orderCancelled(let o, _) = event, o.request.purpose == .entry { pending = false }
+    }
+}
+
+/// Loads the 2016–2018 ES series (1,041,187 bars), or what exists of it.
+func loadThreeYears() throws -> BarSeries {
+    var all = BarSeries(symbol: "ES", timeframe: .oneMinute, tickSize: TickSize("0.25")!)
+    for y in ["2016", "2017", "2018"] {
+        let path = TestEnvironment.sharedDataset("ES_1m_\(y).csv.gz")
+        let (s, _) = try BarCSV.read(path: path, options: BarCSVOptions(symbol: "ES", timeframe: .oneMinute, tickSize: all.tickSize))
+        for i in 0..<s.count { all.append(s[i]) }
+    }
+    return all
+}
+
+func benchEngine() throws {
+    let series = try loadThreeYears()
+    print("== engine: simulated exchange over \(series.count) ES 1-minute bars (2016–2018)")
+    let es = try ContractRegistry.builtIn.spec(for: "ES")
+    var result: BacktestResult?
+    let runs = measure(5) {
+        let ex = SimulatedExchange(instruments: [Instrument(spec: es)], rules: .unlimited())
+        let engine = BacktestEngine(exchange: ex, strategies: [AlwaysBracketed()])
+        result = engine.run(series)
+
+    }
+    let r = result!
+    let barsInPosition = r.trades.reduce(0) { $0 + Int(($1.exitTime.seconds - $1.entryTime.seconds) / 60) }
+    line("exchange + engine, bracket working", "\(fmt(Double(series.count) / median(runs) / 1e6, 1))M bars/s",
+         "(\(r.trades.count) trades, ~\(100 * barsInPosition / max(1, series.count))% of bars bracketed; target ≥ 20M)")
+    let flat = measure(5) {
+        let ex = SimulatedExchange(instruments: [Instrument(spec: es)], rules: .unlimited())
+        _ = BacktestEngine(exchange: ex, strategies: [Idle()]).run(series)
+    }
+    line("exchange + engine, nothing working", "\(fmt(Double(series.count) / median(flat) / 1e6, 1))M bars/s")
+}
+
+final class Idle: Strategy {
+    let name = "idle"
+    let symbols = ["ES"]
+    func onBar(_ bar: Bar, symbol: String, broker: any Broker) {}
+}
