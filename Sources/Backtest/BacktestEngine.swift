@@ -101,12 +101,12 @@ public final class BacktestEngine {
                 }
                 exchange.process(bar, symbol: s, length: length, finer: finerBars)
                 exchange.setClock(Timestamp(seconds: t + length))
-                if !exchange.events.isEmpty { drain() }
+                if exchange.hasEvents { drain() }
                 for st in strategies {
                     exchange.currentStrategy = st.name
                     st.onBar(bar, symbol: series.symbol, broker: exchange)
                 }
-                if !exchange.events.isEmpty { drain() }
+                if exchange.hasEvents { drain() }
             }
         }}}}}}
         if n > 0 {
@@ -138,30 +138,12 @@ public final class BacktestEngine {
     /// reacts are delivered in the same pass.
     func drain() {
         var k = 0
-        while k < exchange.events.count {
-            let e = exchange.events[k]
+        while k < exchange.core.events.count {
+            let e = exchange.core.events[k]
             if case .orderRejected(let r, let why) = e { rejections.append((r, why)) }
             for st in strategies { exchange.currentStrategy = st.name; st.onEvent(e, broker: exchange) }
             k += 1
         }
-        exchange.events.removeAll(keepingCapacity: true)
-    }
-}
-
-extension SimulatedExchange {
-    /// Closes every position at the given prices now (end of data), cancelling working orders.
-    public func closeAll(at prices: [Int: Int64], reason: String) {
-        closingOut = true
-        defer { closingOut = false }
-        for s in 0..<instruments.count {
-            for i in live[s] { cancelOrder(i, .flatten(reason)) }
-            let q = positionQty[s]
-            guard q != 0, let px = prices[s] ?? lastPrice[s] else { continue }
-            let req = OrderRequest(symbol: instruments[s].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),
-                                   kind: .market, reduceOnly: true, purpose: .flatten(reason))
-            newOrder(req, s, parent: nil)
-            barLow = px; barHigh = px; barResolution = .exact
-            execute(orders.count - 1, s, at: px, isStopLike: false)
-        }
+        exchange.core.events.removeAll(keepingCapacity: true)
     }
 }

@@ -386,6 +386,26 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
         return true
     }
 
+    /// The stretch of time around `t` during which the market trades without a break (session
+    /// open or halt end → halt start or session close), as UTC seconds; nil when closed at `t`.
+    /// Lets a bar loop test "open?" with two comparisons instead of a calendar look-up.
+    public func openInterval(containing t: Timestamp) -> Range<Int64>? {
+        let d = tradeDayNumber(containing: t.seconds)
+        let open = zone.utcSeconds(fromLocalSeconds: openLocalSeconds(dayNumber: d))
+        let close = zone.utcSeconds(fromLocalSeconds: closeLocalSeconds(dayNumber: d))
+        guard t.seconds >= open, t.seconds < close else { return nil }
+        if !eras.isEmpty, let halt = era(dayNumber: d)?.haltMinutes {
+            let hs = zone.utcSeconds(fromLocalSeconds: d * 86_400 + Int64(halt.lowerBound) * 60)
+            let he = zone.utcSeconds(fromLocalSeconds: d * 86_400 + Int64(halt.upperBound) * 60)
+            if hs < close {
+                if t.seconds < hs { return open..<hs }
+                if t.seconds < he { return nil }
+                return he..<close
+            }
+        }
+        return open..<close
+    }
+
     /// Open and close (UTC) of a trade date's session: open 17:00 CT on the previous calendar day,
     /// close 16:00 CT or the early close. Nil when the exchange is closed that trade date (weekend
     /// or `closed` holiday).

@@ -1,0 +1,435 @@
+import Data
+import Trading
+
+/// Finer bars of the same instrument, for resolving a coarse bar that could fill something.
+public struct FinerBars: Sendable {
+    public let series: BarSeries
+    public init(_ series: BarSeries) { self.series = series }
+
+    /// Indexes of the finer bars inside `[from, to)`.
+    @inlinable
+    public func range(from: Int64, to: Int64) -> Range<Int> {
+        let a = series.lowerBound(from)
+        return a..<max(a, series.lowerBound(to))
+    }
+}
+
+extension ExchangeCore {
+    /// Trades one bar of the instrument at index `s`: fills what the bar reached, in the order
+    /// the finer bars (or the path model) say, then marks positions.
+    @inlinable
+    public mutating func process(_ bar: Bar, symbol s: Int, length: Int64, finer: FinerBars?) {
+        // Fast path: nothing working, nothing held.
+        if book[s].isEmpty && positionQty[s] == 0 {
+            lastPrice[s] = bar.close.ticks
+            hasLastPrice[s] = true
+            return
+        }
+        let t = bar.time.seconds
+        if config.enforceSessions && !(t >= openFrom && t < openUntil) {
+            guard refreshOpenInterval(t) else { return }
+        }
+        // Common case: orders work but the bar reaches none of them (nor the risk stop).
+        if finer == nil, !reachesAnything(bar, s) {
+            if positionQty[s] != 0 {
+                if bar.high.ticks > excHigh[s] { excHigh[s] = bar.high.ticks }
+                if bar.low.ticks < excLow[s] { excLow[s] = bar.low.ticks }
+            }
+            lastPrice[s] = bar.close.ticks
+            hasLastPrice[s] = true
+            return
+        }
+        processSlow(bar, s, length, finer)
+    }
+
+    /// Whether the market is open at `t`; caches the open stretch around it.
+    @usableFromInline
+    mutating func refreshOpenInterval(_ t: Int64) -> Bool {
+        guard let r = config.calendar.openInterval(containing: Timestamp(seconds: t)) else {
+            openFrom = Int64.max; openUntil = Int64.min
+            return false
+        }
+        openFrom = r.lowerBound; openUntil = r.upperBound
+        return true
+    }
+
+    /// True when the bar's range reaches a live order's trigger, holds a market order or a
+    /// trailing stop (whose level moves), or reaches the risk stop.
+    @inlinable
+    func reachesAnything(_ bar: Bar, _ s: Int) -> Bool {
+        let lo = bar.low.ticks, hi = bar.high.ticks
+        // One-sided tests also catch a bar that gapped wholly beyond a level.
+        if hasBreach[s] && (positionQty[s] > 0 ? lo <= breachPrice[s] : hi >= breachPrice[s]) { return true }
+        for e in book[s] {
+            if e.suspended { continue }
+            switch e.kind {
+            case .market, .trailing: return true
+            case .limit:
+                if e.sign > 0 ? lo <= e.limit : hi >= e.limit { return true }
+            case .stop:
+                if e.sign > 0 ? hi >= e.stop : lo <= e.stop { return true }
+            case .stopLimit:
+                let px = e.triggered ? e.limit : e.stop
+                if e.triggered ? (e.sign > 0 ? lo <= px : hi >= px) : (e.sign > 0 ? hi >= px : lo <= px) { return true }
+            }
+        }
+        return false
+    }
+
+    @usableFromInline
+    mutating func processSlow(_ bar: Bar, _ s: Int, _ length: Int64, _ finer: FinerBars?) {
+        now = bar.time
+        let touchable = touchableCount(bar, s)
+        // Whenever the bar could fill anything and finer bars exist, they decide: the minute (or
+        // second) and the price a fill happened at, not only the order of several fills.
+        if touchable >= 1, let finer {
+            let r = finer.range(from: bar.time.seconds, to: bar.time.seconds + length)
+            if !r.isEmpty {
+                for i in r {
+                    let sub = finer.series[i]
+                    if config.enforceSessions && !config.calendar.isOpen(at: sub.time) { continue }
+                    now = sub.time
+                    simulate(sub, s, resolution: touchableCount(sub, s) >= 2 ? .pathModel : .drillDown)
+                }
+                lastPrice[s] = bar.close.ticks
+                hasLastPrice[s] = true
+                return
+            }
+        }
+        if touchable == 0 && !book[s].contains(where: { $0.kind == .trailing && !$0.suspended }) {
+            if positionQty[s] != 0 {
+                excHigh[s] = max(excHigh[s], bar.high.ticks)
+                excLow[s] = min(excLow[s], bar.low.ticks)
+            }
+        } else {
+            simulate(bar, s, resolution: touchable >= 2 ? .pathModel : .exact)
+        }
+        lastPrice[s] = bar.close.ticks
+        hasLastPrice[s] = true
+    }
+
+    /// How many distinct things could trade inside the bar: live orders whose trigger the bar
+    /// reaches (or a market order), bracket exits that would be born inside it, the risk stop.
+    func touchableCount(_ bar: Bar, _ s: Int) -> Int {
+        let lo = bar.low.ticks, hi = bar.high.ticks, open = bar.open.ticks
+        var n = 0
+        for e in book[s] {
+            if e.suspended {
+                // A bracket exit counts when its entry could fill in this bar and its own price
+                // lies inside the bar.
+                guard let parent = book[s].first(where: { $0.index == e.parent }), !parent.suspended else { continue }
+                let parentReached = parent.trigger.map { ($0 >= lo && $0 <= hi) || parent.satisfied(at: open) } ?? true
+                if parentReached, let px = e.trigger, px >= lo && px <= hi { n += 1 }
+                continue
+            }
+            if let px = e.trigger {
+                if (px >= lo && px <= hi) || e.satisfied(at: open) { n += 1 }
+            } else {
+                n += 1  // market order, or a trailing stop still without a level
+            }
+        }
+        if hasBreach[s] && (positionQty[s] > 0 ? lo <= breachPrice[s] : hi >= breachPrice[s]) { n += 1 }
+        return n
+    }
+
+    // MARK: The path
+
+    mutating func simulate(_ bar: Bar, _ s: Int, resolution: FillResolution) {
+        barLow = bar.low.ticks; barHigh = bar.high.ticks; barVolume = bar.volume
+        barResolution = resolution
+        if config.maxVolumeShare != nil { barFills.removeAll(keepingCapacity: true) }
+        let path = BarPath(open: bar.open.ticks, high: bar.high.ticks, low: bar.low.ticks, close: bar.close.ticks,
+                           model: config.pathModel, position: positionQty[s])
+        // At the open: market orders, then everything the open already satisfies (gaps).
+        let open = path[0]
+        var guardCount = 0
+        while let i = nextAtPrice(open, s, opening: true, bar: bar), guardCount < 1000 {
+            execute(i, s, at: open)
+            guardCount += 1
+        }
+        if hasBreach[s], positionQty[s] > 0 ? open <= breachPrice[s] : (positionQty[s] < 0 && open >= breachPrice[s]) {
+            breach(s, at: open)
+        }
+        updateTrails(s, to: open)
+        markExcursion(s, open)
+        var cur = open
+        for k in 1..<path.count {
+            let target = path[k]
+            while let (i, px) = earliestTouch(s, from: cur, to: target) {
+                cur = px
+                if i < 0 { breach(s, at: px); continue }
+                guard let k = book[s].firstIndex(where: { $0.index == i }) else { continue }
+                if book[s][k].kind == .stopLimit && !book[s][k].triggered {
+                    orders[i].apply(.trigger, at: now)
+                    book[s][k].triggered = true
+                    if book[s][k].satisfied(at: px) { execute(i, s, at: px) }
+                    continue
+                }
+                execute(i, s, at: px)
+                // Bracket exits born at this price may already be marketable.
+                var n = 0
+                while let j = nextAtPrice(px, s, opening: false, bar: bar), n < 1000 {
+                    execute(j, s, at: px); n += 1
+                }
+            }
+            cur = target
+            updateTrails(s, to: target)
+            // Excursions follow the path after the fills, so an entry bar's earlier range and an
+            // exit bar's later range do not count.
+            markExcursion(s, target)
+        }
+    }
+
+    @inline(__always)
+    mutating func markExcursion(_ s: Int, _ px: Int64) {
+        guard positionQty[s] != 0 else { return }
+        if px > excHigh[s] { excHigh[s] = px }
+        if px < excLow[s] { excLow[s] = px }
+    }
+
+    /// With a volume cap: the order has taken its share of this bar already.
+    @inline(__always)
+    func exhausted(_ i: Int) -> Bool {
+        guard let share = config.maxVolumeShare, !closingOut else { return false }
+        let cap = max(1, Int64(Double(barVolume) * share))
+        return barFills.contains { $0.order == i && $0.quantity >= cap }
+    }
+
+    /// The next live working order that trades at `px` without the price moving (market orders
+    /// first at the open, then by placement). In stop-first mode a take-profit whose protective
+    /// stop the bar reaches waits for the stop.
+    func nextAtPrice(_ px: Int64, _ s: Int, opening: Bool, bar: Bar) -> Int? {
+        var best: Int?
+        for e in book[s] where !e.suspended && !exhausted(e.index) {
+            if e.kind == .market {
+                if opening { return e.index }
+                continue
+            }
+            guard e.satisfied(at: px) else { continue }
+            if config.pathModel == .stopFirst, e.isTakeProfit, siblingStopReached(e, s, bar) { continue }
+            if best == nil || e.index < best! { best = e.index }
+        }
+        return best
+    }
+
+    func siblingStopReached(_ e: LiveOrder, _ s: Int, _ bar: Bar) -> Bool {
+        guard e.oco >= 0 else { return false }
+        for o in book[s] where o.oco == e.oco && o.isStopLoss && o.kind == .stop {
+            if o.sign < 0 ? bar.low.ticks <= o.stop : bar.high.ticks >= o.stop { return true }
+        }
+        return false
+    }
+
+    /// The first order (or the risk stop, index −1) the price reaches moving from `cur` to
+    /// `target`; ties go to the earlier order, the risk stop last.
+    func earliestTouch(_ s: Int, from cur: Int64, to target: Int64) -> (Int, Int64)? {
+        if cur == target { return nil }
+        let up = target > cur
+        var bestIndex = Int.max
+        var bestPrice: Int64 = 0
+        var found = false
+        @inline(__always) func consider(_ i: Int, _ px: Int64) {
+            guard up ? (px > cur && px <= target) : (px < cur && px >= target) else { return }
+            if !found || (up ? px < bestPrice : px > bestPrice) || (px == bestPrice && i < bestIndex) {
+                bestIndex = i; bestPrice = px; found = true
+            }
+        }
+        for e in book[s] where !e.suspended && !exhausted(e.index) {
+            let buy = e.sign > 0
+            switch e.kind {
+            case .market: continue
+            case .limit: if buy != up { consider(e.index, e.limit) }
+            case .stop: if buy == up { consider(e.index, e.stop) }
+            case .stopLimit:
+                if e.triggered { if buy != up { consider(e.index, e.limit) } }
+                else if buy == up { consider(e.index, e.stop) }
+            case .trailing: if e.hasTrail && buy == up { consider(e.index, e.trail) }
+            }
+        }
+        if hasBreach[s] {
+            let q = positionQty[s], b = breachPrice[s]
+            if (q > 0 && !up) || (q < 0 && up), up ? (b > cur && b <= target) : (b < cur && b >= target) {
+                if !found || (up ? b < bestPrice : b > bestPrice) { return (-1, b) }
+            }
+        }
+        return found ? (bestIndex, bestPrice) : nil
+    }
+
+    mutating func updateTrails(_ s: Int, to px: Int64) {
+        for k in book[s].indices where book[s][k].kind == .trailing && !book[s][k].suspended {
+            let e = book[s][k]
+            let level = e.sign < 0 ? px - e.trailDistance : px + e.trailDistance
+            if !e.hasTrail || (e.sign < 0 ? level > e.trail : level < e.trail) {
+                book[s][k].trail = level
+                book[s][k].hasTrail = true
+                orders[e.index].trailStop = Price(ticks: level)
+            }
+        }
+    }
+
+    // MARK: Executions
+
+    /// Fills order `i` at `px` (slipped and clamped into the bar for stop-like orders).
+    mutating func execute(_ i: Int, _ s: Int, at px: Int64) {
+        guard let k = book[s].firstIndex(where: { $0.index == i }) else { return }
+        let e = book[s][k]
+        var price = px
+        if e.isStopLike {
+            let slip = e.kind == .market ? config.marketSlippageTicks : config.stopSlippageTicks
+            price = min(barHigh, max(barLow, px + slip * e.sign))
+        }
+        var qty = orders[i].remaining
+        // A reduce-only order never flips or grows the position.
+        if e.reduceOnly {
+            let pos = positionQty[s]
+            if pos == 0 || (pos > 0) == (e.sign > 0) {
+                cancelOrder(i, .positionClosed)
+                return
+            }
+            qty = min(qty, abs(pos))
+        }
+        if let share = config.maxVolumeShare, !closingOut {
+            let cap = max(1, Int64(Double(barVolume) * share))
+            let f = barFills.firstIndex { $0.order == i }
+            qty = min(qty, cap - (f.map { barFills[$0].quantity } ?? 0))
+            guard qty > 0 else { return }
+            if let f { barFills[f].quantity += qty } else { barFills.append((i, qty)) }
+        }
+        guard qty > 0 else { return }
+        orders[i].apply(.fill(quantity: qty, price: Price(ticks: price)), at: now)
+        let o = orders[i]
+        if !o.status.isLive { book[s].remove(at: k) }
+        let ins = instruments[s]
+        let fill = Fill(orderID: o.id, symbol: ins.symbol, side: o.side, quantity: qty, price: Price(ticks: price),
+                        time: now, fee: ins.feePerSide * qty, resolution: barResolution, purpose: o.request.purpose)
+        if positionQty[s] != 0 { ledger.markExcursion(ins.symbol, high: excHigh[s], low: excLow[s]) }
+        ledger.record(fill, instrument: ins, strategy: strategyOfOrder[i])
+        positionQty[s] += o.side.sign * qty
+        excHigh[s] = price; excLow[s] = price
+        resolutionCounts[Int(barResolution.rawValue)] += 1
+        events.append(.orderFilled(o, fill))
+        events.append(.positionChanged(ledger.position(ins.symbol)))
+
+        // OCO: any fill cancels the rest of the group.
+        if e.oco >= 0 {
+            for other in book[s] where other.index != i && other.oco == e.oco && !other.suspended {
+                cancelOrder(other.index, .ocoFilled(o.id))
+            }
+        }
+        // Bracket exits come alive for the filled quantity, priced from the fill.
+        if let kids = children[i] {
+            for c in kids where orders[c].status.isLive { activateChild(c, parent: o, fillPrice: Price(ticks: price)) }
+        }
+        // A flat position needs no protective orders.
+        if positionQty[s] == 0 {
+            for other in book[s] where other.reduceOnly { cancelOrder(other.index, .positionClosed) }
+        }
+        recomputeBreach()
+        if hasBreach[s], positionQty[s] > 0 ? price <= breachPrice[s] : (positionQty[s] < 0 && price >= breachPrice[s]) {
+            breach(s, at: price)
+        }
+        if !risk.lockedToday, risk.consistencyStopReached(dayPnL: equity() - risk.dayStartBalance) {
+            risk.breach(.consistency, at: now, equity: equity(), limit: risk.rules.profitTarget ?? .zero,
+                        detail: "the day's profit reached the consistency stop; flat for the day")
+            events.append(.ruleBreached(risk.breaches.last!))
+            _ = flatten(nil, reason: "consistency")
+        }
+    }
+
+    mutating func activateChild(_ c: Int, parent: Order, fillPrice: Price) {
+        let b = parent.request.bracket
+        switch orders[c].request.purpose {
+        case .stopLoss:
+            if let leg = b?.stopLoss { orders[c].request.kind = .stop(leg.price(entry: fillPrice, side: parent.side, adverse: true)) }
+        case .takeProfit:
+            if let leg = b?.takeProfit { orders[c].request.kind = .limit(leg.price(entry: fillPrice, side: parent.side, adverse: false)) }
+        default: break
+        }
+        orders[c].request.quantity = parent.filledQuantity
+        if orders[c].status == .suspended {
+            orders[c].apply(.activate, at: now)
+            syncBook(c)
+            events.append(.orderWorking(orders[c]))
+        } else {
+            syncBook(c)
+            events.append(.orderModified(orders[c]))
+        }
+    }
+
+    /// Recomputes, per symbol, the price at which equity would meet the nearer of the daily and
+    /// maximum loss levels (other symbols marked at their last prices).
+    mutating func recomputeBreach() {
+        guard let (level, _) = risk.breachLevel else {
+            for s in 0..<hasBreach.count { hasBreach[s] = false }
+            return
+        }
+        for s in 0..<instruments.count {
+            let q = positionQty[s]
+            guard q != 0 else { hasBreach[s] = false; continue }
+            var other: Int64 = 0
+            for t in 0..<instruments.count where t != s && positionQty[t] != 0 && hasLastPrice[t] {
+                other += ledger.position(instruments[t].symbol).unrealizedTicks(at: Price(ticks: lastPrice[t])) * instruments[t].tickValueCents
+            }
+            let tv = instruments[s].tickValueCents
+            let cost = ledger.position(instruments[s].symbol).openCost
+            // equity(P) = balance + other + (q·P − cost)·tv ≤ level
+            let num = level.cents - ledger.balance.cents - other + cost * tv
+            let den = q * tv
+            breachPrice[s] = q > 0 ? floorDiv(num, den) : ceilDiv(num, den)
+            hasBreach[s] = true
+        }
+    }
+
+    /// A loss limit was met at `px`: cancel everything, close every position there, lock the day
+    /// (daily loss limit) or end the account (maximum loss limit).
+    mutating func breach(_ s: Int, at px: Int64) {
+        guard let (level, rule) = risk.breachLevel else { return }
+        let eqAtBreach = equityIf(s, px)
+        risk.breach(rule, at: now, equity: eqAtBreach, limit: level,
+                    detail: "equity \(eqAtBreach) met the \(rule) level \(level); flattened and \(rule == .maxLossLimit ? "account ended" : "locked until the next trading day")")
+        events.append(.ruleBreached(risk.breaches.last!))
+        let reason = rule == .maxLossLimit ? "max_loss_limit" : "daily_loss_limit"
+        closingOut = true
+        defer { closingOut = false }
+        for t in 0..<instruments.count {
+            for e in book[t] { cancelOrder(e.index, .flatten(reason)) }
+        }
+        for t in 0..<instruments.count where positionQty[t] != 0 {
+            let q = positionQty[t]
+            newOrder(OrderRequest(symbol: instruments[t].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),
+                                  kind: .market, reduceOnly: true, purpose: .flatten(reason)), t, parent: nil)
+            // The breached symbol closes at the breach price (slipped within the bar); others at
+            // their last price.
+            if t == s {
+                execute(orders.count - 1, t, at: px)
+            } else {
+                let (lo, hi) = (barLow, barHigh)
+                let at = last(t) ?? px
+                barLow = at; barHigh = at
+                execute(orders.count - 1, t, at: at)
+                barLow = lo; barHigh = hi
+            }
+        }
+        for t in 0..<hasBreach.count { hasBreach[t] = false }
+        events.append(.accountChanged(account))
+    }
+
+    func equityIf(_ s: Int, _ px: Int64) -> Money {
+        var u: Int64 = 0
+        for t in 0..<instruments.count where positionQty[t] != 0 {
+            let mark = t == s ? px : (last(t) ?? px)
+            u += ledger.position(instruments[t].symbol).unrealizedTicks(at: Price(ticks: mark)) * instruments[t].tickValueCents
+        }
+        return ledger.balance + Money(cents: u)
+    }
+}
+
+@inline(__always) func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q
+}
+
+@inline(__always) func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && ((a < 0) == (b < 0))) ? q + 1 : q
+}

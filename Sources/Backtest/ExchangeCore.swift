@@ -1,0 +1,367 @@
+import Data
+import Trading
+
+/// The simulated exchange's state and rules, as a value type (see `SimulatedExchange`).
+public struct ExchangeCore: Sendable {
+    public let config: ExchangeConfig
+    public internal(set) var now: Timestamp = Timestamp(seconds: 0)
+
+    @usableFromInline let instruments: [Instrument]
+    let symbolIndex: [String: Int]
+
+    /// Every order ever placed: `orders[id − 1]`.
+    public internal(set) var orders: [Order] = []
+    /// Live orders per symbol, in placement order, as plain values for matching.
+    @usableFromInline var book: [[LiveOrder]]
+    var children: [Int: [Int]] = [:]
+    var tags: [ClientTag: OrderID] = [:]
+    var ocoIDs: [String: Int32] = [:]
+    var strategyOfOrder: [Int: String] = [:]
+
+    // Per-symbol state for the hot path.
+    @usableFromInline var positionQty: [Int64]
+    @usableFromInline var lastPrice: [Int64]
+    @usableFromInline var hasLastPrice: [Bool]
+    /// The price at which equity would meet the breach level (a virtual stop), per symbol.
+    @usableFromInline var breachPrice: [Int64]
+    @usableFromInline var hasBreach: [Bool]
+    /// Best and worst prices since the open trade's last fill (pushed to the ledger at fills).
+    @usableFromInline var excHigh: [Int64]
+    @usableFromInline var excLow: [Int64]
+    /// A stretch of time known to be inside an open session (avoids a calendar look-up per bar).
+    @usableFromInline var openFrom = Int64.max
+    @usableFromInline var openUntil = Int64.min
+
+    public internal(set) var ledger: Ledger
+    public internal(set) var risk: RiskState
+    public internal(set) var tradeDay: Int64 = Int64.min
+
+    public var events: [BrokerEvent] = []
+    /// Fills by how their place in the bar was decided: exact, drill-down, path model.
+    public internal(set) var resolutionCounts: [Int] = [0, 0, 0]
+    public var currentStrategy: String?
+
+    // The bar being simulated.
+    var barLow: Int64 = 0
+    var barHigh: Int64 = 0
+    var barResolution: FillResolution = .exact
+    var barVolume: Int64 = 0
+    var barFills: [(order: Int, quantity: Int64)] = []
+    /// Set while closing positions outright (risk breach, end of data): no volume cap applies.
+    var closingOut = false
+
+    public init(instruments: [Instrument], rules: RiskRules, config: ExchangeConfig) {
+        self.config = config
+        self.instruments = instruments
+        var idx: [String: Int] = [:]
+        for (i, ins) in instruments.enumerated() { idx[ins.symbol] = i }
+        symbolIndex = idx
+        let n = instruments.count
+        book = Array(repeating: [], count: n)
+        positionQty = Array(repeating: 0, count: n)
+        lastPrice = Array(repeating: 0, count: n)
+        hasLastPrice = Array(repeating: false, count: n)
+        breachPrice = Array(repeating: 0, count: n)
+        hasBreach = Array(repeating: false, count: n)
+        excHigh = Array(repeating: 0, count: n)
+        excLow = Array(repeating: 0, count: n)
+        ledger = Ledger(startingBalance: rules.startingBalance)
+        risk = RiskState(rules: rules)
+        events.reserveCapacity(64)
+    }
+
+    func last(_ s: Int) -> Int64? { hasLastPrice[s] ? lastPrice[s] : nil }
+
+    // MARK: Reports
+
+    public func order(_ id: OrderID) -> Order? {
+        let i = Int(id.raw) - 1
+        return i >= 0 && i < orders.count ? orders[i] : nil
+    }
+
+    public func openOrders() -> [Order] { book.flatMap { $0.map { orders[$0.index] } }.sorted { $0.id < $1.id } }
+
+    public var account: AccountSnapshot {
+        let eq = equity()
+        return AccountSnapshot(balance: ledger.balance, equity: eq, dayStartBalance: risk.dayStartBalance,
+                               maxLossLevel: risk.maxLossLevel, dailyLossRemaining: risk.dailyLossLevel.map { eq - $0 },
+                               maxLossRemaining: risk.maxLossLevel.map { eq - $0 },
+                               lockedUntilNextDay: risk.lockedToday, failed: risk.failed)
+    }
+
+    /// Balance plus unrealised P&L at the last traded prices.
+    public func equity() -> Money {
+        var u: Int64 = 0
+        for s in 0..<instruments.count where positionQty[s] != 0 && hasLastPrice[s] {
+            u += ledger.position(instruments[s].symbol).unrealizedTicks(at: Price(ticks: lastPrice[s])) * instruments[s].tickValueCents
+        }
+        return ledger.balance + Money(cents: u)
+    }
+
+    // MARK: Commands
+
+    public mutating func place(_ request: OrderRequest) -> CommandResult {
+        var request = request
+        guard let s = symbolIndex[request.symbol] else { return reject(request, .unknownSymbol(request.symbol)) }
+        guard request.quantity > 0 else { return reject(request, .invalidQuantity(request.quantity)) }
+        if let tag = request.tag, let existing = tags[tag] {
+            // Idempotent placement: the same request under the same tag is the same order.
+            if orders[Int(existing.raw) - 1].request == request { return .accepted(existing) }
+            return reject(request, .duplicateTag(tag, existing: existing))
+        }
+        if config.rejectWhenClosed && !config.calendar.isOpen(at: now) { return reject(request, .marketClosed(now)) }
+        if let why = validatePrices(request, s) { return reject(request, why) }
+
+        // Orders that add exposure pass the prop-firm checks; the safety buffer may cut size.
+        let adds = addsRisk(request, s)
+        if adds {
+            let allowed = risk.allowedQuantity(request.quantity, equity: equity())
+            if allowed < request.quantity {
+                let before = request.quantity
+                request.quantity = allowed
+                events.append(.ruleBreached(RuleBreach(
+                    rule: .sizeReduced, time: now, value: equity(), limit: risk.dailyLossLevel ?? .zero,
+                    detail: "daily loss limit within the safety buffer: size cut from \(before) to \(allowed)")))
+            }
+        }
+        if let why = risk.check(addsRisk: adds, exposureAfter: exposureAfter(request, s), at: now,
+                                tradeDate: config.calendar.tradeDate(containing: now)) {
+            return reject(request, why)
+        }
+        let id = newOrder(request, s, parent: nil)
+        if let b = request.bracket { attachBracket(b, to: id, s) }
+        return .accepted(id)
+    }
+
+    public mutating func modify(_ id: OrderID, _ change: OrderChange) -> CommandResult {
+        guard let o = order(id) else { return .rejected(.unknownOrder(id)) }
+        guard o.status.isLive else { return .rejected(.orderNotWorking(id, o.status)) }
+        var copy = o
+        guard case .moved = copy.apply(.modify(change), at: now) else {
+            return .rejected(.invalidModification("\(change) does not fit a \(o.request.kind) order"))
+        }
+        if let s = symbolIndex[o.symbol], let why = validatePrices(copy.request, s, isModify: true) { return .rejected(why) }
+        let i = Int(id.raw) - 1
+        orders[i] = copy
+        syncBook(i)
+        events.append(.orderModified(copy))
+        return .accepted(id)
+    }
+
+    public mutating func cancel(_ id: OrderID) -> CommandResult {
+        guard let o = order(id) else { return .rejected(.unknownOrder(id)) }
+        guard o.status.isLive else { return .rejected(.orderNotWorking(id, o.status)) }
+        cancelOrder(Int(id.raw) - 1, .requested)
+        return .accepted(id)
+    }
+
+    public mutating func flatten(_ symbol: String?, reason: String) -> CommandResult {
+        if let symbol, symbolIndex[symbol] == nil { return .rejected(.unknownSymbol(symbol)) }
+        let targets: [Int] = symbol.map { [symbolIndex[$0]!] } ?? Array(0..<instruments.count)
+        var last: OrderID?
+        for s in targets {
+            for e in book[s] { cancelOrder(e.index, .flatten(reason)) }
+            let q = positionQty[s]
+            if q != 0 {
+                last = newOrder(OrderRequest(symbol: instruments[s].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),
+                                             kind: .market, reduceOnly: true, purpose: .flatten(reason)), s, parent: nil)
+            }
+        }
+        return .accepted(last ?? OrderID(0))
+    }
+
+    // MARK: Session and day
+
+    /// Starts trade date `day`: day orders of earlier days expire, and the risk state rolls the
+    /// previous day's result into its high-water mark and lifts a daily lock.
+    public mutating func beginTradeDay(_ day: Int64) {
+        guard day != tradeDay else { return }
+        tradeDay = day
+        for s in 0..<instruments.count {
+            for e in book[s] where orders[e.index].request.timeInForce == .day && orders[e.index].tradeDay < day {
+                expireOrder(e.index)
+            }
+        }
+        let wasLocked = risk.lockedToday
+        risk.startDay(day, balance: ledger.balance)
+        recomputeBreach()
+        if wasLocked { events.append(.accountChanged(account)) }
+    }
+
+    /// Closes every position at the given prices now (end of data), cancelling working orders.
+    public mutating func closeAll(at prices: [Int: Int64], reason: String) {
+        closingOut = true
+        defer { closingOut = false }
+        for s in 0..<instruments.count {
+            for e in book[s] { cancelOrder(e.index, .flatten(reason)) }
+            let q = positionQty[s]
+            guard q != 0, let px = prices[s] ?? last(s) else { continue }
+            newOrder(OrderRequest(symbol: instruments[s].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),
+                                  kind: .market, reduceOnly: true, purpose: .flatten(reason)), s, parent: nil)
+            barLow = px; barHigh = px; barResolution = .exact
+            execute(orders.count - 1, s, at: px)
+        }
+    }
+
+    // MARK: Order book plumbing
+
+    @discardableResult
+    mutating func newOrder(_ request: OrderRequest, _ s: Int, parent: Int?, suspended: Bool = false) -> OrderID {
+        let id = OrderID(Int64(orders.count + 1))
+        var o = Order(id: id, request: request, status: .pending, createdAt: now, tradeDay: tradeDay)
+        if let parent { o.parent = OrderID(Int64(parent + 1)) }
+        o.apply(.accept(suspended: suspended), at: now)
+        if case .trailingStop(let d) = request.kind, !suspended, let px = last(s) {
+            o.trailStop = Price(ticks: request.side == .sell ? px - d : px + d)
+        }
+        orders.append(o)
+        let i = orders.count - 1
+        var oco: Int32 = -1
+        if let g = request.ocoGroup {
+            if let k = ocoIDs[g] { oco = k } else { oco = Int32(ocoIDs.count); ocoIDs[g] = oco }
+        }
+        book[s].append(LiveOrder(index: i, sign: request.side.sign, kind: .market, suspended: suspended,
+                                 reduceOnly: request.reduceOnly, isStopLoss: request.purpose == .stopLoss,
+                                 isTakeProfit: request.purpose == .takeProfit, oco: oco, parent: parent ?? -1))
+        syncBook(i)
+        if let tag = request.tag { tags[tag] = id }
+        if let strategy = currentStrategy { strategyOfOrder[i] = strategy }
+        events.append(.orderAccepted(o))
+        return id
+    }
+
+    /// Copies an order's prices and state into its book entry.
+    mutating func syncBook(_ i: Int) {
+        let o = orders[i]
+        guard let s = symbolIndex[o.symbol], let k = book[s].firstIndex(where: { $0.index == i }) else { return }
+        var e = book[s][k]
+        switch o.request.kind {
+        case .market: e.kind = .market
+        case .limit(let p): e.kind = .limit; e.limit = p.ticks
+        case .stop(let p): e.kind = .stop; e.stop = p.ticks
+        case .stopLimit(let st, let l): e.kind = .stopLimit; e.stop = st.ticks; e.limit = l.ticks
+        case .trailingStop(let d): e.kind = .trailing; e.trailDistance = d
+        }
+        e.triggered = o.triggered
+        if let t = o.trailStop { e.trail = t.ticks; e.hasTrail = true }
+        e.suspended = o.status == .suspended
+        book[s][k] = e
+    }
+
+    /// Bracket exits are good till cancelled: they live as long as the position they protect (a
+    /// day entry that expires unfilled takes them with it; a flat position cancels them).
+    mutating func attachBracket(_ b: Bracket, to id: OrderID, _ s: Int) {
+        let pi = Int(id.raw) - 1
+        let parent = orders[pi]
+        let group = "bracket-\(id.raw)"
+        let reference = Price(ticks: referencePrice(parent.request.kind, s) ?? 0)
+        var kids: [Int] = []
+        if let sl = b.stopLoss {
+            newOrder(OrderRequest(symbol: parent.symbol, side: parent.side.opposite, quantity: parent.request.quantity,
+                                  kind: .stop(sl.price(entry: reference, side: parent.side, adverse: true)),
+                                  timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .stopLoss), s, parent: pi, suspended: true)
+            kids.append(orders.count - 1)
+        }
+        if let tp = b.takeProfit {
+            newOrder(OrderRequest(symbol: parent.symbol, side: parent.side.opposite, quantity: parent.request.quantity,
+                                  kind: .limit(tp.price(entry: reference, side: parent.side, adverse: false)),
+                                  timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .takeProfit), s, parent: pi, suspended: true)
+            kids.append(orders.count - 1)
+        }
+        children[pi] = kids
+    }
+
+    /// The price an order is expected to fill near (for validating and pricing bracket legs).
+    func referencePrice(_ kind: OrderKind, _ s: Int) -> Int64? {
+        switch kind {
+        case .market, .trailingStop: last(s)
+        case .limit(let p), .stop(let p): p.ticks
+        case .stopLimit(_, let l): l.ticks
+        }
+    }
+
+    func validatePrices(_ r: OrderRequest, _ s: Int, isModify: Bool = false) -> RejectReason? {
+        let spec = instruments[s].spec
+        switch r.kind {
+        case .stop(let p), .stopLimit(let p, _):
+            if config.rejectStopsThroughMarket, let last = last(s), !isModify {
+                if r.side == .buy && p.ticks <= last {
+                    return .invalidPrice("buy stop \(spec.format(p)) is at or below the last price \(spec.format(Price(ticks: last)))")
+                }
+                if r.side == .sell && p.ticks >= last {
+                    return .invalidPrice("sell stop \(spec.format(p)) is at or above the last price \(spec.format(Price(ticks: last)))")
+                }
+            }
+        case .trailingStop(let d):
+            if d <= 0 { return .invalidPrice("trailing distance must be at least one tick") }
+        default: break
+        }
+        if let b = r.bracket, let ref = referencePrice(r.kind, s) {
+            let entry = Price(ticks: ref)
+            if let sl = b.stopLoss {
+                if case .ticks(let d) = sl, d <= 0 { return .invalidBracket("stop-loss distance must be a positive number of ticks") }
+                let p = sl.price(entry: entry, side: r.side, adverse: true)
+                if (p.ticks - ref) * r.side.sign >= 0 {
+                    return .invalidBracket("stop-loss \(spec.format(p)) is not on the losing side of the entry \(spec.format(entry))")
+                }
+            }
+            if let tp = b.takeProfit {
+                if case .ticks(let d) = tp, d <= 0 { return .invalidBracket("take-profit distance must be a positive number of ticks") }
+                let p = tp.price(entry: entry, side: r.side, adverse: false)
+                if (p.ticks - ref) * r.side.sign <= 0 {
+                    return .invalidBracket("take-profit \(spec.format(p)) is not on the winning side of the entry \(spec.format(entry))")
+                }
+            }
+        }
+        return nil
+    }
+
+    func addsRisk(_ r: OrderRequest, _ s: Int) -> Bool {
+        if r.reduceOnly { return false }
+        let q = positionQty[s]
+        return !(q != 0 && (q > 0) != (r.side == .buy) && r.quantity <= abs(q))
+    }
+
+    /// Open mini-equivalents across all products if `r` filled in full (other working orders are
+    /// not counted).
+    func exposureAfter(_ r: OrderRequest, _ s: Int) -> Double {
+        var total = 0.0
+        for i in 0..<instruments.count {
+            var q = positionQty[i]
+            if i == s { q += r.side.sign * r.quantity }
+            total += Double(abs(q)) * instruments[i].spec.miniEquivalent
+        }
+        return total
+    }
+
+    mutating func reject(_ r: OrderRequest, _ why: RejectReason) -> CommandResult {
+        events.append(.orderRejected(r, why))
+        return .rejected(why)
+    }
+
+    mutating func removeLive(_ i: Int) {
+        guard let s = symbolIndex[orders[i].symbol], let k = book[s].firstIndex(where: { $0.index == i }) else { return }
+        book[s].remove(at: k)
+    }
+
+    mutating func cancelOrder(_ i: Int, _ why: CancelReason) {
+        guard orders[i].status.isLive else { return }
+        orders[i].apply(.cancel(why), at: now)
+        removeLive(i)
+        events.append(.orderCancelled(orders[i], why))
+        // An entry cancelled before any fill takes its bracket with it.
+        if orders[i].filledQuantity == 0, let kids = children[i] {
+            for k in kids { cancelOrder(k, .parentCancelled(orders[i].id)) }
+        }
+    }
+
+    mutating func expireOrder(_ i: Int) {
+        guard orders[i].status.isLive else { return }
+        orders[i].apply(.expire, at: now)
+        removeLive(i)
+        events.append(.orderExpired(orders[i]))
+        if orders[i].filledQuantity == 0, let kids = children[i] {
+            for k in kids where orders[k].status.isLive { expireOrder(k) }
+        }
+    }
+}
