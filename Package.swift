@@ -5,6 +5,11 @@ import PackageDescription
 //   tsxlab (CLI) → Reports, Backtest, Live, Strategies → Trading → Data → system libraries
 //   Strategies may import Trading and Indicators only: the compiler, not discipline, keeps a
 //   strategy from reaching into Backtest or Live.
+// The bar loops (simulated exchange, engine, strategies) run tens of millions of iterations a
+// second; dynamic exclusivity checks on class properties cost more there than the work itself.
+// Static checking stays on; only the runtime check is dropped, and only in release builds.
+let hotLoop: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "tsxlab",
     platforms: [.macOS(.v15)],
@@ -28,7 +33,7 @@ let package = Package(
         .target(name: "Indicators", dependencies: ["Data", "COpenBLAS"]),
         .target(name: "Trading", dependencies: ["Data"]),
         .target(name: "Strategies", dependencies: ["Trading", "Indicators"]),
-        .target(name: "Backtest", dependencies: ["Trading", "Indicators", "Data"]),
+        .target(name: "Backtest", dependencies: ["Trading", "Indicators", "Data"], swiftSettings: hotLoop),
         .target(name: "Live", dependencies: ["Trading", "Data"]),
         .target(name: "Reports", dependencies: ["Data"]),
         .executableTarget(

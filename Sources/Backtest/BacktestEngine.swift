@@ -59,8 +59,13 @@ public final class BacktestEngine {
         }
         let cal = exchange.config.calendar
         let length = series.timeframe.fixedSeconds ?? 0
-        let finerBars = finer.map(FinerBars.init)
+        exchange.setFinerBars(finer, symbol: series.symbol)
+        let broker: any Broker = exchange
+        let symbol = series.symbol
+        // One strategy (the common case) is called without iterating an array of existentials.
+        let single: (any Strategy)? = strategies.count == 1 ? strategies[0] : nil
         for st in strategies { exchange.currentStrategy = st.name; st.onStart(broker: exchange) }
+        if let single { exchange.currentStrategy = single.name }
         drain()
 
         var day = Int64.min
@@ -68,47 +73,46 @@ public final class BacktestEngine {
         var flattenAt = Int64.max
         var flattened = false
         let n = series.count
-        series.time.withUnsafeBufferPointer { time in
-        series.open.withUnsafeBufferPointer { open in
-        series.high.withUnsafeBufferPointer { high in
-        series.low.withUnsafeBufferPointer { low in
-        series.close.withUnsafeBufferPointer { close in
-        series.volume.withUnsafeBufferPointer { volume in
-            for i in 0..<n {
-                let t = time[i]
-                if t >= dayEnds {
-                    let d = cal.tradeDayNumber(containing: t)
-                    if d != day {
-                        if day != Int64.min { endDay(day, at: Timestamp(seconds: t)) }
-                        day = d
-                        let td = TradeDate(dayNumber: d)
-                        exchange.setClock(Timestamp(seconds: t))
-                        exchange.beginTradeDay(d)
-                        flattened = false
-                        flattenAt = flattenTime.map { $0.instant(on: td).seconds } ?? Int64.max
-                        dayEnds = cal.session(for: td)?.close.seconds ?? (t + 1)
-                        for st in strategies { exchange.currentStrategy = st.name; st.onSessionOpen(td, broker: exchange) }
-                        drain()
-                    } else {
-                        dayEnds = t + 1
-                    }
+        // Plain local arrays and references: the loop touches no reference count per bar.
+        let time = series.time, open = series.open, high = series.high, low = series.low
+        let close = series.close, volume = series.volume
+        let ex = exchange
+        for i in 0..<n {
+            let t = time[i]
+            if t >= dayEnds {
+                let d = cal.tradeDayNumber(containing: t)
+                if d != day {
+                    if day != Int64.min { endDay(day, at: Timestamp(seconds: t)) }
+                    day = d
+                    let td = TradeDate(dayNumber: d)
+                    ex.setClock(Timestamp(seconds: t))
+                    ex.beginTradeDay(d)
+                    flattened = false
+                    flattenAt = flattenTime.map { $0.instant(on: td).seconds } ?? Int64.max
+                    dayEnds = cal.session(for: td)?.close.seconds ?? (t + 1)
+                    for st in strategies { ex.currentStrategy = st.name; st.onSessionOpen(td, broker: ex) }
+                    drain()
+                } else {
+                    dayEnds = t + 1
                 }
-                let bar = Bar(t, open[i], high[i], low[i], close[i], volume[i])
-                if t >= flattenAt && !flattened {
-                    flattened = true
-                    exchange.setClock(Timestamp(seconds: t))
-                    _ = exchange.flatten(nil, reason: "eod")
-                }
-                exchange.process(bar, symbol: s, length: length, finer: finerBars)
-                exchange.setClock(Timestamp(seconds: t + length))
-                if exchange.hasEvents { drain() }
-                for st in strategies {
-                    exchange.currentStrategy = st.name
-                    st.onBar(bar, symbol: series.symbol, broker: exchange)
-                }
-                if exchange.hasEvents { drain() }
             }
-        }}}}}}
+            let bar = Bar(t, open[i], high[i], low[i], close[i], volume[i])
+            if t >= flattenAt && !flattened {
+                flattened = true
+                ex.setClock(Timestamp(seconds: t))
+                _ = ex.flatten(nil, reason: "eod")
+            }
+            if ex.step(bar, symbol: s, length: length) { drain() }
+            if let single {
+                single.onBar(bar, symbol: symbol, broker: broker)
+            } else {
+                for st in strategies {
+                    ex.currentStrategy = st.name
+                    st.onBar(bar, symbol: symbol, broker: broker)
+                }
+            }
+            if ex.hasEvents { drain() }
+        }
         if n > 0 {
             let last = series[n - 1]
             exchange.setClock(last.time)

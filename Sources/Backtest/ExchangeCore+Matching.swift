@@ -17,10 +17,18 @@ public struct FinerBars: Sendable {
 extension ExchangeCore {
     /// Trades one bar of the instrument at index `s`: fills what the bar reached, in the order
     /// the finer bars (or the path model) say, then marks positions.
+    /// Trades one bar, then moves the clock to its close; true when events are waiting.
     @inlinable
-    public mutating func process(_ bar: Bar, symbol s: Int, length: Int64, finer: FinerBars?) {
+    public mutating func step(_ bar: Bar, symbol s: Int, length: Int64) -> Bool {
+        process(bar, symbol: s, length: length)
+        now = Timestamp(seconds: bar.time.seconds + length)
+        return !events.isEmpty
+    }
+
+    @inlinable
+    public mutating func process(_ bar: Bar, symbol s: Int, length: Int64) {
         // Fast path: nothing working, nothing held.
-        if book[s].isEmpty && positionQty[s] == 0 {
+        if liveCount[s] == 0 && positionQty[s] == 0 {
             lastPrice[s] = bar.close.ticks
             hasLastPrice[s] = true
             return
@@ -30,7 +38,7 @@ extension ExchangeCore {
             guard refreshOpenInterval(t) else { return }
         }
         // Common case: orders work but the bar reaches none of them (nor the risk stop).
-        if finer == nil, !reachesAnything(bar, s) {
+        if !hasFiner[s], !Self.reachesAnything(book, bar, s, breach: hasBreach[s] ? breachPrice[s] : nil, long: positionQty[s] > 0) {
             if positionQty[s] != 0 {
                 if bar.high.ticks > excHigh[s] { excHigh[s] = bar.high.ticks }
                 if bar.low.ticks < excLow[s] { excLow[s] = bar.low.ticks }
@@ -39,7 +47,7 @@ extension ExchangeCore {
             hasLastPrice[s] = true
             return
         }
-        processSlow(bar, s, length, finer)
+        processSlow(bar, s, length)
     }
 
     /// Whether the market is open at `t`; caches the open stretch around it.
@@ -54,14 +62,16 @@ extension ExchangeCore {
     }
 
     /// True when the bar's range reaches a live order's trigger, holds a market order or a
-    /// trailing stop (whose level moves), or reaches the risk stop.
+    /// trailing stop (whose level moves), or reaches the risk stop. Static, over just the data it
+    /// reads: called on every bar, it must not copy the exchange state.
     @inlinable
-    func reachesAnything(_ bar: Bar, _ s: Int) -> Bool {
+    static func reachesAnything(_ book: [LiveOrder], _ bar: Bar, _ s: Int, breach: Int64?, long: Bool) -> Bool {
         let lo = bar.low.ticks, hi = bar.high.ticks
         // One-sided tests also catch a bar that gapped wholly beyond a level.
-        if hasBreach[s] && (positionQty[s] > 0 ? lo <= breachPrice[s] : hi >= breachPrice[s]) { return true }
-        for e in book[s] {
-            if e.suspended { continue }
+        if let b = breach, long ? lo <= b : hi >= b { return true }
+        for k in book.indices {
+            let e = book[k]
+            if e.suspended || e.symbol != s { continue }
             switch e.kind {
             case .market, .trailing: return true
             case .limit:
@@ -77,12 +87,12 @@ extension ExchangeCore {
     }
 
     @usableFromInline
-    mutating func processSlow(_ bar: Bar, _ s: Int, _ length: Int64, _ finer: FinerBars?) {
+    mutating func processSlow(_ bar: Bar, _ s: Int, _ length: Int64) {
         now = bar.time
         let touchable = touchableCount(bar, s)
         // Whenever the bar could fill anything and finer bars exist, they decide: the minute (or
         // second) and the price a fill happened at, not only the order of several fills.
-        if touchable >= 1, let finer {
+        if touchable >= 1, let finer = finer[s] {
             let r = finer.range(from: bar.time.seconds, to: bar.time.seconds + length)
             if !r.isEmpty {
                 for i in r {
@@ -96,7 +106,7 @@ extension ExchangeCore {
                 return
             }
         }
-        if touchable == 0 && !book[s].contains(where: { $0.kind == .trailing && !$0.suspended }) {
+        if touchable == 0 && !book.contains(where: { $0.symbol == s && $0.kind == .trailing && !$0.suspended }) {
             if positionQty[s] != 0 {
                 excHigh[s] = max(excHigh[s], bar.high.ticks)
                 excLow[s] = min(excLow[s], bar.low.ticks)
@@ -113,11 +123,11 @@ extension ExchangeCore {
     func touchableCount(_ bar: Bar, _ s: Int) -> Int {
         let lo = bar.low.ticks, hi = bar.high.ticks, open = bar.open.ticks
         var n = 0
-        for e in book[s] {
+        for e in book where e.symbol == s {
             if e.suspended {
                 // A bracket exit counts when its entry could fill in this bar and its own price
                 // lies inside the bar.
-                guard let parent = book[s].first(where: { $0.index == e.parent }), !parent.suspended else { continue }
+                guard let parent = book.first(where: { $0.index == e.parent }), !parent.suspended else { continue }
                 let parentReached = parent.trigger.map { ($0 >= lo && $0 <= hi) || parent.satisfied(at: open) } ?? true
                 if parentReached, let px = e.trigger, px >= lo && px <= hi { n += 1 }
                 continue
@@ -158,11 +168,11 @@ extension ExchangeCore {
             while let (i, px) = earliestTouch(s, from: cur, to: target) {
                 cur = px
                 if i < 0 { breach(s, at: px); continue }
-                guard let k = book[s].firstIndex(where: { $0.index == i }) else { continue }
-                if book[s][k].kind == .stopLimit && !book[s][k].triggered {
+                guard let k = book.firstIndex(where: { $0.index == i }) else { continue }
+                if book[k].kind == .stopLimit && !book[k].triggered {
                     orders[i].apply(.trigger, at: now)
-                    book[s][k].triggered = true
-                    if book[s][k].satisfied(at: px) { execute(i, s, at: px) }
+                    book[k].triggered = true
+                    if book[k].satisfied(at: px) { execute(i, s, at: px) }
                     continue
                 }
                 execute(i, s, at: px)
@@ -200,7 +210,7 @@ extension ExchangeCore {
     /// stop the bar reaches waits for the stop.
     func nextAtPrice(_ px: Int64, _ s: Int, opening: Bool, bar: Bar) -> Int? {
         var best: Int?
-        for e in book[s] where !e.suspended && !exhausted(e.index) {
+        for e in book where e.symbol == s && !e.suspended && !exhausted(e.index) {
             if e.kind == .market {
                 if opening { return e.index }
                 continue
@@ -214,7 +224,7 @@ extension ExchangeCore {
 
     func siblingStopReached(_ e: LiveOrder, _ s: Int, _ bar: Bar) -> Bool {
         guard e.oco >= 0 else { return false }
-        for o in book[s] where o.oco == e.oco && o.isStopLoss && o.kind == .stop {
+        for o in book where o.symbol == s && o.oco == e.oco && o.isStopLoss && o.kind == .stop {
             if o.sign < 0 ? bar.low.ticks <= o.stop : bar.high.ticks >= o.stop { return true }
         }
         return false
@@ -234,7 +244,7 @@ extension ExchangeCore {
                 bestIndex = i; bestPrice = px; found = true
             }
         }
-        for e in book[s] where !e.suspended && !exhausted(e.index) {
+        for e in book where e.symbol == s && !e.suspended && !exhausted(e.index) {
             let buy = e.sign > 0
             switch e.kind {
             case .market: continue
@@ -256,12 +266,12 @@ extension ExchangeCore {
     }
 
     mutating func updateTrails(_ s: Int, to px: Int64) {
-        for k in book[s].indices where book[s][k].kind == .trailing && !book[s][k].suspended {
-            let e = book[s][k]
+        for k in book.indices where book[k].symbol == s && book[k].kind == .trailing && !book[k].suspended {
+            let e = book[k]
             let level = e.sign < 0 ? px - e.trailDistance : px + e.trailDistance
             if !e.hasTrail || (e.sign < 0 ? level > e.trail : level < e.trail) {
-                book[s][k].trail = level
-                book[s][k].hasTrail = true
+                book[k].trail = level
+                book[k].hasTrail = true
                 orders[e.index].trailStop = Price(ticks: level)
             }
         }
@@ -271,8 +281,8 @@ extension ExchangeCore {
 
     /// Fills order `i` at `px` (slipped and clamped into the bar for stop-like orders).
     mutating func execute(_ i: Int, _ s: Int, at px: Int64) {
-        guard let k = book[s].firstIndex(where: { $0.index == i }) else { return }
-        let e = book[s][k]
+        guard let k = book.firstIndex(where: { $0.index == i }) else { return }
+        let e = book[k]
         var price = px
         if e.isStopLike {
             let slip = e.kind == .market ? config.marketSlippageTicks : config.stopSlippageTicks
@@ -298,7 +308,7 @@ extension ExchangeCore {
         guard qty > 0 else { return }
         orders[i].apply(.fill(quantity: qty, price: Price(ticks: price)), at: now)
         let o = orders[i]
-        if !o.status.isLive { book[s].remove(at: k) }
+        if !o.status.isLive { removeLive(i) }
         let ins = instruments[s]
         let fill = Fill(orderID: o.id, symbol: ins.symbol, side: o.side, quantity: qty, price: Price(ticks: price),
                         time: now, fee: ins.feePerSide * qty, resolution: barResolution, purpose: o.request.purpose)
@@ -312,7 +322,7 @@ extension ExchangeCore {
 
         // OCO: any fill cancels the rest of the group.
         if e.oco >= 0 {
-            for other in book[s] where other.index != i && other.oco == e.oco && !other.suspended {
+            for other in book where other.symbol == s && other.index != i && other.oco == e.oco && !other.suspended {
                 cancelOrder(other.index, .ocoFilled(o.id))
             }
         }
@@ -322,7 +332,7 @@ extension ExchangeCore {
         }
         // A flat position needs no protective orders.
         if positionQty[s] == 0 {
-            for other in book[s] where other.reduceOnly { cancelOrder(other.index, .positionClosed) }
+            for other in book where other.symbol == s && other.reduceOnly { cancelOrder(other.index, .positionClosed) }
         }
         recomputeBreach()
         if hasBreach[s], positionQty[s] > 0 ? price <= breachPrice[s] : (positionQty[s] < 0 && price >= breachPrice[s]) {
@@ -391,9 +401,7 @@ extension ExchangeCore {
         let reason = rule == .maxLossLimit ? "max_loss_limit" : "daily_loss_limit"
         closingOut = true
         defer { closingOut = false }
-        for t in 0..<instruments.count {
-            for e in book[t] { cancelOrder(e.index, .flatten(reason)) }
-        }
+        for i in book.map(\.index) { cancelOrder(i, .flatten(reason)) }
         for t in 0..<instruments.count where positionQty[t] != 0 {
             let q = positionQty[t]
             newOrder(OrderRequest(symbol: instruments[t].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),

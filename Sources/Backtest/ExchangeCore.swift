@@ -4,15 +4,18 @@ import Trading
 /// The simulated exchange's state and rules, as a value type (see `SimulatedExchange`).
 public struct ExchangeCore: Sendable {
     public let config: ExchangeConfig
-    public internal(set) var now: Timestamp = Timestamp(seconds: 0)
+    public var now: Timestamp = Timestamp(seconds: 0)
 
     @usableFromInline let instruments: [Instrument]
     let symbolIndex: [String: Int]
 
     /// Every order ever placed: `orders[id − 1]`.
     public internal(set) var orders: [Order] = []
-    /// Live orders per symbol, in placement order, as plain values for matching.
-    @usableFromInline var book: [[LiveOrder]]
+    /// Live orders of every symbol, in placement order, as plain values for matching (one flat
+    /// array: a handful of entries, scanned without touching reference counts).
+    @usableFromInline var book: [LiveOrder] = []
+    /// Live orders per symbol (so the hot path tests one integer).
+    @usableFromInline var liveCount: [Int]
     var children: [Int: [Int]] = [:]
     var tags: [ClientTag: OrderID] = [:]
     var ocoIDs: [String: Int32] = [:]
@@ -28,6 +31,9 @@ public struct ExchangeCore: Sendable {
     /// Best and worst prices since the open trade's last fill (pushed to the ledger at fills).
     @usableFromInline var excHigh: [Int64]
     @usableFromInline var excLow: [Int64]
+    /// Finer bars per symbol for drill-down (set before a run).
+    var finer: [FinerBars?]
+    @usableFromInline var hasFiner: [Bool]
     /// A stretch of time known to be inside an open session (avoids a calendar look-up per bar).
     @usableFromInline var openFrom = Int64.max
     @usableFromInline var openUntil = Int64.min
@@ -57,7 +63,7 @@ public struct ExchangeCore: Sendable {
         for (i, ins) in instruments.enumerated() { idx[ins.symbol] = i }
         symbolIndex = idx
         let n = instruments.count
-        book = Array(repeating: [], count: n)
+        liveCount = Array(repeating: 0, count: n)
         positionQty = Array(repeating: 0, count: n)
         lastPrice = Array(repeating: 0, count: n)
         hasLastPrice = Array(repeating: false, count: n)
@@ -65,9 +71,17 @@ public struct ExchangeCore: Sendable {
         hasBreach = Array(repeating: false, count: n)
         excHigh = Array(repeating: 0, count: n)
         excLow = Array(repeating: 0, count: n)
+        finer = Array(repeating: nil, count: n)
+        hasFiner = Array(repeating: false, count: n)
         ledger = Ledger(startingBalance: rules.startingBalance)
         risk = RiskState(rules: rules)
         events.reserveCapacity(64)
+    }
+
+    /// Gives the exchange finer bars of an instrument to resolve coarse bars with.
+    public mutating func setFinerBars(_ bars: BarSeries?, symbol s: Int) {
+        finer[s] = bars.map(FinerBars.init)
+        hasFiner[s] = bars != nil
     }
 
     func last(_ s: Int) -> Int64? { hasLastPrice[s] ? lastPrice[s] : nil }
@@ -79,7 +93,10 @@ public struct ExchangeCore: Sendable {
         return i >= 0 && i < orders.count ? orders[i] : nil
     }
 
-    public func openOrders() -> [Order] { book.flatMap { $0.map { orders[$0.index] } }.sorted { $0.id < $1.id } }
+    public func openOrders() -> [Order] { book.map { orders[$0.index] }.sorted { $0.id < $1.id } }
+
+    /// Indexes (into `orders`) of the live orders of symbol `s`.
+    func liveIndexes(_ s: Int) -> [Int] { book.filter { $0.symbol == s }.map(\.index) }
 
     public var account: AccountSnapshot {
         let eq = equity()
@@ -160,7 +177,7 @@ public struct ExchangeCore: Sendable {
         let targets: [Int] = symbol.map { [symbolIndex[$0]!] } ?? Array(0..<instruments.count)
         var last: OrderID?
         for s in targets {
-            for e in book[s] { cancelOrder(e.index, .flatten(reason)) }
+            for i in liveIndexes(s) { cancelOrder(i, .flatten(reason)) }
             let q = positionQty[s]
             if q != 0 {
                 last = newOrder(OrderRequest(symbol: instruments[s].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),
@@ -178,8 +195,8 @@ public struct ExchangeCore: Sendable {
         guard day != tradeDay else { return }
         tradeDay = day
         for s in 0..<instruments.count {
-            for e in book[s] where orders[e.index].request.timeInForce == .day && orders[e.index].tradeDay < day {
-                expireOrder(e.index)
+            for i in liveIndexes(s) where orders[i].request.timeInForce == .day && orders[i].tradeDay < day {
+                expireOrder(i)
             }
         }
         let wasLocked = risk.lockedToday
@@ -193,7 +210,7 @@ public struct ExchangeCore: Sendable {
         closingOut = true
         defer { closingOut = false }
         for s in 0..<instruments.count {
-            for e in book[s] { cancelOrder(e.index, .flatten(reason)) }
+            for i in liveIndexes(s) { cancelOrder(i, .flatten(reason)) }
             let q = positionQty[s]
             guard q != 0, let px = prices[s] ?? last(s) else { continue }
             newOrder(OrderRequest(symbol: instruments[s].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),
@@ -220,7 +237,8 @@ public struct ExchangeCore: Sendable {
         if let g = request.ocoGroup {
             if let k = ocoIDs[g] { oco = k } else { oco = Int32(ocoIDs.count); ocoIDs[g] = oco }
         }
-        book[s].append(LiveOrder(index: i, sign: request.side.sign, kind: .market, suspended: suspended,
+        liveCount[s] += 1
+        book.append(LiveOrder(index: i, symbol: s, sign: request.side.sign, kind: .market, suspended: suspended,
                                  reduceOnly: request.reduceOnly, isStopLoss: request.purpose == .stopLoss,
                                  isTakeProfit: request.purpose == .takeProfit, oco: oco, parent: parent ?? -1))
         syncBook(i)
@@ -233,8 +251,8 @@ public struct ExchangeCore: Sendable {
     /// Copies an order's prices and state into its book entry.
     mutating func syncBook(_ i: Int) {
         let o = orders[i]
-        guard let s = symbolIndex[o.symbol], let k = book[s].firstIndex(where: { $0.index == i }) else { return }
-        var e = book[s][k]
+        guard let k = book.firstIndex(where: { $0.index == i }) else { return }
+        var e = book[k]
         switch o.request.kind {
         case .market: e.kind = .market
         case .limit(let p): e.kind = .limit; e.limit = p.ticks
@@ -245,7 +263,7 @@ public struct ExchangeCore: Sendable {
         e.triggered = o.triggered
         if let t = o.trailStop { e.trail = t.ticks; e.hasTrail = true }
         e.suspended = o.status == .suspended
-        book[s][k] = e
+        book[k] = e
     }
 
     /// Bracket exits are good till cancelled: they live as long as the position they protect (a
@@ -340,8 +358,9 @@ public struct ExchangeCore: Sendable {
     }
 
     mutating func removeLive(_ i: Int) {
-        guard let s = symbolIndex[orders[i].symbol], let k = book[s].firstIndex(where: { $0.index == i }) else { return }
-        book[s].remove(at: k)
+        guard let k = book.firstIndex(where: { $0.index == i }) else { return }
+        liveCount[book[k].symbol] -= 1
+        book.remove(at: k)
     }
 
     mutating func cancelOrder(_ i: Int, _ why: CancelReason) {

@@ -40,8 +40,19 @@ public final class SimulatedExchange: Broker {
 
     /// Trades one bar of the instrument at index `s`; `length` is the bar's duration in seconds.
     @inlinable
-    public func process(_ bar: Bar, symbol s: Int, length: Int64, finer: FinerBars? = nil) {
-        core.process(bar, symbol: s, length: length, finer: finer)
+    public func process(_ bar: Bar, symbol s: Int, length: Int64) {
+        core.process(bar, symbol: s, length: length)
+    }
+
+    /// Trades one bar, then moves the clock to its close; true when events are waiting.
+    @inlinable
+    public func step(_ bar: Bar, symbol s: Int, length: Int64) -> Bool {
+        core.step(bar, symbol: s, length: length)
+    }
+
+    /// Finer bars of an instrument, for resolving coarse bars (drill-down).
+    public func setFinerBars(_ bars: BarSeries?, symbol: String) {
+        if let s = core.symbolIndex[symbol] { core.setFinerBars(bars, symbol: s) }
     }
 
     // Broker
@@ -62,6 +73,7 @@ public final class SimulatedExchange: Broker {
 struct LiveOrder: Sendable {
     @usableFromInline enum Kind: UInt8, Sendable { case market, limit, stop, stopLimit, trailing }
     @usableFromInline var index: Int
+    @usableFromInline var symbol: Int
     /// +1 buy, −1 sell.
     @usableFromInline var sign: Int64
     @usableFromInline var kind: Kind
