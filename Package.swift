@@ -31,8 +31,8 @@ let package = Package(
 
         .target(name: "Data", dependencies: ["CSQLite", "CLibPQ", "CZlib"]),
         .target(name: "Indicators", dependencies: ["Data", "COpenBLAS"]),
-        .target(name: "Trading", dependencies: ["Data"]),
-        .target(name: "Strategies", dependencies: ["Trading", "Indicators"]),
+        .target(name: "Trading", dependencies: ["Data"], swiftSettings: hotLoop),
+        .target(name: "Strategies", dependencies: ["Trading", "Indicators"], swiftSettings: hotLoop),
         .target(name: "Backtest", dependencies: ["Trading", "Indicators", "Data"], swiftSettings: hotLoop),
         .target(name: "Live", dependencies: ["Trading", "Data"]),
         .target(name: "Reports", dependencies: ["Data"]),
@@ -43,12 +43,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Backtest", "TSXLabTesting"]),
+        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "TSXLabTesting"]),
         .target(name: "TSXLabTesting", dependencies: ["Data", "Trading"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["TSXLabTesting"]),
         .testTarget(name: "TradingTests", dependencies: ["Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -148,10 +148,8 @@ extension ExchangeCore {
         barLow = bar.low.ticks; barHigh = bar.high.ticks; barVolume = bar.volume
         barResolution = resolution
         if config.maxVolumeShare != nil { barFills.removeAll(keepingCapacity: true) }
-        let path = BarPath(open: bar.open.ticks, high: bar.high.ticks, low: bar.low.ticks, close: bar.close.ticks,
-                           model: config.pathModel, position: positionQty[s])
         // At the open: market orders, then everything the open already satisfies (gaps).
-        let open = path[0]
+        let open = bar.open.ticks
         var guardCount = 0
         while let i = nextAtPrice(open, s, opening: true, bar: bar), guardCount < 1000 {
             execute(i, s, at: open)
@@ -162,6 +160,10 @@ extension ExchangeCore {
         }
         updateTrails(s, to: open)
         markExcursion(s, open)
+        // Worst/best-case paths depend on the position held once the open has traded (an entry
+        // filled at the open is what the bar's extremes are adverse or favourable to).
+        let path = BarPath(open: open, high: bar.high.ticks, low: bar.low.ticks, close: bar.close.ticks,
+                           model: config.pathModel, position: positionQty[s])
         var cur = open
         for k in 1..<path.count {
             let target = path[k]

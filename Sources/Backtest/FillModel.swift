@@ -9,7 +9,7 @@ import Trading
 public enum PathModel: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Open → the extreme nearer the open → the farther extreme → close (ties: low first).
     case nearestExtremeFirst = "nearest"
-    /// The extreme adverse to the position held at the bar's start comes first (long: low
+    /// The extreme adverse to the position held once the open has traded comes first (long: low
     /// first; short: high first; flat: nearest first).
     case worstCase = "worst"
     /// The favourable extreme comes first.
