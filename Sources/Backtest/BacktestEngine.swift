@@ -57,17 +57,37 @@ public final class BacktestEngine {
         guard let s = exchange.index(of: series.symbol) else {
             preconditionFailure("the exchange has no instrument \(series.symbol)")
         }
-        let cal = exchange.config.calendar
         let length = series.timeframe.fixedSeconds ?? 0
         exchange.setFinerBars(finer, symbol: series.symbol)
-        let broker: any Broker = exchange
-        let symbol = series.symbol
-        // One strategy (the common case) is called without iterating an array of existentials.
-        let single: (any Strategy)? = strategies.count == 1 ? strategies[0] : nil
         for st in strategies { exchange.currentStrategy = st.name; st.onStart(broker: exchange) }
-        if let single { exchange.currentStrategy = single.name }
+        if strategies.count == 1 { exchange.currentStrategy = strategies[0].name }
         drain()
 
+        let n = series.count
+        // One strategy object drives the loop (several are fanned out by a wrapper); passing it as
+        // a generic argument keeps it borrowed, so no reference count moves per bar.
+        let driver: any Strategy = strategies.count == 1 ? strategies[0] : FanOut(strategies, exchange)
+        let day = barLoop(series, s, length, driver)
+        if n > 0 {
+            let last = series[n - 1]
+            exchange.setClock(last.time)
+            if closeAtEnd { exchange.closeAll(at: [s: last.close.ticks], reason: "end") }
+            drain()
+            endDay(day, at: last.time)
+        }
+        for st in strategies { exchange.currentStrategy = st.name; st.onFinish(broker: exchange) }
+        drain()
+        let rc = exchange.resolutionCounts
+        return BacktestResult(
+            trades: exchange.ledger.trades, fills: exchange.ledger.fills, orders: exchange.allOrders, equity: equity,
+            breaches: exchange.risk.breaches, rejections: rejections,
+            resolution: (rc[0], rc[1], rc[2]), account: exchange.account,
+            startingBalance: exchange.ledger.startingBalance, bars: n, seconds: monotonicSeconds() - t0)
+    }
+
+    /// The bar loop; returns the last trade day it saw.
+    func barLoop<S: Strategy>(_ series: BarSeries, _ s: Int, _ length: Int64, _ strategy: S) -> Int64 {
+        let cal = exchange.config.calendar
         var day = Int64.min
         var dayEnds = Int64.min      // first instant after the current day's session
         var flattenAt = Int64.max
@@ -77,6 +97,8 @@ public final class BacktestEngine {
         let time = series.time, open = series.open, high = series.high, low = series.low
         let close = series.close, volume = series.volume
         let ex = exchange
+        let broker: any Broker = ex
+        let symbol = series.symbol
         for i in 0..<n {
             let t = time[i]
             if t >= dayEnds {
@@ -103,31 +125,10 @@ public final class BacktestEngine {
                 _ = ex.flatten(nil, reason: "eod")
             }
             if ex.step(bar, symbol: s, length: length) { drain() }
-            if let single {
-                single.onBar(bar, symbol: symbol, broker: broker)
-            } else {
-                for st in strategies {
-                    ex.currentStrategy = st.name
-                    st.onBar(bar, symbol: symbol, broker: broker)
-                }
-            }
+            strategy.onBar(bar, symbol: symbol, broker: broker)
             if ex.hasEvents { drain() }
         }
-        if n > 0 {
-            let last = series[n - 1]
-            exchange.setClock(last.time)
-            if closeAtEnd { exchange.closeAll(at: [s: last.close.ticks], reason: "end") }
-            drain()
-            endDay(day, at: last.time)
-        }
-        for st in strategies { exchange.currentStrategy = st.name; st.onFinish(broker: exchange) }
-        drain()
-        let rc = exchange.resolutionCounts
-        return BacktestResult(
-            trades: exchange.ledger.trades, fills: exchange.ledger.fills, orders: exchange.allOrders, equity: equity,
-            breaches: exchange.risk.breaches, rejections: rejections,
-            resolution: (rc[0], rc[1], rc[2]), account: exchange.account,
-            startingBalance: exchange.ledger.startingBalance, bars: n, seconds: monotonicSeconds() - t0)
+        return day
     }
 
     func endDay(_ day: Int64, at t: Timestamp) {
@@ -149,5 +150,20 @@ public final class BacktestEngine {
             k += 1
         }
         exchange.core.events.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Several strategies on one account, called in order for every bar.
+final class FanOut: Strategy {
+    let name = "fan-out"
+    let members: [any Strategy]
+    unowned let exchange: SimulatedExchange
+    var symbols: [String] { members.flatMap(\.symbols) }
+    init(_ members: [any Strategy], _ exchange: SimulatedExchange) { self.members = members; self.exchange = exchange }
+    func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+        for st in members {
+            exchange.currentStrategy = st.name
+            st.onBar(bar, symbol: symbol, broker: broker)
+        }
     }
 }

@@ -30,7 +30,6 @@ extension ExchangeCore {
         // Fast path: nothing working, nothing held.
         if liveCount[s] == 0 && positionQty[s] == 0 {
             lastPrice[s] = bar.close.ticks
-            hasLastPrice[s] = true
             return
         }
         let t = bar.time.seconds
@@ -44,7 +43,6 @@ extension ExchangeCore {
                 if bar.low.ticks < excLow[s] { excLow[s] = bar.low.ticks }
             }
             lastPrice[s] = bar.close.ticks
-            hasLastPrice[s] = true
             return
         }
         processSlow(bar, s, length)
@@ -102,7 +100,6 @@ extension ExchangeCore {
                     simulate(sub, s, resolution: touchableCount(sub, s) >= 2 ? .pathModel : .drillDown)
                 }
                 lastPrice[s] = bar.close.ticks
-                hasLastPrice[s] = true
                 return
             }
         }
@@ -115,7 +112,6 @@ extension ExchangeCore {
             simulate(bar, s, resolution: touchable >= 2 ? .pathModel : .exact)
         }
         lastPrice[s] = bar.close.ticks
-        hasLastPrice[s] = true
     }
 
     /// How many distinct things could trade inside the bar: live orders whose trigger the bar
@@ -379,7 +375,7 @@ extension ExchangeCore {
             let q = positionQty[s]
             guard q != 0 else { hasBreach[s] = false; continue }
             var other: Int64 = 0
-            for t in 0..<instruments.count where t != s && positionQty[t] != 0 && hasLastPrice[t] {
+            for t in 0..<instruments.count where t != s && positionQty[t] != 0 && lastPrice[t] != Int64.min {
                 other += ledger.position(instruments[t].symbol).unrealizedTicks(at: Price(ticks: lastPrice[t])) * instruments[t].tickValueCents
             }
             let tv = instruments[s].tickValueCents

@@ -23,8 +23,8 @@ public struct ExchangeCore: Sendable {
 
     // Per-symbol state for the hot path.
     @usableFromInline var positionQty: [Int64]
+    /// Last traded price per symbol; `Int64.min` until the first bar.
     @usableFromInline var lastPrice: [Int64]
-    @usableFromInline var hasLastPrice: [Bool]
     /// The price at which equity would meet the breach level (a virtual stop), per symbol.
     @usableFromInline var breachPrice: [Int64]
     @usableFromInline var hasBreach: [Bool]
@@ -65,8 +65,7 @@ public struct ExchangeCore: Sendable {
         let n = instruments.count
         liveCount = Array(repeating: 0, count: n)
         positionQty = Array(repeating: 0, count: n)
-        lastPrice = Array(repeating: 0, count: n)
-        hasLastPrice = Array(repeating: false, count: n)
+        lastPrice = Array(repeating: Int64.min, count: n)
         breachPrice = Array(repeating: 0, count: n)
         hasBreach = Array(repeating: false, count: n)
         excHigh = Array(repeating: 0, count: n)
@@ -84,7 +83,7 @@ public struct ExchangeCore: Sendable {
         hasFiner[s] = bars != nil
     }
 
-    func last(_ s: Int) -> Int64? { hasLastPrice[s] ? lastPrice[s] : nil }
+    func last(_ s: Int) -> Int64? { lastPrice[s] == Int64.min ? nil : lastPrice[s] }
 
     // MARK: Reports
 
@@ -109,7 +108,7 @@ public struct ExchangeCore: Sendable {
     /// Balance plus unrealised P&L at the last traded prices.
     public func equity() -> Money {
         var u: Int64 = 0
-        for s in 0..<instruments.count where positionQty[s] != 0 && hasLastPrice[s] {
+        for s in 0..<instruments.count where positionQty[s] != 0 && lastPrice[s] != Int64.min {
             u += ledger.position(instruments[s].symbol).unrealizedTicks(at: Price(ticks: lastPrice[s])) * instruments[s].tickValueCents
         }
         return ledger.balance + Money(cents: u)

@@ -27,8 +27,9 @@ public final class SMABracket: Strategy {
     public let symbols: [String]
     public let parameters: Parameters
 
-    // Ring buffer of the last `slow` closes and the two running sums, in ticks.
-    private var ring: [Int64]
+    // Ring buffer of the last `slow` closes (owned here, freed in deinit: no copy-on-write check
+    // per bar) and the two running sums, in ticks.
+    private let ring: UnsafeMutablePointer<Int64>
     private var head = 0
     private var seen = 0
     private var fastSum: Int64 = 0
@@ -44,8 +45,11 @@ public final class SMABracket: Strategy {
         precondition(parameters.fast > 0 && parameters.fast < parameters.slow, "0 < fast < slow")
         self.symbols = [symbol]
         self.parameters = parameters
-        ring = Array(repeating: 0, count: parameters.slow)
+        ring = .allocate(capacity: parameters.slow)
+        ring.initialize(repeating: 0, count: parameters.slow)
     }
+
+    deinit { ring.deallocate() }
 
     public func onEvent(_ event: BrokerEvent, broker: any Broker) {
         switch event {
