@@ -21,6 +21,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // Thin module maps over the C libraries; each names the Debian package that provides it.
@@ -35,11 +36,14 @@ let package = Package(
         .target(name: "Strategies", dependencies: ["Trading", "Indicators"], swiftSettings: hotLoop),
         .target(name: "Backtest", dependencies: ["Trading", "Indicators", "Data"], swiftSettings: hotLoop),
         .target(name: "Live", dependencies: ["Trading", "Data"]),
+        // Reads the YAML run configuration (plus the seed's environment variables) into typed
+        // account rules, data selection, exchange settings and strategy parameters.
+        .target(name: "Configuration", dependencies: ["Data", "Trading", "Strategies", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reports", dependencies: ["Data"]),
         .executableTarget(
             name: "tsxlab",
             dependencies: [
-                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "Reports",
+                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "Reports", "Configuration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +54,7 @@ let package = Package(
         .testTarget(name: "TradingTests", dependencies: ["Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,96 @@
+import Data
+import Foundation
+import Strategies
+import Trading
+import Yams
+
+/// Several problems found in one configuration, all named at once.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var source: String
+    public var problems: [String]
+    public var exitCode: Int32 { 65 }
+    public var description: String {
+        "\(source): \(problems.count) problem\(problems.count == 1 ? "" : "s") in the configuration:\n" +
+            problems.map { "  - " + $0 }.joined(separator: "\n")
+    }
+}
+
+/// Which bars a run reads.
+public struct DataSelection: Hashable, Sendable {
+    public var symbol: String
+    public var timeframe: Timeframe
+    public var from: Timestamp?
+    public var to: Timestamp?
+    /// Finer bars for drill-down (e.g. 1s inside 1m), when the store has them.
+    public var finerTimeframe: Timeframe?
+}
+
+/// The simulated exchange's settings as configured (mapped onto `ExchangeConfig` by the CLI).
+public struct ExchangeSettings: Hashable, Sendable {
+    public var pathModel = "nearest"
+    public var stopSlippageTicks: Int64 = 0
+    public var marketSlippageTicks: Int64 = 0
+    /// Overrides the contract table's fee per contract per side.
+    public var commissionPerSide: Money?
+    public var enforceSessions = true
+}
+
+/// One configured strategy.
+public struct StrategyEntry: Hashable, Sendable {
+    public var name: String
+    public var symbol: String
+    public var enabled: Bool
+    public var parameters: ParameterSet
+}
+
+/// A run's whole configuration: account rules, data, exchange and strategies.
+///
+/// The file is YAML (`account`, `data`, `exchange`, `strategies`), every value typed and range
+/// checked; unknown keys are refused with their line. The seed bot's environment variables
+/// (`OVERNIGHT_ENABLED`, `OVERNIGHT_ATR_PERIOD`, …) override the file, and a `.env` file's
+/// values count as environment, so an existing `.env` keeps working.
+public struct RunConfiguration: Hashable, Sendable {
+    public var source: String
+    public var account: RiskRules
+    public var data: DataSelection
+    public var exchange = ExchangeSettings()
+    public var strategies: [StrategyEntry] = []
+
+    public init(source: String, account: RiskRules, data: DataSelection) {
+        self.source = source; self.account = account; self.data = data
+    }
+
+    public var enabledStrategies: [StrategyEntry] { strategies.filter(\.enabled) }
+
+    /// A canonical text of everything that affects results (the basis of the config hash).
+    public var canonicalText: String {
+        var lines: [String] = []
+        let a = account
+        lines.append("account.rules=\(a.name)")
+        lines.append("account.starting_balance=\(a.startingBalance)")
+        lines.append("account.daily_loss_limit=\(a.dailyLossLimit?.description ?? "off")")
+        lines.append("account.max_loss_drawdown=\(a.maxLossDrawdown?.description ?? "off")")
+        lines.append("account.max_contracts=\(a.maxMiniEquivalents.map { String($0) } ?? "off")")
+        lines.append("account.safety_buffer=\(a.safetyBuffer?.description ?? "off")")
+        lines.append("account.no_new_entries_after=\(a.noNewEntriesAfter?.description ?? "off")")
+        lines.append("account.flatten_time=\(a.flattenTime?.description ?? "off")")
+        lines.append("data.symbol=\(data.symbol)")
+        lines.append("data.timeframe=\(data.timeframe)")
+        lines.append("data.from=\(data.from?.description ?? "start")")
+        lines.append("data.to=\(data.to?.description ?? "end")")
+        lines.append("data.finer_timeframe=\(data.finerTimeframe?.description ?? "none")")
+        lines.append("exchange.path_model=\(exchange.pathModel)")
+        lines.append("exchange.stop_slippage_ticks=\(exchange.stopSlippageTicks)")
+        lines.append("exchange.market_slippage_ticks=\(exchange.marketSlippageTicks)")
+        lines.append("exchange.commission_per_side=\(exchange.commissionPerSide?.description ?? "table")")
+        lines.append("exchange.enforce_sessions=\(exchange.enforceSessions)")
+        for s in strategies where s.enabled {
+            lines.append("strategy.\(s.name).symbol=\(s.symbol)")
+            for spec in s.parameters.specs { lines.append("strategy.\(s.name).\(spec.name)=\(s.parameters.values[spec.name]!)") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// SHA-256 of `canonicalText`, hex: the identity a promotion pins.
+    public var hash: String { SHA256.hex(Array(canonicalText.utf8)) }
+}
