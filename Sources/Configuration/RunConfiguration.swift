@@ -41,6 +41,9 @@ public struct StrategyEntry: Hashable, Sendable {
     public var symbol: String
     public var enabled: Bool
     public var parameters: ParameterSet
+    public init(name: String, symbol: String, enabled: Bool, parameters: ParameterSet) {
+        self.name = name; self.symbol = symbol; self.enabled = enabled; self.parameters = parameters
+    }
 }
 
 /// A run's whole configuration: account rules, data, exchange and strategies.

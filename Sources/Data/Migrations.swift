@@ -54,6 +54,60 @@ public enum Migrations {
                 "CREATE TABLE bar_coverage (symbol VARCHAR(20) NOT NULL, timeframe VARCHAR(10) NOT NULL, start_ts TIMESTAMPTZ NOT NULL, end_ts TIMESTAMPTZ NOT NULL, PRIMARY KEY (symbol, timeframe, start_ts))",
             ]
         ),
+        Migration(
+            version: 2, name: "backtest runs, their trades and equity, strategy performance",
+            sqlite: [
+                """
+                CREATE TABLE backtest_runs (
+                    run_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, kind TEXT NOT NULL, config_hash TEXT NOT NULL,
+                    config_text TEXT NOT NULL, symbol TEXT NOT NULL, timeframe TEXT NOT NULL, data_from TEXT, data_to TEXT,
+                    code_version TEXT NOT NULL, summary_json TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE backtest_trades (
+                    run_id TEXT NOT NULL, seq INTEGER NOT NULL, strategy TEXT, symbol TEXT NOT NULL, side TEXT NOT NULL,
+                    quantity INTEGER NOT NULL, entry_time TEXT NOT NULL, entry_price TEXT NOT NULL, exit_time TEXT NOT NULL,
+                    exit_price TEXT NOT NULL, exit_reason TEXT NOT NULL, pnl_usd TEXT NOT NULL, fees_usd TEXT NOT NULL,
+                    mae_ticks INTEGER NOT NULL, mfe_ticks INTEGER NOT NULL, PRIMARY KEY (run_id, seq))
+                """,
+                """
+                CREATE TABLE backtest_equity (
+                    run_id TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, trade_date TEXT NOT NULL,
+                    balance_usd TEXT NOT NULL, equity_usd TEXT NOT NULL, PRIMARY KEY (run_id, seq))
+                """,
+                """
+                CREATE TABLE strategy_performance (
+                    strategy_name TEXT NOT NULL, symbol TEXT NOT NULL, trades_count INTEGER NOT NULL, win_rate REAL,
+                    total_pnl REAL NOT NULL, sharpe_ratio REAL, max_drawdown REAL, run_id TEXT NOT NULL, updated_at TEXT NOT NULL)
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE backtest_runs (
+                    run_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, kind TEXT NOT NULL, config_hash TEXT NOT NULL,
+                    config_text TEXT NOT NULL, symbol TEXT NOT NULL, timeframe TEXT NOT NULL, data_from TEXT, data_to TEXT,
+                    code_version TEXT NOT NULL, summary_json TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE backtest_trades (
+                    run_id TEXT NOT NULL, seq BIGINT NOT NULL, strategy TEXT, symbol TEXT NOT NULL, side TEXT NOT NULL,
+                    quantity BIGINT NOT NULL, entry_time TEXT NOT NULL, entry_price TEXT NOT NULL, exit_time TEXT NOT NULL,
+                    exit_price TEXT NOT NULL, exit_reason TEXT NOT NULL, pnl_usd TEXT NOT NULL, fees_usd TEXT NOT NULL,
+                    mae_ticks BIGINT NOT NULL, mfe_ticks BIGINT NOT NULL, PRIMARY KEY (run_id, seq))
+                """,
+                """
+                CREATE TABLE backtest_equity (
+                    run_id TEXT NOT NULL, seq BIGINT NOT NULL, time TEXT NOT NULL, trade_date TEXT NOT NULL,
+                    balance_usd TEXT NOT NULL, equity_usd TEXT NOT NULL, PRIMARY KEY (run_id, seq))
+                """,
+                """
+                CREATE TABLE strategy_performance (
+                    strategy_name VARCHAR(100) NOT NULL, symbol VARCHAR(20) NOT NULL, trades_count INTEGER NOT NULL,
+                    win_rate DECIMAL, total_pnl DECIMAL NOT NULL, sharpe_ratio DECIMAL, max_drawdown DECIMAL,
+                    run_id TEXT NOT NULL, updated_at TEXT NOT NULL)
+                """,
+            ]
+        ),
     ]
 
     public static var latest: Int { all.last?.version ?? 0 }

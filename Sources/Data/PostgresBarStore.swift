@@ -103,7 +103,7 @@ final class PGResult {
 /// PostgreSQL through libpq, with the seed schema's `historical_bars` (DECIMAL prices,
 /// TIMESTAMPTZ stamps, primary key plus a descending lookup index). Writes bulk-load with COPY
 /// into a temporary table and upsert from there in one transaction.
-public final class PostgresBarStore: BarStore {
+public final class PostgresBarStore: BarStore, SQLDatabase {
     private let conn: Mutex<PGConnection>
     public let displayURL: String
 
@@ -259,6 +259,35 @@ public final class PostgresBarStore: BarStore {
         try conn.withLock {
             Int(try $0.exec("SELECT COUNT(*) FROM historical_bars WHERE symbol = $1 AND timeframe = $2",
                             [key.symbol, key.timeframe.description]).int64(0, 0))
+        }
+    }
+
+    // MARK: SQLDatabase
+
+    public var dialect: String { "postgres" }
+
+    public func execute(_ sql: String, _ params: [SQLValue]) throws {
+        try conn.withLock { _ = try $0.exec(sql, params.map(\.text)) }
+    }
+
+    /// Rows as text values (PostgreSQL's text protocol); numeric columns convert with `.int`/`.double`.
+    public func query(_ sql: String, _ params: [SQLValue]) throws -> [[SQLValue]] {
+        try conn.withLock { c in
+            let r = try c.exec(sql, params.map(\.text))
+            let cols = Int(PQnfields(r.r))
+            return (0..<r.rows).map { row in (0..<cols).map { r.isNull(row, $0) ? .null : .text(r.text(row, $0)) } }
+        }
+    }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try conn.withLock { _ = try $0.exec("BEGIN") }
+        do {
+            let v = try body()
+            try conn.withLock { _ = try $0.exec("COMMIT") }
+            return v
+        } catch {
+            _ = try? conn.withLock { _ = try $0.exec("ROLLBACK") }
+            throw error
         }
     }
 }

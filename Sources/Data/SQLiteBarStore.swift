@@ -3,7 +3,7 @@ import Synchronization
 
 /// The embedded default store: one SQLite file (WAL, prepared statements, one transaction per
 /// write). Safe to share across tasks: the connection sits behind a mutex.
-public final class SQLiteBarStore: BarStore {
+public final class SQLiteBarStore: BarStore, SQLDatabase {
     private let conn: Mutex<SQLiteConnection>
     public let displayURL: String
 
@@ -214,6 +214,64 @@ public final class SQLiteBarStore: BarStore {
         try conn.withLock { c in
             guard let id = try Self.seriesID(c, key.symbol, key.timeframe.description, nil, create: false) else { return 0 }
             return try Self.count(c, id, Int64.min, Int64.max)
+        }
+    }
+
+    // MARK: SQLDatabase
+
+    public var dialect: String { "sqlite" }
+
+    public func execute(_ sql: String, _ params: [SQLValue]) throws {
+        try conn.withLock { c in
+            let st = try c.prepare(sql)
+            Self.bind(st, params)
+            while try st.step() {}
+        }
+    }
+
+    public func query(_ sql: String, _ params: [SQLValue]) throws -> [[SQLValue]] {
+        try conn.withLock { c in
+            let st = try c.prepare(sql)
+            Self.bind(st, params)
+            var rows: [[SQLValue]] = []
+            let n = sqlite3_column_count(st.s)
+            while try st.step() {
+                rows.append((0..<n).map { i in
+                    switch sqlite3_column_type(st.s, i) {
+                    case SQLITE_INTEGER: .int(st.int64(i))
+                    case SQLITE_FLOAT: .double(st.double(i))
+                    case SQLITE_NULL: .null
+                    default: .text(st.text(i))
+                    }
+                })
+            }
+            return rows
+        }
+    }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        // The connection lock is not held across `body` (it runs statements of its own); SQLite
+        // serialises writers itself and the store is one connection, so BEGIN/COMMIT suffice.
+        try conn.withLock { try $0.exec("BEGIN IMMEDIATE") }
+        do {
+            let v = try body()
+            try conn.withLock { try $0.exec("COMMIT") }
+            return v
+        } catch {
+            try? conn.withLock { try $0.exec("ROLLBACK") }
+            throw error
+        }
+    }
+
+    static func bind(_ st: SQLiteStatement, _ params: [SQLValue]) {
+        for (k, p) in params.enumerated() {
+            let i = Int32(k + 1)
+            switch p {
+            case .null: sqlite3_bind_null(st.s, i)
+            case .int(let v): st.bind(i, v)
+            case .double(let v): st.bind(i, v)
+            case .text(let v): st.bind(i, v)
+            }
         }
     }
 }

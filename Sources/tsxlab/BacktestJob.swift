@@ -1,0 +1,102 @@
+import Backtest
+import Configuration
+import Data
+import Foundation
+import Strategies
+import Trading
+
+/// Wires a configuration to bars, strategies and the simulated exchange (the composition root's
+/// job: no trading logic here).
+struct BacktestJob {
+    var config: RunConfiguration
+    var registry: ContractRegistry
+    var store: any BarStore
+    var source: (any BarSource)?
+
+    func exchangeConfig() -> ExchangeConfig {
+        var c = ExchangeConfig()
+        c.pathModel = PathModel(rawValue: config.exchange.pathModel) ?? .nearestExtremeFirst
+        c.stopSlippageTicks = config.exchange.stopSlippageTicks
+        c.marketSlippageTicks = config.exchange.marketSlippageTicks
+        c.enforceSessions = config.exchange.enforceSessions
+        return c
+    }
+
+    /// Loads the bars through the cache tiers (memory → store → source).
+    func loadBars() throws -> (BarSeries, BarSeries?) {
+        let d = config.data
+        let window = TimeWindow(from: d.from ?? .distantPast, to: d.to ?? .distantFuture)
+        let cache = BarCache(store: store, source: source)
+        let key = SeriesKey(symbol: d.symbol, timeframe: d.timeframe)
+        var series = try cache.bars(key, window)
+        guard !series.isEmpty else {
+            throw DataError.badInput(file: store.displayURL, line: nil, field: "data",
+                reason: "no \(key) bars \(window); import them with `tsxlab data import` (or give --source DIR)")
+        }
+        series.symbol = d.symbol
+        var finer: BarSeries?
+        if let ft = d.finerTimeframe {
+            let f = try cache.bars(SeriesKey(symbol: d.symbol, timeframe: ft), window)
+            finer = f.isEmpty ? nil : f
+        }
+        return (series, finer)
+    }
+
+    func strategies() throws -> [any Strategy] {
+        let enabled = config.enabledStrategies
+        guard !enabled.isEmpty else {
+            throw DataError.badInput(file: config.source, line: nil, field: "strategies",
+                reason: "no strategy is enabled; enable one in the file, with its *_ENABLED variable, or give --strategy NAME")
+        }
+        return try enabled.map { e in
+            guard e.symbol == config.data.symbol else {
+                throw DataError.badInput(file: config.source, line: nil, field: "strategies.\(e.name).symbol",
+                    reason: "\(e.symbol) differs from the data symbol \(config.data.symbol); one backtest trades one series")
+            }
+            return try StrategyCatalog.descriptor(named: e.name).build(symbol: e.symbol, parameters: e.parameters)
+        }
+    }
+
+    func instrument() throws -> Instrument {
+        let spec = try registry.spec(for: config.data.symbol)
+        // A dated contract (ESZ13) trades under its own code with its product's spec.
+        let named = ContractSpec(symbol: config.data.symbol, name: spec.name, projectXRoot: spec.projectXRoot, exchange: spec.exchange,
+                                 tickSize: spec.tickSize, tickValue: spec.tickValue, feeRoundTurn: spec.feeRoundTurn,
+                                 priceDecimals: spec.priceDecimals, monthCycle: spec.monthCycle,
+                                 miniEquivalent: spec.miniEquivalent, source: spec.source)
+        return Instrument(spec: named, feePerSide: config.exchange.commissionPerSide)
+    }
+
+    struct Outcome {
+        var summary: RunSummary
+        var result: BacktestResult
+        var series: BarSeries
+        var folder: String?
+    }
+
+    /// Runs the backtest, records it in the store and (when given) a run folder.
+    func run(out: String?, runsFolder: String?, record: Bool = true) throws -> Outcome {
+        let (series, finer) = try loadBars()
+        let strategies = try strategies()
+        let ins = try instrument()
+        guard series.tickSize == ins.spec.tickSize else {
+            throw DataError.badInput(file: store.displayURL, line: nil, field: "tick_size",
+                reason: "stored \(series.symbol) bars are at tick \(series.tickSize), the contract table says \(ins.spec.tickSize)")
+        }
+        let ex = SimulatedExchange(instruments: [ins], rules: config.account, config: exchangeConfig())
+        let engine = BacktestEngine(exchange: ex, strategies: strategies)
+        let result = engine.run(series, finer: finer)
+        let runID = RunRecorder.newRunID(configHash: config.hash)
+        let summary = RunSummary.make(runId: runID, result: result, strategies: strategies.map(\.name), series: series,
+                                      rules: config.account, configHash: config.hash)
+        let spec: (String) -> ContractSpec? = { $0 == ins.symbol ? ins.spec : (try? registry.spec(for: $0)) }
+        if record, let db = store as? any SQLDatabase {
+            try RunRecorder.save(summary, result: result, configText: config.canonicalText, spec: spec, into: db)
+        }
+        let folder = out ?? runsFolder.map { $0 + "/" + runID }
+        if let folder {
+            try RunRecorder.writeFolder(folder, summary: summary, result: result, configText: config.canonicalText, spec: spec)
+        }
+        return Outcome(summary: summary, result: result, series: series, folder: folder)
+    }
+}
