@@ -18,3 +18,6 @@ tsx data roll --symbol ES --timeframe 1m --contracts ESZ13,ESH14
 tsx data resample --symbol ES --from-timeframe 1m --to-timeframe 1d
 tsx data list
 tsx data stats --symbol ES --timeframe 1m --reads 200
+
+# The overnight-range breakout on the sample, with a TopStepX 50K Combine's rules.
+tsx backtest --config examples/overnight-range.yaml

@@ -65,6 +65,23 @@ public struct RunConfiguration: Hashable, Sendable {
 
     public var enabledStrategies: [StrategyEntry] { strategies.filter(\.enabled) }
 
+    /// Cross-checks that no single value can: a strategy's flatten time after the account's
+    /// cut-off is refused with both times named (TopStepX flattens at 15:10 CT; 16:00 CT would
+    /// break the rule every day).
+    public func checkConsistency() throws {
+        var problems: [String] = []
+        let probe = TradeDate(year: 2026, month: 3, day: 10)  // any weekday; both zones on summer time
+        for s in enabledStrategies {
+            guard s.parameters.spec("eod_flatten_time") != nil, s.parameters.bool("eod_flatten"),
+                  let cutoff = account.flattenTime else { continue }
+            let t = s.parameters.time("eod_flatten_time")
+            if t.instant(on: probe) > cutoff.instant(on: probe) {
+                problems.append("strategies.\(s.name).eod_flatten_time: \(t) is after the account's flatten cut-off \(cutoff); choose an earlier time (e.g. 16:00 America/New_York is 15:00 America/Chicago)")
+            }
+        }
+        if !problems.isEmpty { throw ConfigurationError(source: source, problems: problems) }
+    }
+
     /// A canonical text of everything that affects results (the basis of the config hash).
     public var canonicalText: String {
         var lines: [String] = []

@@ -58,7 +58,13 @@ struct BacktestCommand: ParsableCommand {
             let registry = try storeOptions.registry()
             let src: (any BarSource)? = source.map { CSVFolderSource(folder: $0, registry: registry) }
             let job = BacktestJob(config: cfg, registry: registry, store: store, source: src)
-            let outcome = try job.run(out: out, runsFolder: StoreURL.dataDirectory(environment: storeOptions.environment) + "/runs")
+            let outcome: BacktestJob.Outcome
+            do {
+                outcome = try job.run(out: out, runsFolder: StoreURL.dataDirectory(environment: storeOptions.environment) + "/runs")
+            } catch let e as ConfigurationError {
+                Terminal.error(e.description)
+                throw ExitCode(e.exitCode)
+            }
             if json {
                 print(outcome.summary.json)
             } else {

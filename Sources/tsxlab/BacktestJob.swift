@@ -43,6 +43,7 @@ struct BacktestJob {
     }
 
     func strategies() throws -> [any Strategy] {
+        try config.checkConsistency()
         let enabled = config.enabledStrategies
         guard !enabled.isEmpty else {
             throw DataError.badInput(file: config.source, line: nil, field: "strategies",

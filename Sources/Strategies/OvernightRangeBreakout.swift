@@ -1,0 +1,229 @@
+import Data
+import Indicators
+import Trading
+
+/// The overnight-range breakout that started the product (the seed bot's `overnight_range`).
+///
+/// Each trading day: track the high and low of the overnight window (18:00 → 09:30
+/// America/New_York by default: Globex evening open to cash open). At the cash open place a buy
+/// stop at high + buffer and a sell stop at low − buffer, one cancelling the other, each with a
+/// bracket: stop-loss at `entry ∓ ATR × atr_multiplier_sl`, take-profit at the daily ATR zone
+/// boundary `anchor ± (dailyATR / 2) × zone_multiplier` unless that boundary lies inside the
+/// overnight range, then `entry ± ATR × atr_multiplier_tp`. After +`breakeven_profit_pts` the stop
+/// moves to the entry; at `eod_flatten_time` everything is closed. All prices are whole ticks.
+///
+/// - The ATR is the daily ATR (`atr_period` completed sessions, TA-Lib seeding by default,
+///   `atr_seeding: pine` for Pine Script's), computed from the bars the strategy has seen, so it
+///   never uses the day it trades.
+/// - The zone anchor is the last traded price when the cash open arrives (the close of the bar
+///   ending at 09:30 ET): what a live runner knows at 09:30:00. No later price is used.
+/// - A side whose entry the market has already passed at the cash open is not placed.
+public final class OvernightRangeBreakout: Strategy {
+    public let name = "overnight_range"
+    public let symbols: [String]
+    let p: ParameterSet
+    let calendar: SessionCalendar
+    let windowStart: LocalTime
+    let windowEnd: LocalTime
+    let flattenAt: LocalTime?
+
+    // Daily ATR from completed sessions.
+    var atr: ATR
+    var dayHigh = Int64.min, dayLow = Int64.max, dayClose: Int64 = 0, dayHasBars = false
+    // The current trade date.
+    var day: TradeDate?
+    var window = TimeWindow(from: .distantPast, to: .distantPast)
+    var rangeHigh = Int64.min, rangeLow = Int64.max
+    var placed = false
+    var flattened = false
+    var entrySide: OrderSide?
+    var entryPrice: Int64 = 0
+    var stopOrder: OrderID?
+    var breakevenDone = false
+    var flattenInstant = Timestamp.distantFuture
+    /// Why no orders were placed on a day (for reports and tests).
+    public private(set) var skipped: [(TradeDate, String)] = []
+    /// The levels of each day's orders (for reports and tests).
+    public private(set) var plans: [Plan] = []
+
+    public struct Plan: Hashable, Sendable {
+        public var tradeDate: TradeDate
+        public var rangeHigh: Int64, rangeLow: Int64
+        public var dailyATR: Double
+        public var anchor: Int64
+        public var longEntry: Int64?, longStop: Int64?, longTarget: Int64?
+        public var shortEntry: Int64?, shortStop: Int64?, shortTarget: Int64?
+        public var longTargetFromZone: Bool, shortTargetFromZone: Bool
+    }
+
+    public init(symbol: String, parameters: ParameterSet, calendar: SessionCalendar = .cmeEquityIndex) throws {
+        symbols = [symbol]
+        p = parameters
+        self.calendar = calendar
+        windowStart = parameters.time("window_start")
+        windowEnd = parameters.time("window_end")
+        flattenAt = parameters.bool("eod_flatten") ? parameters.time("eod_flatten_time") : nil
+        atr = ATR(period: Int(parameters.int("atr_period")), seeding: parameters.string("atr_seeding") == "pine" ? .pine : .taLib)
+    }
+
+    var tick: Double = 0.25
+
+    public func onStart(broker: any Broker) {
+        if let ins = broker.instrument(symbols[0]) { tick = ins.spec.tickSize.value }
+    }
+
+    public func onEvent(_ event: BrokerEvent, broker: any Broker) {
+        switch event {
+        case .orderFilled(let o, let f) where o.symbol == symbols[0]:
+            if o.request.purpose == .entry { entrySide = o.side; entryPrice = f.price.ticks }
+        case .orderWorking(let o) where o.request.purpose == .stopLoss && o.symbol == symbols[0]:
+            stopOrder = o.id
+        case .orderAccepted(let o) where o.request.purpose == .stopLoss && o.symbol == symbols[0]:
+            stopOrder = o.id
+        case .positionChanged(let pos) where pos.symbol == symbols[0] && pos.isFlat:
+            entrySide = nil
+        default: break
+        }
+    }
+
+    public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+        let td = calendar.tradeDate(containing: bar.time)
+        if td != day { startDay(td) }
+        let t = bar.time
+        if t >= window.from && t < window.to {
+            rangeHigh = max(rangeHigh, bar.high.ticks)
+            rangeLow = min(rangeLow, bar.low.ticks)
+        }
+        dayHigh = max(dayHigh, bar.high.ticks); dayLow = min(dayLow, bar.low.ticks); dayClose = bar.close.ticks; dayHasBars = true
+
+        let closeTime = broker.now
+        if !placed && closeTime >= window.to {
+            placed = true
+            // Only at the cash open itself: a bar that ends later means the open was missed.
+            if closeTime.seconds - t.seconds >= closeTime.seconds - window.to.seconds {
+                placeOrders(anchor: bar.close.ticks, td: td, broker: broker)
+            } else {
+                skipped.append((td, "no bar ended at the cash open"))
+            }
+        }
+        if let side = entrySide, !breakevenDone, p.bool("use_breakeven"), let stop = stopOrder {
+            let need = Int64((p.double("breakeven_profit_pts") / tick).rounded())
+            let favourable = side == .buy ? bar.high.ticks - entryPrice : entryPrice - bar.low.ticks
+            if favourable >= need {
+                breakevenDone = true
+                _ = broker.modify(stop, OrderChange(stopPrice: Price(ticks: entryPrice)))
+            }
+        }
+        if !flattened && closeTime >= flattenInstant {
+            flattened = true
+            _ = broker.flatten(symbols[0], reason: "eod")
+        }
+    }
+
+    func startDay(_ td: TradeDate) {
+        if dayHasBars {
+            _ = atr.update(high: Double(dayHigh), low: Double(dayLow), close: Double(dayClose))
+            lastSessionClose = dayClose
+        }
+        day = td
+        dayHigh = Int64.min; dayLow = Int64.max; dayHasBars = false
+        window = calendar.overnightWindow(for: td, start: windowStart, end: windowEnd)
+        rangeHigh = Int64.min; rangeLow = Int64.max
+        placed = false; flattened = false; breakevenDone = false; stopOrder = nil
+        flattenInstant = flattenAt?.instant(on: td) ?? .distantFuture
+    }
+
+    func skip(_ td: TradeDate, _ why: String) { skipped.append((td, why)) }
+
+    func placeOrders(anchor: Int64, td: TradeDate, broker: any Broker) {
+        guard rangeHigh > Int64.min, rangeHigh >= rangeLow else { return skip(td, "no overnight bars") }
+        guard let atrTicks = atr.value else { return skip(td, "daily ATR still warming up (\(p.int("atr_period")) sessions)") }
+        let range = rangeHigh - rangeLow
+        let pts = { (ticks: Int64) in Double(ticks) * self.tick }
+        if p.bool("filter_range_size") {
+            if pts(range) < p.double("min_range_pts") || pts(range) > p.double("max_range_pts") {
+                return skip(td, "overnight range \(pts(range)) points outside \(p.double("min_range_pts"))…\(p.double("max_range_pts"))")
+            }
+        }
+        if p.bool("filter_gap") {
+            let gap = abs(anchor - dayCloseBeforeWindow)
+            if pts(gap) > p.double("max_gap_pts") { return skip(td, "opening gap \(pts(gap)) points above \(p.double("max_gap_pts"))") }
+        }
+        let atrPts = atrTicks * tick
+        if p.bool("filter_volatility") {
+            if atrPts < p.double("min_atr_pts") || atrPts > p.double("max_atr_pts") {
+                return skip(td, "daily ATR \(atrPts) points outside \(p.double("min_atr_pts"))…\(p.double("max_atr_pts"))")
+            }
+        }
+        if p.bool("filter_dll_proximity"), let room = broker.account.dailyLossRemaining,
+           room.dollars < p.double("min_dll_remaining_usd") {
+            return skip(td, "daily loss limit room \(room) below \(p.double("min_dll_remaining_usd"))")
+        }
+        let buffer = p.int("entry_buffer_ticks")
+        let slTicks = Int64((atrTicks * p.double("atr_multiplier_sl")).rounded())
+        let tpTicks = Int64((atrTicks * p.double("atr_multiplier_tp")).rounded())
+        let zoneTicks = Int64((atrTicks / 2 * p.double("zone_multiplier")).rounded())
+        let upperZone = anchor + zoneTicks, lowerZone = anchor - zoneTicks
+        let longEntry = rangeHigh + buffer, shortEntry = rangeLow - buffer
+        // The zone is used unless it lies inside the overnight range (it would not be beyond the entry).
+        let longFromZone = upperZone > rangeHigh && upperZone > longEntry
+        let shortFromZone = lowerZone < rangeLow && lowerZone < shortEntry
+        let longTarget = longFromZone ? upperZone : longEntry + tpTicks
+        let shortTarget = shortFromZone ? lowerZone : shortEntry - tpTicks
+        var plan = Plan(tradeDate: td, rangeHigh: rangeHigh, rangeLow: rangeLow, dailyATR: atrPts, anchor: anchor,
+                        longTargetFromZone: longFromZone, shortTargetFromZone: shortFromZone)
+        let qty = p.int("position_size")
+        let group = "overnight-\(td)"
+        if anchor < longEntry {
+            plan.longEntry = longEntry; plan.longStop = longEntry - slTicks; plan.longTarget = longTarget
+            _ = broker.place(OrderRequest(symbol: symbols[0], side: .buy, quantity: qty, kind: .stop(Price(ticks: longEntry)),
+                                          bracket: Bracket(stopLoss: .price(Price(ticks: longEntry - slTicks)), takeProfit: .price(Price(ticks: longTarget))),
+                                          ocoGroup: group))
+        }
+        if anchor > shortEntry {
+            plan.shortEntry = shortEntry; plan.shortStop = shortEntry + slTicks; plan.shortTarget = shortTarget
+            _ = broker.place(OrderRequest(symbol: symbols[0], side: .sell, quantity: qty, kind: .stop(Price(ticks: shortEntry)),
+                                          bracket: Bracket(stopLoss: .price(Price(ticks: shortEntry + slTicks)), takeProfit: .price(Price(ticks: shortTarget))),
+                                          ocoGroup: group))
+        }
+        plans.append(plan)
+    }
+
+    /// The last close before the overnight window (the previous session's close), for the gap filter.
+    var dayCloseBeforeWindow: Int64 { lastSessionClose }
+    var lastSessionClose: Int64 = 0
+}
+
+extension OvernightRangeBreakout {
+    public static let descriptor = StrategyDescriptor(
+        name: "overnight_range",
+        summary: "overnight-range breakout: OCO stop entries at the range edges with ATR brackets, zone targets, breakeven, EOD flatten",
+        enabledEnvironment: "OVERNIGHT_ENABLED",
+        parameters: [
+            ParameterSpec("position_size", .int(1...1000), default: .int(1), env: "OVERNIGHT_POSITION_SIZE", help: "contracts per entry"),
+            ParameterSpec("atr_period", .int(1...200), default: .int(14), env: "OVERNIGHT_ATR_PERIOD", help: "sessions in the daily ATR"),
+            ParameterSpec("atr_seeding", .choice(["talib", "pine"]), default: .string("talib"), help: "ATR seeding: TA-Lib or Pine Script"),
+            ParameterSpec("atr_multiplier_sl", .double(0.01...50), default: .double(2.0), env: "OVERNIGHT_ATR_MULTIPLIER_SL", help: "stop distance in ATRs"),
+            ParameterSpec("atr_multiplier_tp", .double(0.01...50), default: .double(2.5), env: "OVERNIGHT_ATR_MULTIPLIER_TP", help: "target distance in ATRs when the zone is inside the range"),
+            ParameterSpec("zone_multiplier", .double(0.01...10), default: .double(0.68), help: "daily ATR zone boundary: anchor ± (ATR/2) × this"),
+            ParameterSpec("entry_buffer_ticks", .int(0...1000), default: .int(1), help: "ticks beyond the range for the stop entries"),
+            ParameterSpec("use_breakeven", .bool, default: .bool(true), env: "OVERNIGHT_USE_BREAKEVEN", help: "move the stop to the entry after a gain"),
+            ParameterSpec("breakeven_profit_pts", .double(0...10_000), default: .double(15), env: "OVERNIGHT_BREAKEVEN_PROFIT_PTS", help: "points of gain that move the stop"),
+            ParameterSpec("eod_flatten", .bool, default: .bool(true), env: "OVERNIGHT_EOD_FLATTEN", help: "flatten at the end-of-day time"),
+            ParameterSpec("eod_flatten_time", .time, default: .time(LocalTime(hour: 16, minute: 0, zone: .newYork)), env: "OVERNIGHT_EOD_FLATTEN_TIME",
+                          help: "time of day to flatten, with a zone (16:00 America/New_York)"),
+            ParameterSpec("window_start", .time, default: .time(.globexEveningOpenET), help: "overnight window start (previous calendar day)"),
+            ParameterSpec("window_end", .time, default: .time(.cashOpenET), help: "overnight window end, when orders are placed"),
+            ParameterSpec("filter_range_size", .bool, default: .bool(false), env: "OVERNIGHT_FILTER_RANGE_SIZE", help: "skip days whose range is outside min/max"),
+            ParameterSpec("min_range_pts", .double(0...100_000), default: .double(0), help: "smallest overnight range traded (points)"),
+            ParameterSpec("max_range_pts", .double(0...100_000), default: .double(100_000), help: "largest overnight range traded (points)"),
+            ParameterSpec("filter_gap", .bool, default: .bool(false), env: "OVERNIGHT_FILTER_GAP", help: "skip days with a large opening gap"),
+            ParameterSpec("max_gap_pts", .double(0...100_000), default: .double(100_000), help: "largest gap traded (points)"),
+            ParameterSpec("filter_volatility", .bool, default: .bool(false), env: "OVERNIGHT_FILTER_VOLATILITY", help: "skip days whose ATR is outside min/max"),
+            ParameterSpec("min_atr_pts", .double(0...100_000), default: .double(0), help: "smallest daily ATR traded (points)"),
+            ParameterSpec("max_atr_pts", .double(0...100_000), default: .double(100_000), help: "largest daily ATR traded (points)"),
+            ParameterSpec("filter_dll_proximity", .bool, default: .bool(false), env: "OVERNIGHT_FILTER_DLL_PROXIMITY", help: "skip days when the daily loss limit is near"),
+            ParameterSpec("min_dll_remaining_usd", .double(0...1_000_000), default: .double(0), help: "daily loss room needed to trade"),
+        ],
+        make: { symbol, p in try OvernightRangeBreakout(symbol: symbol, parameters: p) })
+}
