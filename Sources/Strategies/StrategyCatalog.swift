@@ -25,7 +25,9 @@ public struct StrategyDescriptor: Sendable {
 public enum StrategyCatalog {
     public static var all: [StrategyDescriptor] { registered }
 
-    static let registered: [StrategyDescriptor] = [OvernightRangeBreakout.descriptor, SMABracket.descriptor]
+    static let registered: [StrategyDescriptor] = [
+        OvernightRangeBreakout.descriptor, MeanReversion.descriptor, TrendFollowing.descriptor, SMABracket.descriptor,
+    ]
 
     public static func descriptor(named name: String) throws -> StrategyDescriptor {
         let key = name.replacingOccurrences(of: "-", with: "_").lowercased()
