@@ -47,7 +47,8 @@ struct BacktestCommand: ParsableCommand {
                 if let path = config {
                     cfg = try RunConfiguration.load(path: path, environment: environment)
                 } else {
-                    cfg = RunConfiguration.defaults(symbol: symbol?.uppercased() ?? "ES", timeframe: timeframe ?? .oneMinute)
+                    // No file: defaults, with the seed's environment variables still applied.
+                    cfg = try RunConfiguration.parse(yaml: "", source: "environment", environment: environment)
                 }
             } catch let e as ConfigurationError {
                 Terminal.error(e.description)

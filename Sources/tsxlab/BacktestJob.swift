@@ -77,6 +77,7 @@ struct BacktestJob {
 
     /// Runs the backtest, records it in the store and (when given) a run folder.
     func run(out: String?, runsFolder: String?, record: Bool = true) throws -> Outcome {
+        try config.checkConsistency()
         let (series, finer) = try loadBars()
         let strategies = try strategies()
         let ins = try instrument()
