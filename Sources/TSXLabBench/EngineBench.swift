@@ -93,3 +93,21 @@ func benchSMABracket() throws {
     line("  vs vectorbt (5.31M bars/s on B)", "×\(fmt(rate / 5.31e6, 1))", "target ≥ ×10")
     line("  vs backtesting.py (0.176M bars/s on B)", "×\(fmt(rate / 0.176e6, 0))", "target ≥ ×300")
 }
+
+/// The overnight-range breakout over one year of ES 1-minute bars (2019), bars in memory.
+func benchOvernight() throws {
+    let (series, _) = try BarCSV.read(path: TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"),
+                                      options: BarCSVOptions(symbol: "ES", timeframe: .oneMinute, tickSize: TickSize("0.25")!))
+    print("== overnight-range: \(series.count) ES 1-minute bars (2019)")
+    let d = OvernightRangeBreakout.descriptor
+    let es = Instrument(spec: try ContractRegistry.builtIn.spec(for: "ES"))
+    var result: BacktestResult?
+    let runs = try measure(7) {
+        let st = try d.build(symbol: "ES", parameters: d.defaults())
+        let ex = SimulatedExchange(instruments: [es], rules: .unlimited())
+        result = BacktestEngine(exchange: ex, strategies: [st]).run(series)
+    }
+    let r = result!
+    line("overnight-range, one year (default parameters)", "\(fmt(median(runs) * 1000)) ms",
+         "(\(fmt(Double(series.count) / median(runs) / 1e6, 1))M bars/s; \(r.trades.count) trades, net \(r.netPnL))")
+}
