@@ -3,53 +3,6 @@ import Foundation
 import Testing
 import TSXLabTesting
 
-/// The store back ends every `BarStore` conformance case runs against.
-enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite, postgres
-    var testDescription: String { rawValue }
-
-    /// SQLite always; PostgreSQL when the test command started one, and always under CI, where a
-    /// missing server makes the PostgreSQL cases fail instead of vanishing.
-    static var available: [StoreKind] {
-        TestEnvironment.postgresURL != nil || TestEnvironment.isCI ? [.sqlite, .postgres] : [.sqlite]
-    }
-
-    /// A new, empty store of this kind, with a way to open it again.
-    func make() throws -> (store: any BarStore, reopen: () throws -> any BarStore, url: String) {
-        switch self {
-        case .sqlite:
-            let url = "sqlite:" + TestEnvironment.temporaryDirectory("store") + "/bars.sqlite"
-            return (try StoreURL.open(url), { try StoreURL.open(url) }, url)
-        case .postgres:
-            guard let url = try TestEnvironment.freshPostgresURL() else {
-                throw DataError.store(url: "TSXLAB_TEST_PG_URL", operation: "connect",
-                    message: "no test PostgreSQL: run the suite with scripts/test.sh (CI=true never skips it)")
-            }
-            return (try StoreURL.open(url), { try StoreURL.open(url) }, url)
-        }
-    }
-
-    /// Makes the next write of a bar stamped `poison` fail inside the store (a trigger), to prove
-    /// that a write is one transaction.
-    func poison(_ store: any BarStore, at poison: Int64) throws {
-        switch self {
-        case .sqlite:
-            try (store as! SQLiteBarStore).execute("""
-                CREATE TRIGGER poison BEFORE INSERT ON bars WHEN NEW.timestamp = \(poison)
-                BEGIN SELECT RAISE(ABORT, 'poisoned row'); END
-                """)
-        case .postgres:
-            let pg = store as! PostgresBarStore
-            try pg.execute("""
-                CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN
-                  IF extract(epoch FROM NEW.timestamp)::bigint = \(poison) THEN RAISE EXCEPTION 'poisoned row'; END IF;
-                  RETURN NEW; END $$ LANGUAGE plpgsql
-                """)
-            try pg.execute("CREATE TRIGGER poison BEFORE INSERT ON historical_bars FOR EACH ROW EXECUTE FUNCTION poison()")
-        }
-    }
-}
-
 func sampleSeries(symbol: String = "ES", count: Int = 100, start: Int64 = 1_546_383_600, seed: Int64 = 0) -> BarSeries {
     var s = BarSeries(symbol: symbol, timeframe: .oneMinute, tickSize: TickSize("0.25")!)
     var price: Int64 = 10_000 + seed
