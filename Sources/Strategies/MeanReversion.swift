@@ -35,9 +35,7 @@ public final class MeanReversion: Strategy {
     public func onEvent(_ event: BrokerEvent, broker: any Broker) {
         switch event {
         case .positionChanged(let pos) where pos.symbol == symbols[0]: flat = pos.isFlat; pending = false
-        case .orderRejected, .orderCancelled, .orderExpired:
-            if case .orderCancelled(let o, _) = event, o.request.purpose != .entry { break }
-            if case .orderExpired(let o) = event, o.request.purpose != .entry { break }
+        case _ where event.endsUnfilledEntry:
             pending = false
         default: break
         }

@@ -46,3 +46,15 @@ struct SessionGuard {
                   flattenTime: p.bool("eod_flatten") ? p.time("eod_flatten_time") : nil)
     }
 }
+
+extension BrokerEvent {
+    /// True when this event ends a strategy's own entry order without filling it (rejected,
+    /// cancelled or expired), so the strategy may try again.
+    var endsUnfilledEntry: Bool {
+        switch self {
+        case .orderRejected(let r, _): r.purpose == .entry
+        case .orderCancelled(let o, _), .orderExpired(let o): o.request.purpose == .entry && o.filledQuantity == 0
+        default: false
+        }
+    }
+}

@@ -39,9 +39,7 @@ public final class TrendFollowing: Strategy {
             _ = broker.place(OrderRequest(symbol: symbols[0], side: o.side.opposite, quantity: o.filledQuantity,
                                           kind: .trailingStop(distance: p.int("trail_ticks")), timeInForce: .gtc,
                                           reduceOnly: true, purpose: .exit("trailing_stop")))
-        case .orderRejected, .orderCancelled, .orderExpired:
-            if case .orderCancelled(let o, _) = event, o.request.purpose != .entry { break }
-            if case .orderExpired(let o) = event, o.request.purpose != .entry { break }
+        case _ where event.endsUnfilledEntry:
             pending = false
         default: break
         }

@@ -13,11 +13,8 @@ public enum TestEnvironment {
         return FileManager.default.currentDirectoryPath
     }()
 
-    /// `../shared/datasets` beside the package root, or `TSXLAB_SHARED_DATASETS`.
-    public static var sharedDatasets: String {
-        if let d = ProcessInfo.processInfo.environment["TSXLAB_SHARED_DATASETS"], !d.isEmpty { return d }
-        return URL(fileURLWithPath: packageRoot).deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-    }
+    /// `../shared/datasets` beside the package root (or `TSXLAB_DATASETS`); see `SharedData`.
+    public static var sharedDatasets: String { SharedData.datasetsDirectory }
 
     /// A file of the shared datasets folder.
     public static func sharedDataset(_ name: String) -> String { sharedDatasets + "/" + name }

@@ -74,14 +74,4 @@ struct DataCLITests {
     }
 }
 
-func gunzipText(_ path: String) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/sh")
-    p.arguments = ["-c", "gzip -dc \"$0\"", path]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
+func gunzipText(_ path: String) throws -> String { String(decoding: try SharedData.readBytes(path: path), as: UTF8.self) }

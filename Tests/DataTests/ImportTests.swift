@@ -10,18 +10,8 @@ func writeTemp(_ name: String, _ text: String) -> String {
     return path
 }
 
-/// The text of a gzip file, decompressed by the system's gzip (independent of the code under test).
-func gunzip(_ path: String) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/bin/sh")
-    p.arguments = ["-c", "gzip -dc \"$0\"", path]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
+/// The text of a gzip file, inflated by the system's gzip (independent of the code under test).
+func gunzip(_ path: String) throws -> String { String(decoding: try SharedData.readBytes(path: path), as: UTF8.self) }
 
 let esOptions = BarCSVOptions(symbol: "ES", timeframe: .oneMinute, tickSize: TickSize("0.25")!)
 let header = "timestamp,open,high,low,close,volume\n"
