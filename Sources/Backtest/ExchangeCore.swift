@@ -339,14 +339,21 @@ public struct ExchangeCore: Sendable {
         return !(q != 0 && (q > 0) != (r.side == .buy) && r.quantity <= abs(q))
     }
 
-    /// Open mini-equivalents across all products if `r` filled in full (other working orders are
-    /// not counted).
+    /// Mini-equivalents across all products in the worst case: the position plus every working
+    /// entry on one side (and `r` on its side) filling, whichever side is larger. This is how the
+    /// platform refuses working orders that would push the position over the limit.
     func exposureAfter(_ r: OrderRequest, _ s: Int) -> Double {
         var total = 0.0
         for i in 0..<instruments.count {
-            var q = positionQty[i]
-            if i == s { q += r.side.sign * r.quantity }
-            total += Double(abs(q)) * instruments[i].spec.miniEquivalent
+            var longSide = positionQty[i], shortSide = positionQty[i]
+            for e in book where e.symbol == i && !e.reduceOnly && !e.suspended {
+                let q = orders[e.index].remaining
+                if e.sign > 0 { longSide += q } else { shortSide -= q }
+            }
+            if i == s {
+                if r.side == .buy { longSide += r.quantity } else { shortSide -= r.quantity }
+            }
+            total += Double(max(abs(longSide), abs(shortSide))) * instruments[i].spec.miniEquivalent
         }
         return total
     }

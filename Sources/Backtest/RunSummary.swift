@@ -95,8 +95,8 @@ public enum RunRecorder {
         return "\(stamp)-\(salt)"
     }
 
-    /// Saves the run, its trades and daily equity, and each strategy's performance row, in one
-    /// transaction.
+    /// Saves the run, its trades, fills and daily equity, and each strategy's performance row, in
+    /// one transaction.
     public static func save(_ summary: RunSummary, result: BacktestResult, configText: String, kind: String = "backtest",
                             spec: (String) -> ContractSpec?, into db: any SQLDatabase) throws {
         try db.transaction {
@@ -115,6 +115,15 @@ public enum RunRecorder {
                           .text(t.side == .buy ? "long" : "short"), .int(t.quantity), .text(t.entryTime.description),
                           .text(RunCSV.price(t.entryPriceTicks, s)), .text(t.exitTime.description), .text(RunCSV.price(t.exitPriceTicks, s)),
                           .text(t.exitReason), .text(t.pnl.description), .text(t.fees.description), .int(t.maeTicks), .int(t.mfeTicks)])
+            }
+            for (k, f) in result.fills.enumerated() {
+                guard let s = spec(f.symbol) else { continue }
+                try db.execute("""
+                    INSERT INTO backtest_fills (run_id, seq, time, symbol, side, quantity, price, fee_usd, order_id, purpose, resolution)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                    """, [.text(summary.runId), .int(Int64(k + 1)), .text(f.time.description), .text(f.symbol),
+                          .text(f.side == .buy ? "buy" : "sell"), .int(f.quantity), .text(s.format(f.price)), .text(f.fee.description),
+                          .int(f.orderID.raw), .text(f.purpose.reason), .text(f.resolution.description)])
             }
             for (k, e) in result.equity.enumerated() {
                 try db.execute("INSERT INTO backtest_equity (run_id, seq, time, trade_date, balance_usd, equity_usd) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -55,7 +55,7 @@ public enum Migrations {
             ]
         ),
         Migration(
-            version: 2, name: "backtest runs, their trades and equity, strategy performance",
+            version: 2, name: "backtest runs, their trades, fills and equity, strategy performance",
             sqlite: [
                 """
                 CREATE TABLE backtest_runs (
@@ -74,6 +74,12 @@ public enum Migrations {
                 CREATE TABLE backtest_equity (
                     run_id TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, trade_date TEXT NOT NULL,
                     balance_usd TEXT NOT NULL, equity_usd TEXT NOT NULL, PRIMARY KEY (run_id, seq))
+                """,
+                """
+                CREATE TABLE backtest_fills (
+                    run_id TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL,
+                    quantity INTEGER NOT NULL, price TEXT NOT NULL, fee_usd TEXT NOT NULL, order_id INTEGER NOT NULL,
+                    purpose TEXT NOT NULL, resolution TEXT NOT NULL, PRIMARY KEY (run_id, seq))
                 """,
                 """
                 CREATE TABLE strategy_performance (
@@ -99,6 +105,12 @@ public enum Migrations {
                 CREATE TABLE backtest_equity (
                     run_id TEXT NOT NULL, seq BIGINT NOT NULL, time TEXT NOT NULL, trade_date TEXT NOT NULL,
                     balance_usd TEXT NOT NULL, equity_usd TEXT NOT NULL, PRIMARY KEY (run_id, seq))
+                """,
+                """
+                CREATE TABLE backtest_fills (
+                    run_id TEXT NOT NULL, seq BIGINT NOT NULL, time TEXT NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL,
+                    quantity BIGINT NOT NULL, price TEXT NOT NULL, fee_usd TEXT NOT NULL, order_id BIGINT NOT NULL,
+                    purpose TEXT NOT NULL, resolution TEXT NOT NULL, PRIMARY KEY (run_id, seq))
                 """,
                 """
                 CREATE TABLE strategy_performance (

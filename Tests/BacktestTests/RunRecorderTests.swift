@@ -25,6 +25,7 @@ struct RunRecorderTests {
         #expect(try db.query("SELECT COUNT(*) FROM backtest_trades WHERE run_id = $1", [.text("run-1")]).first?.first?.int == 1)
         let row = try #require(try db.query("SELECT side, entry_price, exit_price, pnl_usd, fees_usd FROM backtest_trades WHERE run_id = $1", [.text("run-1")]).first)
         #expect(row.map { $0.text ?? "" } == ["long", "2500.00", "2502.00", "96.22", "3.78"])  // 8 ticks × $12.50 − $3.78
+        #expect(try db.query("SELECT COUNT(*) FROM backtest_fills WHERE run_id = $1", [.text("run-1")]).first?.first?.int == 2)
         #expect(try db.query("SELECT config_hash FROM backtest_runs WHERE run_id = $1", [.text("run-1")]).first?.first?.text == "abc")
         #expect(try db.query("SELECT trades_count FROM strategy_performance WHERE run_id = $1", [.text("run-1")]).first?.first?.int == 1)
         // Saving the same run id twice fails and leaves the first intact (one transaction).
