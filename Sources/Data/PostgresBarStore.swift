@@ -182,18 +182,18 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
         }
     }
 
-    /// COPY text rows: epoch seconds, four exact decimal prices, volume.
+    /// COPY text rows: epoch seconds, four exact decimal prices, volume (written byte by byte).
     static func copyText(_ s: BarSeries) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(s.count * 48)
         let t = s.tickSize
         for i in 0..<s.count {
-            out.append(contentsOf: String(s.time[i]).utf8); out.append(9)
-            out.append(contentsOf: t.format(Price(ticks: s.open[i])).utf8); out.append(9)
-            out.append(contentsOf: t.format(Price(ticks: s.high[i])).utf8); out.append(9)
-            out.append(contentsOf: t.format(Price(ticks: s.low[i])).utf8); out.append(9)
-            out.append(contentsOf: t.format(Price(ticks: s.close[i])).utf8); out.append(9)
-            out.append(contentsOf: String(s.volume[i]).utf8); out.append(10)
+            BarCSVWriter.appendInt(s.time[i], &out); out.append(9)
+            BarCSVWriter.appendPrice(s.open[i], t, t.scale, &out); out.append(9)
+            BarCSVWriter.appendPrice(s.high[i], t, t.scale, &out); out.append(9)
+            BarCSVWriter.appendPrice(s.low[i], t, t.scale, &out); out.append(9)
+            BarCSVWriter.appendPrice(s.close[i], t, t.scale, &out); out.append(9)
+            BarCSVWriter.appendInt(s.volume[i], &out); out.append(10)
         }
         return out
     }
@@ -223,11 +223,15 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
                 if case .ticks(let v) = tick.ticks(p, len, policy: .roundToNearest) { return v }
                 throw DataError.store(url: displayURL, operation: "read \(key)", message: "row \(row) column \(col) is not a price")
             }
+            func int(_ row: Int, _ col: Int) -> Int64 {
+                let (p, len) = r.bytes(row, col)
+                return ScaledDecimal.parse(p, len)?.mantissa ?? 0
+            }
             for i in 0..<n {
-                s.time.append(r.int64(i, 0))
+                s.time.append(int(i, 0))
                 s.open.append(try ticks(i, 1)); s.high.append(try ticks(i, 2))
                 s.low.append(try ticks(i, 3)); s.close.append(try ticks(i, 4))
-                s.volume.append(r.int64(i, 5))
+                s.volume.append(int(i, 5))
             }
             return s
         }

@@ -60,9 +60,10 @@ func benchData() throws {
     try cachedReads(store: store, label: "SQLite", series: series, key: key)
 
     if let pg = ProcessInfo.processInfo.environment["TSXLAB_BENCH_PG_URL"], !pg.isEmpty {
-        let pgStore = try PostgresBarStore(url: pg)
-        try pgStore.execute("DROP TABLE IF EXISTS historical_bars, bar_series, bar_coverage, schema_migrations CASCADE")
-        let fresh = try PostgresBarStore(url: pg)
+        // A schema of its own, so every run starts from an empty store.
+        let schema = "bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        try PostgresBarStore(url: pg).execute("CREATE SCHEMA \(schema)")
+        let fresh = try PostgresBarStore(url: pg + (pg.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)")
         let pgImport = try measure(1) { _ = try BarImport.importFile(path: file, options: opts, into: fresh) }
         line("CSV.gz import into PostgreSQL (COPY + upsert)", "\(fmt(rows / median(pgImport) / 1e6, 2))M rows/s")
         let pgRe = try measure(1) { _ = try BarImport.importFile(path: file, options: opts, into: fresh) }
