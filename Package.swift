@@ -39,7 +39,7 @@ let package = Package(
         // Reads the YAML run configuration (plus the seed's environment variables) into typed
         // account rules, data selection, exchange settings and strategy parameters.
         .target(name: "Configuration", dependencies: ["Data", "Trading", "Strategies", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reports", dependencies: ["Data"]),
+        .target(name: "Reports", dependencies: ["Data", "Trading", "Indicators", "Backtest"]),
         .executableTarget(
             name: "tsxlab",
             dependencies: [
@@ -55,6 +55,7 @@ let package = Package(
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
