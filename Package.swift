@@ -8,7 +8,7 @@ import PackageDescription
 // The bar loops (simulated exchange, engine, strategies) run tens of millions of iterations a
 // second; dynamic exclusivity checks on class properties cost more there than the work itself.
 // Static checking stays on; only the runtime check is dropped, and only in release builds.
-let hotLoop: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let hotLoop: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
     name: "tsxlab",
@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "Data", dependencies: ["CSQLite", "CLibPQ", "CZlib"]),
+        .target(name: "Data", dependencies: ["CSQLite", "CLibPQ", "CZlib"], swiftSettings: hotLoop),
         .target(name: "Indicators", dependencies: ["Data", "COpenBLAS"]),
         .target(name: "Trading", dependencies: ["Data"], swiftSettings: hotLoop),
         .target(name: "Strategies", dependencies: ["Trading", "Indicators"], swiftSettings: hotLoop),
@@ -47,7 +47,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "TSXLabTesting"]),
+        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "TSXLabTesting"], swiftSettings: hotLoop),
         .target(name: "TSXLabTesting", dependencies: ["Data", "Trading"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["TSXLabTesting"]),

@@ -53,6 +53,17 @@ public final class BacktestEngine {
 
     /// Runs over one series (the strategies' symbol) with optional finer bars for drill-down.
     public func run(_ series: BarSeries, finer: BarSeries? = nil) -> BacktestResult {
+        // One strategy object drives the loop (several are fanned out by a wrapper); passing it as
+        // a generic argument keeps it borrowed, so no reference count moves per bar.
+        let driver: any Strategy = strategies.count == 1 ? strategies[0] : FanOut(strategies, exchange)
+        return run(series, finer: finer, driver: driver)
+    }
+
+    /// The same run with the driving strategy's type known to the caller: the bar loop is then
+    /// specialised for it (the strategy's bar call can be inlined). `driver` must be the engine's
+    /// only strategy.
+    public func run<S: Strategy>(_ series: BarSeries, finer: BarSeries? = nil, driver: S) -> BacktestResult {
+        precondition(strategies.count > 1 || strategies.first === driver, "the driver must be the engine's strategy")
         let t0 = monotonicSeconds()
         guard let s = exchange.index(of: series.symbol) else {
             preconditionFailure("the exchange has no instrument \(series.symbol)")
@@ -64,9 +75,6 @@ public final class BacktestEngine {
         drain()
 
         let n = series.count
-        // One strategy object drives the loop (several are fanned out by a wrapper); passing it as
-        // a generic argument keeps it borrowed, so no reference count moves per bar.
-        let driver: any Strategy = strategies.count == 1 ? strategies[0] : FanOut(strategies, exchange)
         let day = barLoop(series, s, length, driver)
         if n > 0 {
             let last = series[n - 1]

@@ -84,7 +84,8 @@ func benchSMABracket() throws {
     var result: BacktestResult?
     let runs = measure(7) {
         let ex = SimulatedExchange(instruments: [es], rules: .unlimited(), config: cfg)
-        result = BacktestEngine(exchange: ex, strategies: [SMABracket(symbol: "ES")]).run(series)
+        let st = SMABracket(symbol: "ES")
+        result = BacktestEngine(exchange: ex, strategies: [st]).run(series, driver: st)
     }
     let r = result!
     let rate = Double(series.count) / median(runs)
