@@ -120,6 +120,39 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 3, name: "parameter sweeps and their results",
+            sqlite: [
+                """
+                CREATE TABLE sweeps (
+                    sweep_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, strategy TEXT NOT NULL, symbol TEXT NOT NULL,
+                    timeframe TEXT NOT NULL, data_from TEXT, data_to TEXT, space TEXT NOT NULL, base_config TEXT NOT NULL,
+                    cells INTEGER NOT NULL)
+                """,
+                """
+                CREATE TABLE sweep_results (
+                    sweep_id TEXT NOT NULL, config_hash TEXT NOT NULL, cell INTEGER NOT NULL, params TEXT NOT NULL,
+                    trades INTEGER NOT NULL, net_pnl_usd TEXT NOT NULL, win_rate REAL, profit_factor REAL, sharpe REAL,
+                    max_drawdown_usd REAL, rule_breaches INTEGER NOT NULL, seconds REAL NOT NULL, created_at TEXT NOT NULL,
+                    PRIMARY KEY (sweep_id, config_hash))
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE sweeps (
+                    sweep_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, strategy TEXT NOT NULL, symbol TEXT NOT NULL,
+                    timeframe TEXT NOT NULL, data_from TEXT, data_to TEXT, space TEXT NOT NULL, base_config TEXT NOT NULL,
+                    cells BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE sweep_results (
+                    sweep_id TEXT NOT NULL, config_hash TEXT NOT NULL, cell BIGINT NOT NULL, params TEXT NOT NULL,
+                    trades BIGINT NOT NULL, net_pnl_usd TEXT NOT NULL, win_rate DOUBLE PRECISION, profit_factor DOUBLE PRECISION,
+                    sharpe DOUBLE PRECISION, max_drawdown_usd DOUBLE PRECISION, rule_breaches BIGINT NOT NULL,
+                    seconds DOUBLE PRECISION NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (sweep_id, config_hash))
+                """,
+            ]
+        ),
     ]
 
     public static var latest: Int { all.last?.version ?? 0 }

@@ -3,7 +3,7 @@ import Data
 import Foundation
 
 @main
-struct TSXLab: ParsableCommand {
+struct TSXLab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsxlab",
         abstract: "Research, backtest and sweep futures strategies over cached bars; trade the tested configuration on TopStepX.",
@@ -11,7 +11,7 @@ struct TSXLab: ParsableCommand {
             Exit codes: 0 success, 64 bad arguments, 65 bad input data, 66 missing input file,
             69 store unavailable, 70 internal failure.
             """,
-        subcommands: [DataCommand.self, BacktestCommand.self, IndicatorsCommand.self, StatsCommand.self]
+        subcommands: [DataCommand.self, BacktestCommand.self, SweepCommand.self, IndicatorsCommand.self, StatsCommand.self]
     )
 }
 

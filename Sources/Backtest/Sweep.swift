@@ -1,0 +1,191 @@
+import Data
+import Foundation
+import Trading
+
+/// One axis of a sweep: a parameter and the values it takes (as text the parameter's spec
+/// parses), or several parameters that move together (`stop_ticks,target_ticks=8:8,20:40`).
+public struct SweepAxis: Hashable, Sendable, CustomStringConvertible {
+    public var names: [String]
+    /// One tuple per point on the axis, in `names` order.
+    public var tuples: [[String]]
+
+    public init(name: String, values: [String]) { names = [name]; tuples = values.map { [$0] } }
+    public init(names: [String], tuples: [[String]]) { self.names = names; self.tuples = tuples }
+
+    public var name: String { names.joined(separator: ",") }
+    public var count: Int { tuples.count }
+
+    /// Parses `name=v1,v2,…`, `name=a..b:step` (inclusive; integers or decimals) or, for
+    /// parameters that move together, `a,b=a1:b1,a2:b2,…`.
+    public static func parse(_ text: String) throws -> SweepAxis {
+        func fail(_ why: String) -> DataError { .badInput(file: "--param", line: nil, field: text, reason: why) }
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw fail("expected name=v1,v2,… or name=a..b:step") }
+        let name = parts[0], spec = parts[1]
+        let names = name.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if names.count > 1 {
+            let tuples = spec.split(separator: ",").map { $0.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) } }
+            guard tuples.allSatisfy({ $0.count == names.count && !$0.contains(where: \.isEmpty) }) else {
+                throw fail("paired values must have \(names.count) parts each, e.g. \(names.joined(separator: ","))=\(names.map { _ in "1" }.joined(separator: ":"))")
+            }
+            return SweepAxis(names: names, tuples: tuples)
+        }
+        if let dots = spec.range(of: "..") {
+            let lo = String(spec[..<dots.lowerBound])
+            var rest = String(spec[dots.upperBound...])
+            var stepText = "1"
+            if let colon = rest.firstIndex(of: ":") { stepText = String(rest[rest.index(after: colon)...]); rest = String(rest[..<colon]) }
+            guard let a = ScaledDecimal(lo), let b = ScaledDecimal(rest), let st = ScaledDecimal(stepText), st.mantissa > 0 else {
+                throw fail("range '\(spec)' must be a..b:step with numbers and a positive step")
+            }
+            let scale = max(a.scale, b.scale, st.scale)
+            func scaled(_ d: ScaledDecimal) -> Int64 { var m = d.mantissa; for _ in d.scale..<scale { m *= 10 }; return m }
+            let (x, y, step) = (scaled(a), scaled(b), scaled(st))
+            guard x <= y else { throw fail("range '\(spec)' runs backwards") }
+            guard (y - x) / step < 100_000 else { throw fail("range '\(spec)' has more than 100,000 values") }
+            var values: [String] = []
+            var v = x
+            while v <= y {
+                values.append(scale == 0 ? String(v) : TickSize(units: 1, scale: scale).format(Price(ticks: v)))
+                v += step
+            }
+            return SweepAxis(name: name, values: values)
+        }
+        let values = spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !values.contains(where: \.isEmpty) else { throw fail("empty value in '\(spec)'") }
+        return SweepAxis(name: name, values: values)
+    }
+
+    public var description: String { "\(name)=\(tuples.map { $0.joined(separator: ":") }.joined(separator: ","))" }
+}
+
+/// One configuration of a sweep: its position in the full grid and its parameter values.
+public struct SweepCell: Hashable, Sendable {
+    public var index: Int
+    public var values: [String: String]
+    public init(index: Int, values: [String: String]) { self.index = index; self.values = values }
+}
+
+/// The parameter space: the grid of every axis crossed (the first axis outermost), a seeded
+/// random sample of it, and deterministic shards for job arrays.
+public struct SweepSpace: Hashable, Sendable, CustomStringConvertible {
+    public var axes: [SweepAxis]
+    public init(axes: [SweepAxis]) { self.axes = axes }
+
+    public var count: Int { axes.reduce(1) { $0 * max($1.count, 1) } }
+
+    /// Cell `i` of the grid (last axis varies fastest).
+    public func cell(_ i: Int) -> SweepCell {
+        var rest = i
+        var values: [String: String] = [:]
+        for axis in axes.reversed() {
+            let tuple = axis.tuples[rest % axis.count]
+            for (k, n) in axis.names.enumerated() { values[n] = tuple[k] }
+            rest /= axis.count
+        }
+        return SweepCell(index: i, values: values)
+    }
+
+    /// Every parameter name on the axes, in axis order.
+    public var names: [String] { axes.flatMap(\.names) }
+
+    public func grid() -> [SweepCell] { (0..<count).map(cell) }
+
+    /// `n` distinct cells drawn with a seeded generator (all of them when `n` ≥ the grid).
+    public func random(_ n: Int, seed: UInt64) -> [SweepCell] {
+        guard n < count else { return grid() }
+        var rng = SeededGenerator(seed: seed)
+        var picked = Set<Int>()
+        while picked.count < n { picked.insert(Int(rng.next() % UInt64(count))) }
+        return picked.sorted().map(cell)
+    }
+
+    /// Shard `k` of `n` (1-based): every n-th cell starting at k − 1.
+    public static func shard(_ cells: [SweepCell], k: Int, n: Int) -> [SweepCell] {
+        cells.enumerated().filter { $0.offset % n == k - 1 }.map(\.element)
+    }
+
+    public var description: String { axes.map(\.description).joined(separator: " ") }
+}
+
+/// SplitMix64: a small deterministic generator for seeded sampling.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// What a sweep keeps of one configuration's backtest.
+public struct SweepOutcome: Hashable, Sendable {
+    public var cell: SweepCell
+    public var configHash: String
+    public var trades: Int
+    public var netPnl: Money
+    public var winRate: Double
+    public var profitFactor: Double?
+    public var sharpe: Double?
+    public var maxDrawdown: Double?
+    public var ruleBreaches: Int
+    public var seconds: Double
+
+    public init(cell: SweepCell, configHash: String, summary: RunSummary) {
+        self.cell = cell; self.configHash = configHash
+        trades = summary.trades; netPnl = Money(summary.netPnlUsd) ?? .zero; winRate = summary.winRate
+        profitFactor = summary.profitFactor; sharpe = summary.sharpe; maxDrawdown = summary.maxDrawdownUsd
+        ruleBreaches = summary.ruleBreaches.count; seconds = summary.seconds
+    }
+
+    public init(cell: SweepCell, configHash: String, trades: Int, netPnl: Money, winRate: Double, profitFactor: Double?,
+                sharpe: Double?, maxDrawdown: Double?, ruleBreaches: Int, seconds: Double) {
+        self.cell = cell; self.configHash = configHash; self.trades = trades; self.netPnl = netPnl; self.winRate = winRate
+        self.profitFactor = profitFactor; self.sharpe = sharpe; self.maxDrawdown = maxDrawdown
+        self.ruleBreaches = ruleBreaches; self.seconds = seconds
+    }
+
+    /// A metric by name, for ranking (`net_pnl`, `sharpe`, `profit_factor`, `win_rate`, `trades`,
+    /// `max_drawdown` — smaller drawdowns rank higher).
+    public func metric(_ name: String) -> Double? {
+        switch name {
+        case "net_pnl": netPnl.dollars
+        case "sharpe": sharpe
+        case "profit_factor": profitFactor
+        case "win_rate": winRate
+        case "trades": Double(trades)
+        case "max_drawdown": maxDrawdown.map { -$0 }
+        default: nil
+        }
+    }
+    public static let metrics = ["net_pnl", "sharpe", "profit_factor", "win_rate", "trades", "max_drawdown"]
+}
+
+/// Runs sweep cells on every core: each cell is a full backtest through the same engine, built by
+/// `evaluate` from shared, read-only bars. Results arrive in completion order; `isCancelled` is
+/// polled between cells (Ctrl-C stops scheduling, finished cells are kept).
+public enum SweepRunner {
+    public static func run(
+        _ cells: [SweepCell], workers: Int, isCancelled: @escaping @Sendable () -> Bool,
+        evaluate: @escaping @Sendable (SweepCell) throws -> SweepOutcome,
+        onResult: (SweepOutcome) throws -> Void
+    ) async throws {
+        var next = 0
+        try await withThrowingTaskGroup(of: SweepOutcome?.self) { group in
+            func launch() {
+                guard next < cells.count, !isCancelled() else { return }
+                let cell = cells[next]
+                next += 1
+                group.addTask { isCancelled() ? nil : try evaluate(cell) }
+            }
+            for _ in 0..<max(1, workers) { launch() }
+            while let r = try await group.next() {
+                if let r { try onResult(r) }
+                launch()
+            }
+        }
+    }
+}

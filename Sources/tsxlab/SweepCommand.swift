@@ -1,0 +1,197 @@
+import ArgumentParser
+import Backtest
+import Configuration
+import Data
+import Dispatch
+import Foundation
+import Strategies
+import Synchronization
+import Trading
+
+struct SweepCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run a parameter sweep on every core: each configuration a full backtest over one load of the bars.",
+        discussion: """
+            --param name=v1,v2,… or name=a..b:step adds an axis; the axes are crossed (grid) or sampled
+            (--samples N --seed S). Results go to the store as they finish (a rerun of the same sweep
+            skips what is done; Ctrl-C stops cleanly) and to DIR/results.csv; the ranking is printed
+            (--json for scripts). --shard K/N runs every N-th configuration from the K-th, for job arrays.
+              tsxlab sweep --strategy sma-bracket --param fast=5,10,20 --param slow=60..200:20 --symbol ES --out DIR
+            """)
+
+    @OptionGroup var options: RunOptions
+    @Option(name: .customLong("param"), help: ArgumentHelp("An axis: name=v1,v2,… or name=a..b:step (repeatable).", valueName: "spec"))
+    var params: [String] = []
+    @Option(help: "Sample this many configurations instead of the full grid.") var samples: Int?
+    @Option(help: "Seed of the sample.") var seed: UInt64 = 1
+    @Option(help: "Run shard K of N (e.g. 2/8).") var shard: String?
+    @Option(help: "Ranking metric: \(SweepOutcome.metrics.joined(separator: ", ")).") var metric = "net_pnl"
+    @Option(help: "Rank only configurations with at least this many trades.") var minTrades = 1
+    @Option(help: "Configurations to show in the ranking.") var top = 10
+    @Option(help: "Parallel workers (default: the machine's cores).") var workers: Int?
+    @Option(help: "Folder for results.csv.") var out: String?
+    @Flag(help: "Print the ranking as JSON.") var json = false
+
+    func run() async throws {
+        do {
+            try await sweep()
+        } catch let e as DataError {
+            Terminal.error(e.description)
+            throw ExitCode(e.exitCode)
+        } catch let e as ConfigurationError {
+            Terminal.error(e.description)
+            throw ExitCode(e.exitCode)
+        }
+    }
+
+    func sweep() async throws {
+        guard SweepOutcome.metrics.contains(metric) else { throw ValidationError("--metric must be one of \(SweepOutcome.metrics.joined(separator: ", "))") }
+        let base = try options.configuration()
+        let axes = try params.map(SweepAxis.parse)
+        guard !axes.isEmpty else { throw ValidationError("give at least one --param axis") }
+        guard base.enabledStrategies.count == 1, let entry = base.enabledStrategies.first else {
+            throw ValidationError("a sweep runs one strategy: enable exactly one (--strategy NAME)")
+        }
+        // Every value must parse before anything runs.
+        for a in axes { for t in a.tuples { for (k, n) in a.names.enumerated() { var c = base; try RunOptions.setParameter(&c, name: n, value: t[k], source: "--param") } } }
+        let space = SweepSpace(axes: axes)
+        var cells = samples.map { space.random($0, seed: seed) } ?? space.grid()
+        if let shard {
+            let kn = shard.split(separator: "/").compactMap { Int($0) }
+            guard kn.count == 2, kn[0] >= 1, kn[0] <= kn[1] else { throw ValidationError("--shard must be K/N with 1 ≤ K ≤ N") }
+            cells = SweepSpace.shard(cells, k: kn[0], n: kn[1])
+        }
+        let job = try options.job(base)
+        let (series, finer) = try job.loadBars()
+        let instrument = try job.instrument()
+        try base.checkConsistency()
+
+        // The sweep's identity: the base configuration, the axes, the bars.
+        let sweepID = String(SHA256.hex(Array((base.canonicalText + space.description + "\(series.first!.time)…\(series.last!.time)").utf8)).prefix(16))
+        let db = job.store as? any SQLDatabase
+        var done = Set<String>()
+        if let db {
+            if try db.query("SELECT 1 FROM sweeps WHERE sweep_id = $1", [.text(sweepID)]).isEmpty {
+                try db.execute("INSERT INTO sweeps (sweep_id, created_at, strategy, symbol, timeframe, data_from, data_to, space, base_config, cells) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                               [.text(sweepID), .text(ISO8601DateFormatter().string(from: Date())), .text(entry.name), .text(series.symbol),
+                                .text(series.timeframe.description), .text(series.first!.time.description), .text(series.last!.time.description),
+                                .text(space.description), .text(base.canonicalText), .int(Int64(space.count))])
+            }
+            done = Set(try db.query("SELECT config_hash FROM sweep_results WHERE sweep_id = $1", [.text(sweepID)]).compactMap { $0.first?.text })
+        }
+        @Sendable func configFor(_ cell: SweepCell) throws -> RunConfiguration {
+            var c = base
+            for n in space.names { try RunOptions.setParameter(&c, name: n, value: cell.values[n]!, source: "--param") }
+            return c
+        }
+        let pending = try cells.filter { !done.contains(try configFor($0).hash) }
+        let skipped = cells.count - pending.count
+        Terminal.note("sweep \(sweepID): \(cells.count) configurations of \(entry.name) on \(series.symbol) \(series.timeframe), \(series.count) bars"
+                      + (skipped > 0 ? "; \(skipped) already done, resuming" : ""))
+
+        let stop = Mutex(false)
+        signal(SIGINT, SIG_IGN)
+        let sigint = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        sigint.setEventHandler {
+            stop.withLock { $0 = true }
+            Terminal.note("\ninterrupted: finishing the configurations under way; finished results are kept")
+        }
+        sigint.resume()
+        defer { sigint.cancel(); signal(SIGINT, SIG_DFL) }
+
+        let exchangeConfig = job.exchangeConfig()
+        let evaluate: @Sendable (SweepCell) throws -> SweepOutcome = { cell in
+            let c = try configFor(cell)
+            let strategies = try c.enabledStrategies.map { try StrategyCatalog.descriptor(named: $0.name).build(symbol: $0.symbol, parameters: $0.parameters) }
+            let ex = SimulatedExchange(instruments: [instrument], rules: c.account, config: exchangeConfig)
+            let result = BacktestEngine(exchange: ex, strategies: strategies).run(series, finer: finer)
+            let summary = RunSummary.make(runId: "", result: result, strategies: strategies.map(\.name), series: series,
+                                          rules: c.account, configHash: c.hash)
+            return SweepOutcome(cell: cell, configHash: c.hash, summary: summary)
+        }
+        let t0 = monotonicSeconds()
+        var finished = 0
+        let total = pending.count
+        let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
+        try await SweepRunner.run(pending, workers: workerCount, isCancelled: { stop.withLock { $0 } }, evaluate: evaluate) { r in
+            finished += 1
+            if let db { try Self.save(r, sweepID: sweepID, into: db) }
+            let elapsed = monotonicSeconds() - t0
+            let rate = Double(finished) / max(elapsed, 1e-9)
+            Terminal.progress("sweep", Int64(finished), Int64(total),
+                              rate: String(format: "%d/%d  %.1f configs/s  ETA %.0f s", finished, total, rate, Double(total - finished) / max(rate, 1e-9)))
+        }
+        let seconds = monotonicSeconds() - t0
+        let interrupted = stop.withLock { $0 }
+        // Everything this sweep has (including earlier, resumed runs), in grid order.
+        var all: [SweepOutcome] = []
+        if let db { all = try Self.load(sweepID: sweepID, space: space, from: db) }
+        let barSteps = Double(series.count) * Double(finished)
+        Terminal.note(String(format: "%d configurations in %.2f s (%.1f configs/s, %.1fM bar-steps/s)%@", finished, seconds,
+                             Double(finished) / max(seconds, 1e-9), barSteps / max(seconds, 1e-9) / 1e6, interrupted ? "; interrupted" : ""))
+        if let out {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try Self.csv(all, names: space.names).write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)
+        }
+        let ranked = all.filter { $0.trades >= minTrades && $0.metric(metric) != nil }
+            .sorted { ($0.metric(metric)!, -$0.cell.index) > ($1.metric(metric)!, -$1.cell.index) }
+        let best = Array(ranked.prefix(top))
+        if json {
+            let rows: [[String: String]] = best.map { r in
+                var row = r.cell.values
+                row["trades"] = String(r.trades); row["net_pnl_usd"] = r.netPnl.description
+                row["sharpe"] = r.sharpe.map { String(format: "%.4f", $0) } ?? ""; row["config_hash"] = r.configHash
+                return row
+            }
+            try Terminal.printJSON(["sweep_id": AnyEncodable(sweepID), "configurations": AnyEncodable(all.count), "ranking": AnyEncodable(rows)])
+        } else {
+            print("sweep \(sweepID): top \(best.count) by \(metric) (at least \(minTrades) trades)")
+            print(table(space.names + ["trades", "net P&L", "win %", "PF", "Sharpe", "max DD"], best.map { r in
+                space.names.map { r.cell.values[$0] ?? "" } + [String(r.trades), r.netPnl.description, String(format: "%.1f", r.winRate * 100),
+                  r.profitFactor.map { String(format: "%.2f", $0) } ?? "-", r.sharpe.map { String(format: "%.2f", $0) } ?? "-",
+                  r.maxDrawdown.map { String(format: "%.0f", $0) } ?? "-"]
+            }))
+        }
+        if interrupted { throw ExitCode(130) }
+    }
+
+    static func save(_ r: SweepOutcome, sweepID: String, into db: any SQLDatabase) throws {
+        let params = r.cell.values.keys.sorted().map { "\($0)=\(r.cell.values[$0]!)" }.joined(separator: " ")
+        try db.execute("""
+            INSERT INTO sweep_results (sweep_id, config_hash, cell, params, trades, net_pnl_usd, win_rate, profit_factor, sharpe, max_drawdown_usd, rule_breaches, seconds, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            """, [.text(sweepID), .text(r.configHash), .int(Int64(r.cell.index)), .text(params), .int(Int64(r.trades)),
+                  .text(r.netPnl.description), .double(r.winRate), r.profitFactor.map(SQLValue.double) ?? .null,
+                  r.sharpe.map(SQLValue.double) ?? .null, r.maxDrawdown.map(SQLValue.double) ?? .null,
+                  .int(Int64(r.ruleBreaches)), .double(r.seconds), .text(ISO8601DateFormatter().string(from: Date()))])
+    }
+
+    static func load(sweepID: String, space: SweepSpace, from db: any SQLDatabase) throws -> [SweepOutcome] {
+        try db.query("SELECT config_hash, cell, trades, net_pnl_usd, win_rate, profit_factor, sharpe, max_drawdown_usd, rule_breaches, seconds FROM sweep_results WHERE sweep_id = $1 ORDER BY cell",
+                     [.text(sweepID)]).map { row in
+            SweepOutcome(cell: space.cell(Int(row[1].int ?? 0)), configHash: row[0].text ?? "", trades: Int(row[2].int ?? 0),
+                         netPnl: Money(row[3].text ?? "0") ?? .zero, winRate: row[4].double ?? 0, profitFactor: row[5].double,
+                         sharpe: row[6].double, maxDrawdown: row[7].double, ruleBreaches: Int(row[8].int ?? 0), seconds: row[9].double ?? 0)
+        }
+    }
+
+    /// `results.csv`: the parameters by name, then `trades`, `net_pnl_usd` and the statistics.
+    static func csv(_ rows: [SweepOutcome], names: [String]) -> String {
+        var out = (names + ["trades", "net_pnl_usd", "win_rate", "profit_factor", "sharpe", "max_drawdown_usd", "rule_breaches", "config_hash"])
+            .joined(separator: ",") + "\n"
+        for r in rows {
+            let f = { (v: Double?) in v.map { String(format: "%.6f", $0) } ?? "" }
+            out += (names.map { r.cell.values[$0] ?? "" } + [String(r.trades), r.netPnl.description, f(r.winRate), f(r.profitFactor),
+                    f(r.sharpe), f(r.maxDrawdown), String(r.ruleBreaches), r.configHash]).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}
+
+/// Wraps any encodable value for heterogeneous JSON dictionaries.
+struct AnyEncodable: Encodable {
+    let encodeTo: (Encoder) throws -> Void
+    init(_ v: some Encodable) { encodeTo = v.encode }
+    func encode(to encoder: Encoder) throws { try encodeTo(encoder) }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import TSXLabTesting
+
+@Suite("tsxlab sweep: end to end through the executable")
+struct SweepCLITests {
+    let dir = TestEnvironment.temporaryDirectory("cli-sweep")
+    var env: [String: String] { ["TSXLAB_DATA_DIR": dir] }
+    func tsx(_ args: [String]) throws -> CLI.Result { try CLI.run(args, environment: env) }
+
+    static let grid = ["sweep", "--strategy", "sma-bracket", "--param", "fast=5,10,20,30,50", "--param", "slow=60,90,120,160,200",
+                       "--param", "stop_ticks,target_ticks=8:8,12:24,20:40,40:80", "--symbol", "ES", "--commission", "2.50"]
+
+    @Test("the standard grid equals the reference grid; an interrupted (half) sweep resumes without computing a cell twice")
+    func gridAndResume() throws {
+        var r = try tsx(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
+        #expect(r.status == 0, "\(r.stderr)")
+        // First half only (as a job array's shard would), then the whole grid: the rerun resumes.
+        r = try tsx(Self.grid + ["--shard", "1/2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("50 configurations in"))
+        let out = dir + "/sweep"
+        r = try tsx(Self.grid + ["--out", out, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("50 already done, resuming") && r.stderr.contains("50 configurations in"), "\(r.stderr)")
+        let ours = try csvRows(out + "/results.csv")
+        let reference = try csvRows(TestEnvironment.sharedDatasets + "/../reference/sma-bracket_ES_1m_2019_grid.csv")
+        #expect(ours.count == 100 && reference.count == 100)
+        func key(_ row: [String: String]) -> String { ["fast", "slow", "stop_ticks", "target_ticks"].map { row[$0]! }.joined(separator: "/") }
+        let want = Dictionary(uniqueKeysWithValues: reference.map { (key($0), [$0["trades"]!, $0["net_pnl_usd"]!]) })
+        for row in ours { #expect([row["trades"]!, row["net_pnl_usd"]!] == want[key(row)], "config \(key(row))") }
+        // One row per configuration in the store: nothing was computed twice.
+        #expect(try sqliteCount(dir + "/tsxlab.sqlite", "SELECT COUNT(*) FROM sweep_results") == 100)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect((json["ranking"] as? [[String: String]])?.first?["net_pnl_usd"] == "15790.00")
+        // A third run finds everything done.
+        r = try tsx(Self.grid)
+        #expect(r.stderr.contains("100 already done") && r.stderr.contains("0 configurations in"), "\(r.stderr)")
+    }
+
+    @Test("bad axes are refused before anything runs")
+    func badAxes() throws {
+        var r = try tsx(["sweep", "--strategy", "sma-bracket", "--param", "fast=5,x"])
+        #expect(r.status == 65 && r.stderr.contains("'x' is not a whole number"), "\(r.stderr)")
+        r = try tsx(["sweep", "--strategy", "sma-bracket", "--param", "fast=9..3"])
+        #expect(r.status == 65 && r.stderr.contains("runs backwards"), "\(r.stderr)")
+        r = try tsx(["sweep", "--strategy", "sma-bracket", "--param", "stop_ticks,target_ticks=8:8,12"])
+        #expect(r.status == 65 && r.stderr.contains("paired values"), "\(r.stderr)")
+    }
+}
+
+/// Rows of a CSV file with a header, as dictionaries (plain split: no quoted fields here).
+func csvRows(_ path: String) throws -> [[String: String]] {
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    guard let header = lines.first else { return [] }
+    return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
+}
