@@ -336,7 +336,7 @@ extension ExchangeCore {
         if hasBreach[s], positionQty[s] > 0 ? price <= breachPrice[s] : (positionQty[s] < 0 && price >= breachPrice[s]) {
             breach(s, at: price)
         }
-        if !risk.lockedToday, risk.consistencyStopReached(dayPnL: equity() - risk.dayStartBalance) {
+        if risk.rules.consistencyGovernor, !risk.lockedToday, risk.consistencyStopReached(dayPnL: equity() - risk.dayStartBalance) {
             risk.breach(.consistency, at: now, equity: equity(), limit: risk.rules.profitTarget ?? .zero,
                         detail: "the day's profit reached the consistency stop; flat for the day")
             events.append(.ruleBreached(risk.breaches.last!))

@@ -130,7 +130,7 @@ public struct ExchangeCore: Sendable {
 
         // Orders that add exposure pass the prop-firm checks; the safety buffer may cut size.
         let adds = addsRisk(request, s)
-        if adds {
+        if adds && risk.rules.safetyBuffer != nil {
             let allowed = risk.allowedQuantity(request.quantity, equity: equity())
             if allowed < request.quantity {
                 let before = request.quantity
@@ -140,8 +140,11 @@ public struct ExchangeCore: Sendable {
                     detail: "daily loss limit within the safety buffer: size cut from \(before) to \(allowed)")))
             }
         }
-        if let why = risk.check(addsRisk: adds, exposureAfter: exposureAfter(request, s), at: now,
-                                tradeDate: config.calendar.tradeDate(containing: now)) {
+        // The trade date is the exchange's current one (the engine starts each day), so placing an
+        // order costs no calendar look-up.
+        let tradeDate = tradeDay == Int64.min ? config.calendar.tradeDate(containing: now) : TradeDate(dayNumber: tradeDay)
+        if let why = risk.check(addsRisk: adds, exposureAfter: risk.rules.maxMiniEquivalents == nil ? 0 : exposureAfter(request, s),
+                                at: now, tradeDate: tradeDate) {
             return reject(request, why)
         }
         let id = newOrder(request, s, parent: nil)
