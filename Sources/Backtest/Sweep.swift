@@ -189,3 +189,62 @@ public enum SweepRunner {
         }
     }
 }
+
+/// Walk-forward windows: optimise on an in-sample window, trade the next out-of-sample window
+/// with the winner, move on by the out-of-sample length (rolling) or keep the in-sample start
+/// (anchored). The stitched out-of-sample result is the number to believe.
+public struct WalkForward: Hashable, Sendable {
+    public struct Window: Hashable, Sendable {
+        /// Bar indexes of the in-sample and out-of-sample parts; in-sample always ends where
+        /// out-of-sample begins, so optimisation never sees the bars it is judged on.
+        public var inSample: Range<Int>
+        public var outOfSample: Range<Int>
+    }
+    public var inMonths: Int
+    public var outMonths: Int
+    public var anchored: Bool
+
+    public init(inMonths: Int, outMonths: Int, anchored: Bool) {
+        self.inMonths = inMonths; self.outMonths = outMonths; self.anchored = anchored
+    }
+
+    /// Parses `in=6,out=1` or `in=6,out=1,anchored` (months).
+    public static func parse(_ text: String) throws -> WalkForward {
+        var inM: Int?, outM: Int?, anchored = false
+        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if part == "anchored" { anchored = true; continue }
+            if part == "rolling" { continue }
+            let kv = part.split(separator: "=").map(String.init)
+            guard kv.count == 2, let n = Int(kv[1]), n > 0 else {
+                throw DataError.badInput(file: "--walk-forward", line: nil, field: part, reason: "expected in=MONTHS,out=MONTHS[,anchored]")
+            }
+            if kv[0] == "in" { inM = n } else if kv[0] == "out" { outM = n } else {
+                throw DataError.badInput(file: "--walk-forward", line: nil, field: part, reason: "unknown key; use in, out, anchored")
+            }
+        }
+        guard let inM, let outM else { throw DataError.badInput(file: "--walk-forward", line: nil, field: text, reason: "give both in=… and out=… (months)") }
+        return WalkForward(inMonths: inM, outMonths: outM, anchored: anchored)
+    }
+
+    /// The windows over a series, on calendar-month boundaries (UTC) from its first bar.
+    public func windows(_ s: BarSeries) -> [Window] {
+        guard let first = s.first?.time else { return [] }
+        let c = CivilTime(utcSeconds: first.seconds)
+        func monthStart(_ k: Int) -> Int64 {
+            let m = c.month - 1 + k
+            return Timestamp(year: c.year + m / 12, month: m % 12 + 1, day: 1).seconds
+        }
+        var out: [Window] = []
+        var k = 0
+        while true {
+            let isStart = anchored ? monthStart(0) : monthStart(k * outMonths)
+            let oosStart = monthStart(k * outMonths + inMonths)
+            let oosEnd = monthStart(k * outMonths + inMonths + outMonths)
+            let a = s.lowerBound(anchored ? first.seconds : max(isStart, first.seconds)), b = s.lowerBound(oosStart), e = s.lowerBound(oosEnd)
+            if b >= s.count || b == e { break }
+            out.append(Window(inSample: a..<b, outOfSample: b..<e))
+            k += 1
+        }
+        return out
+    }
+}

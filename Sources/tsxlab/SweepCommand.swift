@@ -30,6 +30,8 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(help: "Rank only configurations with at least this many trades.") var minTrades = 1
     @Option(help: "Configurations to show in the ranking.") var top = 10
     @Option(help: "Parallel workers (default: the machine's cores).") var workers: Int?
+    @Option(help: "Walk-forward: in=MONTHS,out=MONTHS[,anchored]: optimise in-sample by --metric, trade the next window, stitch the out-of-sample results.")
+    var walkForward: String?
     @Option(help: "Folder for results.csv.") var out: String?
     @Flag(help: "Print the ranking as JSON.") var json = false
 
@@ -101,14 +103,24 @@ struct SweepCommand: AsyncParsableCommand {
         defer { sigint.cancel(); signal(SIGINT, SIG_DFL) }
 
         let exchangeConfig = job.exchangeConfig()
-        let evaluate: @Sendable (SweepCell) throws -> SweepOutcome = { cell in
+        @Sendable func backtest(_ cell: SweepCell, _ bars: BarSeries) throws -> (BacktestResult, RunSummary, String) {
             let c = try configFor(cell)
             let strategies = try c.enabledStrategies.map { try StrategyCatalog.descriptor(named: $0.name).build(symbol: $0.symbol, parameters: $0.parameters) }
             let ex = SimulatedExchange(instruments: [instrument], rules: c.account, config: exchangeConfig)
-            let result = BacktestEngine(exchange: ex, strategies: strategies).run(series, finer: finer)
-            let summary = RunSummary.make(runId: "", result: result, strategies: strategies.map(\.name), series: series,
+            let result = BacktestEngine(exchange: ex, strategies: strategies).run(bars, finer: finer)
+            let summary = RunSummary.make(runId: "", result: result, strategies: strategies.map(\.name), series: bars,
                                           rules: c.account, configHash: c.hash)
-            return SweepOutcome(cell: cell, configHash: c.hash, summary: summary)
+            return (result, summary, c.hash)
+        }
+        if let wf = walkForward {
+            try await Self.walkForward(try WalkForward.parse(wf), cells: cells, series: series, names: space.names, metric: metric,
+                                       minTrades: minTrades, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount,
+                                       json: json, isCancelled: { stop.withLock { $0 } }, backtest: backtest)
+            return
+        }
+        let evaluate: @Sendable (SweepCell) throws -> SweepOutcome = { cell in
+            let (_, summary, hash) = try backtest(cell, series)
+            return SweepOutcome(cell: cell, configHash: hash, summary: summary)
         }
         let t0 = monotonicSeconds()
         var finished = 0
@@ -154,6 +166,54 @@ struct SweepCommand: AsyncParsableCommand {
             }))
         }
         if interrupted { throw ExitCode(130) }
+    }
+
+    /// Walk-forward: per window, the grid on the in-sample bars, the winner on the out-of-sample
+    /// bars (warmed up on the in-sample part, counting only trades entered out of sample).
+    static func walkForward(
+        _ wf: WalkForward, cells: [SweepCell], series: BarSeries, names: [String], metric: String, minTrades: Int, workers: Int,
+        json: Bool, isCancelled: @escaping @Sendable () -> Bool, backtest: @escaping @Sendable (SweepCell, BarSeries) throws -> (BacktestResult, RunSummary, String)
+    ) async throws {
+        let windows = wf.windows(series)
+        guard !windows.isEmpty else {
+            throw DataError.badInput(file: "--walk-forward", line: nil, field: "in/out",
+                reason: "the bars (\(series.first!.time) → \(series.last!.time)) are too short for one in-sample plus one out-of-sample window")
+        }
+        struct Row: Encodable { var inSample: String; var outOfSample: String; var best: [String: String]; var inSampleMetric: Double
+                                var outOfSampleTrades: Int; var outOfSampleNetPnlUsd: String }
+        var rows: [Row] = []
+        var stitched = Money.zero, stitchedTrades = 0, isTotal = 0.0
+        for (k, w) in windows.enumerated() {
+            let inBars = series.slice(w.inSample)
+            var outcomes: [SweepOutcome] = []
+            try await SweepRunner.run(cells, workers: workers, isCancelled: isCancelled, evaluate: { cell in
+                let (_, summary, hash) = try backtest(cell, inBars)
+                return SweepOutcome(cell: cell, configHash: hash, summary: summary)
+            }) { outcomes.append($0) }
+            guard let best = outcomes.filter({ $0.trades >= minTrades && $0.metric(metric) != nil })
+                .max(by: { ($0.metric(metric)!, -$0.cell.index) < ($1.metric(metric)!, -$1.cell.index) }) else { continue }
+            let oosStart = series.time[w.outOfSample.lowerBound]
+            let (result, _, _) = try backtest(best.cell, series.slice(w.inSample.lowerBound..<w.outOfSample.upperBound))
+            let oosTrades = result.trades.filter { $0.entryTime.seconds >= oosStart }
+            let net = oosTrades.reduce(Money.zero) { $0 + $1.pnl }
+            stitched += net; stitchedTrades += oosTrades.count; isTotal += best.metric(metric)!
+            rows.append(Row(inSample: "\(series[w.inSample.lowerBound].time) → \(series[w.inSample.upperBound - 1].time)",
+                            outOfSample: "\(Timestamp(seconds: oosStart)) → \(series[w.outOfSample.upperBound - 1].time)",
+                            best: best.cell.values, inSampleMetric: best.metric(metric)!, outOfSampleTrades: oosTrades.count,
+                            outOfSampleNetPnlUsd: net.description))
+            Terminal.progress("walk-forward", Int64(k + 1), Int64(windows.count))
+        }
+        if json {
+            try Terminal.printJSON(["windows": AnyEncodable(rows), "stitched_out_of_sample_net_pnl_usd": AnyEncodable(stitched.description),
+                                    "stitched_out_of_sample_trades": AnyEncodable(stitchedTrades)])
+            return
+        }
+        print("walk-forward \(wf.inMonths) months in / \(wf.outMonths) out\(wf.anchored ? ", anchored" : ", rolling"), optimising \(metric)")
+        print(table(["out of sample", "best"] + ["in-sample \(metric)", "OOS trades", "OOS net"], rows.map { r in
+            [r.outOfSample, names.map { "\($0)=\(r.best[$0] ?? "")" }.joined(separator: " "), String(format: "%.2f", r.inSampleMetric),
+             String(r.outOfSampleTrades), r.outOfSampleNetPnlUsd]
+        }))
+        print("stitched out of sample: \(stitchedTrades) trades, net \(stitched) USD (in-sample \(metric) averaged \(String(format: "%.2f", isTotal / Double(max(rows.count, 1)))) per window)")
     }
 
     static func save(_ r: SweepOutcome, sweepID: String, into db: any SQLDatabase) throws {
