@@ -153,6 +153,23 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 4, name: "sweep work queue (PostgreSQL workers with leases)",
+            sqlite: [
+                """
+                CREATE TABLE sweep_queue (
+                    sweep_id TEXT NOT NULL, cell INTEGER NOT NULL, status TEXT NOT NULL, lease_until TEXT, worker TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (sweep_id, cell))
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE sweep_queue (
+                    sweep_id TEXT NOT NULL, cell BIGINT NOT NULL, status TEXT NOT NULL, lease_until TIMESTAMPTZ, worker TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (sweep_id, cell))
+                """,
+            ]
+        ),
     ]
 
     public static var latest: Int { all.last?.version ?? 0 }

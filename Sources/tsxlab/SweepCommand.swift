@@ -4,6 +4,9 @@ import Configuration
 import Data
 import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Strategies
 import Synchronization
 import Trading
@@ -32,6 +35,9 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(help: "Parallel workers (default: the machine's cores).") var workers: Int?
     @Option(help: "Walk-forward: in=MONTHS,out=MONTHS[,anchored]: optimise in-sample by --metric, trade the next window, stitch the out-of-sample results.")
     var walkForward: String?
+    @Flag(help: "Put every configuration on the sweep's work queue in PostgreSQL and exit (workers take them).") var enqueue = false
+    @Flag(help: "Work the sweep's queue in PostgreSQL: lease a configuration, run it, record it, repeat until none is left.") var worker = false
+    @Option(help: "Seconds a worker's lease lasts; a dead worker's configurations are redone after it.") var lease = 120
     @Option(help: "Folder for results.csv.") var out: String?
     @Flag(help: "Print the ranking as JSON.") var json = false
 
@@ -75,7 +81,7 @@ struct SweepCommand: AsyncParsableCommand {
         var done = Set<String>()
         if let db {
             if try db.query("SELECT 1 FROM sweeps WHERE sweep_id = $1", [.text(sweepID)]).isEmpty {
-                try db.execute("INSERT INTO sweeps (sweep_id, created_at, strategy, symbol, timeframe, data_from, data_to, space, base_config, cells) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                try db.execute("INSERT INTO sweeps (sweep_id, created_at, strategy, symbol, timeframe, data_from, data_to, space, base_config, cells) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
                                [.text(sweepID), .text(ISO8601DateFormatter().string(from: Date())), .text(entry.name), .text(series.symbol),
                                 .text(series.timeframe.description), .text(series.first!.time.description), .text(series.last!.time.description),
                                 .text(space.description), .text(base.canonicalText), .int(Int64(space.count))])
@@ -111,6 +117,29 @@ struct SweepCommand: AsyncParsableCommand {
             let summary = RunSummary.make(runId: "", result: result, strategies: strategies.map(\.name), series: bars,
                                           rules: c.account, configHash: c.hash)
             return (result, summary, c.hash)
+        }
+        if enqueue || worker {
+            guard let db, db.dialect == "postgres" else {
+                throw DataError.badInput(file: job.store.displayURL, line: nil, field: "--store",
+                    reason: "the sweep queue lives in PostgreSQL: give --store postgres://… (SQLite serves one machine; use --shard there)")
+            }
+            if enqueue {
+                try db.transaction {
+                    for cell in cells {
+                        try db.execute("INSERT INTO sweep_queue (sweep_id, cell, status) VALUES ($1, $2, 'pending') ON CONFLICT DO NOTHING",
+                                       [.text(sweepID), .int(Int64(cell.index))])
+                    }
+                }
+                Terminal.note("sweep \(sweepID): \(cells.count) configurations queued")
+                if json { try Terminal.printJSON(["sweep_id": sweepID]) } else { print(sweepID) }
+                return
+            }
+            let n = try Self.work(sweepID: sweepID, space: space, db: db, leaseSeconds: lease, isCancelled: { stop.withLock { $0 } }) { cell in
+                let (_, summary, hash) = try backtest(cell, series)
+                return SweepOutcome(cell: cell, configHash: hash, summary: summary)
+            }
+            Terminal.note("worker done: \(n) configurations computed")
+            return
         }
         if let wf = walkForward {
             try await Self.walkForward(try WalkForward.parse(wf), cells: cells, series: series, names: space.names, metric: metric,
@@ -214,6 +243,47 @@ struct SweepCommand: AsyncParsableCommand {
              String(r.outOfSampleTrades), r.outOfSampleNetPnlUsd]
         }))
         print("stitched out of sample: \(stitchedTrades) trades, net \(stitched) USD (in-sample \(metric) averaged \(String(format: "%.2f", isTotal / Double(max(rows.count, 1)))) per window)")
+    }
+
+    /// A queue worker: lease the next pending (or expired) configuration with `FOR UPDATE SKIP
+    /// LOCKED`, run it, then record the result (once: the result key is unique) and mark it done.
+    static func work(sweepID: String, space: SweepSpace, db: any SQLDatabase, leaseSeconds: Int,
+                     isCancelled: () -> Bool, evaluate: (SweepCell) throws -> SweepOutcome) throws -> Int {
+        let me = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+        let dieAfter = ProcessInfo.processInfo.environment["TSXLAB_TEST_WORKER_DIES_AFTER"].flatMap(Int.init)
+        var computed = 0
+        while !isCancelled() {
+            let leased = try db.query("""
+                UPDATE sweep_queue SET status = 'leased', worker = $1, lease_until = now() + make_interval(secs => $2), attempts = attempts + 1
+                WHERE (sweep_id, cell) = (
+                  SELECT sweep_id, cell FROM sweep_queue
+                  WHERE sweep_id = $3 AND (status = 'pending' OR (status = 'leased' AND lease_until < now()))
+                  ORDER BY cell LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING cell
+                """, [.text(me), .int(Int64(leaseSeconds)), .text(sweepID)])
+            guard let cellIndex = leased.first?.first?.int else {
+                // Nothing to lease now: done when nothing is leased either.
+                let open = try db.query("SELECT COUNT(*) FROM sweep_queue WHERE sweep_id = $1 AND status <> 'done'", [.text(sweepID)])
+                if (open.first?.first?.int ?? 0) == 0 { break }
+                usleep(200_000)
+                continue
+            }
+            if let d = dieAfter, computed >= d { Glibc.exit(99) }  // test hook: a worker killed holding a lease
+            let outcome = try evaluate(space.cell(Int(cellIndex)))
+            try db.transaction {
+                let params = outcome.cell.values.keys.sorted().map { "\($0)=\(outcome.cell.values[$0]!)" }.joined(separator: " ")
+                try db.execute("""
+                    INSERT INTO sweep_results (sweep_id, config_hash, cell, params, trades, net_pnl_usd, win_rate, profit_factor, sharpe, max_drawdown_usd, rule_breaches, seconds, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING
+                    """, [.text(sweepID), .text(outcome.configHash), .int(cellIndex), .text(params), .int(Int64(outcome.trades)),
+                          .text(outcome.netPnl.description), .double(outcome.winRate), outcome.profitFactor.map(SQLValue.double) ?? .null,
+                          outcome.sharpe.map(SQLValue.double) ?? .null, outcome.maxDrawdown.map(SQLValue.double) ?? .null,
+                          .int(Int64(outcome.ruleBreaches)), .double(outcome.seconds), .text(ISO8601DateFormatter().string(from: Date()))])
+                try db.execute("UPDATE sweep_queue SET status = 'done' WHERE sweep_id = $1 AND cell = $2", [.text(sweepID), .int(cellIndex)])
+            }
+            computed += 1
+        }
+        return computed
     }
 
     static func save(_ r: SweepOutcome, sweepID: String, into db: any SQLDatabase) throws {

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import TSXLabTesting
+
+@Suite("Sweeps across machines: the PostgreSQL work queue")
+struct SweepQueueTests {
+    static let args = ["sweep", "--strategy", "sma-bracket", "--param", "fast=5,10,20", "--param", "slow=60,120",
+                       "--param", "stop_ticks,target_ticks=8:8,20:40", "--symbol", "ES", "--commission", "2.50", "--to", "2019-03-01"]
+
+    /// Starts `tsxlab` without waiting.
+    func spawn(_ args: [String], env: [String: String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = args
+        p.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(env) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    @Test("three workers, one killed holding a lease: every configuration is computed exactly once and equals a local sweep",
+          .enabled(if: TestEnvironment.postgresURL != nil || TestEnvironment.isCI))
+    func workers() throws {
+        let url = try #require(try TestEnvironment.freshPostgresURL(), "the test command starts PostgreSQL (CI never skips this)")
+        let env = ["TSXLAB_STORE": url, "TSXLAB_DATA_DIR": TestEnvironment.temporaryDirectory("queue")]
+        var r = try CLI.run(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(Self.args + ["--enqueue"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let sweepID = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(sweepID.count == 16)
+        // One worker dies (exit without finishing) right after leasing its second configuration.
+        let doomed = try spawn(Self.args + ["--worker", "--lease", "2"], env: env.merging(["TSXLAB_TEST_WORKER_DIES_AFTER": "1"]) { $1 })
+        let others = try (0..<2).map { _ in try spawn(Self.args + ["--worker", "--lease", "2"], env: env) }
+        doomed.waitUntilExit()
+        #expect(doomed.terminationStatus == 99)
+        for p in others { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
+        // The queue is drained; each configuration has one result; the dead worker's lease was redone.
+        r = try CLI.run(Self.args + ["--json", "--top", "100"], environment: env)
+        #expect(r.status == 0 && r.stderr.contains("12 already done"), "\(r.stderr)")
+        let queued = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(queued["configurations"] as? Int == 12)
+        // The same sweep in one process on a fresh store gives the same table.
+        let local = try #require(try TestEnvironment.freshPostgresURL())
+        let env2 = ["TSXLAB_STORE": local, "TSXLAB_DATA_DIR": TestEnvironment.temporaryDirectory("queue-local")]
+        r = try CLI.run(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"], environment: env2)
+        r = try CLI.run(Self.args + ["--json", "--top", "100"], environment: env2)
+        let single = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        func rows(_ j: [String: Any]) -> [[String: String]] { (j["ranking"] as? [[String: String]]) ?? [] }
+        #expect(rows(queued).count == 12)
+        #expect(rows(queued) == rows(single))
+    }
+
+    @Test("the queue refuses SQLite with a clear message")
+    func sqlite() throws {
+        let r = try CLI.run(Self.args + ["--worker"], environment: ["TSXLAB_DATA_DIR": TestEnvironment.temporaryDirectory("q-sqlite")])
+        #expect(r.status == 65, "\(r.stderr)")
+    }
+}
