@@ -86,6 +86,25 @@ public struct SweepSpace: Hashable, Sendable, CustomStringConvertible {
         return SweepCell(index: i, values: values)
     }
 
+    /// The grid cells next to cell `i`: one step up or down along each axis.
+    public func neighbours(of i: Int) -> [Int] {
+        var coords: [Int] = []
+        var rest = i
+        for axis in axes.reversed() { coords.append(rest % axis.count); rest /= axis.count }
+        coords.reverse()
+        var out: [Int] = []
+        for (k, axis) in axes.enumerated() {
+            for d in [-1, 1] {
+                let c = coords[k] + d
+                guard c >= 0 && c < axis.count else { continue }
+                var moved = coords
+                moved[k] = c
+                out.append(zip(moved, axes).reduce(0) { $0 * $1.1.count + $1.0 })
+            }
+        }
+        return out
+    }
+
     /// Every parameter name on the axes, in axis order.
     public var names: [String] { axes.flatMap(\.names) }
 

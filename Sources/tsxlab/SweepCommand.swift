@@ -187,11 +187,19 @@ struct SweepCommand: AsyncParsableCommand {
             }
             try Terminal.printJSON(["sweep_id": AnyEncodable(sweepID), "configurations": AnyEncodable(all.count), "ranking": AnyEncodable(rows)])
         } else {
+            // Robustness: the metric of each top configuration's grid neighbours (a plateau beats a spike).
+            let byCell = Dictionary(all.map { ($0.cell.index, $0) }, uniquingKeysWith: { a, _ in a })
+            func neighbourhood(_ r: SweepOutcome) -> String {
+                guard samples == nil else { return "-" }
+                let vals = space.neighbours(of: r.cell.index).compactMap { byCell[$0]?.metric(metric) }
+                guard !vals.isEmpty else { return "-" }
+                return String(format: "%.2f / %.2f", vals.min()!, vals.reduce(0, +) / Double(vals.count))
+            }
             print("sweep \(sweepID): top \(best.count) by \(metric) (at least \(minTrades) trades)")
-            print(table(space.names + ["trades", "net P&L", "win %", "PF", "Sharpe", "max DD"], best.map { r in
+            print(table(space.names + ["trades", "net P&L", "win %", "PF", "Sharpe", "max DD", "neighbours min / mean \(metric)"], best.map { r in
                 space.names.map { r.cell.values[$0] ?? "" } + [String(r.trades), r.netPnl.description, String(format: "%.1f", r.winRate * 100),
                   r.profitFactor.map { String(format: "%.2f", $0) } ?? "-", r.sharpe.map { String(format: "%.2f", $0) } ?? "-",
-                  r.maxDrawdown.map { String(format: "%.0f", $0) } ?? "-"]
+                  r.maxDrawdown.map { String(format: "%.0f", $0) } ?? "-", neighbourhood(r)]
             }))
         }
         if interrupted { throw ExitCode(130) }

@@ -64,3 +64,23 @@ struct WalkForwardTests {
         }
     }
 }
+
+@Suite("Sweep space")
+struct SweepSpaceTests {
+    @Test("axes parse lists, ranges and pairs; the grid nests the first axis outermost; neighbours step along each axis")
+    func space() throws {
+        #expect(try SweepAxis.parse("atr_period=10..20:2").tuples.map { $0[0] } == ["10", "12", "14", "16", "18", "20"])
+        #expect(try SweepAxis.parse("sl_mult=1.5,2,2.5").tuples.map { $0[0] } == ["1.5", "2", "2.5"])
+        #expect(try SweepAxis.parse("m=0.5..1:0.25").tuples.map { $0[0] } == ["0.50", "0.75", "1.00"])
+        let pair = try SweepAxis.parse("stop_ticks,target_ticks=8:8,12:24")
+        #expect(pair.names == ["stop_ticks", "target_ticks"] && pair.tuples == [["8", "8"], ["12", "24"]])
+        let space = SweepSpace(axes: [try SweepAxis.parse("fast=5,10"), try SweepAxis.parse("slow=60,90,120"), pair])
+        #expect(space.count == 12)
+        #expect(space.cell(0).values == ["fast": "5", "slow": "60", "stop_ticks": "8", "target_ticks": "8"])
+        #expect(space.cell(1).values["stop_ticks"] == "12" && space.cell(2).values["slow"] == "90")
+        #expect(space.cell(11).values == ["fast": "10", "slow": "120", "stop_ticks": "12", "target_ticks": "24"])
+        #expect(Set(space.neighbours(of: 2)) == [8, 0, 4, 3])   // fast ±1, slow ±1, bracket +1
+        #expect(space.random(5, seed: 7) == space.random(5, seed: 7) && Set(space.random(5, seed: 7).map(\.index)).count == 5)
+        #expect(SweepSpace.shard(space.grid(), k: 2, n: 3).map(\.index) == [1, 4, 7, 10])
+    }
+}
