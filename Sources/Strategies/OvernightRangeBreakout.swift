@@ -86,9 +86,17 @@ public final class OvernightRangeBreakout: Strategy {
         }
     }
 
+    /// Bars before this instant belong to the current trade date (its session close): the
+    /// calendar is consulted once a day, not once a bar.
+    var dayEnds = Int64.min
+
     public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
-        let td = calendar.tradeDate(containing: bar.time)
-        if td != day { startDay(td) }
+        if bar.time.seconds >= dayEnds || day == nil {
+            let td = calendar.tradeDate(containing: bar.time)
+            if td != day { startDay(td) }
+            dayEnds = calendar.session(for: td)?.close.seconds ?? bar.time.seconds + 1
+        }
+        let td = day!
         let t = bar.time
         if t >= window.from && t < window.to {
             rangeHigh = max(rangeHigh, bar.high.ticks)

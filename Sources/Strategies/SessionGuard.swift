@@ -19,13 +19,19 @@ struct SessionGuard {
 
     /// Call with each bar; returns true when new entries are allowed at `now` (the bar's close),
     /// and flattens `symbol` once when the flatten time arrives.
+    private var dayEnds = Int64.min
+
     mutating func check(_ bar: Bar, now: Timestamp, symbol: String, broker: any Broker) -> Bool {
-        let td = calendar.tradeDate(containing: bar.time)
-        if td != day {
-            day = td
-            from = entryStart.instant(on: td); until = entryEnd.instant(on: td)
-            flattenAt = flattenTime?.instant(on: td) ?? .distantFuture
-            flattened = false
+        // The calendar is consulted once a trading day (bars before the session close share it).
+        if bar.time.seconds >= dayEnds || day == nil {
+            let td = calendar.tradeDate(containing: bar.time)
+            if td != day {
+                day = td
+                from = entryStart.instant(on: td); until = entryEnd.instant(on: td)
+                flattenAt = flattenTime?.instant(on: td) ?? .distantFuture
+                flattened = false
+            }
+            dayEnds = calendar.session(for: td)?.close.seconds ?? bar.time.seconds + 1
         }
         if !flattened && now >= flattenAt {
             flattened = true
