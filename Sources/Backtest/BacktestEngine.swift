@@ -150,15 +150,23 @@ public final class BacktestEngine {
     /// Hands the exchange's events to every strategy, in order; events produced while a strategy
     /// reacts are delivered in the same pass.
     func drain() {
-        var k = 0
-        while k < exchange.core.events.count {
-            let e = exchange.core.events[k]
-            if case .orderRejected(let r, let why) = e { rejections.append((r, why)) }
-            for st in strategies { exchange.currentStrategy = st.name; st.onEvent(e, broker: exchange) }
-            k += 1
+        // Take the batch out of the exchange (events produced while strategies react collect in a
+        // fresh buffer and are delivered in the next pass), keeping both buffers' capacity.
+        while exchange.hasEvents {
+            swap(&exchange.core.events, &batch)
+            let single = strategies.count == 1 ? strategies[0] : nil
+            for e in batch {
+                if case .orderRejected(let r, let why) = e { rejections.append((r, why)) }
+                if let single {
+                    single.onEvent(e, broker: exchange)
+                } else {
+                    for st in strategies { exchange.currentStrategy = st.name; st.onEvent(e, broker: exchange) }
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
         }
-        exchange.core.events.removeAll(keepingCapacity: true)
     }
+    private var batch: [BrokerEvent] = []
 }
 
 /// Several strategies on one account, called in order for every bar.
