@@ -21,3 +21,7 @@ tsx data stats --symbol ES --timeframe 1m --reads 200
 
 # The overnight-range breakout on the sample, with a TopStepX 50K Combine's rules.
 tsx backtest --config examples/overnight-range.yaml
+
+# Its HTML report (one self-contained file: statistics, equity and drawdown, daily P&L against the
+# daily loss limit, trades, breaches); prints the report's path.
+tsx report latest --format html

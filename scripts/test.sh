@@ -5,7 +5,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages "${BUILD_PACKAGES[@]}" python3
+ensure_packages "${BUILD_PACKAGES[@]}" python3 python3-venv chromium
+
+# The report tests render the HTML report in headless Chromium (above) and validate and execute
+# the notebook export with nbformat, pandas, matplotlib and nbconvert: a virtual environment under
+# .build-venv/, made and filled from PyPI only when something is missing.
+REPORT_PYTHON_MODULES="pandas matplotlib nbformat nbconvert ipykernel"
+if ! .build-venv/bin/python -c "import ${REPORT_PYTHON_MODULES// /, }" 2>/dev/null; then
+  echo "installing into .build-venv: $REPORT_PYTHON_MODULES" >&2
+  python3 -m venv .build-venv >&2
+  .build-venv/bin/python -m pip install -q --disable-pip-version-check $REPORT_PYTHON_MODULES >&2
+fi
+export TSXLAB_PYTHON="$PWD/.build-venv/bin/python"
+
 start_postgres
 trap stop_postgres EXIT
 

@@ -108,7 +108,7 @@ func cachedReads(store: any BarStore, label: String, series: BarSeries, key: Ser
 }
 
 let suites = CommandLine.arguments.dropFirst()
-let all: [(String, () throws -> Void)] = [("data", benchData), ("engine", benchEngine), ("sma", benchSMABracket), ("overnight", benchOvernight), ("sweep", benchSweep), ("indicators", benchIndicators)]
+let all: [(String, () throws -> Void)] = [("data", benchData), ("engine", benchEngine), ("sma", benchSMABracket), ("overnight", benchOvernight), ("sweep", benchSweep), ("report", benchReport), ("indicators", benchIndicators)]
 #if DEBUG
 print("note: debug build; run `swift run -c release tsxlab-bench` for real figures")
 #endif
