@@ -27,6 +27,23 @@ struct ReportCommand: ParsableCommand {
         try runReportingErrors {
             do {
                 let store = try storeOptions.openStore()
+                // A sweep id: its heatmap and top configurations (HTML) or its results table (CSV).
+                if runID != "latest", let db = store as? any SQLDatabase, let sweep = try StoredSweep.load(runID, from: db) {
+                    let folder = out ?? "reports/sweep-\(sweep.id)"
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    let scrub = SecretScrubber(environment: storeOptions.environment)
+                    let path: String
+                    switch format {
+                    case .csv:
+                        path = folder + "/results.csv"
+                        try scrub.scrub(SweepReport.csv(sweep.table)).write(toFile: path, atomically: true, encoding: .utf8)
+                    default:
+                        path = folder + "/report.html"
+                        try scrub.scrub(try sweep.html()).write(toFile: path, atomically: true, encoding: .utf8)
+                    }
+                    print(URL(fileURLWithPath: path).standardizedFileURL.path)
+                    return
+                }
                 let registry = try storeOptions.registry()
                 let catalog = try RunCatalog(store: store)
                 let id = try catalog.resolve(runID)

@@ -202,6 +202,9 @@ struct SweepCommand: AsyncParsableCommand {
                   r.maxDrawdown.map { String(format: "%.0f", $0) } ?? "-", neighbourhood(r)]
             }))
         }
+        if !json, let first = best.first {
+            print("re-run the best as a full backtest:\n  " + Self.rerunCommand(first, names: space.names))
+        }
         if interrupted { throw ExitCode(130) }
     }
 
@@ -292,6 +295,28 @@ struct SweepCommand: AsyncParsableCommand {
             computed += 1
         }
         return computed
+    }
+
+    /// `tsxlab backtest …` with this command's data and exchange options and the configuration's
+    /// parameters: the one command that re-runs a sweep result as a full, recorded backtest.
+    static func rerunCommand(_ r: SweepOutcome, names: [String]) -> String {
+        let sweepOnly: Set<String> = ["--param", "--samples", "--seed", "--shard", "--metric", "--min-trades", "--top", "--workers",
+                                      "--out", "--walk-forward", "--lease"]
+        let sweepFlags: Set<String> = ["--json", "--enqueue", "--worker"]
+        var args = Array(CommandLine.arguments.dropFirst())
+        if let i = args.firstIndex(of: "sweep") { args.remove(at: i) }
+        var kept: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            let name = a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? a
+            if sweepFlags.contains(a) { i += 1; continue }
+            if sweepOnly.contains(name) { i += a.contains("=") ? 1 : 2; continue }
+            kept.append(a.contains(" ") ? "'\(a)'" : a)
+            i += 1
+        }
+        let params = names.map { "--param \($0)=\(r.cell.values[$0] ?? "")" }
+        return (["tsxlab", "backtest"] + kept + params).joined(separator: " ")
     }
 
     static func save(_ r: SweepOutcome, sweepID: String, into db: any SQLDatabase) throws {

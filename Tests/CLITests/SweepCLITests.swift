@@ -33,6 +33,15 @@ struct SweepCLITests {
         #expect(try sqliteCount(dir + "/tsxlab.sqlite", "SELECT COUNT(*) FROM sweep_results") == 100)
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         #expect((json["ranking"] as? [[String: String]])?.first?["net_pnl_usd"] == "15790.00")
+        // The sweep's report: heatmap and top configurations (HTML), the results table (CSV).
+        let sweepID = try #require(json["sweep_id"] as? String)
+        r = try tsx(["report", sweepID, "--out", dir + "/sweep-report"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: dir + "/sweep-report/report.html", encoding: .utf8)
+        #expect(html.contains("15,790") && html.contains("<svg") && !html.contains("http://") && !html.contains("https://"))
+        r = try tsx(["report", String(sweepID.prefix(8)), "--format", "csv", "--out", dir + "/sweep-report"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try csvRows(dir + "/sweep-report/results.csv").count == 100)
         // A third run finds everything done.
         r = try tsx(Self.grid)
         #expect(r.stderr.contains("100 already done") && r.stderr.contains("0 configurations in"), "\(r.stderr)")

@@ -1,0 +1,59 @@
+import Data
+import Foundation
+
+/// A sweep read back from the store (`sweeps`, `sweep_results`), as the report renders it.
+public struct StoredSweep: Sendable {
+    public var id: String
+    public var strategy: String
+    public var symbol: String
+    public var timeframe: String
+    public var dataFrom: String
+    public var dataTo: String
+    public var space: String
+    public var table: SweepTable
+
+    public static let metricNames = ["net_pnl", "sharpe", "profit_factor", "win_rate", "trades", "max_drawdown"]
+
+    /// The sweep with this id (or a unique prefix of it), or nil when the store has none.
+    public static func load(_ idOrPrefix: String, from db: any SQLDatabase) throws -> StoredSweep? {
+        let rows = try db.query("SELECT sweep_id, strategy, symbol, timeframe, data_from, data_to, space FROM sweeps WHERE sweep_id LIKE $1",
+                                [.text(idOrPrefix + "%")])
+        guard rows.count == 1 else { return nil }
+        let head = rows[0].map { $0.text ?? "" }
+        let results = try db.query("SELECT params, net_pnl_usd, sharpe, profit_factor, win_rate, trades, max_drawdown_usd FROM sweep_results WHERE sweep_id = $1 ORDER BY cell",
+                                   [.text(head[0])])
+        // Parameters from the first row's `name=value` pairs, in their stored (sorted) order.
+        let names = (results.first?[0].text ?? "").split(separator: " ").compactMap { $0.split(separator: "=").first.map(String.init) }
+        var tableRows: [SweepTable.Row] = []
+        for r in results {
+            var values: [String: Double] = [:]
+            for pair in (r[0].text ?? "").split(separator: " ") {
+                let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                if kv.count == 2 { values[kv[0]] = Double(kv[1]) }
+            }
+            guard names.allSatisfy({ values[$0] != nil }) else { continue }
+            tableRows.append(SweepTable.Row(parameters: names.map { values[$0]! },
+                                            metrics: [Money(r[1].text ?? "").map(\.dollars), r[2].double, r[3].double, r[4].double,
+                                                      r[5].double, r[6].double]))
+        }
+        return StoredSweep(id: head[0], strategy: head[1], symbol: head[2], timeframe: head[3], dataFrom: head[4], dataTo: head[5],
+                           space: head[6], table: try SweepTable(parameters: names, metrics: metricNames, rows: tableRows))
+    }
+
+    /// One self-contained page: the metric heatmap over the first two parameters, the top
+    /// configurations, and the configuration of the sweep.
+    public func html(metric: String = "net_pnl") throws -> String {
+        var sections: [HTMLSection] = []
+        if table.parameters.count >= 2 {
+            sections.append(HTMLSection(id: "heatmap", title: "\(metric) by \(table.parameters[0]) and \(table.parameters[1])",
+                                        body: try SweepReport.heatmap(table, x: table.parameters[0], y: table.parameters[1], metric: metric)
+                                            + "<p class=\"note\">Each cell shows the best \(HTML.escape(metric)) over the other parameters.</p>"))
+        }
+        sections.append(HTMLSection(id: "top", title: "Top configurations by \(metric)",
+                                    body: try SweepReport.topTable(table, metric: metric, count: 20)))
+        sections.append(HTMLSection(id: "space", title: "Sweep",
+                                    body: "<p>\(HTML.escape(strategy)) on \(HTML.escape(symbol)) \(HTML.escape(timeframe)), \(HTML.escape(dataFrom)) → \(HTML.escape(dataTo)); \(table.rows.count) configurations: <code>\(HTML.escape(space))</code></p>"))
+        return HTMLPage.render(title: "Sweep \(id)", subtitle: HTML.escape("\(strategy) on \(symbol) \(timeframe)"), sections: sections,
+                               footer: "tsxlab sweep report")
+    }
+}
