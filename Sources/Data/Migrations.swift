@@ -170,6 +170,26 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 5, name: "walk-forward windows of a sweep",
+            sqlite: [
+                """
+                CREATE TABLE walk_forward_windows (
+                    sweep_id TEXT NOT NULL, window INTEGER NOT NULL, spec TEXT NOT NULL, metric TEXT NOT NULL,
+                    out_of_sample TEXT NOT NULL, chosen TEXT NOT NULL, in_sample_metric REAL, out_of_sample_trades INTEGER NOT NULL,
+                    out_of_sample_net_pnl_usd TEXT NOT NULL, PRIMARY KEY (sweep_id, spec, metric, window))
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE walk_forward_windows (
+                    sweep_id TEXT NOT NULL, window BIGINT NOT NULL, spec TEXT NOT NULL, metric TEXT NOT NULL,
+                    out_of_sample TEXT NOT NULL, chosen TEXT NOT NULL, in_sample_metric DOUBLE PRECISION,
+                    out_of_sample_trades BIGINT NOT NULL, out_of_sample_net_pnl_usd TEXT NOT NULL,
+                    PRIMARY KEY (sweep_id, spec, metric, window))
+                """,
+            ]
+        ),
     ]
 
     public static var latest: Int { all.last?.version ?? 0 }

@@ -11,6 +11,9 @@ public struct StoredSweep: Sendable {
     public var dataTo: String
     public var space: String
     public var table: SweepTable
+    /// Walk-forward windows run on this sweep (the latest spec and metric), if any.
+    public var walkForward: [WalkForwardWindow] = []
+    public var walkForwardTitle = ""
 
     public static let metricNames = ["net_pnl", "sharpe", "profit_factor", "win_rate", "trades", "max_drawdown"]
 
@@ -36,8 +39,22 @@ public struct StoredSweep: Sendable {
                                             metrics: [Money(r[1].text ?? "").map(\.dollars), r[2].double, r[3].double, r[4].double,
                                                       r[5].double, r[6].double]))
         }
-        return StoredSweep(id: head[0], strategy: head[1], symbol: head[2], timeframe: head[3], dataFrom: head[4], dataTo: head[5],
-                           space: head[6], table: try SweepTable(parameters: names, metrics: metricNames, rows: tableRows))
+        var sweep = StoredSweep(id: head[0], strategy: head[1], symbol: head[2], timeframe: head[3], dataFrom: head[4], dataTo: head[5],
+                                space: head[6], table: try SweepTable(parameters: names, metrics: metricNames, rows: tableRows))
+        let wf = try db.query("""
+            SELECT spec, metric, out_of_sample, chosen, in_sample_metric, out_of_sample_trades, out_of_sample_net_pnl_usd
+            FROM walk_forward_windows WHERE sweep_id = $1 ORDER BY spec, metric, window
+            """, [.text(head[0])])
+        if let last = wf.last {
+            let spec = last[0].text ?? "", metric = last[1].text ?? ""
+            sweep.walkForwardTitle = "Walk-forward \(spec), optimising \(metric): in sample vs out of sample"
+            sweep.walkForward = wf.filter { $0[0].text == spec && $0[1].text == metric }.map { r in
+                // Out of sample the net P&L and trade count are kept; other metrics show in sample only.
+                let oos: Double? = metric == "net_pnl" ? Money(r[6].text ?? "").map(\.dollars) : metric == "trades" ? r[5].double : nil
+                return WalkForwardWindow(label: r[2].text ?? "", chosen: r[3].text ?? "", inSample: r[4].double, outOfSample: oos)
+            }
+        }
+        return sweep
     }
 
     /// One self-contained page: the metric heatmap over the first two parameters, the top
@@ -51,6 +68,11 @@ public struct StoredSweep: Sendable {
         }
         sections.append(HTMLSection(id: "top", title: "Top configurations by \(metric)",
                                     body: try SweepReport.topTable(table, metric: metric, count: 20)))
+        if !walkForward.isEmpty {
+            sections.append(HTMLSection(id: "walk-forward", title: walkForwardTitle,
+                                        body: SweepReport.walkForward(walkForward, metric: walkForwardTitle.components(separatedBy: "optimising ").last?
+                                            .components(separatedBy: ":").first ?? "")))
+        }
         sections.append(HTMLSection(id: "space", title: "Sweep",
                                     body: "<p>\(HTML.escape(strategy)) on \(HTML.escape(symbol)) \(HTML.escape(timeframe)), \(HTML.escape(dataFrom)) → \(HTML.escape(dataTo)); \(table.rows.count) configurations: <code>\(HTML.escape(space))</code></p>"))
         return HTMLPage.render(title: "Sweep \(id)", subtitle: HTML.escape("\(strategy) on \(symbol) \(timeframe)"), sections: sections,

@@ -142,7 +142,7 @@ struct SweepCommand: AsyncParsableCommand {
             return
         }
         if let wf = walkForward {
-            try await Self.walkForward(try WalkForward.parse(wf), cells: cells, series: series, names: space.names, metric: metric,
+            try await Self.walkForward(try WalkForward.parse(wf), spec: wf, sweepID: sweepID, db: db, cells: cells, series: series, names: space.names, metric: metric,
                                        minTrades: minTrades, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount,
                                        json: json, isCancelled: { stop.withLock { $0 } }, backtest: backtest)
             return
@@ -211,7 +211,7 @@ struct SweepCommand: AsyncParsableCommand {
     /// Walk-forward: per window, the grid on the in-sample bars, the winner on the out-of-sample
     /// bars (warmed up on the in-sample part, counting only trades entered out of sample).
     static func walkForward(
-        _ wf: WalkForward, cells: [SweepCell], series: BarSeries, names: [String], metric: String, minTrades: Int, workers: Int,
+        _ wf: WalkForward, spec: String, sweepID: String, db: (any SQLDatabase)?, cells: [SweepCell], series: BarSeries, names: [String], metric: String, minTrades: Int, workers: Int,
         json: Bool, isCancelled: @escaping @Sendable () -> Bool, backtest: @escaping @Sendable (SweepCell, BarSeries) throws -> (BacktestResult, RunSummary, String)
     ) async throws {
         let windows = wf.windows(series)
@@ -242,6 +242,16 @@ struct SweepCommand: AsyncParsableCommand {
                             best: best.cell.values, inSampleMetric: best.metric(metric)!, outOfSampleTrades: oosTrades.count,
                             outOfSampleNetPnlUsd: net.description))
             Terminal.progress("walk-forward", Int64(k + 1), Int64(windows.count))
+            if let db {
+                let chosen = names.map { "\($0)=\(best.cell.values[$0] ?? "")" }.joined(separator: " ")
+                try db.execute("DELETE FROM walk_forward_windows WHERE sweep_id = $1 AND spec = $2 AND metric = $3 AND window = $4",
+                               [.text(sweepID), .text(spec), .text(metric), .int(Int64(k))])
+                try db.execute("""
+                    INSERT INTO walk_forward_windows (sweep_id, window, spec, metric, out_of_sample, chosen, in_sample_metric, out_of_sample_trades, out_of_sample_net_pnl_usd)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                    """, [.text(sweepID), .int(Int64(k)), .text(spec), .text(metric), .text(rows.last!.outOfSample), .text(chosen),
+                          .double(best.metric(metric)!), .int(Int64(oosTrades.count)), .text(net.description)])
+            }
         }
         if json {
             try Terminal.printJSON(["windows": AnyEncodable(rows), "stitched_out_of_sample_net_pnl_usd": AnyEncodable(stitched.description),

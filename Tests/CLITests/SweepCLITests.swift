@@ -1,3 +1,4 @@
+import Data
 import Foundation
 import Testing
 import TSXLabTesting
@@ -45,6 +46,28 @@ struct SweepCLITests {
         // A third run finds everything done.
         r = try tsx(Self.grid)
         #expect(r.stderr.contains("100 already done") && r.stderr.contains("0 configurations in"), "\(r.stderr)")
+    }
+
+    @Test("walk-forward: windows, the stitched out-of-sample result, and the in/out comparison in the sweep's report")
+    func walkForward() throws {
+        var r = try tsx(["data", "import", TestEnvironment.sharedDataset("ES_1m_2016.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
+        #expect(r.status == 0)
+        let args = ["sweep", "--strategy", "sma-bracket", "--param", "fast=5,10,20", "--param", "slow=60,120", "--symbol", "ES",
+                    "--commission", "2.50", "--from", "2016-01-01", "--to", "2016-10-01", "--walk-forward", "in=3,out=1"]
+        r = try tsx(args + ["--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let windows = try #require(json["windows"] as? [[String: Any]])
+        #expect(windows.count == 6)
+        let stitched = windows.compactMap { Money($0["outOfSampleNetPnlUsd"] as? String ?? "") }.reduce(Money.zero, +)
+        #expect(json["stitched_out_of_sample_net_pnl_usd"] as? String == stitched.description)
+        r = try tsx(args)   // the table form, which also stores the windows
+        #expect(r.stdout.contains("stitched out of sample"))
+        let sweepID = try #require(r.stderr.split(separator: " ").dropFirst().first.map { String($0.dropLast()) })
+        r = try tsx(["report", sweepID, "--out", dir + "/wf"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: dir + "/wf/report.html", encoding: .utf8)
+        #expect(html.contains("Walk-forward in=3,out=1, optimising net_pnl"))
     }
 
     @Test("bad axes are refused before anything runs")
