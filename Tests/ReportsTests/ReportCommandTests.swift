@@ -27,7 +27,8 @@ struct ReportCommandTests {
     func readme() throws {
         let run = try CLIRun.get()
         let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/README.md", encoding: .utf8)
-        let lines = readme.split(separator: "\n").map(String.init).filter { $0.hasPrefix("tsxlab report ") }
+        // Sweep report lines (SWEEP_ID) need a sweep; SweepCLITests runs those.
+        let lines = readme.split(separator: "\n").map(String.init).filter { $0.hasPrefix("tsxlab report ") && !$0.contains("SWEEP_ID") }
         #expect(lines.count >= 3)
         for line in lines {
             var command = String(line.prefix { $0 != "#" })
