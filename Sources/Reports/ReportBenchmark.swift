@@ -63,7 +63,7 @@ public enum ReportBenchmark {
         for d in 1...max(1, configs) where configs % d == 0 && abs(Double(d) - target) < abs(Double(nx) - target) { nx = d }
         var rows: [SweepTable.Row] = []
         rows.reserveCapacity(configs)
-        var g = SplitMix64(seed: 7)
+        var g = SeededGenerator(seed: 7)
         for i in 0..<configs {
             let x = Double(i % nx + 5), y = Double(i / nx) * 0.25 + 1
             let pnl = 4000 * sin(x / 9) * cos(y / 3) + Double(g.next() % 1000) - 500
@@ -75,7 +75,7 @@ public enum ReportBenchmark {
     /// Writes a run of `trades` random ES trades (twelve a weekday from 2019-01-02) into the run
     /// tables and returns its id.
     static func storeSyntheticRun(trades: Int, into db: any SQLDatabase) throws -> String {
-        var g = SplitMix64(seed: 42)
+        var g = SeededGenerator(seed: 42)
         let runID = "bench-\(trades)"
         let perDay = 12
         var day = TradeDate(year: 2019, month: 1, day: 2)
@@ -140,15 +140,3 @@ public enum ReportBenchmark {
     }
 }
 
-/// SplitMix64: a small seeded generator, so the synthetic data is the same on every machine.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

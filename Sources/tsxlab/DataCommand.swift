@@ -258,7 +258,7 @@ extension DataCommand {
                     // Pick window start times from the stored bars themselves, then read each twice
                     // (the second read shows the memory tier).
                     let all = try store.read(t.key, TimeWindow(from: first, to: .distantFuture))
-                    var rng = SplitMix64(seed: 42)
+                    var rng = SeededGenerator(seed: 42)
                     for _ in 0..<reads {
                         let i = Int(rng.next() % UInt64(all.count - window))
                         let w = TimeWindow(from: Timestamp(seconds: all.time[i]), to: Timestamp(seconds: all.time[i + window]))
@@ -330,19 +330,6 @@ struct CacheProbeJSON: Encodable {
     var series: [SeriesInfoJSON]
     var probe: String?
     var tiers: [TierJSON] = []
-}
-
-/// Deterministic pseudo-random numbers (for probes and benchmarks).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 func formatDuration(_ s: Int64) -> String {
