@@ -175,18 +175,18 @@ public enum Migrations {
             sqlite: [
                 """
                 CREATE TABLE walk_forward_windows (
-                    sweep_id TEXT NOT NULL, window INTEGER NOT NULL, spec TEXT NOT NULL, metric TEXT NOT NULL,
+                    sweep_id TEXT NOT NULL, window_index INTEGER NOT NULL, spec TEXT NOT NULL, metric TEXT NOT NULL,
                     out_of_sample TEXT NOT NULL, chosen TEXT NOT NULL, in_sample_metric REAL, out_of_sample_trades INTEGER NOT NULL,
-                    out_of_sample_net_pnl_usd TEXT NOT NULL, PRIMARY KEY (sweep_id, spec, metric, window))
+                    out_of_sample_net_pnl_usd TEXT NOT NULL, PRIMARY KEY (sweep_id, spec, metric, window_index))
                 """,
             ],
             postgres: [
                 """
                 CREATE TABLE walk_forward_windows (
-                    sweep_id TEXT NOT NULL, window BIGINT NOT NULL, spec TEXT NOT NULL, metric TEXT NOT NULL,
+                    sweep_id TEXT NOT NULL, window_index BIGINT NOT NULL, spec TEXT NOT NULL, metric TEXT NOT NULL,
                     out_of_sample TEXT NOT NULL, chosen TEXT NOT NULL, in_sample_metric DOUBLE PRECISION,
                     out_of_sample_trades BIGINT NOT NULL, out_of_sample_net_pnl_usd TEXT NOT NULL,
-                    PRIMARY KEY (sweep_id, spec, metric, window))
+                    PRIMARY KEY (sweep_id, spec, metric, window_index))
                 """,
             ]
         ),

@@ -43,7 +43,7 @@ public struct StoredSweep: Sendable {
                                 space: head[6], table: try SweepTable(parameters: names, metrics: metricNames, rows: tableRows))
         let wf = try db.query("""
             SELECT spec, metric, out_of_sample, chosen, in_sample_metric, out_of_sample_trades, out_of_sample_net_pnl_usd
-            FROM walk_forward_windows WHERE sweep_id = $1 ORDER BY spec, metric, window
+            FROM walk_forward_windows WHERE sweep_id = $1 ORDER BY spec, metric, window_index
             """, [.text(head[0])])
         if let last = wf.last {
             let spec = last[0].text ?? "", metric = last[1].text ?? ""

@@ -244,10 +244,10 @@ struct SweepCommand: AsyncParsableCommand {
             Terminal.progress("walk-forward", Int64(k + 1), Int64(windows.count))
             if let db {
                 let chosen = names.map { "\($0)=\(best.cell.values[$0] ?? "")" }.joined(separator: " ")
-                try db.execute("DELETE FROM walk_forward_windows WHERE sweep_id = $1 AND spec = $2 AND metric = $3 AND window = $4",
+                try db.execute("DELETE FROM walk_forward_windows WHERE sweep_id = $1 AND spec = $2 AND metric = $3 AND window_index = $4",
                                [.text(sweepID), .text(spec), .text(metric), .int(Int64(k))])
                 try db.execute("""
-                    INSERT INTO walk_forward_windows (sweep_id, window, spec, metric, out_of_sample, chosen, in_sample_metric, out_of_sample_trades, out_of_sample_net_pnl_usd)
+                    INSERT INTO walk_forward_windows (sweep_id, window_index, spec, metric, out_of_sample, chosen, in_sample_metric, out_of_sample_trades, out_of_sample_net_pnl_usd)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                     """, [.text(sweepID), .int(Int64(k)), .text(spec), .text(metric), .text(rows.last!.outOfSample), .text(chosen),
                           .double(best.metric(metric)!), .int(Int64(oosTrades.count)), .text(net.description)])
