@@ -73,7 +73,7 @@ public struct ImportReport: Sendable {
 /// high/h, low/l, close/c/last, volume/vol/v; separate `date` and `time` columns are joined), or
 /// no header and the column order `timestamp,open,high,low,close,volume`. Timestamps:
 /// ISO-8601 (`Z`, `±HH:MM` or no zone), `YYYY-MM-DD HH:MM:SS`, or integer epoch seconds, ms,
-/// µs or ns (read from the digit count).
+/// µs or ns (read from the digit count). Blank lines and lines starting with `#` are skipped.
 ///
 /// Errors (DataError.badInput with file, line and field): a missing column, a number that does
 /// not parse, a timestamp that does not parse or has a sub-second part, a price off the tick
@@ -121,7 +121,7 @@ public enum BarCSV {
         try reader.forEachLine { line, lineNo in
             let p = line.baseAddress ?? UnsafePointer(bitPattern: 1)!
             let n = line.count
-            if n == 0 { return true }
+            if n == 0 || p[0] == UInt8(ascii: "#") { return true }
             // Split into fields (quotes around a field are stripped; no embedded delimiters).
             var nf = 0
             var s = 0

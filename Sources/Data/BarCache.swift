@@ -109,10 +109,6 @@ public final class BarCache: Sendable {
     /// Bars of `key` in `[window.from, window.to)`.
     public func bars(_ key: SeriesKey, _ window: TimeWindow) throws -> BarSeries {
         let t0 = ContinuousClock.now
-        func nanos() -> UInt64 {
-            let d = ContinuousClock.now - t0
-            return UInt64(d.components.seconds) * 1_000_000_000 + UInt64(d.components.attoseconds / 1_000_000_000)
-        }
         if let hit = state.withLock({ s -> BarSeries? in
             s.clock += 1
             let now = s.clock
@@ -121,7 +117,7 @@ public final class BarCache: Sendable {
             s.entries[i].lastUse = now
             return s.entries[i].series.slice(from: window.from, to: window.to)
         }) {
-            let n = nanos()
+            let n = Self.nanos(since: t0)
             state.withLock { $0.stats.memory.record(hit: true, nanos: n) }
             return hit
         }
@@ -139,14 +135,18 @@ public final class BarCache: Sendable {
             }
         }
         let series = try store.read(key, window)
-        let storeNanos = UInt64((ContinuousClock.now - t1).components.attoseconds / 1_000_000_000)
-            + UInt64((ContinuousClock.now - t1).components.seconds) * 1_000_000_000
+        let storeNanos = Self.nanos(since: t1)
         state.withLock { s in
             s.stats.store.record(hit: missing.isEmpty, nanos: storeNanos)
             if fetched > 0 { s.stats.sourceFetches += fetched; s.stats.source.record(hit: true, nanos: storeNanos) }
             insert(&s, Entry(key: key, window: window, series: series, lastUse: s.clock))
         }
         return series
+    }
+
+    private static func nanos(since t: ContinuousClock.Instant) -> UInt64 {
+        let d = (ContinuousClock.now - t).components
+        return UInt64(d.seconds) * 1_000_000_000 + UInt64(d.attoseconds / 1_000_000_000)
     }
 
     private func insert(_ s: inout State, _ e: Entry) {

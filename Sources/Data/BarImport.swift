@@ -12,13 +12,13 @@ public enum BarImport {
         progress: ((_ done: Int64, _ total: Int64) -> Void)? = nil
     ) throws -> ImportReport {
         let t0 = monotonicSeconds()
-        var (series, report) = try BarCSV.read(path: path, options: options, progress: progress)
+        let (series, read) = try BarCSV.read(path: path, options: options, progress: progress)
+        var report = read
         let coverage = series.first.map { first in
             TimeWindow(from: first.time, to: series.last!.time.adding(seconds: options.timeframe.nominalSeconds))
         }
         report.stored = try store.write(series, coverage: coverage)
         report.seconds = monotonicSeconds() - t0
-        series = BarSeries(symbol: "", timeframe: options.timeframe, tickSize: options.tickSize)
         return report
     }
 }

@@ -102,8 +102,7 @@ public protocol BarStore: AnyObject, Sendable {
     /// The windows recorded as fetched for a series, merged.
     func coverage(_ key: SeriesKey) throws -> [TimeWindow]
 
-    /// Runs a statement that the store's own tables need for a later feature (migrations of
-    /// other modules use this); SQL is the store's dialect.
+    /// The number of bars stored for a series (0 for an unknown one).
     func count(_ key: SeriesKey) throws -> Int
 }
 

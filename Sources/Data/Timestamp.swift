@@ -36,7 +36,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public init?(iso8601 text: String) {
         var t = text
         let parsed = t.withUTF8 { buf -> Int64? in
-            TimestampParser.parseISO(buf.baseAddress!, buf.count)?.utcSeconds
+            TimestampParser.parseISO(buf.baseAddress!, buf.count)?.seconds
         }
         guard let parsed else { return nil }
         self.seconds = parsed

@@ -6,9 +6,6 @@ public enum TimestampParser {
         public var seconds: Int64
         public var nanos: Int64
         public var hadZone: Bool
-        /// Seconds read as UTC (a text without a zone is taken as UTC here; callers that know
-        /// the source's local zone convert with `ZoneRules.utc(fromLocal:)` instead).
-        public var utcSeconds: Int64 { seconds }
     }
 
     @inline(__always)

@@ -154,7 +154,7 @@ public final class OvernightRangeBreakout: Strategy {
             }
         }
         if p.bool("filter_gap") {
-            let gap = abs(anchor - dayCloseBeforeWindow)
+            let gap = abs(anchor - lastSessionClose)
             if pts(gap) > p.double("max_gap_pts") { return skip(td, "opening gap \(pts(gap)) points above \(p.double("max_gap_pts"))") }
         }
         let atrPts = atrTicks * tick
@@ -198,7 +198,6 @@ public final class OvernightRangeBreakout: Strategy {
     }
 
     /// The last close before the overnight window (the previous session's close), for the gap filter.
-    var dayCloseBeforeWindow: Int64 { lastSessionClose }
     var lastSessionClose: Int64 = 0
 }
 

@@ -129,29 +129,10 @@ public struct Ledger: Sendable {
     }
 
     /// Widens the open trade's excursion with prices the market traded while it was open.
-    @inlinable
     public mutating func markExcursion(_ symbol: String, high: Int64, low: Int64) {
-        markExcursionImpl(symbol, high, low)
-    }
-
-    @usableFromInline
-    mutating func markExcursionImpl(_ symbol: String, _ high: Int64, _ low: Int64) {
         guard var t = open[symbol] else { return }
         if t.side == .buy { t.best = max(t.best, high); t.worst = min(t.worst, low) }
         else { t.best = min(t.best, low); t.worst = max(t.worst, high) }
         open[symbol] = t
-    }
-
-    /// Whether a round trip is open in `symbol`.
-    public func hasOpenTrade(_ symbol: String) -> Bool { open[symbol] != nil }
-
-    /// Unrealised P&L of every position at the given marks (ticks per symbol).
-    public func unrealized(marks: (String) -> Price?, instruments: (String) -> Instrument?) -> Money {
-        var total: Int64 = 0
-        for (sym, p) in positions where p.quantity != 0 {
-            guard let m = marks(sym), let ins = instruments(sym) else { continue }
-            total += p.unrealizedTicks(at: m) * ins.tickValueCents
-        }
-        return Money(cents: total)
     }
 }

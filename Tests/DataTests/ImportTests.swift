@@ -255,4 +255,14 @@ struct ImportShapeTests {
         let (s, _) = try read("2019-01-01T23:00:00Z,2,3,1,2,5\r\n2019-01-01T23:01:00Z,2,3,1,2,6\r\n")
         #expect(s.count == 2 && s.volume == [5, 6])
     }
+
+    @Test("'#' comment lines before the header and between rows are skipped; they are not counted as rows")
+    func comments() throws {
+        let (s, r) = try read("# exported by a vendor tool\n" + header + """
+            2019-01-01T23:00:00Z,2,3,1,2,5
+            # a note between rows
+            2019-01-01T23:01:00Z,2,3,1,2,6
+            """)
+        #expect(s.count == 2 && s.volume == [5, 6] && r.rows == 2)
+    }
 }

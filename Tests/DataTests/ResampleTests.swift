@@ -12,8 +12,7 @@ private func ts(_ text: String) -> Int64 { Timestamp(iso8601: text)!.seconds }
 private func fixture(_ name: String, timeframe: Timeframe, testFile: String = #filePath) throws -> BarSeries {
     let path = URL(fileURLWithPath: testFile).deletingLastPathComponent()
         .appendingPathComponent("Fixtures").appendingPathComponent(name).path
-    return try SharedData.parseBars(csv: SharedData.readBytes(path: path), source: name, symbol: "ES",
-                                    timeframe: timeframe, tickSize: esTick)
+    return try SharedData.readBars(path: path, symbol: "ES", tickSize: esTick, timeframe: timeframe)
 }
 
 /// Field-by-field equality with a readable first difference.

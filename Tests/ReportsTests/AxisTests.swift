@@ -7,7 +7,7 @@ import Testing
 struct AxisTests {
     @Test("value ticks step by 1, 2 or 5 × 10ⁿ, enclose the data and stay within the tick budget", arguments: [3, 4, 5, 6, 8])
     func niceProperties(maxTicks: Int) {
-        var rng = SplitMix(seed: UInt64(maxTicks))
+        var rng = SeededGenerator(seed: UInt64(maxTicks))
         for _ in 0..<2000 {
             let a = Double(Int64.random(in: -5_000_000...5_000_000, using: &rng)) / Double([1, 10, 100, 1000][Int.random(in: 0...3, using: &rng)])
             let b = a + Double(Int64.random(in: 0...2_000_000, using: &rng)) / Double([1, 10, 100, 1000, 100_000][Int.random(in: 0...4, using: &rng)])

@@ -12,46 +12,11 @@ let esSpec = try! ContractRegistry.builtIn.spec(for: "ES")
 /// Chromium. `scripts/test.sh` installs them; under CI (`CI=true`) a test that needs one never skips,
 /// it fails naming what is missing.
 enum Tools {
-    struct Output: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Output = Subprocess.Output
 
-    /// Runs a program with both pipes drained concurrently (a full pipe cannot block the child).
     static func run(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil,
                     input: String? = nil, timeout: Double = 300) throws -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        if let environment { p.environment = environment }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        if let input {
-            let inPipe = Pipe()
-            p.standardInput = inPipe
-            inPipe.fileHandleForWriting.write(Data(input.utf8))
-            try inPipe.fileHandleForWriting.close()
-        } else {
-            p.standardInput = FileHandle.nullDevice
-        }
-        try p.run()
-        // A hung child (a browser that never exits) fails the test instead of hanging the suite.
-        let pid = p.processIdentifier
-        let watchdog = DispatchWorkItem { if p.isRunning { kill(pid, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        defer { watchdog.cancel() }
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        try Subprocess.run(executable, args, cwd: cwd, environment: environment, input: input, timeout: timeout)
     }
 
     static func executable(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
@@ -218,7 +183,7 @@ enum Fixtures {
     /// `count` trades over `days` weekdays from 2023-12-26 (crossing a year end), with fields that
     /// test CSV and HTML quoting in the strategy and exit-reason text.
     static func synthetic(trades count: Int, days: Int = 40, strategy: String = "synthetic", exitReason: String = "target") -> RunReport {
-        var rng = SplitMix(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         let start = Money(cents: 50_000_00)
         var dates: [TradeDate] = []
         var d = TradeDate(year: 2023, month: 12, day: 26)
@@ -289,19 +254,6 @@ func filesUnder(_ folder: String) -> [String] {
     return e.compactMap { $0 as? String }.map { folder + "/" + $0 }.filter {
         var dir: ObjCBool = false
         return fm.fileExists(atPath: $0, isDirectory: &dir) && !dir.boolValue
-    }
-}
-
-/// A small seeded generator (SplitMix64) so synthetic runs are the same on every machine.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

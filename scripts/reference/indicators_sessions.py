@@ -34,39 +34,19 @@ Prices are index points (multiples of 0.25). Standard library plus numpy and TA-
 import argparse
 import csv
 import datetime as dt
-import gzip
 import os
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import talib
 
-CHICAGO = ZoneInfo("America/Chicago")
+from refbars import CHICAGO, UTC, read_bars, trade_date
+
 NEW_YORK = ZoneInfo("America/New_York")
-UTC = dt.timezone.utc
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 FIXTURES = os.path.join(ROOT, "Tests", "IndicatorsTests", "Fixtures")
 CLOSED_2019 = {dt.date(2019, 1, 1), dt.date(2019, 4, 19), dt.date(2019, 12, 25)}
-
-
-def read_bars(path):
-    with gzip.open(path, "rt", newline="") as fh:
-        r = csv.reader(fh)
-        assert next(r) == ["timestamp", "open", "high", "low", "close", "volume"]
-        for row in r:
-            t = int(dt.datetime.strptime(row[0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
-            yield (t, float(row[1]), float(row[2]), float(row[3]), float(row[4]))
-
-
-def trade_date(t):
-    local = dt.datetime.fromtimestamp(t, CHICAGO)
-    d = local.date()
-    if (local.hour, local.minute) >= (16, 0):
-        d += dt.timedelta(days=1)
-    while d.weekday() >= 5:
-        d += dt.timedelta(days=1)
-    return d
 
 
 def at(d, hour, minute, zone):

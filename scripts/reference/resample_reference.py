@@ -35,10 +35,9 @@ import csv
 import datetime as dt
 import gzip
 import os
-from zoneinfo import ZoneInfo
 
-CHICAGO = ZoneInfo("America/Chicago")
-UTC = dt.timezone.utc
+from refbars import CHICAGO, UTC, trade_date
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 FIXTURES = os.path.join(ROOT, "Tests", "DataTests", "Fixtures")
@@ -66,16 +65,6 @@ def read_bars(path):
                 assert cents % 25 == 0, p
                 prices.append(cents // 25)
             yield (int(t.timestamp()), *prices, int(row[5]))
-
-
-def trade_date(epoch):
-    local = dt.datetime.fromtimestamp(epoch, CHICAGO)
-    d = local.date()
-    if (local.hour, local.minute) >= (16, 0):
-        d += dt.timedelta(days=1)
-    while d.weekday() >= 5:
-        d += dt.timedelta(days=1)
-    return d
 
 
 def session_open(d):

@@ -40,41 +40,20 @@ Definitions (the Swift code documents the same ones):
 import argparse
 import csv
 import datetime as dt
-import gzip
 import math
 import os
-from zoneinfo import ZoneInfo
 
 import empyrical
 import numpy as np
 import pandas as pd
 
-CHICAGO = ZoneInfo("America/Chicago")
-UTC = dt.timezone.utc
+from refbars import CHICAGO, UTC, read_bars, trade_date
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 FIXTURES = os.path.join(ROOT, "Tests", "IndicatorsTests", "Fixtures")
 POINT_VALUE = 50.0
 FEE = 4.18
-
-
-def read_bars(path):
-    with gzip.open(path, "rt", newline="") as fh:
-        r = csv.reader(fh)
-        assert next(r) == ["timestamp", "open", "high", "low", "close", "volume"]
-        for row in r:
-            t = int(dt.datetime.strptime(row[0], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
-            yield (t, float(row[1]), float(row[2]), float(row[3]), float(row[4]))
-
-
-def trade_date(t):
-    local = dt.datetime.fromtimestamp(t, CHICAGO)
-    d = local.date()
-    if (local.hour, local.minute) >= (16, 0):
-        d += dt.timedelta(days=1)
-    while d.weekday() >= 5:
-        d += dt.timedelta(days=1)
-    return d
 
 
 def chicago(d, hour, minute):
