@@ -22,6 +22,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // HTTP routes and WebSocket endpoints of the loopback gateway (15 s of first build).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
     ],
     targets: [
         // Thin module maps over the C libraries; each names the Debian package that provides it.
@@ -29,13 +31,19 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "Data", dependencies: ["CSQLite", "CLibPQ", "CZlib"], swiftSettings: hotLoop),
         .target(name: "Indicators", dependencies: ["Data", "COpenBLAS"]),
         .target(name: "Trading", dependencies: ["Data"], swiftSettings: hotLoop),
         .target(name: "Strategies", dependencies: ["Trading", "Indicators"], swiftSettings: hotLoop),
         .target(name: "Backtest", dependencies: ["Trading", "Indicators", "Data"], swiftSettings: hotLoop),
-        .target(name: "Live", dependencies: ["Trading", "Data"]),
+        // The ProjectX wire format shared by the client and the loopback gateway: JSON shapes,
+        // the SignalR JSON hub protocol and RFC 6455 frames.
+        .target(name: "ProjectX", dependencies: ["Data"]),
+        .target(name: "Live", dependencies: ["Trading", "Data", "ProjectX", "CCurl"]),
+        // A ProjectX gateway on 127.0.0.1 that fills orders with the simulated exchange.
+        .target(name: "ProjectXGateway", dependencies: ["ProjectX", "Backtest", "Trading", "Data", .product(name: "FlyingFox", package: "FlyingFox")]),
         // Reads the YAML run configuration (plus the seed's environment variables) into typed
         // account rules, data selection, exchange settings and strategy parameters.
         .target(name: "Configuration", dependencies: ["Data", "Trading", "Strategies", .product(name: "Yams", package: "Yams")]),
@@ -43,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "tsxlab",
             dependencies: [
-                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "Reports", "Configuration",
+                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Reports", "Configuration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,6 +64,7 @@ let package = Package(
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Backtest", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "ProjectX", "ProjectXGateway", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

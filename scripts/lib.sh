@@ -15,7 +15,7 @@ ensure_packages() {
 }
 
 # Build-time libraries of the package (system-library targets in Package.swift).
-BUILD_PACKAGES=(pkg-config libsqlite3-dev libpq-dev libopenblas-dev zlib1g-dev)
+BUILD_PACKAGES=(pkg-config libsqlite3-dev libpq-dev libopenblas-dev zlib1g-dev libcurl4-openssl-dev)
 
 # Starts a throw-away PostgreSQL on 127.0.0.1 at a free port; sets PG_URL, PG_DATA and PG_BIN.
 # Stop it with stop_postgres.

@@ -196,11 +196,16 @@ struct SweepCommand: AsyncParsableCommand {
                 return String(format: "%.2f / %.2f", vals.min()!, vals.reduce(0, +) / Double(vals.count))
             }
             print("sweep \(sweepID): top \(best.count) by \(metric) (at least \(minTrades) trades)")
-            print(table(space.names + ["trades", "net P&L", "win %", "PF", "Sharpe", "max DD", "neighbours min / mean \(metric)"], best.map { r in
-                space.names.map { r.cell.values[$0] ?? "" } + [String(r.trades), r.netPnl.description, String(format: "%.1f", r.winRate * 100),
-                  r.profitFactor.map { String(format: "%.2f", $0) } ?? "-", r.sharpe.map { String(format: "%.2f", $0) } ?? "-",
-                  r.maxDrawdown.map { String(format: "%.0f", $0) } ?? "-", neighbourhood(r)]
-            }))
+            let header: [String] = space.names + ["trades", "net P&L", "win %", "PF", "Sharpe", "max DD", "neighbours min / mean \(metric)"]
+            let rows: [[String]] = best.map { (r: SweepOutcome) -> [String] in
+                let params: [String] = space.names.map { r.cell.values[$0] ?? "" }
+                let pf: String = r.profitFactor.map { String(format: "%.2f", $0) } ?? "-"
+                let sharpe: String = r.sharpe.map { String(format: "%.2f", $0) } ?? "-"
+                let dd: String = r.maxDrawdown.map { String(format: "%.0f", $0) } ?? "-"
+                let stats: [String] = [String(r.trades), r.netPnl.description, String(format: "%.1f", r.winRate * 100), pf, sharpe, dd, neighbourhood(r)]
+                return params + stats
+            }
+            print(table(header, rows))
         }
         if !json, let first = best.first {
             print("re-run the best as a full backtest:\n  " + Self.rerunCommand(first, names: space.names))

@@ -1,0 +1,261 @@
+import Foundation
+import ProjectX
+
+/// What a hub connection reports to its owner, in order.
+public enum HubEvent: Sendable {
+    /// Connected and handshaken, subscriptions (re)sent. `reconnect` is true after a drop: the
+    /// owner reconciles over REST, since events during the gap are lost.
+    case connected(reconnect: Bool)
+    /// A server event (`GatewayUserOrder`, `GatewayQuote`, …).
+    case message(target: String, arguments: [JSONValue])
+    /// The connection dropped; a reconnect follows unless the client was stopped.
+    case disconnected(String)
+    /// Stopped for good (the server closed without allowing a reconnect, or `stop()`).
+    case stopped(String)
+}
+
+/// Timing of a hub connection; tests shorten it.
+public struct HubTiming: Sendable {
+    /// Send a ping after this long with nothing sent.
+    public var keepAlive: Double = 10
+    /// Treat the socket as dead after this long with nothing received (0: never; a quiet user
+    /// hub is normal when flat, so only the market hub sets it).
+    public var staleAfter: Double = 0
+    /// Wait for a completion this long.
+    public var invocationTimeout: Double = 15
+    /// Pauses before reconnect attempts 1, 2, 3, … (the last repeats).
+    public var reconnectDelays: [Double] = [1, 3, 5]
+    public var connectTimeout: Double = 10
+    public init() {}
+    public init(keepAlive: Double, staleAfter: Double, invocationTimeout: Double, reconnectDelays: [Double], connectTimeout: Double = 10) {
+        self.keepAlive = keepAlive; self.staleAfter = staleAfter; self.invocationTimeout = invocationTimeout
+        self.reconnectDelays = reconnectDelays; self.connectTimeout = connectTimeout
+    }
+}
+
+public enum HubError: Error, CustomStringConvertible {
+    case notConnected
+    case handshake(String)
+    case invocation(target: String, error: String)
+    case timedOut(target: String)
+    public var description: String {
+        switch self {
+        case .notConnected: "hub not connected"
+        case .handshake(let why): "hub handshake failed: \(why)"
+        case .invocation(let t, let e): "hub call \(t) failed: \(e)"
+        case .timedOut(let t): "hub call \(t) got no completion in time"
+        }
+    }
+}
+
+/// A SignalR JSON hub client (projectx-gateway.md §7): direct WebSocket upgrade with the token in
+/// `access_token`, handshake, invocations with completions, keep-alive pings, reconnection with
+/// backoff using the newest token, and re-subscription after every reconnect.
+public actor HubClient {
+    public nonisolated let events: AsyncStream<HubEvent>
+    private let eventSink: AsyncStream<HubEvent>.Continuation
+    private let url: String
+    private let token: @Sendable () async throws -> String
+    private let timing: HubTiming
+    private var socket: WebSocketConnection?
+    private var subscriptions: [(target: String, arguments: [JSONValue])] = []
+    private var pending: [String: CheckedContinuation<JSONValue?, any Error>] = [:]
+    private var nextID = 1
+    private var lastSent = Date()
+    private var lastReceived = Date()
+    private var runner: Task<Void, Never>?
+    private var stopped = false
+    /// Connections made so far (1 after the first connect).
+    public private(set) var connections = 0
+
+    /// `url` is the hub's ws(s) URL without the token (`ws://127.0.0.1:PORT/hubs/user`).
+    public init(url: String, timing: HubTiming = HubTiming(), token: @escaping @Sendable () async throws -> String) {
+        self.url = url; self.timing = timing; self.token = token
+        (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(100_000))
+    }
+
+    /// Starts connecting (and reconnecting); returns once the first connection is up, or throws
+    /// its error.
+    public func start() async throws {
+        try await connectOnce(reconnect: false)
+        runner = Task { await self.run() }
+    }
+
+    public func stop() {
+        stopped = true
+        runner?.cancel()
+        socket?.close()
+        socket = nil
+        failPending(HubError.notConnected)
+        eventSink.yield(.stopped("stopped"))
+        eventSink.finish()
+    }
+
+    /// Calls a hub method and remembers it so it is sent again after every reconnect.
+    public func subscribe(_ target: String, _ arguments: [JSONValue] = []) async throws {
+        subscriptions.append((target, arguments))
+        _ = try await invoke(target, arguments)
+    }
+
+    /// Calls a hub method and waits for its completion.
+    public func invoke(_ target: String, _ arguments: [JSONValue] = []) async throws -> JSONValue? {
+        guard let socket else { throw HubError.notConnected }
+        let id = String(nextID); nextID += 1
+        let record = HubMessage.invocation(id: id, target: target, arguments: arguments).encoded()
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue?, any Error>) in
+            pending[id] = c
+            do {
+                try socket.sendText(record)
+                lastSent = Date()
+            } catch {
+                pending[id] = nil
+                c.resume(throwing: error)
+                return
+            }
+            let timeout = timing.invocationTimeout
+            Task { [weak self] in
+                try? await Task.sleep(for: .seconds(timeout))
+                await self?.expire(id, target: target)
+            }
+        }
+    }
+
+    /// Drops the socket without a close frame, as a dead network would (fault tests).
+    public func dropConnection() { socket?.abort() }
+
+    private func expire(_ id: String, target: String) {
+        pending.removeValue(forKey: id)?.resume(throwing: HubError.timedOut(target: target))
+    }
+
+    private func failPending(_ error: any Error) {
+        let p = pending
+        pending = [:]
+        for c in p.values { c.resume(throwing: error) }
+    }
+
+    private func connectOnce(reconnect: Bool) async throws {
+        let t = try await token()
+        let sep = url.contains("?") ? "&" : "?"
+        let full = url + sep + "access_token=" + (t.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? t)
+        let timeout = timing.connectTimeout
+        let ws = try await Task.detached { try WebSocketConnection(url: full, timeout: timeout) }.value
+        awaitingHandshake = true
+        socket = ws
+        let reader = Task { await self.read(ws) }
+        readerTask = reader
+        do {
+            try ws.sendText(SignalR.handshakeRequest)
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                handshakeWaiter = c
+                Task { [weak self] in
+                    try? await Task.sleep(for: .seconds(timeout))
+                    await self?.finishHandshake(HubError.handshake("no answer in \(timeout) s"))
+                }
+            }
+        } catch {
+            if socket === ws { socket = nil }
+            ws.abort()
+            throw error
+        }
+        connections += 1
+        lastSent = Date(); lastReceived = Date()
+        for s in subscriptions { _ = try await invoke(s.target, s.arguments) }
+        eventSink.yield(.connected(reconnect: reconnect))
+    }
+
+    private var readerTask: Task<Void, Never>?
+    private var dropped: String?
+    private var awaitingHandshake = false
+    private var handshakeWaiter: CheckedContinuation<Void, any Error>?
+
+    private func finishHandshake(_ error: (any Error)?) {
+        awaitingHandshake = false
+        guard let c = handshakeWaiter else { return }
+        handshakeWaiter = nil
+        if let error { c.resume(throwing: error) } else { c.resume() }
+    }
+
+    private func read(_ ws: WebSocketConnection) async {
+        var buf = Data()
+        do {
+            for try await m in ws.messages {
+                guard case .text(let d) = m else { continue }
+                buf.append(d)
+                for r in SignalR.takeRecords(from: &buf) { handle(record: r, from: ws) }
+            }
+            connectionEnded(ws, "the server closed the connection")
+        } catch {
+            connectionEnded(ws, "\(error)")
+        }
+    }
+
+    private var closeAllowsReconnect = true
+
+    private func handle(record: Data, from ws: WebSocketConnection) {
+        guard ws === socket else { return }
+        lastReceived = Date()
+        if awaitingHandshake {
+            // The answer `{}` (or `{"error":…}`) may share a frame with the first ping or event.
+            let obj = try? JSONSerialization.jsonObject(with: record) as? [String: Any]
+            finishHandshake((obj?["error"] as? String).map { HubError.handshake($0) })
+            return
+        }
+        guard let m = try? HubMessage.decode(record) else { return }
+        switch m {
+        case .invocation(_, let target, let args): eventSink.yield(.message(target: target, arguments: args))
+        case .completion(let id, let result, let error):
+            guard let c = pending.removeValue(forKey: id) else { return }
+            if let error { c.resume(throwing: HubError.invocation(target: id, error: error)) } else { c.resume(returning: result) }
+        case .ping, .unsupported: break
+        case .close(let error, let allow):
+            closeAllowsReconnect = allow
+            socket?.close()
+            connectionEnded(socket, error ?? "server closed the hub")
+        }
+    }
+
+    private func connectionEnded(_ ws: WebSocketConnection?, _ why: String) {
+        guard let ws, ws === socket else { return }
+        if awaitingHandshake { finishHandshake(HubError.handshake(why)) }
+        socket = nil
+        ws.abort()
+        failPending(HubError.notConnected)
+        dropped = why
+        eventSink.yield(.disconnected(why))
+    }
+
+    /// Keep-alive, stale detection and reconnection.
+    private func run() async {
+        var attempt = 0
+        while !stopped && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(100))
+            if stopped { return }
+            if let ws = socket {
+                attempt = 0
+                if Date().timeIntervalSince(lastSent) >= timing.keepAlive {
+                    try? ws.sendText(HubMessage.ping.encoded())
+                    lastSent = Date()
+                }
+                if timing.staleAfter > 0 && Date().timeIntervalSince(lastReceived) >= timing.staleAfter {
+                    connectionEnded(ws, "no message for \(timing.staleAfter) s")
+                }
+                continue
+            }
+            if !closeAllowsReconnect {
+                eventSink.yield(.stopped(dropped ?? "closed"))
+                eventSink.finish()
+                stopped = true
+                return
+            }
+            let delays = timing.reconnectDelays.isEmpty ? [1.0] : timing.reconnectDelays
+            let delay = delays[min(attempt, delays.count - 1)]
+            attempt += 1
+            try? await Task.sleep(for: .seconds(delay))
+            if stopped { return }
+            do { try await connectOnce(reconnect: true) } catch {
+                socket?.abort(); socket = nil
+                eventSink.yield(.disconnected("reconnect attempt \(attempt) failed: \(error)"))
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Data
+import Trading
+import ProjectX
+
+/// How the loopback gateway behaves.
+public struct GatewayConfig: Sendable {
+    /// 0 picks a free port (the server prints the one it got).
+    public var port: UInt16 = 0
+    /// Accepted logins: user name → API key. Empty accepts any user with a non-empty key.
+    public var users: [String: String] = [:]
+    /// Token lifetime in seconds (short values test renewal).
+    public var tokenLifetime: Int64 = 24 * 3600
+    /// A token stops working once `Auth/validate` replaced it (real behaviour unknown; off).
+    public var revokeOnRotation = false
+    /// Rate limits: history (requests, seconds) and every other authenticated endpoint.
+    public var historyLimit: (Int, Double) = (50, 30)
+    public var generalLimit: (Int, Double) = (200, 60)
+    /// The account the gateway serves.
+    public var accountID = 1
+    public var accountName = "50KTC-LOOPBACK-1"
+    public var rules: RiskRules = RiskRules.topstepCombine(50) ?? .unlimited()
+    /// Shape of `GatewayUser*` payloads (§7.4): wrapped `{action, data}` by default.
+    public var payloadShape: PXUserEventPayload.Shape = .wrapped
+    /// Replay speed: market seconds per real second (60 plays a 1-minute bar each second);
+    /// 0 steps only on request (`POST /_gateway/step`), which tests use.
+    public var speed: Double = 0
+    /// Server keep-alive ping interval (SignalR default 15 s).
+    public var pingInterval: Double = 15
+    public init() {}
+}
+
+/// Faults a test or a rehearsing trader switches on through `POST /_gateway/faults`.
+public struct GatewayFaults: Codable, Sendable, Equatable {
+    /// Reject the next N order placements (code 2).
+    public var rejectOrders: Int?
+    /// Answer the next N authenticated requests with HTTP 429.
+    public var rateLimit: Int?
+    /// `Retry-After` seconds on injected 429s.
+    public var retryAfter: Int?
+    /// Make every issued token invalid now (the next request gets 401).
+    public var expireTokens: Bool?
+    /// Delay every REST answer by this many milliseconds.
+    public var slowMs: Int?
+    /// Drop every WebSocket now, without a close frame.
+    public var dropSockets: Bool?
+    /// A restart: drop every socket, forget every token, refuse hub connections for `downMs`.
+    public var restart: Bool?
+    public var downMs: Int?
+    /// Answer the next N order placements with HTTP 500 *after* taking the order (the answer is
+    /// lost, the order exists): the case the custom tag exists for.
+    public var loseNextPlaceAnswer: Int?
+    public init() {}
+}

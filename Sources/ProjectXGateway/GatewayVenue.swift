@@ -1,0 +1,573 @@
+import Foundation
+import Data
+import Trading
+import Backtest
+import ProjectX
+
+/// A recorded market the gateway replays: one contract's bars.
+public struct GatewayTape: Sendable {
+    public var series: BarSeries
+    public var contract: ContractID
+    public init(series: BarSeries, contract: ContractID) { self.series = series; self.contract = contract }
+}
+
+/// What the venue wants sent to hub clients after a change.
+public enum GatewayPush: Sendable {
+    case user(target: String, accountID: Int, arguments: [ProjectX.JSONValue])
+    case market(target: String, contractID: String, kind: MarketStream, arguments: [ProjectX.JSONValue])
+}
+
+public enum MarketStream: String, Sendable { case quotes, trades, depth }
+
+/// The gateway's trading venue: accounts, contracts, tokens, and orders filled by the simulated
+/// exchange from a replayed tape. All its state is in this actor; the HTTP and hub layers only
+/// translate.
+public actor GatewayVenue {
+    public let config: GatewayConfig
+    let exchange: SimulatedExchange
+    let registry: ContractRegistry
+    var contracts: [PXContract] = []
+    var symbolOfContract: [String: String] = [:]
+    var contractOfSymbol: [String: String] = [:]
+    var tape: GatewayTape?
+    /// Index of the next bar to play.
+    public private(set) var cursor = 0
+    var day = Int64.min
+    var tags: [String: Int64] = [:]
+    var trades: [PXTrade] = []
+    var nextTradeID: Int64 = 1
+    var nextPositionID = 1
+    var positionIDs: [String: Int] = [:]
+    var books: [String: Position] = [:]
+    var placedCount = 0
+    var clock: Timestamp
+
+    // Tokens and limits.
+    var tokens: [String: Int64] = [:]
+    var tokenSerial = 0
+    var historyWindow: [Date] = []
+    var generalWindow: [Date] = []
+    public var faults = GatewayFaults()
+    public private(set) var counters: [String: Int] = [:]
+    var hubsDownUntil: Date?
+
+    /// Where pushes go (the hub layer installs it).
+    var push: @Sendable ([GatewayPush]) -> Void = { _ in }
+
+    public init(config: GatewayConfig, tape: GatewayTape?, registry: ContractRegistry = .builtIn) {
+        self.config = config
+        self.registry = registry
+        self.tape = tape
+        var exchangeConfig = ExchangeConfig()
+        exchangeConfig.rejectWhenClosed = true
+        var instruments: [Instrument] = []
+        for spec in registry.specs.values.sorted(by: { $0.symbol < $1.symbol }) { instruments.append(Instrument(spec: spec)) }
+        exchange = SimulatedExchange(instruments: instruments, rules: config.rules, config: exchangeConfig)
+        let start = tape.flatMap { $0.series.first?.time } ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        clock = start
+        for spec in registry.specs.values.sorted(by: { $0.symbol < $1.symbol }) {
+            let id: ContractID
+            if let t = tape, t.series.symbol == spec.symbol { id = t.contract } else {
+                id = ContractID.front(symbol: spec.symbol, on: CivilTime(utcSeconds: start.seconds), cycle: spec.monthCycle)
+            }
+            let pxID = id.projectXID(registry: registry)
+            contracts.append(PXContract(
+                id: pxID, name: id.cmeCode, description: "\(spec.name): \(id.cmeCode)",
+                tickSize: Decimal(string: spec.tickSize.description) ?? 0, tickValue: spec.tickValue.decimal,
+                activeContract: true, symbolId: "F.US.\(spec.projectXRoot)"))
+            symbolOfContract[pxID] = spec.symbol
+            contractOfSymbol[spec.symbol] = pxID
+        }
+        exchange.setClock(start)
+        if let first = tape?.series.first {
+            let d = exchangeConfig.calendar.tradeDayNumber(containing: first.time.seconds)
+            exchange.beginTradeDay(d)
+            day = d
+        }
+    }
+
+    func setPush(_ f: @escaping @Sendable ([GatewayPush]) -> Void) { push = f }
+
+    func count(_ key: String) { counters[key, default: 0] += 1 }
+
+    // MARK: Tokens
+
+    public func login(user: String, key: String) -> PXLoginResponse {
+        count("login")
+        if config.users.isEmpty ? key.isEmpty : config.users[user] != key {
+            return PXLoginResponse(token: nil, errorCode: 3, errorMessage: "Invalid credentials")
+        }
+        return PXLoginResponse(token: issueToken(user))
+    }
+
+    func issueToken(_ user: String) -> String {
+        tokenSerial += 1
+        let exp = Int64(Date().timeIntervalSince1970) + config.tokenLifetime
+        let t = JWT.make(subject: user, expiry: exp, nonce: String(tokenSerial))
+        tokens[t] = exp
+        return t
+    }
+
+    public func isValid(token: String) -> Bool {
+        guard let exp = tokens[token] else { return false }
+        return exp > Int64(Date().timeIntervalSince1970)
+    }
+
+    public func validate(token: String) -> PXValidateResponse {
+        count("validate")
+        guard isValid(token: token) else { return PXValidateResponse(newToken: nil, errorCode: 3, errorMessage: "Expired token") }
+        let fresh = issueToken("rotated")
+        if config.revokeOnRotation { tokens[token] = nil }
+        return PXValidateResponse(newToken: fresh)
+    }
+
+    /// Counts a request against its budget; the seconds to wait when it is over the limit.
+    public func admit(history: Bool) -> Int? {
+        if let n = faults.rateLimit, n > 0 {
+            faults.rateLimit = n - 1
+            count("injected429")
+            return faults.retryAfter ?? 1
+        }
+        let now = Date()
+        let (limit, window) = history ? config.historyLimit : config.generalLimit
+        var w = history ? historyWindow : generalWindow
+        w.removeAll { now.timeIntervalSince($0) >= window }
+        defer { if history { historyWindow = w } else { generalWindow = w } }
+        guard w.count < limit else {
+            count("limited429")
+            return Int((window - now.timeIntervalSince(w[0])).rounded(.up))
+        }
+        w.append(now)
+        return nil
+    }
+
+    public func applyFaults(_ f: GatewayFaults) -> GatewayFaults {
+        if let v = f.rejectOrders { faults.rejectOrders = v }
+        if let v = f.rateLimit { faults.rateLimit = v }
+        if let v = f.retryAfter { faults.retryAfter = v }
+        if let v = f.slowMs { faults.slowMs = v }
+        if let v = f.loseNextPlaceAnswer { faults.loseNextPlaceAnswer = v }
+        if f.expireTokens == true { tokens = [:]; count("tokensExpired") }
+        if f.restart == true {
+            tokens = [:]
+            hubsDownUntil = Date().addingTimeInterval(Double(f.downMs ?? 500) / 1000)
+            count("restarts")
+        }
+        return faults
+    }
+
+    public var hubsRefusing: Bool { hubsDownUntil.map { Date() < $0 } ?? false }
+
+    public var slowMs: Int { faults.slowMs ?? 0 }
+
+    // MARK: Reads
+
+    public func accounts() -> [PXAccount] {
+        let a = exchange.account
+        return [PXAccount(id: config.accountID, name: config.accountName, balance: a.balance.decimal,
+                          canTrade: !(a.lockedUntilNextDay || a.failed), isVisible: true, simulated: true)]
+    }
+
+    public func searchContracts(_ text: String) -> [PXContract] {
+        let q = text.uppercased()
+        guard !q.isEmpty else { return Array(contracts.prefix(20)) }
+        // Fuzzy on name as the real one is: "NQ" also finds names merely containing it.
+        return Array(contracts.filter { $0.name.uppercased().contains(q) || $0.id.uppercased().contains(q) || $0.description.uppercased().contains(q) }.prefix(20))
+    }
+
+    public func allContracts() -> [PXContract] { contracts }
+
+    public func contract(id: String) -> PXContract? { contracts.first { $0.id.caseInsensitiveCompare(id) == .orderedSame } }
+
+    /// Bars of the tape already played (the gateway does not show the future), aggregated to
+    /// `unit × unitNumber`, newest first, at most `limit`.
+    public func bars(_ r: PXRetrieveBarsRequest) -> PXRetrieveBarsResponse {
+        count("retrieveBars")
+        guard contract(id: r.contractId) != nil else { return PXRetrieveBarsResponse(bars: nil, errorCode: 1, errorMessage: "Contract not found") }
+        guard let unit = PXBarUnit(rawValue: r.unit) else { return PXRetrieveBarsResponse(bars: nil, errorCode: 2, errorMessage: "Invalid unit") }
+        guard r.unitNumber > 0 else { return PXRetrieveBarsResponse(bars: nil, errorCode: 3, errorMessage: "Invalid unit number") }
+        guard (1...20_000).contains(r.limit) else { return PXRetrieveBarsResponse(bars: nil, errorCode: 4, errorMessage: "Invalid limit") }
+        guard let tape, contractOfSymbol[tape.series.symbol] == r.contractId,
+              let start = PXTime.parse(r.startTime), let end = PXTime.parse(r.endTime) else { return PXRetrieveBarsResponse(bars: []) }
+        let s = tape.series
+        let played = cursor
+        let seconds: Int64 = switch unit {
+        case .second: 1
+        case .minute: 60
+        case .hour: 3600
+        case .day, .week, .month: 86_400
+        }
+        let width = seconds * Int64(r.unitNumber)
+        let barLen = s.timeframe.fixedSeconds ?? 60
+        var out: [(Int64, Int64, Int64, Int64, Int64, Int64)] = []
+        var i = 0
+        while i < played {
+            let t = s.time[i]
+            if t < start.seconds || t >= end.seconds { i += 1; continue }
+            let bucket = t - ((t % width) + width) % width
+            if width < barLen { i += 1; continue }
+            if let last = out.last, last.0 == bucket {
+                out[out.count - 1] = (bucket, last.1, max(last.2, s.high[i]), min(last.3, s.low[i]), s.close[i], last.5 + s.volume[i])
+            } else {
+                out.append((bucket, s.open[i], s.high[i], s.low[i], s.close[i], s.volume[i]))
+            }
+            i += 1
+        }
+        // The newest bucket is still forming when the tape has not passed its end.
+        if !r.includePartialBar, let last = out.last, played < s.count || true {
+            let bucketEnd = last.0 + width
+            let lastPlayedEnd = played > 0 ? s.time[played - 1] + barLen : Int64.min
+            if lastPlayedEnd < bucketEnd { out.removeLast() }
+        }
+        let tick = s.tickSize
+        let bars = out.suffix(r.limit).reversed().map { b in
+            PXBar(t: PXTime.format(Timestamp(seconds: b.0)), o: tick.decimal(Price(ticks: b.1)), h: tick.decimal(Price(ticks: b.2)),
+                  l: tick.decimal(Price(ticks: b.3)), c: tick.decimal(Price(ticks: b.4)), v: b.5)
+        }
+        return PXRetrieveBarsResponse(bars: Array(bars))
+    }
+
+    public func orders(statuses: Set<Int>? = nil, contractID: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil) -> [PXOrder] {
+        exchange.allOrders.compactMap(pxOrder).filter { o in
+            (statuses.map { $0.contains(o.status) } ?? true) && (contractID.map { $0 == o.contractId } ?? true)
+                && (from.map { f in PXTime.parse(o.creationTimestamp).map { $0 >= f } ?? true } ?? true)
+                && (to.map { e in PXTime.parse(o.creationTimestamp).map { $0 < e } ?? true } ?? true)
+        }
+    }
+
+    public func order(id: Int64) -> PXOrder? { exchange.order(OrderID(id)).flatMap(pxOrder) }
+
+    public func positions() -> [PXPosition] {
+        exchange.positions().compactMap { p in
+            guard let cid = contractOfSymbol[p.symbol], let spec = registry.specs[p.symbol], let avg = p.averagePriceTicks else { return nil }
+            return PXPosition(id: positionID(p.symbol), accountId: config.accountID, contractId: cid,
+                              creationTimestamp: PXTime.format(p.lots.first?.time ?? clock), type: p.quantity > 0 ? 1 : 2,
+                              size: Int(abs(p.quantity)), averagePrice: decimal(avgTicks: abs(avg), spec.tickSize))
+        }
+    }
+
+    public func tradeList(from: Timestamp?, to: Timestamp?) -> [PXTrade] {
+        trades.filter { t in
+            guard let ts = PXTime.parse(t.creationTimestamp) else { return true }
+            return (from.map { ts >= $0 } ?? true) && (to.map { ts < $0 } ?? true)
+        }
+    }
+
+    func positionID(_ symbol: String) -> Int {
+        if let id = positionIDs[symbol] { return id }
+        let id = nextPositionID; nextPositionID += 1; positionIDs[symbol] = id
+        return id
+    }
+
+    func decimal(avgTicks: Double, _ tick: TickSize) -> Decimal {
+        Decimal(avgTicks) * (Decimal(string: tick.description) ?? 1)
+    }
+
+    func pxOrder(_ o: Order) -> PXOrder? {
+        guard let cid = contractOfSymbol[o.symbol], let spec = registry.specs[o.symbol] else { return nil }
+        let tick = spec.tickSize
+        var type = PXOrderType.market, limit: Decimal?, stop: Decimal?
+        switch o.request.kind {
+        case .market: type = .market
+        case .limit(let p): type = .limit; limit = tick.decimal(p)
+        case .stop(let p): type = .stop; stop = tick.decimal(p)
+        case .stopLimit(let s, let l): type = .stopLimit; stop = tick.decimal(s); limit = tick.decimal(l)
+        case .trailingStop: type = .trailingStop; stop = o.trailStop.map(tick.decimal)
+        }
+        let status: PXOrderStatus = switch o.status {
+        case .pending: .pending
+        case .suspended: .suspended
+        case .working, .partiallyFilled: .open
+        case .filled: .filled
+        case .cancelled: .cancelled
+        case .rejected: .rejected
+        case .expired: .expired
+        }
+        return PXOrder(id: o.id.raw, accountId: config.accountID, contractId: cid, symbolId: "F.US.\(spec.projectXRoot)",
+                       creationTimestamp: PXTime.format(o.createdAt), updateTimestamp: PXTime.format(o.updatedAt),
+                       status: status, type: type, side: o.side == .buy ? .bid : .ask, size: Int(o.request.quantity),
+                       limitPrice: limit, stopPrice: stop, fillVolume: Int(o.filledQuantity),
+                       filledPrice: o.averageFillTicks.map { decimal(avgTicks: $0, tick) },
+                       customTag: o.request.tag?.value, parentOrderId: o.parent?.raw)
+    }
+
+    // MARK: Orders
+
+    public func place(_ r: PXPlaceOrderRequest) -> PXPlaceOrderResponse {
+        count("place")
+        guard r.accountId == config.accountID else { return PXPlaceOrderResponse(orderId: nil, errorCode: 1, errorMessage: "Account not found") }
+        guard let symbol = symbolOfContract[r.contractId], let spec = registry.specs[symbol] else {
+            return PXPlaceOrderResponse(orderId: nil, errorCode: 8, errorMessage: "Contract not found")
+        }
+        if let n = faults.rejectOrders, n > 0 {
+            faults.rejectOrders = n - 1
+            return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Order rejected (injected fault)")
+        }
+        if let tag = r.customTag, tags[tag] != nil {
+            return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Custom tag '\(tag)' is already in use")
+        }
+        guard r.size > 0 else { return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid order size") }
+        guard let side = PXSide(rawValue: r.side) else { return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid side") }
+        let tick = spec.tickSize
+        func refuse(_ why: String) -> PXPlaceOrderResponse { PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: why) }
+        /// The price in ticks, or the refusal naming the field.
+        func ticks(_ d: Decimal?, _ what: String) -> (Price?, PXPlaceOrderResponse?) {
+            guard let d else { return (nil, refuse("\(what) is required")) }
+            guard let t = tick.ticks(decimal: d) else { return (nil, refuse("Invalid \(what) \(d): not a multiple of the tick size \(tick)")) }
+            return (Price(ticks: t), nil)
+        }
+        let kind: OrderKind
+        switch PXOrderType(rawValue: r.type) {
+        case .market: kind = .market
+        case .limit:
+            let (p, refusal) = ticks(r.limitPrice, "limitPrice")
+            guard let p else { return refusal! }
+            kind = .limit(p)
+        case .stop:
+            let (p, refusal) = ticks(r.stopPrice, "stopPrice")
+            guard let p else { return refusal! }
+            kind = .stop(p)
+        case .trailingStop:
+            let (level, refusal) = ticks(r.trailPrice, "trailPrice")
+            guard let level else { return refusal! }
+            guard let last = lastPrice(symbol) else { return refuse("No price to trail from") }
+            let distance = abs(last - level.ticks)
+            guard distance > 0, distance <= 1000 else { return refuse("Invalid trail distance \(distance) ticks") }
+            kind = .trailingStop(distance: distance)
+        case .joinBid, .joinAsk:
+            guard let last = lastPrice(symbol) else { return refuse("No quote to join") }
+            kind = .limit(Price(ticks: last))
+        default:
+            return refuse("Invalid order type \(r.type)")
+        }
+        let long = side == .bid
+        var bracket: Bracket?
+        if r.stopLossBracket != nil || r.takeProfitBracket != nil {
+            var b = Bracket()
+            if let sl = r.stopLossBracket {
+                guard sl.type == PXOrderType.stop.rawValue || sl.type == PXOrderType.trailingStop.rawValue else {
+                    return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid stop loss type (\(sl.type == 1 ? "Limit" : String(sl.type)))")
+                }
+                if long ? sl.ticks >= 0 : sl.ticks <= 0 {
+                    return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid stop loss ticks (\(sl.ticks)). Ticks should be \(long ? "less" : "greater") than zero when \(long ? "longing" : "going short").")
+                }
+                b.stopLoss = .ticks(Int64(abs(sl.ticks)))
+            }
+            if let tp = r.takeProfitBracket {
+                if long ? tp.ticks <= 0 : tp.ticks >= 0 {
+                    return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid take profit ticks (\(tp.ticks)). Ticks should be \(long ? "greater" : "less") than zero when \(long ? "longing" : "going short").")
+                }
+                b.takeProfit = .ticks(Int64(abs(tp.ticks)))
+            }
+            bracket = b
+        }
+        let request = OrderRequest(symbol: symbol, side: long ? .buy : .sell, quantity: Int64(r.size), kind: kind,
+                                   tag: r.customTag.map { ClientTag($0) }, bracket: bracket)
+        exchange.setClock(clock)
+        switch exchange.place(request) {
+        case .accepted(let id):
+            placedCount += 1
+            if let tag = r.customTag { tags[tag] = id.raw }
+            publishExchangeEvents()
+            return PXPlaceOrderResponse(orderId: id.raw)
+        case .rejected(let why):
+            exchange.events.removeAll()
+            let code: Int = switch why {
+            case .marketClosed: 5
+            case .unknownSymbol: 8
+            case .riskRule, .sizeAboveLimit: 4
+            default: 2
+            }
+            return PXPlaceOrderResponse(orderId: nil, errorCode: code, errorMessage: why.description)
+        }
+    }
+
+    /// Consumes one "lose the answer" fault: the order was taken, the client must not learn it.
+    public func takeLostAnswerFault() -> Bool {
+        guard let n = faults.loseNextPlaceAnswer, n > 0 else { return false }
+        faults.loseNextPlaceAnswer = n - 1
+        return true
+    }
+
+    public func modify(_ r: PXModifyOrderRequest) -> PXEmptyResponse {
+        count("modify")
+        guard r.accountId == config.accountID else { return PXEmptyResponse(errorCode: 1, errorMessage: "Account not found") }
+        guard let o = exchange.order(OrderID(r.orderId)), let spec = registry.specs[o.symbol] else {
+            return PXEmptyResponse(errorCode: 2, errorMessage: "Order not found")
+        }
+        let tick = spec.tickSize
+        var change = OrderChange(quantity: r.size.map(Int64.init))
+        if let l = r.limitPrice {
+            guard let t = tick.ticks(decimal: l) else { return PXEmptyResponse(errorCode: 3, errorMessage: "Invalid price \(l)") }
+            change.limitPrice = Price(ticks: t)
+        }
+        if let s = r.stopPrice {
+            guard let t = tick.ticks(decimal: s) else { return PXEmptyResponse(errorCode: 3, errorMessage: "Invalid price \(s)") }
+            change.stopPrice = Price(ticks: t)
+        }
+        exchange.setClock(clock)
+        switch exchange.modify(OrderID(r.orderId), change) {
+        case .accepted: publishExchangeEvents(); return PXEmptyResponse()
+        case .rejected(let why): exchange.events.removeAll(); return PXEmptyResponse(errorCode: 3, errorMessage: why.description)
+        }
+    }
+
+    public func cancel(_ r: PXCancelOrderRequest) -> PXEmptyResponse {
+        count("cancel")
+        guard r.accountId == config.accountID else { return PXEmptyResponse(errorCode: 1, errorMessage: "Account not found") }
+        guard exchange.order(OrderID(r.orderId)) != nil else { return PXEmptyResponse(errorCode: 2, errorMessage: "Order not found") }
+        exchange.setClock(clock)
+        switch exchange.cancel(OrderID(r.orderId)) {
+        case .accepted: publishExchangeEvents(); return PXEmptyResponse()
+        case .rejected(let why): exchange.events.removeAll(); return PXEmptyResponse(errorCode: 3, errorMessage: why.description)
+        }
+    }
+
+    /// Closes (part of) a position with a market order; working orders stay, as on the real gateway.
+    public func close(accountID: Int, contractID: String, size: Int?) -> PXEmptyResponse {
+        count("close")
+        guard accountID == config.accountID else { return PXEmptyResponse(errorCode: 1, errorMessage: "Account not found") }
+        guard let symbol = symbolOfContract[contractID] else { return PXEmptyResponse(errorCode: 3, errorMessage: "Contract not found") }
+        let p = exchange.position(symbol)
+        guard !p.isFlat else { return PXEmptyResponse(errorCode: 2, errorMessage: "Position not found") }
+        let qty = Int64(size ?? Int(abs(p.quantity)))
+        guard qty > 0, qty <= abs(p.quantity) else { return PXEmptyResponse(errorCode: 5, errorMessage: "Invalid close size") }
+        exchange.setClock(clock)
+        let r = exchange.place(OrderRequest(symbol: symbol, side: p.quantity > 0 ? .sell : .buy, quantity: qty, kind: .market,
+                                            reduceOnly: true, purpose: .exit("close")))
+        switch r {
+        case .accepted: publishExchangeEvents(); return PXEmptyResponse()
+        case .rejected(let why):
+            exchange.events.removeAll()
+            return PXEmptyResponse(errorCode: size == nil ? 5 : 6, errorMessage: why.description)
+        }
+    }
+
+    func lastPrice(_ symbol: String) -> Int64? {
+        guard let tape, tape.series.symbol == symbol, cursor > 0 else { return nil }
+        return tape.series.close[cursor - 1]
+    }
+
+    // MARK: Replay
+
+    /// The replay clock (the close of the last bar played).
+    public var now: Timestamp { clock }
+    public var tapeCount: Int { tape?.series.count ?? 0 }
+
+    /// Plays the next `n` bars: for each, the market prints (open, the extremes in the order the
+    /// exchange assumes, close) go to market-hub subscribers, the simulated exchange trades the
+    /// bar (fills go to user-hub subscribers), and a quote stamped at the bar's end tells clients
+    /// the bar is complete. Returns the number of bars played.
+    @discardableResult
+    public func step(_ n: Int) -> Int {
+        guard let tape else { return 0 }
+        let s = tape.series
+        let length = s.timeframe.fixedSeconds ?? 60
+        guard let si = exchange.index(of: s.symbol), let cid = contractOfSymbol[s.symbol] else { return 0 }
+        let cal = exchange.config.calendar
+        var played = 0
+        while played < n && cursor < s.count {
+            let bar = s[cursor]
+            let d = cal.tradeDayNumber(containing: bar.time.seconds)
+            if d != day {
+                day = d
+                exchange.setClock(bar.time)
+                exchange.beginTradeDay(d)
+                publishExchangeEvents()
+            }
+            var pushes: [GatewayPush] = []
+            let tick = s.tickSize
+            let up = bar.close >= bar.open
+            let path = [bar.open, up ? bar.low : bar.high, up ? bar.high : bar.low, bar.close]
+            let vols = split(bar.volume, 4)
+            var prints: [ProjectX.JSONValue] = []
+            for (k, p) in path.enumerated() {
+                let t = bar.time.seconds + (k == 3 ? length - 1 : Int64(k) * length / 3)
+                let print = PXTradePrint(symbolId: "F.US.\(registry.specs[s.symbol]?.projectXRoot ?? s.symbol)", price: tick.decimal(p),
+                                         timestamp: PXTime.format(Timestamp(seconds: t)), type: k % 2, volume: vols[k])
+                if let v = try? ProjectX.JSONValue(encoding: print) { prints.append(v) }
+            }
+            pushes.append(.market(target: "GatewayTrade", contractID: cid, kind: .trades, arguments: [.string(cid), .array(prints)]))
+            push(pushes)
+            exchange.setClock(bar.time)
+            _ = exchange.step(bar, symbol: si, length: length)
+            cursor += 1
+            clock = bar.time.adding(seconds: length)
+            publishExchangeEvents()
+            let quote = PXQuote(symbol: "F.US.\(registry.specs[s.symbol]?.projectXRoot ?? s.symbol)", lastPrice: tick.decimal(bar.close),
+                                bestBid: tick.decimal(bar.close - 1), bestAsk: tick.decimal(bar.close), volume: nil,
+                                timestamp: PXTime.format(clock))
+            if let q = try? ProjectX.JSONValue(encoding: quote) {
+                push([.market(target: "GatewayQuote", contractID: cid, kind: .quotes, arguments: [.string(cid), q])])
+            }
+            played += 1
+        }
+        return played
+    }
+
+    func split(_ v: Int64, _ parts: Int) -> [Int64] {
+        var out = [Int64](repeating: v / Int64(parts), count: parts)
+        out[parts - 1] += v - out.reduce(0, +)
+        return out
+    }
+
+    /// Turns the exchange's events into user-hub pushes (order, trade, position, account).
+    func publishExchangeEvents() {
+        let events = exchange.events
+        exchange.events.removeAll()
+        guard !events.isEmpty else { return }
+        var pushes: [GatewayPush] = []
+        let acct = config.accountID
+        let shape = config.payloadShape
+        var accountChanged = false
+        for e in events {
+            switch e {
+            case .orderAccepted(let o), .orderWorking(let o), .orderModified(let o), .orderCancelled(let o, _), .orderExpired(let o):
+                if let px = pxOrder(o) { pushes.append(.user(target: "GatewayUserOrder", accountID: acct, arguments: PXUserEventPayload.encode(px, shape: shape))) }
+            case .orderFilled(let o, let fill):
+                if let px = pxOrder(o) { pushes.append(.user(target: "GatewayUserOrder", accountID: acct, arguments: PXUserEventPayload.encode(px, shape: shape))) }
+                if let t = recordTrade(fill) { pushes.append(.user(target: "GatewayUserTrade", accountID: acct, arguments: PXUserEventPayload.encode(t, shape: shape))) }
+                accountChanged = true
+            case .positionChanged(let p):
+                guard let cid = contractOfSymbol[p.symbol], let spec = registry.specs[p.symbol] else { continue }
+                let px = PXPosition(id: positionID(p.symbol), accountId: acct, contractId: cid, creationTimestamp: PXTime.format(clock),
+                                    type: p.quantity >= 0 ? 1 : 2, size: Int(abs(p.quantity)),
+                                    averagePrice: p.averagePriceTicks.map { decimal(avgTicks: abs($0), spec.tickSize) } ?? 0)
+                pushes.append(.user(target: "GatewayUserPosition", accountID: acct, arguments: PXUserEventPayload.encode(px, shape: shape)))
+            case .accountChanged:
+                accountChanged = true
+            case .orderRejected, .ruleBreached:
+                break
+            }
+        }
+        if accountChanged, let a = accounts().first {
+            pushes.append(.user(target: "GatewayUserAccount", accountID: acct, arguments: PXUserEventPayload.encode(a, shape: shape)))
+        }
+        push(pushes)
+    }
+
+    /// Books a fill as a gateway trade: gross realised P&L on the closing part, nil for an opening fill.
+    func recordTrade(_ f: Fill) -> PXTrade? {
+        guard let cid = contractOfSymbol[f.symbol], let spec = registry.specs[f.symbol] else { return nil }
+        var book = books[f.symbol] ?? Position(symbol: f.symbol)
+        let (realized, closed) = book.apply(side: f.side, quantity: f.quantity, price: f.price, time: f.time)
+        books[f.symbol] = book
+        let pnl: Decimal? = closed > 0 ? spec.value(ofTicks: realized).decimal : nil
+        let t = PXTrade(id: nextTradeID, accountId: config.accountID, contractId: cid, creationTimestamp: PXTime.format(f.time),
+                        price: spec.tickSize.decimal(f.price), profitAndLoss: pnl, fees: f.fee.decimal,
+                        side: f.side == .buy ? 0 : 1, size: Int(f.quantity), orderId: f.orderID.raw)
+        nextTradeID += 1
+        trades.append(t)
+        return t
+    }
+
+    public func stateSummary() -> [String: ProjectX.JSONValue] {
+        var out: [String: ProjectX.JSONValue] = [
+            "cursor": .number(Decimal(cursor)), "bars": .number(Decimal(tapeCount)), "time": .string(clock.iso8601),
+            "ordersPlaced": .number(Decimal(placedCount)), "trades": .number(Decimal(trades.count)),
+            "openOrders": .number(Decimal(exchange.openOrders().count)),
+        ]
+        for (k, v) in counters { out[k] = .number(Decimal(v)) }
+        return out
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import FlyingFox
+import ProjectX
+
+enum HubKind: String, Sendable { case user, market }
+
+/// The connected hub clients and what each subscribed to. Pushes from the venue are routed here
+/// and written to each matching connection's outbound stream.
+final class HubRegistry: @unchecked Sendable {
+    // @unchecked: `peers` and the counters are only touched under `lock`.
+    struct Peer {
+        var hub: HubKind
+        var out: AsyncStream<WSMessage>.Continuation
+        var accounts = false
+        var userStreams: [String: Set<Int>] = [:]
+        var market: [MarketStream: Set<String>] = [:]
+    }
+
+    private let lock = NSLock()
+    private var peers: [UUID: Peer] = [:]
+    private var total = 0
+    let venue: GatewayVenue
+    let pingInterval: Double
+
+    init(venue: GatewayVenue, pingInterval: Double) { self.venue = venue; self.pingInterval = pingInterval }
+
+    var connectionCount: Int { lock.withLock { peers.count } }
+    var totalConnections: Int { lock.withLock { total } }
+
+    func add(_ id: UUID, _ peer: Peer) { lock.withLock { peers[id] = peer; total += 1 } }
+    func remove(_ id: UUID) { lock.withLock { _ = peers.removeValue(forKey: id) } }
+    func update(_ id: UUID, _ body: (inout Peer) -> Void) { lock.withLock { if peers[id] != nil { body(&peers[id]!) } } }
+
+    /// Ends every connection now (the drop-sockets and restart faults).
+    func dropAll() {
+        let all = lock.withLock { let p = peers; peers = [:]; return p }
+        for p in all.values { p.out.finish() }
+    }
+
+    func send(_ id: UUID, _ record: Data) {
+        let out = lock.withLock { peers[id]?.out }
+        out?.yield(.text(String(decoding: record, as: UTF8.self)))
+    }
+
+    func deliver(_ pushes: [GatewayPush]) {
+        guard !pushes.isEmpty else { return }
+        lock.withLock {
+            for (_, p) in peers {
+                var frame = ""
+                for push in pushes {
+                    switch push {
+                    case .user(let target, let account, let args):
+                        guard p.hub == .user else { continue }
+                        let stream = String(target.dropFirst("GatewayUser".count)) + "s"
+                        let wanted = stream == "Accounts" ? p.accounts : (p.userStreams[stream]?.contains(account) ?? false)
+                        guard wanted else { continue }
+                        frame += String(decoding: HubMessage.invocation(id: nil, target: target, arguments: args).encoded(), as: UTF8.self)
+                    case .market(let target, let contract, let kind, let args):
+                        guard p.hub == .market, p.market[kind]?.contains(contract) ?? false else { continue }
+                        frame += String(decoding: HubMessage.invocation(id: nil, target: target, arguments: args).encoded(), as: UTF8.self)
+                    }
+                }
+                // Several records in one frame, as the real hubs send them.
+                if !frame.isEmpty { p.out.yield(.text(frame)) }
+            }
+        }
+    }
+}
+
+/// One hub connection: handshake, invocations answered with completions, keep-alive pings.
+struct HubSession: WSMessageHandler {
+    let hub: HubKind
+    let registry: HubRegistry
+
+    func makeMessages(for client: AsyncStream<WSMessage>) async throws -> AsyncStream<WSMessage> {
+        let id = UUID()
+        let (out, continuation) = AsyncStream<WSMessage>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        registry.add(id, .init(hub: hub, out: continuation))
+        let registry = self.registry, hub = self.hub
+        let pinger = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(registry.pingInterval))
+                registry.send(id, HubMessage.ping.encoded())
+            }
+        }
+        Task {
+            var buffer = Data()
+            var handshaken = false
+            for await m in client {
+                guard case .text(let text) = m else { if case .close = m { break } else { continue } }
+                buffer.append(Data(text.utf8))
+                for record in SignalR.takeRecords(from: &buffer) {
+                    if !handshaken {
+                        handshaken = true
+                        let ok = (try? JSONSerialization.jsonObject(with: record) as? [String: Any])?["protocol"] as? String == "json"
+                        if ok {
+                            // The answer and a first ping in one frame, as ASP.NET sometimes sends them.
+                            registry.send(id, SignalR.handshakeResponse + HubMessage.ping.encoded())
+                        } else {
+                            registry.send(id, Data("{\"error\":\"Requested protocol is not supported.\"}\u{1E}".utf8))
+                            continuation.finish()
+                        }
+                        continue
+                    }
+                    guard let msg = try? HubMessage.decode(record) else { continue }
+                    if case .invocation(let invocation, let target, let args) = msg {
+                        let error = Self.apply(target: target, args: args, hub: hub, id: id, registry: registry)
+                        if let invocation {
+                            registry.send(id, HubMessage.completion(id: invocation, result: nil, error: error).encoded())
+                        }
+                    }
+                }
+            }
+            pinger.cancel()
+            registry.remove(id)
+            continuation.finish()
+        }
+        return out
+    }
+
+    /// Subscribes or unsubscribes; the error text for a completion, nil when fine.
+    static func apply(target: String, args: [ProjectX.JSONValue], hub: HubKind, id: UUID, registry: HubRegistry) -> String? {
+        let subscribe = target.hasPrefix("Subscribe")
+        let name = String(target.dropFirst(subscribe ? "Subscribe".count : "Unsubscribe".count))
+        guard subscribe || target.hasPrefix("Unsubscribe") else { return "Unknown hub method '\(target)'" }
+        switch hub {
+        case .user:
+            if name == "Accounts" { registry.update(id) { $0.accounts = subscribe }; return nil }
+            guard ["Orders", "Positions", "Trades"].contains(name) else { return "Unknown hub method '\(target)'" }
+            guard let account = args.first?.int else { return "\(target) takes the account id" }
+            registry.update(id) { p in
+                if subscribe { p.userStreams[name, default: []].insert(account) } else { p.userStreams[name]?.remove(account) }
+            }
+        case .market:
+            let kind: MarketStream
+            switch name {
+            case "ContractQuotes": kind = .quotes
+            case "ContractTrades": kind = .trades
+            case "ContractMarketDepth": kind = .depth
+            default: return "Unknown hub method '\(target)'"
+            }
+            guard let contract = args.first?.string else { return "\(target) takes the contract id" }
+            registry.update(id) { p in
+                if subscribe { p.market[kind, default: []].insert(contract) } else { p.market[kind]?.remove(contract) }
+            }
+        }
+        return nil
+    }
+}

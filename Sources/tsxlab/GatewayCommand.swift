@@ -1,0 +1,140 @@
+import ArgumentParser
+import Data
+import Foundation
+import ProjectX
+import ProjectXGateway
+
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "A ProjectX gateway on 127.0.0.1 that fills orders from stored bars (rehearsals and tests).",
+        subcommands: [GatewayServe.self]
+    )
+}
+
+struct GatewayServe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the ProjectX REST endpoints and both SignalR hubs on 127.0.0.1.",
+        discussion: """
+            The gateway replays one contract's bars from the store (or a CSV file) and fills orders
+            with the simulated exchange. It prints `listening http://127.0.0.1:PORT` once ready.
+            With --speed 0 the tape moves only on `POST /_gateway/step {"bars": N}`; with --speed 60
+            a 1-minute bar plays each second. Faults: `POST /_gateway/faults` with any of
+            rejectOrders, rateLimit, retryAfter, expireTokens, slowMs, dropSockets, restart, downMs,
+            loseNextPlaceAnswer. `GET /_gateway/state` reports counters. Point the live runner at it
+            with PROJECTX_API_URL=http://127.0.0.1:PORT PROJECTX_RTC_URL=ws://127.0.0.1:PORT.
+            """
+    )
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: "Port on 127.0.0.1 (0 picks a free one).")
+    var port: UInt16 = 0
+
+    @Option(help: "Symbol whose bars the tape plays.")
+    var symbol: String = "ES"
+
+    @Option(help: ArgumentHelp("The contract the tape is (CME code, e.g. ESZ13). Default: the front month at the tape's start.", valueName: "code"))
+    var contract: String?
+
+    @Option(help: "Timeframe of the tape.")
+    var timeframe: Timeframe = .oneMinute
+
+    @Option(help: ArgumentHelp("Start of the tape (date or ISO-8601 time, UTC).", valueName: "time"))
+    var from: TimeArgument?
+
+    @Option(help: ArgumentHelp("End of the tape (exclusive).", valueName: "time"))
+    var to: TimeArgument?
+
+    @Option(help: ArgumentHelp("Read the tape from this CSV/CSV.gz file instead of the store.", valueName: "file"))
+    var csv: String?
+
+    @Option(help: "Market seconds played per real second (0: only on request).")
+    var speed: Double = 0
+
+    @Option(help: "Token lifetime in seconds.")
+    var tokenLifetime: Int64 = 86_400
+
+    @Option(help: "Seconds between server pings on the hubs.")
+    var pingInterval: Double = 15
+
+    @Option(help: ArgumentHelp("Shape of user-hub payloads: wrapped, bare or array.", valueName: "shape"))
+    var payloadShape: String = "wrapped"
+
+    @Option(help: ArgumentHelp("History rate limit as N/SECONDS.", valueName: "n/s"))
+    var historyLimit: String = "50/30"
+
+    @Option(help: ArgumentHelp("Rate limit of the other endpoints as N/SECONDS.", valueName: "n/s"))
+    var generalLimit: String = "200/60"
+
+    func run() async throws {
+        var config = GatewayConfig()
+        config.port = port
+        config.speed = speed
+        config.tokenLifetime = tokenLifetime
+        config.pingInterval = pingInterval
+        guard let shape = PXUserEventPayload.Shape(rawValue: payloadShape) else {
+            throw ValidationError("--payload-shape must be wrapped, bare or array, not '\(payloadShape)'")
+        }
+        config.payloadShape = shape
+        config.historyLimit = try Self.limit(historyLimit, "--history-limit")
+        config.generalLimit = try Self.limit(generalLimit, "--general-limit")
+        let tape: GatewayTape
+        do { tape = try loadTape() } catch let e as DataError {
+            Terminal.error(e.description)
+            throw ExitCode(e.exitCode)
+        }
+        let server = try GatewayServer(config: config, tape: tape)
+        let bound = try await server.start()
+        // Written straight to the descriptor (no stdio buffer): a script waits for this line.
+        FileHandle.standardOutput.write(Data("listening http://127.0.0.1:\(bound) (\(tape.contract.cmeCode), \(tape.series.count) bars from \(tape.series.first?.time.iso8601 ?? "-"))\n".utf8))
+        // Serve until SIGINT or SIGTERM.
+        let stop = AsyncStream<Void> { c in
+            for sig in [SIGINT, SIGTERM] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig)
+                source.setEventHandler { c.yield() }
+                source.resume()
+                nonisolated(unsafe) let keep = source
+                c.onTermination = { _ in _ = keep }
+            }
+        }
+        for await _ in stop { break }
+        await server.stop()
+    }
+
+    static func limit(_ text: String, _ flag: String) throws -> (Int, Double) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let n = Int(parts[0]), n > 0, let s = Double(parts[1]), s > 0 else {
+            throw ValidationError("\(flag) takes N/SECONDS, e.g. 50/30, not '\(text)'")
+        }
+        return (n, s)
+    }
+
+    func loadTape() throws -> GatewayTape {
+        let registry = try storeOptions.registry()
+        let spec = try registry.spec(for: symbol)
+        let window = TimeWindow(from: from?.timestamp ?? .distantPast, to: to?.timestamp ?? .distantFuture)
+        let series: BarSeries
+        if let csv {
+            let (s, _) = try BarCSV.read(path: csv, options: BarCSVOptions(symbol: symbol, timeframe: timeframe, tickSize: spec.tickSize))
+            series = s.slice(from: window.from, to: window.to)
+        } else {
+            series = try storeOptions.openStore().read(SeriesKey(symbol: symbol, timeframe: timeframe), window)
+        }
+        guard let first = series.first else {
+            throw DataError.noInput(path: csv ?? storeOptions.storeURL(), reason: "no \(symbol) \(timeframe) bars in \(window); import some with `tsxlab data import`")
+        }
+        let id: ContractID
+        if let contract {
+            guard let c = ContractID(cme: contract), c.symbol == symbol else {
+                throw ValidationError("--contract '\(contract)' is not a \(symbol) contract code such as \(symbol)Z13")
+            }
+            id = c
+        } else {
+            id = ContractID.front(symbol: symbol, on: CivilTime(utcSeconds: first.time.seconds), cycle: spec.monthCycle)
+        }
+        return GatewayTape(series: series, contract: id)
+    }
+}
