@@ -55,7 +55,9 @@ public actor HubClient {
     public nonisolated let events: AsyncStream<HubEvent>
     private let eventSink: AsyncStream<HubEvent>.Continuation
     private let url: String
-    private let token: @Sendable () async throws -> String
+    private let token: @Sendable (_ refused: String?) async throws -> String
+    /// The token the last upgrade was refused with (HTTP 401): the next attempt asks for a new one.
+    private var refusedToken: String?
     private let timing: HubTiming
     private var socket: WebSocketConnection?
     private var subscriptions: [(target: String, arguments: [JSONValue])] = []
@@ -69,7 +71,9 @@ public actor HubClient {
     public private(set) var connections = 0
 
     /// `url` is the hub's ws(s) URL without the token (`ws://127.0.0.1:PORT/hubs/user`).
-    public init(url: String, timing: HubTiming = HubTiming(), token: @escaping @Sendable () async throws -> String) {
+    /// `token` gives the token to connect with; its argument is a token the hub refused, which
+    /// must not be given again (`ProjectXClient.token(replacing:)`).
+    public init(url: String, timing: HubTiming = HubTiming(), token: @escaping @Sendable (_ refused: String?) async throws -> String) {
         self.url = url; self.timing = timing; self.token = token
         (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(100_000))
     }
@@ -134,11 +138,18 @@ public actor HubClient {
     }
 
     private func connectOnce(reconnect: Bool) async throws {
-        let t = try await token()
+        let t = try await token(refusedToken)
+        refusedToken = nil
         let sep = url.contains("?") ? "&" : "?"
         let full = url + sep + "access_token=" + (t.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? t)
         let timeout = timing.connectTimeout
-        let ws = try await Task.detached { try WebSocketConnection(url: full, timeout: timeout) }.value
+        let ws: WebSocketConnection
+        do {
+            ws = try await Task.detached { try WebSocketConnection(url: full, timeout: timeout) }.value
+        } catch WebSocketError.upgrade(let why) where why.contains(" 401") {
+            refusedToken = t
+            throw WebSocketError.upgrade(why)
+        }
         awaitingHandshake = true
         socket = ws
         let reader = Task { await self.read(ws) }

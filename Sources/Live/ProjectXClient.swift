@@ -213,9 +213,11 @@ public actor ProjectXClient {
         return (r.trades ?? []).filter { !$0.voided }
     }
 
+    /// The order placed with `tag`: working orders first, then the account's order history (a
+    /// rare path, taken only when a placement's answer was lost, so the wide search is affordable).
     private func findOrder(tag: String, accountId: Int) async throws -> PXOrder? {
-        let recent = try await searchOrders(accountId: accountId, from: Timestamp(seconds: Int64(Date().timeIntervalSince1970) - 7 * 86_400))
-        return recent.first { $0.customTag == tag }
+        if let o = try await workingOrders(accountId: accountId).first(where: { $0.customTag == tag }) { return o }
+        return try await searchOrders(accountId: accountId, from: Timestamp(seconds: 0)).first { $0.customTag == tag }
     }
 
     // MARK: Tokens
@@ -225,6 +227,12 @@ public actor ProjectXClient {
         if let t = token, let exp = JWT.expiry(of: t), Double(exp) - Date().timeIntervalSince1970 > 300 { return t }
         if let t = token, JWT.expiry(of: t) == nil { return t }
         return try await renew(stale: token, invalid: false)
+    }
+
+    /// A token other than `refused` (which a hub turned away): renews when they are the same.
+    public func token(replacing refused: String?) async throws -> String {
+        guard let refused else { return try await currentToken() }
+        return try await renew(stale: refused, invalid: true)
     }
 
     /// Renews the token once for everyone waiting: a caller whose `stale` token was already

@@ -1,0 +1,77 @@
+import Foundation
+
+/// A `tsxlab gateway serve` process on 127.0.0.1 for tests: started on a free port, stopped
+/// (SIGTERM, then SIGKILL) by `stop()` or when released. Tests reach it over real sockets.
+public final class GatewayProcess: @unchecked Sendable {
+    // @unchecked: `process` is set once in init; `stop` is idempotent.
+    public let port: Int
+    public let arguments: [String]
+    private let process: Process
+    private let output: Pipe
+
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var hubURL: String { "ws://127.0.0.1:\(port)" }
+
+    /// Starts a gateway replaying `csv` (a shared dataset path) as `contract`.
+    public init(csv: String, symbol: String = "ES", contract: String, extra: [String] = [], environment: [String: String] = [:]) throws {
+        arguments = ["gateway", "serve", "--csv", csv, "--symbol", symbol, "--contract", contract, "--port", "0"] + extra
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line names the port.
+        var line = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while !line.contains(0x0A) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                if Date() > deadline || !process.isRunning { break }
+                continue
+            }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let r = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+              let p = Int(text[r].split(separator: ":").last ?? "") else {
+            process.terminate()
+            throw GatewayProcessError.didNotStart(text)
+        }
+        port = p
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+    }
+
+    /// POSTs JSON to a control endpoint (`/_gateway/step`, `/_gateway/faults`) and returns the
+    /// decoded answer.
+    @discardableResult
+    public func control(_ path: String, _ body: [String: Any] = [:]) throws -> [String: Any] {
+        let data = try JSONSerialization.data(withJSONObject: body)
+        let out = try Subprocess.run("/usr/bin/curl", ["-s", "-X", path.hasSuffix("state") ? "GET" : "POST", "--data-binary", "@-", baseURL + path],
+                                     input: String(decoding: data, as: UTF8.self))
+        return (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    /// Steps the tape `bars` bars.
+    public func step(_ bars: Int) throws { try control("/_gateway/step", ["bars": bars]) }
+
+    public func state() throws -> [String: Any] { try control("/_gateway/state") }
+}
+
+public enum GatewayProcessError: Error, CustomStringConvertible {
+    case didNotStart(String)
+    public var description: String { "the gateway did not start: \(self)" }
+}
