@@ -241,13 +241,21 @@ public actor ProjectXClient {
         if let t = token, t != stale { return t }
         if let r = renewal { return try await r.value }
         let previous = invalid ? nil : token
-        let task = Task { try await self.obtainToken(validating: previous) }
+        // The task installs the token before anyone waiting on it resumes, so no waiter can
+        // read the old one after the renewal.
+        let task = Task { () async throws -> String in
+            let t = try await self.obtainToken(validating: previous)
+            self.install(t)
+            return t
+        }
         renewal = task
         defer { renewal = nil }
-        let t = try await task.value
+        return try await task.value
+    }
+
+    private func install(_ t: String) {
         token = t
         renewals += 1
-        return t
     }
 
     private func obtainToken(validating previous: String?) async throws -> String {
