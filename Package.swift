@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Backtest", "Trading", "Data", "TSXLabTesting"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "ProjectX", "ProjectXGateway", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "ProjectX", "ProjectXGateway", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -18,7 +18,8 @@ public final class GatewayServer: Sendable {
         self.config = config
         venue = GatewayVenue(config: config, tape: tape)
         hubs = HubRegistry(venue: venue, pingInterval: config.pingInterval)
-        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: config.port), timeout: 60, logger: .disabled)
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: config.port), timeout: 60,
+                            pool: NoDelayPool(HTTPServer.defaultPool()), logger: .disabled)
     }
 
     /// Starts listening; returns the port.
@@ -182,9 +183,13 @@ struct GatewayHTTPHandler: HTTPHandler {
         let body = try await request.bodyData
         switch path {
         case "/_gateway/step":
-            let n = (try? JSONDecoder().decode([String: Int].self, from: body))?["bars"] ?? 1
-            let played = await venue.step(n)
-            return json(["played": played, "cursor": await venue.cursor])
+            struct Step: Decodable { var bars: Int?; var boundary: Bool? }
+            let r = try? JSONDecoder().decode(Step.self, from: body)
+            let played = await venue.step(r?.bars ?? 1, boundary: r?.boundary ?? true)
+            return json(["played": played, "cursor": await venue.cursor, "trades": await venue.tradeCount])
+        case "/_gateway/tick":
+            await venue.closeBar()
+            return json(["cursor": await venue.cursor])
         case "/_gateway/faults":
             guard let f = try? JSONDecoder().decode(GatewayFaults.self, from: body) else { return badRequest("a JSON object of GatewayFaults fields") }
             let now = await venue.applyFaults(f)
@@ -198,5 +203,20 @@ struct GatewayHTTPHandler: HTTPHandler {
         default:
             return HTTPResponse(statusCode: .notFound)
         }
+    }
+}
+
+/// The server's socket pool with Nagle's algorithm off on every socket it waits on. FlyingFox
+/// writes a response's head and body separately; with Nagle on, the body waits for the client's
+/// delayed ACK (40 ms on Linux) and every small answer takes 40 ms.
+struct NoDelayPool: AsyncSocketPool {
+    let inner: any AsyncSocketPool
+    init(_ inner: any AsyncSocketPool) { self.inner = inner }
+    func prepare() async throws { try await inner.prepare() }
+    func run() async throws { try await inner.run() }
+    func suspendSocket(_ socket: Socket, untilReadyFor events: Socket.Events) async throws {
+        var on: Int32 = 1
+        _ = setsockopt(socket.file.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        try await inner.suspendSocket(socket, untilReadyFor: events)
     }
 }

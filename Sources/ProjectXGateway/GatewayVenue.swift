@@ -453,13 +453,17 @@ public actor GatewayVenue {
     /// The replay clock (the close of the last bar played).
     public var now: Timestamp { clock }
     public var tapeCount: Int { tape?.series.count ?? 0 }
+    public var tradeCount: Int { trades.count }
 
     /// Plays the next `n` bars: for each, the market prints (open, the extremes in the order the
     /// exchange assumes, close) go to market-hub subscribers, the simulated exchange trades the
     /// bar (fills go to user-hub subscribers), and a quote stamped at the bar's end tells clients
     /// the bar is complete. Returns the number of bars played.
+    /// With `boundary: false` the bar-end quote of the last bar played is held back until
+    /// `closeBar()`: a test then lets the client settle the bar's fills before it learns the bar is
+    /// over (`POST /_gateway/step {"bars": 1, "boundary": false}`, then `POST /_gateway/tick`).
     @discardableResult
-    public func step(_ n: Int) -> Int {
+    public func step(_ n: Int, boundary: Bool = true) -> Int {
         guard let tape else { return 0 }
         let s = tape.series
         let length = s.timeframe.fixedSeconds ?? 60
@@ -490,19 +494,37 @@ public actor GatewayVenue {
             pushes.append(.market(target: "GatewayTrade", contractID: cid, kind: .trades, arguments: [.string(cid), .array(prints)]))
             push(pushes)
             exchange.setClock(bar.time)
+            // The venue's own cut-off (TopStepX liquidates at 15:10 CT): before the bar trades.
+            let cutoff = Self.cutoff.instant(on: TradeDate(dayNumber: d)).seconds
+            if bar.time.seconds >= cutoff && cutoffDay != d {
+                cutoffDay = d
+                _ = exchange.flatten(nil, reason: "venue cut-off")
+            }
             _ = exchange.step(bar, symbol: si, length: length)
             cursor += 1
             clock = bar.time.adding(seconds: length)
             publishExchangeEvents()
-            let quote = PXQuote(symbol: "F.US.\(registry.specs[s.symbol]?.projectXRoot ?? s.symbol)", lastPrice: tick.decimal(bar.close),
-                                bestBid: tick.decimal(bar.close - 1), bestAsk: tick.decimal(bar.close), volume: nil,
-                                timestamp: PXTime.format(clock))
-            if let q = try? ProjectX.JSONValue(encoding: quote) {
-                push([.market(target: "GatewayQuote", contractID: cid, kind: .quotes, arguments: [.string(cid), q])])
-            }
             played += 1
+            if boundary || played < n { closeBar() }
         }
         return played
+    }
+
+    static let cutoff = LocalTime(hour: 15, minute: 10, zone: .chicago)
+    var cutoffDay = Int64.min
+
+    /// Sends the quote stamped at the end of the last bar played: clients building bars from
+    /// prints learn the bar is finished.
+    public func closeBar() {
+        guard let tape, cursor > 0, let cid = contractOfSymbol[tape.series.symbol] else { return }
+        let s = tape.series
+        let tick = s.tickSize
+        let close = Price(ticks: s.close[cursor - 1])
+        let quote = PXQuote(symbol: "F.US.\(registry.specs[s.symbol]?.projectXRoot ?? s.symbol)", lastPrice: tick.decimal(close),
+                            bestBid: tick.decimal(close - 1), bestAsk: tick.decimal(close), volume: nil, timestamp: PXTime.format(clock))
+        if let q = try? ProjectX.JSONValue(encoding: quote) {
+            push([.market(target: "GatewayQuote", contractID: cid, kind: .quotes, arguments: [.string(cid), q])])
+        }
     }
 
     func split(_ v: Int64, _ parts: Int) -> [Int64] {

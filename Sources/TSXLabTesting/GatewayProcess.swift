@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// A `tsxlab gateway serve` process on 127.0.0.1 for tests: started on a free port, stopped
 /// (SIGTERM, then SIGKILL) by `stop()` or when released. Tests reach it over real sockets.
@@ -63,6 +66,16 @@ public final class GatewayProcess: @unchecked Sendable {
         let out = try Subprocess.run("/usr/bin/curl", ["-s", "-X", path.hasSuffix("state") ? "GET" : "POST", "--data-binary", "@-", baseURL + path],
                                      input: String(decoding: data, as: UTF8.self))
         return (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    /// POSTs to a control endpoint from async code (in-process HTTP: fast enough to step a whole
+    /// day bar by bar).
+    public func post(_ path: String, _ body: [String: Any] = [:]) async throws -> [String: Any] {
+        var req = URLRequest(url: URL(string: baseURL + path)!)
+        req.httpMethod = "POST"
+        req.httpBody = try JSONSerialization.data(withJSONObject: body)
+        let (data, _) = try await URLSession.shared.data(for: req)
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 
     /// Steps the tape `bars` bars.

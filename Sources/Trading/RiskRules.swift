@@ -87,6 +87,35 @@ public struct RiskState: Hashable, Sendable {
         highWaterMark = rules.startingBalance
     }
 
+    /// What a live runner stores to resume the same day with the same limits after a restart.
+    public struct Snapshot: Codable, Hashable, Sendable {
+        public var tradeDay: Int64
+        public var dayStartBalanceCents: Int64
+        public var highWaterMarkCents: Int64
+        public var lockedToday: Bool
+        public var failed: Bool
+        public var bestDayCents: Int64
+        public var dayResultsCents: [Int64]
+    }
+
+    public var snapshot: Snapshot {
+        Snapshot(tradeDay: tradeDay, dayStartBalanceCents: dayStartBalance.cents, highWaterMarkCents: highWaterMark.cents,
+                 lockedToday: lockedToday, failed: failed, bestDayCents: bestDay.cents, dayResultsCents: dayResults.map(\.cents))
+    }
+
+    /// The state a runner stored (`snapshot`), under the same rules. Breach records are not kept;
+    /// the locks they caused are.
+    public init(rules: RiskRules, restoring s: Snapshot) {
+        self.init(rules: rules)
+        tradeDay = s.tradeDay
+        dayStartBalance = Money(cents: s.dayStartBalanceCents)
+        highWaterMark = Money(cents: s.highWaterMarkCents)
+        lockedToday = s.lockedToday
+        failed = s.failed
+        bestDay = Money(cents: s.bestDayCents)
+        dayResults = s.dayResultsCents.map { Money(cents: $0) }
+    }
+
     /// The trailing maximum-loss level now: min(lock level, HWM − drawdown), locked once it
     /// reaches the lock level.
     public var maxLossLevel: Money? {

@@ -1,0 +1,577 @@
+import Foundation
+import Data
+import Trading
+import ProjectX
+
+/// A request the broker hands to the gateway; the runner sends it and feeds the answer back
+/// (`LiveBroker.acknowledge`). Cancels and closes are critical: they go out before placements.
+public enum GatewayCommand: Sendable {
+    case place(local: OrderID, PXPlaceOrderRequest)
+    case modify(local: OrderID, PXModifyOrderRequest)
+    case cancel(local: OrderID, gatewayID: Int64)
+    case close(symbol: String, contractID: String)
+
+    public var isCritical: Bool {
+        switch self {
+        case .cancel, .close: true
+        case .place, .modify: false
+        }
+    }
+}
+
+/// The gateway's answer to a command.
+public enum GatewayAnswer: Sendable {
+    case placed(local: OrderID, gatewayID: Int64)
+    case done(GatewayCommand)
+    case failed(GatewayCommand, ProjectXError)
+}
+
+/// The `Broker` strategies trade through live: the same commands, events and reports as the
+/// simulated exchange, served by the ProjectX gateway.
+///
+/// Commands answer at once from local checks (instrument, quantity, tick grid, the shared prop-firm
+/// risk engine) and become `GatewayCommand`s in `outbox`; what the gateway then does arrives from
+/// the user hub (`apply(order:)`, `apply(trade:)`) and becomes `BrokerEvent`s in the shapes and order
+/// the simulated exchange emits them.
+///
+/// Brackets: a bracket rides on the entry as the gateway's own `stopLossBracket` /
+/// `takeProfitBracket` (signed ticks from the entry's fill price), so the gateway arms the exits
+/// the instant the entry fills and one cancels the other there, with no round trip. Legs given as
+/// prices are converted to ticks from the entry's trigger price (its stop or limit); when the entry
+/// fills elsewhere (a gap through a stop), the runner moves the exits to the requested prices as
+/// soon as the fill arrives. OCO groups *between* orders (the two entries of a range breakout) have
+/// no gateway field, so the runner manages them: the first fill cancels the rest of its group.
+///
+/// State is guarded by one lock; the runner calls in from its own task, the status page reads.
+public final class LiveBroker: Broker, @unchecked Sendable {
+    // @unchecked: every mutable field is touched only under `lock`.
+    private let lock = NSLock()
+    public let accountID: Int
+    let instruments: [String: Instrument]
+    let contractOf: [String: String]
+    let symbolOf: [String: String]
+    /// Prefix of the custom tags of this runner's orders (unique per account and run).
+    public let tagPrefix: String
+    let calendar: SessionCalendar
+
+    private var orders: [OrderID: Order] = [:]
+    private var gatewayOf: [OrderID: Int64] = [:]
+    private var localOf: [Int64: OrderID] = [:]
+    private var localOfTag: [String: OrderID] = [:]
+    /// Price legs of brackets, to move the gateway's tick-based exits after a fill elsewhere.
+    private var priceLegs: [OrderID: Bracket] = [:]
+    private var cancelReasons: [OrderID: CancelReason] = [:]
+    private var pendingFlatten: [String: String] = [:]
+    private var waitingTrades: [Int64: [PXTrade]] = [:]
+    private var seenTrades: Set<Int64> = []
+    private var nextLocal: Int64
+    private var ledgerState: Ledger
+    private var riskState: RiskState
+    private var last: [String: Int64] = [:]
+    private var clock: Timestamp
+    private var queued: [BrokerEvent] = []
+    private var outbox: [GatewayCommand] = []
+    private var strategyOf: [OrderID: String] = [:]
+    /// The strategy whose calls are being served (the runner sets it), for trade attribution.
+    public var currentStrategy: String? {
+        get { lock.withLock { current } }
+        set { lock.withLock { current = newValue } }
+    }
+    private var current: String?
+
+    public init(accountID: Int, instruments: [Instrument], contracts: [String: String], rules: RiskRules, startingBalance: Money,
+                tagPrefix: String, calendar: SessionCalendar = .cmeEquityIndex, now: Timestamp, nextLocalID: Int64 = 1,
+                risk: RiskState? = nil) {
+        self.accountID = accountID
+        self.instruments = Dictionary(uniqueKeysWithValues: instruments.map { ($0.symbol, $0) })
+        self.contractOf = contracts
+        self.symbolOf = Dictionary(uniqueKeysWithValues: contracts.map { ($1, $0) })
+        self.tagPrefix = tagPrefix
+        self.calendar = calendar
+        self.clock = now
+        self.nextLocal = nextLocalID
+        ledgerState = Ledger(startingBalance: startingBalance)
+        riskState = risk ?? RiskState(rules: rules)
+    }
+
+    // MARK: Clock, prices, risk
+
+    public var now: Timestamp { lock.withLock { clock } }
+
+    /// Moves the market clock (the runner's, from the data it receives).
+    public func setClock(_ t: Timestamp) { lock.withLock { if t > clock { clock = t } } }
+
+    public var ledger: Ledger { lock.withLock { ledgerState } }
+    public var risk: RiskState { lock.withLock { riskState } }
+
+    /// Starts a trading day in the risk engine (start-of-day balance, high-water mark).
+    public func beginTradeDay(_ day: Int64) {
+        lock.withLock {
+            let wasLocked = riskState.lockedToday
+            riskState.startDay(day, balance: ledgerState.balance)
+            if wasLocked && !riskState.lockedToday { queued.append(.accountChanged(accountLocked)) }
+        }
+    }
+
+    /// A traded price: marks positions and checks the loss limits on it. A breach records the
+    /// rule, cancels every working order and closes every position (the shared rule engine's
+    /// decision, enforced here before the next order can go out).
+    public func mark(_ symbol: String, price: Int64, at t: Timestamp) {
+        lock.withLock {
+            if t > clock { clock = t }
+            last[symbol] = price
+            checkBreach()
+        }
+    }
+
+    /// Marks a finished bar's range on the open trade (maximum adverse and favourable excursion).
+    public func markBar(_ symbol: String, high: Int64, low: Int64) {
+        lock.withLock { ledgerState.markExcursion(symbol, high: high, low: low) }
+    }
+
+    private func equityLocked() -> Money {
+        var u: Int64 = 0
+        for (sym, p) in ledgerState.positions where !p.isFlat {
+            guard let px = last[sym], let ins = instruments[sym] else { continue }
+            u += p.unrealizedTicks(at: Price(ticks: px)) * ins.tickValueCents
+        }
+        return ledgerState.balance + Money(cents: u)
+    }
+
+    private var accountLocked: AccountSnapshot {
+        let eq = equityLocked()
+        return AccountSnapshot(balance: ledgerState.balance, equity: eq, dayStartBalance: riskState.dayStartBalance,
+                               maxLossLevel: riskState.maxLossLevel, dailyLossRemaining: riskState.dailyLossLevel.map { eq - $0 },
+                               maxLossRemaining: riskState.maxLossLevel.map { eq - $0 },
+                               lockedUntilNextDay: riskState.lockedToday, failed: riskState.failed)
+    }
+
+    private func checkBreach() {
+        guard !riskState.isLocked || !riskState.failed, let (level, rule) = riskState.breachLevel else { return }
+        guard ledgerState.positions.values.contains(where: { !$0.isFlat }) else { return }
+        let eq = equityLocked()
+        guard eq <= level else { return }
+        if rule == .dailyLossLimit && riskState.lockedToday { return }
+        riskState.breach(rule, at: clock, equity: eq, limit: level,
+                         detail: "equity \(eq) met the \(rule) level \(level); flattened and \(rule == .maxLossLimit ? "account ended" : "locked until the next trading day")")
+        queued.append(.ruleBreached(riskState.breaches.last!))
+        let reason = rule == .maxLossLimit ? "max_loss_limit" : "daily_loss_limit"
+        flattenLocked(nil, reason: reason)
+        queued.append(.accountChanged(accountLocked))
+    }
+
+    // MARK: Broker commands
+
+    public func place(_ request: OrderRequest) -> CommandResult {
+        lock.withLock { placeLocked(request) }
+    }
+
+    private func reject(_ r: OrderRequest, _ why: RejectReason) -> CommandResult {
+        queued.append(.orderRejected(r, why))
+        return .rejected(why)
+    }
+
+    private func placeLocked(_ request: OrderRequest) -> CommandResult {
+        var request = request
+        guard let ins = instruments[request.symbol], let contract = contractOf[request.symbol] else {
+            return reject(request, .unknownSymbol(request.symbol))
+        }
+        guard request.quantity > 0 else { return reject(request, .invalidQuantity(request.quantity)) }
+        if let tag = request.tag, let existing = localOfTag[tag.value] {
+            if orders[existing]?.request == request { return .accepted(existing) }
+            return reject(request, .duplicateTag(tag, existing: existing))
+        }
+        let pos = ledgerState.position(request.symbol).quantity
+        let adds = !request.reduceOnly && !(pos != 0 && (pos > 0) != (request.side == .buy) && request.quantity <= abs(pos))
+        if adds && riskState.rules.safetyBuffer != nil {
+            let allowed = riskState.allowedQuantity(request.quantity, equity: equityLocked())
+            if allowed < request.quantity {
+                let before = request.quantity
+                request.quantity = allowed
+                queued.append(.ruleBreached(RuleBreach(rule: .sizeReduced, time: clock, value: equityLocked(), limit: riskState.dailyLossLevel ?? .zero,
+                                                       detail: "daily loss limit within the safety buffer: size cut from \(before) to \(allowed)")))
+            }
+        }
+        let tradeDate = riskState.tradeDay == Int64.min ? calendar.tradeDate(containing: clock) : TradeDate(dayNumber: riskState.tradeDay)
+        if let why = riskState.check(addsRisk: adds, exposureAfter: riskState.rules.maxMiniEquivalents == nil ? 0 : exposureAfter(request),
+                                     at: clock, tradeDate: tradeDate) {
+            return reject(request, why)
+        }
+        // The wire form; everything that cannot be expressed is refused here, before any order exists.
+        let tick = ins.spec.tickSize
+        var type = PXOrderType.market
+        var limit: Decimal?, stop: Decimal?, trail: Decimal?
+        var reference = last[request.symbol]
+        switch request.kind {
+        case .market: break
+        case .limit(let p): type = .limit; limit = tick.decimal(p); reference = p.ticks
+        case .stop(let p): type = .stop; stop = tick.decimal(p); reference = p.ticks
+        case .stopLimit:
+            return reject(request, .invalidPrice("stop-limit orders cannot be placed through the ProjectX gateway; use a stop or a limit"))
+        case .trailingStop(let d):
+            guard let px = last[request.symbol] else { return reject(request, .invalidPrice("a trailing stop needs a last price to trail from")) }
+            type = .trailingStop
+            trail = tick.decimal(Price(ticks: px - d * request.side.sign))
+        }
+        var slBracket: PXBracket?, tpBracket: PXBracket?
+        if let b = request.bracket {
+            guard let ref = reference else { return reject(request, .invalidBracket("price legs need a reference price: no trade seen yet")) }
+            let sign = request.side.sign
+            if let sl = b.stopLoss {
+                let t: Int64 = switch sl { case .ticks(let d): -d * sign; case .price(let p): p.ticks - ref }
+                guard t * sign < 0 else { return reject(request, .invalidBracket("the stop-loss must be on the losing side of the entry")) }
+                slBracket = PXBracket(ticks: Int(t), type: .stop)
+            }
+            if let tp = b.takeProfit {
+                let t: Int64 = switch tp { case .ticks(let d): d * sign; case .price(let p): p.ticks - ref }
+                guard t * sign > 0 else { return reject(request, .invalidBracket("the take-profit must be on the winning side of the entry")) }
+                tpBracket = PXBracket(ticks: Int(t), type: .limit)
+            }
+        }
+        let id = OrderID(nextLocal)
+        nextLocal += 1
+        let tag = request.tag?.value ?? "\(tagPrefix)-\(id.raw)"
+        let order = Order(id: id, request: request, status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
+        orders[id] = order
+        localOfTag[tag] = id
+        if let s = current { strategyOf[id] = s }
+        if let b = request.bracket, case .price = b.stopLoss ?? .ticks(0) { priceLegs[id] = b }
+        else if let b = request.bracket, case .price = b.takeProfit ?? .ticks(0) { priceLegs[id] = b }
+        outbox.append(.place(local: id, PXPlaceOrderRequest(accountId: accountID, contractId: contract, type: type,
+                                                            side: request.side == .buy ? .bid : .ask, size: Int(request.quantity),
+                                                            limitPrice: limit, stopPrice: stop, trailPrice: trail, customTag: tag,
+                                                            stopLossBracket: slBracket, takeProfitBracket: tpBracket)))
+        return .accepted(id)
+    }
+
+    /// Open mini-equivalents if every working entry on the larger side filled (as the simulated
+    /// exchange counts them).
+    private func exposureAfter(_ r: OrderRequest) -> Double {
+        var total = 0.0
+        for (sym, ins) in instruments {
+            let q = ledgerState.position(sym).quantity
+            var longSide = q, shortSide = q
+            for o in orders.values where o.symbol == sym && o.status.isLive && o.status != .suspended && !o.request.reduceOnly && o.parent == nil {
+                if o.side == .buy { longSide += o.remaining } else { shortSide -= o.remaining }
+            }
+            if sym == r.symbol { if r.side == .buy { longSide += r.quantity } else { shortSide -= r.quantity } }
+            total += Double(max(abs(longSide), abs(shortSide))) * ins.spec.miniEquivalent
+        }
+        return total
+    }
+
+    public func modify(_ id: OrderID, _ change: OrderChange) -> CommandResult {
+        lock.withLock {
+            guard let o = orders[id] else { return .rejected(.unknownOrder(id)) }
+            guard o.status.isLive else { return .rejected(.orderNotWorking(id, o.status)) }
+            var copy = o
+            guard case .moved = copy.apply(.modify(change), at: clock) else {
+                return .rejected(.invalidModification("\(change) does not fit a \(o.request.kind) order"))
+            }
+            guard let gid = gatewayOf[id], let tick = instruments[o.symbol]?.spec.tickSize else {
+                return .rejected(.invalidModification("order \(id) is not acknowledged by the gateway yet"))
+            }
+            outbox.append(.modify(local: id, PXModifyOrderRequest(accountId: accountID, orderId: gid, size: change.quantity.map { Int($0) },
+                                                                  limitPrice: change.limitPrice.map(tick.decimal), stopPrice: change.stopPrice.map(tick.decimal))))
+            pendingModify[id] = copy
+            return .accepted(id)
+        }
+    }
+    private var pendingModify: [OrderID: Order] = [:]
+
+    public func cancel(_ id: OrderID) -> CommandResult {
+        lock.withLock { cancelLocked(id, .requested) }
+    }
+
+    private func cancelLocked(_ id: OrderID, _ why: CancelReason) -> CommandResult {
+        guard let o = orders[id] else { return .rejected(.unknownOrder(id)) }
+        guard o.status.isLive else { return .rejected(.orderNotWorking(id, o.status)) }
+        cancelReasons[id] = cancelReasons[id] ?? why
+        if let gid = gatewayOf[id] { outbox.append(.cancel(local: id, gatewayID: gid)) }
+        return .accepted(id)
+    }
+
+    public func flatten(_ symbol: String?, reason: String) -> CommandResult {
+        lock.withLock {
+            if let symbol, instruments[symbol] == nil { return .rejected(.unknownSymbol(symbol)) }
+            flattenLocked(symbol, reason: reason)
+            return .accepted(OrderID(0))
+        }
+    }
+
+    /// Cancels the working orders, then closes the positions with `Position/closeContract`, which
+    /// only ever closes (a market order could open a reverse position if the venue had already
+    /// liquidated).
+    private func flattenLocked(_ symbol: String?, reason: String) {
+        for o in orders.values where o.status.isLive && (symbol == nil || o.symbol == symbol) {
+            _ = cancelLocked(o.id, .flatten(reason))
+        }
+        for (sym, p) in ledgerState.positions where !p.isFlat && (symbol == nil || sym == symbol) {
+            guard let contract = contractOf[sym] else { continue }
+            pendingFlatten[sym] = reason
+            outbox.append(.close(symbol: sym, contractID: contract))
+        }
+    }
+
+    // MARK: Reports
+
+    public func order(_ id: OrderID) -> Order? { lock.withLock { orders[id] } }
+    public func openOrders() -> [Order] { lock.withLock { orders.values.filter { $0.status.isLive }.sorted { $0.id < $1.id } } }
+    public var allOrders: [Order] { lock.withLock { orders.values.sorted { $0.id < $1.id } } }
+    public func position(_ symbol: String) -> Position { lock.withLock { ledgerState.position(symbol) } }
+    public func positions() -> [Position] { lock.withLock { ledgerState.positions.values.filter { !$0.isFlat }.sorted { $0.symbol < $1.symbol } } }
+    public func fills(since: Timestamp) -> [Fill] { lock.withLock { ledgerState.fills.filter { $0.time >= since } } }
+    public var account: AccountSnapshot { lock.withLock { accountLocked } }
+    public func instrument(_ symbol: String) -> Instrument? { instruments[symbol] }
+    public func gatewayID(of id: OrderID) -> Int64? { lock.withLock { gatewayOf[id] } }
+    public var tradesSeen: Int { lock.withLock { seenTrades.count } }
+    public var nextLocalID: Int64 { lock.withLock { nextLocal } }
+
+    // MARK: The runner's side
+
+    /// Commands to send, critical ones (cancels, closes) first.
+    public func takeOutbox() -> [GatewayCommand] {
+        lock.withLock {
+            let out = outbox.filter(\.isCritical) + outbox.filter { !$0.isCritical }
+            outbox = []
+            return out
+        }
+    }
+
+    /// Events for the strategies, in order.
+    public func takeEvents() -> [BrokerEvent] {
+        lock.withLock { let e = queued; queued = []; return e }
+    }
+
+    public var hasWork: Bool { lock.withLock { !queued.isEmpty || !outbox.isEmpty } }
+
+    /// The gateway's answer to a command.
+    public func acknowledge(_ answer: GatewayAnswer) {
+        lock.withLock {
+            switch answer {
+            case .placed(let local, let gid):
+                bind(local, gid)
+                if var o = orders[local], o.status == .pending {
+                    o.apply(.accept(suspended: false), at: clock)
+                    orders[local] = o
+                    queued.append(.orderAccepted(o))
+                }
+                flushWaitingTrades(gid)
+            case .done(.modify(let local, _)):
+                if let m = pendingModify.removeValue(forKey: local), var o = orders[local], o.status.isLive {
+                    o.request = m.request
+                    o.updatedAt = clock
+                    orders[local] = o
+                    queued.append(.orderModified(o))
+                }
+            case .done: break
+            case .failed(.place(let local, _), let error):
+                guard var o = orders[local], o.status == .pending else { return }
+                if case .ambiguous = error { return }   // the runner reconciles by tag
+                o.apply(.reject, at: clock)
+                orders[local] = o
+                let why: RejectReason = if case .rejected(_, let code, let message) = error { .venue(code: code, message: message ?? "") }
+                    else { .venue(code: -1, message: error.description) }
+                queued.append(.orderRejected(o.request, why))
+            case .failed(.modify(let local, _), _):
+                pendingModify[local] = nil
+            case .failed(.close(let sym, _), _):
+                // Already flat at the gateway (it may have liquidated first): nothing to close.
+                if ledgerState.position(sym).isFlat { pendingFlatten[sym] = nil }
+            case .failed(.cancel, _):
+                break   // the order's own events say whether it filled or was cancelled
+            }
+        }
+    }
+
+    private func bind(_ local: OrderID, _ gid: Int64) {
+        gatewayOf[local] = gid
+        localOf[gid] = local
+    }
+
+    /// A `GatewayUserOrder` event (or an order from a REST snapshot): status changes, bracket
+    /// exits the gateway created, modifications.
+    public func apply(order px: PXOrder) {
+        lock.withLock { applyOrder(px) }
+    }
+
+    private func applyOrder(_ px: PXOrder) {
+        var local = localOf[px.id]
+        if local == nil, let tag = px.customTag, let l = localOfTag[tag] { bind(l, px.id); local = l }
+        if local == nil, let parent = px.parentOrderId, let pl = localOf[parent], let entry = orders[pl], let sym = symbolOf[px.contractId] {
+            // A bracket exit the gateway created for our entry.
+            let id = OrderID(nextLocal); nextLocal += 1
+            let isStop = px.type == PXOrderType.stop.rawValue || px.type == PXOrderType.trailingStop.rawValue
+            let tick = instruments[sym]!.spec.tickSize
+            let kind: OrderKind = isStop ? .stop(Price(ticks: px.stopPrice.flatMap(tick.ticks(decimal:)) ?? 0))
+                : .limit(Price(ticks: px.limitPrice.flatMap(tick.ticks(decimal:)) ?? 0))
+            var o = Order(id: id, request: OrderRequest(symbol: sym, side: entry.side.opposite, quantity: Int64(px.size), kind: kind,
+                                                        reduceOnly: true, purpose: isStop ? .stopLoss : .takeProfit),
+                          status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
+            o.parent = pl
+            orders[id] = o
+            if let s = strategyOf[pl] { strategyOf[id] = s }
+            bind(id, px.id)
+            local = id
+        }
+        if local == nil, let sym = symbolOf[px.contractId] {
+            // An order we did not place (the venue's liquidation, a manual order): tracked so its
+            // fills are attributed.
+            let id = OrderID(nextLocal); nextLocal += 1
+            let reason = pendingFlatten[sym] ?? "venue"
+            let o = Order(id: id, request: OrderRequest(symbol: sym, side: px.side == 0 ? .buy : .sell, quantity: Int64(px.size), kind: .market,
+                                                        reduceOnly: true, purpose: .flatten(reason)),
+                          status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
+            orders[id] = o
+            bind(id, px.id)
+            local = id
+        }
+        guard let id = local, var o = orders[id] else { return }
+        let status = px.orderStatus
+        switch status {
+        case .open, .pending, .pendingCancellation:
+            if o.status == .pending {
+                o.apply(.accept(suspended: false), at: clock); orders[id] = o
+                queued.append(.orderAccepted(o))
+            } else if o.status == .suspended {
+                o.apply(.activate, at: clock); orders[id] = o
+                queued.append(.orderWorking(o))
+            } else if let tick = instruments[o.symbol]?.spec.tickSize {
+                // A price the gateway now shows that differs from ours: a modification (ours acknowledged
+                // by its event, or one made elsewhere).
+                let stop = px.stopPrice.flatMap(tick.ticks(decimal:)), lim = px.limitPrice.flatMap(tick.ticks(decimal:))
+                var change = OrderChange()
+                switch o.request.kind {
+                case .stop(let p) where stop != nil && stop != p.ticks: change.stopPrice = Price(ticks: stop!)
+                case .limit(let p) where lim != nil && lim != p.ticks: change.limitPrice = Price(ticks: lim!)
+                default: break
+                }
+                if Int64(px.size) != o.request.quantity && Int64(px.size) > o.filledQuantity { change.quantity = Int64(px.size) }
+                if change != OrderChange(), case .moved = o.apply(.modify(change), at: clock) {
+                    pendingModify[id] = nil
+                    orders[id] = o
+                    queued.append(.orderModified(o))
+                }
+            }
+        case .suspended:
+            if o.status == .pending {
+                o.apply(.accept(suspended: true), at: clock); orders[id] = o
+                queued.append(.orderAccepted(o))
+            }
+        case .cancelled, .expired, .rejected:
+            guard o.status.isLive else { return }
+            if o.status == .pending && status != .rejected { o.apply(.accept(suspended: false), at: clock) }
+            switch status {
+            case .cancelled:
+                let why = cancelReasons.removeValue(forKey: id) ?? inferredCancelReason(o)
+                o.apply(.cancel(why), at: clock); orders[id] = o
+                queued.append(.orderCancelled(o, why))
+            case .expired:
+                o.apply(.expire, at: clock); orders[id] = o
+                queued.append(.orderExpired(o))
+            default:
+                o.apply(.reject, at: clock); orders[id] = o
+                queued.append(.orderRejected(o.request, .venue(code: 0, message: "rejected by the gateway")))
+            }
+        case .filled, .none:
+            // Fills are booked from trade events, which carry price, size and fees.
+            if o.status == .pending { o.apply(.accept(suspended: false), at: clock); orders[id] = o; queued.append(.orderAccepted(o)) }
+        }
+    }
+
+    /// Why the gateway cancelled an order we did not ask to cancel: its OCO partner or its
+    /// entry's fill, or a closed position.
+    private func inferredCancelReason(_ o: Order) -> CancelReason {
+        if let p = o.parent {
+            let siblings = orders.values.filter { $0.parent == p && $0.id != o.id }
+            if let filled = siblings.first(where: { $0.filledQuantity > 0 }) { return .ocoFilled(filled.id) }
+            if let entry = orders[p], entry.status == .cancelled { return .parentCancelled(p) }
+        }
+        return ledgerState.position(o.symbol).isFlat ? .positionClosed : .requested
+    }
+
+    /// A `GatewayUserTrade` event (or a trade from a REST snapshot). Each trade id is booked once,
+    /// whichever way it arrives; a trade of an order not yet known waits for it.
+    public func apply(trade t: PXTrade) {
+        lock.withLock {
+            guard !t.voided, !seenTrades.contains(t.id) else { return }
+            guard localOf[t.orderId] != nil else { waitingTrades[t.orderId, default: []].append(t); return }
+            book(t)
+        }
+    }
+
+    private func flushWaitingTrades(_ gid: Int64) {
+        guard let ts = waitingTrades.removeValue(forKey: gid) else { return }
+        for t in ts.sorted(by: { $0.id < $1.id }) where !seenTrades.contains(t.id) { book(t) }
+    }
+
+    private func book(_ t: PXTrade) {
+        guard let id = localOf[t.orderId], var o = orders[id], let ins = instruments[o.symbol],
+              let ticks = ins.spec.tickSize.ticks(decimal: t.price) else { return }
+        seenTrades.insert(t.id)
+        let time = PXTime.parse(t.creationTimestamp) ?? clock
+        if o.status == .pending { o.apply(.accept(suspended: false), at: time); queued.append(.orderAccepted(o)) }
+        if o.status == .suspended { o.apply(.activate, at: time) }
+        let qty = min(Int64(t.size), o.remaining)
+        guard qty > 0 else { return }
+        o.apply(.fill(quantity: qty, price: Price(ticks: ticks)), at: time)
+        orders[id] = o
+        var purpose = o.request.purpose
+        if case .flatten = purpose, let reason = pendingFlatten[o.symbol] { purpose = .flatten(reason) }
+        let fill = Fill(orderID: id, symbol: o.symbol, side: o.side, quantity: qty, price: Price(ticks: ticks), time: time,
+                        fee: Money(decimal: t.fees), resolution: .exact, purpose: purpose)
+        ledgerState.record(fill, instrument: ins, strategy: strategyOf[id])
+        last[o.symbol] = last[o.symbol] ?? ticks
+        queued.append(.orderFilled(o, fill))
+        queued.append(.positionChanged(ledgerState.position(o.symbol)))
+        if ledgerState.position(o.symbol).isFlat { pendingFlatten[o.symbol] = nil }
+        // OCO groups between orders are the runner's to enforce.
+        if let g = o.ocoGroup {
+            for other in orders.values where other.id != id && other.ocoGroup == g && other.status.isLive {
+                _ = cancelLocked(other.id, .ocoFilled(id))
+            }
+        }
+        // Exits given as prices: the gateway set them as ticks from the trigger price; move them
+        // to the requested prices if the entry filled elsewhere.
+        if let legs = priceLegs[id] {
+            for child in orders.values where child.parent == id && child.status.isLive {
+                guard let gid = gatewayOf[child.id] else { continue }
+                let want: Price? = child.request.purpose == .stopLoss ? (legs.stopLoss.map { $0.price(entry: Price(ticks: ticks), side: o.side, adverse: true) })
+                    : (legs.takeProfit.map { $0.price(entry: Price(ticks: ticks), side: o.side, adverse: false) })
+                guard let want else { continue }
+                let have: Int64? = switch child.request.kind { case .stop(let p): p.ticks; case .limit(let p): p.ticks; default: nil }
+                if have != want.ticks {
+                    let tick = ins.spec.tickSize
+                    let isStop = child.request.purpose == .stopLoss
+                    outbox.append(.modify(local: child.id, PXModifyOrderRequest(accountId: accountID, orderId: gid,
+                                                                               limitPrice: isStop ? nil : tick.decimal(want), stopPrice: isStop ? tick.decimal(want) : nil)))
+                }
+            }
+        }
+        checkBreach()
+        queued.append(.accountChanged(accountLocked))
+    }
+
+    /// Settles state against a REST snapshot after a (re)connect: trades not yet booked are booked
+    /// in id order (none twice), and order states are brought up to date.
+    public func reconcile(orders snapshot: [PXOrder], trades: [PXTrade]) {
+        lock.withLock {
+            for o in snapshot.sorted(by: { $0.id < $1.id }) where o.orderStatus != .filled { applyOrder(o) }
+            for t in trades.sorted(by: { $0.id < $1.id }) where !t.voided && !seenTrades.contains(t.id) {
+                if localOf[t.orderId] == nil, let o = snapshot.first(where: { $0.id == t.orderId }) { applyOrder(o) }
+                if localOf[t.orderId] != nil { book(t) } else { waitingTrades[t.orderId, default: []].append(t) }
+            }
+            for o in snapshot where o.orderStatus == .filled { applyOrder(o) }
+        }
+    }
+
+    /// Orders of this runner whose placement outcome is unknown (sent, no answer): the runner
+    /// looks them up by tag.
+    public var unacknowledged: [(OrderID, String)] {
+        lock.withLock {
+            orders.values.filter { $0.status == .pending && gatewayOf[$0.id] == nil }.compactMap { o in
+                localOfTag.first { $0.value == o.id }.map { (o.id, $0.key) }
+            }
+        }
+    }
+}

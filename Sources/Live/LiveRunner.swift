@@ -1,0 +1,379 @@
+import Foundation
+import Data
+import Trading
+import ProjectX
+
+/// What the live runner needs to know besides its strategies.
+public struct LiveRunnerSettings: Sendable {
+    public var accountID: Int
+    /// The series the strategies trade (one, as in a backtest) and its gateway contract.
+    public var symbol: String
+    public var contractID: String
+    public var barSeconds: Int64 = 60
+    /// Everything is flattened when the market clock reaches this time each trading day (the
+    /// account's cut-off, as in the backtest).
+    public var flattenTime: LocalTime?
+    public var calendar: SessionCalendar = .cmeEquityIndex
+    /// Run everything but send no order: each command is reported and answered as not sent.
+    public var dryRun = false
+    /// Bound of each work queue.
+    public var queueCapacity = 100_000
+    /// A strategy call longer than this (seconds) is counted as an overrun.
+    public var strategyBudget: Double = 0.25
+    public init(accountID: Int, symbol: String, contractID: String) {
+        self.accountID = accountID; self.symbol = symbol; self.contractID = contractID
+    }
+}
+
+/// Counters a status line or the metrics page reads.
+public struct LiveRunnerStats: Sendable {
+    public var barsProcessed = 0
+    public var lastBar: Bar?
+    public var prints = 0
+    public var commandsSent = 0
+    public var commandErrors = 0
+    public var reconnects = 0
+    public var reconciliations = 0
+    public var strategyOverruns = 0
+    public var droppedMarketInputs = 0
+    public var halted: String?
+    public var lastErrors: [String] = []
+}
+
+/// Runs strategies live: market data from the market hub builds the bars they consume, orders go
+/// through `LiveBroker` and the gateway, and fills come back from the user hub.
+///
+/// Scheduling: one actor, two bounded queues. User-hub events and gateway answers (fills, order
+/// states: critical work) are always taken before market data and the strategy work it causes;
+/// cancels and closes leave through their own sender, never behind a placement. When the market
+/// queue is full the oldest market input is dropped and counted (a later print or quote carries
+/// the clock forward); the critical queue is never dropped from.
+public actor LiveRunner {
+    public nonisolated let broker: LiveBroker
+    let client: ProjectXClient
+    let strategies: [any Strategy]
+    let settings: LiveRunnerSettings
+    let userHub: HubClient
+    let marketHub: HubClient
+    var builder: BarBuilder
+    var day = Int64.min
+    var flattenAt = Int64.max
+    var flattened = false
+    var critical: [Input] = []
+    var market: [Input] = []
+    var wakeUp: AsyncStream<Void>.Continuation?
+    var loop: Task<Void, Never>?
+    var feeders: [Task<Void, Never>] = []
+    var inFlight = 0
+    var criticalOut: AsyncStream<GatewayCommand>.Continuation?
+    var normalOut: AsyncStream<GatewayCommand>.Continuation?
+    public private(set) var stats = LiveRunnerStats()
+    var started = false
+    /// Called with each command the runner sends (dry run: the command it would send).
+    let onCommand: @Sendable (GatewayCommand) -> Void
+
+    enum Input: Sendable {
+        case user(String, [JSONValue])
+        case market(String, [JSONValue])
+        case answer(GatewayAnswer)
+        case connected(hub: String, reconnect: Bool)
+        case disconnected(hub: String, String)
+    }
+
+    public init(client: ProjectXClient, broker: LiveBroker, strategies: sending [any Strategy], settings: LiveRunnerSettings,
+                userHub: HubClient, marketHub: HubClient, onCommand: @escaping @Sendable (GatewayCommand) -> Void = { _ in }) {
+        self.client = client
+        self.broker = broker
+        self.strategies = strategies
+        self.settings = settings
+        self.userHub = userHub
+        self.marketHub = marketHub
+        self.onCommand = onCommand
+        builder = BarBuilder(length: settings.barSeconds)
+    }
+
+    /// Connects both hubs, subscribes, settles state from a REST snapshot, and starts the loop.
+    public func start() async throws {
+        guard !started else { return }
+        started = true
+        let (wake, wakeC) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        wakeUp = wakeC
+        startSenders()
+        try await userHub.start()
+        try await marketHub.start()
+        feeders.append(Task { [userHub] in
+            for await e in userHub.events { self.receive(e, hub: "user") }
+        })
+        feeders.append(Task { [marketHub] in
+            for await e in marketHub.events { self.receive(e, hub: "market") }
+        })
+        try await userHub.subscribe("SubscribeAccounts")
+        for s in ["SubscribeOrders", "SubscribePositions", "SubscribeTrades"] {
+            try await userHub.subscribe(s, [.number(Decimal(settings.accountID))])
+        }
+        try await reconcile()
+        for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: broker) }
+        try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
+        try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
+        loop = Task { for await _ in wake { await self.drainQueues() } }
+        dispatch()
+    }
+
+    /// Stops: hubs closed, senders finished, strategies told.
+    public func stop(_ why: String = "stopped") async {
+        for st in strategies { st.onFinish(broker: broker) }
+        await userHub.stop()
+        await marketHub.stop()
+        for f in feeders { f.cancel() }
+        loop?.cancel()
+        wakeUp?.finish()
+        criticalOut?.finish()
+        normalOut?.finish()
+        stats.halted = stats.halted ?? why
+    }
+
+    /// Nothing queued, nothing in flight: every input received so far has been handled.
+    public var isIdle: Bool { critical.isEmpty && market.isEmpty && inFlight == 0 && !broker.hasWork }
+
+    // MARK: Inputs
+
+    func receive(_ e: HubEvent, hub: String) {
+        switch e {
+        case .message(let target, let args):
+            enqueue(hub == "user" ? .user(target, args) : .market(target, args))
+        case .connected(let reconnect):
+            if reconnect { enqueue(.connected(hub: hub, reconnect: true)) }
+        case .disconnected(let why):
+            enqueue(.disconnected(hub: hub, why))
+        case .stopped:
+            break
+        }
+    }
+
+    func enqueue(_ input: Input) {
+        switch input {
+        case .market:
+            if market.count >= settings.queueCapacity {
+                market.removeFirst()
+                stats.droppedMarketInputs += 1
+                note("market queue full (\(settings.queueCapacity)): dropped the oldest input")
+            }
+            market.append(input)
+        default:
+            critical.append(input)
+        }
+        wakeUp?.yield()
+    }
+
+    func drainQueues() async {
+        while true {
+            if !critical.isEmpty {
+                let i = critical.removeFirst()
+                await handle(i)
+            } else if !market.isEmpty {
+                let i = market.removeFirst()
+                await handle(i)
+            } else {
+                return
+            }
+        }
+    }
+
+    func handle(_ input: Input) async {
+        switch input {
+        case .user(let target, let args):
+            switch target {
+            case "GatewayUserOrder":
+                for o in PXUserEventPayload.entities(PXOrder.self, from: args) where o.accountId == settings.accountID { broker.apply(order: o) }
+            case "GatewayUserTrade":
+                for t in PXUserEventPayload.entities(PXTrade.self, from: args) where t.accountId == settings.accountID { broker.apply(trade: t) }
+            default:
+                break   // positions and account: the ledger is built from trades; these confirm it
+            }
+        case .answer(let a):
+            inFlight -= 1
+            if case .failed(let cmd, let e) = a {
+                stats.commandErrors += 1
+                note("\(describe(cmd)): \(e)")
+            }
+            broker.acknowledge(a)
+        case .connected(let hub, _):
+            stats.reconnects += 1
+            if hub == "user" { try? await reconcile() }
+        case .disconnected(let hub, let why):
+            note("\(hub) hub disconnected: \(why)")
+        case .market(let target, let args):
+            handleMarket(target, args)
+        }
+        deliverEvents()
+        dispatch()
+    }
+
+    func handleMarket(_ target: String, _ args: [JSONValue]) {
+        guard args.count >= 2, args[0].string == settings.contractID, let tick = broker.instrument(settings.symbol)?.spec.tickSize else { return }
+        switch target {
+        case "GatewayTrade":
+            let prints: [PXTradePrint]
+            if case .array = args[1] { prints = (try? args[1].decode([PXTradePrint].self)) ?? [] }
+            else { prints = (try? args[1].decode(PXTradePrint.self)).map { [$0] } ?? [] }
+            for p in prints {
+                guard let t = PXTime.parse(p.timestamp), let px = tick.ticks(decimal: p.price) else { continue }
+                stats.prints += 1
+                if let done = builder.add(price: px, volume: p.volume, at: t.seconds) { closeBar(done) }
+                clockReached(t.seconds)
+                broker.mark(settings.symbol, price: px, at: t)
+                deliverEvents()
+            }
+        case "GatewayQuote":
+            guard let q = try? args[1].decode(PXQuote.self), let ts = q.timestamp.flatMap(PXTime.parse) else { return }
+            if let done = builder.advance(to: ts.seconds) { closeBar(done) }
+            clockReached(ts.seconds)
+        default:
+            break
+        }
+    }
+
+    /// Day roll and end-of-day flatten, by the market clock.
+    func clockReached(_ t: Int64) {
+        broker.setClock(Timestamp(seconds: t))
+        let d = settings.calendar.tradeDayNumber(containing: t)
+        if d != day, settings.calendar.isOpen(at: Timestamp(seconds: t)) {
+            if day != Int64.min {
+                let td = TradeDate(dayNumber: day)
+                for st in strategies { broker.currentStrategy = st.name; st.onSessionClose(td, broker: broker) }
+            }
+            day = d
+            let td = TradeDate(dayNumber: d)
+            broker.beginTradeDay(d)
+            flattened = false
+            flattenAt = settings.flattenTime.map { $0.instant(on: td).seconds } ?? Int64.max
+            if stats.halted?.hasPrefix("daily") == true { stats.halted = nil }
+            for st in strategies { broker.currentStrategy = st.name; st.onSessionOpen(td, broker: broker) }
+            deliverEvents()
+        }
+        if t >= flattenAt && !flattened {
+            flattened = true
+            _ = broker.flatten(nil, reason: "eod")
+            deliverEvents()
+        }
+    }
+
+    func closeBar(_ bar: Bar) {
+        // Strategies read the bar's close time from the broker's clock, as in a backtest.
+        broker.setClock(Timestamp(seconds: bar.time.seconds + settings.barSeconds))
+        stats.barsProcessed += 1
+        stats.lastBar = bar
+        broker.markBar(settings.symbol, high: bar.high.ticks, low: bar.low.ticks)
+        deliverEvents()
+        guard stats.halted == nil else { return }
+        for st in strategies {
+            broker.currentStrategy = st.name
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            st.onBar(bar, symbol: settings.symbol, broker: broker)
+            if Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 > settings.strategyBudget {
+                stats.strategyOverruns += 1
+                note("\(st.name) took longer than \(settings.strategyBudget) s on the bar of \(bar.time)")
+            }
+        }
+        deliverEvents()
+    }
+
+    /// Hands the broker's events to every strategy, in order (events they cause are delivered
+    /// in the same pass), and halts the strategies on a loss-limit breach.
+    func deliverEvents() {
+        while true {
+            let events = broker.takeEvents()
+            guard !events.isEmpty else { return }
+            for e in events {
+                if case .ruleBreached(let b) = e, b.rule == .dailyLossLimit || b.rule == .maxLossLimit {
+                    stats.halted = "\(b.rule): \(b.detail)"
+                    note("halted: \(b.description)")
+                }
+                for st in strategies { broker.currentStrategy = st.name; st.onEvent(e, broker: broker) }
+            }
+        }
+    }
+
+    // MARK: Commands
+
+    func startSenders() {
+        let (crit, critC) = AsyncStream<GatewayCommand>.makeStream()
+        let (norm, normC) = AsyncStream<GatewayCommand>.makeStream()
+        criticalOut = critC
+        normalOut = normC
+        let client = self.client, dry = settings.dryRun, onCommand = self.onCommand, account = settings.accountID
+        for (stream, priority) in [(crit, TaskPriority.high), (norm, TaskPriority.medium)] {
+            Task.detached(priority: priority) { [weak self] in
+                for await cmd in stream {
+                    onCommand(cmd)
+                    let answer = dry ? GatewayAnswer.failed(cmd, .rejected(endpoint: "dry run", code: 0, message: "dry run: not sent"))
+                        : await Self.send(cmd, client, account)
+                    await self?.enqueue(.answer(answer))
+                }
+            }
+        }
+    }
+
+    /// Sends what the broker queued: cancels and closes on the critical sender.
+    func dispatch() {
+        for cmd in broker.takeOutbox() {
+            inFlight += 1
+            stats.commandsSent += 1
+            (cmd.isCritical ? criticalOut : normalOut)?.yield(cmd)
+        }
+    }
+
+    static func send(_ cmd: GatewayCommand, _ client: ProjectXClient, _ account: Int) async -> GatewayAnswer {
+        do {
+            switch cmd {
+            case .place(let local, let r):
+                return .placed(local: local, gatewayID: try await client.placeOrder(r))
+            case .modify(_, let r):
+                try await client.modifyOrder(r)
+            case .cancel(_, let gid):
+                try await client.cancelOrder(accountId: account, orderId: gid)
+            case .close(_, let contract):
+                try await client.closePosition(accountId: account, contractId: contract)
+            }
+            return .done(cmd)
+        } catch let e as ProjectXError {
+            return .failed(cmd, e)
+        } catch {
+            return .failed(cmd, .transport(endpoint: "\(cmd)", reason: "\(error)"))
+        }
+    }
+
+    /// A REST snapshot of orders and trades settles what happened while a socket was down.
+    func reconcile() async throws {
+        stats.reconciliations += 1
+        let since = Timestamp(seconds: broker.now.seconds - 3 * 86_400)
+        let working = try await client.workingOrders(accountId: settings.accountID)
+        let recent = try await client.searchOrders(accountId: settings.accountID, from: since)
+        let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
+        var byID: [Int64: PXOrder] = [:]
+        for o in recent + working { byID[o.id] = o }
+        broker.reconcile(orders: Array(byID.values), trades: trades)
+        // Placements whose answer was lost: found by tag, or known never to have arrived.
+        for (local, tag) in broker.unacknowledged {
+            if let o = byID.values.first(where: { $0.customTag == tag }) {
+                broker.acknowledge(.placed(local: local, gatewayID: o.id))
+                broker.apply(order: o)
+            }
+        }
+        deliverEvents()
+    }
+
+    func describe(_ cmd: GatewayCommand) -> String {
+        switch cmd {
+        case .place(let l, let r): "place \(l) (\(r.customTag ?? "-"))"
+        case .modify(let l, _): "modify \(l)"
+        case .cancel(let l, _): "cancel \(l)"
+        case .close(let s, _): "close \(s)"
+        }
+    }
+
+    func note(_ message: String) {
+        stats.lastErrors.append(message)
+        if stats.lastErrors.count > 20 { stats.lastErrors.removeFirst() }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import Data
+import Trading
+import Backtest
+import Strategies
+import ProjectX
+import TSXLabTesting
+@testable import Live
+
+/// A live runner on the loopback gateway, stepped bar by bar: the gateway plays a bar (prints, then
+/// the simulated exchange fills it), the runner settles every fill, then the gateway ends the bar
+/// and the runner's strategies react before the next bar plays — the order a backtest keeps.
+struct LiveHarness {
+    let gw: GatewayProcess
+    let client: ProjectXClient
+    let broker: LiveBroker
+    let runner: LiveRunner
+    let tape: BarSeries
+
+    static let rules = RiskRules.topstepCombine(50)!
+
+    static func make(tape: BarSeries, strategies: sending [any Strategy], gatewayArgs: [String] = [], rules: RiskRules = LiveHarness.rules,
+                     tagPrefix: String = "live", risk: RiskState? = nil, nextLocalID: Int64 = 1) async throws -> LiveHarness {
+        // The gateway replays the shipped file up to the end of `tape`.
+        let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
+        let gw = try GatewayProcess(csv: LoopbackGateway.tape, contract: "ESZ13", extra: ["--to", end] + gatewayArgs)
+        let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
+                                    retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
+        let spec = try ContractRegistry.builtIn.spec(for: "ES")
+        let broker = LiveBroker(accountID: 1, instruments: [Instrument(spec: spec)], contracts: ["ES": LoopbackGateway.contract], rules: rules,
+                                startingBalance: rules.startingBalance, tagPrefix: tagPrefix, now: tape.first!.time, nextLocalID: nextLocalID, risk: risk)
+        var settings = LiveRunnerSettings(accountID: 1, symbol: "ES", contractID: LoopbackGateway.contract)
+        settings.flattenTime = rules.flattenTime
+        let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 5, reconnectDelays: [0.05, 0.2])
+        let user = HubClient(url: gw.hubURL + "/hubs/user", timing: timing) { try await client.token(replacing: $0) }
+        let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
+        let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market)
+        try await runner.start()
+        return LiveHarness(gw: gw, client: client, broker: broker, runner: runner, tape: tape)
+    }
+
+    /// Plays `count` bars, each in the two phases.
+    func play(_ count: Int) async throws {
+        for k in 0..<count {
+            position.value = k
+            let r = try await gw.post("/_gateway/step", ["bars": 1, "boundary": false])
+            guard (r["played"] as? Int) == 1 else { return }
+            let trades = r["trades"] as? Int ?? 0
+            try await settle { broker.tradesSeen >= trades }
+            let before = await runner.stats.barsProcessed
+            _ = try await gw.post("/_gateway/tick")
+            try await settle { await runner.stats.barsProcessed > before }
+        }
+    }
+
+    func settle(_ done: () async -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            if await done(), await runner.isIdle { return }
+            guard Date() < deadline else {
+                let stats = await runner.stats
+                throw HarnessError.stalled("bar \(position.value): idle \(await runner.isIdle), trades seen \(broker.tradesSeen), bars \(stats.barsProcessed), errors \(stats.lastErrors)")
+            }
+            try await Task.sleep(for: .microseconds(300))
+        }
+    }
+
+    func stop() async {
+        await runner.stop()
+        gw.stop()
+    }
+
+    enum HarnessError: Error { case stalled(String) }
+    final class Counter: @unchecked Sendable { var value = 0 }
+    let position = Counter()
+}
+
+/// What parity compares: the trade list as a trader reads it.
+struct TradeKey: Hashable, CustomStringConvertible {
+    var entry: Int64, exit: Int64, side: OrderSide, qty: Int64, entryPrice: Double, exitPrice: Double, reason: String
+    init(_ t: Trade) {
+        entry = t.entryTime.seconds; exit = t.exitTime.seconds; side = t.side; qty = t.quantity
+        entryPrice = t.entryPriceTicks; exitPrice = t.exitPriceTicks; reason = t.exitReason
+    }
+    var description: String { "\(Timestamp(seconds: entry)) \(side) \(qty) @\(entryPrice) → \(Timestamp(seconds: exit)) @\(exitPrice) \(reason)" }
+}
+
+@Suite("Live parity with the backtest", .serialized)
+struct LiveParityTests {
+    static func overnight(_ overrides: [String: String] = [:]) throws -> any Strategy {
+        let d = try StrategyCatalog.descriptor(named: "overnight_range")
+        var p = d.defaults()
+        try p.set("atr_period", text: "2", source: "test")
+        for (k, v) in overrides { try p.set(k, text: v, source: "test") }
+        return try d.build(symbol: "ES", parameters: p)
+    }
+
+    static func backtest(_ tape: BarSeries, _ strategy: any Strategy, rules: RiskRules = LiveHarness.rules) throws -> BacktestResult {
+        let ins = Instrument(spec: try ContractRegistry.builtIn.spec(for: "ES"))
+        let ex = SimulatedExchange(instruments: [ins], rules: rules)
+        return BacktestEngine(exchange: ex, strategies: [strategy]).run(tape)
+    }
+
+    static func esz13(through day: String) throws -> BarSeries {
+        let all = try SharedData.readBars(path: LoopbackGateway.tape, symbol: "ES", tickSize: TickSize("0.25")!)
+        return all.slice(from: all.first!.time, to: Timestamp(iso8601: day)!)
+    }
+
+    @Test("the overnight-range breakout run live against the loopback gateway makes exactly the backtest's trades (time, side, price, size, reason)")
+    func overnightParity() async throws {
+        let tape = try Self.esz13(through: "2013-10-10T21:00:00Z")
+        let expected = try Self.backtest(tape, try Self.overnight()).trades.map(TradeKey.init)
+        #expect(!expected.isEmpty)
+        let live = try await LiveHarness.make(tape: tape, strategies: [try Self.overnight()])
+        try await live.play(tape.count)
+        let got = live.broker.ledger.trades.map(TradeKey.init)
+        await live.stop()
+        #expect(got == expected)
+        if got != expected || ProcessInfo.processInfo.environment["TSXLAB_SHOW_TRADES"] != nil {
+            print("backtest:\n" + expected.map(\.description).joined(separator: "\n"))
+            print("live:\n" + got.map(\.description).joined(separator: "\n"))
+        }
+    }
+}
