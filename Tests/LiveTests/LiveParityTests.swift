@@ -107,12 +107,18 @@ struct LiveParityTests {
         return all.slice(from: all.first!.time, to: Timestamp(iso8601: day)!)
     }
 
-    @Test("the overnight-range breakout run live against the loopback gateway makes exactly the backtest's trades (time, side, price, size, reason)")
-    func overnightParity() async throws {
-        let tape = try Self.esz13(through: "2013-10-10T21:00:00Z")
-        let expected = try Self.backtest(tape, try Self.overnight()).trades.map(TradeKey.init)
-        #expect(!expected.isEmpty)
-        let live = try await LiveHarness.make(tape: tape, strategies: [try Self.overnight()])
+    @Test("the overnight-range breakout run live against the loopback gateway makes exactly the backtest's trades (time, side, price, size, reason)",
+          arguments: [
+            // Zone and ATR targets.
+            [String: String](),
+            // Tight stops, an early breakeven and an early end-of-day flatten: target, stop and eod exits.
+            ["atr_multiplier_sl": "0.1", "breakeven_profit_pts": "3", "eod_flatten_time": "11:00 America/New_York"],
+          ])
+    func overnightParity(_ overrides: [String: String]) async throws {
+        let tape = try Self.esz13(through: "2013-10-16T00:00:00Z")
+        let expected = try Self.backtest(tape, try Self.overnight(overrides)).trades.map(TradeKey.init)
+        #expect(expected.count >= 3)
+        let live = try await LiveHarness.make(tape: tape, strategies: [try Self.overnight(overrides)])
         try await live.play(tape.count)
         let got = live.broker.ledger.trades.map(TradeKey.init)
         await live.stop()
@@ -123,3 +129,4 @@ struct LiveParityTests {
         }
     }
 }
+
