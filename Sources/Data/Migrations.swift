@@ -190,6 +190,55 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 6, name: "live runner: API call metrics, account state, the orders it sent, the fills it booked",
+            sqlite: [
+                """
+                CREATE TABLE api_metrics (
+                    endpoint TEXT NOT NULL, method TEXT NOT NULL, duration_ms REAL NOT NULL, status_code INTEGER NOT NULL,
+                    success INTEGER NOT NULL, error_message TEXT, created_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX idx_api_metrics_time ON api_metrics (created_at)",
+                """
+                CREATE TABLE account_state (
+                    account_id TEXT NOT NULL, balance TEXT NOT NULL, dll_remaining TEXT, mll_remaining TEXT, timestamp TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE live_runner_state (
+                    account_id TEXT PRIMARY KEY, tag_prefix TEXT NOT NULL, next_local_id INTEGER NOT NULL, trade_day INTEGER NOT NULL,
+                    risk_json TEXT NOT NULL, updated_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE live_orders (
+                    account_id TEXT NOT NULL, tag TEXT NOT NULL, local_id INTEGER NOT NULL, gateway_id INTEGER, strategy TEXT,
+                    symbol TEXT NOT NULL, side TEXT NOT NULL, quantity INTEGER NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (account_id, tag))
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE api_metrics (
+                    endpoint VARCHAR(200) NOT NULL, method VARCHAR(10) NOT NULL, duration_ms DECIMAL NOT NULL, status_code INTEGER NOT NULL,
+                    success BOOLEAN NOT NULL, error_message TEXT, created_at TIMESTAMPTZ NOT NULL)
+                """,
+                "CREATE INDEX idx_api_metrics_time ON api_metrics (created_at)",
+                """
+                CREATE TABLE account_state (
+                    account_id VARCHAR(50) NOT NULL, balance DECIMAL NOT NULL, dll_remaining DECIMAL, mll_remaining DECIMAL, timestamp TIMESTAMPTZ NOT NULL)
+                """,
+                """
+                CREATE TABLE live_runner_state (
+                    account_id TEXT PRIMARY KEY, tag_prefix TEXT NOT NULL, next_local_id BIGINT NOT NULL, trade_day BIGINT NOT NULL,
+                    risk_json TEXT NOT NULL, updated_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE live_orders (
+                    account_id TEXT NOT NULL, tag TEXT NOT NULL, local_id BIGINT NOT NULL, gateway_id BIGINT, strategy TEXT,
+                    symbol TEXT NOT NULL, side TEXT NOT NULL, quantity BIGINT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (account_id, tag))
+                """,
+            ]
+        ),
     ]
 
     public static var latest: Int { all.last?.version ?? 0 }

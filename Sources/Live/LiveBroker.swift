@@ -65,6 +65,12 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     private var waitingTrades: [Int64: [PXTrade]] = [:]
     private var seenTrades: Set<Int64> = []
     private var nextLocal: Int64
+    private var daySequence = 0
+    private var warming = false
+    private var warmPlaced: [OrderID] = []
+    private var deferred: [OrderID: GatewayCommand] = [:]
+    private var snapshotByTag: [String: PXOrder] = [:]
+    private var snapshotByID: [Int64: PXOrder] = [:]
     private var ledgerState: Ledger
     private var riskState: RiskState
     private var last: [String: Int64] = [:]
@@ -108,6 +114,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     public func beginTradeDay(_ day: Int64) {
         lock.withLock {
             let wasLocked = riskState.lockedToday
+            if day != riskState.tradeDay { daySequence = 0 }
             riskState.startDay(day, balance: ledgerState.balance)
             if wasLocked && !riskState.lockedToday { queued.append(.accountChanged(accountLocked)) }
         }
@@ -230,17 +237,21 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         }
         let id = OrderID(nextLocal)
         nextLocal += 1
-        let tag = request.tag?.value ?? "\(tagPrefix)-\(id.raw)"
+        // Tags are deterministic (prefix, trade day, the day's placement count): a restarted runner
+        // that replays the day makes the same tags and finds its orders by them.
+        daySequence += 1
+        let tag = request.tag?.value ?? "\(tagPrefix)-\(riskState.tradeDay)-\(daySequence)"
         let order = Order(id: id, request: request, status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
         orders[id] = order
         localOfTag[tag] = id
         if let s = current { strategyOf[id] = s }
         if let b = request.bracket, case .price = b.stopLoss ?? .ticks(0) { priceLegs[id] = b }
         else if let b = request.bracket, case .price = b.takeProfit ?? .ticks(0) { priceLegs[id] = b }
-        outbox.append(.place(local: id, PXPlaceOrderRequest(accountId: accountID, contractId: contract, type: type,
+        let command = GatewayCommand.place(local: id, PXPlaceOrderRequest(accountId: accountID, contractId: contract, type: type,
                                                             side: request.side == .buy ? .bid : .ask, size: Int(request.quantity),
                                                             limitPrice: limit, stopPrice: stop, trailPrice: trail, customTag: tag,
-                                                            stopLossBracket: slBracket, takeProfitBracket: tpBracket)))
+                                                            stopLossBracket: slBracket, takeProfitBracket: tpBracket))
+        if warming { warmPlaced.append(id); deferred[id] = command } else { outbox.append(command) }
         return .accepted(id)
     }
 
@@ -268,6 +279,12 @@ public final class LiveBroker: Broker, @unchecked Sendable {
             guard case .moved = copy.apply(.modify(change), at: clock) else {
                 return .rejected(.invalidModification("\(change) does not fit a \(o.request.kind) order"))
             }
+            if warming {
+                // Replaying the day: the gateway already holds the result of this modification.
+                orders[id] = copy
+                queued.append(.orderModified(copy))
+                return .accepted(id)
+            }
             guard let gid = gatewayOf[id], let tick = instruments[o.symbol]?.spec.tickSize else {
                 return .rejected(.invalidModification("order \(id) is not acknowledged by the gateway yet"))
             }
@@ -287,7 +304,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         guard let o = orders[id] else { return .rejected(.unknownOrder(id)) }
         guard o.status.isLive else { return .rejected(.orderNotWorking(id, o.status)) }
         cancelReasons[id] = cancelReasons[id] ?? why
-        if let gid = gatewayOf[id] { outbox.append(.cancel(local: id, gatewayID: gid)) }
+        if let gid = gatewayOf[id], !warming { outbox.append(.cancel(local: id, gatewayID: gid)) }
         return .accepted(id)
     }
 
@@ -309,7 +326,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         for (sym, p) in ledgerState.positions where !p.isFlat && (symbol == nil || sym == symbol) {
             guard let contract = contractOf[sym] else { continue }
             pendingFlatten[sym] = reason
-            outbox.append(.close(symbol: sym, contractID: contract))
+            if !warming { outbox.append(.close(symbol: sym, contractID: contract)) }
         }
     }
 
@@ -517,7 +534,16 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         o.apply(.fill(quantity: qty, price: Price(ticks: ticks)), at: time)
         orders[id] = o
         var purpose = o.request.purpose
-        if case .flatten = purpose, let reason = pendingFlatten[o.symbol] { purpose = .flatten(reason) }
+        if case .flatten(let why) = purpose {
+            if let reason = pendingFlatten[o.symbol] { purpose = .flatten(reason) }
+            else if why == "venue", let (level, rule) = riskState.breachLevel {
+                // The venue liquidated before our own check saw the price: name the limit it met.
+                var u: Int64 = 0
+                let pos = ledgerState.position(o.symbol)
+                u = pos.unrealizedTicks(at: Price(ticks: ticks)) * ins.tickValueCents
+                if ledgerState.balance + Money(cents: u) <= level { purpose = .flatten(rule == .maxLossLimit ? "max_loss_limit" : "daily_loss_limit") }
+            }
+        }
         let fill = Fill(orderID: id, symbol: o.symbol, side: o.side, quantity: qty, price: Price(ticks: ticks), time: time,
                         fee: Money(decimal: t.fees), resolution: .exact, purpose: purpose)
         ledgerState.record(fill, instrument: ins, strategy: strategyOf[id])
@@ -574,4 +600,101 @@ public final class LiveBroker: Broker, @unchecked Sendable {
             }
         }
     }
+
+    // MARK: Resuming after a restart
+
+    /// Starts replaying history: commands are not sent; orders the strategies place are found at
+    /// the gateway by their tags (`snapshot`: the gateway's orders over the replayed span).
+    public func beginWarmup(snapshot: [PXOrder]) {
+        lock.withLock {
+            warming = true
+            for o in snapshot {
+                snapshotByID[o.id] = o
+                if let t = o.customTag { snapshotByTag[t] = o }
+            }
+        }
+    }
+
+    public var isWarmingUp: Bool { lock.withLock { warming } }
+
+    /// Replays what the gateway did before `end`: fills (each booked once) and the cancellations
+    /// and expiries its snapshot dates before `end`.
+    public func warmupAdvance(to end: Timestamp, trades: [PXTrade]) {
+        lock.withLock {
+            for t in trades.sorted(by: { $0.id < $1.id }) where !seenTrades.contains(t.id) {
+                guard let ts = PXTime.parse(t.creationTimestamp), ts < end else { continue }
+                if localOf[t.orderId] == nil, let o = snapshotByID[t.orderId], o.customTag == nil || localOfTag[o.customTag!] == nil {
+                    applyOrder(o)
+                }
+                guard localOf[t.orderId] != nil else { continue }
+                book(t)
+                // Bracket exits come alive with their entry's fill.
+                if let entry = localOf[t.orderId] {
+                    for (cid, c) in orders where c.parent == entry && c.status == .suspended {
+                        var child = c
+                        child.apply(.activate, at: ts); orders[cid] = child
+                        queued.append(.orderWorking(child))
+                    }
+                }
+            }
+            for (gid, local) in localOf {
+                guard let px = snapshotByID[gid], var o = orders[local], o.status.isLive,
+                      let at = px.updateTimestamp.flatMap(PXTime.parse), at < end else { continue }
+                switch px.orderStatus {
+                case .cancelled:
+                    let why = cancelReasons.removeValue(forKey: local) ?? inferredCancelReason(o)
+                    if o.status == .pending { o.apply(.accept(suspended: false), at: at) }
+                    o.apply(.cancel(why), at: at); orders[local] = o
+                    queued.append(.orderCancelled(o, why))
+                case .expired:
+                    o.apply(.expire, at: at); orders[local] = o
+                    queued.append(.orderExpired(o))
+                default: break
+                }
+            }
+        }
+    }
+
+    /// Binds the orders placed since the last call to the gateway's orders with the same tags,
+    /// with the bracket exits the gateway made for them.
+    public func warmupBind() {
+        lock.withLock {
+            let placed = warmPlaced
+            warmPlaced = []
+            for id in placed {
+                guard let tag = localOfTag.first(where: { $0.value == id })?.key, let px = snapshotByTag[tag], var o = orders[id] else { continue }
+                bind(id, px.id)
+                deferred[id] = nil
+                o.apply(.accept(suspended: false), at: clock); orders[id] = o
+                queued.append(.orderAccepted(o))
+                for child in snapshotByID.values.filter({ $0.parentOrderId == px.id }).sorted(by: { $0.id < $1.id }) {
+                    var suspended = child
+                    suspended.status = PXOrderStatus.suspended.rawValue
+                    applyOrder(suspended)
+                }
+            }
+        }
+    }
+
+    /// Ends the replay: orders the strategies placed that the gateway never received are sent
+    /// now (their tags are new to it, so none can be taken twice).
+    public func endWarmup() {
+        lock.withLock {
+            warming = false
+            for (id, cmd) in deferred.sorted(by: { $0.key < $1.key }) where orders[id]?.status == .pending { outbox.append(cmd) }
+            deferred = [:]
+        }
+    }
+
+    /// Restores the risk state a runner stored for the same trading day (limits, locks, high-water mark).
+    public func restoreRisk(_ snapshot: RiskState.Snapshot) {
+        lock.withLock { riskState = RiskState(rules: riskState.rules, restoring: snapshot) }
+    }
+
+    /// The custom tag of an order this runner placed.
+    public func tag(of id: OrderID) -> String? {
+        lock.withLock { localOfTag.first { $0.value == id }?.key }
+    }
+
+    public var fillCount: Int { lock.withLock { ledgerState.fills.count } }
 }

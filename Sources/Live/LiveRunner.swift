@@ -37,6 +37,8 @@ public struct LiveRunnerStats: Sendable {
     public var strategyOverruns = 0
     public var droppedMarketInputs = 0
     public var halted: String?
+    public var warmupBars = 0
+    public var backfilledBars = 0
     public var lastErrors: [String] = []
 }
 
@@ -71,6 +73,10 @@ public actor LiveRunner {
     var started = false
     /// Called with each command the runner sends (dry run: the command it would send).
     let onCommand: @Sendable (GatewayCommand) -> Void
+    let state: LiveStateStore?
+    var savedFills = -1
+    var savedDay = Int64.min
+    var savedLocked = false
 
     enum Input: Sendable {
         case user(String, [JSONValue])
@@ -81,7 +87,9 @@ public actor LiveRunner {
     }
 
     public init(client: ProjectXClient, broker: LiveBroker, strategies: sending [any Strategy], settings: LiveRunnerSettings,
-                userHub: HubClient, marketHub: HubClient, onCommand: @escaping @Sendable (GatewayCommand) -> Void = { _ in }) {
+                userHub: HubClient, marketHub: HubClient, state: LiveStateStore? = nil,
+                onCommand: @escaping @Sendable (GatewayCommand) -> Void = { _ in }) {
+        self.state = state
         self.client = client
         self.broker = broker
         self.strategies = strategies
@@ -93,7 +101,12 @@ public actor LiveRunner {
     }
 
     /// Connects both hubs, subscribes, settles state from a REST snapshot, and starts the loop.
-    public func start() async throws {
+    ///
+    /// `resumeFrom`: a restarted runner first replays the bars since then (from the history
+    /// endpoint) through its strategies, with the gateway's orders and fills of that span: the
+    /// strategies rebuild their state, the orders they place are found at the gateway by their
+    /// tags instead of being sent again, and the risk state the store kept for the day is restored.
+    public func start(resumeFrom: Timestamp? = nil) async throws {
         guard !started else { return }
         started = true
         let (wake, wakeC) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -111,8 +124,9 @@ public actor LiveRunner {
         for s in ["SubscribeOrders", "SubscribePositions", "SubscribeTrades"] {
             try await userHub.subscribe(s, [.number(Decimal(settings.accountID))])
         }
-        try await reconcile()
         for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: broker) }
+        if let from = resumeFrom { try await warmUp(from: from) }
+        try await reconcile()
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
         loop = Task { for await _ in wake { await self.drainQueues() } }
@@ -197,9 +211,14 @@ public actor LiveRunner {
                 note("\(describe(cmd)): \(e)")
             }
             broker.acknowledge(a)
+            recordAnswer(a)
         case .connected(let hub, _):
             stats.reconnects += 1
-            if hub == "user" { try? await reconcile() }
+            do {
+                if hub == "user" { try await reconcile() } else { try await backfill() }
+            } catch {
+                note("after the \(hub) hub reconnected: \(error)")
+            }
         case .disconnected(let hub, let why):
             note("\(hub) hub disconnected: \(why)")
         case .market(let target, let args):
@@ -207,6 +226,21 @@ public actor LiveRunner {
         }
         deliverEvents()
         dispatch()
+        persist()
+    }
+
+    func recordAnswer(_ a: GatewayAnswer) {
+        guard let state else { return }
+        let (local, gid, status): (OrderID, Int64?, String)
+        switch a {
+        case .placed(let l, let g): (local, gid, status) = (l, g, "accepted")
+        case .failed(.place(let l, _), let e):
+            if case .ambiguous = e { (local, gid, status) = (l, nil, "unknown") } else { (local, gid, status) = (l, nil, "rejected") }
+        default: return
+        }
+        guard let o = broker.order(local), let tag = broker.tag(of: local) else { return }
+        do { try state.record(tag: tag, order: o, gatewayID: gid, strategy: nil, status: status, at: broker.now) }
+        catch { note("cannot record order \(tag): \(error)") }
     }
 
     func handleMarket(_ target: String, _ args: [JSONValue]) {
@@ -317,6 +351,15 @@ public actor LiveRunner {
     /// Sends what the broker queued: cancels and closes on the critical sender.
     func dispatch() {
         for cmd in broker.takeOutbox() {
+            if case .place(let local, let r) = cmd, let state, let o = broker.order(local), let tag = r.customTag {
+                // Written before it leaves: a runner killed now finds the order by its tag.
+                do {
+                    try state.record(tag: tag, order: o, gatewayID: nil, strategy: nil, status: "sending", at: broker.now)
+                } catch {
+                    broker.acknowledge(.failed(cmd, .rejected(endpoint: "store", code: -1, message: "not sent: the store refused the order's record (\(error))")))
+                    continue
+                }
+            }
             inFlight += 1
             stats.commandsSent += 1
             (cmd.isCritical ? criticalOut : normalOut)?.yield(cmd)
@@ -361,6 +404,85 @@ public actor LiveRunner {
             }
         }
         deliverEvents()
+    }
+
+    /// Replays the bars since `from` (see `start(resumeFrom:)`).
+    func warmUp(from: Timestamp) async throws {
+        let until = Timestamp(seconds: 4_102_444_800)
+        let unit: PXBarUnit = settings.barSeconds % 60 == 0 ? .minute : .second
+        let n = Int(unit == .minute ? settings.barSeconds / 60 : settings.barSeconds)
+        let bars = try await client.retrieveBars(contractId: settings.contractID, unit: unit, unitNumber: n, start: from, end: until)
+        let since = Timestamp(seconds: from.seconds - 86_400)
+        var byID: [Int64: PXOrder] = [:]
+        for o in try await client.searchOrders(accountId: settings.accountID, from: since) { byID[o.id] = o }
+        for o in try await client.workingOrders(accountId: settings.accountID) { byID[o.id] = o }
+        let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
+        let saved = try? state?.load()
+        broker.beginWarmup(snapshot: Array(byID.values))
+        let tick = broker.instrument(settings.symbol)?.spec.tickSize
+        for b in bars {
+            guard let t = PXTime.parse(b.t), let tick, let o = tick.ticks(decimal: b.o), let h = tick.ticks(decimal: b.h),
+                  let l = tick.ticks(decimal: b.l), let c = tick.ticks(decimal: b.c) else { continue }
+            let bar = Bar(t.seconds, o, h, l, c, b.v)
+            let end = Timestamp(seconds: t.seconds + settings.barSeconds)
+            clockReached(t.seconds)
+            broker.warmupAdvance(to: end, trades: trades)
+            broker.mark(settings.symbol, price: c, at: Timestamp(seconds: end.seconds - 1))
+            deliverEvents()
+            closeBar(bar)
+            broker.warmupBind()
+            deliverEvents()
+        }
+        broker.endWarmup()
+        if let saved, saved.tradeDay == broker.risk.tradeDay { broker.restoreRisk(saved.risk) }
+        stats.warmupBars = bars.count
+    }
+
+    /// Bars missed while the market hub was down, from the history endpoint: the strategies see
+    /// every bar, late rather than never.
+    func backfill() async throws {
+        guard let last = stats.lastBar else { return }
+        let from = Timestamp(seconds: last.time.seconds + settings.barSeconds)
+        let unit: PXBarUnit = settings.barSeconds % 60 == 0 ? .minute : .second
+        let n = Int(unit == .minute ? settings.barSeconds / 60 : settings.barSeconds)
+        let bars = try await client.retrieveBars(contractId: settings.contractID, unit: unit, unitNumber: n, start: from,
+                                                 end: Timestamp(seconds: 4_102_444_800))
+        guard let tick = broker.instrument(settings.symbol)?.spec.tickSize else { return }
+        for b in bars {
+            guard let t = PXTime.parse(b.t), t.seconds > (stats.lastBar?.time.seconds ?? .min), let o = tick.ticks(decimal: b.o),
+                  let h = tick.ticks(decimal: b.h), let l = tick.ticks(decimal: b.l), let c = tick.ticks(decimal: b.c) else { continue }
+            // The bar being built from live prints now is finished by them, not here.
+            if let forming = builder.forming, forming.time.seconds <= t.seconds { break }
+            clockReached(t.seconds)
+            closeBar(Bar(t.seconds, o, h, l, c, b.v))
+            stats.backfilledBars += 1
+        }
+    }
+
+    /// Drops everything without a word to the strategies or the store, as a killed process would
+    /// (tests of restarts).
+    public func kill() async {
+        for f in feeders { f.cancel() }
+        loop?.cancel()
+        wakeUp?.finish()
+        criticalOut?.finish()
+        normalOut?.finish()
+        await userHub.stop()
+        await marketHub.stop()
+    }
+
+    /// Writes the runner state when fills, the day or the locks changed.
+    func persist() {
+        guard let state else { return }
+        let risk = broker.risk
+        let fills = broker.fillCount
+        guard fills != savedFills || risk.tradeDay != savedDay || risk.isLocked != savedLocked else { return }
+        do {
+            try state.save(tagPrefix: broker.tagPrefix, nextLocalID: broker.nextLocalID, risk: risk, account: broker.account, at: broker.now)
+            savedFills = fills; savedDay = risk.tradeDay; savedLocked = risk.isLocked
+        } catch {
+            note("cannot save the runner state: \(error)")
+        }
     }
 
     func describe(_ cmd: GatewayCommand) -> String {

@@ -3,6 +3,7 @@ import Data
 import Foundation
 import ProjectX
 import ProjectXGateway
+import Trading
 
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,6 +54,12 @@ struct GatewayServe: AsyncParsableCommand {
     @Option(help: "Market seconds played per real second (0: only on request).")
     var speed: Double = 0
 
+    @Option(help: ArgumentHelp("The account's rules: a TopStepX Combine size (50, 100, 150) or 'unlimited'.", valueName: "size"))
+    var account: String = "50"
+
+    @Option(help: ArgumentHelp("Override the daily loss limit (USD).", valueName: "usd"))
+    var dailyLossLimit: Double?
+
     @Option(help: "Token lifetime in seconds.")
     var tokenLifetime: Int64 = 86_400
 
@@ -78,6 +85,14 @@ struct GatewayServe: AsyncParsableCommand {
             throw ValidationError("--payload-shape must be wrapped, bare or array, not '\(payloadShape)'")
         }
         config.payloadShape = shape
+        guard var rules = account == "unlimited" ? RiskRules.unlimited(Money(cents: 50_000_00)) : Int(account).flatMap({ RiskRules.topstepCombine($0) }) else {
+            throw ValidationError("--account must be 50, 100, 150 or unlimited, not '\(account)'")
+        }
+        if let dll = dailyLossLimit {
+            guard dll > 0 else { throw ValidationError("--daily-loss-limit must be positive, not \(dll)") }
+            rules.dailyLossLimit = Money(cents: Int64((dll * 100).rounded()))
+        }
+        config.rules = rules
         config.historyLimit = try Self.limit(historyLimit, "--history-limit")
         config.generalLimit = try Self.limit(generalLimit, "--general-limit")
         let tape: GatewayTape

@@ -21,22 +21,35 @@ struct LiveHarness {
     static let rules = RiskRules.topstepCombine(50)!
 
     static func make(tape: BarSeries, strategies: sending [any Strategy], gatewayArgs: [String] = [], rules: RiskRules = LiveHarness.rules,
-                     tagPrefix: String = "live", risk: RiskState? = nil, nextLocalID: Int64 = 1) async throws -> LiveHarness {
+                     tagPrefix: String = "live", state: LiveStateStore? = nil) async throws -> LiveHarness {
         // The gateway replays the shipped file up to the end of `tape`.
         let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
         let gw = try GatewayProcess(csv: LoopbackGateway.tape, contract: "ESZ13", extra: ["--to", end] + gatewayArgs)
+        return try await attach(gw, tape: tape, strategies: strategies, rules: rules, tagPrefix: tagPrefix, state: state, resumeFrom: nil)
+    }
+
+    /// A new runner (new client, broker and strategy objects) on the same gateway and store, as a
+    /// restarted process would build it.
+    static func resume(_ old: LiveHarness, strategies: sending [any Strategy], state: LiveStateStore, saved: LiveStateStore.Saved,
+                       rules: RiskRules = LiveHarness.rules) async throws -> LiveHarness {
+        try await attach(old.gw, tape: old.tape, strategies: strategies, rules: rules, tagPrefix: saved.tagPrefix, state: state,
+                         resumeFrom: old.tape.first!.time)
+    }
+
+    static func attach(_ gw: GatewayProcess, tape: BarSeries, strategies: sending [any Strategy], rules: RiskRules, tagPrefix: String,
+                       state: LiveStateStore?, resumeFrom: Timestamp?) async throws -> LiveHarness {
         let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
                                     retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
         let spec = try ContractRegistry.builtIn.spec(for: "ES")
         let broker = LiveBroker(accountID: 1, instruments: [Instrument(spec: spec)], contracts: ["ES": LoopbackGateway.contract], rules: rules,
-                                startingBalance: rules.startingBalance, tagPrefix: tagPrefix, now: tape.first!.time, nextLocalID: nextLocalID, risk: risk)
+                                startingBalance: rules.startingBalance, tagPrefix: tagPrefix, now: tape.first!.time)
         var settings = LiveRunnerSettings(accountID: 1, symbol: "ES", contractID: LoopbackGateway.contract)
         settings.flattenTime = rules.flattenTime
         let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 5, reconnectDelays: [0.05, 0.2])
         let user = HubClient(url: gw.hubURL + "/hubs/user", timing: timing) { try await client.token(replacing: $0) }
         let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
-        let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market)
-        try await runner.start()
+        let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market, state: state)
+        try await runner.start(resumeFrom: resumeFrom)
         return LiveHarness(gw: gw, client: client, broker: broker, runner: runner, tape: tape)
     }
 
