@@ -73,7 +73,9 @@ extension RunConfiguration {
             return out
         }
 
-        let top = section(root, "(top level)", allowed: ["account", "data", "exchange", "strategies"])
+        // `live` (account and pin, written by `tsxlab promote`) is read by `liveSection(yaml:source:)`
+        // and is not part of the hash: the hash stays what the backtest recorded.
+        let top = section(root, "(top level)", allowed: ["account", "data", "exchange", "strategies", "live"])
         func child(_ name: String) -> Node? { top.first { $0.0 == name }?.1 }
 
         // Account.
@@ -214,6 +216,34 @@ extension RunConfiguration {
         config.exchange = exchange
         config.strategies = entries
         return config
+    }
+}
+
+extension RunConfiguration {
+    /// The `live:` section of a configuration file as plain values keyed by their dotted path below
+    /// `live` (`account`, `pinned.run_id`, …); nil when the file has none.
+    ///
+    /// - Throws: `ConfigurationError` for invalid YAML, or a `live` that is neither a mapping nor empty.
+    public static func liveSection(yaml: String, source: String) throws -> [String: String]? {
+        let root: Node?
+        do { root = try Yams.compose(yaml: yaml) } catch {
+            throw ConfigurationError(source: source, problems: ["not valid YAML: \(error)"])
+        }
+        guard let live = root?.mapping?.first(where: { $0.key.scalar?.string == "live" })?.value else { return nil }
+        guard let mapping = live.mapping else {
+            if let s = live.scalar?.string, ["", "~", "null"].contains(s) { return [:] }
+            throw ConfigurationError(source: source, problems: ["live (\(live.mark.map { "line \($0.line)" } ?? "")): expected a mapping of keys to values"])
+        }
+        var fields: [String: String] = [:]
+        // Scalars only; a sequence is left to whoever reads that setting.
+        func walk(_ m: Node.Mapping, _ prefix: String) {
+            for (k, v) in m {
+                guard let key = k.scalar?.string else { continue }
+                if let sub = v.mapping { walk(sub, prefix + key + ".") } else if let s = v.scalar { fields[prefix + key] = s.string }
+            }
+        }
+        walk(mapping, "")
+        return fields
     }
 }
 

@@ -676,12 +676,22 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         }
     }
 
-    /// Ends the replay: orders the strategies placed that the gateway never received are sent
-    /// now (their tags are new to it, so none can be taken twice).
+    /// Ends the replay: an order the strategies placed on the last replayed bar that the gateway
+    /// does not have is sent now (its tag is new to the gateway, so it cannot be taken twice);
+    /// older ones are refused to the strategy rather than sent late.
     public func endWarmup() {
         lock.withLock {
             warming = false
-            for (id, cmd) in deferred.sorted(by: { $0.key < $1.key }) where orders[id]?.status == .pending { outbox.append(cmd) }
+            for (id, cmd) in deferred.sorted(by: { $0.key < $1.key }) {
+                guard var o = orders[id], o.status == .pending else { continue }
+                if o.createdAt >= clock {
+                    outbox.append(cmd)
+                } else {
+                    // A decision of the past the gateway never saw: not sent late.
+                    o.apply(.reject, at: clock); orders[id] = o
+                    queued.append(.orderRejected(o.request, .venue(code: 0, message: "placed before the restart and never received by the gateway; not sent late")))
+                }
+            }
             deferred = [:]
         }
     }

@@ -146,6 +146,13 @@ public actor LiveRunner {
         stats.halted = stats.halted ?? why
     }
 
+    /// Sends what the broker queued outside the runner's own inputs (a shutdown flatten).
+    public func nudge() {
+        deliverEvents()
+        dispatch()
+        persist()
+    }
+
     /// Nothing queued, nothing in flight: every input received so far has been handled.
     public var isIdle: Bool { critical.isEmpty && market.isEmpty && inFlight == 0 && !broker.hasWork }
 

@@ -1,0 +1,493 @@
+import ArgumentParser
+import Configuration
+import Data
+import Foundation
+import Live
+import ProjectX
+import Strategies
+import Trading
+
+struct LiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "live",
+        abstract: "Trade a tested configuration on a TopStepX account through the ProjectX gateway, or act on the account by hand.",
+        discussion: """
+            Connection: PROJECTX_API_URL (default https://api.topstepx.com) and PROJECTX_RTC_URL
+            (default https://rtc.topstepx.com); credentials: PROJECTX_USERNAME and PROJECTX_API_KEY,
+            or PROJECTX_API_KEY_FILE naming a file only you can read (chmod 600). The key is never
+            printed, logged or stored. Every gateway request is recorded in the store's api_metrics.
+            Rehearse against `tsxlab gateway serve` by pointing both URLs at it.
+            """,
+        subcommands: [LiveRun.self, LiveCheckCommand.self, LiveAccount.self, LiveContracts.self, LiveHistory.self, LivePositions.self,
+                      LiveOrders.self, LivePlace.self, LiveStopBracket.self, LiveCancel.self, LiveFlatten.self],
+        defaultSubcommand: LiveRun.self
+    )
+}
+
+/// Connection, account and output options every live command shares.
+struct LiveOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The account's name (default: PROJECTX_ACCOUNT, else the only active account).", valueName: "name"))
+    var account: String?
+
+    @Option(help: ArgumentHelp("Account rules the risk engine applies: topstep-50k, topstep-100k, topstep-150k or unlimited.", valueName: "preset"))
+    var rules: String = "topstep-50k"
+
+    @Flag(help: "Print JSON instead of lines.") var json = false
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    var environment: [String: String] { ProcessInfo.processInfo.environment }
+    var apiURL: String { environment["PROJECTX_API_URL"] ?? "https://api.topstepx.com" }
+    var rtcURL: String {
+        let base = environment["PROJECTX_RTC_URL"] ?? "https://rtc.topstepx.com"
+        if base.hasPrefix("https://") { return "wss://" + base.dropFirst(8) }
+        if base.hasPrefix("http://") { return "ws://" + base.dropFirst(7) }
+        return base
+    }
+
+    func riskRules() throws -> RiskRules {
+        switch rules {
+        case "unlimited": return .unlimited()
+        case "topstep-50k", "topstep-100k", "topstep-150k": return RiskRules.topstepCombine(Int(rules.dropFirst(8).dropLast())!)!
+        default: throw ValidationError("--rules must be topstep-50k, topstep-100k, topstep-150k or unlimited, not '\(rules)'")
+        }
+    }
+
+    /// The client, recording every request in the store's `api_metrics` (when the store can).
+    func connect() throws -> (ProjectXClient, StoreAPICallRecorder?) {
+        let credentials: APICredentials
+        do { credentials = try APICredentials.load(environment: environment) } catch let e as CredentialsError {
+            Terminal.error(e.description)
+            throw ExitCode(e == .missing("PROJECTX_USERNAME") || e == .missing("PROJECTX_API_KEY") ? 64 : 66)
+        }
+        var recorder: StoreAPICallRecorder?
+        if let db = try? storeOptions.openStore() as? any SQLDatabase { recorder = StoreAPICallRecorder(db: db) }
+        return (ProjectXClient(baseURL: apiURL, credentials: credentials, calls: recorder ?? MemoryAPICallSink()), recorder)
+    }
+
+    func resolveAccount(_ client: ProjectXClient) async throws -> PXAccount {
+        let accounts = try await client.searchAccounts(onlyActive: true)
+        let wanted = account ?? environment["PROJECTX_ACCOUNT"]
+        if let wanted {
+            guard let a = accounts.first(where: { $0.name == wanted || String($0.id) == wanted }) else {
+                throw LiveCLIError.usage("no active account '\(wanted)'; active: \(accounts.map(\.name).joined(separator: ", "))")
+            }
+            return a
+        }
+        guard accounts.count == 1 else {
+            throw LiveCLIError.usage(accounts.isEmpty ? "the user has no active account" :
+                "several active accounts (\(accounts.map(\.name).joined(separator: ", "))): choose one with --account")
+        }
+        return accounts[0]
+    }
+
+    /// The gateway contract for a symbol: a dated code (ESZ13) by id, a product (ES) by its active contract.
+    func resolveContract(_ client: ProjectXClient, _ symbol: String) async throws -> (PXContract, ContractSpec) {
+        let registry = try storeOptions.registry()
+        if let dated = ContractID(cme: symbol.uppercased()) {
+            let spec = try registry.spec(for: dated.symbol)
+            return (try await client.contract(id: dated.projectXID(registry: registry)), spec)
+        }
+        let spec = try registry.spec(for: symbol.uppercased())
+        let found = try await client.searchContracts(spec.projectXRoot)
+        guard let c = found.first(where: { $0.activeContract && $0.id.contains(".\(spec.projectXRoot).") }) else {
+            throw LiveCLIError.usage("no active \(symbol) contract at the gateway (searched '\(spec.projectXRoot)')")
+        }
+        return (c, spec)
+    }
+
+    /// A broker seeded with the account's state today (positions, working orders, today's fills),
+    /// so manual orders pass the same risk engine as the runner's.
+    func seededBroker(_ client: ProjectXClient, _ account: PXAccount, _ contract: PXContract, _ spec: ContractSpec) async throws -> LiveBroker {
+        let calendar = SessionCalendar.cmeEquityIndex
+        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        let day = calendar.tradeDayNumber(containing: now.seconds)
+        let dayStart = calendar.session(for: TradeDate(dayNumber: day))?.open ?? Timestamp(seconds: now.seconds - 86_400)
+        let trades = try await client.searchTrades(accountId: account.id, from: dayStart)
+        let todayNet = trades.reduce(Decimal(0)) { $0 + ($1.profitAndLoss ?? 0) - $1.fees }
+        let balance = Money(decimal: account.balance - todayNet)
+        var rules = try riskRules()
+        rules.startingBalance = balance
+        let broker = LiveBroker(accountID: account.id, instruments: [Instrument(spec: spec)], contracts: [spec.symbol: contract.id],
+                                rules: rules, startingBalance: balance, tagPrefix: "tsx-manual-\(UUID().uuidString.prefix(8).lowercased())", now: now)
+        broker.beginTradeDay(day)
+        let orders = try await client.workingOrders(accountId: account.id, contractId: contract.id)
+        broker.reconcile(orders: orders, trades: trades.filter { $0.contractId == contract.id })
+        _ = broker.takeEvents()
+        return broker
+    }
+}
+
+enum LiveCLIError: Error, CustomStringConvertible {
+    case usage(String)
+    case refused(String)
+    var description: String {
+        switch self {
+        case .usage(let s): s
+        case .refused(let s): "refused: \(s)"
+        }
+    }
+}
+
+/// Runs an async command body: gateway, credential and usage errors go to stderr with an exit code.
+func runLive(_ options: LiveOptions, _ recorder: StoreAPICallRecorder? = nil, _ body: () async throws -> Void) async throws {
+    defer { recorder?.flush() }
+    do {
+        try await body()
+    } catch let e as LiveCLIError {
+        Terminal.error(e.description)
+        if case .refused = e { throw ExitCode(65) }
+        throw ExitCode(64)
+    } catch let e as ProjectXError {
+        Terminal.error(e.description)
+        if case .authentication = e { throw ExitCode(77) }
+        throw ExitCode(69)
+    } catch let e as DataError {
+        Terminal.error(e.description)
+        throw ExitCode(e.exitCode)
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as ValidationError {
+        throw e
+    } catch {
+        Terminal.error("\(error)")
+        throw ExitCode(70)
+    }
+}
+
+struct LiveAccount: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "account", abstract: "The account: balance and whether it can trade.")
+    @OptionGroup var options: LiveOptions
+
+    func run() async throws {
+        let (client, recorder) = try options.connect()
+        try await runLive(options, recorder) {
+            let a = try await options.resolveAccount(client)
+            if options.json { try Terminal.printJSON(a) } else {
+                print("account \(a.name) (#\(a.id)): balance $\(a.balance), \(a.canTrade ? "can trade" : "cannot trade")\(a.simulated ? ", simulated" : "")")
+            }
+        }
+    }
+}
+
+struct LiveContracts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "contracts", abstract: "Contracts the gateway lists (all, or those matching TEXT).")
+    @Argument(help: "Search text (e.g. ES, MNQ).") var text: String?
+    @OptionGroup var options: LiveOptions
+
+    func run() async throws {
+        let (client, recorder) = try options.connect()
+        try await runLive(options, recorder) {
+            let list: [PXContract]
+            if let text { list = try await client.searchContracts(text) } else { list = try await client.availableContracts() }
+            if options.json { try Terminal.printJSON(list); return }
+            for c in list { print("\(c.id)  \(c.name)  tick \(c.tickSize) = $\(c.tickValue)\(c.activeContract ? "" : "  (inactive)")  \(c.description)") }
+        }
+    }
+}
+
+struct LiveHistory: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "The last COUNT bars of SYMBOL at TIMEFRAME (1s to 1M), oldest first.")
+    @Argument(help: "Symbol (ES) or dated contract (ESZ13).") var symbol: String
+    @Argument(help: "Timeframe: 1s, 1m, 5m, 1h, 1d, 1w, 1M, …") var timeframe: Timeframe
+    @Argument(help: "Number of bars.") var count: Int
+    @Option(help: ArgumentHelp("End of the window (default: now).", valueName: "time")) var to: TimeArgument?
+    @OptionGroup var options: LiveOptions
+
+    func validate() throws {
+        guard count > 0 else { throw ValidationError("COUNT must be positive, not \(count)") }
+    }
+
+    func run() async throws {
+        let (client, recorder) = try options.connect()
+        try await runLive(options, recorder) {
+            let (contract, spec) = try await options.resolveContract(client, symbol)
+            let (unit, n) = timeframe.projectXUnit
+            guard let u = PXBarUnit(rawValue: unit) else { throw LiveCLIError.usage("the gateway has no unit for \(timeframe)") }
+            let end = to?.timestamp ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+            let span = (timeframe.fixedSeconds ?? 31 * 86_400) * Int64(count) * 4 + 7 * 86_400
+            let bars = try await client.retrieveBars(contractId: contract.id, unit: u, unitNumber: n, start: Timestamp(seconds: end.seconds - span), end: end)
+            let last = Array(bars.suffix(count))
+            if options.json { try Terminal.printJSON(last); return }
+            print("time,open,high,low,close,volume")
+            for b in last {
+                func p(_ d: Decimal) -> String { spec.tickSize.ticks(decimal: d).map { spec.format(Price(ticks: $0)) } ?? "\(d)" }
+                print("\(PXTime.parse(b.t)?.iso8601 ?? b.t),\(p(b.o)),\(p(b.h)),\(p(b.l)),\(p(b.c)),\(b.v)")
+            }
+        }
+    }
+}
+
+struct LivePositions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "positions", abstract: "Open positions.")
+    @OptionGroup var options: LiveOptions
+
+    func run() async throws {
+        let (client, recorder) = try options.connect()
+        try await runLive(options, recorder) {
+            let a = try await options.resolveAccount(client)
+            let list = try await client.openPositions(accountId: a.id)
+            if options.json { try Terminal.printJSON(list); return }
+            if list.isEmpty { print("flat") }
+            for p in list { print("\(p.contractId)  \(p.signedSize > 0 ? "long" : "short") \(abs(p.size)) @ \(p.averagePrice)") }
+        }
+    }
+}
+
+struct LiveOrders: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "orders", abstract: "Working orders, bracket exits waiting for their entry included.")
+    @OptionGroup var options: LiveOptions
+
+    func run() async throws {
+        let (client, recorder) = try options.connect()
+        try await runLive(options, recorder) {
+            let a = try await options.resolveAccount(client)
+            let list = try await client.workingOrders(accountId: a.id)
+            if options.json { try Terminal.printJSON(list); return }
+            if list.isEmpty { print("no working orders") }
+            for o in list { print(Self.line(o)) }
+        }
+    }
+
+    static func line(_ o: PXOrder) -> String {
+        let type = PXOrderType(rawValue: o.type).map { "\($0)" } ?? String(o.type)
+        let price = o.stopPrice.map { " stop \($0)" } ?? "" + (o.limitPrice.map { " limit \($0)" } ?? "")
+        let parent = o.parentOrderId.map { " (exit of #\($0))" } ?? ""
+        return "#\(o.id)  \(o.side == 0 ? "BUY" : "SELL") \(o.size) \(o.contractId) \(type)\(price)  \(PXOrderStatus(rawValue: o.status).map { "\($0)" } ?? "?")\(parent)\(o.customTag.map { "  tag \($0)" } ?? "")"
+    }
+}
+
+/// Places one order through the shared risk engine, then the gateway.
+func placeManually(_ options: LiveOptions, _ client: ProjectXClient, symbol: String, request: (String) -> OrderRequest) async throws {
+    let account = try await options.resolveAccount(client)
+    let (contract, spec) = try await options.resolveContract(client, symbol)
+    let broker = try await options.seededBroker(client, account, contract, spec)
+    // A trade since the last print gives the bracket's reference price.
+    if let q = try? await client.retrieveBars(contractId: contract.id, unit: .minute, unitNumber: 1,
+                                               start: Timestamp(seconds: Int64(Date().timeIntervalSince1970) - 7 * 86_400),
+                                               end: Timestamp(seconds: Int64(Date().timeIntervalSince1970)), includePartialBar: true).last,
+       let px = spec.tickSize.ticks(decimal: q.c) {
+        broker.mark(spec.symbol, price: px, at: broker.now)
+    }
+    let result = broker.place(request(spec.symbol))
+    if case .rejected(let why) = result { throw LiveCLIError.refused(why.description) }
+    guard case .place(_, let r)? = broker.takeOutbox().first else { throw LiveCLIError.usage("nothing to send") }
+    let id = try await client.placeOrder(r)
+    if options.json { try Terminal.printJSON(["orderId": String(id), "customTag": r.customTag ?? "", "contractId": r.contractId]) }
+    else { print("placed #\(id) on \(contract.id) (tag \(r.customTag ?? "-"))") }
+}
+
+enum SideArgument: String, ExpressibleByArgument, CaseIterable {
+    case BUY, SELL, buy, sell
+    var side: OrderSide { self == .BUY || self == .buy ? .buy : .sell }
+}
+
+/// A price argument in the contract's units, aligned to its tick before anything is sent.
+func ticks(_ text: String, _ spec: ContractSpec, _ what: String) throws -> Price {
+    guard let d = Decimal(string: text), d > 0 else { throw LiveCLIError.usage("\(what) '\(text)' is not a price") }
+    return Price(ticks: spec.tickSize.nearestTicks(decimal: d))
+}
+
+struct LivePlace: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "place", abstract: "Place a market, limit or stop order (checked by the risk engine first).")
+    @Argument(help: "Symbol (ES) or dated contract (ESZ13).") var symbol: String
+    @Argument(help: "BUY or SELL.") var side: SideArgument
+    @Argument(help: "Contracts.") var quantity: Int64
+    @Option(help: "Limit price.") var limit: String?
+    @Option(help: "Stop price.") var stop: String?
+    @Option(help: "Custom tag (unique per account; a retry with the same tag never makes a second order).") var tag: String?
+    @OptionGroup var options: LiveOptions
+
+    func validate() throws {
+        guard quantity > 0 else { throw ValidationError("QTY must be a positive whole number of contracts, not \(quantity)") }
+        guard limit == nil || stop == nil else { throw ValidationError("give --limit or --stop, not both (stop-limit orders cannot be placed through ProjectX)") }
+    }
+
+    func run() async throws {
+        let (client, recorder) = try options.connect()
+        try await runLive(options, recorder) {
+            let registry = try options.storeOptions.registry()
+            let spec = try registry.spec(for: ContractID(cme: symbol.uppercased())?.symbol ?? symbol.uppercased())
+            let kind: OrderKind = try limit.map { .limit(try ticks($0, spec, "--limit")) } ?? stop.map { .stop(try ticks($0, spec, "--stop")) } ?? .market
+            try await placeManually(options, client, symbol: symbol) { sym in
+                OrderRequest(symbol: sym, side: side.side, quantity: quantity, kind: kind, tag: tag.map { ClientTag($0) })
+            }
+        }
+    }
+}
+
+struct LiveStopBracket: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop-bracket",
+        abstract: "A stop entry with a stop-loss and a take-profit: stop-bracket SYMBOL BUY|SELL QTY ENTRY STOP TARGET.")
+    @Argument var symbol: String
+    @Argument var side: SideArgument
+    @Argument var quantity: Int64
+    @Argument var entry: String
+    @Argument var stop: String
+    @Argument var target: String
+    @OptionGroup var options: LiveOptions
+
+    func run() async throws {
+        let (client, recorder) = try options.connect()
+        try await runLive(options, recorder) {
+            let registry = try options.storeOptions.registry()
+            let spec = try registry.spec(for: ContractID(cme: symbol.uppercased())?.symbol ?? symbol.uppercased())
+            let e = try ticks(entry, spec, "ENTRY"), s = try ticks(stop, spec, "STOP"), t = try ticks(target, spec, "TARGET")
+            try await placeManually(options, client, symbol: symbol) { sym in
+                OrderRequest(symbol: sym, side: side.side, quantity: quantity, kind: .stop(e),
+                             bracket: Bracket(stopLoss: .price(s), takeProfit: .price(t)))
+            }
+        }
+    }
+}
+
+struct LiveCancel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a working order by its gateway id.")
+    @Argument(help: "The order id (as `tsxlab live orders` shows it, with or without #).") var orderID: String
+    @OptionGroup var options: LiveOptions
+
+    func run() async throws {
+        let (client, recorder) = try options.connect()
+        try await runLive(options, recorder) {
+            guard let id = Int64(orderID.trimmingCharacters(in: CharacterSet(charactersIn: "#"))) else { throw LiveCLIError.usage("'\(orderID)' is not an order id") }
+            let a = try await options.resolveAccount(client)
+            try await client.cancelOrder(accountId: a.id, orderId: id)
+            if options.json { try Terminal.printJSON(["cancelled": String(id)]) } else { print("cancelled #\(id)") }
+        }
+    }
+}
+
+struct LiveFlatten: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "flatten",
+        abstract: "Cancel every working order and close every position (of SYMBOL, or all).")
+    @Argument(help: "Symbol or contract id (default: everything).") var symbol: String?
+    @OptionGroup var options: LiveOptions
+
+    func run() async throws {
+        let (client, recorder) = try options.connect()
+        try await runLive(options, recorder) {
+            let a = try await options.resolveAccount(client)
+            var contractID: String?
+            if let symbol { contractID = symbol.hasPrefix("CON.") ? symbol : try await options.resolveContract(client, symbol).0.id }
+            // Orders first: closing a position leaves its working orders at the gateway.
+            let orders = try await client.workingOrders(accountId: a.id, contractId: contractID)
+            for o in orders where o.parentOrderId == nil || o.orderStatus != .suspended { try? await client.cancelOrder(accountId: a.id, orderId: o.id) }
+            let positions = try await client.openPositions(accountId: a.id).filter { contractID == nil || $0.contractId == contractID }
+            for p in positions { try await client.closePosition(accountId: a.id, contractId: p.contractId) }
+            if options.json { try Terminal.printJSON(["ordersCancelled": orders.count, "positionsClosed": positions.count]) }
+            else { print("flatten: \(orders.count) orders cancelled, \(positions.count) positions closed") }
+        }
+    }
+}
+
+struct LiveRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the configuration's enabled strategies on the account (the default: `tsxlab live --config FILE`).",
+        discussion: """
+            Refuses a configuration no stored run tested, or whose hash changed since `tsxlab promote`
+            pinned it (--force trades it anyway, with warnings). Replays the last --warmup-days of
+            history through the strategies first, finding at the gateway by their tags the orders a
+            previous run of the day placed (nothing is sent twice), and restores the day's risk state
+            from the store. One line per bar on stdout (--json: one JSON object per line). SIGINT or
+            SIGTERM: working orders cancelled, positions closed, then exit.
+            """)
+
+    @Option(help: "The live configuration (written by `tsxlab promote`).") var config: String
+    @Option(help: ".env file whose values count as environment (default: ./.env when present).") var envFile: String?
+    @Flag(help: "Trade a configuration that fails the promotion check, with warnings.") var force = false
+    @Flag(help: "Run everything but send no order: each would-be command is printed.") var dryRun = false
+    @Option(help: "Days of history replayed before trading (indicator warm-up, today's orders).") var warmupDays: Int = 20
+    @OptionGroup var options: LiveOptions
+
+    func run() async throws {
+        let (client, recorder) = try options.connect()
+        try await runLive(options, recorder) {
+            let environment = RunConfiguration.environment(process: options.environment,
+                dotEnvPath: envFile ?? (FileManager.default.fileExists(atPath: ".env") ? ".env" : nil))
+            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+                throw DataError.noInput(path: config, reason: "cannot read the configuration file")
+            }
+            let cfg = try RunConfiguration.parse(yaml: text, source: config, environment: environment)
+            try cfg.checkConsistency()
+            let live = try LiveSection(fields: try RunConfiguration.liveSection(yaml: text, source: config) ?? [:], source: config)
+            guard let db = try options.storeOptions.openStore() as? any SQLDatabase else {
+                throw LiveCLIError.usage("the live runner needs a sqlite: or postgres:// store for its state")
+            }
+            for w in try Promotion.verify(configHash: cfg.hash, pin: live.pin, db: db, force: force) { Terminal.note("warning: " + w) }
+            var opts = options
+            if opts.account == nil { opts.account = live.account }
+            let account = try await opts.resolveAccount(client)
+            let (contract, spec) = try await opts.resolveContract(client, cfg.data.symbol)
+            let strategies: [any Strategy] = try cfg.enabledStrategies.map {
+                try StrategyCatalog.descriptor(named: $0.name).build(symbol: cfg.data.symbol, parameters: $0.parameters)
+            }
+            guard !strategies.isEmpty else { throw LiveCLIError.usage("no strategy is enabled in \(config)") }
+            let names = strategies.map(\.name).joined(separator: ", ")
+            let state = LiveStateStore(db: db, account: String(account.id))
+            let saved = try state.load()
+            let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+            let from = Timestamp(seconds: now.seconds - Int64(max(1, warmupDays)) * 86_400)
+            // The ledger starts where the account stood before the replayed span's fills.
+            let replayed = try await client.searchTrades(accountId: account.id, from: Timestamp(seconds: from.seconds - 86_400))
+            let before = Money(decimal: account.balance - replayed.reduce(Decimal(0)) { $0 + ($1.profitAndLoss ?? 0) - $1.fees })
+            let instrument = Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)
+            let broker = LiveBroker(accountID: account.id, instruments: [instrument], contracts: [spec.symbol: contract.id], rules: cfg.account,
+                                    startingBalance: before, tagPrefix: saved?.tagPrefix ?? "tsx-\(cfg.hash.prefix(8))", now: from)
+            var settings = LiveRunnerSettings(accountID: account.id, symbol: spec.symbol, contractID: contract.id)
+            settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
+            settings.flattenTime = cfg.account.flattenTime
+            settings.dryRun = dryRun
+            let json = options.json
+            let user = HubClient(url: options.rtcURL + "/hubs/user") { try await client.token(replacing: $0) }
+            var marketTiming = HubTiming()
+            marketTiming.staleAfter = 30
+            let market = HubClient(url: options.rtcURL + "/hubs/market", timing: marketTiming) { try await client.token(replacing: $0) }
+            let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market,
+                                    state: state) { cmd in
+                if dryRun { Terminal.note("dry run: would send \(cmd)") }
+            }
+            try await runner.start(resumeFrom: from)
+            let warm = await runner.stats.warmupBars
+            Terminal.note("live: \(names) on \(account.name) \(contract.id)\(dryRun ? " (dry run)" : ""); replayed \(warm) bars")
+            let stop = AsyncStream<Void> { c in
+                for sig in [SIGINT, SIGTERM] {
+                    signal(sig, SIG_IGN)
+                    let source = DispatchSource.makeSignalSource(signal: sig)
+                    source.setEventHandler { c.yield() }
+                    source.resume()
+                    nonisolated(unsafe) let keep = source
+                    c.onTermination = { _ in _ = keep }
+                }
+            }
+            let reporter = Task {
+                var last: Int64 = .min
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(500))
+                    let s = await runner.stats
+                    guard let b = s.lastBar, b.time.seconds != last else { continue }
+                    last = b.time.seconds
+                    let a = broker.account
+                    let pos = broker.position(spec.symbol).quantity
+                    if json {
+                        let line: [String: String] = ["bar": b.time.iso8601, "close": spec.format(b.close), "position": String(pos),
+                                                      "balance": a.balance.description, "equity": a.equity.description,
+                                                      "dll_remaining": a.dailyLossRemaining?.description ?? "", "halted": s.halted ?? ""]
+                        if let d = try? JSONEncoder().encode(line) { print(String(decoding: d, as: UTF8.self)) }
+                    } else {
+                        print("\(b.time.iso8601) close \(spec.format(b.close))  position \(pos)  equity \(a.equity)  DLL room \(a.dailyLossRemaining?.description ?? "-")\(s.halted.map { "  HALTED: \($0)" } ?? "")")
+                    }
+                }
+            }
+            for await _ in stop { break }
+            // Ordered shutdown: working orders cancelled, positions closed, then the connections.
+            Terminal.note("live: stopping: cancelling working orders and closing positions")
+            _ = broker.flatten(nil, reason: "shutdown")
+            await runner.nudge()
+            let deadline = Date().addingTimeInterval(15)
+            while Date() < deadline, !(await runner.isIdle) || !broker.positions().isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
+            reporter.cancel()
+            await runner.stop("shutdown")
+        }
+    }
+}
