@@ -70,6 +70,8 @@ public actor LiveRunner {
     var criticalOut: AsyncStream<GatewayCommand>.Continuation?
     var normalOut: AsyncStream<GatewayCommand>.Continuation?
     public private(set) var stats = LiveRunnerStats()
+    /// The bars the strategies were given (the latest 100,000 or more), for checks against history.
+    public private(set) var closedBars: [Bar] = []
     var started = false
     /// Called with each command the runner sends (dry run: the command it would send).
     let onCommand: @Sendable (GatewayCommand) -> Void
@@ -144,6 +146,24 @@ public actor LiveRunner {
         criticalOut?.finish()
         normalOut?.finish()
         stats.halted = stats.halted ?? why
+    }
+
+    /// Starts the loop and the senders without connecting the hubs: inputs then come from
+    /// `ingest(market:)` (benchmarks, recorded days).
+    public func startOffline() {
+        guard !started else { return }
+        started = true
+        let (wake, wakeC) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        wakeUp = wakeC
+        startSenders()
+        for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: broker) }
+        loop = Task { for await _ in wake { await self.drainQueues() } }
+    }
+
+    /// One market-hub record as it arrived on the socket (JSON, without its separator).
+    public func ingest(market record: Data) {
+        guard case .invocation(_, let target, let args)? = try? HubMessage.decode(record) else { return }
+        enqueue(.market(target, args))
     }
 
     /// Sends what the broker queued outside the runner's own inputs (a shutdown flatten).
@@ -304,6 +324,8 @@ public actor LiveRunner {
         broker.setClock(Timestamp(seconds: bar.time.seconds + settings.barSeconds))
         stats.barsProcessed += 1
         stats.lastBar = bar
+        closedBars.append(bar)
+        if closedBars.count > 200_000 { closedBars.removeFirst(100_000) }
         broker.markBar(settings.symbol, high: bar.high.ticks, low: bar.low.ticks)
         deliverEvents()
         guard stats.halted == nil else { return }

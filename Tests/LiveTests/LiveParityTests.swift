@@ -134,6 +134,14 @@ struct LiveParityTests {
         let live = try await LiveHarness.make(tape: tape, strategies: [try Self.overnight(overrides)])
         try await live.play(tape.count)
         let got = live.broker.ledger.trades.map(TradeKey.init)
+        // The bars built from the trade stream are the history endpoint's bars, and the tape's.
+        let built = await live.runner.closedBars
+        let history = try await live.client.retrieveBars(contractId: LoopbackGateway.contract, unit: .minute, unitNumber: 1,
+                                                         start: tape.first!.time, end: Timestamp(seconds: tape.time[tape.count - 1] + 60))
+        let tick = TickSize("0.25")!
+        let fromHistory = history.map { b in Bar(PXTime.parse(b.t)!.seconds, tick.ticks(decimal: b.o)!, tick.ticks(decimal: b.h)!,
+                                                 tick.ticks(decimal: b.l)!, tick.ticks(decimal: b.c)!, b.v) }
+        #expect(built == fromHistory && built == tape.bars)
         await live.stop()
         #expect(got == expected)
         if got != expected || ProcessInfo.processInfo.environment["TSXLAB_SHOW_TRADES"] != nil {

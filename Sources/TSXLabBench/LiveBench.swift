@@ -1,0 +1,117 @@
+import Foundation
+import Synchronization
+import Data
+import Trading
+import Live
+import ProjectX
+import ProjectXGateway
+import TSXLabTesting
+
+/// Places a far-away limit order on every bar: each market event that finishes a bar becomes one
+/// order request.
+final class OrderEveryBar: Strategy {
+    let name = "bench"
+    let symbols = ["ES"]
+    func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+        _ = broker.place(OrderRequest(symbol: symbol, side: .buy, quantity: 1, kind: .limit(Price(ticks: bar.close.ticks - 400))))
+    }
+}
+
+/// Runs an async body to completion from the benchmark's synchronous driver.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let result = Mutex<Result<T, any Error>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let r: Result<T, any Error>
+        do { r = .success(try await body()) } catch { r = .failure(error) }
+        result.withLock { $0 = r }
+        done.signal()
+    }
+    done.wait()
+    return try result.withLock { $0! }.get()
+}
+
+func percentiles(_ xs: [Double]) -> (p50: Double, p99: Double, max: Double) {
+    let s = xs.sorted()
+    return (s[s.count / 2], s[min(s.count - 1, s.count * 99 / 100)], s.last ?? 0)
+}
+
+/// Live path latency: (1) in process, from a market-hub record arriving (its JSON decoded, the
+/// bar it finishes built, the strategy called, the risk engine passed) to the order request
+/// handed to the sender that would post it; (2) the loopback round trip of REST calls through
+/// the gateway over a socket.
+func benchLive() throws {
+    let events = 100_000
+    let spec = try ContractRegistry.builtIn.spec(for: "ES")
+    let contract = "CON.F.US.EP.Z13"
+    // Prints one minute apart: each finishes the previous minute's bar.
+    let base: Int64 = 1_381_147_200   // 2013-10-07T12:00:00Z, a Monday morning
+    var records: [Data] = []
+    records.reserveCapacity(events + 1)
+    for i in 0...events {
+        let price = Decimal(1680) + Decimal(i % 40) / 4
+        let print = PXTradePrint(symbolId: "F.US.EP", price: price, timestamp: PXTime.format(Timestamp(seconds: base + Int64(i) * 60)), type: 0, volume: 3)
+        let msg = HubMessage.invocation(id: nil, target: "GatewayTrade", arguments: [.string(contract), try JSONValue(encoding: [print])])
+        records.append(msg.encoded().dropLast())
+    }
+    let sent = Mutex<(count: Int, at: UInt64)>((0, 0))
+    let broker = LiveBroker(accountID: 1, instruments: [Instrument(spec: spec)], contracts: ["ES": contract], rules: .unlimited(),
+                            startingBalance: Money(cents: 50_000_00), tagPrefix: "bench", now: Timestamp(seconds: base))
+    var settings = LiveRunnerSettings(accountID: 1, symbol: "ES", contractID: contract)
+    settings.dryRun = true
+    settings.calendar = SessionCalendar.cmeEquityIndex
+    // No hubs are connected: the runner is fed records directly.
+    let unused = HubClient(url: "ws://127.0.0.1:9/hubs/none") { _ in "" }
+    let runner = LiveRunner(client: ProjectXClient(baseURL: "http://127.0.0.1:9", credentials: APICredentials(userName: "b", apiKey: Secret("b"))),
+                            broker: broker, strategies: [OrderEveryBar()], settings: settings, userHub: unused, marketHub: unused) { _ in
+        let t = DispatchTime.now().uptimeNanoseconds
+        sent.withLock { $0 = ($0.count + 1, t) }
+    }
+    try blocking { await runner.startOffline() }
+    var lat: [Double] = []
+    lat.reserveCapacity(events)
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    for i in 0...events {
+        let before = sent.withLock { $0.count }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let r = records[i]
+        Task { await runner.ingest(market: r) }
+        guard i > 0 else { continue }   // the first print opens the first bar; nothing to send yet
+        while sent.withLock({ $0.count }) == before {}
+        lat.append(Double(sent.withLock { $0.at } - start) / 1000)
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    let p = percentiles(lat)
+    line("live: market event → order request (in process)", "p50 \(fmt(p.p50, 1)) µs", "p99 \(fmt(p.p99, 1)) µs, max \(fmt(p.max, 0)) µs over \(lat.count) events, \(fmt(Double(events) / seconds / 1000, 1))k events/s (target p99 < 1 ms)")
+
+    // Loopback round trip: the REST client and the gateway over a socket on 127.0.0.1.
+    let tape = try SharedData.readBars(path: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), symbol: "ES", tickSize: spec.tickSize)
+    var config = GatewayConfig()
+    config.generalLimit = (1_000_000, 60)
+    let server = try GatewayServer(config: config, tape: GatewayTape(series: tape, contract: ContractID(cme: "ESZ13")!))
+    let port = try blocking { try await server.start() }
+    _ = try blocking { await server.venue.step(600) }
+    let client = ProjectXClient(baseURL: "http://127.0.0.1:\(port)", credentials: APICredentials(userName: "bench", apiKey: Secret("bench")),
+                                generalLimit: (1_000_000, 60))
+    let calls = 2_000
+    let (queries, places) = try blocking { () async throws -> ([Double], [Double]) in
+        _ = try await client.searchAccounts()
+        var q: [Double] = [], pl: [Double] = []
+        for _ in 0..<calls {
+            let a = DispatchTime.now().uptimeNanoseconds
+            _ = try await client.searchOpenOrders(accountId: 1)
+            q.append(Double(DispatchTime.now().uptimeNanoseconds - a) / 1000)
+        }
+        for k in 0..<calls {
+            let a = DispatchTime.now().uptimeNanoseconds
+            _ = try await client.placeOrder(PXPlaceOrderRequest(accountId: 1, contractId: contract, type: .limit, side: .bid, size: 1,
+                                                                limitPrice: 1500, customTag: "bench-\(k)"))
+            pl.append(Double(DispatchTime.now().uptimeNanoseconds - a) / 1000)
+        }
+        return (q, pl)
+    }
+    let pq = percentiles(queries), pp = percentiles(places)
+    line("live: loopback round trip, Order/searchOpen", "p50 \(fmt(pq.p50 / 1000, 2)) ms", "p99 \(fmt(pq.p99 / 1000, 2)) ms over \(calls) calls")
+    line("live: loopback round trip, Order/place", "p50 \(fmt(pp.p50 / 1000, 2)) ms", "p99 \(fmt(pp.p99 / 1000, 2)) ms over \(calls) orders")
+    try blocking { await server.stop() }
+}
