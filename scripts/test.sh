@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages "${BUILD_PACKAGES[@]}" python3 python3-venv chromium
+ensure_packages "${BUILD_PACKAGES[@]}" python3 python3-venv chromium curl
 
 # The report tests render the HTML report in headless Chromium (above) and validate and execute
 # the notebook export with nbformat, pandas, matplotlib and nbconvert: a virtual environment under

@@ -88,6 +88,7 @@ func benchLive() throws {
     let tape = try SharedData.readBars(path: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), symbol: "ES", tickSize: spec.tickSize)
     var config = GatewayConfig()
     config.generalLimit = (1_000_000, 60)
+    config.rules = .unlimited()
     let server = try GatewayServer(config: config, tape: GatewayTape(series: tape, contract: ContractID(cme: "ESZ13")!))
     let port = try blocking { try await server.start() }
     _ = try blocking { await server.venue.step(600) }

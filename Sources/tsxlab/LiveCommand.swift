@@ -138,6 +138,9 @@ func runLive(_ options: LiveOptions, _ recorder: StoreAPICallRecorder? = nil, _ 
         Terminal.error(e.description)
         if case .refused = e { throw ExitCode(65) }
         throw ExitCode(64)
+    } catch let e as PromotionError {
+        Terminal.error(e.description)
+        throw ExitCode(65)
     } catch let e as ProjectXError {
         Terminal.error(e.description)
         if case .authentication = e { throw ExitCode(77) }
@@ -398,6 +401,7 @@ struct LiveRun: AsyncParsableCommand {
     @Flag(help: "Trade a configuration that fails the promotion check, with warnings.") var force = false
     @Flag(help: "Run everything but send no order: each would-be command is printed.") var dryRun = false
     @Option(help: "Days of history replayed before trading (indicator warm-up, today's orders).") var warmupDays: Int = 20
+    @Option(help: ArgumentHelp("Replay history from this time instead (a rehearsal on a recorded tape).", valueName: "time")) var warmupFrom: TimeArgument?
     @OptionGroup var options: LiveOptions
 
     func run() async throws {
@@ -427,13 +431,13 @@ struct LiveRun: AsyncParsableCommand {
             let state = LiveStateStore(db: db, account: String(account.id))
             let saved = try state.load()
             let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-            let from = Timestamp(seconds: now.seconds - Int64(max(1, warmupDays)) * 86_400)
+            let from = warmupFrom?.timestamp ?? Timestamp(seconds: now.seconds - Int64(max(1, warmupDays)) * 86_400)
             // The ledger starts where the account stood before the replayed span's fills.
             let replayed = try await client.searchTrades(accountId: account.id, from: Timestamp(seconds: from.seconds - 86_400))
             let before = Money(decimal: account.balance - replayed.reduce(Decimal(0)) { $0 + ($1.profitAndLoss ?? 0) - $1.fees })
             let instrument = Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)
             let broker = LiveBroker(accountID: account.id, instruments: [instrument], contracts: [spec.symbol: contract.id], rules: cfg.account,
-                                    startingBalance: before, tagPrefix: saved?.tagPrefix ?? "tsx-\(cfg.hash.prefix(8))", now: from)
+                                    startingBalance: before, tagPrefix: saved?.tagPrefix ?? "tsx-\(cfg.hash.prefix(8))", now: Timestamp(seconds: 0))
             var settings = LiveRunnerSettings(accountID: account.id, symbol: spec.symbol, contractID: contract.id)
             settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
             settings.flattenTime = cfg.account.flattenTime
@@ -461,21 +465,25 @@ struct LiveRun: AsyncParsableCommand {
                 }
             }
             let reporter = Task {
-                var last: Int64 = .min
+                var printed = await runner.stats.barsProcessed
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(500))
+                    try? await Task.sleep(for: .milliseconds(200))
                     let s = await runner.stats
-                    guard let b = s.lastBar, b.time.seconds != last else { continue }
-                    last = b.time.seconds
+                    guard s.barsProcessed > printed else { continue }
+                    let fresh = await runner.closedBars.suffix(min(s.barsProcessed - printed, 10_000))
+                    printed = s.barsProcessed
                     let a = broker.account
                     let pos = broker.position(spec.symbol).quantity
-                    if json {
-                        let line: [String: String] = ["bar": b.time.iso8601, "close": spec.format(b.close), "position": String(pos),
-                                                      "balance": a.balance.description, "equity": a.equity.description,
-                                                      "dll_remaining": a.dailyLossRemaining?.description ?? "", "halted": s.halted ?? ""]
-                        if let d = try? JSONEncoder().encode(line) { print(String(decoding: d, as: UTF8.self)) }
-                    } else {
-                        print("\(b.time.iso8601) close \(spec.format(b.close))  position \(pos)  equity \(a.equity)  DLL room \(a.dailyLossRemaining?.description ?? "-")\(s.halted.map { "  HALTED: \($0)" } ?? "")")
+                    for b in fresh {
+                        if json {
+                            let line: [String: String] = ["bar": b.time.iso8601, "close": spec.format(b.close), "position": String(pos),
+                                                          "balance": a.balance.description, "equity": a.equity.description,
+                                                          "dll_remaining": a.dailyLossRemaining?.description ?? "", "halted": s.halted ?? ""]
+                            if let d = try? JSONEncoder().encode(line) { FileHandle.standardOutput.write(d + Data("\n".utf8)) }
+                        } else {
+                            // Straight to the descriptor: a pipe sees each bar as it happens.
+                            FileHandle.standardOutput.write(Data("\(b.time.iso8601) close \(spec.format(b.close))  position \(pos)  equity \(a.equity)  DLL room \(a.dailyLossRemaining?.description ?? "-")\(s.halted.map { "  HALTED: \($0)" } ?? "")\n".utf8))
+                        }
                     }
                 }
             }

@@ -95,3 +95,82 @@ struct LiveCLITests {
         #expect(r.status == 0 && !r.stdout.contains(Self.key) && !r.stderr.contains(Self.key))
     }
 }
+
+/// The README's live flow through the executables: backtest, promote, then `tsxlab live --config`
+/// against the gateway, stopped with SIGTERM.
+@Suite("tsxlab live --config: promoted configuration, end to end", .serialized)
+struct LiveRunCLITests {
+    let dir = TestEnvironment.temporaryDirectory("cli-live-run")
+
+    @Test("a promoted configuration trades on the gateway: one line per bar, the overnight entries placed at the cash open, SIGTERM flattens and exits 0; an edited file is refused")
+    func promotedRun() throws {
+        let base = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TSXLAB_DATA_DIR": dir]
+        func tsx(_ args: [String], _ env: [String: String] = [:]) throws -> CLI.Result {
+            try Subprocess.run(CLI.binary, args, cwd: dir, environment: base.merging(env) { $1 })
+        }
+        var r = try tsx(["data", "import", TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try tsx(["backtest", "--config", TestEnvironment.packageRoot + "/examples/overnight-range.yaml", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let runID = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["runId"] as? String)
+        r = try tsx(["promote", runID, "--account", "50KTC-LOOPBACK-1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let file = dir + "/live-\(runID).yaml"
+
+        let gw = try GatewayProcess(csv: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), contract: "ESZ13")
+        defer { gw.stop() }
+        let env = ["PROJECTX_API_URL": gw.baseURL, "PROJECTX_RTC_URL": gw.baseURL, "PROJECTX_USERNAME": "trader", "PROJECTX_API_KEY": "k-live-run"]
+        // Three sessions and the fourth's cash open: the ATR (3 sessions) is ready on the fourth.
+        try gw.step(3 * 1380)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["live", "--config", file, "--warmup-from", "2013-10-06"]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.environment = base.merging(env) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let collected = Collected()
+        out.fileHandleForReading.readabilityHandler = { h in collected.add(out: h.availableData) }
+        err.fileHandleForReading.readabilityHandler = { h in collected.add(err: h.availableData) }
+        try p.run()
+        try collected.wait("the runner to start", timeout: 60) { $0.err.contains("live: overnight_range on 50KTC-LOOPBACK-1 CON.F.US.EP.Z13") }
+        // Play to 2013-10-10 14:30Z (past the 09:30 ET cash open): the runner places the range entries.
+        let tape = try SharedData.readBars(path: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), symbol: "ES", tickSize: TickSize("0.25")!)
+        let target = (0..<tape.count).filter { tape.time[$0] < Timestamp(iso8601: "2013-10-10T14:30:00Z")!.seconds }.count
+        let played = try gw.state()["cursor"] as? Int ?? 0
+        for _ in 0..<(target - played) / 30 { try gw.step(30); usleep(20_000) }
+        try collected.wait("bar lines", timeout: 30) { $0.out.contains("2013-10-10T14:") }
+        try collected.wait("the entries", timeout: 30) { _ in ((try? gw.state()["place"] as? Int) ?? 0) >= 1 }
+        p.terminate()
+        p.waitUntilExit()
+        let (stdout, stderr) = collected.texts
+        #expect(p.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("live: stopping: cancelling working orders and closing positions"))
+        #expect(stdout.split(separator: "\n").contains { $0.hasPrefix("2013-10-10T14:00:00Z close ") && $0.contains("  position ") })
+        #expect(!stdout.contains("k-live-run") && !stderr.contains("k-live-run"))
+        let orders = try CLI.run(["live", "orders"], environment: env)
+        #expect(orders.stdout == "no working orders\n", "\(orders.stdout)")
+
+        // An edited configuration is refused before anything connects.
+        let text = try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "atr_period: 3", with: "atr_period: 4")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        r = try tsx(["live", "--config", file], env)
+        #expect(r.status == 65 && r.stderr.contains(runID), "\(r.stderr)")
+    }
+}
+
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var o = Data(), e = Data()
+    func add(out d: Data) { lock.withLock { o.append(d) } }
+    func add(err d: Data) { lock.withLock { e.append(d) } }
+    var texts: (out: String, err: String) { lock.withLock { (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self)) } }
+    func wait(_ what: String, timeout: Double, _ ok: ((out: String, err: String)) -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !ok(texts) {
+            if Date() > deadline { Issue.record("timed out waiting for \(what): \(texts.err.suffix(800))"); return }
+            usleep(20_000)
+        }
+    }
+}
