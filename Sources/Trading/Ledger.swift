@@ -24,6 +24,15 @@ public struct Trade: Hashable, Sendable {
     public var mfeTicks: Int64
     /// The strategy that opened it, when known.
     public var strategy: String?
+
+    public init(symbol: String, side: OrderSide, quantity: Int64, entryTime: Timestamp, exitTime: Timestamp,
+                entryPriceTicks: Double, exitPriceTicks: Double, exitReason: String, grossTicks: Int64, fees: Money,
+                pnl: Money, maeTicks: Int64, mfeTicks: Int64, strategy: String?) {
+        self.symbol = symbol; self.side = side; self.quantity = quantity; self.entryTime = entryTime; self.exitTime = exitTime
+        self.entryPriceTicks = entryPriceTicks; self.exitPriceTicks = exitPriceTicks; self.exitReason = exitReason
+        self.grossTicks = grossTicks; self.fees = fees; self.pnl = pnl; self.maeTicks = maeTicks; self.mfeTicks = mfeTicks
+        self.strategy = strategy
+    }
 }
 
 /// A contract's fee and value schedule as the ledger needs it.
