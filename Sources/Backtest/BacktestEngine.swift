@@ -102,11 +102,16 @@ public final class BacktestEngine {
         var flattened = false
         let n = series.count
         // Plain local arrays and references: the loop touches no reference count per bar.
-        let time = series.time, open = series.open, high = series.high, low = series.low
-        let close = series.close, volume = series.volume
         let ex = exchange
         let broker: any Broker = ex
         let symbol = series.symbol
+        // The bar arrays as raw buffers: no bounds check per field per bar (`i < n` holds).
+        series.time.withUnsafeBufferPointer { time in
+        series.open.withUnsafeBufferPointer { open in
+        series.high.withUnsafeBufferPointer { high in
+        series.low.withUnsafeBufferPointer { low in
+        series.close.withUnsafeBufferPointer { close in
+        series.volume.withUnsafeBufferPointer { volume in
         for i in 0..<n {
             let t = time[i]
             if t >= dayEnds {
@@ -136,6 +141,7 @@ public final class BacktestEngine {
             strategy.onBar(bar, symbol: symbol, broker: broker)
             if ex.hasEvents { drain() }
         }
+        }}}}}}
         return day
     }
 
@@ -155,12 +161,16 @@ public final class BacktestEngine {
         while exchange.hasEvents {
             swap(&exchange.core.events, &batch)
             let single = strategies.count == 1 ? strategies[0] : nil
-            for e in batch {
-                if case .orderRejected(let r, let why) = e { rejections.append((r, why)) }
-                if let single {
-                    single.onEvent(e, broker: exchange)
-                } else {
-                    for st in strategies { exchange.currentStrategy = st.name; st.onEvent(e, broker: exchange) }
+            // Events are handed out borrowed from the batch (an event holds a whole order: copying
+            // each one costs more than the strategy's reaction to it).
+            batch.withUnsafeBufferPointer { events in
+                for k in events.indices {
+                    if case .orderRejected(let r, let why) = events[k] { rejections.append((r, why)) }
+                    if let single {
+                        single.onEvent(events[k], broker: exchange)
+                    } else {
+                        for st in strategies { exchange.currentStrategy = st.name; st.onEvent(events[k], broker: exchange) }
+                    }
                 }
             }
             batch.removeAll(keepingCapacity: true)
