@@ -165,7 +165,8 @@ public final class BacktestEngine {
             // each one costs more than the strategy's reaction to it).
             batch.withUnsafeBufferPointer { events in
                 for k in events.indices {
-                    if case .orderRejected(let r, let why) = events[k] { rejections.append((r, why)) }
+                    // The case is tested before anything is bound: binding copies the event.
+                    if events[k].isRejection, case .orderRejected(let r, let why) = events[k] { rejections.append((r, why)) }
                     if let single {
                         single.onEvent(events[k], broker: exchange)
                     } else {
@@ -190,6 +191,16 @@ final class FanOut: Strategy {
         for st in members {
             exchange.currentStrategy = st.name
             st.onBar(bar, symbol: symbol, broker: broker)
+        }
+    }
+}
+
+extension BrokerEvent {
+    /// True for `.orderRejected`, tested without copying the payload.
+    @inline(__always) var isRejection: Bool {
+        switch self {
+        case .orderRejected: true
+        default: false
         }
     }
 }

@@ -18,7 +18,9 @@ public struct ExchangeCore: Sendable {
     var children: [BracketChildren] = []
     var strategyOfOrder: [String?] = []
     var tags: [ClientTag: OrderID] = [:]
+    /// OCO groups named by orders, interned; `ocoCount` numbers every group (bracket groups too).
     var ocoIDs: [String: Int32] = [:]
+    var ocoCount: Int32 = 0
 
     /// Per-symbol state for the hot path, one struct per instrument (one bounds check and one
     /// cache line per bar).
@@ -216,19 +218,21 @@ public struct ExchangeCore: Sendable {
     // MARK: Order book plumbing
 
     @discardableResult
-    mutating func newOrder(_ request: OrderRequest, _ s: Int, parent: Int?, suspended: Bool = false) -> OrderID {
+    mutating func newOrder(_ request: OrderRequest, _ s: Int, parent: Int?, suspended: Bool = false, bracketGroup: Int32? = nil) -> OrderID {
         let id = OrderID(Int64(orders.count + 1))
-        var o = Order(id: id, request: request, status: .pending, createdAt: now, tradeDay: tradeDay)
-        if let parent { o.parent = OrderID(Int64(parent + 1)) }
-        o.apply(.accept(suspended: suspended), at: now)
-        if case .trailingStop(let d) = request.kind, !suspended, let px = last(s) {
-            o.trailStop = Price(ticks: request.side == .sell ? px - d : px + d)
-        }
-        orders.append(o)
+        // Built in place in `orders` (one copy of the order fewer per placement).
+        orders.append(Order(id: id, request: request, status: .pending, createdAt: now, tradeDay: tradeDay))
         let i = orders.count - 1
+        if let parent { orders[i].parent = OrderID(Int64(parent + 1)) }
+        orders[i].apply(.accept(suspended: suspended), at: now)
+        if case .trailingStop(let d) = request.kind, !suspended, let px = last(s) {
+            orders[i].trailStop = Price(ticks: request.side == .sell ? px - d : px + d)
+        }
         var oco: Int32 = -1
-        if let g = request.ocoGroup {
-            if let k = ocoIDs[g] { oco = k } else { oco = Int32(ocoIDs.count); ocoIDs[g] = oco }
+        if let bracketGroup {
+            oco = bracketGroup
+        } else if let g = request.ocoGroup {
+            if let k = ocoIDs[g] { oco = k } else { oco = ocoCount; ocoCount += 1; ocoIDs[g] = oco }
         }
         sym[s].live += 1
         book.append(LiveOrder(index: i, symbol: s, sign: request.side.sign, kind: .market, suspended: suspended,
@@ -238,25 +242,25 @@ public struct ExchangeCore: Sendable {
         if let tag = request.tag { tags[tag] = id }
         strategyOfOrder.append(currentStrategy)
         children.append(BracketChildren())
-        events.append(.orderAccepted(o))
+        events.append(.orderAccepted(orders[i]))
         return id
     }
 
     /// Copies an order's prices and state into its book entry.
     mutating func syncBook(_ i: Int) {
-        let o = orders[i]
         guard let k = book.firstIndex(where: { $0.index == i }) else { return }
         var e = book[k]
-        switch o.request.kind {
+        // Field reads (no copy of the whole order).
+        switch orders[i].request.kind {
         case .market: e.kind = .market
         case .limit(let p): e.kind = .limit; e.limit = p.ticks
         case .stop(let p): e.kind = .stop; e.stop = p.ticks
         case .stopLimit(let st, let l): e.kind = .stopLimit; e.stop = st.ticks; e.limit = l.ticks
         case .trailingStop(let d): e.kind = .trailing; e.trailDistance = d
         }
-        e.triggered = o.triggered
-        if let t = o.trailStop { e.trail = t.ticks; e.hasTrail = true }
-        e.suspended = o.status == .suspended
+        e.triggered = orders[i].triggered
+        if let t = orders[i].trailStop { e.trail = t.ticks; e.hasTrail = true }
+        e.suspended = orders[i].status == .suspended
         book[k] = e
         sym[e.symbol].bandValid = false
     }
@@ -265,20 +269,26 @@ public struct ExchangeCore: Sendable {
     /// day entry that expires unfilled takes them with it; a flat position cancels them).
     mutating func attachBracket(_ b: Bracket, to id: OrderID, _ s: Int) {
         let pi = Int(id.raw) - 1
-        let parent = orders[pi]
-        let group = "bracket-\(id.raw)"
-        let reference = Price(ticks: referencePrice(parent.request.kind, s) ?? 0)
+        // Only the fields the legs need (not a copy of the whole entry order).
+        let symbol = orders[pi].request.symbol, side = orders[pi].request.side, quantity = orders[pi].request.quantity
+        // Concatenation rather than interpolation: the same text, several times cheaper per trade.
+        let group = "bracket-" + String(id.raw)
+        let reference = Price(ticks: referencePrice(orders[pi].request.kind, s) ?? 0)
+        // A bracket's legs form their own OCO group, numbered without the name table (the name
+        // is for reports; another order naming the same text does not join the bracket).
+        let oco = ocoCount
+        ocoCount += 1
         var kids = BracketChildren()
         if let sl = b.stopLoss {
-            newOrder(OrderRequest(symbol: parent.symbol, side: parent.side.opposite, quantity: parent.request.quantity,
-                                  kind: .stop(sl.price(entry: reference, side: parent.side, adverse: true)),
-                                  timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .stopLoss), s, parent: pi, suspended: true)
+            newOrder(OrderRequest(symbol: symbol, side: side.opposite, quantity: quantity,
+                                  kind: .stop(sl.price(entry: reference, side: side, adverse: true)),
+                                  timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .stopLoss), s, parent: pi, suspended: true, bracketGroup: oco)
             kids.stopLoss = orders.count - 1
         }
         if let tp = b.takeProfit {
-            newOrder(OrderRequest(symbol: parent.symbol, side: parent.side.opposite, quantity: parent.request.quantity,
-                                  kind: .limit(tp.price(entry: reference, side: parent.side, adverse: false)),
-                                  timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .takeProfit), s, parent: pi, suspended: true)
+            newOrder(OrderRequest(symbol: symbol, side: side.opposite, quantity: quantity,
+                                  kind: .limit(tp.price(entry: reference, side: side, adverse: false)),
+                                  timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .takeProfit), s, parent: pi, suspended: true, bracketGroup: oco)
             kids.takeProfit = orders.count - 1
         }
         children[pi] = kids

@@ -30,21 +30,21 @@ public final class SMABracket: Strategy {
     // Ring buffer of the last `slow` closes (owned here, freed in deinit: no copy-on-write check
     // per bar), zero-filled so the closes leaving the windows read 0 during the warm-up, and the
     // two running sums, in ticks.
-    private let ring: UnsafeMutablePointer<Int64>
-    private let fast: Int64
-    private let slow: Int64
+    @usableFromInline let ring: UnsafeMutablePointer<Int64>
+    @usableFromInline let fast: Int64
+    @usableFromInline let slow: Int64
     /// Where the next close goes (the slow window's oldest close) and the fast window's oldest.
-    private var head = 0
-    private var fastTail: Int
+    @usableFromInline var head = 0
+    @usableFromInline var fastTail: Int
     /// Bars still to see before `D` exists (it first does on bar `slow − 1`).
-    private var warmup: Int
-    private var fastSum: Int64 = 0
-    private var slowSum: Int64 = 0
-    private var previousD: Int64 = 0
+    @usableFromInline var warmup: Int
+    @usableFromInline var fastSum: Int64 = 0
+    @usableFromInline var slowSum: Int64 = 0
+    @usableFromInline var previousD: Int64 = 0
     // Occupied-bar bookkeeping.
-    private var inPosition = false
-    private var filledThisBar = false
-    private var entryPending = false
+    @usableFromInline var inPosition = false
+    @usableFromInline var filledThisBar = false
+    @usableFromInline var entryPending = false
 
     public init(symbol: String, parameters: Parameters = Parameters()) {
         precondition(parameters.fast > 0 && parameters.fast < parameters.slow, "0 < fast < slow")
@@ -76,6 +76,9 @@ public final class SMABracket: Strategy {
         }
     }
 
+    /// Inlinable so the engine's bar loop, specialised for this strategy, runs the running sums
+    /// in place; placing the entry is a separate call (it happens a few thousand times a run).
+    @inlinable
     public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
         let c = bar.close.ticks
         // Running sums: add the new close, drop the ones leaving each window (0 while warming up).
@@ -98,8 +101,12 @@ public final class SMABracket: Strategy {
         let previous = previousD
         previousD = d
         guard !occupied else { return }
-        let side: OrderSide
-        if d > 0 && previous <= 0 { side = .buy } else if d < 0 && previous >= 0 { side = .sell } else { return }
+        if d > 0 && previous <= 0 { enter(.buy, broker) } else if d < 0 && previous >= 0 { enter(.sell, broker) }
+    }
+
+    /// A market entry with the bracket, at the next bar's open.
+    @usableFromInline @inline(never)
+    func enter(_ side: OrderSide, _ broker: any Broker) {
         entryPending = true
         let p = parameters
         let r = broker.place(OrderRequest(symbol: symbols[0], side: side, quantity: p.quantity, kind: .market, timeInForce: .gtc,
