@@ -161,16 +161,19 @@ public final class BacktestEngine {
         while exchange.hasEvents {
             swap(&exchange.core.events, &batch)
             let single = strategies.count == 1 ? strategies[0] : nil
-            // Events are handed out borrowed from the batch (an event holds a whole order: copying
-            // each one costs more than the strategy's reaction to it).
-            batch.withUnsafeBufferPointer { events in
+            // Each event is moved out of the batch (an event holds whole orders, and copying one
+            // costs more than a strategy's reaction to it); its slot gets a payload-free stand-in
+            // so the batch stays fully initialised and `removeAll` below clears it cheaply.
+            batch.withUnsafeMutableBufferPointer { events in
+                guard let base = events.baseAddress else { return }
                 for k in events.indices {
-                    // The case is tested before anything is bound: binding copies the event.
-                    if events[k].isRejection, case .orderRejected(let r, let why) = events[k] { rejections.append((r, why)) }
+                    let e = (base + k).move()
+                    (base + k).initialize(to: Self.vacated)
+                    if e.isRejection, case .orderRejected(let r, let why) = e { rejections.append((r, why)) }
                     if let single {
-                        single.onEvent(events[k], broker: exchange)
+                        single.onEvent(e, broker: exchange)
                     } else {
-                        for st in strategies { exchange.currentStrategy = st.name; st.onEvent(events[k], broker: exchange) }
+                        for st in strategies { exchange.currentStrategy = st.name; st.onEvent(e, broker: exchange) }
                     }
                 }
             }
@@ -178,6 +181,10 @@ public final class BacktestEngine {
         }
     }
     private var batch: [BrokerEvent] = []
+    /// What a delivered event's slot holds until the batch is cleared (no references inside).
+    private static let vacated = BrokerEvent.accountChanged(AccountSnapshot(
+        balance: .zero, equity: .zero, dayStartBalance: .zero, maxLossLevel: nil, dailyLossRemaining: nil,
+        maxLossRemaining: nil, lockedUntilNextDay: false, failed: false))
 }
 
 /// Several strategies on one account, called in order for every bar.
