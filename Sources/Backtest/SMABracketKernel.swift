@@ -94,7 +94,11 @@ public final class SMABracketKernel: Sendable {
     /// distinct window length, then the signals of each distinct `(fast, slow)` pair (on every
     /// core). Invalid parameters (`0 < fast < slow`, positive bracket and quantity) are a
     /// precondition failure, as they are for the strategy.
-    public init(series: BarSeries, instrument: Instrument, rules: RiskRules, config: ExchangeConfig, parameters: [Parameters]) {
+    ///
+    /// `sumBudget` is the most window-sum values held at once (8 bytes each, 256 MiB by default); a
+    /// sweep over more distinct window lengths than fit computes each pair's two sums on its own.
+    public init(series: BarSeries, instrument: Instrument, rules: RiskRules, config: ExchangeConfig, parameters: [Parameters],
+                sumBudget: Int = 1 << 25) {
         precondition(parameters.allSatisfy(\.isValid), "sma-bracket parameters need 0 < fast < slow and positive bracket and quantity")
         precondition(series.count < Int(Int32.max) / 2, "the kernel indexes bars with 32-bit signals")
         self.series = series
@@ -105,11 +109,19 @@ public final class SMABracketKernel: Sendable {
         let windows = Array(Set(pairs.flatMap { [$0.fast, $0.slow] })).sorted()
         let close = series.close
         let n = close.count
-        // Window sums, computed once per distinct length (shared by every pair using it).
-        let sums = WindowSums(windows: windows, close: close)
         let found = SignalSlots(count: pairs.count)
-        DispatchQueue.concurrentPerform(iterations: pairs.count) { k in
-            found.set(k, Self.crossSignals(fast: pairs[k].fast, slow: pairs[k].slow, f: sums[pairs[k].fast], s: sums[pairs[k].slow], n: n))
+        if windows.count * n <= sumBudget {
+            // Window sums, computed once per distinct length (shared by every pair using it).
+            let sums = WindowSums(windows: windows, close: close)
+            DispatchQueue.concurrentPerform(iterations: pairs.count) { k in
+                found.set(k, Self.crossSignals(fast: pairs[k].fast, slow: pairs[k].slow, f: sums[pairs[k].fast], s: sums[pairs[k].slow], n: n))
+            }
+        } else {
+            // Too many distinct lengths to hold every sum series: each pair keeps its own two.
+            DispatchQueue.concurrentPerform(iterations: pairs.count) { k in
+                let pair = WindowSums(windows: [pairs[k].fast, pairs[k].slow], close: close)
+                found.set(k, Self.crossSignals(fast: pairs[k].fast, slow: pairs[k].slow, f: pair[pairs[k].fast], s: pair[pairs[k].slow], n: n))
+            }
         }
         var table: [Pair: [Int32]] = [:]
         for (k, p) in pairs.enumerated() { table[p] = found[k] }

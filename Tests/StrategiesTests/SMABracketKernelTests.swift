@@ -99,6 +99,9 @@ struct SMABracketKernelTests {
         }
         #expect(total == 176_244)
         #expect(net == Money(cents: -84_369_500))
+        // With too little room to keep every window's sums, each pair computes its own: same results.
+        let lean = SMABracketKernel(series: series, instrument: Self.es, rules: .unlimited(), config: Self.config, parameters: params, sumBudget: 0)
+        for p in params { #expect(lean.summary(p) == kernel.summary(p)) }
     }
 
     @Test("it is chosen only for settings it models; anything else runs through the engine")
