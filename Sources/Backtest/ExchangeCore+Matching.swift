@@ -323,29 +323,31 @@ extension ExchangeCore {
         }
         guard qty > 0 else { return }
         orders[i].apply(.fill(quantity: qty, price: Price(ticks: price)), at: now)
-        let o = orders[i]
-        if !o.status.isLive { removeLive(i) }
+        // Fields are read from the order in place: a copy of the whole order per fill (and its
+        // destruction) cost more than the rest of this bookkeeping.
+        if !orders[i].status.isLive { removeLive(i) }
+        let id = orders[i].id, side = orders[i].request.side
         // The order's symbol is the instrument's (placement resolved it); reading it from the
         // order avoids copying the instrument's specification per fill.
-        let fill = Fill(orderID: o.id, symbol: o.request.symbol, side: o.side, quantity: qty, price: Price(ticks: price),
-                        time: now, fee: instruments[s].feePerSide * qty, resolution: barResolution, purpose: o.request.purpose)
-        if sym[s].position != 0 { ledger.markExcursion(o.request.symbol, high: sym[s].excHigh, low: sym[s].excLow) }
+        let fill = Fill(orderID: id, symbol: orders[i].request.symbol, side: side, quantity: qty, price: Price(ticks: price),
+                        time: now, fee: instruments[s].feePerSide * qty, resolution: barResolution, purpose: orders[i].request.purpose)
+        if sym[s].position != 0 { ledger.markExcursion(fill.symbol, high: sym[s].excHigh, low: sym[s].excLow) }
         ledger.record(fill, instrument: instruments[s], strategy: strategyOfOrder[i])
-        sym[s].position += o.side.sign * qty
+        sym[s].position += side.sign * qty
         sym[s].bandValid = false
         sym[s].excHigh = price; sym[s].excLow = price
         resolutionCounts[Int(barResolution.rawValue)] += 1
-        events.append(.orderFilled(o, fill))
-        events.append(.positionChanged(ledger.position(o.request.symbol)))
+        events.append(.orderFilled(orders[i], fill))
+        events.append(.positionChanged(ledger.position(fill.symbol)))
 
         // OCO: any fill cancels the rest of the group.
         if e.oco >= 0 {
             for other in book where other.symbol == s && other.index != i && other.oco == e.oco && !other.suspended {
-                cancelOrder(other.index, .ocoFilled(o.id))
+                cancelOrder(other.index, .ocoFilled(id))
             }
         }
         // Bracket exits come alive for the filled quantity, priced from the fill.
-        for c in children[i] where orders[c].status.isLive { activateChild(c, parent: o, fillPrice: Price(ticks: price)) }
+        for c in children[i] where orders[c].status.isLive { activateChild(c, parent: i, fillPrice: Price(ticks: price)) }
         // A flat position needs no protective orders.
         if sym[s].position == 0 {
             for other in book where other.symbol == s && other.reduceOnly { cancelOrder(other.index, .positionClosed) }
@@ -362,16 +364,17 @@ extension ExchangeCore {
         }
     }
 
-    mutating func activateChild(_ c: Int, parent: Order, fillPrice: Price) {
-        let b = parent.request.bracket
+    /// Brings bracket exit `c` of entry `p` (indexes into `orders`) to life for what has filled.
+    mutating func activateChild(_ c: Int, parent p: Int, fillPrice: Price) {
+        let b = orders[p].request.bracket, side = orders[p].request.side
         switch orders[c].request.purpose {
         case .stopLoss:
-            if let leg = b?.stopLoss { orders[c].request.kind = .stop(leg.price(entry: fillPrice, side: parent.side, adverse: true)) }
+            if let leg = b?.stopLoss { orders[c].request.kind = .stop(leg.price(entry: fillPrice, side: side, adverse: true)) }
         case .takeProfit:
-            if let leg = b?.takeProfit { orders[c].request.kind = .limit(leg.price(entry: fillPrice, side: parent.side, adverse: false)) }
+            if let leg = b?.takeProfit { orders[c].request.kind = .limit(leg.price(entry: fillPrice, side: side, adverse: false)) }
         default: break
         }
-        orders[c].request.quantity = parent.filledQuantity
+        orders[c].request.quantity = orders[p].filledQuantity
         if orders[c].status == .suspended {
             orders[c].apply(.activate, at: now)
             syncBook(c)

@@ -78,7 +78,7 @@ public final class SMABracket: Strategy {
 
     /// Inlinable so the engine's bar loop, specialised for this strategy, runs the running sums
     /// in place; placing the entry is a separate call (it happens a few thousand times a run).
-    @inlinable
+    @inlinable @inline(__always)
     public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
         let c = bar.close.ticks
         // Running sums: add the new close, drop the ones leaving each window (0 while warming up).
