@@ -102,11 +102,16 @@ public final class BacktestEngine {
         var flattened = false
         let n = series.count
         // Plain local arrays and references: the loop touches no reference count per bar.
-        let time = series.time, open = series.open, high = series.high, low = series.low
-        let close = series.close, volume = series.volume
         let ex = exchange
         let broker: any Broker = ex
         let symbol = series.symbol
+        // The bar arrays as raw buffers: no bounds check per field per bar (`i < n` holds).
+        series.time.withUnsafeBufferPointer { time in
+        series.open.withUnsafeBufferPointer { open in
+        series.high.withUnsafeBufferPointer { high in
+        series.low.withUnsafeBufferPointer { low in
+        series.close.withUnsafeBufferPointer { close in
+        series.volume.withUnsafeBufferPointer { volume in
         for i in 0..<n {
             let t = time[i]
             if t >= dayEnds {
@@ -136,6 +141,7 @@ public final class BacktestEngine {
             strategy.onBar(bar, symbol: symbol, broker: broker)
             if ex.hasEvents { drain() }
         }
+        }}}}}}
         return day
     }
 
@@ -155,18 +161,30 @@ public final class BacktestEngine {
         while exchange.hasEvents {
             swap(&exchange.core.events, &batch)
             let single = strategies.count == 1 ? strategies[0] : nil
-            for e in batch {
-                if case .orderRejected(let r, let why) = e { rejections.append((r, why)) }
-                if let single {
-                    single.onEvent(e, broker: exchange)
-                } else {
-                    for st in strategies { exchange.currentStrategy = st.name; st.onEvent(e, broker: exchange) }
+            // Each event is moved out of the batch (an event holds whole orders, and copying one
+            // costs more than a strategy's reaction to it); its slot gets a payload-free stand-in
+            // so the batch stays fully initialised and `removeAll` below clears it cheaply.
+            batch.withUnsafeMutableBufferPointer { events in
+                guard let base = events.baseAddress else { return }
+                for k in events.indices {
+                    let e = (base + k).move()
+                    (base + k).initialize(to: Self.vacated)
+                    if e.isRejection, case .orderRejected(let r, let why) = e { rejections.append((r, why)) }
+                    if let single {
+                        single.onEvent(e, broker: exchange)
+                    } else {
+                        for st in strategies { exchange.currentStrategy = st.name; st.onEvent(e, broker: exchange) }
+                    }
                 }
             }
             batch.removeAll(keepingCapacity: true)
         }
     }
     private var batch: [BrokerEvent] = []
+    /// What a delivered event's slot holds until the batch is cleared (no references inside).
+    private static let vacated = BrokerEvent.accountChanged(AccountSnapshot(
+        balance: .zero, equity: .zero, dayStartBalance: .zero, maxLossLevel: nil, dailyLossRemaining: nil,
+        maxLossRemaining: nil, lockedUntilNextDay: false, failed: false))
 }
 
 /// Several strategies on one account, called in order for every bar.
@@ -180,6 +198,16 @@ final class FanOut: Strategy {
         for st in members {
             exchange.currentStrategy = st.name
             st.onBar(bar, symbol: symbol, broker: broker)
+        }
+    }
+}
+
+extension BrokerEvent {
+    /// True for `.orderRejected`, tested without copying the payload.
+    @inline(__always) var isRejection: Bool {
+        switch self {
+        case .orderRejected: true
+        default: false
         }
     }
 }

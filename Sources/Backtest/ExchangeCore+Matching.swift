@@ -27,25 +27,66 @@ extension ExchangeCore {
 
     @inlinable
     public mutating func process(_ bar: Bar, symbol s: Int, length: Int64) {
+        // Fields are read and written one by one (never the whole state struct copied out and
+        // back: that copy's odd-sized moves defeat store forwarding, bar after bar).
         // Fast path: nothing working, nothing held.
-        if liveCount[s] == 0 && positionQty[s] == 0 {
-            lastPrice[s] = bar.close.ticks
+        if sym[s].live == 0 && sym[s].position == 0 {
+            sym[s].lastPrice = bar.close.ticks
             return
         }
         let t = bar.time.seconds
         if config.enforceSessions && !(t >= openFrom && t < openUntil) {
             guard refreshOpenInterval(t) else { return }
         }
+        if !sym[s].bandValid { computeReachBand(s) }
         // Common case: orders work but the bar reaches none of them (nor the risk stop).
-        if !hasFiner[s], !Self.reachesAnything(book, bar, s, breach: hasBreach[s] ? breachPrice[s] : nil, long: positionQty[s] > 0) {
-            if positionQty[s] != 0 {
-                if bar.high.ticks > excHigh[s] { excHigh[s] = bar.high.ticks }
-                if bar.low.ticks < excLow[s] { excLow[s] = bar.low.ticks }
-            }
-            lastPrice[s] = bar.close.ticks
-            return
-        }
+        if Self.passesQuietly(&sym[s], bar) { return }
         processSlow(bar, s, length)
+    }
+
+    /// When the bar stays inside the reach band (and no finer bars decide): marks the open
+    /// trade's excursion and the last price in place, and returns true.
+    @inlinable @inline(__always)
+    static func passesQuietly(_ st: inout SymbolState, _ bar: Bar) -> Bool {
+        let lo = bar.low.ticks, hi = bar.high.ticks
+        guard !st.hasFiner && lo > st.reachDown && hi < st.reachUp else { return false }
+        if st.position != 0 {
+            if hi > st.excHigh { st.excHigh = hi }
+            if lo < st.excLow { st.excLow = lo }
+        }
+        st.lastPrice = bar.close.ticks
+        return true
+    }
+
+    /// The reach band of symbol `s` (see `SymbolState.reachDown`): a bar reaches a live order's
+    /// trigger, holds a market order or a trailing stop (whose level moves), or reaches the risk
+    /// stop exactly when it leaves the band. One-sided levels also catch a bar that gapped wholly
+    /// beyond a level.
+    @usableFromInline
+    mutating func computeReachBand(_ s: Int) {
+        var down = Int64.min, up = Int64.max
+        let st = sym[s]
+        if st.hasBreach {
+            if st.position > 0 { down = max(down, st.breachPrice) } else { up = min(up, st.breachPrice) }
+        }
+        for e in book where !e.suspended && e.symbol == s {
+            switch e.kind {
+            case .market, .trailing: down = Int64.max
+            case .limit:
+                if e.sign > 0 { down = max(down, e.limit) } else { up = min(up, e.limit) }
+            case .stop:
+                if e.sign > 0 { up = min(up, e.stop) } else { down = max(down, e.stop) }
+            case .stopLimit:
+                if e.triggered {
+                    if e.sign > 0 { down = max(down, e.limit) } else { up = min(up, e.limit) }
+                } else {
+                    if e.sign > 0 { up = min(up, e.stop) } else { down = max(down, e.stop) }
+                }
+            }
+        }
+        sym[s].reachDown = down
+        sym[s].reachUp = up
+        sym[s].bandValid = true
     }
 
     /// Whether the market is open at `t`; caches the open stretch around it.
@@ -57,31 +98,6 @@ extension ExchangeCore {
         }
         openFrom = r.lowerBound; openUntil = r.upperBound
         return true
-    }
-
-    /// True when the bar's range reaches a live order's trigger, holds a market order or a
-    /// trailing stop (whose level moves), or reaches the risk stop. Static, over just the data it
-    /// reads: called on every bar, it must not copy the exchange state.
-    @inlinable
-    static func reachesAnything(_ book: [LiveOrder], _ bar: Bar, _ s: Int, breach: Int64?, long: Bool) -> Bool {
-        let lo = bar.low.ticks, hi = bar.high.ticks
-        // One-sided tests also catch a bar that gapped wholly beyond a level.
-        if let b = breach, long ? lo <= b : hi >= b { return true }
-        for k in book.indices {
-            let e = book[k]
-            if e.suspended || e.symbol != s { continue }
-            switch e.kind {
-            case .market, .trailing: return true
-            case .limit:
-                if e.sign > 0 ? lo <= e.limit : hi >= e.limit { return true }
-            case .stop:
-                if e.sign > 0 ? hi >= e.stop : lo <= e.stop { return true }
-            case .stopLimit:
-                let px = e.triggered ? e.limit : e.stop
-                if e.triggered ? (e.sign > 0 ? lo <= px : hi >= px) : (e.sign > 0 ? hi >= px : lo <= px) { return true }
-            }
-        }
-        return false
     }
 
     @usableFromInline
@@ -99,19 +115,19 @@ extension ExchangeCore {
                     now = sub.time
                     simulate(sub, s, resolution: touchableCount(sub, s) >= 2 ? .pathModel : .drillDown)
                 }
-                lastPrice[s] = bar.close.ticks
+                sym[s].lastPrice = bar.close.ticks
                 return
             }
         }
         if touchable == 0 && !book.contains(where: { $0.symbol == s && $0.kind == .trailing && !$0.suspended }) {
-            if positionQty[s] != 0 {
-                excHigh[s] = max(excHigh[s], bar.high.ticks)
-                excLow[s] = min(excLow[s], bar.low.ticks)
+            if sym[s].position != 0 {
+                sym[s].excHigh = max(sym[s].excHigh, bar.high.ticks)
+                sym[s].excLow = min(sym[s].excLow, bar.low.ticks)
             }
         } else {
             simulate(bar, s, resolution: touchable >= 2 ? .pathModel : .exact)
         }
-        lastPrice[s] = bar.close.ticks
+        sym[s].lastPrice = bar.close.ticks
     }
 
     /// How many distinct things could trade inside the bar: live orders whose trigger the bar
@@ -134,7 +150,7 @@ extension ExchangeCore {
                 n += 1  // market order, or a trailing stop still without a level
             }
         }
-        if hasBreach[s] && (positionQty[s] > 0 ? lo <= breachPrice[s] : hi >= breachPrice[s]) { n += 1 }
+        if sym[s].hasBreach && (sym[s].position > 0 ? lo <= sym[s].breachPrice : hi >= sym[s].breachPrice) { n += 1 }
         return n
     }
 
@@ -151,7 +167,7 @@ extension ExchangeCore {
             execute(i, s, at: open)
             guardCount += 1
         }
-        if hasBreach[s], positionQty[s] > 0 ? open <= breachPrice[s] : (positionQty[s] < 0 && open >= breachPrice[s]) {
+        if sym[s].hasBreach, sym[s].position > 0 ? open <= sym[s].breachPrice : (sym[s].position < 0 && open >= sym[s].breachPrice) {
             breach(s, at: open)
         }
         updateTrails(s, to: open)
@@ -159,7 +175,7 @@ extension ExchangeCore {
         // Worst/best-case paths depend on the position held once the open has traded (an entry
         // filled at the open is what the bar's extremes are adverse or favourable to).
         let path = BarPath(open: open, high: bar.high.ticks, low: bar.low.ticks, close: bar.close.ticks,
-                           model: config.pathModel, position: positionQty[s])
+                           model: config.pathModel, position: sym[s].position)
         var cur = open
         for k in 1..<path.count {
             let target = path[k]
@@ -170,6 +186,7 @@ extension ExchangeCore {
                 if book[k].kind == .stopLimit && !book[k].triggered {
                     orders[i].apply(.trigger, at: now)
                     book[k].triggered = true
+                    sym[s].bandValid = false
                     if book[k].satisfied(at: px) { execute(i, s, at: px) }
                     continue
                 }
@@ -190,9 +207,9 @@ extension ExchangeCore {
 
     @inline(__always)
     mutating func markExcursion(_ s: Int, _ px: Int64) {
-        guard positionQty[s] != 0 else { return }
-        if px > excHigh[s] { excHigh[s] = px }
-        if px < excLow[s] { excLow[s] = px }
+        guard sym[s].position != 0 else { return }
+        if px > sym[s].excHigh { sym[s].excHigh = px }
+        if px < sym[s].excLow { sym[s].excLow = px }
     }
 
     /// With a volume cap: the order has taken its share of this bar already.
@@ -254,8 +271,8 @@ extension ExchangeCore {
             case .trailing: if e.hasTrail && buy == up { consider(e.index, e.trail) }
             }
         }
-        if hasBreach[s] {
-            let q = positionQty[s], b = breachPrice[s]
+        if sym[s].hasBreach {
+            let q = sym[s].position, b = sym[s].breachPrice
             if (q > 0 && !up) || (q < 0 && up), up ? (b > cur && b <= target) : (b < cur && b >= target) {
                 if !found || (up ? b < bestPrice : b > bestPrice) { return (-1, b) }
             }
@@ -270,6 +287,7 @@ extension ExchangeCore {
             if !e.hasTrail || (e.sign < 0 ? level > e.trail : level < e.trail) {
                 book[k].trail = level
                 book[k].hasTrail = true
+                sym[s].bandValid = false
                 orders[e.index].trailStop = Price(ticks: level)
             }
         }
@@ -289,7 +307,7 @@ extension ExchangeCore {
         var qty = orders[i].remaining
         // A reduce-only order never flips or grows the position.
         if e.reduceOnly {
-            let pos = positionQty[s]
+            let pos = sym[s].position
             if pos == 0 || (pos > 0) == (e.sign > 0) {
                 cancelOrder(i, .positionClosed)
                 return
@@ -305,35 +323,37 @@ extension ExchangeCore {
         }
         guard qty > 0 else { return }
         orders[i].apply(.fill(quantity: qty, price: Price(ticks: price)), at: now)
-        let o = orders[i]
-        if !o.status.isLive { removeLive(i) }
-        let ins = instruments[s]
-        let fill = Fill(orderID: o.id, symbol: ins.symbol, side: o.side, quantity: qty, price: Price(ticks: price),
-                        time: now, fee: ins.feePerSide * qty, resolution: barResolution, purpose: o.request.purpose)
-        if positionQty[s] != 0 { ledger.markExcursion(ins.symbol, high: excHigh[s], low: excLow[s]) }
-        ledger.record(fill, instrument: ins, strategy: strategyOfOrder[i])
-        positionQty[s] += o.side.sign * qty
-        excHigh[s] = price; excLow[s] = price
+        // Fields are read from the order in place: a copy of the whole order per fill (and its
+        // destruction) cost more than the rest of this bookkeeping.
+        if !orders[i].status.isLive { removeLive(i) }
+        let id = orders[i].id, side = orders[i].request.side
+        // The order's symbol is the instrument's (placement resolved it); reading it from the
+        // order avoids copying the instrument's specification per fill.
+        let fill = Fill(orderID: id, symbol: orders[i].request.symbol, side: side, quantity: qty, price: Price(ticks: price),
+                        time: now, fee: instruments[s].feePerSide * qty, resolution: barResolution, purpose: orders[i].request.purpose)
+        if sym[s].position != 0 { ledger.markExcursion(fill.symbol, high: sym[s].excHigh, low: sym[s].excLow) }
+        ledger.record(fill, instrument: instruments[s], strategy: strategyOfOrder[i])
+        sym[s].position += side.sign * qty
+        sym[s].bandValid = false
+        sym[s].excHigh = price; sym[s].excLow = price
         resolutionCounts[Int(barResolution.rawValue)] += 1
-        events.append(.orderFilled(o, fill))
-        events.append(.positionChanged(ledger.position(ins.symbol)))
+        events.append(.orderFilled(orders[i], fill))
+        events.append(.positionChanged(ledger.position(fill.symbol)))
 
         // OCO: any fill cancels the rest of the group.
         if e.oco >= 0 {
             for other in book where other.symbol == s && other.index != i && other.oco == e.oco && !other.suspended {
-                cancelOrder(other.index, .ocoFilled(o.id))
+                cancelOrder(other.index, .ocoFilled(id))
             }
         }
         // Bracket exits come alive for the filled quantity, priced from the fill.
-        if let kids = children[i] {
-            for c in kids where orders[c].status.isLive { activateChild(c, parent: o, fillPrice: Price(ticks: price)) }
-        }
+        for c in children[i] where orders[c].status.isLive { activateChild(c, parent: i, fillPrice: Price(ticks: price)) }
         // A flat position needs no protective orders.
-        if positionQty[s] == 0 {
+        if sym[s].position == 0 {
             for other in book where other.symbol == s && other.reduceOnly { cancelOrder(other.index, .positionClosed) }
         }
         recomputeBreach()
-        if hasBreach[s], positionQty[s] > 0 ? price <= breachPrice[s] : (positionQty[s] < 0 && price >= breachPrice[s]) {
+        if sym[s].hasBreach, sym[s].position > 0 ? price <= sym[s].breachPrice : (sym[s].position < 0 && price >= sym[s].breachPrice) {
             breach(s, at: price)
         }
         if risk.rules.consistencyGovernor, !risk.lockedToday, risk.consistencyStopReached(dayPnL: equity() - risk.dayStartBalance) {
@@ -344,16 +364,17 @@ extension ExchangeCore {
         }
     }
 
-    mutating func activateChild(_ c: Int, parent: Order, fillPrice: Price) {
-        let b = parent.request.bracket
+    /// Brings bracket exit `c` of entry `p` (indexes into `orders`) to life for what has filled.
+    mutating func activateChild(_ c: Int, parent p: Int, fillPrice: Price) {
+        let b = orders[p].request.bracket, side = orders[p].request.side
         switch orders[c].request.purpose {
         case .stopLoss:
-            if let leg = b?.stopLoss { orders[c].request.kind = .stop(leg.price(entry: fillPrice, side: parent.side, adverse: true)) }
+            if let leg = b?.stopLoss { orders[c].request.kind = .stop(leg.price(entry: fillPrice, side: side, adverse: true)) }
         case .takeProfit:
-            if let leg = b?.takeProfit { orders[c].request.kind = .limit(leg.price(entry: fillPrice, side: parent.side, adverse: false)) }
+            if let leg = b?.takeProfit { orders[c].request.kind = .limit(leg.price(entry: fillPrice, side: side, adverse: false)) }
         default: break
         }
-        orders[c].request.quantity = parent.filledQuantity
+        orders[c].request.quantity = orders[p].filledQuantity
         if orders[c].status == .suspended {
             orders[c].apply(.activate, at: now)
             syncBook(c)
@@ -368,23 +389,24 @@ extension ExchangeCore {
     /// maximum loss levels (other symbols marked at their last prices).
     mutating func recomputeBreach() {
         guard let (level, _) = risk.breachLevel else {
-            for s in 0..<hasBreach.count { hasBreach[s] = false }
+            for s in sym.indices { sym[s].hasBreach = false; sym[s].bandValid = false }
             return
         }
         for s in 0..<instruments.count {
-            let q = positionQty[s]
-            guard q != 0 else { hasBreach[s] = false; continue }
+            let q = sym[s].position
+            guard q != 0 else { sym[s].hasBreach = false; sym[s].bandValid = false; continue }
             var other: Int64 = 0
-            for t in 0..<instruments.count where t != s && positionQty[t] != 0 && lastPrice[t] != Int64.min {
-                other += ledger.position(instruments[t].symbol).unrealizedTicks(at: Price(ticks: lastPrice[t])) * instruments[t].tickValueCents
+            for t in 0..<instruments.count where t != s && sym[t].position != 0 && sym[t].lastPrice != Int64.min {
+                other += ledger.position(instruments[t].symbol).unrealizedTicks(at: Price(ticks: sym[t].lastPrice)) * instruments[t].tickValueCents
             }
             let tv = instruments[s].tickValueCents
             let cost = ledger.position(instruments[s].symbol).openCost
             // equity(P) = balance + other + (q·P − cost)·tv ≤ level
             let num = level.cents - ledger.balance.cents - other + cost * tv
             let den = q * tv
-            breachPrice[s] = q > 0 ? floorDiv(num, den) : ceilDiv(num, den)
-            hasBreach[s] = true
+            sym[s].breachPrice = q > 0 ? floorDiv(num, den) : ceilDiv(num, den)
+            sym[s].bandValid = false
+            sym[s].hasBreach = true
         }
     }
 
@@ -400,8 +422,8 @@ extension ExchangeCore {
         closingOut = true
         defer { closingOut = false }
         for i in book.map(\.index) { cancelOrder(i, .flatten(reason)) }
-        for t in 0..<instruments.count where positionQty[t] != 0 {
-            let q = positionQty[t]
+        for t in 0..<instruments.count where sym[t].position != 0 {
+            let q = sym[t].position
             newOrder(OrderRequest(symbol: instruments[t].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),
                                   kind: .market, reduceOnly: true, purpose: .flatten(reason)), t, parent: nil)
             // The breached symbol closes at the breach price (slipped within the bar); others at
@@ -416,13 +438,13 @@ extension ExchangeCore {
                 barLow = lo; barHigh = hi
             }
         }
-        for t in 0..<hasBreach.count { hasBreach[t] = false }
+        for t in sym.indices { sym[t].hasBreach = false; sym[t].bandValid = false }
         events.append(.accountChanged(account))
     }
 
     func equityIf(_ s: Int, _ px: Int64) -> Money {
         var u: Int64 = 0
-        for t in 0..<instruments.count where positionQty[t] != 0 {
+        for t in 0..<instruments.count where sym[t].position != 0 {
             let mark = t == s ? px : (last(t) ?? px)
             u += ledger.position(instruments[t].symbol).unrealizedTicks(at: Price(ticks: mark)) * instruments[t].tickValueCents
         }

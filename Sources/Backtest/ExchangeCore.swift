@@ -14,26 +14,19 @@ public struct ExchangeCore: Sendable {
     /// Live orders of every symbol, in placement order, as plain values for matching (one flat
     /// array: a handful of entries, scanned without touching reference counts).
     @usableFromInline var book: [LiveOrder] = []
-    /// Live orders per symbol (so the hot path tests one integer).
-    @usableFromInline var liveCount: [Int]
-    var children: [Int: [Int]] = [:]
+    /// Per order (parallel to `orders`): its bracket exits, and the strategy that placed it.
+    var children: [BracketChildren] = []
+    var strategyOfOrder: [String?] = []
     var tags: [ClientTag: OrderID] = [:]
+    /// OCO groups named by orders, interned; `ocoCount` numbers every group (bracket groups too).
     var ocoIDs: [String: Int32] = [:]
-    var strategyOfOrder: [Int: String] = [:]
+    var ocoCount: Int32 = 0
 
-    // Per-symbol state for the hot path.
-    @usableFromInline var positionQty: [Int64]
-    /// Last traded price per symbol; `Int64.min` until the first bar.
-    @usableFromInline var lastPrice: [Int64]
-    /// The price at which equity would meet the breach level (a virtual stop), per symbol.
-    @usableFromInline var breachPrice: [Int64]
-    @usableFromInline var hasBreach: [Bool]
-    /// Best and worst prices since the open trade's last fill (pushed to the ledger at fills).
-    @usableFromInline var excHigh: [Int64]
-    @usableFromInline var excLow: [Int64]
+    /// Per-symbol state for the hot path, one struct per instrument (one bounds check and one
+    /// cache line per bar).
+    @usableFromInline var sym: [SymbolState]
     /// Finer bars per symbol for drill-down (set before a run).
     var finer: [FinerBars?]
-    @usableFromInline var hasFiner: [Bool]
     /// A stretch of time known to be inside an open session (avoids a calendar look-up per bar).
     @usableFromInline var openFrom = Int64.max
     @usableFromInline var openUntil = Int64.min
@@ -63,15 +56,8 @@ public struct ExchangeCore: Sendable {
         for (i, ins) in instruments.enumerated() { idx[ins.symbol] = i }
         symbolIndex = idx
         let n = instruments.count
-        liveCount = Array(repeating: 0, count: n)
-        positionQty = Array(repeating: 0, count: n)
-        lastPrice = Array(repeating: Int64.min, count: n)
-        breachPrice = Array(repeating: 0, count: n)
-        hasBreach = Array(repeating: false, count: n)
-        excHigh = Array(repeating: 0, count: n)
-        excLow = Array(repeating: 0, count: n)
+        sym = Array(repeating: SymbolState(), count: n)
         finer = Array(repeating: nil, count: n)
-        hasFiner = Array(repeating: false, count: n)
         ledger = Ledger(startingBalance: rules.startingBalance)
         risk = RiskState(rules: rules)
         events.reserveCapacity(64)
@@ -80,10 +66,17 @@ public struct ExchangeCore: Sendable {
     /// Gives the exchange finer bars of an instrument to resolve coarse bars with.
     public mutating func setFinerBars(_ bars: BarSeries?, symbol s: Int) {
         finer[s] = bars.map(FinerBars.init)
-        hasFiner[s] = bars != nil
+        sym[s].hasFiner = bars != nil
     }
 
-    func last(_ s: Int) -> Int64? { lastPrice[s] == Int64.min ? nil : lastPrice[s] }
+    /// The instrument index of `symbol`; a single-instrument exchange (the common backtest)
+    /// compares one string instead of hashing it.
+    func index(of symbol: String) -> Int? {
+        if instruments.count == 1 { return instruments[0].spec.symbol == symbol ? 0 : nil }
+        return symbolIndex[symbol]
+    }
+
+    func last(_ s: Int) -> Int64? { sym[s].lastPrice == Int64.min ? nil : sym[s].lastPrice }
 
     // MARK: Reports
 
@@ -108,8 +101,8 @@ public struct ExchangeCore: Sendable {
     /// Balance plus unrealised P&L at the last traded prices.
     public func equity() -> Money {
         var u: Int64 = 0
-        for s in 0..<instruments.count where positionQty[s] != 0 && lastPrice[s] != Int64.min {
-            u += ledger.position(instruments[s].symbol).unrealizedTicks(at: Price(ticks: lastPrice[s])) * instruments[s].tickValueCents
+        for s in 0..<instruments.count where sym[s].position != 0 && sym[s].lastPrice != Int64.min {
+            u += ledger.position(instruments[s].symbol).unrealizedTicks(at: Price(ticks: sym[s].lastPrice)) * instruments[s].tickValueCents
         }
         return ledger.balance + Money(cents: u)
     }
@@ -118,7 +111,7 @@ public struct ExchangeCore: Sendable {
 
     public mutating func place(_ request: OrderRequest) -> CommandResult {
         var request = request
-        guard let s = symbolIndex[request.symbol] else { return reject(request, .unknownSymbol(request.symbol)) }
+        guard let s = index(of: request.symbol) else { return reject(request, .unknownSymbol(request.symbol)) }
         guard request.quantity > 0 else { return reject(request, .invalidQuantity(request.quantity)) }
         if let tag = request.tag, let existing = tags[tag] {
             // Idempotent placement: the same request under the same tag is the same order.
@@ -180,7 +173,7 @@ public struct ExchangeCore: Sendable {
         var last: OrderID?
         for s in targets {
             for i in liveIndexes(s) { cancelOrder(i, .flatten(reason)) }
-            let q = positionQty[s]
+            let q = sym[s].position
             if q != 0 {
                 last = newOrder(OrderRequest(symbol: instruments[s].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),
                                              kind: .market, reduceOnly: true, purpose: .flatten(reason)), s, parent: nil)
@@ -213,7 +206,7 @@ public struct ExchangeCore: Sendable {
         defer { closingOut = false }
         for s in 0..<instruments.count {
             for i in liveIndexes(s) { cancelOrder(i, .flatten(reason)) }
-            let q = positionQty[s]
+            let q = sym[s].position
             guard q != 0, let px = prices[s] ?? last(s) else { continue }
             newOrder(OrderRequest(symbol: instruments[s].symbol, side: q > 0 ? .sell : .buy, quantity: abs(q),
                                   kind: .market, reduceOnly: true, purpose: .flatten(reason)), s, parent: nil)
@@ -225,68 +218,78 @@ public struct ExchangeCore: Sendable {
     // MARK: Order book plumbing
 
     @discardableResult
-    mutating func newOrder(_ request: OrderRequest, _ s: Int, parent: Int?, suspended: Bool = false) -> OrderID {
+    mutating func newOrder(_ request: OrderRequest, _ s: Int, parent: Int?, suspended: Bool = false, bracketGroup: Int32? = nil) -> OrderID {
         let id = OrderID(Int64(orders.count + 1))
-        var o = Order(id: id, request: request, status: .pending, createdAt: now, tradeDay: tradeDay)
-        if let parent { o.parent = OrderID(Int64(parent + 1)) }
-        o.apply(.accept(suspended: suspended), at: now)
-        if case .trailingStop(let d) = request.kind, !suspended, let px = last(s) {
-            o.trailStop = Price(ticks: request.side == .sell ? px - d : px + d)
-        }
-        orders.append(o)
+        // Built in place in `orders` (one copy of the order fewer per placement).
+        orders.append(Order(id: id, request: request, status: .pending, createdAt: now, tradeDay: tradeDay))
         let i = orders.count - 1
-        var oco: Int32 = -1
-        if let g = request.ocoGroup {
-            if let k = ocoIDs[g] { oco = k } else { oco = Int32(ocoIDs.count); ocoIDs[g] = oco }
+        if let parent { orders[i].parent = OrderID(Int64(parent + 1)) }
+        orders[i].apply(.accept(suspended: suspended), at: now)
+        if case .trailingStop(let d) = request.kind, !suspended, let px = last(s) {
+            orders[i].trailStop = Price(ticks: request.side == .sell ? px - d : px + d)
         }
-        liveCount[s] += 1
+        var oco: Int32 = -1
+        if let bracketGroup {
+            oco = bracketGroup
+        } else if let g = request.ocoGroup {
+            if let k = ocoIDs[g] { oco = k } else { oco = ocoCount; ocoCount += 1; ocoIDs[g] = oco }
+        }
+        sym[s].live += 1
         book.append(LiveOrder(index: i, symbol: s, sign: request.side.sign, kind: .market, suspended: suspended,
                                  reduceOnly: request.reduceOnly, isStopLoss: request.purpose == .stopLoss,
                                  isTakeProfit: request.purpose == .takeProfit, oco: oco, parent: parent ?? -1))
         syncBook(i)
         if let tag = request.tag { tags[tag] = id }
-        if let strategy = currentStrategy { strategyOfOrder[i] = strategy }
-        events.append(.orderAccepted(o))
+        strategyOfOrder.append(currentStrategy)
+        children.append(BracketChildren())
+        events.append(.orderAccepted(orders[i]))
         return id
     }
 
     /// Copies an order's prices and state into its book entry.
     mutating func syncBook(_ i: Int) {
-        let o = orders[i]
         guard let k = book.firstIndex(where: { $0.index == i }) else { return }
         var e = book[k]
-        switch o.request.kind {
+        // Field reads (no copy of the whole order).
+        switch orders[i].request.kind {
         case .market: e.kind = .market
         case .limit(let p): e.kind = .limit; e.limit = p.ticks
         case .stop(let p): e.kind = .stop; e.stop = p.ticks
         case .stopLimit(let st, let l): e.kind = .stopLimit; e.stop = st.ticks; e.limit = l.ticks
         case .trailingStop(let d): e.kind = .trailing; e.trailDistance = d
         }
-        e.triggered = o.triggered
-        if let t = o.trailStop { e.trail = t.ticks; e.hasTrail = true }
-        e.suspended = o.status == .suspended
+        e.triggered = orders[i].triggered
+        if let t = orders[i].trailStop { e.trail = t.ticks; e.hasTrail = true }
+        e.suspended = orders[i].status == .suspended
         book[k] = e
+        sym[e.symbol].bandValid = false
     }
 
     /// Bracket exits are good till cancelled: they live as long as the position they protect (a
     /// day entry that expires unfilled takes them with it; a flat position cancels them).
     mutating func attachBracket(_ b: Bracket, to id: OrderID, _ s: Int) {
         let pi = Int(id.raw) - 1
-        let parent = orders[pi]
-        let group = "bracket-\(id.raw)"
-        let reference = Price(ticks: referencePrice(parent.request.kind, s) ?? 0)
-        var kids: [Int] = []
+        // Only the fields the legs need (not a copy of the whole entry order).
+        let symbol = orders[pi].request.symbol, side = orders[pi].request.side, quantity = orders[pi].request.quantity
+        // Concatenation rather than interpolation: the same text, several times cheaper per trade.
+        let group = "bracket-" + String(id.raw)
+        let reference = Price(ticks: referencePrice(orders[pi].request.kind, s) ?? 0)
+        // A bracket's legs form their own OCO group, numbered without the name table (the name
+        // is for reports; another order naming the same text does not join the bracket).
+        let oco = ocoCount
+        ocoCount += 1
+        var kids = BracketChildren()
         if let sl = b.stopLoss {
-            newOrder(OrderRequest(symbol: parent.symbol, side: parent.side.opposite, quantity: parent.request.quantity,
-                                  kind: .stop(sl.price(entry: reference, side: parent.side, adverse: true)),
-                                  timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .stopLoss), s, parent: pi, suspended: true)
-            kids.append(orders.count - 1)
+            newOrder(OrderRequest(symbol: symbol, side: side.opposite, quantity: quantity,
+                                  kind: .stop(sl.price(entry: reference, side: side, adverse: true)),
+                                  timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .stopLoss), s, parent: pi, suspended: true, bracketGroup: oco)
+            kids.stopLoss = orders.count - 1
         }
         if let tp = b.takeProfit {
-            newOrder(OrderRequest(symbol: parent.symbol, side: parent.side.opposite, quantity: parent.request.quantity,
-                                  kind: .limit(tp.price(entry: reference, side: parent.side, adverse: false)),
-                                  timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .takeProfit), s, parent: pi, suspended: true)
-            kids.append(orders.count - 1)
+            newOrder(OrderRequest(symbol: symbol, side: side.opposite, quantity: quantity,
+                                  kind: .limit(tp.price(entry: reference, side: side, adverse: false)),
+                                  timeInForce: .gtc, reduceOnly: true, ocoGroup: group, purpose: .takeProfit), s, parent: pi, suspended: true, bracketGroup: oco)
+            kids.takeProfit = orders.count - 1
         }
         children[pi] = kids
     }
@@ -338,7 +341,7 @@ public struct ExchangeCore: Sendable {
 
     func addsRisk(_ r: OrderRequest, _ s: Int) -> Bool {
         if r.reduceOnly { return false }
-        let q = positionQty[s]
+        let q = sym[s].position
         return !(q != 0 && (q > 0) != (r.side == .buy) && r.quantity <= abs(q))
     }
 
@@ -348,7 +351,7 @@ public struct ExchangeCore: Sendable {
     func exposureAfter(_ r: OrderRequest, _ s: Int) -> Double {
         var total = 0.0
         for i in 0..<instruments.count {
-            var longSide = positionQty[i], shortSide = positionQty[i]
+            var longSide = sym[i].position, shortSide = sym[i].position
             for e in book where e.symbol == i && !e.reduceOnly && !e.suspended {
                 let q = orders[e.index].remaining
                 if e.sign > 0 { longSide += q } else { shortSide -= q }
@@ -368,7 +371,8 @@ public struct ExchangeCore: Sendable {
 
     mutating func removeLive(_ i: Int) {
         guard let k = book.firstIndex(where: { $0.index == i }) else { return }
-        liveCount[book[k].symbol] -= 1
+        sym[book[k].symbol].live -= 1
+        sym[book[k].symbol].bandValid = false
         book.remove(at: k)
     }
 
@@ -378,8 +382,8 @@ public struct ExchangeCore: Sendable {
         removeLive(i)
         events.append(.orderCancelled(orders[i], why))
         // An entry cancelled before any fill takes its bracket with it.
-        if orders[i].filledQuantity == 0, let kids = children[i] {
-            for k in kids { cancelOrder(k, .parentCancelled(orders[i].id)) }
+        if orders[i].filledQuantity == 0 {
+            for k in children[i] { cancelOrder(k, .parentCancelled(orders[i].id)) }
         }
     }
 
@@ -388,8 +392,56 @@ public struct ExchangeCore: Sendable {
         orders[i].apply(.expire, at: now)
         removeLive(i)
         events.append(.orderExpired(orders[i]))
-        if orders[i].filledQuantity == 0, let kids = children[i] {
-            for k in kids where orders[k].status.isLive { expireOrder(k) }
+        if orders[i].filledQuantity == 0 {
+            for k in children[i] where orders[k].status.isLive { expireOrder(k) }
+        }
+    }
+}
+
+/// The hot-path state of one instrument.
+@usableFromInline
+struct SymbolState: Sendable {
+    // Eight-byte fields first, flags last.
+    /// Live orders (so the hot path tests one integer).
+    @usableFromInline var live = 0
+    /// Signed position.
+    @usableFromInline var position: Int64 = 0
+    /// Last traded price; `Int64.min` until the first bar.
+    @usableFromInline var lastPrice = Int64.min
+    /// The price at which equity would meet the breach level (a virtual stop), when `hasBreach`.
+    @usableFromInline var breachPrice: Int64 = 0
+    /// Best and worst prices since the open trade's last fill (pushed to the ledger at fills).
+    @usableFromInline var excHigh: Int64 = 0
+    @usableFromInline var excLow: Int64 = 0
+    /// The band a bar must leave to reach anything (a working order's trigger, a market order, the
+    /// risk stop): a bar with `low > reachDown` and `high < reachUp` reaches nothing. Recomputed
+    /// from the book when `bandValid` is false (every change to the book, the position or the
+    /// breach level clears it).
+    @usableFromInline var reachDown = Int64.min
+    @usableFromInline var reachUp = Int64.max
+    @usableFromInline var hasBreach = false
+    @usableFromInline var hasFiner = false
+    @usableFromInline var bandValid = false
+}
+
+/// The bracket exits of an entry, as indexes into `orders` (−1 for none); iterates stop-loss
+/// first, as the legs were placed.
+struct BracketChildren: Sequence, Sendable {
+    var stopLoss = -1
+    var takeProfit = -1
+
+    func makeIterator() -> Iterator { Iterator(legs: self) }
+
+    struct Iterator: IteratorProtocol {
+        let legs: BracketChildren
+        var k = 0
+        mutating func next() -> Int? {
+            while k < 2 {
+                let v = k == 0 ? legs.stopLoss : legs.takeProfit
+                k += 1
+                if v >= 0 { return v }
+            }
+            return nil
         }
     }
 }

@@ -52,6 +52,26 @@ public struct RunSummary: Codable, Hashable, Sendable {
     /// Builds the summary of a finished run.
     public static func make(runId: String, result r: BacktestResult, strategies: [String], series: BarSeries,
                             rules: RiskRules, configHash: String, now: Date = Date()) -> RunSummary {
+        make(runId: runId, trades: r.trades, equity: r.equity, breaches: r.breaches, resolution: r.resolution, account: r.account,
+             startingBalance: r.startingBalance, bars: r.bars, seconds: r.seconds, strategies: strategies, series: series,
+             rules: rules, configHash: configHash, now: now)
+    }
+
+    /// Builds the summary of a sweep configuration the `SMABracketKernel` ran (same figures as
+    /// the engine's run of it would give).
+    public static func make(runId: String, kernelRun r: SMABracketRun, strategies: [String], series: BarSeries,
+                            rules: RiskRules, configHash: String, now: Date = Date()) -> RunSummary {
+        make(runId: runId, trades: r.trades, equity: r.equity, breaches: [], resolution: r.resolution, account: r.account,
+             startingBalance: r.startingBalance, bars: r.bars, seconds: r.seconds, strategies: strategies, series: series,
+             rules: rules, configHash: configHash, now: now)
+    }
+
+    static func make(runId: String, trades: [Trade], equity: [EquityPoint], breaches: [RuleBreach],
+                     resolution: (exact: Int, drillDown: Int, pathModel: Int), account: AccountSnapshot, startingBalance: Money,
+                     bars: Int, seconds: Double, strategies: [String], series: BarSeries,
+                     rules: RiskRules, configHash: String, now: Date) -> RunSummary {
+        let r = (trades: trades, equity: equity, breaches: breaches, resolution: resolution, account: account,
+                 startingBalance: startingBalance, bars: bars, seconds: seconds, netPnL: account.balance - startingBalance)
         let records = r.trades.map { TradeRecord(pnl: $0.pnl.dollars, entryTime: $0.entryTime.seconds, exitTime: $0.exitTime.seconds) }
         let ts = Performance.statistics(of: records)
         var sharpe: Double?, sortino: Double?, ddUsd: Double?, ddPct: Double?

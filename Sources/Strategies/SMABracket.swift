@@ -28,18 +28,23 @@ public final class SMABracket: Strategy {
     public let parameters: Parameters
 
     // Ring buffer of the last `slow` closes (owned here, freed in deinit: no copy-on-write check
-    // per bar) and the two running sums, in ticks.
-    private let ring: UnsafeMutablePointer<Int64>
-    private var head = 0
-    private var seen = 0
-    private var fastSum: Int64 = 0
-    private var slowSum: Int64 = 0
-    private var previousD: Int64 = 0
-    private var hasPrevious = false
+    // per bar), zero-filled so the closes leaving the windows read 0 during the warm-up, and the
+    // two running sums, in ticks.
+    @usableFromInline let ring: UnsafeMutablePointer<Int64>
+    @usableFromInline let fast: Int64
+    @usableFromInline let slow: Int64
+    /// Where the next close goes (the slow window's oldest close) and the fast window's oldest.
+    @usableFromInline var head = 0
+    @usableFromInline var fastTail: Int
+    /// Bars still to see before `D` exists (it first does on bar `slow − 1`).
+    @usableFromInline var warmup: Int
+    @usableFromInline var fastSum: Int64 = 0
+    @usableFromInline var slowSum: Int64 = 0
+    @usableFromInline var previousD: Int64 = 0
     // Occupied-bar bookkeeping.
-    private var inPosition = false
-    private var filledThisBar = false
-    private var entryPending = false
+    @usableFromInline var inPosition = false
+    @usableFromInline var filledThisBar = false
+    @usableFromInline var entryPending = false
 
     public init(symbol: String, parameters: Parameters = Parameters()) {
         precondition(parameters.fast > 0 && parameters.fast < parameters.slow, "0 < fast < slow")
@@ -47,6 +52,10 @@ public final class SMABracket: Strategy {
         self.parameters = parameters
         ring = .allocate(capacity: parameters.slow)
         ring.initialize(repeating: 0, count: parameters.slow)
+        fast = Int64(parameters.fast)
+        slow = Int64(parameters.slow)
+        fastTail = parameters.slow - parameters.fast
+        warmup = parameters.slow
     }
 
     deinit { ring.deallocate() }
@@ -67,28 +76,39 @@ public final class SMABracket: Strategy {
         }
     }
 
+    /// Inlinable so the engine's bar loop, specialised for this strategy, runs the running sums
+    /// in place; placing the entry is a separate call (it happens a few thousand times a run).
+    @inlinable @inline(__always)
     public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
-        let p = parameters
         let c = bar.close.ticks
-        // Running sums: add the new close, drop the ones leaving each window.
-        let slowOut = ring[head]
-        let fastOutIndex = head - p.fast + p.slow
-        let fastOut = ring[fastOutIndex >= p.slow ? fastOutIndex - p.slow : fastOutIndex]
+        // Running sums: add the new close, drop the ones leaving each window (0 while warming up).
+        // Wrapping arithmetic: sums of tick prices over at most 10,000 bars cannot overflow, and
+        // the hot path then carries no overflow traps.
+        let slowOut = ring[head], fastOut = ring[fastTail]
         ring[head] = c
-        head += 1
-        if head == p.slow { head = 0 }
-        seen += 1
-        fastSum += c - (seen > p.fast ? fastOut : 0)
-        slowSum += c - (seen > p.slow ? slowOut : 0)
+        head = head &+ 1 == Int(slow) ? 0 : head &+ 1
+        fastTail = fastTail &+ 1 == Int(slow) ? 0 : fastTail &+ 1
+        fastSum = fastSum &+ (c &- fastOut)
+        slowSum = slowSum &+ (c &- slowOut)
         let occupied = inPosition || filledThisBar || entryPending
         filledThisBar = false
-        guard seen >= p.slow else { return }
-        let d = Int64(p.slow) * fastSum - Int64(p.fast) * slowSum
-        defer { previousD = d; hasPrevious = true }
-        guard hasPrevious, !occupied else { return }
-        let side: OrderSide
-        if d > 0 && previousD <= 0 { side = .buy } else if d < 0 && previousD >= 0 { side = .sell } else { return }
+        if warmup != 0 {
+            warmup -= 1
+            if warmup == 0 { previousD = slow &* fastSum &- fast &* slowSum }
+            return
+        }
+        let d = slow &* fastSum &- fast &* slowSum
+        let previous = previousD
+        previousD = d
+        guard !occupied else { return }
+        if d > 0 && previous <= 0 { enter(.buy, broker) } else if d < 0 && previous >= 0 { enter(.sell, broker) }
+    }
+
+    /// A market entry with the bracket, at the next bar's open.
+    @usableFromInline @inline(never)
+    func enter(_ side: OrderSide, _ broker: any Broker) {
         entryPending = true
+        let p = parameters
         let r = broker.place(OrderRequest(symbol: symbols[0], side: side, quantity: p.quantity, kind: .market, timeInForce: .gtc,
                                           bracket: Bracket(stopLoss: .ticks(p.stopTicks), takeProfit: .ticks(p.targetTicks))))
         if r.rejection != nil { entryPending = false }

@@ -24,6 +24,15 @@ public struct Trade: Hashable, Sendable {
     public var mfeTicks: Int64
     /// The strategy that opened it, when known.
     public var strategy: String?
+
+    public init(symbol: String, side: OrderSide, quantity: Int64, entryTime: Timestamp, exitTime: Timestamp,
+                entryPriceTicks: Double, exitPriceTicks: Double, exitReason: String, grossTicks: Int64, fees: Money,
+                pnl: Money, maeTicks: Int64, mfeTicks: Int64, strategy: String?) {
+        self.symbol = symbol; self.side = side; self.quantity = quantity; self.entryTime = entryTime; self.exitTime = exitTime
+        self.entryPriceTicks = entryPriceTicks; self.exitPriceTicks = exitPriceTicks; self.exitReason = exitReason
+        self.grossTicks = grossTicks; self.fees = fees; self.pnl = pnl; self.maeTicks = maeTicks; self.mfeTicks = mfeTicks
+        self.strategy = strategy
+    }
 }
 
 /// A contract's fee and value schedule as the ledger needs it.
@@ -54,6 +63,11 @@ public struct Ledger: Sendable {
         var best: Int64
         var worst: Int64
         var strategy: String?
+
+        mutating func widen(high: Int64, low: Int64) {
+            if side == .buy { best = max(best, high); worst = min(worst, low) }
+            else { best = min(best, low); worst = max(worst, high) }
+        }
     }
 
     public let startingBalance: Money
@@ -76,10 +90,8 @@ public struct Ledger: Sendable {
     /// opens round-trip trades. Returns the realised P&L in currency (before the fee).
     @discardableResult
     public mutating func record(_ fill: Fill, instrument: Instrument, strategy: String? = nil) -> Money {
-        var pos = positions[fill.symbol] ?? Position(symbol: fill.symbol)
-        let before = pos.quantity
-        let (realizedTicks, closed) = pos.apply(side: fill.side, quantity: fill.quantity, price: fill.price, time: fill.time)
-        positions[fill.symbol] = pos
+        // Mutated in place in the dictionary (one hash, and no copy of the position's lots).
+        let (realizedTicks, closed, before, after) = Self.apply(fill, to: &positions[fill.symbol, default: Position(symbol: fill.symbol)])
         let realized = Money(cents: realizedTicks * instrument.tickValueCents)
         balance += realized - fill.fee
         realizedGross += realized
@@ -98,7 +110,7 @@ public struct Ledger: Sendable {
             t.fees += closingFee
             t.best = t.side == .buy ? max(t.best, fill.price.ticks) : min(t.best, fill.price.ticks)
             t.worst = t.side == .buy ? min(t.worst, fill.price.ticks) : max(t.worst, fill.price.ticks)
-            if pos.quantity == 0 || (before > 0) != (pos.quantity > 0) {
+            if after == 0 || (before > 0) != (after > 0) {
                 trades.append(Self.close(t, symbol: fill.symbol, at: fill.time, reason: fill.purpose.reason, tickValue: instrument.tickValueCents))
                 open[fill.symbol] = nil
             } else {
@@ -116,6 +128,12 @@ public struct Ledger: Sendable {
         return realized
     }
 
+    private static func apply(_ fill: Fill, to pos: inout Position) -> (realizedTicks: Int64, closed: Int64, before: Int64, after: Int64) {
+        let before = pos.quantity
+        let (realizedTicks, closed) = pos.apply(side: fill.side, quantity: fill.quantity, price: fill.price, time: fill.time)
+        return (realizedTicks, closed, before, pos.quantity)
+    }
+
     private static func close(_ t: OpenTrade, symbol: String, at time: Timestamp, reason: String, tickValue: Int64) -> Trade {
         let entry = Double(t.entryCost) / Double(t.entered)
         let exit = Double(t.exitCost) / Double(max(t.exited, 1))
@@ -130,9 +148,6 @@ public struct Ledger: Sendable {
 
     /// Widens the open trade's excursion with prices the market traded while it was open.
     public mutating func markExcursion(_ symbol: String, high: Int64, low: Int64) {
-        guard var t = open[symbol] else { return }
-        if t.side == .buy { t.best = max(t.best, high); t.worst = min(t.worst, low) }
-        else { t.best = min(t.best, low); t.worst = max(t.worst, high) }
-        open[symbol] = t
+        open[symbol]?.widen(high: high, low: low)
     }
 }

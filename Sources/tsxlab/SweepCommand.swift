@@ -38,6 +38,8 @@ struct SweepCommand: AsyncParsableCommand {
     @Flag(help: "Put every configuration on the sweep's work queue in PostgreSQL and exit (workers take them).") var enqueue = false
     @Flag(help: "Work the sweep's queue in PostgreSQL: lease a configuration, run it, record it, repeat until none is left.") var worker = false
     @Option(help: "Seconds a worker's lease lasts; a dead worker's configurations are redone after it.") var lease = 120
+    @Flag(help: "Run every configuration as a full engine backtest, even where a specialised sweep kernel applies (to cross-check it).")
+    var engineOnly = false
     @Option(help: "Folder for results.csv.") var out: String?
     @Flag(help: "Print the ranking as JSON.") var json = false
 
@@ -147,7 +149,23 @@ struct SweepCommand: AsyncParsableCommand {
                                        json: json, isCancelled: { stop.withLock { $0 } }, backtest: backtest)
             return
         }
+        // sma-bracket with settings the kernel models runs through `SMABracketKernel`: bars and
+        // signals shared by every configuration, the same results as the engine (its tests pin
+        // that). Anything else runs each configuration as a full engine backtest.
+        let kernelParameters = engineOnly ? nil : try Self.smaBracketKernelParameters(pending.map(configFor), base: base, entry: entry,
+                                                                   exchange: exchangeConfig, finer: finer)
+        let kernel = kernelParameters.map {
+            SMABracketKernel(series: series, instrument: instrument, rules: base.account, config: exchangeConfig, parameters: $0)
+        }
+        if kernel != nil { Terminal.note("sma-bracket sweep kernel: bars and signals shared across configurations") }
         let evaluate: @Sendable (SweepCell) throws -> SweepOutcome = { cell in
+            if let kernel {
+                let c = try configFor(cell)
+                let run = kernel.run(Self.smaBracketParameters(c.enabledStrategies[0].parameters), strategy: SMABracket.descriptor.name)
+                let summary = RunSummary.make(runId: "", kernelRun: run, strategies: [SMABracket.descriptor.name], series: series,
+                                              rules: c.account, configHash: c.hash)
+                return SweepOutcome(cell: cell, configHash: c.hash, summary: summary)
+            }
             let (_, summary, hash) = try backtest(cell, series)
             return SweepOutcome(cell: cell, configHash: hash, summary: summary)
         }
@@ -312,12 +330,35 @@ struct SweepCommand: AsyncParsableCommand {
         return computed
     }
 
+    /// The kernel parameters of every configuration when the sweep is of `sma_bracket` and each
+    /// configuration's settings are ones `SMABracketKernel` models (same account rules throughout);
+    /// nil sends the sweep through the engine.
+    static func smaBracketKernelParameters(_ configs: [RunConfiguration], base: RunConfiguration, entry: StrategyEntry,
+                                           exchange: ExchangeConfig, finer: BarSeries?) throws -> [SMABracketKernel.Parameters]? {
+        guard try StrategyCatalog.descriptor(named: entry.name).name == SMABracket.descriptor.name else { return nil }
+        var out: [SMABracketKernel.Parameters] = []
+        for c in configs {
+            guard c.enabledStrategies.count == 1, c.account == base.account,
+                  try StrategyCatalog.descriptor(named: c.enabledStrategies[0].name).name == SMABracket.descriptor.name,
+                  SMABracketKernel.models(config: exchange, rules: c.account, finer: finer) else { return nil }
+            let p = smaBracketParameters(c.enabledStrategies[0].parameters)
+            guard p.fast > 0, p.fast < p.slow, p.stopTicks > 0, p.targetTicks > 0, p.quantity > 0 else { return nil }
+            out.append(p)
+        }
+        return out
+    }
+
+    static func smaBracketParameters(_ p: ParameterSet) -> SMABracketKernel.Parameters {
+        SMABracketKernel.Parameters(fast: Int(p.int("fast")), slow: Int(p.int("slow")), stopTicks: p.int("stop_ticks"),
+                                    targetTicks: p.int("target_ticks"), quantity: p.int("quantity"))
+    }
+
     /// `tsxlab backtest …` with this command's data and exchange options and the configuration's
     /// parameters: the one command that re-runs a sweep result as a full, recorded backtest.
     static func rerunCommand(_ r: SweepOutcome, names: [String]) -> String {
         let sweepOnly: Set<String> = ["--param", "--samples", "--seed", "--shard", "--metric", "--min-trades", "--top", "--workers",
                                       "--out", "--walk-forward", "--lease"]
-        let sweepFlags: Set<String> = ["--json", "--enqueue", "--worker"]
+        let sweepFlags: Set<String> = ["--json", "--enqueue", "--worker", "--engine-only"]
         var args = Array(CommandLine.arguments.dropFirst())
         if let i = args.firstIndex(of: "sweep") { args.remove(at: i) }
         var kept: [String] = []

@@ -23,6 +23,7 @@ struct SweepCLITests {
         let out = dir + "/sweep"
         r = try tsx(Self.grid + ["--out", out, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("sma-bracket sweep kernel"), "the reference settings take the kernel: \(r.stderr)")
         #expect(r.stderr.contains("50 already done, resuming") && r.stderr.contains("50 configurations in"), "\(r.stderr)")
         let ours = try csvRows(out + "/results.csv")
         let reference = try csvRows(TestEnvironment.sharedDatasets + "/../reference/sma-bracket_ES_1m_2019_grid.csv")
@@ -68,6 +69,26 @@ struct SweepCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let html = try String(contentsOfFile: dir + "/wf/report.html", encoding: .utf8)
         #expect(html.contains("Walk-forward in=3,out=1, optimising net_pnl"))
+    }
+
+    @Test("the sma-bracket sweep kernel and --engine-only write the same results.csv, statistics included")
+    func kernelEqualsEngine() throws {
+        let args = ["sweep", "--strategy", "sma-bracket", "--param", "fast=5,20", "--param", "slow=60,160",
+                    "--param", "stop_ticks,target_ticks=8:8,40:80", "--param", "quantity=1,2", "--symbol", "ES", "--commission", "2.50",
+                    "--from", "2019-01-01", "--to", "2019-04-01"]
+        var results: [String] = []
+        for engineOnly in [false, true] {
+            let d = TestEnvironment.temporaryDirectory("cli-sweep-kernel")
+            let env = ["TSXLAB_DATA_DIR": d]
+            var r = try CLI.run(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            r = try CLI.run(args + ["--out", d + "/out"] + (engineOnly ? ["--engine-only"] : []), environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("sma-bracket sweep kernel") == !engineOnly, "\(r.stderr)")
+            results.append(try String(contentsOfFile: d + "/out/results.csv", encoding: .utf8))
+        }
+        #expect(results[0].split(separator: "\n").count == 17)
+        #expect(results[0] == results[1])
     }
 
     @Test("bad axes are refused before anything runs")
