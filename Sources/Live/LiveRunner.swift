@@ -76,6 +76,8 @@ public actor LiveRunner {
     /// Called with each command the runner sends (dry run: the command it would send).
     let onCommand: @Sendable (GatewayCommand) -> Void
     let state: LiveStateStore?
+    /// Where history comes from (the three-tier cache in the CLI); the history endpoint when nil.
+    let history: (@Sendable (TimeWindow) async throws -> [Bar])?
     var savedFills = -1
     var savedDay = Int64.min
     var savedLocked = false
@@ -90,8 +92,10 @@ public actor LiveRunner {
 
     public init(client: ProjectXClient, broker: LiveBroker, strategies: sending [any Strategy], settings: LiveRunnerSettings,
                 userHub: HubClient, marketHub: HubClient, state: LiveStateStore? = nil,
+                history: (@Sendable (TimeWindow) async throws -> [Bar])? = nil,
                 onCommand: @escaping @Sendable (GatewayCommand) -> Void = { _ in }) {
         self.state = state
+        self.history = history
         self.client = client
         self.broker = broker
         self.strategies = strategies
@@ -437,10 +441,7 @@ public actor LiveRunner {
 
     /// Replays the bars since `from` (see `start(resumeFrom:)`).
     func warmUp(from: Timestamp) async throws {
-        let until = Timestamp(seconds: 4_102_444_800)
-        let unit: PXBarUnit = settings.barSeconds % 60 == 0 ? .minute : .second
-        let n = Int(unit == .minute ? settings.barSeconds / 60 : settings.barSeconds)
-        let bars = try await client.retrieveBars(contractId: settings.contractID, unit: unit, unitNumber: n, start: from, end: until)
+        let bars = try await historyBars(from: from)
         let since = Timestamp(seconds: from.seconds - 86_400)
         var byID: [Int64: PXOrder] = [:]
         for o in try await client.searchOrders(accountId: settings.accountID, from: since) { byID[o.id] = o }
@@ -448,15 +449,11 @@ public actor LiveRunner {
         let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
         let saved = try? state?.load()
         broker.beginWarmup(snapshot: Array(byID.values))
-        let tick = broker.instrument(settings.symbol)?.spec.tickSize
-        for b in bars {
-            guard let t = PXTime.parse(b.t), let tick, let o = tick.ticks(decimal: b.o), let h = tick.ticks(decimal: b.h),
-                  let l = tick.ticks(decimal: b.l), let c = tick.ticks(decimal: b.c) else { continue }
-            let bar = Bar(t.seconds, o, h, l, c, b.v)
-            let end = Timestamp(seconds: t.seconds + settings.barSeconds)
-            clockReached(t.seconds)
+        for bar in bars {
+            let end = Timestamp(seconds: bar.time.seconds + settings.barSeconds)
+            clockReached(bar.time.seconds)
             broker.warmupAdvance(to: end, trades: trades)
-            broker.mark(settings.symbol, price: c, at: Timestamp(seconds: end.seconds - 1))
+            broker.mark(settings.symbol, price: bar.close.ticks, at: Timestamp(seconds: end.seconds - 1))
             deliverEvents()
             closeBar(bar)
             broker.warmupBind()
@@ -472,19 +469,28 @@ public actor LiveRunner {
     func backfill() async throws {
         guard let last = stats.lastBar else { return }
         let from = Timestamp(seconds: last.time.seconds + settings.barSeconds)
+        for bar in try await historyBars(from: from) {
+            guard bar.time.seconds > (stats.lastBar?.time.seconds ?? .min) else { continue }
+            // The bar being built from live prints now is finished by them, not here.
+            if let forming = builder.forming, forming.time.seconds <= bar.time.seconds { break }
+            clockReached(bar.time.seconds)
+            closeBar(bar)
+            stats.backfilledBars += 1
+        }
+    }
+
+    /// Finished bars from `from` on: through `history` (the cache) when given, else the endpoint.
+    func historyBars(from: Timestamp) async throws -> [Bar] {
+        let until = Timestamp(seconds: 4_102_444_800)
+        if let history { return try await history(TimeWindow(from: from, to: until)) }
         let unit: PXBarUnit = settings.barSeconds % 60 == 0 ? .minute : .second
         let n = Int(unit == .minute ? settings.barSeconds / 60 : settings.barSeconds)
-        let bars = try await client.retrieveBars(contractId: settings.contractID, unit: unit, unitNumber: n, start: from,
-                                                 end: Timestamp(seconds: 4_102_444_800))
-        guard let tick = broker.instrument(settings.symbol)?.spec.tickSize else { return }
-        for b in bars {
-            guard let t = PXTime.parse(b.t), t.seconds > (stats.lastBar?.time.seconds ?? .min), let o = tick.ticks(decimal: b.o),
-                  let h = tick.ticks(decimal: b.h), let l = tick.ticks(decimal: b.l), let c = tick.ticks(decimal: b.c) else { continue }
-            // The bar being built from live prints now is finished by them, not here.
-            if let forming = builder.forming, forming.time.seconds <= t.seconds { break }
-            clockReached(t.seconds)
-            closeBar(Bar(t.seconds, o, h, l, c, b.v))
-            stats.backfilledBars += 1
+        let raw = try await client.retrieveBars(contractId: settings.contractID, unit: unit, unitNumber: n, start: from, end: until)
+        guard let tick = broker.instrument(settings.symbol)?.spec.tickSize else { return [] }
+        return raw.compactMap { b in
+            guard let t = PXTime.parse(b.t), let o = tick.ticks(decimal: b.o), let h = tick.ticks(decimal: b.h),
+                  let l = tick.ticks(decimal: b.l), let c = tick.ticks(decimal: b.c) else { return nil }
+            return Bar(t.seconds, o, h, l, c, b.v)
         }
     }
 

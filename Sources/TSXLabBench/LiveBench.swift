@@ -63,10 +63,10 @@ func benchLive() throws {
     // No hubs are connected: the runner is fed records directly.
     let unused = HubClient(url: "ws://127.0.0.1:9/hubs/none") { _ in "" }
     let runner = LiveRunner(client: ProjectXClient(baseURL: "http://127.0.0.1:9", credentials: APICredentials(userName: "b", apiKey: Secret("b"))),
-                            broker: broker, strategies: [OrderEveryBar()], settings: settings, userHub: unused, marketHub: unused) { _ in
+                            broker: broker, strategies: [OrderEveryBar()], settings: settings, userHub: unused, marketHub: unused, onCommand: { _ in
         let t = DispatchTime.now().uptimeNanoseconds
         sent.withLock { $0 = ($0.count + 1, t) }
-    }
+    })
     try blocking { await runner.startOffline() }
     var lat: [Double] = []
     lat.reserveCapacity(events)

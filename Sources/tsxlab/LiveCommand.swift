@@ -3,6 +3,7 @@ import Configuration
 import Data
 import Foundation
 import Live
+import Backtest
 import ProjectX
 import Strategies
 import Trading
@@ -400,6 +401,7 @@ struct LiveRun: AsyncParsableCommand {
     @Option(help: ".env file whose values count as environment (default: ./.env when present).") var envFile: String?
     @Flag(help: "Trade a configuration that fails the promotion check, with warnings.") var force = false
     @Flag(help: "Run everything but send no order: each would-be command is printed.") var dryRun = false
+    @Flag(help: "Paper trading: live market data, orders filled by the simulated exchange (nothing is sent; no promotion needed).") var paper = false
     @Option(help: "Days of history replayed before trading (indicator warm-up, today's orders).") var warmupDays: Int = 20
     @Option(help: ArgumentHelp("Replay history from this time instead (a rehearsal on a recorded tape).", valueName: "time")) var warmupFrom: TimeArgument?
     @OptionGroup var options: LiveOptions
@@ -418,7 +420,8 @@ struct LiveRun: AsyncParsableCommand {
             guard let db = try options.storeOptions.openStore() as? any SQLDatabase else {
                 throw LiveCLIError.usage("the live runner needs a sqlite: or postgres:// store for its state")
             }
-            for w in try Promotion.verify(configHash: cfg.hash, pin: live.pin, db: db, force: force) { Terminal.note("warning: " + w) }
+            for w in try Promotion.verify(configHash: cfg.hash, pin: live.pin, db: db, force: force || paper) { Terminal.note("warning: " + w) }
+            if paper { return try await runPaper(cfg, client: client) }
             var opts = options
             if opts.account == nil { opts.account = live.account }
             let account = try await opts.resolveAccount(client)
@@ -447,8 +450,12 @@ struct LiveRun: AsyncParsableCommand {
             var marketTiming = HubTiming()
             marketTiming.staleAfter = 30
             let market = HubClient(url: options.rtcURL + "/hubs/market", timing: marketTiming) { try await client.token(replacing: $0) }
+            // History through the three tiers: memory → store → the history endpoint.
+            let key = SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe)
+            let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
+            let cache = BarCache(store: try options.storeOptions.openStore(), source: source)
             let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market,
-                                    state: state) { cmd in
+                                    state: state, history: source.history(key, cache: cache, now: now)) { cmd in
                 if dryRun { Terminal.note("dry run: would send \(cmd)") }
             }
             try await runner.start(resumeFrom: from)
@@ -498,4 +505,80 @@ struct LiveRun: AsyncParsableCommand {
             await runner.stop("shutdown")
         }
     }
+
+    /// Paper trading: bars built from the market hub's prints, traded by the simulated exchange
+    /// with the configuration's exchange settings and account rules.
+    func runPaper(_ cfg: RunConfiguration, client: ProjectXClient) async throws {
+        let (contract, spec) = try await options.resolveContract(client, cfg.data.symbol)
+        let strategies: [any Strategy] = try cfg.enabledStrategies.map {
+            try StrategyCatalog.descriptor(named: $0.name).build(symbol: spec.symbol, parameters: $0.parameters)
+        }
+        guard !strategies.isEmpty else { throw LiveCLIError.usage("no strategy is enabled in \(config)") }
+        let names = strategies.map(\.name).joined(separator: ", ")
+        let store = try options.storeOptions.openStore()
+        let job = BacktestJob(config: cfg, registry: try options.storeOptions.registry(), store: store, source: nil)
+        let exchange = SimulatedExchange(instruments: [Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)], rules: cfg.account,
+                                         config: job.exchangeConfig())
+        let length = cfg.data.timeframe.fixedSeconds ?? 60
+        let paper = IncrementalBacktest(engine: BacktestEngine(exchange: exchange, strategies: strategies), symbol: spec.symbol, length: length)
+        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        let from = warmupFrom?.timestamp ?? Timestamp(seconds: now.seconds - Int64(max(1, warmupDays)) * 86_400)
+        let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
+        let history = source.history(SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe), cache: BarCache(store: store, source: source), now: now)
+        var last = Int64.min
+        for b in try await history(TimeWindow(from: from, to: Timestamp(seconds: 4_102_444_800))) { paper.feed(b); last = b.time.seconds }
+        Terminal.note("paper: \(names) on \(contract.id); replayed \(paper.bars) bars")
+        let json = options.json
+        func report(_ b: Bar) {
+            let a = paper.account
+            let pos = exchange.position(spec.symbol).quantity
+            let text = json ? (try? JSONEncoder().encode(["bar": b.time.iso8601, "close": spec.format(b.close), "position": String(pos), "equity": a.equity.description]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? ""
+                : "\(b.time.iso8601) close \(spec.format(b.close))  position \(pos)  equity \(a.equity)  (paper)"
+            FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        }
+        let market = HubClient(url: options.rtcURL + "/hubs/market") { try await client.token(replacing: $0) }
+        try await market.start()
+        try await market.subscribe("SubscribeContractTrades", [.string(contract.id)])
+        try await market.subscribe("SubscribeContractQuotes", [.string(contract.id)])
+        var builder = BarBuilder(length: length)
+        let stop = Task {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                for sig in [SIGINT, SIGTERM] {
+                    signal(sig, SIG_IGN)
+                    let source = DispatchSource.makeSignalSource(signal: sig)
+                    nonisolated(unsafe) var once = false
+                    source.setEventHandler { if !once { once = true; c.resume() } }
+                    source.resume()
+                    nonisolated(unsafe) let keep = source
+                    _ = keep
+                    Self.keepAlive.append(keep)
+                }
+            }
+            await market.stop()
+        }
+        for await e in market.events {
+            guard case .message(let target, let args) = e, args.count >= 2, args[0].string == contract.id else { continue }
+            var finished: [Bar] = []
+            if target == "GatewayTrade" {
+                let prints: [PXTradePrint] = (try? args[1].decode([PXTradePrint].self)) ?? ((try? args[1].decode(PXTradePrint.self)).map { [$0] } ?? [])
+                for p in prints {
+                    guard let t = PXTime.parse(p.timestamp), let px = spec.tickSize.ticks(decimal: p.price) else { continue }
+                    if let b = builder.add(price: px, volume: p.volume, at: t.seconds) { finished.append(b) }
+                }
+            } else if target == "GatewayQuote", let q = try? args[1].decode(PXQuote.self), let t = q.timestamp.flatMap(PXTime.parse) {
+                if let b = builder.advance(to: t.seconds) { finished.append(b) }
+            }
+            for b in finished where b.time.seconds > last {
+                last = b.time.seconds
+                paper.feed(b)
+                report(b)
+            }
+        }
+        stop.cancel()
+        let a = paper.account
+        Terminal.note("paper: \(paper.trades.count) trades, net \(a.balance - cfg.account.startingBalance)")
+    }
+
+    nonisolated(unsafe) static var keepAlive: [any DispatchSourceSignal] = []
 }

@@ -160,6 +160,38 @@ struct LiveRunCLITests {
     }
 }
 
+extension LiveRunCLITests {
+    @Test("paper mode: the gateway's market data, the simulated exchange's fills, no order sent to the gateway")
+    func paper() throws {
+        let base = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TSXLAB_DATA_DIR": dir]
+        let gw = try GatewayProcess(csv: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), contract: "ESZ13")
+        defer { gw.stop() }
+        try gw.step(3 * 1380)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["live", "--config", TestEnvironment.packageRoot + "/examples/overnight-range.yaml", "--paper", "--warmup-from", "2013-10-06"]
+        p.environment = base.merging(["PROJECTX_API_URL": gw.baseURL, "PROJECTX_RTC_URL": gw.baseURL, "PROJECTX_USERNAME": "trader",
+                                      "PROJECTX_API_KEY": "k-paper"]) { $1 }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let collected = Collected()
+        out.fileHandleForReading.readabilityHandler = { h in collected.add(out: h.availableData) }
+        err.fileHandleForReading.readabilityHandler = { h in collected.add(err: h.availableData) }
+        try p.run()
+        try collected.wait("paper mode to start", timeout: 60) { $0.err.contains("paper: overnight_range on CON.F.US.EP.Z13") }
+        for _ in 0..<40 { try gw.step(30); usleep(10_000) }
+        try collected.wait("paper bar lines", timeout: 30) { $0.out.contains("(paper)") }
+        p.terminate()
+        p.waitUntilExit()
+        let (stdout, stderr) = collected.texts
+        #expect(p.terminationStatus == 0, "\(stderr)")
+        #expect(stdout.split(separator: "\n").contains { $0.hasPrefix("2013-10-09T") && $0.hasSuffix("(paper)") })
+        #expect(stderr.contains("paper: ") && stderr.contains(" trades, net "))
+        #expect(try gw.state()["place"] == nil)
+    }
+}
+
 final class Collected: @unchecked Sendable {
     private let lock = NSLock()
     private var o = Data(), e = Data()

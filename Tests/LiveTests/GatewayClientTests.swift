@@ -292,3 +292,39 @@ struct GatewayHubTests {
         gw.stop()
     }
 }
+
+@Suite("History through the three-tier cache", .serialized)
+struct HistoryCacheTests {
+    @Test("memory → store → history endpoint: the first read fetches from the gateway and writes through; later reads, and a reopened store, ask the gateway nothing; a longer window fetches only what is missing")
+    func threeTiers() async throws {
+        let gw = try LoopbackGateway.start()
+        defer { gw.stop() }
+        try gw.step(900)
+        let calls = MemoryAPICallSink()
+        let client = LoopbackGateway.client(gw, calls: calls)
+        let tick = TickSize("0.25")!
+        let source = ProjectXBarSource(client: client, contracts: ["ESZ13": LoopbackGateway.contract], tickSizes: ["ESZ13": tick])
+        let dir = TestEnvironment.temporaryDirectory("px-cache")
+        let key = SeriesKey(symbol: "ESZ13", timeframe: .oneMinute)
+        let tape = try SharedData.readBars(path: LoopbackGateway.tape, symbol: "ESZ13", tickSize: tick)
+        let w1 = TimeWindow(from: tape.first!.time, to: Timestamp(seconds: tape.time[500]))
+        func historyCalls() -> Int { calls.records.filter { $0.endpoint == "/api/History/retrieveBars" }.count }
+
+        let cache = BarCache(store: try StoreURL.open("sqlite:\(dir)/bars.db"), source: source)
+        let first = try await offPool { try cache.bars(key, w1) }
+        #expect(first.bars == Array(tape.bars[0..<500]))
+        let afterFirst = historyCalls()
+        #expect(afterFirst >= 1)
+        _ = try await offPool { try cache.bars(key, w1) }
+        #expect(historyCalls() == afterFirst)
+        let reopened = BarCache(store: try StoreURL.open("sqlite:\(dir)/bars.db"), source: source)
+        #expect(try await offPool { try reopened.bars(key, w1) }.bars == first.bars)
+        #expect(historyCalls() == afterFirst)
+        // A longer window: only [w1.to, w2.to) goes to the gateway.
+        let w2 = TimeWindow(from: w1.from, to: Timestamp(seconds: tape.time[800]))
+        let longer = try await offPool { try reopened.bars(key, w2) }
+        #expect(longer.bars == Array(tape.bars[0..<800]))
+        let last = calls.records.last { $0.endpoint == "/api/History/retrieveBars" }
+        #expect(historyCalls() == afterFirst + 1 && last != nil)
+    }
+}

@@ -151,3 +151,17 @@ struct LiveParityTests {
     }
 }
 
+
+@Suite("Paper trading: bars fed one at a time")
+struct PaperTradingTests {
+    @Test("feeding a series bar by bar trades exactly as the backtest of the series", arguments: [[String: String](), ["atr_multiplier_sl": "0.1", "eod_flatten_time": "11:00 America/New_York"]])
+    func incrementalEqualsRun(_ overrides: [String: String]) throws {
+        let tape = try LiveParityTests.esz13(through: "2013-10-19T00:00:00Z")
+        let expected = try LiveParityTests.backtest(tape, try LiveParityTests.overnight(overrides))
+        let ex = SimulatedExchange(instruments: [Instrument(spec: try ContractRegistry.builtIn.spec(for: "ES"))], rules: LiveHarness.rules)
+        let paper = IncrementalBacktest(engine: BacktestEngine(exchange: ex, strategies: [try LiveParityTests.overnight(overrides)]), symbol: "ES", length: 60)
+        for b in tape.bars { paper.feed(b) }
+        #expect(!expected.trades.isEmpty)
+        #expect(paper.trades.map(TradeKey.init) == expected.trades.filter { $0.exitReason != "end" }.map(TradeKey.init))
+    }
+}
