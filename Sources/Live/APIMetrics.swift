@@ -29,6 +29,7 @@ public protocol APICallSink: Sendable {
 public final class StoreAPICallRecorder: APICallSink, @unchecked Sendable {
     // @unchecked: `queue` and `dropped` are only touched under `lock`.
     private let lock = NSLock()
+    private let writeLock = NSLock()
     private var queue: [APICallRecord] = []
     private var dropped = 0
     private let capacity: Int
@@ -56,8 +57,11 @@ public final class StoreAPICallRecorder: APICallSink, @unchecked Sendable {
     /// Records dropped because the queue was full.
     public var droppedCount: Int { lock.withLock { dropped } }
 
-    /// Writes everything queued now (also called by the background task).
+    /// Writes everything queued now (also called by the background task). One writer at a time:
+    /// a caller returns only once what was queued before it is in the store.
     public func flush() {
+        writeLock.lock()
+        defer { writeLock.unlock() }
         let batch: [APICallRecord] = lock.withLock { let b = queue; queue = []; return b }
         guard !batch.isEmpty else { return }
         _ = try? db.transaction {
