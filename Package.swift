@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // HTTP routes and WebSocket endpoints of the loopback gateway (15 s of first build).
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.0"),
+        // Metrics API and its Prometheus back end for the runner's /metrics (small builds).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // Thin module maps over the C libraries; each names the Debian package that provides it.
@@ -42,6 +45,12 @@ let package = Package(
         // the SignalR JSON hub protocol and RFC 6455 frames.
         .target(name: "ProjectX", dependencies: ["Data"]),
         .target(name: "Live", dependencies: ["Trading", "Data", "ProjectX", "CCurl"]),
+        // Running the live runner day to day: metrics (swift-metrics → Prometheus), the HTTP
+        // endpoints beside the runner, notifications.
+        .target(name: "Operations", dependencies: ["Live", "Trading", "Data", "ProjectX",
+                                                   .product(name: "CoreMetrics", package: "swift-metrics"),
+                                                   .product(name: "Prometheus", package: "swift-prometheus"),
+                                                   .product(name: "FlyingFox", package: "FlyingFox")]),
         // A ProjectX gateway on 127.0.0.1 that fills orders with the simulated exchange.
         .target(name: "ProjectXGateway", dependencies: ["ProjectX", "Backtest", "Trading", "Data", .product(name: "FlyingFox", package: "FlyingFox")]),
         // Reads the YAML run configuration (plus the seed's environment variables) into typed
@@ -51,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "tsxlab",
             dependencies: [
-                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Reports", "Configuration",
+                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Operations", "Reports", "Configuration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +74,7 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "ProjectX", "ProjectXGateway", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "Live", "Trading", "Data", "TSXLabTesting", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

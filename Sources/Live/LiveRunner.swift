@@ -25,6 +25,15 @@ public struct LiveRunnerSettings: Sendable {
     }
 }
 
+/// What the runner reports to observers (metrics, notifications, the status page), in order.
+public enum RunnerObservation: Sendable {
+    case event(BrokerEvent)
+    /// One strategy call and how long it took (seconds).
+    case strategyCall(strategy: String, seconds: Double)
+    case bar(Bar)
+    case note(String)
+}
+
 /// Counters a status line or the metrics page reads.
 public struct LiveRunnerStats: Sendable {
     public var barsProcessed = 0
@@ -72,6 +81,11 @@ public actor LiveRunner {
     public private(set) var stats = LiveRunnerStats()
     /// The bars the strategies were given (the latest 100,000 or more), for checks against history.
     public private(set) var closedBars: [Bar] = []
+    var observers: [@Sendable (RunnerObservation) -> Void] = []
+
+    /// Adds an observer; it is called on the runner's task, so it must only hand work off.
+    public func observe(_ f: @escaping @Sendable (RunnerObservation) -> Void) { observers.append(f) }
+    func tell(_ o: RunnerObservation) { for f in observers { f(o) } }
     var started = false
     /// Called with each command the runner sends (dry run: the command it would send).
     let onCommand: @Sendable (GatewayCommand) -> Void
@@ -329,6 +343,7 @@ public actor LiveRunner {
         stats.barsProcessed += 1
         stats.lastBar = bar
         closedBars.append(bar)
+        if !observers.isEmpty { tell(.bar(bar)) }
         if closedBars.count > 200_000 { closedBars.removeFirst(100_000) }
         broker.markBar(settings.symbol, high: bar.high.ticks, low: bar.low.ticks)
         deliverEvents()
@@ -337,7 +352,9 @@ public actor LiveRunner {
             broker.currentStrategy = st.name
             let t0 = DispatchTime.now().uptimeNanoseconds
             st.onBar(bar, symbol: settings.symbol, broker: broker)
-            if Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 > settings.strategyBudget {
+            let took = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            if !observers.isEmpty { tell(.strategyCall(strategy: st.name, seconds: took)) }
+            if took > settings.strategyBudget {
                 stats.strategyOverruns += 1
                 note("\(st.name) took longer than \(settings.strategyBudget) s on the bar of \(bar.time)")
             }
@@ -352,6 +369,7 @@ public actor LiveRunner {
             let events = broker.takeEvents()
             guard !events.isEmpty else { return }
             for e in events {
+                if !observers.isEmpty { tell(.event(e)) }
                 if case .ruleBreached(let b) = e, b.rule == .dailyLossLimit || b.rule == .maxLossLimit {
                     stats.halted = "\(b.rule): \(b.detail)"
                     note("halted: \(b.description)")
@@ -530,6 +548,7 @@ public actor LiveRunner {
     }
 
     func note(_ message: String) {
+        if !observers.isEmpty { tell(.note(message)) }
         stats.lastErrors.append(message)
         if stats.lastErrors.count > 20 { stats.lastErrors.removeFirst() }
     }

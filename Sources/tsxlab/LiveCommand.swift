@@ -3,6 +3,7 @@ import Configuration
 import Data
 import Foundation
 import Live
+import Operations
 import Backtest
 import ProjectX
 import Strategies
@@ -55,7 +56,7 @@ struct LiveOptions: ParsableArguments {
     }
 
     /// The client, recording every request in the store's `api_metrics` (when the store can).
-    func connect() throws -> (ProjectXClient, StoreAPICallRecorder?) {
+    func connect(also extra: (any APICallSink)? = nil) throws -> (ProjectXClient, StoreAPICallRecorder?) {
         let credentials: APICredentials
         do { credentials = try APICredentials.load(environment: environment) } catch let e as CredentialsError {
             Terminal.error(e.description)
@@ -63,7 +64,8 @@ struct LiveOptions: ParsableArguments {
         }
         var recorder: StoreAPICallRecorder?
         if let db = try? storeOptions.openStore() as? any SQLDatabase { recorder = StoreAPICallRecorder(db: db) }
-        return (ProjectXClient(baseURL: apiURL, credentials: credentials, calls: recorder ?? MemoryAPICallSink()), recorder)
+        let sinks: [any APICallSink] = [recorder ?? MemoryAPICallSink()] + (extra.map { [$0] } ?? [])
+        return (ProjectXClient(baseURL: apiURL, credentials: credentials, calls: FanOutAPICallSink(sinks)), recorder)
     }
 
     func resolveAccount(_ client: ProjectXClient) async throws -> PXAccount {
@@ -402,12 +404,15 @@ struct LiveRun: AsyncParsableCommand {
     @Flag(help: "Trade a configuration that fails the promotion check, with warnings.") var force = false
     @Flag(help: "Run everything but send no order: each would-be command is printed.") var dryRun = false
     @Flag(help: "Paper trading: live market data, orders filled by the simulated exchange (nothing is sent; no promotion needed).") var paper = false
+    @Option(help: ArgumentHelp("Serve the status page (/), /status.json and /metrics at HOST:PORT (beyond 127.0.0.1 it needs TSXLAB_HTTP_TOKEN).", valueName: "host:port"))
+    var http: String?
     @Option(help: "Days of history replayed before trading (indicator warm-up, today's orders).") var warmupDays: Int = 20
     @Option(help: ArgumentHelp("Replay history from this time instead (a rehearsal on a recorded tape).", valueName: "time")) var warmupFrom: TimeArgument?
     @OptionGroup var options: LiveOptions
 
     func run() async throws {
-        let (client, recorder) = try options.connect()
+        let metrics = RunnerMetrics()
+        let (client, recorder) = try options.connect(also: MetricsAPICallSink(metrics))
         try await runLive(options, recorder) {
             let environment = RunConfiguration.environment(process: options.environment,
                 dotEnvPath: envFile ?? (FileManager.default.fileExists(atPath: ".env") ? ".env" : nil))
@@ -458,6 +463,27 @@ struct LiveRun: AsyncParsableCommand {
                                     state: state, history: source.history(key, cache: cache, now: now)) { cmd in
                 if dryRun { Terminal.note("dry run: would send \(cmd)") }
             }
+            // Day-to-day operation: metrics, notifications, the status page.
+            let notifier = Notifier(targets: try Self.webhooks(options.environment))
+            await notifier.start()
+            let board = StatusBoard(runner: runner, broker: broker, accountName: account.name, strategies: names.components(separatedBy: ", "))
+            let format: @Sendable (String, Price) -> String = { _, p in spec.format(p) }
+            await runner.observe { o in
+                metrics.observe(o)
+                if let n = Notice.from(o, format: format) { Task { await notifier.post(n) } }
+                if case .bar = o { Task { await board.sample() } }
+            }
+            var statusServer: StatusServer?
+            if let http {
+                let parts = http.split(separator: ":")
+                guard parts.count == 2, let port = UInt16(parts[1]) else { throw LiveCLIError.usage("--http takes HOST:PORT, e.g. 127.0.0.1:8080, not '\(http)'") }
+                let token = try options.environment["TSXLAB_HTTP_TOKEN"].map { Secret($0) }
+                    ?? options.environment["TSXLAB_HTTP_TOKEN_FILE"].map { try APICredentials.readKeyFile($0) }
+                let server = try StatusServer(host: String(parts[0]), port: port, token: token, metrics: metrics) { await board.snapshot() }
+                let bound = try await server.start()
+                Terminal.note("live: status page at http://\(parts[0]):\(bound)/ (metrics at /metrics)")
+                statusServer = server
+            }
             try await runner.start(resumeFrom: from)
             let warm = await runner.stats.warmupBars
             Terminal.note("live: \(names) on \(account.name) \(contract.id)\(dryRun ? " (dry run)" : ""); replayed \(warm) bars")
@@ -503,7 +529,24 @@ struct LiveRun: AsyncParsableCommand {
             while Date() < deadline, !(await runner.isIdle) || !broker.positions().isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
             reporter.cancel()
             await runner.stop("shutdown")
+            let a = broker.account
+            await notifier.post(Notice(kind: .dailySummary, text: "stopped: balance \(a.balance), today \(a.equity - a.dayStartBalance), \(broker.ledger.trades.count) trades",
+                                       time: broker.now))
+            for _ in 0..<50 where await notifier.pending > 0 { try? await Task.sleep(for: .milliseconds(100)) }
+            await notifier.stop()
+            await statusServer?.stop()
         }
+    }
+
+    /// Webhooks from the environment (or 0600 files): `TSXLAB_DISCORD_WEBHOOK[_FILE]`,
+    /// `TSXLAB_WEBHOOK_URL[_FILE]` (generic JSON). The URLs are secrets.
+    static func webhooks(_ env: [String: String]) throws -> [WebhookTarget] {
+        var out: [WebhookTarget] = []
+        for (name, format) in [("TSXLAB_DISCORD_WEBHOOK", WebhookTarget.Format.discord), ("TSXLAB_WEBHOOK_URL", .json)] {
+            if let v = env[name], !v.isEmpty { out.append(WebhookTarget(url: Secret(v), format: format)) }
+            else if let f = env[name + "_FILE"], !f.isEmpty { out.append(WebhookTarget(url: try APICredentials.readKeyFile(f), format: format)) }
+        }
+        return out
     }
 
     /// Paper trading: bars built from the market hub's prints, traded by the simulated exchange

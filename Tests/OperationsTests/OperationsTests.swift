@@ -1,0 +1,193 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+import FlyingFox
+import Data
+import Trading
+import Live
+import Operations
+import TSXLabTesting
+
+@Suite("Runner metrics in the Prometheus text format")
+struct MetricsTests {
+    @Test("API calls by endpoint and status, errors, orders, fills, rejections by reason, strategy time and risk headroom are exposed with their values")
+    func exposition() {
+        let m = RunnerMetrics()
+        let now = Date()
+        m.record(APICallRecord(endpoint: "/api/Order/place", method: "POST", durationMs: 1.5, status: 200, success: true, error: nil, at: now))
+        m.record(APICallRecord(endpoint: "/api/Order/place", method: "POST", durationMs: 2.5, status: 200, success: true, error: nil, at: now))
+        m.record(APICallRecord(endpoint: "/api/Order/cancel", method: "POST", durationMs: 3, status: 200, success: false, error: "code 2", at: now))
+        let o = Order(id: OrderID(1), request: OrderRequest(symbol: "ES", side: .buy, quantity: 1, kind: .market), status: .working,
+                      createdAt: Timestamp(seconds: 0), tradeDay: 0)
+        m.observe(.event(.orderAccepted(o)))
+        m.observe(.event(.orderFilled(o, Fill(orderID: o.id, symbol: "ES", side: .buy, quantity: 1, price: Price(ticks: 8000), time: Timestamp(seconds: 0),
+                                            fee: Money(cents: 70), resolution: .exact, purpose: .entry))))
+        m.observe(.event(.orderRejected(o.request, .riskRule(.dailyLossLimit, "locked"))))
+        m.observe(.strategyCall(strategy: "overnight_range", seconds: 0.0002))
+        m.observe(.event(.accountChanged(AccountSnapshot(balance: Money(cents: 50_100_00), equity: Money(cents: 50_150_00), dayStartBalance: Money(cents: 50_000_00),
+                                                         maxLossLevel: Money(cents: 48_000_00), dailyLossRemaining: Money(cents: 1_150_00),
+                                                         maxLossRemaining: Money(cents: 2_150_00), lockedUntilNextDay: false, failed: false))))
+        let text = m.render()
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"tsxlab_api_calls_total{endpoint="/api/Order/place",status="200"} 2"#), "\(text)")
+        #expect(lines.contains(#"tsxlab_api_errors_total{endpoint="/api/Order/cancel"} 1"#))
+        #expect(lines.contains("tsxlab_orders_placed_total 1") && lines.contains("tsxlab_fills_total 1"))
+        #expect(lines.contains(#"tsxlab_rejections_total{reason="daily_loss_limit"} 1"#))
+        #expect(lines.contains("tsxlab_daily_loss_limit_remaining_usd 1150.0") && lines.contains("tsxlab_max_loss_limit_remaining_usd 2150.0"))
+        #expect(lines.contains { $0.hasPrefix(#"tsxlab_strategy_execution_count{strategy="overnight_range"} 1"#) })
+        #expect(lines.contains { $0.hasPrefix(#"tsxlab_api_call_duration_count{endpoint="/api/Order/place"} 2"#) })
+        #expect(lines.contains { $0.hasPrefix("tsxlab_resident_memory_bytes ") && !$0.hasSuffix(" 0.0") })
+        #expect(lines.contains { $0.hasPrefix("tsxlab_uptime_seconds ") })
+    }
+}
+
+/// An HTTP receiver on 127.0.0.1 that answers with the statuses it is given, in turn, and
+/// records each body.
+final class Receiver: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statuses: [Int]
+    private var bodies: [Data] = []
+    let delay: Double
+    let server: HTTPServer
+    var port: UInt16 = 0
+
+    init(statuses: [Int], delay: Double = 0) throws {
+        self.statuses = statuses; self.delay = delay
+        server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+    }
+
+    func start() async throws {
+        await server.appendRoute("POST /hook") { [self] req in
+            let body = try await req.bodyData
+            if delay > 0 { try? await Task.sleep(for: .seconds(delay)) }
+            let status: Int = lock.withLock { bodies.append(body); return statuses.count > 1 ? statuses.removeFirst() : statuses.first ?? 200 }
+            return HTTPResponse(statusCode: HTTPStatusCode(status, phrase: "X"))
+        }
+        Task { try? await server.run() }
+        try await server.waitUntilListening()
+        if case .ip4(_, let p) = await server.listeningAddress { port = p }
+    }
+
+    var received: [Data] { lock.withLock { bodies } }
+    var url: String { "http://127.0.0.1:\(port)/hook" }
+}
+
+@Suite("Notifications over webhooks, against a receiver on 127.0.0.1", .serialized)
+struct NotifierTests {
+    static func fill() -> Notice {
+        Notice(kind: .fill, text: "BUY 1 ES @ 1690.25 (entry)", time: Timestamp(year: 2013, month: 10, day: 10, hour: 13, minute: 30), fields: ["symbol": "ES"])
+    }
+
+    @Test("a failing receiver is retried until it answers; Discord and JSON bodies; the URL never prints")
+    func retriesAndBodies() async throws {
+        let discord = try Receiver(statuses: [500, 503, 204])
+        let json = try Receiver(statuses: [200])
+        try await discord.start(); try await json.start()
+        let targets = [WebhookTarget(url: Secret(discord.url), format: .discord), WebhookTarget(url: Secret(json.url), format: .json)]
+        #expect(!"\(targets)".contains("127.0.0.1"))
+        let n = Notifier(targets: targets, retryDelays: [0.05, 0.05, 0.05])
+        await n.start()
+        await n.post(Self.fill())
+        let deadline = Date().addingTimeInterval(10)
+        while await n.stats.delivered < 2, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let stats = await n.stats
+        #expect(stats.delivered == 2 && stats.retries == 2 && stats.failed == 0)
+        #expect(discord.received.count == 3)
+        let d = try JSONSerialization.jsonObject(with: discord.received[2]) as? [String: String]
+        #expect(d == ["content": "**Fill** 2013-10-10T13:30:00Z: BUY 1 ES @ 1690.25 (entry)"])
+        let j = try JSONSerialization.jsonObject(with: json.received[0]) as? [String: Any]
+        #expect(j?["kind"] as? String == "fill" && j?["text"] as? String == "BUY 1 ES @ 1690.25 (entry)" && (j?["fields"] as? [String: String]) == ["symbol": "ES"])
+        await n.stop()
+    }
+
+    @Test("a dead receiver gives up after the retries; a slow one never holds up posting: the queue is bounded and drops the oldest, counted")
+    func deadAndSlow() async throws {
+        let dead = Notifier(targets: [WebhookTarget(url: Secret("http://127.0.0.1:9/hook"), format: .json)], retryDelays: [0.01, 0.01, 0.01])
+        await dead.start()
+        await dead.post(Self.fill())
+        let deadline = Date().addingTimeInterval(10)
+        while await dead.stats.failed < 1, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await dead.stats == Notifier.Stats(delivered: 0, failed: 1, retries: 3, dropped: 0))
+        await dead.stop()
+
+        let slow = try Receiver(statuses: [200], delay: 2)
+        try await slow.start()
+        let n = Notifier(targets: [WebhookTarget(url: Secret(slow.url), format: .json)], capacity: 5)
+        await n.start()
+        for _ in 0..<50 { await n.post(Self.fill()) }
+        let pending = await n.pending, stats = await n.stats
+        #expect(pending <= 5 && stats.dropped >= 44 && stats.dropped + pending + stats.delivered + 1 >= 50)
+        await n.stop()
+    }
+}
+
+@Suite("The runner's HTTP address: status JSON, metrics, token, the page in Chromium", .serialized)
+struct StatusServerTests {
+    static func snapshot(_ balance: Double) -> StatusSnapshot {
+        StatusSnapshot(time: "2013-10-10T14:00:00Z", account: "50KTC-LOOPBACK-1", balance: balance, equity: balance + 37.5, dayPnL: 37.5,
+                       dailyLossLimit: 1000, dailyLossRemaining: 1037.5, maxLossLimit: 2000, maxLossRemaining: 2037.5,
+                       positions: [.init(symbol: "ES", quantity: 1, average: "1690.25")],
+                       orders: [.init(id: "#2", symbol: "ES", side: "SELL", quantity: 1, kind: "stop 6741t", status: "working")],
+                       equityToday: [.init(time: "2013-10-10T13:30:00Z", equity: balance), .init(time: "2013-10-10T14:00:00Z", equity: balance + 37.5)],
+                       strategies: ["overnight_range"], state: "running", lastErrors: [])
+    }
+
+    func get(_ url: String) async throws -> (Int, Data) {
+        let (d, r) = try await URLSession.shared.data(from: URL(string: url)!)
+        return ((r as? HTTPURLResponse)?.statusCode ?? 0, d)
+    }
+
+    @Test("/status.json is the runner's snapshot, /metrics the registry; beyond loopback a token is required and checked")
+    func endpoints() async throws {
+        let metrics = RunnerMetrics()
+        metrics.observe(.bar(Bar(0, 1, 1, 1, 1, 1)))
+        let server = try StatusServer(host: "127.0.0.1", port: 0, token: nil, metrics: metrics) { Self.snapshot(50_000) }
+        let port = try await server.start()
+        let (s1, body) = try await get("http://127.0.0.1:\(port)/status.json")
+        let decoded = try JSONDecoder().decode(StatusSnapshot.self, from: body)
+        #expect(s1 == 200 && decoded == Self.snapshot(50_000))
+        let (s2, text) = try await get("http://127.0.0.1:\(port)/metrics")
+        #expect(s2 == 200 && String(decoding: text, as: UTF8.self).contains("tsxlab_bars_total 1"))
+        await server.stop()
+
+        #expect(throws: StatusServerError.self) {
+            _ = try StatusServer(host: "0.0.0.0", port: 0, token: nil, metrics: metrics) { Self.snapshot(0) }
+        }
+        let guarded = try StatusServer(host: "0.0.0.0", port: 0, token: Secret("tok-123"), metrics: metrics) { Self.snapshot(50_000) }
+        let gp = try await guarded.start()
+        #expect(try await get("http://127.0.0.1:\(gp)/status.json").0 == 401)
+        #expect(try await get("http://127.0.0.1:\(gp)/status.json?token=wrong").0 == 401)
+        #expect(try await get("http://127.0.0.1:\(gp)/status.json?token=tok-123").0 == 200)
+        await guarded.stop()
+    }
+
+    @Test("the page in headless Chromium: no console error, the runner's numbers shown, and an update pushed over the socket appears without a reload",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") || TestEnvironment.isCI))
+    func pageInChromium() async throws {
+        // The first snapshot (the page's fetch) shows 50,000; every later one (the socket's pushes) 50,250.
+        final class Calls: @unchecked Sendable { let lock = NSLock(); var n = 0 }
+        let calls = Calls()
+        let server = try StatusServer(host: "127.0.0.1", port: 0, token: nil, metrics: RunnerMetrics()) {
+            let k = calls.lock.withLock { calls.n += 1; return calls.n }
+            return Self.snapshot(k == 1 ? 50_000 : 50_250)
+        }
+        let port = try await server.start()
+        let profile = TestEnvironment.temporaryDirectory("chromium-profile")
+        let out = try await offPool {
+            try Subprocess.run("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                                                     "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
+                                                     "--virtual-time-budget=4000", "--dump-dom", "http://127.0.0.1:\(port)/"], timeout: 120)
+        }
+        await server.stop()
+        #expect(out.status == 0)
+        let dom = out.stdout
+        #expect(dom.contains(#"<span id="balance" class="big">$50250.00</span>"#), "\(dom.prefix(3000))")
+        #expect(dom.contains(#"<strong id="account">50KTC-LOOPBACK-1</strong>"#) && dom.contains("<td>ES</td><td>1</td><td>1690.25</td>"))
+        #expect(dom.contains("$1037.50 of $1000.00") && dom.contains(#"<span id="state" class="">running</span>"#))
+        #expect(calls.lock.withLock { calls.n } >= 2)
+        let console = out.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
+        #expect(console.isEmpty, "\(console)")
+    }
+}
