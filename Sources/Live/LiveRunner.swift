@@ -184,6 +184,16 @@ public actor LiveRunner {
         enqueue(.market(target, args))
     }
 
+    /// Runs a command through the broker on the runner's task (an alert, a manual action), then
+    /// delivers its events and sends what it queued, as for the strategies' own orders.
+    public func perform(_ body: @Sendable (LiveBroker) -> CommandResult) -> CommandResult {
+        let r = body(broker)
+        deliverEvents()
+        dispatch()
+        persist()
+        return r
+    }
+
     /// Sends what the broker queued outside the runner's own inputs (a shutdown flatten).
     public func nudge() {
         deliverEvents()

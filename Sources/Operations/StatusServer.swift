@@ -96,8 +96,9 @@ public final class StatusServer: Sendable {
     let server: HTTPServer
     let host: String
 
-    public init(host: String, port: UInt16, token: Secret?, metrics: RunnerMetrics, snapshot: @escaping @Sendable () async -> StatusSnapshot,
-                extraRoutes: [(String, @Sendable (HTTPRequest) async -> HTTPResponse)] = []) throws {
+    public init(host: String, port: UInt16, token: Secret?, metrics: RunnerMetrics, alerts: AlertEndpoint? = nil,
+                snapshot: @escaping @Sendable () async -> StatusSnapshot) throws {
+        let extraRoutes: [(String, @Sendable (HTTPRequest) async -> HTTPResponse)] = alerts.map { [("/alert", $0.route)] } ?? []
         let loopback = host == "127.0.0.1" || host == "localhost"
         guard loopback || token != nil else { throw StatusServerError.tokenRequired(host) }
         self.host = host
@@ -120,6 +121,19 @@ public final class StatusServer: Sendable {
     public func stop() async { await server.stop(timeout: 1) }
 }
 
+extension AlertEndpoint {
+    /// The endpoint as an HTTP route (`POST` only; JSON answers).
+    public var route: @Sendable (HTTPRequest) async -> HTTPResponse {
+        { request in
+            guard request.method == .POST else { return HTTPResponse(statusCode: .methodNotAllowed) }
+            let body = (try? await request.bodyData) ?? Data()
+            let answer = await self.handle(body: body, headerSecret: request.headers[HTTPHeader("X-Tsxlab-Secret")])
+            return HTTPResponse(statusCode: HTTPStatusCode(answer.status, phrase: ""), headers: HTTPHeaders([.contentType: "application/json"]),
+                                body: (try? JSONEncoder().encode(answer.body)) ?? Data())
+        }
+    }
+}
+
 public enum StatusServerError: Error, CustomStringConvertible {
     case tokenRequired(String)
     case notListening
@@ -138,12 +152,13 @@ struct StatusHandler: HTTPHandler {
     let extra: [String: @Sendable (HTTPRequest) async -> HTTPResponse]
 
     func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+        // Extra routes (the alert endpoint) authenticate on their own terms.
+        if let route = extra[request.path] { return await route(request) }
         if let token {
             let given = request.query.first { $0.name == "token" }?.value
                 ?? request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
             guard given == token.reveal() else { return HTTPResponse(statusCode: .unauthorized) }
         }
-        if let route = extra[request.path] { return await route(request) }
         switch request.path {
         case "/":
             return HTTPResponse(statusCode: .ok, headers: HTTPHeaders([.contentType: "text/html; charset=utf-8"]), body: Data(StatusPage.html.utf8))

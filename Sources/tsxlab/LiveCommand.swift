@@ -479,7 +479,14 @@ struct LiveRun: AsyncParsableCommand {
                 guard parts.count == 2, let port = UInt16(parts[1]) else { throw LiveCLIError.usage("--http takes HOST:PORT, e.g. 127.0.0.1:8080, not '\(http)'") }
                 let token = try options.environment["TSXLAB_HTTP_TOKEN"].map { Secret($0) }
                     ?? options.environment["TSXLAB_HTTP_TOKEN_FILE"].map { try APICredentials.readKeyFile($0) }
-                let server = try StatusServer(host: String(parts[0]), port: port, token: token, metrics: metrics) { await board.snapshot() }
+                var alerts: AlertEndpoint?
+                let env = options.environment
+                if let secret = try env["TSXLAB_ALERT_SECRET"].map({ Secret($0) }) ?? env["TSXLAB_ALERT_SECRET_FILE"].map({ try APICredentials.readKeyFile($0) }) {
+                    alerts = AlertEndpoint(secret: secret, symbols: [spec.symbol: spec], maxQuantity: Int64(cfg.account.maxMiniEquivalents.map { $0 / spec.miniEquivalent } ?? 10)) { request, flatten in
+                        await runner.perform { b in request.map { b.place($0) } ?? b.flatten(flatten, reason: "alert") }
+                    }
+                }
+                let server = try StatusServer(host: String(parts[0]), port: port, token: token, metrics: metrics, alerts: alerts) { await board.snapshot() }
                 let bound = try await server.start()
                 Terminal.note("live: status page at http://\(parts[0]):\(bound)/ (metrics at /metrics)")
                 statusServer = server

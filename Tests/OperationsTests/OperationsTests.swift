@@ -191,3 +191,102 @@ struct StatusServerTests {
         #expect(console.isEmpty, "\(console)")
     }
 }
+
+@Suite("The alert webhook: TradingView-style JSON through the same broker and risk engine", .serialized)
+struct AlertEndpointTests {
+    final class Sent: @unchecked Sendable {
+        let lock = NSLock()
+        var requests: [OrderRequest] = []
+        var flattens: [String] = []
+    }
+
+    /// An endpoint on a live broker with the 50K Combine's rules; `sent` records what reached the broker.
+    static func make(now: Date = Date()) throws -> (AlertEndpoint, LiveBroker, Sent) {
+        let spec = try ContractRegistry.builtIn.spec(for: "ES")
+        let rules = RiskRules.topstepCombine(50)!
+        let broker = LiveBroker(accountID: 1, instruments: [Instrument(spec: spec)], contracts: ["ES": "CON.F.US.EP.Z13"], rules: rules,
+                                startingBalance: rules.startingBalance, tagPrefix: "alert", now: Timestamp(year: 2013, month: 10, day: 10, hour: 14))
+        broker.beginTradeDay(SessionCalendar.cmeEquityIndex.tradeDayNumber(containing: broker.now.seconds))
+        broker.mark("ES", price: 6760, at: broker.now)
+        let sent = Sent()
+        let e = AlertEndpoint(secret: Secret("s3cret"), symbols: ["ES": spec], maxQuantity: 5, now: { now }) { request, flatten in
+            sent.lock.withLock { if let request { sent.requests.append(request) }; if let flatten { sent.flattens.append(flatten) } }
+            return request.map { broker.place($0) } ?? broker.flatten(flatten, reason: "alert")
+        }
+        return (e, broker, sent)
+    }
+
+    static func body(_ fields: [String: Any]) -> Data { try! JSONSerialization.data(withJSONObject: fields) }
+
+    @Test("a valid alert becomes an order through the broker")
+    func valid() async throws {
+        let (e, broker, sent) = try Self.make()
+        let a = await e.handle(body: Self.body(["secret": "s3cret", "symbol": "es", "action": "buy", "quantity": 2,
+                                                "time": Timestamp(seconds: Int64(Date().timeIntervalSince1970)).iso8601]), headerSecret: nil)
+        #expect(a.status == 202 && a.body["status"] == "accepted")
+        #expect(sent.requests.count == 1 && sent.requests[0].side == .buy && sent.requests[0].quantity == 2)
+        #expect(broker.takeOutbox().count == 1)
+    }
+
+    @Test("malformed and hostile input: each refused with its status and a reason, nothing reaches the broker",
+          arguments: [
+            (Data("not json".utf8), nil, 400, "not a JSON object"),
+            (Data("[1,2]".utf8), nil, 400, "not a JSON object"),
+            (Data(repeating: 0x20, count: 20_000), nil, 413, "larger than"),
+            (AlertEndpointTests.body(["symbol": "ES", "action": "buy", "quantity": 1, "time": "now"]), nil, 401, "secret"),
+            (AlertEndpointTests.body(["secret": "wrong", "symbol": "ES", "action": "buy", "quantity": 1]), nil, 401, "secret"),
+            (AlertEndpointTests.body(["symbol": "ES", "action": "buy", "quantity": 1]), "s3cre", 401, "secret"),
+            (AlertEndpointTests.body(["secret": "s3cret", "symbol": "XYZ", "action": "buy", "quantity": 1, "time": "NOW"]), nil, 422, "unknown symbol 'XYZ'"),
+            (AlertEndpointTests.body(["secret": "s3cret", "symbol": 7, "action": "buy", "quantity": 1]), nil, 400, "'symbol' is required"),
+            (AlertEndpointTests.body(["secret": "s3cret", "symbol": "ES", "action": "hold", "quantity": 1, "time": "NOW"]), nil, 422, "bad action 'hold'"),
+            (AlertEndpointTests.body(["secret": "s3cret", "symbol": "ES", "action": "buy", "quantity": 1, "time": "2013-10-10T14:00:00Z"]), nil, 422, "stale alert"),
+            (AlertEndpointTests.body(["secret": "s3cret", "symbol": "ES", "action": "buy", "quantity": 1]), nil, 400, "'time' is required"),
+            (AlertEndpointTests.body(["secret": "s3cret", "symbol": "ES", "action": "buy", "quantity": -3, "time": "NOW"]), nil, 422, "positive whole number"),
+            (AlertEndpointTests.body(["secret": "s3cret", "symbol": "ES", "action": "buy", "quantity": 1.5, "time": "NOW"]), nil, 422, "positive whole number"),
+            (AlertEndpointTests.body(["secret": "s3cret", "symbol": "ES", "action": "sell", "quantity": 50, "time": "NOW"]), nil, 422, "over this endpoint's limit of 5"),
+            (AlertEndpointTests.body(["secret": "s3cret", "symbol": "ES", "action": "buy", "quantity": 1, "order_type": "limit", "price": 1690.1, "time": "NOW"]), nil, 422, "tick grid"),
+            (AlertEndpointTests.body(["secret": "s3cret", "symbol": "ES", "action": "buy", "quantity": 1, "order_type": "iceberg", "time": "NOW"]), nil, 422, "bad order_type"),
+          ] as [(Data, String?, Int, String)])
+    func refused(_ body: Data, _ header: String?, _ status: Int, _ reason: String) async throws {
+        let (e, broker, sent) = try Self.make()
+        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970)).iso8601
+        let text = String(decoding: body, as: UTF8.self).replacingOccurrences(of: "\"NOW\"", with: "\"\(now)\"")
+        let a = await e.handle(body: Data(text.utf8), headerSecret: header)
+        #expect(a.status == status && (a.body["error"] ?? "").contains(reason), "\(a)")
+        #expect(sent.requests.isEmpty && sent.flattens.isEmpty && broker.takeOutbox().isEmpty)
+    }
+
+    @Test("an alert the risk engine refuses (6 contracts on a 5-contract account) is a 422 naming the rule, and nothing is sent")
+    func riskRefusal() async throws {
+        let (_, broker, _) = try Self.make()
+        let base = AlertEndpoint(secret: Secret("s3cret"), symbols: ["ES": try ContractRegistry.builtIn.spec(for: "ES")], maxQuantity: 10) { r, f in
+            r.map { broker.place($0) } ?? broker.flatten(f, reason: "alert")
+        }
+        let a = await base.handle(body: Self.body(["secret": "s3cret", "symbol": "ES", "action": "sell", "quantity": 6,
+                                                   "time": Timestamp(seconds: Int64(Date().timeIntervalSince1970)).iso8601]), headerSecret: nil)
+        #expect(a.status == 422 && a.body["error"] == "size would reach 6 mini-equivalents, above the limit of 5")
+        #expect(broker.takeOutbox().isEmpty)
+    }
+
+    @Test("over HTTP on 127.0.0.1: the route answers 202 or the refusal's status, with a JSON reason; GET is refused")
+    func overHTTP() async throws {
+        let (e, _, sent) = try Self.make()
+        let server = try StatusServer(host: "127.0.0.1", port: 0, token: nil, metrics: RunnerMetrics(), alerts: e) { StatusServerTests.snapshot(0) }
+        let port = try await server.start()
+        func post(_ body: Data, secret: String? = nil) async throws -> (Int, [String: String]) {
+            var req = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/alert")!)
+            req.httpMethod = "POST"; req.httpBody = body
+            if let secret { req.setValue(secret, forHTTPHeaderField: "X-Tsxlab-Secret") }
+            let (d, r) = try await URLSession.shared.data(for: req)
+            return ((r as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONDecoder().decode([String: String].self, from: d)) ?? [:])
+        }
+        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970)).iso8601
+        let ok = try await post(Self.body(["symbol": "ES", "action": "flatten", "time": now]), secret: "s3cret")
+        #expect(ok.0 == 202 && ok.1["action"] == "flatten" && sent.flattens == ["ES"])
+        let bad = try await post(Data("{".utf8), secret: "s3cret")
+        #expect(bad.0 == 400 && bad.1["error"] == "the body is not a JSON object")
+        let (_, r) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/alert")!)
+        #expect((r as? HTTPURLResponse)?.statusCode == 405)
+        await server.stop()
+    }
+}
