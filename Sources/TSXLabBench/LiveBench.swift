@@ -6,6 +6,10 @@ import Live
 import ProjectX
 import ProjectXGateway
 import TSXLabTesting
+import Operations
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// Places a far-away limit order on every bar: each market event that finishes a bar becomes one
 /// order request.
@@ -48,13 +52,14 @@ func benchLive() throws {
     let base: Int64 = 1_381_147_200   // 2013-10-07T12:00:00Z, a Monday morning
     var records: [Data] = []
     records.reserveCapacity(events + 1)
-    for i in 0...events {
+    for i in 0...(2 * events) {
         let price = Decimal(1680) + Decimal(i % 40) / 4
         let print = PXTradePrint(symbolId: "F.US.EP", price: price, timestamp: PXTime.format(Timestamp(seconds: base + Int64(i) * 60)), type: 0, volume: 3)
         let msg = HubMessage.invocation(id: nil, target: "GatewayTrade", arguments: [.string(contract), try JSONValue(encoding: [print])])
         records.append(msg.encoded().dropLast())
     }
     let sent = Mutex<(count: Int, at: UInt64)>((0, 0))
+    let arrived = DispatchSemaphore(value: 0)
     let broker = LiveBroker(accountID: 1, instruments: [Instrument(spec: spec)], contracts: ["ES": contract], rules: .unlimited(),
                             startingBalance: Money(cents: 50_000_00), tagPrefix: "bench", now: Timestamp(seconds: base))
     var settings = LiveRunnerSettings(accountID: 1, symbol: "ES", contractID: contract)
@@ -66,23 +71,72 @@ func benchLive() throws {
                             broker: broker, strategies: [OrderEveryBar()], settings: settings, userHub: unused, marketHub: unused, onCommand: { _ in
         let t = DispatchTime.now().uptimeNanoseconds
         sent.withLock { $0 = ($0.count + 1, t) }
+        arrived.signal()
     })
     try blocking { await runner.startOffline() }
-    var lat: [Double] = []
-    lat.reserveCapacity(events)
-    let t0 = DispatchTime.now().uptimeNanoseconds
-    for i in 0...events {
-        let before = sent.withLock { $0.count }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let r = records[i]
-        Task { await runner.ingest(market: r) }
-        guard i > 0 else { continue }   // the first print opens the first bar; nothing to send yet
-        while sent.withLock({ $0.count }) == before {}
-        lat.append(Double(sent.withLock { $0.at } - start) / 1000)
+    /// Feeds records `range` one by one, each waited for; latencies in µs.
+    func measure(_ range: ClosedRange<Int>) -> ([Double], Double) {
+        var lat: [Double] = []
+        lat.reserveCapacity(range.count)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        for i in range {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let r = records[i]
+            Task { await runner.ingest(market: r) }
+            guard i > 0 else { continue }   // the first print opens the first bar; nothing to send yet
+            arrived.wait()
+            lat.append(Double(sent.withLock { $0.at } - start) / 1000)
+        }
+        return (lat, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
     }
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    let (lat, seconds) = measure(0...events)
     let p = percentiles(lat)
     line("live: market event → order request (in process)", "p50 \(fmt(p.p50, 1)) µs", "p99 \(fmt(p.p99, 1)) µs, max \(fmt(p.max, 0)) µs over \(lat.count) events, \(fmt(Double(events) / seconds / 1000, 1))k events/s (target p99 < 1 ms)")
+
+    // The same, while the status page, /status.json, /metrics and the alert endpoint are under
+    // load from 8 concurrent HTTP clients on loopback.
+    let metrics = RunnerMetrics()
+    let board = StatusBoard(runner: runner, broker: broker, accountName: "bench", strategies: ["bench"])
+    let alerts = AlertEndpoint(secret: Secret("bench-secret"), symbols: ["ES": spec], maxQuantity: 1) { _, _ in .rejected(.unknownSymbol("none")) }
+    let status = try StatusServer(host: "127.0.0.1", port: 0, token: nil, metrics: metrics, alerts: alerts) { await board.snapshot() }
+    let statusPort = try blocking { try await status.start() }
+    final class LoadState: @unchecked Sendable {
+        // @unchecked: both fields only under `lock`.
+        let lock = NSLock()
+        var stop = false
+        var latencies: [Double] = []
+    }
+    let state = LoadState()
+    let loadStart = DispatchTime.now().uptimeNanoseconds
+    let load = Task.detached {
+        await withTaskGroup(of: Void.self) { group in
+            for c in 0..<8 {
+                group.addTask {
+                    let paths = ["/status.json", "/metrics", "/", "/alert"]
+                    var k = c
+                    while !state.lock.withLock({ state.stop }) {
+                        let path = paths[k % paths.count]; k += 1
+                        var req = URLRequest(url: URL(string: "http://127.0.0.1:\(statusPort)\(path)")!)
+                        if path == "/alert" { req.httpMethod = "POST"; req.httpBody = Data("{\"secret\":\"wrong\"}".utf8) }
+                        let a = DispatchTime.now().uptimeNanoseconds
+                        _ = try? await URLSession.shared.data(for: req)
+                        let ms = Double(DispatchTime.now().uptimeNanoseconds - a) / 1e6
+                        state.lock.withLock { state.latencies.append(ms) }
+                    }
+                }
+            }
+        }
+    }
+    Thread.sleep(forTimeInterval: 0.5)
+    let (loaded, _) = measure((events + 1)...(2 * events))
+    state.lock.withLock { state.stop = true }
+    try blocking { await load.value }
+    let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
+    try blocking { await status.stop() }
+    let pl = percentiles(loaded), ph = percentiles(state.lock.withLock { state.latencies })
+    let requests = state.lock.withLock { state.latencies.count }
+    line("live: status page + alert endpoint under load (8 clients)", "\(fmt(Double(requests) / loadSeconds, 0)) req/s", "p50 \(fmt(ph.p50, 2)) ms, p99 \(fmt(ph.p99, 2)) ms")
+    line("live: market event → order request, under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs: p99 \(fmt((pl.p99 / p.p99 - 1) * 100, 0)) % vs unloaded (target ≤ +10 %)")
 
     // Loopback round trip: the REST client and the gateway over a socket on 127.0.0.1.
     let tape = try SharedData.readBars(path: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), symbol: "ES", tickSize: spec.tickSize)
