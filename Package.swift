@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Backtest", "Trading", "Data", "TSXLabTesting"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "ProjectX", "ProjectXGateway", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "Live", "Trading", "Data", "TSXLabTesting", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],

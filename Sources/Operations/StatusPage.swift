@@ -64,13 +64,13 @@ enum StatusPage {
     }
     const token = new URLSearchParams(location.search).get("token");
     const q = token ? "?token=" + encodeURIComponent(token) : "";
-    fetch("/status.json" + q).then(r => r.json()).then(render);
     function connect(){
       const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws" + q);
       ws.onmessage = e => render(JSON.parse(e.data));
       ws.onclose = () => { text("state", "reconnecting…"); setTimeout(connect, 2000); };
     }
-    connect();
+    // The snapshot first, then the socket's updates (which are therefore always newer).
+    fetch("/status.json" + q).then(r => r.json()).then(render).finally(connect);
     </script></body></html>
     """#
 }
