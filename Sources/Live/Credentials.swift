@@ -23,8 +23,8 @@ public enum CredentialsError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missing(let what): "\(what) is not set: export it, or put the key in a file readable only by you (chmod 600) and set PROJECTX_API_KEY_FILE"
-        case .fileUnreadable(let p, let r): "cannot read the API key file \(p): \(r)"
-        case .filePermissions(let p, let mode): "the API key file \(p) has mode \(mode): others can read it; run `chmod 600 \(p)` and try again"
+        case .fileUnreadable(let p, let r): "cannot read the secret file \(p): \(r)"
+        case .filePermissions(let p, let mode): "the secret file \(p) has mode \(mode): others can read it; run `chmod 600 \(p)` and try again"
         case .emptyKey(let source): "the API key from \(source) is empty"
         }
     }

@@ -410,7 +410,45 @@ struct LiveRun: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Replay history from this time instead (a rehearsal on a recorded tape).", valueName: "time")) var warmupFrom: TimeArgument?
     @OptionGroup var options: LiveOptions
 
+    /// Every problem with the file, the environment and the flags, found before anything connects,
+    /// so a service that fails to start says all of them at once.
+    func preflight() -> [String] {
+        var problems: [String] = []
+        let env = options.environment
+        do { _ = try APICredentials.load(environment: env) } catch { problems.append("\(error)") }
+        if let text = try? String(contentsOfFile: config, encoding: .utf8) {
+            let environment = RunConfiguration.environment(process: env, dotEnvPath: envFile ?? (FileManager.default.fileExists(atPath: ".env") ? ".env" : nil))
+            do {
+                let cfg = try RunConfiguration.parse(yaml: text, source: config, environment: environment)
+                do { try cfg.checkConsistency() } catch { problems.append("\(error)") }
+                if cfg.enabledStrategies.isEmpty { problems.append("\(config): no strategy is enabled") }
+            } catch { problems.append("\(error)") }
+        } else {
+            problems.append("cannot read the configuration file \(config)")
+        }
+        do { _ = try options.riskRules() } catch { problems.append("\(error)") }
+        for name in ["TSXLAB_DISCORD_WEBHOOK_FILE", "TSXLAB_WEBHOOK_URL_FILE", "TSXLAB_ALERT_SECRET_FILE", "TSXLAB_HTTP_TOKEN_FILE"] {
+            if let f = env[name], !f.isEmpty { do { _ = try APICredentials.readKeyFile(f) } catch { problems.append("\(name): \(error)") } }
+        }
+        if let http {
+            let parts = http.split(separator: ":")
+            if parts.count != 2 || UInt16(parts[1]) == nil { problems.append("--http takes HOST:PORT, e.g. 127.0.0.1:8080, not '\(http)'") }
+            else if parts[0] != "127.0.0.1" && parts[0] != "localhost" && env["TSXLAB_HTTP_TOKEN"] == nil && env["TSXLAB_HTTP_TOKEN_FILE"] == nil {
+                problems.append("--http \(http) listens beyond loopback: set TSXLAB_HTTP_TOKEN or TSXLAB_HTTP_TOKEN_FILE")
+            }
+        } else if env["TSXLAB_ALERT_SECRET"] != nil || env["TSXLAB_ALERT_SECRET_FILE"] != nil {
+            problems.append("an alert secret is set but --http is not: the alert endpoint needs the HTTP address")
+        }
+        if warmupDays < 1 { problems.append("--warmup-days must be at least 1, not \(warmupDays)") }
+        return problems
+    }
+
     func run() async throws {
+        let problems = preflight()
+        guard problems.isEmpty else {
+            Terminal.error("cannot start the live runner (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n" + problems.map { "  - " + $0 }.joined(separator: "\n"))
+            throw ExitCode(64)
+        }
         let metrics = RunnerMetrics()
         let (client, recorder) = try options.connect(also: MetricsAPICallSink(metrics))
         try await runLive(options, recorder) {

@@ -206,3 +206,22 @@ final class Collected: @unchecked Sendable {
         }
     }
 }
+
+extension LiveRunCLITests {
+    @Test("at start every problem with the file, the environment and the flags is named at once")
+    func preflight() throws {
+        let hook = dir + "/hook.url"
+        try "https://discord.example/api/webhooks/1/x".write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o644)
+        let r = try Subprocess.run(CLI.binary, ["live", "--config", dir + "/missing.yaml", "--http", "0.0.0.0:8080", "--rules", "topstep-75k"],
+                                   environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TSXLAB_DATA_DIR": dir,
+                                                 "TSXLAB_DISCORD_WEBHOOK_FILE": hook])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("cannot start the live runner (5 problems):"), "\(r.stderr)")
+        for piece in ["PROJECTX_USERNAME is not set", "cannot read the configuration file \(dir)/missing.yaml", "--rules must be topstep-50k",
+                      "TSXLAB_DISCORD_WEBHOOK_FILE: the secret file \(hook) has mode 644", "--http 0.0.0.0:8080 listens beyond loopback"] {
+            #expect(r.stderr.contains(piece), "\(piece)")
+        }
+        #expect(!r.stderr.contains("discord.example"))
+    }
+}
