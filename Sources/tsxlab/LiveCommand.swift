@@ -547,6 +547,8 @@ struct LiveRun: AsyncParsableCommand {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(200))
                     let s = await runner.stats
+                    metrics.cache(cache.stats)
+                    metrics.account(broker.account)
                     guard s.barsProcessed > printed else { continue }
                     let fresh = await runner.closedBars.suffix(min(s.barsProcessed - printed, 10_000))
                     printed = s.barsProcessed

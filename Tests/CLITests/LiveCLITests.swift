@@ -85,6 +85,12 @@ struct LiveCLITests {
         #expect(rows.contains { $0[0].text == "/api/Order/cancel" && $0[4].int == 0 && ($0[5].text ?? "").contains("code 2") })
         #expect(!rows.flatMap { $0.map(\.description) }.joined().contains(Self.key))
 
+        // The seed's report from the same table.
+        let report = try CLI.run(["metrics", "--json"], environment: e)
+        let m = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+        #expect(report.status == 0 && (m?["calls"] as? Int ?? 0) == rows.count && (m?["errors"] as? Int ?? 0) >= 1, "\(report.stderr)")
+        let endpoints = m?["endpoints"] as? [[String: Any]] ?? []
+        #expect(endpoints.contains { $0["endpoint"] as? String == "/api/Order/cancel" && $0["errors"] as? Int == 1 })
         let keyFile = dir + "/key"
         try (Self.key + "\n").write(toFile: keyFile, atomically: true, encoding: .utf8)
         chmod(keyFile, 0o644)
