@@ -51,8 +51,9 @@ public struct ProjectXBarSource: BarSource {
     }
 }
 
-/// Runs an async body to completion and waits for it on the calling thread.
-func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+/// Runs an async body to completion and waits for it on the calling thread (never call it from a
+/// task on the cooperative pool).
+public func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let result = Mutex<Result<T, any Error>?>(nil)
     let done = DispatchSemaphore(value: 0)
     Task.detached {

@@ -21,20 +21,6 @@ final class OrderEveryBar: Strategy {
     }
 }
 
-/// Runs an async body to completion from the benchmark's synchronous driver.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let r: Result<T, any Error>
-        do { r = .success(try await body()) } catch { r = .failure(error) }
-        result.withLock { $0 = r }
-        done.signal()
-    }
-    done.wait()
-    return try result.withLock { $0! }.get()
-}
-
 func percentiles(_ xs: [Double]) -> (p50: Double, p99: Double, max: Double) {
     let s = xs.sorted()
     return (s[s.count / 2], s[min(s.count - 1, s.count * 99 / 100)], s.last ?? 0)
@@ -73,7 +59,7 @@ func benchLive() throws {
         sent.withLock { $0 = ($0.count + 1, t) }
         arrived.signal()
     })
-    try blocking { await runner.startOffline() }
+    try waitFor { await runner.startOffline() }
     /// Feeds records `range` one by one, each waited for; latencies in µs.
     func measure(_ range: ClosedRange<Int>) -> ([Double], Double) {
         var lat: [Double] = []
@@ -99,7 +85,7 @@ func benchLive() throws {
     let board = StatusBoard(runner: runner, broker: broker, accountName: "bench", strategies: ["bench"])
     let alerts = AlertEndpoint(secret: Secret("bench-secret"), symbols: ["ES": spec], maxQuantity: 1) { _, _ in .rejected(.unknownSymbol("none")) }
     let status = try StatusServer(host: "127.0.0.1", port: 0, token: nil, metrics: metrics, alerts: alerts) { await board.snapshot() }
-    let statusPort = try blocking { try await status.start() }
+    let statusPort = try waitFor { try await status.start() }
     final class LoadState: @unchecked Sendable {
         // @unchecked: both fields only under `lock`.
         let lock = NSLock()
@@ -130,9 +116,9 @@ func benchLive() throws {
     Thread.sleep(forTimeInterval: 0.5)
     let (loaded, _) = measure((events + 1)...(2 * events))
     state.lock.withLock { state.stop = true }
-    try blocking { await load.value }
+    try waitFor { await load.value }
     let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
-    try blocking { await status.stop() }
+    try waitFor { await status.stop() }
     let pl = percentiles(loaded), ph = percentiles(state.lock.withLock { state.latencies })
     let requests = state.lock.withLock { state.latencies.count }
     line("live: status page + alert endpoint under load (8 clients)", "\(fmt(Double(requests) / loadSeconds, 0)) req/s", "p50 \(fmt(ph.p50, 2)) ms, p99 \(fmt(ph.p99, 2)) ms")
@@ -144,12 +130,12 @@ func benchLive() throws {
     config.generalLimit = (1_000_000, 60)
     config.rules = .unlimited()
     let server = try GatewayServer(config: config, tape: GatewayTape(series: tape, contract: ContractID(cme: "ESZ13")!))
-    let port = try blocking { try await server.start() }
-    _ = try blocking { await server.venue.step(600) }
+    let port = try waitFor { try await server.start() }
+    _ = try waitFor { await server.venue.step(600) }
     let client = ProjectXClient(baseURL: "http://127.0.0.1:\(port)", credentials: APICredentials(userName: "bench", apiKey: Secret("bench")),
                                 generalLimit: (1_000_000, 60))
     let calls = 2_000
-    let (queries, places) = try blocking { () async throws -> ([Double], [Double]) in
+    let (queries, places) = try waitFor { () async throws -> ([Double], [Double]) in
         _ = try await client.searchAccounts()
         var q: [Double] = [], pl: [Double] = []
         for _ in 0..<calls {
@@ -168,5 +154,5 @@ func benchLive() throws {
     let pq = percentiles(queries), pp = percentiles(places)
     line("live: loopback round trip, Order/searchOpen", "p50 \(fmt(pq.p50 / 1000, 2)) ms", "p99 \(fmt(pq.p99 / 1000, 2)) ms over \(calls) calls")
     line("live: loopback round trip, Order/place", "p50 \(fmt(pp.p50 / 1000, 2)) ms", "p99 \(fmt(pp.p99 / 1000, 2)) ms over \(calls) orders")
-    try blocking { await server.stop() }
+    try waitFor { await server.stop() }
 }

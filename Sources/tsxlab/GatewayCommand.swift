@@ -105,16 +105,7 @@ struct GatewayServe: AsyncParsableCommand {
         // Written straight to the descriptor (no stdio buffer): a script waits for this line.
         FileHandle.standardOutput.write(Data("listening http://127.0.0.1:\(bound) (\(tape.contract.cmeCode), \(tape.series.count) bars from \(tape.series.first?.time.iso8601 ?? "-"))\n".utf8))
         // Serve until SIGINT or SIGTERM.
-        let stop = AsyncStream<Void> { c in
-            for sig in [SIGINT, SIGTERM] {
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig)
-                source.setEventHandler { c.yield() }
-                source.resume()
-                nonisolated(unsafe) let keep = source
-                c.onTermination = { _ in _ = keep }
-            }
-        }
+        let stop = stopSignals()
         for await _ in stop { break }
         await server.stop()
     }

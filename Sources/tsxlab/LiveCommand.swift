@@ -148,16 +148,8 @@ func runLive(_ options: LiveOptions, _ recorder: StoreAPICallRecorder? = nil, _ 
         Terminal.error(e.description)
         if case .authentication = e { throw ExitCode(77) }
         throw ExitCode(69)
-    } catch let e as DataError {
-        Terminal.error(e.description)
-        throw ExitCode(e.exitCode)
-    } catch let e as ExitCode {
-        throw e
-    } catch let e as ValidationError {
-        throw e
     } catch {
-        Terminal.error("\(error)")
-        throw ExitCode(70)
+        throw reported(error)
     }
 }
 
@@ -532,16 +524,7 @@ struct LiveRun: AsyncParsableCommand {
             try await runner.start(resumeFrom: from)
             let warm = await runner.stats.warmupBars
             Terminal.note("live: \(names) on \(account.name) \(contract.id)\(dryRun ? " (dry run)" : ""); replayed \(warm) bars")
-            let stop = AsyncStream<Void> { c in
-                for sig in [SIGINT, SIGTERM] {
-                    signal(sig, SIG_IGN)
-                    let source = DispatchSource.makeSignalSource(signal: sig)
-                    source.setEventHandler { c.yield() }
-                    source.resume()
-                    nonisolated(unsafe) let keep = source
-                    c.onTermination = { _ in _ = keep }
-                }
-            }
+            let stop = stopSignals()
             let reporter = Task {
                 var printed = await runner.stats.barsProcessed
                 while !Task.isCancelled {
@@ -633,18 +616,7 @@ struct LiveRun: AsyncParsableCommand {
         try await market.subscribe("SubscribeContractQuotes", [.string(contract.id)])
         var builder = BarBuilder(length: length)
         let stop = Task {
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                for sig in [SIGINT, SIGTERM] {
-                    signal(sig, SIG_IGN)
-                    let source = DispatchSource.makeSignalSource(signal: sig)
-                    nonisolated(unsafe) var once = false
-                    source.setEventHandler { if !once { once = true; c.resume() } }
-                    source.resume()
-                    nonisolated(unsafe) let keep = source
-                    _ = keep
-                    Self.keepAlive.append(keep)
-                }
-            }
+            for await _ in stopSignals() { break }
             await market.stop()
         }
         for await e in market.events {
@@ -669,6 +641,4 @@ struct LiveRun: AsyncParsableCommand {
         let a = paper.account
         Terminal.note("paper: \(paper.trades.count) trades, net \(a.balance - cfg.account.startingBalance)")
     }
-
-    nonisolated(unsafe) static var keepAlive: [any DispatchSourceSignal] = []
 }

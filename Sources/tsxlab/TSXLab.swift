@@ -43,18 +43,37 @@ struct StoreOptions: ParsableArguments {
 
 /// Runs a command body, printing a failure to stderr and exiting with its code.
 func runReportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let e as DataError {
+    do { try body() } catch { throw reported(error) }
+}
+
+/// The error a command exits with: a data error's message and code, argument errors and exit
+/// codes as they are, anything else as an internal failure (70).
+func reported(_ error: any Error) -> any Error {
+    switch error {
+    case let e as DataError:
         Terminal.error(e.description)
-        throw ExitCode(e.exitCode)
-    } catch let e as ExitCode {
-        throw e
-    } catch let e as ValidationError {
-        throw e
-    } catch {
+        return ExitCode(e.exitCode)
+    case is ExitCode, is ValidationError:
+        return error
+    default:
         Terminal.error("internal error: \(error)")
-        throw ExitCode(70)
+        return ExitCode(70)
+    }
+}
+
+/// SIGINT and SIGTERM as a stream (the long-running commands stop on the first).
+func stopSignals() -> AsyncStream<Void> {
+    AsyncStream<Void> { c in
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig)
+            source.setEventHandler { c.yield() }
+            source.resume()
+            sources.append(source)
+        }
+        nonisolated(unsafe) let keep = sources
+        c.onTermination = { _ in _ = keep }
     }
 }
 

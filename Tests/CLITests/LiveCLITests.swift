@@ -128,18 +128,7 @@ struct LiveRunCLITests {
         let env = ["PROJECTX_API_URL": gw.baseURL, "PROJECTX_RTC_URL": gw.baseURL, "PROJECTX_USERNAME": "trader", "PROJECTX_API_KEY": "k-live-run"]
         // Three sessions and the fourth's cash open: the ATR (3 sessions) is ready on the fourth.
         try gw.step(3 * 1380)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["live", "--config", file, "--warmup-from", "2013-10-06"]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.environment = base.merging(env) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        let collected = Collected()
-        out.fileHandleForReading.readabilityHandler = { h in collected.add(out: h.availableData) }
-        err.fileHandleForReading.readabilityHandler = { h in collected.add(err: h.availableData) }
-        try p.run()
+        let (p, collected) = try Collected.launch(["live", "--config", file, "--warmup-from", "2013-10-06"], environment: base.merging(env) { $1 }, cwd: dir)
         try collected.wait("the runner to start", timeout: 60) { $0.err.contains("live: overnight_range on 50KTC-LOOPBACK-1 CON.F.US.EP.Z13") }
         // Play to 2013-10-10 14:30Z (past the 09:30 ET cash open): the runner places the range entries.
         let tape = try SharedData.readBars(path: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), symbol: "ES", tickSize: TickSize("0.25")!)
@@ -173,18 +162,9 @@ extension LiveRunCLITests {
         let gw = try GatewayProcess(csv: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), contract: "ESZ13")
         defer { gw.stop() }
         try gw.step(3 * 1380)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["live", "--config", TestEnvironment.packageRoot + "/examples/overnight-range.yaml", "--paper", "--warmup-from", "2013-10-06"]
-        p.environment = base.merging(["PROJECTX_API_URL": gw.baseURL, "PROJECTX_RTC_URL": gw.baseURL, "PROJECTX_USERNAME": "trader",
-                                      "PROJECTX_API_KEY": "k-paper"]) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        let collected = Collected()
-        out.fileHandleForReading.readabilityHandler = { h in collected.add(out: h.availableData) }
-        err.fileHandleForReading.readabilityHandler = { h in collected.add(err: h.availableData) }
-        try p.run()
+        let (p, collected) = try Collected.launch(["live", "--config", TestEnvironment.packageRoot + "/examples/overnight-range.yaml", "--paper", "--warmup-from", "2013-10-06"],
+                                                  environment: base.merging(["PROJECTX_API_URL": gw.baseURL, "PROJECTX_RTC_URL": gw.baseURL,
+                                                                             "PROJECTX_USERNAME": "trader", "PROJECTX_API_KEY": "k-paper"]) { $1 }, cwd: dir)
         try collected.wait("paper mode to start", timeout: 60) { $0.err.contains("paper: overnight_range on CON.F.US.EP.Z13") }
         for _ in 0..<40 { try gw.step(30); usleep(10_000) }
         try collected.wait("paper bar lines", timeout: 30) { $0.out.contains("(paper)") }
@@ -198,7 +178,24 @@ extension LiveRunCLITests {
     }
 }
 
+/// A `tsxlab` process left running, its output collected as it comes.
 final class Collected: @unchecked Sendable {
+    static func launch(_ args: [String], environment: [String: String], cwd: String) throws -> (Process, Collected) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        p.environment = environment
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let collected = Collected()
+        out.fileHandleForReading.readabilityHandler = { h in collected.add(out: h.availableData) }
+        err.fileHandleForReading.readabilityHandler = { h in collected.add(err: h.availableData) }
+        try p.run()
+        return (p, collected)
+    }
+
     private let lock = NSLock()
     private var o = Data(), e = Data()
     func add(out d: Data) { lock.withLock { o.append(d) } }

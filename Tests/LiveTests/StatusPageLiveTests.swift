@@ -9,7 +9,7 @@ import TSXLabTesting
 @Suite("The status page of a runner trading on the loopback gateway, in headless Chromium", .serialized)
 struct StatusPageLiveTests {
     @Test("no console error; the page loads the runner's state with the position open, then the state pushed over its socket after the target filled replaces it without a reload",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") || TestEnvironment.isCI))
+          .enabled(if: Chromium.installed || TestEnvironment.isCI))
     func liveStatusPage() async throws {
         let tape = try LiveParityTests.esz13(through: "2013-10-11T00:00:00Z")
         let live = try await LiveHarness.make(tape: tape, strategies: [try LiveParityTests.overnight()])
@@ -32,22 +32,17 @@ struct StatusPageLiveTests {
             return n == 1 ? before : await board.snapshot()
         }
         let port = try await server.start()
-        let profile = TestEnvironment.temporaryDirectory("chromium-live")
-        let out = try await offPool {
-            try Subprocess.run("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                                                     "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
-                                                     "--virtual-time-budget=4000", "--dump-dom", "http://127.0.0.1:\(port)/"], timeout: 120)
-        }
+        let out = try await offPool { try Chromium.dumpDOM("http://127.0.0.1:\(port)/") }
         await server.stop()
         await live.stop()
         #expect(reads.lock.withLock { reads.n } >= 2)
         #expect(after.positions.isEmpty && after.orders.isEmpty && after.balance > before.balance)
-        let dom = out.stdout
+        let dom = out.dom
         let balance = String(format: "$%.2f", after.balance)
         #expect(dom.contains(#"<span id="balance" class="big">\#(balance)</span>"#), "\(dom.prefix(2500))")
         #expect(dom.contains(#"<table id="positions"><tbody><tr><td>flat</td></tr></tbody></table>"#))
         #expect(dom.contains(#"<table id="orders"><tbody><tr><td>none</td></tr></tbody></table>"#))
-        let console = out.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
+        let console = Chromium.consoleProblems(out.log)
         #expect(console.isEmpty, "\(console)")
     }
 }

@@ -164,7 +164,7 @@ struct StatusServerTests {
     }
 
     @Test("the page in headless Chromium: no console error, the runner's numbers shown, and an update pushed over the socket appears without a reload",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") || TestEnvironment.isCI))
+          .enabled(if: Chromium.installed || TestEnvironment.isCI))
     func pageInChromium() async throws {
         // The first snapshot (the page's fetch) shows 50,000; every later one (the socket's pushes) 50,250.
         final class Calls: @unchecked Sendable { let lock = NSLock(); var n = 0 }
@@ -174,20 +174,15 @@ struct StatusServerTests {
             return Self.snapshot(k == 1 ? 50_000 : 50_250)
         }
         let port = try await server.start()
-        let profile = TestEnvironment.temporaryDirectory("chromium-profile")
-        let out = try await offPool {
-            try Subprocess.run("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                                                     "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
-                                                     "--virtual-time-budget=4000", "--dump-dom", "http://127.0.0.1:\(port)/"], timeout: 120)
-        }
+        let out = try await offPool { try Chromium.dumpDOM("http://127.0.0.1:\(port)/") }
         await server.stop()
         #expect(out.status == 0)
-        let dom = out.stdout
+        let dom = out.dom
         #expect(dom.contains(#"<span id="balance" class="big">$50250.00</span>"#), "\(dom.prefix(3000))")
         #expect(dom.contains(#"<strong id="account">50KTC-LOOPBACK-1</strong>"#) && dom.contains("<td>ES</td><td>1</td><td>1690.25</td>"))
         #expect(dom.contains("$1037.50 of $1000.00") && dom.contains(#"<span id="state" class="">running</span>"#))
         #expect(calls.lock.withLock { calls.n } >= 2)
-        let console = out.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
+        let console = Chromium.consoleProblems(out.log)
         #expect(console.isEmpty, "\(console)")
     }
 }
