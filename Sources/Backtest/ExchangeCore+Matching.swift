@@ -15,25 +15,44 @@ public struct FinerBars: Sendable {
 }
 
 extension ExchangeCore {
-    /// Trades one bar of the instrument at index `s`: fills what the bar reached, in the order
-    /// the finer bars (or the path model) say, then marks positions.
     /// Trades one bar, then moves the clock to its close; true when events are waiting.
-    @inlinable
+    ///
+    /// Inlined into the engine's bar loop: a bar that reaches nothing (most bars) costs a few
+    /// compares and stores there, with no call.
+    @inlinable @inline(__always)
     public mutating func step(_ bar: Bar, symbol s: Int, length: Int64) -> Bool {
-        process(bar, symbol: s, length: length)
+        if !quietBar(bar, s) { processBusy(bar, s, length) }
         now = Timestamp(seconds: bar.time.seconds + length)
         return !events.isEmpty
     }
 
+    /// Trades one bar of the instrument at index `s`: fills what the bar reached, in the order
+    /// the finer bars (or the path model) say, then marks positions.
     @inlinable
     public mutating func process(_ bar: Bar, symbol s: Int, length: Int64) {
+        if !quietBar(bar, s) { processBusy(bar, s, length) }
+    }
+
+    /// The bar reaches nothing (nothing working and nothing held, or it stays inside a valid
+    /// reach band in an open stretch of the session): marks the last price (and the open trade's
+    /// excursion) and returns true. False leaves everything to `processBusy`.
+    @inlinable @inline(__always)
+    mutating func quietBar(_ bar: Bar, _ s: Int) -> Bool {
         // Fields are read and written one by one (never the whole state struct copied out and
         // back: that copy's odd-sized moves defeat store forwarding, bar after bar).
         // Fast path: nothing working, nothing held.
         if sym[s].live == 0 && sym[s].position == 0 {
             sym[s].lastPrice = bar.close.ticks
-            return
+            return true
         }
+        let t = bar.time.seconds
+        guard sym[s].bandValid && (!config.enforceSessions || (t >= openFrom && t < openUntil)) else { return false }
+        return Self.passesQuietly(&sym[s], bar)
+    }
+
+    /// The rest of `process`: the session check, the reach band, and the bar's fills.
+    @usableFromInline @inline(never)
+    mutating func processBusy(_ bar: Bar, _ s: Int, _ length: Int64) {
         let t = bar.time.seconds
         if config.enforceSessions && !(t >= openFrom && t < openUntil) {
             guard refreshOpenInterval(t) else { return }
