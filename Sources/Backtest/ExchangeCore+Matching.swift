@@ -15,46 +15,88 @@ public struct FinerBars: Sendable {
 }
 
 extension ExchangeCore {
-    /// Trades one bar of the instrument at index `s`: fills what the bar reached, in the order
-    /// the finer bars (or the path model) say, then marks positions.
     /// Trades one bar, then moves the clock to its close; true when events are waiting.
-    @inlinable
+    ///
+    /// Inlined into the engine's bar loop: a bar that reaches nothing (most bars) costs a few
+    /// compares and stores there, with no call.
+    @inlinable @inline(__always)
     public mutating func step(_ bar: Bar, symbol s: Int, length: Int64) -> Bool {
-        process(bar, symbol: s, length: length)
+        if !quietBar(bar, s) { processBusy(bar, s, length) }
         now = Timestamp(seconds: bar.time.seconds + length)
         return !events.isEmpty
     }
 
+    /// Trades one bar of the instrument at index `s`: fills what the bar reached, in the order
+    /// the finer bars (or the path model) say, then marks positions.
     @inlinable
     public mutating func process(_ bar: Bar, symbol s: Int, length: Int64) {
-        // Fields are read and written one by one (never the whole state struct copied out and
-        // back: that copy's odd-sized moves defeat store forwarding, bar after bar).
+        if !quietBar(bar, s) { processBusy(bar, s, length) }
+    }
+
+    /// The bar reaches nothing (nothing working and nothing held, or it stays inside a valid
+    /// reach band in an open stretch of the session): marks the last price (and the open trade's
+    /// excursion) and returns true. False leaves everything to `processBusy`.
+    @inlinable @inline(__always)
+    mutating func quietBar(_ bar: Bar, _ s: Int) -> Bool {
+        // Fields are read one by one and written only when they change (never the whole state
+        // struct copied out and back: that copy's odd-sized moves defeat store forwarding, bar
+        // after bar; and a write into `sym` costs a uniqueness check of its buffer).
         // Fast path: nothing working, nothing held.
         if sym[s].live == 0 && sym[s].position == 0 {
-            sym[s].lastPrice = bar.close.ticks
-            return
+            noteClose(bar.close.ticks, s)
+            return true
         }
+        let t = bar.time.seconds
+        guard sym[s].bandValid && (!config.enforceSessions || (t >= openFrom && t < openUntil)) else { return false }
+        return passesQuietly(bar, s)
+    }
+
+    /// Records the close of a bar of `s` that traded nothing. It is kept in two plain fields, not
+    /// in `sym` (no uniqueness check of the array per bar), until `flushClose` moves it there;
+    /// `lastPrice(_:)` reads it either way.
+    @inlinable @inline(__always)
+    mutating func noteClose(_ close: Int64, _ s: Int) {
+        if s != closeSymbol {
+            if closeSymbol >= 0 { sym[closeSymbol].lastPrice = pendingClose }
+            closeSymbol = s
+        }
+        pendingClose = close
+    }
+
+    /// Moves a close kept by `noteClose` into `sym` (before anything else writes a last price).
+    @inlinable @inline(__always)
+    mutating func flushClose() {
+        if closeSymbol >= 0 {
+            sym[closeSymbol].lastPrice = pendingClose
+            closeSymbol = -1
+        }
+    }
+
+    /// The rest of `process`: the session check, the reach band, and the bar's fills.
+    @usableFromInline @inline(never)
+    mutating func processBusy(_ bar: Bar, _ s: Int, _ length: Int64) {
+        flushClose()
         let t = bar.time.seconds
         if config.enforceSessions && !(t >= openFrom && t < openUntil) {
             guard refreshOpenInterval(t) else { return }
         }
         if !sym[s].bandValid { computeReachBand(s) }
         // Common case: orders work but the bar reaches none of them (nor the risk stop).
-        if Self.passesQuietly(&sym[s], bar) { return }
+        if passesQuietly(bar, s) { return }
         processSlow(bar, s, length)
     }
 
     /// When the bar stays inside the reach band (and no finer bars decide): marks the open
-    /// trade's excursion and the last price in place, and returns true.
+    /// trade's excursion (written only when it widens) and the last price, and returns true.
     @inlinable @inline(__always)
-    static func passesQuietly(_ st: inout SymbolState, _ bar: Bar) -> Bool {
+    mutating func passesQuietly(_ bar: Bar, _ s: Int) -> Bool {
         let lo = bar.low.ticks, hi = bar.high.ticks
-        guard !st.hasFiner && lo > st.reachDown && hi < st.reachUp else { return false }
-        if st.position != 0 {
-            if hi > st.excHigh { st.excHigh = hi }
-            if lo < st.excLow { st.excLow = lo }
+        guard !sym[s].hasFiner && lo > sym[s].reachDown && hi < sym[s].reachUp else { return false }
+        if sym[s].position != 0 {
+            if hi > sym[s].excHigh { sym[s].excHigh = hi }
+            if lo < sym[s].excLow { sym[s].excLow = lo }
         }
-        st.lastPrice = bar.close.ticks
+        noteClose(bar.close.ticks, s)
         return true
     }
 
@@ -342,15 +384,13 @@ extension ExchangeCore {
 
         // OCO: any fill cancels the rest of the group.
         if e.oco >= 0 {
-            for other in book where other.symbol == s && other.index != i && other.oco == e.oco && !other.suspended {
-                cancelOrder(other.index, .ocoFilled(id))
-            }
+            cancelEach(.ocoFilled(id)) { $0.symbol == s && $0.index != i && $0.oco == e.oco && !$0.suspended }
         }
         // Bracket exits come alive for the filled quantity, priced from the fill.
         for c in children[i] where orders[c].status.isLive { activateChild(c, parent: i, fillPrice: Price(ticks: price)) }
         // A flat position needs no protective orders.
         if sym[s].position == 0 {
-            for other in book where other.symbol == s && other.reduceOnly { cancelOrder(other.index, .positionClosed) }
+            cancelEach(.positionClosed) { $0.symbol == s && $0.reduceOnly }
         }
         recomputeBreach()
         if sym[s].hasBreach, sym[s].position > 0 ? price <= sym[s].breachPrice : (sym[s].position < 0 && price >= sym[s].breachPrice) {
@@ -361,6 +401,24 @@ extension ExchangeCore {
                         detail: "the day's profit reached the consistency stop; flat for the day")
             events.append(.ruleBreached(risk.breaches.last!))
             _ = flatten(nil, reason: "consistency")
+        }
+    }
+
+    /// Cancels every book entry that `matches`, in book order, as a loop over a copy of the book
+    /// would, but without that copy (a loop holding the book while cancelling from it made every
+    /// cancel, and the next placement, reallocate it). The book is in placement order and
+    /// cancelling only removes entries, so the scan resumes after the last order it cancelled.
+    @inline(__always)
+    mutating func cancelEach(_ why: CancelReason, where matches: (LiveOrder) -> Bool) {
+        var k = 0
+        while k < book.count {
+            let e = book[k]
+            if matches(e) {
+                cancelOrder(e.index, why)
+                k = book.firstIndex { $0.index > e.index } ?? book.count
+            } else {
+                k += 1
+            }
         }
     }
 
@@ -396,8 +454,8 @@ extension ExchangeCore {
             let q = sym[s].position
             guard q != 0 else { sym[s].hasBreach = false; sym[s].bandValid = false; continue }
             var other: Int64 = 0
-            for t in 0..<instruments.count where t != s && sym[t].position != 0 && sym[t].lastPrice != Int64.min {
-                other += ledger.position(instruments[t].symbol).unrealizedTicks(at: Price(ticks: sym[t].lastPrice)) * instruments[t].tickValueCents
+            for t in 0..<instruments.count where t != s && sym[t].position != 0 && lastPrice(t) != Int64.min {
+                other += ledger.position(instruments[t].symbol).unrealizedTicks(at: Price(ticks: lastPrice(t))) * instruments[t].tickValueCents
             }
             let tv = instruments[s].tickValueCents
             let cost = ledger.position(instruments[s].symbol).openCost

@@ -30,6 +30,10 @@ public struct ExchangeCore: Sendable {
     /// A stretch of time known to be inside an open session (avoids a calendar look-up per bar).
     @usableFromInline var openFrom = Int64.max
     @usableFromInline var openUntil = Int64.min
+    /// The last close of instrument `closeSymbol` (−1: none), not yet in `sym[closeSymbol].lastPrice`
+    /// (see `noteClose`).
+    @usableFromInline var closeSymbol = -1
+    @usableFromInline var pendingClose: Int64 = 0
 
     public internal(set) var ledger: Ledger
     public internal(set) var risk: RiskState
@@ -76,7 +80,12 @@ public struct ExchangeCore: Sendable {
         return symbolIndex[symbol]
     }
 
-    func last(_ s: Int) -> Int64? { sym[s].lastPrice == Int64.min ? nil : sym[s].lastPrice }
+    func last(_ s: Int) -> Int64? { lastPrice(s) == Int64.min ? nil : lastPrice(s) }
+
+    /// The last traded price of `s` in ticks (`Int64.min` before its first bar), wherever it is
+    /// kept (see `noteClose`).
+    @inlinable
+    func lastPrice(_ s: Int) -> Int64 { s == closeSymbol ? pendingClose : sym[s].lastPrice }
 
     // MARK: Reports
 
@@ -101,8 +110,8 @@ public struct ExchangeCore: Sendable {
     /// Balance plus unrealised P&L at the last traded prices.
     public func equity() -> Money {
         var u: Int64 = 0
-        for s in 0..<instruments.count where sym[s].position != 0 && sym[s].lastPrice != Int64.min {
-            u += ledger.position(instruments[s].symbol).unrealizedTicks(at: Price(ticks: sym[s].lastPrice)) * instruments[s].tickValueCents
+        for s in 0..<instruments.count where sym[s].position != 0 && lastPrice(s) != Int64.min {
+            u += ledger.position(instruments[s].symbol).unrealizedTicks(at: Price(ticks: lastPrice(s))) * instruments[s].tickValueCents
         }
         return ledger.balance + Money(cents: u)
     }

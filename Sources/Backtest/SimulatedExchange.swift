@@ -45,7 +45,7 @@ public final class SimulatedExchange: Broker {
     }
 
     /// Trades one bar, then moves the clock to its close; true when events are waiting.
-    @inlinable
+    @inlinable @inline(__always)
     public func step(_ bar: Bar, symbol s: Int, length: Int64) -> Bool {
         core.step(bar, symbol: s, length: length)
     }

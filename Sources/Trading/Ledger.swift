@@ -103,7 +103,9 @@ public struct Ledger: Sendable {
         let feePerContract = fill.fee.cents / max(fill.quantity, 1)
         let closingFee = Money(cents: feePerContract * closed)
         let openingFee = fill.fee - closingFee
-        if closed > 0, var t = open[fill.symbol] {
+        // The open trade is found once by index (one hash of the symbol) and changed in place.
+        if closed > 0, let k = open.index(forKey: fill.symbol) {
+            var t = open.values[k]
             t.exited += closed
             t.exitCost += closed * fill.price.ticks
             t.realizedTicks += realizedTicks
@@ -112,18 +114,23 @@ public struct Ledger: Sendable {
             t.worst = t.side == .buy ? min(t.worst, fill.price.ticks) : max(t.worst, fill.price.ticks)
             if after == 0 || (before > 0) != (after > 0) {
                 trades.append(Self.close(t, symbol: fill.symbol, at: fill.time, reason: fill.purpose.reason, tickValue: instrument.tickValueCents))
-                open[fill.symbol] = nil
+                open.remove(at: k)
             } else {
-                open[fill.symbol] = t
+                open.values[k] = t
             }
         }
         if opened > 0 {
-            var t = open[fill.symbol] ?? OpenTrade(side: fill.side, entryTime: fill.time, best: fill.price.ticks,
-                                                    worst: fill.price.ticks, strategy: strategy)
-            t.entered += opened
-            t.entryCost += opened * fill.price.ticks
-            t.fees += openingFee
-            open[fill.symbol] = t
+            if let k = open.index(forKey: fill.symbol) {
+                open.values[k].entered += opened
+                open.values[k].entryCost += opened * fill.price.ticks
+                open.values[k].fees += openingFee
+            } else {
+                var t = OpenTrade(side: fill.side, entryTime: fill.time, best: fill.price.ticks, worst: fill.price.ticks, strategy: strategy)
+                t.entered = opened
+                t.entryCost = opened * fill.price.ticks
+                t.fees = openingFee
+                open[fill.symbol] = t
+            }
         }
         return realized
     }
@@ -148,6 +155,7 @@ public struct Ledger: Sendable {
 
     /// Widens the open trade's excursion with prices the market traded while it was open.
     public mutating func markExcursion(_ symbol: String, high: Int64, low: Int64) {
-        open[symbol]?.widen(high: high, low: low)
+        // By index: one hash, and no dictionary accessor coroutine.
+        if let k = open.index(forKey: symbol) { open.values[k].widen(high: high, low: low) }
     }
 }
