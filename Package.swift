@@ -45,14 +45,16 @@ let package = Package(
         // the SignalR JSON hub protocol and RFC 6455 frames.
         .target(name: "ProjectX", dependencies: ["Data"]),
         .target(name: "Live", dependencies: ["Trading", "Data", "ProjectX", "CCurl"]),
+        // FlyingFox set up for small JSON answers on loopback (the gateway and the runner's address).
+        .target(name: "HTTPServing", dependencies: [.product(name: "FlyingFox", package: "FlyingFox")]),
         // Running the live runner day to day: metrics (swift-metrics → Prometheus), the HTTP
         // endpoints beside the runner, notifications.
-        .target(name: "Operations", dependencies: ["Live", "Trading", "Data", "ProjectX",
+        .target(name: "Operations", dependencies: ["Live", "Trading", "Data", "ProjectX", "HTTPServing",
                                                    .product(name: "CoreMetrics", package: "swift-metrics"),
                                                    .product(name: "Prometheus", package: "swift-prometheus"),
                                                    .product(name: "FlyingFox", package: "FlyingFox")]),
         // A ProjectX gateway on 127.0.0.1 that fills orders with the simulated exchange.
-        .target(name: "ProjectXGateway", dependencies: ["ProjectX", "Backtest", "Trading", "Data", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .target(name: "ProjectXGateway", dependencies: ["ProjectX", "Backtest", "Trading", "Data", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
         // Reads the YAML run configuration (plus the seed's environment variables) into typed
         // account rules, data selection, exchange settings and strategy parameters.
         .target(name: "Configuration", dependencies: ["Data", "Trading", "Strategies", .product(name: "Yams", package: "Yams")]),

@@ -34,6 +34,93 @@ public enum RunnerObservation: Sendable {
     case note(String)
 }
 
+/// A serial executor with a thread of its own: the runner's work never waits for a thread of the
+/// shared pool, however busy the HTTP endpoints or the hubs keep it.
+public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+    // @unchecked: `jobs` is only touched under `cond`.
+    private let cond = NSCondition()
+    private var jobs: [UnownedJob] = []
+
+    public init(name: String) {
+        let t = Thread { [unowned self] in self.loop() }
+        t.name = name
+        t.qualityOfService = .userInteractive
+        t.start()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let j = UnownedJob(job)
+        cond.lock(); jobs.append(j); cond.signal(); cond.unlock()
+    }
+
+    private func loop() {
+        while true {
+            cond.lock()
+            while jobs.isEmpty { cond.wait() }
+            let batch = jobs
+            jobs = []
+            cond.unlock()
+            for j in batch { j.runSynchronously(on: asUnownedSerialExecutor()) }
+        }
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+}
+
+/// The runner's two bounded work queues, filled from any thread without waiting for the runner.
+final class Inbox: @unchecked Sendable {
+    // @unchecked: both queues and the counter are only touched under `lock`.
+    private let lock = NSLock()
+    private var critical: [LiveRunner.Input] = []
+    private var market: [LiveRunner.Input] = []
+    private var cHead = 0, mHead = 0
+    private(set) var dropped = 0
+    let capacity: Int
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// False when the market queue was full and its oldest input was dropped.
+    func put(_ input: LiveRunner.Input) -> Bool {
+        lock.withLock {
+            if case .market = input {
+                var ok = true
+                if market.count - mHead >= capacity { mHead += 1; dropped += 1; ok = false }
+                market.append(input)
+                return ok
+            }
+            critical.append(input)
+            return true
+        }
+    }
+
+    /// The next input, critical ones first.
+    func take() -> LiveRunner.Input? {
+        lock.withLock {
+            if cHead < critical.count {
+                let i = critical[cHead]; cHead += 1
+                if cHead == critical.count { critical.removeAll(keepingCapacity: true); cHead = 0 }
+                return i
+            }
+            if mHead < market.count {
+                let i = market[mHead]; mHead += 1
+                if mHead == market.count { market.removeAll(keepingCapacity: true); mHead = 0 }
+                return i
+            }
+            return nil
+        }
+    }
+
+    var isEmpty: Bool { lock.withLock { cHead == critical.count && mHead == market.count } }
+}
+
+/// The runner's counters behind a lock, so readers never queue on the runner's actor.
+final class StatsBox: @unchecked Sendable {
+    // @unchecked: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var value = LiveRunnerStats()
+    func set(_ v: LiveRunnerStats) { lock.withLock { value = v } }
+    func get() -> LiveRunnerStats { lock.withLock { value } }
+}
+
 /// Counters a status line or the metrics page reads.
 public struct LiveRunnerStats: Sendable {
     public var barsProcessed = 0
@@ -70,15 +157,19 @@ public actor LiveRunner {
     var day = Int64.min
     var flattenAt = Int64.max
     var flattened = false
-    var critical: [Input] = []
-    var market: [Input] = []
-    var wakeUp: AsyncStream<Void>.Continuation?
+    nonisolated let inbox: Inbox
+    nonisolated let executor = ThreadExecutor(name: "tsxlab.runner")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    nonisolated let wake: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     var loop: Task<Void, Never>?
     var feeders: [Task<Void, Never>] = []
     var inFlight = 0
     var criticalOut: AsyncStream<GatewayCommand>.Continuation?
     var normalOut: AsyncStream<GatewayCommand>.Continuation?
     public private(set) var stats = LiveRunnerStats()
+    /// The latest counters, readable without waiting for the runner (status page, metrics).
+    public nonisolated var currentStats: LiveRunnerStats { published.get() }
+    nonisolated let published = StatsBox()
     /// The bars the strategies were given (the latest 100,000 or more), for checks against history.
     public private(set) var closedBars: [Bar] = []
     var observers: [@Sendable (RunnerObservation) -> Void] = []
@@ -118,6 +209,7 @@ public actor LiveRunner {
         self.marketHub = marketHub
         self.onCommand = onCommand
         builder = BarBuilder(length: settings.barSeconds)
+        inbox = Inbox(capacity: settings.queueCapacity)
     }
 
     /// Connects both hubs, subscribes, settles state from a REST snapshot, and starts the loop.
@@ -129,8 +221,6 @@ public actor LiveRunner {
     public func start(resumeFrom: Timestamp? = nil) async throws {
         guard !started else { return }
         started = true
-        let (wake, wakeC) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        wakeUp = wakeC
         startSenders()
         try await userHub.start()
         try await marketHub.start()
@@ -149,7 +239,7 @@ public actor LiveRunner {
         try await reconcile()
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
-        loop = Task { for await _ in wake { await self.drainQueues() } }
+        loop = Task { for await _ in self.wake.stream { await self.drainQueues() } }
         dispatch()
     }
 
@@ -160,7 +250,7 @@ public actor LiveRunner {
         await marketHub.stop()
         for f in feeders { f.cancel() }
         loop?.cancel()
-        wakeUp?.finish()
+        wake.continuation.finish()
         criticalOut?.finish()
         normalOut?.finish()
         stats.halted = stats.halted ?? why
@@ -171,15 +261,13 @@ public actor LiveRunner {
     public func startOffline() {
         guard !started else { return }
         started = true
-        let (wake, wakeC) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        wakeUp = wakeC
         startSenders()
         for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: broker) }
-        loop = Task { for await _ in wake { await self.drainQueues() } }
+        loop = Task { for await _ in self.wake.stream { await self.drainQueues() } }
     }
 
-    /// One market-hub record as it arrived on the socket (JSON, without its separator).
-    public func ingest(market record: Data) {
+    /// One market-hub record as it arrived on the socket (JSON, without its separator); any thread.
+    public nonisolated func ingest(market record: Data) {
         guard case .invocation(_, let target, let args)? = try? HubMessage.decode(record) else { return }
         enqueue(.market(target, args))
     }
@@ -202,11 +290,11 @@ public actor LiveRunner {
     }
 
     /// Nothing queued, nothing in flight: every input received so far has been handled.
-    public var isIdle: Bool { critical.isEmpty && market.isEmpty && inFlight == 0 && !broker.hasWork }
+    public var isIdle: Bool { inbox.isEmpty && inFlight == 0 && !broker.hasWork }
 
     // MARK: Inputs
 
-    func receive(_ e: HubEvent, hub: String) {
+    nonisolated func receive(_ e: HubEvent, hub: String) {
         switch e {
         case .message(let target, let args):
             enqueue(hub == "user" ? .user(target, args) : .market(target, args))
@@ -219,32 +307,18 @@ public actor LiveRunner {
         }
     }
 
-    func enqueue(_ input: Input) {
-        switch input {
-        case .market:
-            if market.count >= settings.queueCapacity {
-                market.removeFirst()
-                stats.droppedMarketInputs += 1
-                note("market queue full (\(settings.queueCapacity)): dropped the oldest input")
-            }
-            market.append(input)
-        default:
-            critical.append(input)
-        }
-        wakeUp?.yield()
+    nonisolated func enqueue(_ input: Input) {
+        if !inbox.put(input) { queueFull = true }
+        wake.continuation.yield()
     }
+    nonisolated(unsafe) var queueFull = false
 
     func drainQueues() async {
-        while true {
-            if !critical.isEmpty {
-                let i = critical.removeFirst()
-                await handle(i)
-            } else if !market.isEmpty {
-                let i = market.removeFirst()
-                await handle(i)
-            } else {
-                return
-            }
+        while let i = inbox.take() { await handle(i) }
+        if queueFull {
+            queueFull = false
+            stats.droppedMarketInputs = inbox.dropped
+            note("market queue full (\(settings.queueCapacity)): dropped the oldest inputs")
         }
     }
 
@@ -282,6 +356,7 @@ public actor LiveRunner {
         deliverEvents()
         dispatch()
         persist()
+        published.set(stats)
     }
 
     func recordAnswer(_ a: GatewayAnswer) {
@@ -396,14 +471,13 @@ public actor LiveRunner {
         let (norm, normC) = AsyncStream<GatewayCommand>.makeStream()
         criticalOut = critC
         normalOut = normC
-        let client = self.client, dry = settings.dryRun, onCommand = self.onCommand, account = settings.accountID
+        let client = self.client, dry = settings.dryRun, account = settings.accountID
         for (stream, priority) in [(crit, TaskPriority.high), (norm, TaskPriority.medium)] {
             Task.detached(priority: priority) { [weak self] in
                 for await cmd in stream {
-                    onCommand(cmd)
                     let answer = dry ? GatewayAnswer.failed(cmd, .rejected(endpoint: "dry run", code: 0, message: "dry run: not sent"))
                         : await Self.send(cmd, client, account)
-                    await self?.enqueue(.answer(answer))
+                    self?.enqueue(.answer(answer))
                 }
             }
         }
@@ -423,6 +497,7 @@ public actor LiveRunner {
             }
             inFlight += 1
             stats.commandsSent += 1
+            onCommand(cmd)
             (cmd.isCritical ? criticalOut : normalOut)?.yield(cmd)
         }
     }
@@ -527,7 +602,7 @@ public actor LiveRunner {
     public func kill() async {
         for f in feeders { f.cancel() }
         loop?.cancel()
-        wakeUp?.finish()
+        wake.continuation.finish()
         criticalOut?.finish()
         normalOut?.finish()
         await userHub.stop()

