@@ -55,6 +55,13 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     let calendar: SessionCalendar
 
     private var orders: [OrderID: Order] = [:]
+    /// The orders still live, so the scans on every placement and fill do not grow with the day.
+    private var liveIDs: Set<OrderID> = []
+    private func put(_ o: Order) {
+        orders[o.id] = o
+        if o.status.isLive { liveIDs.insert(o.id) } else { liveIDs.remove(o.id) }
+    }
+    private var liveOrders: [Order] { liveIDs.compactMap { orders[$0] } }
     private var gatewayOf: [OrderID: Int64] = [:]
     private var localOf: [Int64: OrderID] = [:]
     private var localOfTag: [String: OrderID] = [:]
@@ -242,7 +249,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         daySequence += 1
         let tag = request.tag?.value ?? "\(tagPrefix)-\(riskState.tradeDay)-\(daySequence)"
         let order = Order(id: id, request: request, status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
-        orders[id] = order
+        put(order)
         localOfTag[tag] = id
         if let s = current { strategyOf[id] = s }
         if let b = request.bracket, case .price = b.stopLoss ?? .ticks(0) { priceLegs[id] = b }
@@ -262,7 +269,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         for (sym, ins) in instruments {
             let q = ledgerState.position(sym).quantity
             var longSide = q, shortSide = q
-            for o in orders.values where o.symbol == sym && o.status.isLive && o.status != .suspended && !o.request.reduceOnly && o.parent == nil {
+            for o in liveOrders where o.symbol == sym && o.status != .suspended && !o.request.reduceOnly && o.parent == nil {
                 if o.side == .buy { longSide += o.remaining } else { shortSide -= o.remaining }
             }
             if sym == r.symbol { if r.side == .buy { longSide += r.quantity } else { shortSide -= r.quantity } }
@@ -281,7 +288,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
             }
             if warming {
                 // Replaying the day: the gateway already holds the result of this modification.
-                orders[id] = copy
+                put(copy)
                 queued.append(.orderModified(copy))
                 return .accepted(id)
             }
@@ -320,7 +327,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     /// only ever closes (a market order could open a reverse position if the venue had already
     /// liquidated).
     private func flattenLocked(_ symbol: String?, reason: String) {
-        for o in orders.values where o.status.isLive && (symbol == nil || o.symbol == symbol) {
+        for o in liveOrders where symbol == nil || o.symbol == symbol {
             _ = cancelLocked(o.id, .flatten(reason))
         }
         for (sym, p) in ledgerState.positions where !p.isFlat && (symbol == nil || sym == symbol) {
@@ -333,7 +340,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     // MARK: Reports
 
     public func order(_ id: OrderID) -> Order? { lock.withLock { orders[id] } }
-    public func openOrders() -> [Order] { lock.withLock { orders.values.filter { $0.status.isLive }.sorted { $0.id < $1.id } } }
+    public func openOrders() -> [Order] { lock.withLock { liveOrders.sorted { $0.id < $1.id } } }
     public var allOrders: [Order] { lock.withLock { orders.values.sorted { $0.id < $1.id } } }
     public func position(_ symbol: String) -> Position { lock.withLock { ledgerState.position(symbol) } }
     public func positions() -> [Position] { lock.withLock { ledgerState.positions.values.filter { !$0.isFlat }.sorted { $0.symbol < $1.symbol } } }
@@ -370,7 +377,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
                 bind(local, gid)
                 if var o = orders[local], o.status == .pending {
                     o.apply(.accept(suspended: false), at: clock)
-                    orders[local] = o
+                    put(o)
                     queued.append(.orderAccepted(o))
                 }
                 flushWaitingTrades(gid)
@@ -378,7 +385,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
                 if let m = pendingModify.removeValue(forKey: local), var o = orders[local], o.status.isLive {
                     o.request = m.request
                     o.updatedAt = clock
-                    orders[local] = o
+                    put(o)
                     queued.append(.orderModified(o))
                 }
             case .done: break
@@ -386,7 +393,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
                 guard var o = orders[local], o.status == .pending else { return }
                 if case .ambiguous = error { return }   // the runner reconciles by tag
                 o.apply(.reject, at: clock)
-                orders[local] = o
+                put(o)
                 let why: RejectReason = if case .rejected(_, let code, let message) = error { .venue(code: code, message: message ?? "") }
                     else { .venue(code: -1, message: error.description) }
                 queued.append(.orderRejected(o.request, why))
@@ -426,7 +433,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
                                                         reduceOnly: true, purpose: isStop ? .stopLoss : .takeProfit),
                           status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
             o.parent = pl
-            orders[id] = o
+            put(o)
             if let s = strategyOf[pl] { strategyOf[id] = s }
             bind(id, px.id)
             local = id
@@ -439,7 +446,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
             let o = Order(id: id, request: OrderRequest(symbol: sym, side: px.side == 0 ? .buy : .sell, quantity: Int64(px.size), kind: .market,
                                                         reduceOnly: true, purpose: .flatten(reason)),
                           status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
-            orders[id] = o
+            put(o)
             bind(id, px.id)
             local = id
         }
@@ -448,10 +455,10 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         switch status {
         case .open, .pending, .pendingCancellation:
             if o.status == .pending {
-                o.apply(.accept(suspended: false), at: clock); orders[id] = o
+                o.apply(.accept(suspended: false), at: clock); put(o)
                 queued.append(.orderAccepted(o))
             } else if o.status == .suspended {
-                o.apply(.activate, at: clock); orders[id] = o
+                o.apply(.activate, at: clock); put(o)
                 queued.append(.orderWorking(o))
             } else if let tick = instruments[o.symbol]?.spec.tickSize {
                 // A price the gateway now shows that differs from ours: a modification (ours acknowledged
@@ -466,13 +473,13 @@ public final class LiveBroker: Broker, @unchecked Sendable {
                 if Int64(px.size) != o.request.quantity && Int64(px.size) > o.filledQuantity { change.quantity = Int64(px.size) }
                 if change != OrderChange(), case .moved = o.apply(.modify(change), at: clock) {
                     pendingModify[id] = nil
-                    orders[id] = o
+                    put(o)
                     queued.append(.orderModified(o))
                 }
             }
         case .suspended:
             if o.status == .pending {
-                o.apply(.accept(suspended: true), at: clock); orders[id] = o
+                o.apply(.accept(suspended: true), at: clock); put(o)
                 queued.append(.orderAccepted(o))
             }
         case .cancelled, .expired, .rejected:
@@ -481,18 +488,18 @@ public final class LiveBroker: Broker, @unchecked Sendable {
             switch status {
             case .cancelled:
                 let why = cancelReasons.removeValue(forKey: id) ?? inferredCancelReason(o)
-                o.apply(.cancel(why), at: clock); orders[id] = o
+                o.apply(.cancel(why), at: clock); put(o)
                 queued.append(.orderCancelled(o, why))
             case .expired:
-                o.apply(.expire, at: clock); orders[id] = o
+                o.apply(.expire, at: clock); put(o)
                 queued.append(.orderExpired(o))
             default:
-                o.apply(.reject, at: clock); orders[id] = o
+                o.apply(.reject, at: clock); put(o)
                 queued.append(.orderRejected(o.request, .venue(code: 0, message: "rejected by the gateway")))
             }
         case .filled, .none:
             // Fills are booked from trade events, which carry price, size and fees.
-            if o.status == .pending { o.apply(.accept(suspended: false), at: clock); orders[id] = o; queued.append(.orderAccepted(o)) }
+            if o.status == .pending { o.apply(.accept(suspended: false), at: clock); put(o); queued.append(.orderAccepted(o)) }
         }
     }
 
@@ -532,7 +539,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         let qty = min(Int64(t.size), o.remaining)
         guard qty > 0 else { return }
         o.apply(.fill(quantity: qty, price: Price(ticks: ticks)), at: time)
-        orders[id] = o
+        put(o)
         var purpose = o.request.purpose
         if case .flatten(let why) = purpose {
             if let reason = pendingFlatten[o.symbol] { purpose = .flatten(reason) }
@@ -553,14 +560,14 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         if ledgerState.position(o.symbol).isFlat { pendingFlatten[o.symbol] = nil }
         // OCO groups between orders are the runner's to enforce.
         if let g = o.ocoGroup {
-            for other in orders.values where other.id != id && other.ocoGroup == g && other.status.isLive {
+            for other in liveOrders where other.id != id && other.ocoGroup == g {
                 _ = cancelLocked(other.id, .ocoFilled(id))
             }
         }
         // Exits given as prices: the gateway set them as ticks from the trigger price; move them
         // to the requested prices if the entry filled elsewhere.
         if let legs = priceLegs[id] {
-            for child in orders.values where child.parent == id && child.status.isLive {
+            for child in liveOrders where child.parent == id {
                 guard let gid = gatewayOf[child.id] else { continue }
                 let want: Price? = child.request.purpose == .stopLoss ? (legs.stopLoss.map { $0.price(entry: Price(ticks: ticks), side: o.side, adverse: true) })
                     : (legs.takeProfit.map { $0.price(entry: Price(ticks: ticks), side: o.side, adverse: false) })
@@ -595,7 +602,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     /// looks them up by tag.
     public var unacknowledged: [(OrderID, String)] {
         lock.withLock {
-            orders.values.filter { $0.status == .pending && gatewayOf[$0.id] == nil }.compactMap { o in
+            liveOrders.filter { $0.status == .pending && gatewayOf[$0.id] == nil }.compactMap { o in
                 localOfTag.first { $0.value == o.id }.map { (o.id, $0.key) }
             }
         }
@@ -630,9 +637,9 @@ public final class LiveBroker: Broker, @unchecked Sendable {
                 book(t)
                 // Bracket exits come alive with their entry's fill.
                 if let entry = localOf[t.orderId] {
-                    for (cid, c) in orders where c.parent == entry && c.status == .suspended {
+                    for c in liveOrders where c.parent == entry && c.status == .suspended {
                         var child = c
-                        child.apply(.activate, at: ts); orders[cid] = child
+                        child.apply(.activate, at: ts); put(child)
                         queued.append(.orderWorking(child))
                     }
                 }
@@ -644,10 +651,10 @@ public final class LiveBroker: Broker, @unchecked Sendable {
                 case .cancelled:
                     let why = cancelReasons.removeValue(forKey: local) ?? inferredCancelReason(o)
                     if o.status == .pending { o.apply(.accept(suspended: false), at: at) }
-                    o.apply(.cancel(why), at: at); orders[local] = o
+                    o.apply(.cancel(why), at: at); put(o)
                     queued.append(.orderCancelled(o, why))
                 case .expired:
-                    o.apply(.expire, at: at); orders[local] = o
+                    o.apply(.expire, at: at); put(o)
                     queued.append(.orderExpired(o))
                 default: break
                 }
@@ -665,7 +672,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
                 guard let tag = localOfTag.first(where: { $0.value == id })?.key, let px = snapshotByTag[tag], var o = orders[id] else { continue }
                 bind(id, px.id)
                 deferred[id] = nil
-                o.apply(.accept(suspended: false), at: clock); orders[id] = o
+                o.apply(.accept(suspended: false), at: clock); put(o)
                 queued.append(.orderAccepted(o))
                 for child in snapshotByID.values.filter({ $0.parentOrderId == px.id }).sorted(by: { $0.id < $1.id }) {
                     var suspended = child
@@ -688,7 +695,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
                     outbox.append(cmd)
                 } else {
                     // A decision of the past the gateway never saw: not sent late.
-                    o.apply(.reject, at: clock); orders[id] = o
+                    o.apply(.reject, at: clock); put(o)
                     queued.append(.orderRejected(o.request, .venue(code: 0, message: "placed before the restart and never received by the gateway; not sent late")))
                 }
             }

@@ -86,7 +86,10 @@ public final class WebSocketConnection: @unchecked Sendable {
         } catch {
             shutdown(); throw error
         }
-        let reader = Thread { [self] in readLoop() }
+        let reader = Thread { [self] in
+            TradingThread.raisePriority()
+            readLoop()
+        }
         reader.name = "tsxlab.websocket"
         reader.start()
     }
