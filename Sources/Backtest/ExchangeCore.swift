@@ -100,11 +100,7 @@ public struct ExchangeCore: Sendable {
     func liveIndexes(_ s: Int) -> [Int] { book.filter { $0.symbol == s }.map(\.index) }
 
     public var account: AccountSnapshot {
-        let eq = equity()
-        return AccountSnapshot(balance: ledger.balance, equity: eq, dayStartBalance: risk.dayStartBalance,
-                               maxLossLevel: risk.maxLossLevel, dailyLossRemaining: risk.dailyLossLevel.map { eq - $0 },
-                               maxLossRemaining: risk.maxLossLevel.map { eq - $0 },
-                               lockedUntilNextDay: risk.lockedToday, failed: risk.failed)
+        AccountSnapshot(balance: ledger.balance, equity: equity(), risk: risk)
     }
 
     /// Balance plus unrealised P&L at the last traded prices.

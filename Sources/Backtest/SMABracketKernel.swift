@@ -24,20 +24,7 @@ import Trading
 /// reference grid `sma-bracket_ES_1m_2019_grid.csv`). Change the engine's semantics for these
 /// settings and those tests fail; change `models(...)` when the kernel learns more.
 public final class SMABracketKernel: Sendable {
-    /// The strategy's parameters (the same fields as `SMABracket.Parameters`; `Backtest` cannot
-    /// import `Strategies`).
-    public struct Parameters: Hashable, Sendable {
-        public var fast: Int
-        public var slow: Int
-        /// Bracket distances from the entry fill, in ticks (both > 0).
-        public var stopTicks: Int64
-        public var targetTicks: Int64
-        public var quantity: Int64
-        public init(fast: Int = 10, slow: Int = 30, stopTicks: Int64 = 20, targetTicks: Int64 = 40, quantity: Int64 = 1) {
-            self.fast = fast; self.slow = slow; self.stopTicks = stopTicks; self.targetTicks = targetTicks; self.quantity = quantity
-        }
-        var isValid: Bool { fast > 0 && fast < slow && stopTicks > 0 && targetTicks > 0 && quantity > 0 }
-    }
+    public typealias Parameters = SMABracketParameters
 
     public enum ExitReason: UInt8, Sendable { case stop, target, end }
 

@@ -65,6 +65,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     private var gatewayOf: [OrderID: Int64] = [:]
     private var localOf: [Int64: OrderID] = [:]
     private var localOfTag: [String: OrderID] = [:]
+    private var tagOf: [OrderID: String] = [:]
     /// Price legs of brackets, to move the gateway's tick-based exits after a fill elsewhere.
     private var priceLegs: [OrderID: Bracket] = [:]
     private var cancelReasons: [OrderID: CancelReason] = [:]
@@ -153,11 +154,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     }
 
     private var accountLocked: AccountSnapshot {
-        let eq = equityLocked()
-        return AccountSnapshot(balance: ledgerState.balance, equity: eq, dayStartBalance: riskState.dayStartBalance,
-                               maxLossLevel: riskState.maxLossLevel, dailyLossRemaining: riskState.dailyLossLevel.map { eq - $0 },
-                               maxLossRemaining: riskState.maxLossLevel.map { eq - $0 },
-                               lockedUntilNextDay: riskState.lockedToday, failed: riskState.failed)
+        AccountSnapshot(balance: ledgerState.balance, equity: equityLocked(), risk: riskState)
     }
 
     private func checkBreach() {
@@ -251,9 +248,9 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         let order = Order(id: id, request: request, status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
         put(order)
         localOfTag[tag] = id
+        tagOf[id] = tag
         if let s = current { strategyOf[id] = s }
-        if let b = request.bracket, case .price = b.stopLoss ?? .ticks(0) { priceLegs[id] = b }
-        else if let b = request.bracket, case .price = b.takeProfit ?? .ticks(0) { priceLegs[id] = b }
+        if let b = request.bracket, b.hasPriceLeg { priceLegs[id] = b }
         let command = GatewayCommand.place(local: id, PXPlaceOrderRequest(accountId: accountID, contractId: contract, type: type,
                                                             side: request.side == .buy ? .bid : .ask, size: Int(request.quantity),
                                                             limitPrice: limit, stopPrice: stop, trailPrice: trail, customTag: tag,
@@ -602,9 +599,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     /// looks them up by tag.
     public var unacknowledged: [(OrderID, String)] {
         lock.withLock {
-            liveOrders.filter { $0.status == .pending && gatewayOf[$0.id] == nil }.compactMap { o in
-                localOfTag.first { $0.value == o.id }.map { (o.id, $0.key) }
-            }
+            liveOrders.filter { $0.status == .pending && gatewayOf[$0.id] == nil }.compactMap { o in tagOf[o.id].map { (o.id, $0) } }
         }
     }
 
@@ -669,7 +664,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
             let placed = warmPlaced
             warmPlaced = []
             for id in placed {
-                guard let tag = localOfTag.first(where: { $0.value == id })?.key, let px = snapshotByTag[tag], var o = orders[id] else { continue }
+                guard let tag = tagOf[id], let px = snapshotByTag[tag], var o = orders[id] else { continue }
                 bind(id, px.id)
                 deferred[id] = nil
                 o.apply(.accept(suspended: false), at: clock); put(o)
@@ -710,8 +705,16 @@ public final class LiveBroker: Broker, @unchecked Sendable {
 
     /// The custom tag of an order this runner placed.
     public func tag(of id: OrderID) -> String? {
-        lock.withLock { localOfTag.first { $0.value == id }?.key }
+        lock.withLock { tagOf[id] }
     }
 
     public var fillCount: Int { lock.withLock { ledgerState.fills.count } }
+}
+
+extension Bracket {
+    /// A leg given as a price (not ticks from the fill).
+    var hasPriceLeg: Bool {
+        for leg in [stopLoss, takeProfit] { if case .price? = leg { return true } }
+        return false
+    }
 }

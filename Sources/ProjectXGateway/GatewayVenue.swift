@@ -190,34 +190,29 @@ public actor GatewayVenue {
         guard let tape, contractOfSymbol[tape.series.symbol] == r.contractId,
               let start = PXTime.parse(r.startTime), let end = PXTime.parse(r.endTime) else { return PXRetrieveBarsResponse(bars: []) }
         let s = tape.series
-        let played = cursor
-        let seconds: Int64 = switch unit {
-        case .second: 1
-        case .minute: 60
-        case .hour: 3600
-        case .day, .week, .month: 86_400
+        guard let target = Timeframe(projectXUnit: unit.rawValue, unitNumber: r.unitNumber) else {
+            return PXRetrieveBarsResponse(bars: nil, errorCode: 3, errorMessage: "Invalid unit number")
         }
-        let width = seconds * Int64(r.unitNumber)
-        let barLen = s.timeframe.fixedSeconds ?? 60
-        var out: [(Int64, Int64, Int64, Int64, Int64, Int64)] = []
-        var i = 0
-        while i < played {
-            let t = s.time[i]
-            if t < start.seconds || t >= end.seconds { i += 1; continue }
-            let bucket = t - ((t % width) + width) % width
-            if width < barLen { i += 1; continue }
-            if let last = out.last, last.0 == bucket {
-                out[out.count - 1] = (bucket, last.1, max(last.2, s.high[i]), min(last.3, s.low[i]), s.close[i], last.5 + s.volume[i])
+        // Only what has been played: the gateway never shows the future. Coarser bars come from
+        // the product's own resampling (UTC-aligned intraday, session-aware days, weeks, months).
+        let played = s.slice(0..<cursor).slice(from: start, to: end)
+        let grouped: BarSeries
+        do { grouped = target == s.timeframe ? played : try played.resampled(to: target, calendar: exchange.config.calendar) } catch {
+            return PXRetrieveBarsResponse(bars: nil, errorCode: 2, errorMessage: "the loopback tape holds \(s.timeframe) bars and cannot serve \(target) bars")
+        }
+        var out = (0..<grouped.count).map { (grouped.time[$0], grouped.open[$0], grouped.high[$0], grouped.low[$0], grouped.close[$0], grouped.volume[$0]) }
+        // The newest bar is still forming while the replay clock has not reached its end (for
+        // days, weeks and months: while the next bar of the tape still falls in it).
+        if !r.includePartialBar, let last = out.last {
+            let forming: Bool
+            if let width = target.fixedSeconds, !target.isSessionBased {
+                forming = clock.seconds < last.0 + width
+            } else if cursor < s.count, let next = try? s.slice(cursor - 1..<cursor + 1).resampled(to: target, calendar: exchange.config.calendar) {
+                forming = next.count == 1
             } else {
-                out.append((bucket, s.open[i], s.high[i], s.low[i], s.close[i], s.volume[i]))
+                forming = false
             }
-            i += 1
-        }
-        // The newest bucket is still forming when the tape has not passed its end.
-        if !r.includePartialBar, let last = out.last, played < s.count || true {
-            let bucketEnd = last.0 + width
-            let lastPlayedEnd = played > 0 ? s.time[played - 1] + barLen : Int64.min
-            if lastPlayedEnd < bucketEnd { out.removeLast() }
+            if forming { out.removeLast() }
         }
         let tick = s.tickSize
         let bars = out.suffix(r.limit).reversed().map { b in

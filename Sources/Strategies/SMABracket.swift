@@ -12,16 +12,7 @@ import Trading
 /// `targetTicks` from the fill. Run it with the `stopFirst` path model and sessions ignored to
 /// reproduce the reference exactly.
 public final class SMABracket: Strategy {
-    public struct Parameters: Hashable, Sendable {
-        public var fast: Int
-        public var slow: Int
-        public var stopTicks: Int64
-        public var targetTicks: Int64
-        public var quantity: Int64
-        public init(fast: Int = 10, slow: Int = 30, stopTicks: Int64 = 20, targetTicks: Int64 = 40, quantity: Int64 = 1) {
-            self.fast = fast; self.slow = slow; self.stopTicks = stopTicks; self.targetTicks = targetTicks; self.quantity = quantity
-        }
-    }
+    public typealias Parameters = SMABracketParameters
 
     public let name = "sma_bracket"
     public let symbols: [String]

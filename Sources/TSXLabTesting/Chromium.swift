@@ -14,6 +14,20 @@ public enum Chromium {
         return (out.stdout, out.stderr, out.status)
     }
 
+    /// Loads the page until its DOM satisfies `done`, at most `attempts` times (each a fresh page,
+    /// after `beforeEach`). `--dump-dom` does not wait for a WebSocket message: on a busy machine
+    /// the dump can come before the first push; a new load gives the page another chance, and the
+    /// last attempt's DOM is returned whether or not it satisfied `done`.
+    public static func dumpDOM(_ url: String, attempts: Int = 3, beforeEach: () -> Void = {}, until done: (String) -> Bool) throws -> (dom: String, log: String, status: Int32) {
+        var last: (dom: String, log: String, status: Int32) = ("", "", -1)
+        for k in 0..<attempts {
+            beforeEach()
+            last = try dumpDOM(url, virtualTimeMs: 4000 * (k + 1))
+            if done(last.dom) { break }
+        }
+        return last
+    }
+
     /// The console errors and uncaught exceptions in a log.
     public static func consoleProblems(_ log: String) -> [String] {
         log.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }.map(String.init)

@@ -98,6 +98,16 @@ public struct AccountSnapshot: Hashable, Sendable {
     }
 }
 
+extension AccountSnapshot {
+    /// The snapshot of an account with this balance and equity under `risk`'s limits (the simulated
+    /// exchange and the live broker report it the same way).
+    public init(balance: Money, equity: Money, risk: RiskState) {
+        self.init(balance: balance, equity: equity, dayStartBalance: risk.dayStartBalance, maxLossLevel: risk.maxLossLevel,
+                  dailyLossRemaining: risk.dailyLossLevel.map { equity - $0 }, maxLossRemaining: risk.maxLossLevel.map { equity - $0 },
+                  lockedUntilNextDay: risk.lockedToday, failed: risk.failed)
+    }
+}
+
 /// What happened, in the same shapes in backtest and live. Strategies receive these in order.
 public enum BrokerEvent: Hashable, Sendable {
     case orderAccepted(Order)

@@ -133,7 +133,7 @@ enum LiveCLIError: Error, CustomStringConvertible {
 }
 
 /// Runs an async command body: gateway, credential and usage errors go to stderr with an exit code.
-func runLive(_ options: LiveOptions, _ recorder: StoreAPICallRecorder? = nil, _ body: () async throws -> Void) async throws {
+func runLive(_ recorder: StoreAPICallRecorder? = nil, _ body: () async throws -> Void) async throws {
     defer { recorder?.flush() }
     do {
         try await body()
@@ -159,7 +159,7 @@ struct LiveAccount: AsyncParsableCommand {
 
     func run() async throws {
         let (client, recorder) = try options.connect()
-        try await runLive(options, recorder) {
+        try await runLive(recorder) {
             let a = try await options.resolveAccount(client)
             if options.json { try Terminal.printJSON(a) } else {
                 print("account \(a.name) (#\(a.id)): balance $\(a.balance), \(a.canTrade ? "can trade" : "cannot trade")\(a.simulated ? ", simulated" : "")")
@@ -175,7 +175,7 @@ struct LiveContracts: AsyncParsableCommand {
 
     func run() async throws {
         let (client, recorder) = try options.connect()
-        try await runLive(options, recorder) {
+        try await runLive(recorder) {
             let list: [PXContract]
             if let text { list = try await client.searchContracts(text) } else { list = try await client.availableContracts() }
             if options.json { try Terminal.printJSON(list); return }
@@ -198,7 +198,7 @@ struct LiveHistory: AsyncParsableCommand {
 
     func run() async throws {
         let (client, recorder) = try options.connect()
-        try await runLive(options, recorder) {
+        try await runLive(recorder) {
             let (contract, spec) = try await options.resolveContract(client, symbol)
             let (unit, n) = timeframe.projectXUnit
             guard let u = PXBarUnit(rawValue: unit) else { throw LiveCLIError.usage("the gateway has no unit for \(timeframe)") }
@@ -222,7 +222,7 @@ struct LivePositions: AsyncParsableCommand {
 
     func run() async throws {
         let (client, recorder) = try options.connect()
-        try await runLive(options, recorder) {
+        try await runLive(recorder) {
             let a = try await options.resolveAccount(client)
             let list = try await client.openPositions(accountId: a.id)
             if options.json { try Terminal.printJSON(list); return }
@@ -238,7 +238,7 @@ struct LiveOrders: AsyncParsableCommand {
 
     func run() async throws {
         let (client, recorder) = try options.connect()
-        try await runLive(options, recorder) {
+        try await runLive(recorder) {
             let a = try await options.resolveAccount(client)
             let list = try await client.workingOrders(accountId: a.id)
             if options.json { try Terminal.printJSON(list); return }
@@ -303,7 +303,7 @@ struct LivePlace: AsyncParsableCommand {
 
     func run() async throws {
         let (client, recorder) = try options.connect()
-        try await runLive(options, recorder) {
+        try await runLive(recorder) {
             let registry = try options.storeOptions.registry()
             let spec = try registry.spec(for: ContractID(cme: symbol.uppercased())?.symbol ?? symbol.uppercased())
             let kind: OrderKind = try limit.map { .limit(try ticks($0, spec, "--limit")) } ?? stop.map { .stop(try ticks($0, spec, "--stop")) } ?? .market
@@ -327,7 +327,7 @@ struct LiveStopBracket: AsyncParsableCommand {
 
     func run() async throws {
         let (client, recorder) = try options.connect()
-        try await runLive(options, recorder) {
+        try await runLive(recorder) {
             let registry = try options.storeOptions.registry()
             let spec = try registry.spec(for: ContractID(cme: symbol.uppercased())?.symbol ?? symbol.uppercased())
             let e = try ticks(entry, spec, "ENTRY"), s = try ticks(stop, spec, "STOP"), t = try ticks(target, spec, "TARGET")
@@ -346,7 +346,7 @@ struct LiveCancel: AsyncParsableCommand {
 
     func run() async throws {
         let (client, recorder) = try options.connect()
-        try await runLive(options, recorder) {
+        try await runLive(recorder) {
             guard let id = Int64(orderID.trimmingCharacters(in: CharacterSet(charactersIn: "#"))) else { throw LiveCLIError.usage("'\(orderID)' is not an order id") }
             let a = try await options.resolveAccount(client)
             try await client.cancelOrder(accountId: a.id, orderId: id)
@@ -363,7 +363,7 @@ struct LiveFlatten: AsyncParsableCommand {
 
     func run() async throws {
         let (client, recorder) = try options.connect()
-        try await runLive(options, recorder) {
+        try await runLive(recorder) {
             let a = try await options.resolveAccount(client)
             var contractID: String?
             if let symbol { contractID = symbol.hasPrefix("CON.") ? symbol : try await options.resolveContract(client, symbol).0.id }
@@ -443,7 +443,7 @@ struct LiveRun: AsyncParsableCommand {
         }
         let metrics = RunnerMetrics()
         let (client, recorder) = try options.connect(also: MetricsAPICallSink(metrics))
-        try await runLive(options, recorder) {
+        try await runLive(recorder) {
             let environment = RunConfiguration.environment(process: options.environment,
                 dotEnvPath: envFile ?? (FileManager.default.fileExists(atPath: ".env") ? ".env" : nil))
             guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {

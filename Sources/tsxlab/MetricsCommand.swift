@@ -39,7 +39,7 @@ struct MetricsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runLive(LiveOptions.parseOrExit([]), nil) {
+        try await runLive {
             guard let db = try storeOptions.openStore() as? any SQLDatabase else { throw LiveCLIError.usage("this store has no api_metrics table") }
             let rows = try db.query("SELECT endpoint, duration_ms, success, created_at FROM api_metrics", [])
             var byEndpoint: [String: (durations: [Double], errors: Int)] = [:]

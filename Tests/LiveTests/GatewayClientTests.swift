@@ -64,6 +64,12 @@ struct GatewayRESTTests {
         for (g, e) in zip(got, expected) { #expect(g == e) }
         let withPartial = try await client.retrieveBars(contractId: LoopbackGateway.contract, unit: .minute, unitNumber: 5, start: start, end: end, includePartialBar: true)
         #expect(withPartial.count == expected.count + (tape.time[played - 1] % 300 == 240 ? 0 : 1))
+        // Daily bars are session-aware, as the product resamples them; today's is still forming.
+        let days = try await client.retrieveBars(contractId: LoopbackGateway.contract, unit: .day, unitNumber: 1, start: start, end: end)
+        #expect(days.isEmpty)
+        let today = try await client.retrieveBars(contractId: LoopbackGateway.contract, unit: .day, unitNumber: 1, start: start, end: end, includePartialBar: true)
+        let daily = try tape.slice(0..<played).resampled(to: Timeframe("1d")!)
+        #expect(today.count == 1 && PXTime.parse(today[0].t)?.seconds == daily.time[0] && today[0].v == daily.volume[0])
         gw.stop()
     }
 

@@ -32,7 +32,11 @@ struct StatusPageLiveTests {
             return n == 1 ? before : await board.snapshot()
         }
         let port = try await server.start()
-        let out = try await offPool { try Chromium.dumpDOM("http://127.0.0.1:\(port)/") }
+        let pushed = String(format: "$%.2f", after.balance)
+        let out = try await offPool {
+            try Chromium.dumpDOM("http://127.0.0.1:\(port)/", beforeEach: { reads.lock.withLock { reads.n = 0 } },
+                                 until: { $0.contains(#"<span id="balance" class="big">\#(pushed)</span>"#) })
+        }
         await server.stop()
         await live.stop()
         #expect(reads.lock.withLock { reads.n } >= 2)

@@ -174,7 +174,10 @@ struct StatusServerTests {
             return Self.snapshot(k == 1 ? 50_000 : 50_250)
         }
         let port = try await server.start()
-        let out = try await offPool { try Chromium.dumpDOM("http://127.0.0.1:\(port)/") }
+        let out = try await offPool {
+            try Chromium.dumpDOM("http://127.0.0.1:\(port)/", beforeEach: { calls.lock.withLock { calls.n = 0 } },
+                                 until: { $0.contains(#"<span id="balance" class="big">$50250.00</span>"#) })
+        }
         await server.stop()
         #expect(out.status == 0)
         let dom = out.dom
