@@ -8,9 +8,12 @@ import TSXLabTesting
 
 func now() -> Double { monotonicSeconds() }
 
+/// `TSXLAB_BENCH_REPEATS=N` multiplies every measurement's repeats (for profiling a suite).
+let repeatFactor = max(1, Int(ProcessInfo.processInfo.environment["TSXLAB_BENCH_REPEATS"] ?? "") ?? 1)
+
 func measure(_ repeats: Int, _ body: () throws -> Void) rethrows -> [Double] {
     var out: [Double] = []
-    for _ in 0..<repeats {
+    for _ in 0..<repeats * repeatFactor {
         let t0 = now()
         try body()
         out.append(now() - t0)
