@@ -174,7 +174,7 @@ extension ExchangeCore {
 
     /// How many distinct things could trade inside the bar: live orders whose trigger the bar
     /// reaches (or a market order), bracket exits that would be born inside it, the risk stop.
-    func touchableCount(_ bar: Bar, _ s: Int) -> Int {
+    mutating func touchableCount(_ bar: Bar, _ s: Int) -> Int {
         let lo = bar.low.ticks, hi = bar.high.ticks, open = bar.open.ticks
         var n = 0
         for e in book where e.symbol == s {
@@ -256,7 +256,7 @@ extension ExchangeCore {
 
     /// With a volume cap: the order has taken its share of this bar already.
     @inline(__always)
-    func exhausted(_ i: Int) -> Bool {
+    mutating func exhausted(_ i: Int) -> Bool {
         guard let share = config.maxVolumeShare, !closingOut else { return false }
         let cap = max(1, Int64(Double(barVolume) * share))
         return barFills.contains { $0.order == i && $0.quantity >= cap }
@@ -265,7 +265,7 @@ extension ExchangeCore {
     /// The next live working order that trades at `px` without the price moving (market orders
     /// first at the open, then by placement). In stop-first mode a take-profit whose protective
     /// stop the bar reaches waits for the stop.
-    func nextAtPrice(_ px: Int64, _ s: Int, opening: Bool, bar: Bar) -> Int? {
+    mutating func nextAtPrice(_ px: Int64, _ s: Int, opening: Bool, bar: Bar) -> Int? {
         var best: Int?
         for e in book where e.symbol == s && !e.suspended && !exhausted(e.index) {
             if e.kind == .market {
@@ -279,7 +279,7 @@ extension ExchangeCore {
         return best
     }
 
-    func siblingStopReached(_ e: LiveOrder, _ s: Int, _ bar: Bar) -> Bool {
+    mutating func siblingStopReached(_ e: LiveOrder, _ s: Int, _ bar: Bar) -> Bool {
         guard e.oco >= 0 else { return false }
         for o in book where o.symbol == s && o.oco == e.oco && o.isStopLoss && o.kind == .stop {
             if o.sign < 0 ? bar.low.ticks <= o.stop : bar.high.ticks >= o.stop { return true }
@@ -289,7 +289,7 @@ extension ExchangeCore {
 
     /// The first order (or the risk stop, index −1) the price reaches moving from `cur` to
     /// `target`; ties go to the earlier order, the risk stop last.
-    func earliestTouch(_ s: Int, from cur: Int64, to target: Int64) -> (Int, Int64)? {
+    mutating func earliestTouch(_ s: Int, from cur: Int64, to target: Int64) -> (Int, Int64)? {
         if cur == target { return nil }
         let up = target > cur
         var bestIndex = Int.max
@@ -372,9 +372,9 @@ extension ExchangeCore {
         // The order's symbol is the instrument's (placement resolved it); reading it from the
         // order avoids copying the instrument's specification per fill.
         let fill = Fill(orderID: id, symbol: orders[i].request.symbol, side: side, quantity: qty, price: Price(ticks: price),
-                        time: now, fee: instruments[s].feePerSide * qty, resolution: barResolution, purpose: orders[i].request.purpose)
+                        time: now, fee: feePerSide[s] * qty, resolution: barResolution, purpose: orders[i].request.purpose)
         if sym[s].position != 0 { ledger.markExcursion(fill.symbol, high: sym[s].excHigh, low: sym[s].excLow) }
-        ledger.record(fill, instrument: instruments[s], strategy: strategyOfOrder[i])
+        ledger.record(fill, tickValueCents: tickCents[s], strategy: strategyOfOrder[i])
         sym[s].position += side.sign * qty
         sym[s].bandValid = false
         sym[s].excHigh = price; sym[s].excLow = price
@@ -503,7 +503,7 @@ extension ExchangeCore {
     func equityIf(_ s: Int, _ px: Int64) -> Money {
         var u: Int64 = 0
         for t in 0..<instruments.count where sym[t].position != 0 {
-            let mark = t == s ? px : (last(t) ?? px)
+            let mark = t == s || lastPrice(t) == Int64.min ? px : lastPrice(t)
             u += ledger.position(instruments[t].symbol).unrealizedTicks(at: Price(ticks: mark)) * instruments[t].tickValueCents
         }
         return ledger.balance + Money(cents: u)

@@ -7,6 +7,10 @@ public struct ExchangeCore: Sendable {
     public var now: Timestamp = Timestamp(seconds: 0)
 
     @usableFromInline let instruments: [Instrument]
+    /// Per instrument: the tick value in cents and the fee per contract per side, read per fill
+    /// without copying the instrument's specification.
+    let tickCents: [Int64]
+    let feePerSide: [Money]
     let symbolIndex: [String: Int]
 
     /// Every order ever placed: `orders[id − 1]`.
@@ -56,6 +60,8 @@ public struct ExchangeCore: Sendable {
     public init(instruments: [Instrument], rules: RiskRules, config: ExchangeConfig) {
         self.config = config
         self.instruments = instruments
+        tickCents = instruments.map(\.tickValueCents)
+        feePerSide = instruments.map(\.feePerSide)
         var idx: [String: Int] = [:]
         for (i, ins) in instruments.enumerated() { idx[ins.symbol] = i }
         symbolIndex = idx
@@ -75,12 +81,12 @@ public struct ExchangeCore: Sendable {
 
     /// The instrument index of `symbol`; a single-instrument exchange (the common backtest)
     /// compares one string instead of hashing it.
-    func index(of symbol: String) -> Int? {
+    mutating func index(of symbol: String) -> Int? {
         if instruments.count == 1 { return instruments[0].spec.symbol == symbol ? 0 : nil }
         return symbolIndex[symbol]
     }
 
-    func last(_ s: Int) -> Int64? { lastPrice(s) == Int64.min ? nil : lastPrice(s) }
+    mutating func last(_ s: Int) -> Int64? { lastPrice(s) == Int64.min ? nil : lastPrice(s) }
 
     /// The last traded price of `s` in ticks (`Int64.min` before its first bar), wherever it is
     /// kept (see `noteClose`).
@@ -300,7 +306,7 @@ public struct ExchangeCore: Sendable {
     }
 
     /// The price an order is expected to fill near (for validating and pricing bracket legs).
-    func referencePrice(_ kind: OrderKind, _ s: Int) -> Int64? {
+    mutating func referencePrice(_ kind: OrderKind, _ s: Int) -> Int64? {
         switch kind {
         case .market, .trailingStop: last(s)
         case .limit(let p), .stop(let p): p.ticks
@@ -308,16 +314,15 @@ public struct ExchangeCore: Sendable {
         }
     }
 
-    func validatePrices(_ r: OrderRequest, _ s: Int, isModify: Bool = false) -> RejectReason? {
-        let spec = instruments[s].spec
+    mutating func validatePrices(_ r: OrderRequest, _ s: Int, isModify: Bool = false) -> RejectReason? {
         switch r.kind {
         case .stop(let p), .stopLimit(let p, _):
             if config.rejectStopsThroughMarket, let last = last(s), !isModify {
                 if r.side == .buy && p.ticks <= last {
-                    return .invalidPrice("buy stop \(spec.format(p)) is at or below the last price \(spec.format(Price(ticks: last)))")
+                    return .invalidPrice("buy stop \(instruments[s].spec.format(p)) is at or below the last price \(instruments[s].spec.format(Price(ticks: last)))")
                 }
                 if r.side == .sell && p.ticks >= last {
-                    return .invalidPrice("sell stop \(spec.format(p)) is at or above the last price \(spec.format(Price(ticks: last)))")
+                    return .invalidPrice("sell stop \(instruments[s].spec.format(p)) is at or above the last price \(instruments[s].spec.format(Price(ticks: last)))")
                 }
             }
         case .trailingStop(let d):
@@ -330,21 +335,21 @@ public struct ExchangeCore: Sendable {
                 if case .ticks(let d) = sl, d <= 0 { return .invalidBracket("stop-loss distance must be a positive number of ticks") }
                 let p = sl.price(entry: entry, side: r.side, adverse: true)
                 if (p.ticks - ref) * r.side.sign >= 0 {
-                    return .invalidBracket("stop-loss \(spec.format(p)) is not on the losing side of the entry \(spec.format(entry))")
+                    return .invalidBracket("stop-loss \(instruments[s].spec.format(p)) is not on the losing side of the entry \(instruments[s].spec.format(entry))")
                 }
             }
             if let tp = b.takeProfit {
                 if case .ticks(let d) = tp, d <= 0 { return .invalidBracket("take-profit distance must be a positive number of ticks") }
                 let p = tp.price(entry: entry, side: r.side, adverse: false)
                 if (p.ticks - ref) * r.side.sign <= 0 {
-                    return .invalidBracket("take-profit \(spec.format(p)) is not on the winning side of the entry \(spec.format(entry))")
+                    return .invalidBracket("take-profit \(instruments[s].spec.format(p)) is not on the winning side of the entry \(instruments[s].spec.format(entry))")
                 }
             }
         }
         return nil
     }
 
-    func addsRisk(_ r: OrderRequest, _ s: Int) -> Bool {
+    mutating func addsRisk(_ r: OrderRequest, _ s: Int) -> Bool {
         if r.reduceOnly { return false }
         let q = sym[s].position
         return !(q != 0 && (q > 0) != (r.side == .buy) && r.quantity <= abs(q))
@@ -353,7 +358,7 @@ public struct ExchangeCore: Sendable {
     /// Mini-equivalents across all products in the worst case: the position plus every working
     /// entry on one side (and `r` on its side) filling, whichever side is larger. This is how the
     /// platform refuses working orders that would push the position over the limit.
-    func exposureAfter(_ r: OrderRequest, _ s: Int) -> Double {
+    mutating func exposureAfter(_ r: OrderRequest, _ s: Int) -> Double {
         var total = 0.0
         for i in 0..<instruments.count {
             var longSide = sym[i].position, shortSide = sym[i].position

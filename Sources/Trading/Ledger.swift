@@ -63,6 +63,7 @@ public struct Ledger: Sendable {
         var best: Int64
         var worst: Int64
         var strategy: String?
+        var symbol: String
 
         mutating func widen(high: Int64, low: Int64) {
             if side == .buy { best = max(best, high); worst = min(worst, low) }
@@ -74,25 +75,52 @@ public struct Ledger: Sendable {
     public private(set) var balance: Money
     public private(set) var feesPaid: Money = .zero
     public private(set) var realizedGross: Money = .zero
-    public private(set) var positions: [String: Position] = [:]
+    public private(set) var positions: [String: Position] = [:] {
+        didSet { if positions.count != slots.count { reindex() } }
+    }
     public private(set) var fills: [Fill] = []
     public private(set) var trades: [Trade] = []
-    private var open: [String: OpenTrade] = [:]
+    /// The open round trips, one per symbol at most. An account trades a handful of symbols, so
+    /// these and `slots` are searched by comparing strings, never by hashing one (a hash per
+    /// fill cost more than the rest of the bookkeeping).
+    private var open: [OpenTrade] = []
+    /// Where each symbol's position sits in `positions` (valid until a symbol is added).
+    private var slots: [(symbol: String, index: Dictionary<String, Position>.Index)] = []
 
     public init(startingBalance: Money) {
         self.startingBalance = startingBalance
         self.balance = startingBalance
     }
 
-    public func position(_ symbol: String) -> Position { positions[symbol] ?? Position(symbol: symbol) }
+    public func position(_ symbol: String) -> Position {
+        if let k = slot(symbol) { return positions.values[k] }
+        return Position(symbol: symbol)
+    }
+
+    private func slot(_ symbol: String) -> Dictionary<String, Position>.Index? {
+        for s in slots where s.symbol == symbol { return s.index }
+        return nil
+    }
+
+    private mutating func reindex() {
+        slots = positions.indices.map { (positions.keys[$0], $0) }
+    }
 
     /// Records a fill: moves the position (FIFO), books realised P&L and the fee, and closes or
     /// opens round-trip trades. Returns the realised P&L in currency (before the fee).
     @discardableResult
     public mutating func record(_ fill: Fill, instrument: Instrument, strategy: String? = nil) -> Money {
-        // Mutated in place in the dictionary (one hash, and no copy of the position's lots).
-        let (realizedTicks, closed, before, after) = Self.apply(fill, to: &positions[fill.symbol, default: Position(symbol: fill.symbol)])
-        let realized = Money(cents: realizedTicks * instrument.tickValueCents)
+        record(fill, tickValueCents: instrument.tickValueCents, strategy: strategy)
+    }
+
+    /// `record(_:instrument:strategy:)` with only the contract's tick value in cents (no copy of
+    /// its specification per fill).
+    @discardableResult
+    public mutating func record(_ fill: Fill, tickValueCents: Int64, strategy: String? = nil) -> Money {
+        if slot(fill.symbol) == nil { positions[fill.symbol] = Position(symbol: fill.symbol) }
+        // Mutated in place in the dictionary (no copy of the position's lots).
+        let (realizedTicks, closed, before, after) = Self.apply(fill, to: &positions.values[slot(fill.symbol)!])
+        let realized = Money(cents: realizedTicks * tickValueCents)
         balance += realized - fill.fee
         realizedGross += realized
         feesPaid += fill.fee
@@ -103,9 +131,8 @@ public struct Ledger: Sendable {
         let feePerContract = fill.fee.cents / max(fill.quantity, 1)
         let closingFee = Money(cents: feePerContract * closed)
         let openingFee = fill.fee - closingFee
-        // The open trade is found once by index (one hash of the symbol) and changed in place.
-        if closed > 0, let k = open.index(forKey: fill.symbol) {
-            var t = open.values[k]
+        if closed > 0, let k = open.firstIndex(where: { $0.symbol == fill.symbol }) {
+            var t = open[k]
             t.exited += closed
             t.exitCost += closed * fill.price.ticks
             t.realizedTicks += realizedTicks
@@ -113,23 +140,24 @@ public struct Ledger: Sendable {
             t.best = t.side == .buy ? max(t.best, fill.price.ticks) : min(t.best, fill.price.ticks)
             t.worst = t.side == .buy ? min(t.worst, fill.price.ticks) : max(t.worst, fill.price.ticks)
             if after == 0 || (before > 0) != (after > 0) {
-                trades.append(Self.close(t, symbol: fill.symbol, at: fill.time, reason: fill.purpose.reason, tickValue: instrument.tickValueCents))
+                trades.append(Self.close(t, symbol: fill.symbol, at: fill.time, reason: fill.purpose.reason, tickValue: tickValueCents))
                 open.remove(at: k)
             } else {
-                open.values[k] = t
+                open[k] = t
             }
         }
         if opened > 0 {
-            if let k = open.index(forKey: fill.symbol) {
-                open.values[k].entered += opened
-                open.values[k].entryCost += opened * fill.price.ticks
-                open.values[k].fees += openingFee
+            if let k = open.firstIndex(where: { $0.symbol == fill.symbol }) {
+                open[k].entered += opened
+                open[k].entryCost += opened * fill.price.ticks
+                open[k].fees += openingFee
             } else {
-                var t = OpenTrade(side: fill.side, entryTime: fill.time, best: fill.price.ticks, worst: fill.price.ticks, strategy: strategy)
+                var t = OpenTrade(side: fill.side, entryTime: fill.time, best: fill.price.ticks, worst: fill.price.ticks,
+                                  strategy: strategy, symbol: fill.symbol)
                 t.entered = opened
                 t.entryCost = opened * fill.price.ticks
                 t.fees = openingFee
-                open[fill.symbol] = t
+                open.append(t)
             }
         }
         return realized
@@ -155,7 +183,6 @@ public struct Ledger: Sendable {
 
     /// Widens the open trade's excursion with prices the market traded while it was open.
     public mutating func markExcursion(_ symbol: String, high: Int64, low: Int64) {
-        // By index: one hash, and no dictionary accessor coroutine.
-        if let k = open.index(forKey: symbol) { open.values[k].widen(high: high, low: low) }
+        if let k = open.firstIndex(where: { $0.symbol == symbol }) { open[k].widen(high: high, low: low) }
     }
 }

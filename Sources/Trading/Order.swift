@@ -186,17 +186,20 @@ public enum CancelReason: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The state of one order as a broker reports it.
+///
+/// An order travels in every event about it, so copies are frequent: its request and OCO group
+/// (a dozen fields, several strings, fixed after placement but for modifications) live in one
+/// shared, copy-on-write box, and a copy of an order costs one reference instead of a string
+/// retain per field. Equality and hashing are by value, as for any struct.
 public struct Order: Hashable, Sendable {
     public let id: OrderID
-    public var request: OrderRequest
+    @usableFromInline var placed: Placed
     public var status: OrderStatus
     public var filledQuantity: Int64 = 0
     /// Sum of fill price × quantity, in ticks (exact average: `filledCost / filledQuantity`).
     public var filledCost: Int64 = 0
     /// The entry this order protects (bracket exits).
     public var parent: OrderID?
-    /// Orders that cancel this one when it fills, and that it cancels.
-    public var ocoGroup: String?
     /// Stop-limit: the stop has traded and the order now rests as a limit.
     public var triggered = false
     /// Trailing stop: the current stop level.
@@ -207,17 +210,47 @@ public struct Order: Hashable, Sendable {
     public var tradeDay: Int64
 
     public init(id: OrderID, request: OrderRequest, status: OrderStatus, createdAt: Timestamp, tradeDay: Int64) {
-        self.id = id; self.request = request; self.status = status
+        self.id = id; self.placed = Placed(request, ocoGroup: request.ocoGroup); self.status = status
         self.createdAt = createdAt; self.updatedAt = createdAt; self.tradeDay = tradeDay
-        self.ocoGroup = request.ocoGroup
     }
 
-    @inlinable public var remaining: Int64 { request.quantity - filledQuantity }
-    @inlinable public var side: OrderSide { request.side }
-    @inlinable public var symbol: String { request.symbol }
+    public var request: OrderRequest {
+        @inlinable _read { yield placed.request }
+        @inlinable _modify {
+            if !isKnownUniquelyReferenced(&placed) { placed = Placed(placed.request, ocoGroup: placed.ocoGroup) }
+            yield &placed.request
+        }
+    }
+
+    /// Orders that cancel this one when it fills, and that it cancels.
+    public var ocoGroup: String? {
+        @inlinable _read { yield placed.ocoGroup }
+        @inlinable _modify {
+            if !isKnownUniquelyReferenced(&placed) { placed = Placed(placed.request, ocoGroup: placed.ocoGroup) }
+            yield &placed.ocoGroup
+        }
+    }
+
+    @inlinable public var remaining: Int64 { placed.request.quantity - filledQuantity }
+    @inlinable public var side: OrderSide { placed.request.side }
+    @inlinable public var symbol: String { placed.request.symbol }
 
     /// The average fill price in ticks (fractional when fills were at several prices).
     public var averageFillTicks: Double? {
         filledQuantity == 0 ? nil : Double(filledCost) / Double(filledQuantity)
+    }
+
+    /// The box behind `request` and `ocoGroup`; compared and hashed by contents.
+    @usableFromInline
+    final class Placed: Hashable, @unchecked Sendable {
+        // @unchecked: written only through `Order`'s `_modify` accessors, which copy the box first
+        // unless the order holds the only reference (copy-on-write), so a shared box never changes.
+        @usableFromInline var request: OrderRequest
+        @usableFromInline var ocoGroup: String?
+        @usableFromInline init(_ request: OrderRequest, ocoGroup: String?) { self.request = request; self.ocoGroup = ocoGroup }
+        @usableFromInline static func == (a: Placed, b: Placed) -> Bool {
+            a === b || (a.request == b.request && a.ocoGroup == b.ocoGroup)
+        }
+        @usableFromInline func hash(into h: inout Hasher) { h.combine(request); h.combine(ocoGroup) }
     }
 }
