@@ -42,7 +42,6 @@ public final class BacktestEngine {
     /// Close open positions at the last bar's close when the data ends (reason `end`).
     public var closeAtEnd = true
 
-    var rejections: [(OrderRequest, RejectReason)] = []
     var equity: [EquityPoint] = []
 
     public init(exchange: SimulatedExchange, strategies: [any Strategy], flattenTime: LocalTime? = nil) {
@@ -88,7 +87,7 @@ public final class BacktestEngine {
         let rc = exchange.resolutionCounts
         return BacktestResult(
             trades: exchange.ledger.trades, fills: exchange.ledger.fills, orders: exchange.allOrders, equity: equity,
-            breaches: exchange.risk.breaches, rejections: rejections,
+            breaches: exchange.risk.breaches, rejections: exchange.core.rejected,
             resolution: (rc[0], rc[1], rc[2]), account: exchange.account,
             startingBalance: exchange.ledger.startingBalance, bars: n, seconds: monotonicSeconds() - t0)
     }
@@ -105,6 +104,8 @@ public final class BacktestEngine {
         let ex = exchange
         let broker: any Broker = ex
         let symbol = series.symbol
+        let single = strategies.count == 1
+        @inline(__always) func deliver() { if single { drain(to: strategy) } else { drain() } }
         // The bar arrays as raw buffers: no bounds check per field per bar (`i < n` holds).
         series.time.withUnsafeBufferPointer { time in
         series.open.withUnsafeBufferPointer { open in
@@ -112,7 +113,8 @@ public final class BacktestEngine {
         series.low.withUnsafeBufferPointer { low in
         series.close.withUnsafeBufferPointer { close in
         series.volume.withUnsafeBufferPointer { volume in
-        for i in 0..<n {
+        var i = 0
+        while i < n {
             let t = time[i]
             if t >= dayEnds {
                 let d = cal.tradeDayNumber(containing: t)
@@ -131,15 +133,27 @@ public final class BacktestEngine {
                     dayEnds = t + 1
                 }
             }
-            let bar = Bar(t, open[i], high[i], low[i], close[i], volume[i])
             if t >= flattenAt && !flattened {
                 flattened = true
                 ex.setClock(Timestamp(seconds: t))
                 _ = ex.flatten(nil, reason: "eod")
             }
-            if ex.step(bar, symbol: s, length: length) { drain() }
-            strategy.onBar(bar, symbol: symbol, broker: broker)
-            if ex.hasEvents { drain() }
+            // The bars before the next boundary (the day's end, the flatten time) need neither
+            // check: they are traded in a tight loop of their own. Bars are in time order, so the
+            // stretch ends at the first bar at or after the boundary.
+            let boundary = flattened ? dayEnds : min(dayEnds, flattenAt)
+            var end = i + 1, hi = n
+            while end < hi {
+                let mid = (end + hi) >> 1
+                if time[mid] < boundary { end = mid + 1 } else { hi = mid }
+            }
+            for j in i..<end {
+                let bar = Bar(time[j], open[j], high[j], low[j], close[j], volume[j])
+                if ex.step(bar, symbol: s, length: length) { deliver() }
+                strategy.onBar(bar, symbol: symbol, broker: broker)
+                if ex.hasEvents { deliver() }
+            }
+            i = end
         }
         }}}}}}
         return day
@@ -156,25 +170,33 @@ public final class BacktestEngine {
     /// Hands the exchange's events to every strategy, in order; events produced while a strategy
     /// reacts are delivered in the same pass.
     func drain() {
-        // Take the batch out of the exchange (events produced while strategies react collect in a
-        // fresh buffer and are delivered in the next pass), keeping both buffers' capacity.
+        if strategies.count == 1 { drain(to: strategies[0]); return }
         while exchange.hasEvents {
             swap(&exchange.core.events, &batch)
-            let single = strategies.count == 1 ? strategies[0] : nil
-            // Each event is moved out of the batch (an event holds whole orders, and copying one
-            // costs more than a strategy's reaction to it); its slot gets a payload-free stand-in
-            // so the batch stays fully initialised and `removeAll` below clears it cheaply.
+            for e in batch {
+                for st in strategies { exchange.currentStrategy = st.name; st.onEvent(e, broker: exchange) }
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// `drain()` for an engine with one strategy, specialised for its type when the caller knows
+    /// it (the bar loop), so its event handler is called directly.
+    func drain<S: Strategy>(to single: S) {
+        let ex = exchange
+        // Take the batch out of the exchange (events produced while the strategy reacts collect in
+        // a fresh buffer and are delivered in the next pass), keeping both buffers' capacity.
+        while ex.hasEvents {
+            swap(&ex.core.events, &batch)
+            // Each event is moved out of the batch (an event holds whole orders: a copy costs more
+            // than a strategy's reaction to it); its slot gets a payload-free stand-in so the
+            // batch stays fully initialised and `removeAll` below clears it cheaply.
             batch.withUnsafeMutableBufferPointer { events in
                 guard let base = events.baseAddress else { return }
                 for k in events.indices {
                     let e = (base + k).move()
                     (base + k).initialize(to: Self.vacated)
-                    if e.isRejection, case .orderRejected(let r, let why) = e { rejections.append((r, why)) }
-                    if let single {
-                        single.onEvent(e, broker: exchange)
-                    } else {
-                        for st in strategies { exchange.currentStrategy = st.name; st.onEvent(e, broker: exchange) }
-                    }
+                    single.onEvent(e, broker: ex)
                 }
             }
             batch.removeAll(keepingCapacity: true)
@@ -198,16 +220,6 @@ final class FanOut: Strategy {
         for st in members {
             exchange.currentStrategy = st.name
             st.onBar(bar, symbol: symbol, broker: broker)
-        }
-    }
-}
-
-extension BrokerEvent {
-    /// True for `.orderRejected`, tested without copying the payload.
-    @inline(__always) var isRejection: Bool {
-        switch self {
-        case .orderRejected: true
-        default: false
         }
     }
 }

@@ -323,6 +323,7 @@ extension ExchangeCore {
     }
 
     mutating func updateTrails(_ s: Int, to px: Int64) {
+        guard sym[s].trailing > 0 else { return }
         for k in book.indices where book[k].symbol == s && book[k].kind == .trailing && !book[k].suspended {
             let e = book[k]
             let level = e.sign < 0 ? px - e.trailDistance : px + e.trailDistance

@@ -44,6 +44,8 @@ public struct ExchangeCore: Sendable {
     public internal(set) var tradeDay: Int64 = Int64.min
 
     public var events: [BrokerEvent] = []
+    /// Every refused command of the run, in order (also delivered as `.orderRejected`).
+    public internal(set) var rejected: [(OrderRequest, RejectReason)] = []
     /// Fills by how their place in the bar was decided: exact, drill-down, path model.
     public internal(set) var resolutionCounts: [Int] = [0, 0, 0]
     public var currentStrategy: String?
@@ -95,21 +97,30 @@ public struct ExchangeCore: Sendable {
 
     // MARK: Reports
 
+    @inline(__always)
     public func order(_ id: OrderID) -> Order? {
         let i = Int(id.raw) - 1
         return i >= 0 && i < orders.count ? orders[i] : nil
     }
+
+    /// `account` and `order(_:)` for callers that hold the core in a class (`SimulatedExchange`):
+    /// a non-mutating call on a class's stored struct first copies the whole struct, every
+    /// array retained, since the class could change it meanwhile; a mutating one works in place.
+    mutating func accountInPlace() -> AccountSnapshot { account }
+    mutating func orderInPlace(_ id: OrderID) -> Order? { order(id) }
 
     public func openOrders() -> [Order] { book.map { orders[$0.index] }.sorted { $0.id < $1.id } }
 
     /// Indexes (into `orders`) of the live orders of symbol `s`.
     func liveIndexes(_ s: Int) -> [Int] { book.filter { $0.symbol == s }.map(\.index) }
 
+    @inline(__always)
     public var account: AccountSnapshot {
         AccountSnapshot(balance: ledger.balance, equity: equity(), risk: risk)
     }
 
     /// Balance plus unrealised P&L at the last traded prices.
+    @inline(__always)
     public func equity() -> Money {
         var u: Int64 = 0
         for s in 0..<instruments.count where sym[s].position != 0 && lastPrice(s) != Int64.min {
@@ -246,6 +257,7 @@ public struct ExchangeCore: Sendable {
             if let k = ocoIDs[g] { oco = k } else { oco = ocoCount; ocoCount += 1; ocoIDs[g] = oco }
         }
         sym[s].live += 1
+        if case .trailingStop = request.kind { sym[s].trailing += 1 }
         book.append(LiveOrder(index: i, symbol: s, sign: request.side.sign, kind: .market, suspended: suspended,
                                  reduceOnly: request.reduceOnly, isStopLoss: request.purpose == .stopLoss,
                                  isTakeProfit: request.purpose == .takeProfit, oco: oco, parent: parent ?? -1))
@@ -376,12 +388,14 @@ public struct ExchangeCore: Sendable {
 
     mutating func reject(_ r: OrderRequest, _ why: RejectReason) -> CommandResult {
         events.append(.orderRejected(r, why))
+        rejected.append((r, why))
         return .rejected(why)
     }
 
     mutating func removeLive(_ i: Int) {
         guard let k = book.firstIndex(where: { $0.index == i }) else { return }
         sym[book[k].symbol].live -= 1
+        if book[k].kind == .trailing { sym[book[k].symbol].trailing -= 1 }
         sym[book[k].symbol].bandValid = false
         book.remove(at: k)
     }
@@ -414,6 +428,8 @@ struct SymbolState: Sendable {
     // Eight-byte fields first, flags last.
     /// Live orders (so the hot path tests one integer).
     @usableFromInline var live = 0
+    /// Live trailing stops among them (their levels follow the path through every busy bar).
+    @usableFromInline var trailing = 0
     /// Signed position.
     @usableFromInline var position: Int64 = 0
     /// Last traded price; `Int64.min` until the first bar.

@@ -60,12 +60,12 @@ public final class SimulatedExchange: Broker {
     public func modify(_ id: OrderID, _ change: OrderChange) -> CommandResult { core.modify(id, change) }
     public func cancel(_ id: OrderID) -> CommandResult { core.cancel(id) }
     public func flatten(_ symbol: String?, reason: String) -> CommandResult { core.flatten(symbol, reason: reason) }
-    public func order(_ id: OrderID) -> Order? { core.order(id) }
+    public func order(_ id: OrderID) -> Order? { core.orderInPlace(id) }
     public func openOrders() -> [Order] { core.openOrders() }
     public func position(_ symbol: String) -> Position { core.ledger.position(symbol) }
     public func positions() -> [Position] { core.ledger.positions.values.filter { !$0.isFlat }.sorted { $0.symbol < $1.symbol } }
     public func fills(since: Timestamp) -> [Fill] { core.ledger.fills.filter { $0.time >= since } }
-    public var account: AccountSnapshot { core.account }
+    public var account: AccountSnapshot { core.accountInPlace() }
 }
 
 /// A live order as the matching loops see it: plain values only.

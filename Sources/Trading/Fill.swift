@@ -32,6 +32,7 @@ public struct Fill: Hashable, Sendable {
     /// What the order was for (entry, stop-loss, target, exit, flatten).
     public var purpose: OrderPurpose
 
+    @inlinable
     public init(orderID: OrderID, symbol: String, side: OrderSide, quantity: Int64, price: Price, time: Timestamp,
                 fee: Money, resolution: FillResolution, purpose: OrderPurpose) {
         self.orderID = orderID; self.symbol = symbol; self.side = side; self.quantity = quantity

@@ -82,6 +82,7 @@ public enum BracketLeg: Hashable, Sendable {
 public struct Bracket: Hashable, Sendable {
     public var stopLoss: BracketLeg?
     public var takeProfit: BracketLeg?
+    @inlinable
     public init(stopLoss: BracketLeg? = nil, takeProfit: BracketLeg? = nil) {
         self.stopLoss = stopLoss; self.takeProfit = takeProfit
     }
@@ -104,6 +105,7 @@ public struct OrderRequest: Hashable, Sendable {
     /// What the order is for; becomes the exit reason of a trade it closes.
     public var purpose: OrderPurpose
 
+    @inlinable
     public init(symbol: String, side: OrderSide, quantity: Int64, kind: OrderKind,
                 timeInForce: TimeInForce = .day, tag: ClientTag? = nil, bracket: Bracket? = nil,
                 reduceOnly: Bool = false, ocoGroup: String? = nil, purpose: OrderPurpose = .entry) {
