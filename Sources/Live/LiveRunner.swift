@@ -34,20 +34,6 @@ public enum RunnerObservation: Sendable {
     case note(String)
 }
 
-/// Scheduling of the threads on the trading path (the runner's and the hub readers').
-public enum TradingThread {
-    /// Asks the kernel for round-robin real-time scheduling of the calling thread, so HTTP and
-    /// other work on the machine cannot delay it by a time slice. Needs CAP_SYS_NICE (root, or
-    /// `AmbientCapabilities=CAP_SYS_NICE` in the systemd unit); without it nothing changes.
-    /// Returns whether it took effect.
-    @discardableResult
-    public static func raisePriority(_ priority: Int32 = 10) -> Bool {
-        var param = sched_param()
-        param.sched_priority = priority
-        return pthread_setschedparam(pthread_self(), Int32(SCHED_RR), &param) == 0
-    }
-}
-
 /// A serial executor with a thread of its own: the runner's work never waits for a thread of the
 /// shared pool, however busy the HTTP endpoints or the hubs keep it.
 public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
@@ -57,8 +43,7 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
 
     public init(name: String) {
         let t = Thread { [unowned self] in
-            TradingThread.raisePriority()
-            self.loop()
+            TradingThread.run { self.loop() }
         }
         t.name = name
         t.qualityOfService = .userInteractive

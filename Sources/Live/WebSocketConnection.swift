@@ -87,8 +87,7 @@ public final class WebSocketConnection: @unchecked Sendable {
             shutdown(); throw error
         }
         let reader = Thread { [self] in
-            TradingThread.raisePriority()
-            readLoop()
+            TradingThread.run { readLoop() }
         }
         reader.name = "tsxlab.websocket"
         reader.start()

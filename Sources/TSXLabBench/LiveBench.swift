@@ -36,14 +36,16 @@ func benchLive() throws {
     let contract = "CON.F.US.EP.Z13"
     // Prints one minute apart: each finishes the previous minute's bar.
     let base: Int64 = 1_381_147_200   // 2013-10-07T12:00:00Z, a Monday morning
-    var records: [Data] = []
-    records.reserveCapacity(events + 1)
-    for i in 0...(2 * events) {
+    var prints: [Data] = []
+    prints.reserveCapacity(4 * events + 1)
+    // Four measured phases of `events` prints each.
+    for i in 0...(4 * events) {
         let price = Decimal(1680) + Decimal(i % 40) / 4
         let print = PXTradePrint(symbolId: "F.US.EP", price: price, timestamp: PXTime.format(Timestamp(seconds: base + Int64(i) * 60)), type: 0, volume: 3)
         let msg = HubMessage.invocation(id: nil, target: "GatewayTrade", arguments: [.string(contract), try JSONValue(encoding: [print])])
-        records.append(msg.encoded().dropLast())
+        prints.append(msg.encoded().dropLast())
     }
+    let records = prints
     let sent = Mutex<(count: Int, at: UInt64)>((0, 0))
     let arrived = DispatchSemaphore(value: 0)
     let broker = LiveBroker(accountID: 1, instruments: [Instrument(spec: spec)], contracts: ["ES": contract], rules: .unlimited(),
@@ -60,78 +62,74 @@ func benchLive() throws {
         arrived.signal()
     })
     try waitFor { await runner.startOffline() }
-    // This thread plays the hub reader's part: the same scheduling as the reader threads.
-    let realtime = TradingThread.raisePriority()
-    /// Feeds records `range` one by one, each waited for; latencies in µs.
-    func measure(_ range: ClosedRange<Int>) -> ([Double], Double) {
-        var lat: [Double] = []
-        lat.reserveCapacity(range.count)
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        for i in range {
-            let start = DispatchTime.now().uptimeNanoseconds
-            let r = records[i]
-            runner.ingest(market: r)
-            guard i > 0 else { continue }   // the first print opens the first bar; nothing to send yet
-            arrived.wait()
-            lat.append(Double(sent.withLock { $0.at } - start) / 1000)
+    runner.ingest(market: records[0])   // the first print opens the first bar: nothing to send yet
+    /// Feeds the next `events` records one by one, each waited for, from a thread of the trading
+    /// path started for it (the hub reader's part); latencies in µs, the events' rate, and
+    /// whether the thread runs real-time.
+    let next = Mutex(1)
+    func measure() -> (lat: [Double], perSecond: Double, realtime: Bool) {
+        let from = next.withLock { n in defer { n += events }; return n }
+        return onTradingThread { realtime in
+            var lat: [Double] = []
+            lat.reserveCapacity(events)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for i in from..<(from + events) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                runner.ingest(market: records[i])
+                arrived.wait()
+                lat.append(Double(sent.withLock { $0.at } - start) / 1000)
+            }
+            return (lat, Double(events) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9), realtime)
         }
-        return (lat, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
     }
-    let (lat, seconds) = measure(0...events)
-    let p = percentiles(lat)
-    line("live: market event → order request (in process)", "p50 \(fmt(p.p50, 1)) µs", "p99 \(fmt(p.p99, 1)) µs, max \(fmt(p.max, 0)) µs over \(lat.count) events, \(fmt(Double(events) / seconds / 1000, 1))k events/s (target p99 < 1 ms)\(realtime ? "; real-time threads" : "; normal threads: no CAP_SYS_NICE")")
+    let unloaded = measure()
+    let p = percentiles(unloaded.lat)
+    line("live: market event → order request (in process)", "p50 \(fmt(p.p50, 1)) µs", "p99 \(fmt(p.p99, 1)) µs, max \(fmt(p.max, 0)) µs over \(unloaded.lat.count) events, \(fmt(unloaded.perSecond / 1000, 1))k events/s (target p99 < 1 ms)\(unloaded.realtime ? "; real-time threads" : "; normal threads: no CAP_SYS_NICE")")
 
     // The same, while the status page, /status.json, /metrics and the alert endpoint serve
-    // 200 requests a second from 4 HTTP clients on loopback.
+    // 200 requests a second from 4 HTTP clients on loopback: a busy dashboard and alert feed,
+    // not a flood (the 2-core machine is shared with the trading path being measured).
     let metrics = RunnerMetrics()
     let board = StatusBoard(runner: runner, broker: broker, accountName: "bench", strategies: ["bench"])
     let alerts = AlertEndpoint(secret: Secret("bench-secret"), symbols: ["ES": spec], maxQuantity: 1) { _, _ in .rejected(.unknownSymbol("none")) }
     let status = try StatusServer(host: "127.0.0.1", port: 0, token: nil, metrics: metrics, alerts: alerts) { await board.snapshot() }
     let statusPort = try waitFor { try await status.start() }
-    final class LoadState: @unchecked Sendable {
-        // @unchecked: both fields only under `lock`.
-        let lock = NSLock()
-        var stop = false
-        var latencies: [Double] = []
+    // TSXLAB_BENCH_PATHS=/status.json,… narrows the load to some endpoints.
+    let paths = ProcessInfo.processInfo.environment["TSXLAB_BENCH_PATHS"].map { $0.split(separator: ",").map(String.init) } ?? ["/status.json", "/metrics", "/", "/alert"]
+    // wrk, out of process as a browser or an alert sender is, when installed (scripts/bench.sh
+    // installs it); else (or with TSXLAB_BENCH_LOAD=in-process) URLSession clients in this process.
+    let wrk = ProcessInfo.processInfo.environment["TSXLAB_BENCH_LOAD"] == "in-process" ? nil : executableInPath("wrk")
+    /// Measures the trading path under the load; prints the HTTP side's line and the trading
+    /// path's, its p99 against `baseline`'s.
+    func loaded(_ where_: String, against baseline: [(String, Double)]) throws {
+        let load: any HTTPLoad = try wrk.map { try WrkLoad(wrk: $0, port: statusPort, paths: paths) } ?? InProcessLoad(port: statusPort, paths: paths)
+        Thread.sleep(forTimeInterval: 0.5)
+        let under = measure()
+        let h = try load.stop()
+        let pl = percentiles(under.lat)
+        line("live: status page + alert endpoint on loopback", "\(fmt(h.perSecond, 0)) req/s", "p50 \(fmt(h.p50, 2)) ms, p99 \(fmt(h.p99, 2)) ms\(h.failed > 0 ? ", \(h.failed) failed" : "") (\(load.label); \(where_))")
+        let ratios = baseline.map { "\(fmt((pl.p99 / $0.1 - 1) * 100, 0)) % vs \($0.0)" }.joined(separator: ", ")
+        line("live: market event → order request, under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs: p99 \(ratios) (target ≤ +10 %)")
     }
-    let state = LoadState()
-    let loadStart = DispatchTime.now().uptimeNanoseconds
-    let load = Task.detached {
-        await withTaskGroup(of: Void.self) { group in
-            // Four clients, each paced at 50 requests a second: a busy dashboard and alert feed,
-            // not a flood (the 2-core machine is shared with the trading path being measured).
-            for c in 0..<4 {
-                group.addTask {
-                    // TSXLAB_BENCH_PATHS=/status.json,… narrows the load to some endpoints.
-                    let paths = ProcessInfo.processInfo.environment["TSXLAB_BENCH_PATHS"].map { $0.split(separator: ",").map(String.init) } ?? ["/status.json", "/metrics", "/", "/alert"]
-                    var k = c
-                    let begin = DispatchTime.now().uptimeNanoseconds
-                    while !state.lock.withLock({ state.stop }) {
-                        let due = begin + UInt64(k - c) * 20_000_000
-                        let nowNs = DispatchTime.now().uptimeNanoseconds
-                        if due > nowNs { try? await Task.sleep(for: .nanoseconds(Int(due - nowNs))) }
-                        let path = paths[k % paths.count]; k += 1
-                        var req = URLRequest(url: URL(string: "http://127.0.0.1:\(statusPort)\(path)")!)
-                        if path == "/alert" { req.httpMethod = "POST"; req.httpBody = Data("{\"secret\":\"wrong\"}".utf8) }
-                        let a = DispatchTime.now().uptimeNanoseconds
-                        _ = try? await URLSession.shared.data(for: req)
-                        let ms = Double(DispatchTime.now().uptimeNanoseconds - a) / 1e6
-                        state.lock.withLock { state.latencies.append(ms) }
-                    }
-                }
-            }
-        }
+    try loaded("no CPU reserved", against: [("unloaded", p.p99)])
+
+    // The same two phases with a CPU reserved for the trading threads (`--trading-cpu`): the
+    // runner's thread and the feeding thread on it, the HTTP server, the pool and wrk (started
+    // from a thread that is off it) on the others. TSXLAB_BENCH_TRADING_CPU picks it (default:
+    // the last one the process may use).
+    let cpus = TradingThread.affinity(ofThread: TradingThread.currentThreadID) ?? []
+    if let cpu = ProcessInfo.processInfo.environment["TSXLAB_BENCH_TRADING_CPU"].flatMap({ Int($0) }) ?? cpus.last, cpus.count > 1 {
+        try TradingThread.reserveCPU(cpu)
+        let others = TradingCPUError.list(cpus.filter { $0 != cpu })
+        let alone = measure()
+        let pa = percentiles(alone.lat)
+        line("live: market event → order request, CPU \(cpu) reserved", "p50 \(fmt(pa.p50, 1)) µs", "p99 \(fmt(pa.p99, 1)) µs, max \(fmt(pa.max, 0)) µs (unloaded)")
+        try loaded("trading threads on CPU \(cpu), HTTP and load on \(others)", against: [("unloaded on CPU \(cpu)", pa.p99), ("unloaded without a reserved CPU", p.p99)])
+        TradingThread.releaseCPU()
+    } else {
+        line("live: trading path on a reserved CPU", "skipped", "(the process may run on \(cpus.count) CPU\(cpus.count == 1 ? "" : "s"))")
     }
-    Thread.sleep(forTimeInterval: 0.5)
-    let (loaded, _) = measure((events + 1)...(2 * events))
-    state.lock.withLock { state.stop = true }
-    try waitFor { await load.value }
-    let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9
     try waitFor { await status.stop() }
-    let pl = percentiles(loaded), ph = percentiles(state.lock.withLock { state.latencies })
-    let requests = state.lock.withLock { state.latencies.count }
-    line("live: status page + alert endpoint, 4 clients × 50 req/s", "\(fmt(Double(requests) / loadSeconds, 0)) req/s", "p50 \(fmt(ph.p50, 2)) ms, p99 \(fmt(ph.p99, 2)) ms")
-    line("live: market event → order request, under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs: p99 \(fmt((pl.p99 / p.p99 - 1) * 100, 0)) % vs unloaded (target ≤ +10 %)")
 
     // Loopback round trip: the REST client and the gateway over a socket on 127.0.0.1.
     let tape = try SharedData.readBars(path: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), symbol: "ES", tickSize: spec.tickSize)
@@ -164,4 +162,148 @@ func benchLive() throws {
     line("live: loopback round trip, Order/searchOpen", "p50 \(fmt(pq.p50 / 1000, 2)) ms", "p99 \(fmt(pq.p99 / 1000, 2)) ms over \(calls) calls")
     line("live: loopback round trip, Order/place", "p50 \(fmt(pp.p50 / 1000, 2)) ms", "p99 \(fmt(pp.p99 / 1000, 2)) ms over \(calls) orders")
     try waitFor { await server.stop() }
+}
+
+/// Runs `body` on a thread of its own that is a trading thread while it runs (real-time when
+/// allowed, on the reserved CPU if any: told whether real-time took effect), and waits for it.
+func onTradingThread<T: Sendable>(_ body: @escaping @Sendable (Bool) -> T) -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        let realtime = TradingThread.enter()
+        box.value = body(realtime)
+        TradingThread.leave()
+        done.signal()
+    }
+    thread.name = "bench.feed"
+    thread.start()
+    done.wait()
+    return box.value!
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    // @unchecked: written by one thread before it signals, read by another after the wait.
+    var value: T?
+}
+
+/// The first executable called `name` on the PATH.
+func executableInPath(_ name: String) -> String? {
+    (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(name)" }
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// What a paced HTTP load measured: requests a second, latency percentiles (ms), requests that
+/// failed on the socket (refused alerts, which are expected, do not count).
+struct HTTPFigures {
+    var perSecond: Double, p50: Double, p99: Double, failed: Int
+}
+
+/// A paced HTTP load on the status server, running from its creation until `stop`.
+protocol HTTPLoad {
+    var label: String { get }
+    func stop() throws -> HTTPFigures
+}
+
+/// wrk, out of process: 4 connections on one thread, each waiting 20 ms after an answer before
+/// its next request (wrk 4.1 has no rate option, so a little under 50 req/s each), cycling
+/// through the paths; /alert is a POST with a wrong secret, refused as a stranger's would be.
+final class WrkLoad: HTTPLoad {
+    let label = "wrk: 4 connections, 20 ms pause after each answer"
+    private let process = Process()
+    private let output = Pipe()
+    private let dir = TestEnvironment.temporaryDirectory("tsxlab-wrk")
+
+    init(wrk: String, port: UInt16, paths: [String]) throws {
+        let script = dir + "/paced.lua"
+        let list = paths.map { "\"\($0)\"" }.joined(separator: ", ")
+        try """
+            local paths = { \(list) }
+            local k = 0
+            request = function()
+              k = k + 1
+              local p = paths[(k % #paths) + 1]
+              if p == "/alert" then
+                return wrk.format("POST", p, { ["Content-Type"] = "application/json" }, '{"secret":"wrong"}')
+              end
+              return wrk.format("GET", p)
+            end
+            delay = function() return 20 end
+            done = function(summary, latency, requests)
+              local e = summary.errors
+              io.write(string.format("tsxlab-load %d %d %d %d %d\\n", summary.requests, summary.duration,
+                latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.timeout))
+            end
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: wrk)
+        process.arguments = ["-t", "1", "-c", "4", "-d", "3600s", "--timeout", "2s", "-s", script, "http://127.0.0.1:\(port)"]
+        process.standardOutput = output
+        try process.run()
+    }
+
+    func stop() throws -> HTTPFigures {
+        process.interrupt()   // wrk stops on SIGINT and reports
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: dir)
+        guard let report = text.split(separator: "\n").first(where: { $0.hasPrefix("tsxlab-load ") }),
+              case let f = report.split(separator: " ").dropFirst().compactMap({ Double($0) }), f.count == 5 else {
+            throw BenchError("wrk gave no report: \(text.suffix(400))")
+        }
+        return HTTPFigures(perSecond: f[0] / (f[1] / 1e6), p50: f[2] / 1000, p99: f[3] / 1000, failed: Int(f[4]))
+    }
+}
+
+/// URLSession clients in this process (libcurl), each paced at 50 requests a second by its own
+/// clock, cycling through the paths; /alert as with wrk.
+final class InProcessLoad: HTTPLoad {
+    let label = "in process: 4 URLSession clients × 50 req/s"
+    private final class State: @unchecked Sendable {
+        // @unchecked: both fields only under `lock`.
+        let lock = NSLock()
+        var stop = false
+        var latencies: [Double] = []
+        var failed = 0
+    }
+    private let state = State()
+    private let start = DispatchTime.now().uptimeNanoseconds
+    private let task: Task<Void, Never>
+
+    init(port: UInt16, paths: [String]) {
+        task = Task.detached { [state] in
+            await withTaskGroup(of: Void.self) { group in
+                for c in 0..<4 {
+                    group.addTask {
+                        var k = c
+                        let begin = DispatchTime.now().uptimeNanoseconds
+                        while !state.lock.withLock({ state.stop }) {
+                            let due = begin + UInt64(k - c) * 20_000_000
+                            let nowNs = DispatchTime.now().uptimeNanoseconds
+                            if due > nowNs { try? await Task.sleep(for: .nanoseconds(Int(due - nowNs))) }
+                            let path = paths[k % paths.count]; k += 1
+                            var req = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+                            if path == "/alert" { req.httpMethod = "POST"; req.httpBody = Data("{\"secret\":\"wrong\"}".utf8) }
+                            let a = DispatchTime.now().uptimeNanoseconds
+                            let ok = (try? await URLSession.shared.data(for: req)) != nil
+                            let ms = Double(DispatchTime.now().uptimeNanoseconds - a) / 1e6
+                            state.lock.withLock { state.latencies.append(ms); if !ok { state.failed += 1 } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func stop() throws -> HTTPFigures {
+        state.lock.withLock { state.stop = true }
+        try waitFor { [task] in await task.value }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let (lat, failed) = state.lock.withLock { (state.latencies, state.failed) }
+        let p = percentiles(lat)
+        return HTTPFigures(perSecond: Double(lat.count) / seconds, p50: p.p50, p99: p.p99, failed: failed)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

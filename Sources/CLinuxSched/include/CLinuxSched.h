@@ -1,0 +1,18 @@
+#ifndef TSX_CLINUXSCHED_H
+#define TSX_CLINUXSCHED_H
+#include <stdint.h>
+
+// CPU affinity of single threads. glibc declares sched_setaffinity and gettid only under
+// _GNU_SOURCE, which Swift's Glibc module is not built with: these wrappers are. Masks are
+// TSX_CPU_WORDS words of 64 bits, CPU n being bit n % 64 of word n / 64 (the kernel's layout).
+// Elsewhere than Linux every call fails with ENOSYS.
+#define TSX_CPU_WORDS 16
+
+/// The calling thread's kernel id (what /proc/self/task lists).
+int tsx_gettid(void);
+/// Sets thread `tid`'s CPU mask; 0, or the errno.
+int tsx_set_affinity(int tid, const uint64_t *words);
+/// Reads thread `tid`'s CPU mask into `words` (TSX_CPU_WORDS of them); 0, or the errno.
+int tsx_get_affinity(int tid, uint64_t *words);
+
+#endif
