@@ -343,6 +343,15 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     public func positions() -> [Position] { lock.withLock { ledgerState.positions.values.filter { !$0.isFlat }.sorted { $0.symbol < $1.symbol } } }
     public func fills(since: Timestamp) -> [Fill] { lock.withLock { ledgerState.fills.filter { $0.time >= since } } }
     public var account: AccountSnapshot { lock.withLock { accountLocked } }
+
+    /// What a status page shows, read under one acquisition of the broker's lock (the trading
+    /// path takes that lock for every command; five separate reads would contend five times).
+    public func statusView() -> (now: Timestamp, account: AccountSnapshot, rules: RiskRules, positions: [Position], openOrders: [Order]) {
+        lock.withLock {
+            (clock, accountLocked, riskState.rules, ledgerState.positions.values.filter { !$0.isFlat }.sorted { $0.symbol < $1.symbol },
+             liveOrders.sorted { $0.id < $1.id })
+        }
+    }
     public func instrument(_ symbol: String) -> Instrument? { instruments[symbol] }
     public func gatewayID(of id: OrderID) -> Int64? { lock.withLock { gatewayOf[id] } }
     public var tradesSeen: Int { lock.withLock { seenTrades.count } }

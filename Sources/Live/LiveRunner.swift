@@ -37,9 +37,10 @@ public enum RunnerObservation: Sendable {
 /// A serial executor with a thread of its own: the runner's work never waits for a thread of the
 /// shared pool, however busy the HTTP endpoints or the hubs keep it.
 public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
-    // @unchecked: `jobs` is only touched under `cond`.
+    // @unchecked: `jobs` is only touched under `cond`; `spare` only by the executor's thread.
     private let cond = NSCondition()
     private var jobs: [UnownedJob] = []
+    private var spare: [UnownedJob] = []
 
     public init(name: String) {
         let t = Thread { [unowned self] in
@@ -59,10 +60,11 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
         while true {
             cond.lock()
             while jobs.isEmpty { cond.wait() }
-            let batch = jobs
-            jobs = []
+            // The queue's buffer and a spare one take turns: no allocation per batch.
+            swap(&jobs, &spare)
             cond.unlock()
-            for j in batch { j.runSynchronously(on: asUnownedSerialExecutor()) }
+            for j in spare { j.runSynchronously(on: asUnownedSerialExecutor()) }
+            spare.removeAll(keepingCapacity: true)
         }
     }
 

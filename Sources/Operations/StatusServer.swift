@@ -71,19 +71,19 @@ public actor StatusBoard {
     }
 
     public func snapshot() async -> StatusSnapshot {
-        let a = broker.account
-        let rules = broker.risk.rules
+        let view = broker.statusView()
+        let a = view.account, rules = view.rules
         let stats = runner.currentStats
-        let positions = broker.positions().map { p in
+        let positions = view.positions.map { p in
             StatusSnapshot.PositionRow(symbol: p.symbol, quantity: p.quantity,
                                        average: p.averagePriceTicks.map { t in broker.instrument(p.symbol).map { $0.spec.tickSize.format(Price(ticks: Int64(t.rounded()))) } ?? "\(t)" } ?? "-")
         }
-        let orders = broker.openOrders().map { o in
+        let orders = view.openOrders.map { o in
             StatusSnapshot.OrderRow(id: o.id.description, symbol: o.symbol, side: o.side.description, quantity: o.remaining,
                                     kind: o.request.kind.description, status: o.status.description)
         }
         return StatusSnapshot(
-            time: broker.now.iso8601, account: accountName, balance: a.balance.dollars, equity: a.equity.dollars,
+            time: view.now.iso8601, account: accountName, balance: a.balance.dollars, equity: a.equity.dollars,
             dayPnL: (a.equity - a.dayStartBalance).dollars, dailyLossLimit: rules.dailyLossLimit?.dollars, dailyLossRemaining: a.dailyLossRemaining?.dollars,
             maxLossLimit: rules.maxLossDrawdown?.dollars, maxLossRemaining: a.maxLossRemaining?.dollars, positions: positions, orders: orders,
             equityToday: curve, strategies: strategies, state: stats.halted.map { "halted: \($0)" } ?? "running", lastErrors: Array(stats.lastErrors.suffix(10)))
