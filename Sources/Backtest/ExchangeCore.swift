@@ -2,6 +2,12 @@ import Data
 import Trading
 
 /// The simulated exchange's state and rules, as a value type (see `SimulatedExchange`).
+///
+/// Several helpers that only read (`index(of:)`, `last(_:)`, `validatePrices`, `referencePrice`,
+/// `addsRisk`, `exposureAfter`, `touchableCount`, `nextAtPrice`, `siblingStopReached`,
+/// `earliestTouch`, `exhausted`) are declared `mutating`: the commands and the matching loops that
+/// call them are mutating, and a non-mutating call from there is handed a copy of the whole core
+/// (several hundred bytes) each time, a dozen copies a trade.
 public struct ExchangeCore: Sendable {
     public let config: ExchangeConfig
     public var now: Timestamp = Timestamp(seconds: 0)
