@@ -21,14 +21,14 @@ extension ExchangeCore {
     /// compares and stores there, with no call.
     @inlinable @inline(__always)
     public mutating func step(_ bar: Bar, symbol s: Int, length: Int64) -> Bool {
-        if !quietBar(bar, s) { processBusy(bar, s, length) }
+        process(bar, symbol: s, length: length)
         now = Timestamp(seconds: bar.time.seconds + length)
         return !events.isEmpty
     }
 
     /// Trades one bar of the instrument at index `s`: fills what the bar reached, in the order
     /// the finer bars (or the path model) say, then marks positions.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func process(_ bar: Bar, symbol s: Int, length: Int64) {
         if !quietBar(bar, s) { processBusy(bar, s, length) }
     }

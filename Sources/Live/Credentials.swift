@@ -22,10 +22,11 @@ public enum CredentialsError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .missing(let what): "\(what) is not set: export it, or put the key in a file readable only by you (chmod 600) and set PROJECTX_API_KEY_FILE"
+        case .missing(let what) where what.contains("KEY"): "\(what) is not set: export it, or put the key in a file readable only by you (chmod 600) and set PROJECTX_API_KEY_FILE"
+        case .missing(let what): "\(what) is not set: export it (the TopStepX user name the API key belongs to), or set it in the service's environment file (see deploy/tsxlab-live.env.example)"
         case .fileUnreadable(let p, let r): "cannot read the secret file \(p): \(r)"
         case .filePermissions(let p, let mode): "the secret file \(p) has mode \(mode): others can read it; run `chmod 600 \(p)` and try again"
-        case .emptyKey(let source): "the API key from \(source) is empty"
+        case .emptyKey(let source): "the API key from \(source) is empty: paste the key from TopStepX's API settings there"
         }
     }
 }

@@ -124,9 +124,6 @@ public actor HubClient {
         }
     }
 
-    /// Drops the socket without a close frame, as a dead network would (fault tests).
-    public func dropConnection() { socket?.abort() }
-
     private func expire(_ id: String, target: String) {
         pending.removeValue(forKey: id)?.resume(throwing: HubError.timedOut(target: target))
     }
@@ -152,8 +149,7 @@ public actor HubClient {
         }
         awaitingHandshake = true
         socket = ws
-        let reader = Task { await self.read(ws) }
-        readerTask = reader
+        Task { await self.read(ws) }
         do {
             try ws.sendText(SignalR.handshakeRequest)
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
@@ -174,7 +170,6 @@ public actor HubClient {
         eventSink.yield(.connected(reconnect: reconnect))
     }
 
-    private var readerTask: Task<Void, Never>?
     private var dropped: String?
     private var awaitingHandshake = false
     private var handshakeWaiter: CheckedContinuation<Void, any Error>?

@@ -353,7 +353,6 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         }
     }
     public func instrument(_ symbol: String) -> Instrument? { instruments[symbol] }
-    public func gatewayID(of id: OrderID) -> Int64? { lock.withLock { gatewayOf[id] } }
     public var tradesSeen: Int { lock.withLock { seenTrades.count } }
     public var nextLocalID: Int64 { lock.withLock { nextLocal } }
 
@@ -626,7 +625,6 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         }
     }
 
-    public var isWarmingUp: Bool { lock.withLock { warming } }
 
     /// Replays what the gateway did before `end`: fills (each booked once) and the cancellations
     /// and expiries its snapshot dates before `end`.

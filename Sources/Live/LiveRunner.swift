@@ -87,7 +87,12 @@ final class Inbox: @unchecked Sendable {
         lock.withLock {
             if case .market = input {
                 var ok = true
-                if market.count - mHead >= capacity { mHead += 1; dropped += 1; ok = false }
+                if market.count - mHead >= capacity {
+                    mHead += 1; dropped += 1; ok = false
+                    // Dropped inputs are cut off once they add up to a queue's worth, so a queue
+                    // that stays full keeps its size instead of growing at the front.
+                    if mHead >= capacity { market.removeFirst(mHead); mHead = 0 }
+                }
                 market.append(input)
                 return ok
             }
@@ -98,19 +103,15 @@ final class Inbox: @unchecked Sendable {
 
     /// The next input, critical ones first.
     func take() -> LiveRunner.Input? {
-        lock.withLock {
-            if cHead < critical.count {
-                let i = critical[cHead]; cHead += 1
-                if cHead == critical.count { critical.removeAll(keepingCapacity: true); cHead = 0 }
-                return i
-            }
-            if mHead < market.count {
-                let i = market[mHead]; mHead += 1
-                if mHead == market.count { market.removeAll(keepingCapacity: true); mHead = 0 }
-                return i
-            }
-            return nil
-        }
+        lock.withLock { Self.pop(&critical, &cHead) ?? Self.pop(&market, &mHead) }
+    }
+
+    /// The input at `head`, if any; an emptied queue starts again at the front of its buffer.
+    private static func pop(_ queue: inout [LiveRunner.Input], _ head: inout Int) -> LiveRunner.Input? {
+        guard head < queue.count else { return nil }
+        let i = queue[head]; head += 1
+        if head == queue.count { queue.removeAll(keepingCapacity: true); head = 0 }
+        return i
     }
 
     var isEmpty: Bool { lock.withLock { cHead == critical.count && mHead == market.count } }

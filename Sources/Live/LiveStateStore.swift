@@ -38,8 +38,8 @@ public final class LiveStateStore: Sendable {
                 """, [.text(account), .text(tagPrefix), .int(nextLocalID), .int(risk.tradeDay), .text(json), .text(time.iso8601)])
             try db.execute("""
                 INSERT INTO account_state (account_id, balance, dll_remaining, mll_remaining, timestamp) VALUES ($1, $2, $3, $4, $5)
-                """, [.text(account), .text(snapshot.balance.decimalText), snapshot.dailyLossRemaining.map { .text($0.decimalText) } ?? .null,
-                      snapshot.maxLossRemaining.map { .text($0.decimalText) } ?? .null, .text(time.iso8601)])
+                """, [.text(account), .text(snapshot.balance.description), snapshot.dailyLossRemaining.map { .text($0.description) } ?? .null,
+                      snapshot.maxLossRemaining.map { .text($0.description) } ?? .null, .text(time.iso8601)])
         }
     }
 
@@ -70,12 +70,3 @@ public final class LiveStateStore: Sendable {
     }
 }
 
-extension Money {
-    /// Dollars with two decimals, for the store's decimal columns.
-    var decimalText: String {
-        let sign = cents < 0 ? "-" : ""
-        let a = abs(cents)
-        let c = a % 100
-        return "\(sign)\(a / 100).\(c < 10 ? "0" : "")\(c)"
-    }
-}

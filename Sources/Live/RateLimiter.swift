@@ -7,9 +7,6 @@ public actor RateLimiter {
     public let limit: Int
     public let window: Double
     private var sent: [Date] = []
-    /// Requests that had to wait, and the total wait (seconds).
-    public private(set) var delayed = 0
-    public private(set) var waited: Double = 0
 
     public init(limit: Int, window: Double) { self.limit = limit; self.window = window }
 
@@ -22,8 +19,6 @@ public actor RateLimiter {
                 return
             }
             let wait = window - now.timeIntervalSince(sent[0]) + 0.001
-            delayed += 1
-            waited += wait
             try? await Task.sleep(for: .seconds(wait))
         }
     }

@@ -35,9 +35,10 @@ private let curlGlobalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) 
 /// answered on that thread. Sends come from any task; one lock serialises every use of the curl
 /// handle, which is not safe to share.
 public final class WebSocketConnection: @unchecked Sendable {
-    // @unchecked: `handle` is a C pointer used only under `lock`; the other fields are set once
-    // in init or are themselves thread-safe.
+    // @unchecked: `handle` (a C pointer) and `readBuffer` are used only under `lock`; the other
+    // fields are set once in init or are themselves thread-safe.
     private let lock = NSLock()
+    private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var handle: UnsafeMutableRawPointer?
     private let socket: curl_socket_t
     public let messages: AsyncThrowingStream<WebSocket.Message, any Error>
@@ -144,15 +145,17 @@ public final class WebSocketConnection: @unchecked Sendable {
 
     /// Reads what is available without blocking: nil when it would block, empty at EOF.
     private func recvSome() throws -> Data? {
-        var buf = [UInt8](repeating: 0, count: 64 * 1024)
         var got = 0
-        let rc: CURLcode = try lock.withLock {
+        // One read buffer for the connection's life, used only under `lock` (no 64 KiB
+        // allocation and zeroing per read on the market-data path).
+        let (rc, data): (CURLcode, Data?) = try lock.withLock {
             guard let h = handle else { throw WebSocketError.io("connection closed") }
-            return buf.withUnsafeMutableBytes { p in curl_easy_recv(h, p.baseAddress, p.count, &got) }
+            let rc = readBuffer.withUnsafeMutableBytes { p in curl_easy_recv(h, p.baseAddress, p.count, &got) }
+            return (rc, rc == CURLE_OK ? Data(readBuffer[0..<got]) : nil)
         }
         if rc == CURLE_AGAIN { return nil }
-        guard rc == CURLE_OK else { throw WebSocketError.io(String(cString: curl_easy_strerror(rc))) }
-        return Data(buf[0..<got])
+        guard rc == CURLE_OK, let data else { throw WebSocketError.io(String(cString: curl_easy_strerror(rc))) }
+        return data
     }
 
     private func waitSocket(events: Int16, ms: Int32) -> Bool {

@@ -80,6 +80,8 @@ public struct AlertEndpoint: Sendable {
         }
     }
 
+    /// Compares secrets in a time that does not depend on where they differ (the status page's
+    /// token uses it too).
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         var diff = UInt8(x.count == y.count ? 0 : 1)

@@ -95,14 +95,12 @@ public actor StatusBoard {
 /// (`?token=` or `Authorization: Bearer`).
 public final class StatusServer: Sendable {
     let server: HTTPServer
-    let host: String
 
     public init(host: String, port: UInt16, token: Secret?, metrics: RunnerMetrics, alerts: AlertEndpoint? = nil,
                 snapshot: @escaping @Sendable () async -> StatusSnapshot) throws {
         let extraRoutes: [(String, @Sendable (HTTPRequest) async -> HTTPResponse)] = alerts.map { [("/alert", $0.route)] } ?? []
         let loopback = host == "127.0.0.1" || host == "localhost"
         guard loopback || token != nil else { throw StatusServerError.tokenRequired(host) }
-        self.host = host
         server = HTTPServer(address: try .inet(ip4: host == "localhost" ? "127.0.0.1" : host, port: port), timeout: 60,
                             pool: NoDelayPool(), logger: .disabled)
         let handler = StatusHandler(token: loopback ? nil : token, metrics: metrics, snapshot: snapshot,
@@ -153,17 +151,20 @@ struct StatusHandler: HTTPHandler {
     let snapshot: @Sendable () async -> StatusSnapshot
     let extra: [String: @Sendable (HTTPRequest) async -> HTTPResponse]
 
+    /// The page's bytes, made once.
+    static let page = Data(StatusPage.html.utf8)
+
     func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
         // Extra routes (the alert endpoint) authenticate on their own terms.
         if let route = extra[request.path] { return await route(request) }
         if let token {
             let given = request.query.first { $0.name == "token" }?.value
                 ?? request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
-            guard given == token.reveal() else { return HTTPResponse(statusCode: .unauthorized) }
+            guard let given, AlertEndpoint.constantTimeEqual(given, token.reveal()) else { return HTTPResponse(statusCode: .unauthorized) }
         }
         switch request.path {
         case "/":
-            return HTTPResponse(statusCode: .ok, headers: HTTPHeaders([.contentType: "text/html; charset=utf-8"]), body: Data(StatusPage.html.utf8))
+            return HTTPResponse(statusCode: .ok, headers: HTTPHeaders([.contentType: "text/html; charset=utf-8"]), body: Self.page)
         case "/status.json":
             let s = await snapshot()
             return HTTPResponse(statusCode: .ok, headers: HTTPHeaders([.contentType: "application/json"]), body: (try? JSONEncoder().encode(s)) ?? Data())

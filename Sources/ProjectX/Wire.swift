@@ -469,10 +469,8 @@ public struct PXTradePrint: Codable, Hashable, Sendable {
 
 public enum PXTime {
     /// The gateway's timestamp form: microseconds and `+00:00`.
-    public static func format(_ t: Timestamp, micros: Int = 0) -> String {
-        let c = CivilTime(utcSeconds: t.seconds)
-        func p(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        return "\(p(c.year, 4))-\(p(c.month, 2))-\(p(c.day, 2))T\(p(c.hour, 2)):\(p(c.minute, 2)):\(p(c.second, 2)).\(p(micros, 6))+00:00"
+    public static func format(_ t: Timestamp) -> String {
+        CivilTime(utcSeconds: t.seconds).isoString + ".000000+00:00"
     }
 
     /// The request form: whole seconds and `Z`.
@@ -480,20 +478,7 @@ public enum PXTime {
 
     /// Parses `2025-04-14T17:49:10.142532+00:00`, `...Z`, any fraction length; whole seconds
     /// (fractions are cut, not rounded, so a print stays in the second it happened in).
-    public static func parse(_ text: String) -> Timestamp? {
-        var s = Substring(text)
-        var offset: Int64 = 0
-        if s.hasSuffix("Z") { s = s.dropLast() } else if s.count > 6, let sign = s.dropLast(5).last, sign == "+" || sign == "-" {
-            let zone = s.suffix(5)
-            let parts = zone.split(separator: ":")
-            guard parts.count == 2, let h = Int64(parts[0]), let m = Int64(parts[1]) else { return nil }
-            offset = (h * 3600 + m * 60) * (sign == "-" ? -1 : 1)
-            s = s.dropLast(6)
-        }
-        if let dot = s.firstIndex(of: ".") { s = s[..<dot] }
-        guard let t = Timestamp(iso8601: String(s) + "Z") else { return nil }
-        return Timestamp(seconds: t.seconds - offset)
-    }
+    public static func parse(_ text: String) -> Timestamp? { Timestamp(iso8601: text) }
 }
 
 extension TickSize {

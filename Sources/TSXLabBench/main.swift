@@ -63,11 +63,16 @@ func benchData() throws {
     try cachedReads(store: store, label: "SQLite", series: series, key: key)
 
     if let pg = ProcessInfo.processInfo.environment["TSXLAB_BENCH_PG_URL"], !pg.isEmpty {
-        // A schema of its own, so every run starts from an empty store.
-        let schema = "bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
-        try PostgresBarStore(url: pg).execute("CREATE SCHEMA \(schema)")
-        let fresh = try PostgresBarStore(url: pg + (pg.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)")
-        let pgImport = try measure(1) { _ = try BarImport.importFile(path: file, options: opts, into: fresh) }
+        // A schema of its own per import, so every timed import starts from an empty store.
+        var schemaStore: PostgresBarStore?
+        let pgImport = try measure(1) {
+            let schema = "bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+            try PostgresBarStore(url: pg).execute("CREATE SCHEMA \(schema)")
+            let store = try PostgresBarStore(url: pg + (pg.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)")
+            _ = try BarImport.importFile(path: file, options: opts, into: store)
+            schemaStore = store
+        }
+        let fresh = schemaStore!
         line("CSV.gz import into PostgreSQL (COPY + upsert)", "\(fmt(rows / median(pgImport) / 1e6, 2))M rows/s")
         let pgRe = try measure(1) { _ = try BarImport.importFile(path: file, options: opts, into: fresh) }
         line("CSV.gz re-import into PostgreSQL (all unchanged)", "\(fmt(rows / median(pgRe) / 1e6, 2))M rows/s")

@@ -65,7 +65,17 @@ public final class GatewayProcess: @unchecked Sendable {
         let data = try JSONSerialization.data(withJSONObject: body)
         let out = try Subprocess.run("/usr/bin/curl", ["-s", "-X", path.hasSuffix("state") ? "GET" : "POST", "--data-binary", "@-", baseURL + path],
                                      input: String(decoding: data, as: UTF8.self))
-        return (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]) ?? [:]
+        guard out.status == 0 else { throw GatewayProcessError.controlFailed(path, "curl exited \(out.status): \(out.stderr)") }
+        return try Self.object(Data(out.stdout.utf8), path)
+    }
+
+    /// A control endpoint's answer as a JSON object; anything else (a dead gateway, an error
+    /// page) is an error, never an empty state a test could read as "nothing happened".
+    static func object(_ data: Data, _ path: String) throws -> [String: Any] {
+        guard let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw GatewayProcessError.controlFailed(path, "not a JSON object: \(String(decoding: data.prefix(300), as: UTF8.self))")
+        }
+        return o
     }
 
     /// POSTs to a control endpoint from async code (in-process HTTP: fast enough to step a whole
@@ -75,7 +85,7 @@ public final class GatewayProcess: @unchecked Sendable {
         req.httpMethod = "POST"
         req.httpBody = try JSONSerialization.data(withJSONObject: body)
         let (data, _) = try await URLSession.shared.data(for: req)
-        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        return try Self.object(data, path)
     }
 
     /// Steps the tape `bars` bars.
@@ -86,5 +96,11 @@ public final class GatewayProcess: @unchecked Sendable {
 
 public enum GatewayProcessError: Error, CustomStringConvertible {
     case didNotStart(String)
-    public var description: String { "the gateway did not start: \(self)" }
+    case controlFailed(String, String)
+    public var description: String {
+        switch self {
+        case .didNotStart(let output): "the gateway did not start; its output: \(output)"
+        case .controlFailed(let path, let why): "the gateway's control endpoint \(path) failed: \(why)"
+        }
+    }
 }

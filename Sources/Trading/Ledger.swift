@@ -75,9 +75,7 @@ public struct Ledger: Sendable {
     public private(set) var balance: Money
     public private(set) var feesPaid: Money = .zero
     public private(set) var realizedGross: Money = .zero
-    public private(set) var positions: [String: Position] = [:] {
-        didSet { if positions.count != slots.count { reindex() } }
-    }
+    public private(set) var positions: [String: Position] = [:]
     public private(set) var fills: [Fill] = []
     public private(set) var trades: [Trade] = []
     /// The open round trips, one per symbol at most. An account trades a handful of symbols, so
@@ -102,8 +100,13 @@ public struct Ledger: Sendable {
         return nil
     }
 
-    private mutating func reindex() {
+    /// The slot of `symbol`'s position, added (flat) when the ledger has none yet. Adding a key
+    /// may move every entry of the dictionary, so the slots are taken afresh then.
+    private mutating func slotAdding(_ symbol: String) -> Dictionary<String, Position>.Index {
+        if let k = slot(symbol) { return k }
+        positions[symbol] = Position(symbol: symbol)
         slots = positions.indices.map { (positions.keys[$0], $0) }
+        return slot(symbol)!
     }
 
     /// Records a fill: moves the position (FIFO), books realised P&L and the fee, and closes or
@@ -117,9 +120,9 @@ public struct Ledger: Sendable {
     /// its specification per fill).
     @discardableResult
     public mutating func record(_ fill: Fill, tickValueCents: Int64, strategy: String? = nil) -> Money {
-        if slot(fill.symbol) == nil { positions[fill.symbol] = Position(symbol: fill.symbol) }
         // Mutated in place in the dictionary (no copy of the position's lots).
-        let (realizedTicks, closed, before, after) = Self.apply(fill, to: &positions.values[slot(fill.symbol)!])
+        let k = slotAdding(fill.symbol)
+        let (realizedTicks, closed, before, after) = Self.apply(fill, to: &positions.values[k])
         let realized = Money(cents: realizedTicks * tickValueCents)
         balance += realized - fill.fee
         realizedGross += realized
@@ -137,8 +140,7 @@ public struct Ledger: Sendable {
             t.exitCost += closed * fill.price.ticks
             t.realizedTicks += realizedTicks
             t.fees += closingFee
-            t.best = t.side == .buy ? max(t.best, fill.price.ticks) : min(t.best, fill.price.ticks)
-            t.worst = t.side == .buy ? min(t.worst, fill.price.ticks) : max(t.worst, fill.price.ticks)
+            t.widen(high: fill.price.ticks, low: fill.price.ticks)
             if after == 0 || (before > 0) != (after > 0) {
                 trades.append(Self.close(t, symbol: fill.symbol, at: fill.time, reason: fill.purpose.reason, tickValue: tickValueCents))
                 open.remove(at: k)

@@ -249,7 +249,7 @@ struct LiveOrders: AsyncParsableCommand {
 
     static func line(_ o: PXOrder) -> String {
         let type = PXOrderType(rawValue: o.type).map { "\($0)" } ?? String(o.type)
-        let price = o.stopPrice.map { " stop \($0)" } ?? "" + (o.limitPrice.map { " limit \($0)" } ?? "")
+        let price = (o.stopPrice.map { " stop \($0)" } ?? "") + (o.limitPrice.map { " limit \($0)" } ?? "")
         let parent = o.parentOrderId.map { " (exit of #\($0))" } ?? ""
         return "#\(o.id)  \(o.side == 0 ? "BUY" : "SELL") \(o.size) \(o.contractId) \(type)\(price)  \(PXOrderStatus(rawValue: o.status).map { "\($0)" } ?? "?")\(parent)\(o.customTag.map { "  tag \($0)" } ?? "")"
     }

@@ -236,7 +236,8 @@ struct GatewayHubTests {
             #expect(prints.map(\.volume).reduce(0, +) == tape.volume[i])
         }
         #expect(await got.messages("GatewayQuote").count == 3)
-        await #expect(throws: HubError.self) { try await hub.invoke("SubscribeNothing", []) }
+        let refused = await #expect(throws: HubError.self) { try await hub.invoke("SubscribeNothing", []) }
+        #expect({ if case .invocation? = refused { true } else { false } }(), "an unknown hub method is refused by the hub, not timed out: \(String(describing: refused))")
         await hub.stop()
         reader.cancel()
         gw.stop()
@@ -282,9 +283,10 @@ struct GatewayHubTests {
     func hubTokenRenewal() async throws {
         let gw = try LoopbackGateway.start()
         let client = LoopbackGateway.client(gw)
-        await #expect(throws: WebSocketError.self) {
+        let refused = await #expect(throws: WebSocketError.self) {
             _ = try await Task.detached { try WebSocketConnection(url: gw.hubURL + "/hubs/user?access_token=bogus", timeout: 5) }.value
         }
+        #expect({ if case .upgrade(let why)? = refused { why.contains("401") } else { false } }(), "\(String(describing: refused))")
         let hub = HubClient(url: gw.hubURL + "/hubs/user", timing: Self.fast) { try await client.token(replacing: $0) }
         try await hub.start()
         let got = Collector()
@@ -309,7 +311,7 @@ struct HistoryCacheTests {
         let calls = MemoryAPICallSink()
         let client = LoopbackGateway.client(gw, calls: calls)
         let tick = TickSize("0.25")!
-        let source = ProjectXBarSource(client: client, contracts: ["ESZ13": LoopbackGateway.contract], tickSizes: ["ESZ13": tick])
+        let source = WindowLog(ProjectXBarSource(client: client, contracts: ["ESZ13": LoopbackGateway.contract], tickSizes: ["ESZ13": tick]))
         let dir = TestEnvironment.temporaryDirectory("px-cache")
         let key = SeriesKey(symbol: "ESZ13", timeframe: .oneMinute)
         let tape = try SharedData.readBars(path: LoopbackGateway.tape, symbol: "ESZ13", tickSize: tick)
@@ -330,7 +332,22 @@ struct HistoryCacheTests {
         let w2 = TimeWindow(from: w1.from, to: Timestamp(seconds: tape.time[800]))
         let longer = try await offPool { try reopened.bars(key, w2) }
         #expect(longer.bars == Array(tape.bars[0..<800]))
-        let last = calls.records.last { $0.endpoint == "/api/History/retrieveBars" }
-        #expect(historyCalls() == afterFirst + 1 && last != nil)
+        #expect(historyCalls() == afterFirst + 1)
+        #expect(source.windows.last == TimeWindow(from: w1.to, to: w2.to))
+    }
+}
+
+/// A bar source that remembers the windows it was asked for.
+final class WindowLog: BarSource, @unchecked Sendable {
+    // @unchecked: `asked` is only touched under `lock`.
+    let inner: any BarSource
+    private let lock = NSLock()
+    private var asked: [TimeWindow] = []
+    init(_ inner: any BarSource) { self.inner = inner }
+    var name: String { inner.name }
+    var windows: [TimeWindow] { lock.withLock { asked } }
+    func fetch(_ key: SeriesKey, _ window: TimeWindow) throws -> BarSeries {
+        lock.withLock { asked.append(window) }
+        return try inner.fetch(key, window)
     }
 }
