@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Data
 import Trading
 import ProjectX
@@ -35,8 +36,10 @@ public enum RunnerObservation: Sendable {
 }
 
 /// A serial executor with a thread of its own: the runner's work never waits for a thread of the
-/// shared pool, however busy the HTTP endpoints or the hubs keep it.
-public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
+/// shared pool, however busy the HTTP endpoints or the hubs keep it. It is also a task executor:
+/// the runner's loop task prefers it, so the loop resumes here after each wait instead of passing
+/// through the shared pool (which would put a pool thread on the path of every market event).
+public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     // @unchecked: `jobs` is only touched under `cond`; `spare` only by the executor's thread.
     private let cond = NSCondition()
     private var jobs: [UnownedJob] = []
@@ -63,12 +66,63 @@ public final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
             // The queue's buffer and a spare one take turns: no allocation per batch.
             swap(&jobs, &spare)
             cond.unlock()
-            for j in spare { j.runSynchronously(on: asUnownedSerialExecutor()) }
+            // Every job runs isolated to this executor and with it as the task executor: the
+            // thread runs one job at a time, so either holds, and a task that prefers this
+            // executor resumes here (not on the shared pool) and enters the runner without a hop.
+            for j in spare { j.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor()) }
             spare.removeAll(keepingCapacity: true)
         }
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor { UnownedTaskExecutor(ordinary: self) }
+}
+
+/// Wakes the runner's loop from any thread. The loop waits on the runner's own executor, so a
+/// ring puts it straight back on the runner's thread; an `AsyncStream` would resume it on the
+/// shared pool first, and every market event would then wait for a pool thread (busy with HTTP
+/// requests, or kept off a reserved CPU) before reaching the runner.
+final class Doorbell: Sendable {
+    private struct State {
+        var rung = false
+        var closed = false
+        var waiter: UnsafeContinuation<Bool, Never>?
+    }
+    private let state = Mutex(State())
+
+    /// Wakes the waiting loop, or the next wait if none is waiting. Rings coalesce.
+    func ring() {
+        let waiter = state.withLock { s -> UnsafeContinuation<Bool, Never>? in
+            if let w = s.waiter { s.waiter = nil; return w }
+            s.rung = true
+            return nil
+        }
+        waiter?.resume(returning: true)
+    }
+
+    /// Ends the loop: its wait returns false from now on.
+    func close() {
+        let waiter = state.withLock { s -> UnsafeContinuation<Bool, Never>? in
+            s.closed = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume(returning: false)
+    }
+
+    /// Returns true at the next ring (at once if one came since the last wait), false once
+    /// closed; resumes on the caller's executor. One waiter at a time.
+    func wait(isolation: isolated (any Actor)? = #isolation) async -> Bool {
+        await withUnsafeContinuation(isolation: isolation) { (c: UnsafeContinuation<Bool, Never>) in
+            let now = state.withLock { s -> Bool? in
+                if s.closed { return false }
+                if s.rung { s.rung = false; return true }
+                s.waiter = c
+                return nil
+            }
+            if let now { c.resume(returning: now) }
+        }
+    }
 }
 
 /// The runner's two bounded work queues, filled from any thread without waiting for the runner.
@@ -165,7 +219,7 @@ public actor LiveRunner {
     nonisolated let inbox: Inbox
     nonisolated let executor = ThreadExecutor(name: "tsxlab.runner")
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-    nonisolated let wake: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    nonisolated let doorbell = Doorbell()
     var loop: Task<Void, Never>?
     var feeders: [Task<Void, Never>] = []
     var inFlight = 0
@@ -244,7 +298,7 @@ public actor LiveRunner {
         try await reconcile()
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
-        loop = Task { for await _ in self.wake.stream { await self.drainQueues() } }
+        loop = Task(executorPreference: executor) { await self.run() }
         dispatch()
     }
 
@@ -255,7 +309,7 @@ public actor LiveRunner {
         await marketHub.stop()
         for f in feeders { f.cancel() }
         loop?.cancel()
-        wake.continuation.finish()
+        doorbell.close()
         criticalOut?.finish()
         normalOut?.finish()
         stats.halted = stats.halted ?? why
@@ -268,7 +322,7 @@ public actor LiveRunner {
         started = true
         startSenders()
         for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: broker) }
-        loop = Task { for await _ in self.wake.stream { await self.drainQueues() } }
+        loop = Task(executorPreference: executor) { await self.run() }
     }
 
     /// One market-hub record as it arrived on the socket (JSON, without its separator); any thread.
@@ -314,9 +368,14 @@ public actor LiveRunner {
 
     nonisolated func enqueue(_ input: Input) {
         if !inbox.put(input) { queueFull = true }
-        wake.continuation.yield()
+        doorbell.ring()
     }
     nonisolated(unsafe) var queueFull = false
+
+    /// The loop: drains the queues at each ring, on the runner's thread.
+    func run() async {
+        while await doorbell.wait() { await drainQueues() }
+    }
 
     func drainQueues() async {
         while let i = inbox.take() { await handle(i) }
@@ -607,7 +666,7 @@ public actor LiveRunner {
     public func kill() async {
         for f in feeders { f.cancel() }
         loop?.cancel()
-        wake.continuation.finish()
+        doorbell.close()
         criticalOut?.finish()
         normalOut?.finish()
         await userHub.stop()

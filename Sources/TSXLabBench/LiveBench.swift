@@ -125,7 +125,10 @@ func benchLive() throws {
         let ratios = ([("the unloaded windows between", po.p99)] + baseline).map { "\(fmt((pl.p99 / $0.1 - 1) * 100, 0)) % vs \($0.0)" }.joined(separator: ", ")
         line("live: market event → order request, under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs over \(on.count) events (between: p50 \(fmt(po.p50, 1)), p99 \(fmt(po.p99, 1)) µs): p99 \(ratios) (target ≤ +10 %)")
     }
-    try loaded("no CPU reserved", against: [("unloaded", p.p99)])
+    // TSXLAB_BENCH_RESERVED_ONLY=1 measures the loaded phase on a reserved CPU only (and skips
+    // the REST round trips): a quicker run while working on the trading path.
+    let reservedOnly = ProcessInfo.processInfo.environment["TSXLAB_BENCH_RESERVED_ONLY"] != nil
+    if !reservedOnly { try loaded("no CPU reserved", against: [("unloaded", p.p99)]) }
 
     // The same two phases with a CPU reserved for the trading threads (`--trading-cpu`): the
     // runner's thread and the feeding thread on it, the HTTP server, the pool and wrk (started
@@ -144,6 +147,7 @@ func benchLive() throws {
         line("live: trading path on a reserved CPU", "skipped", "(the process may run on \(cpus.count) CPU\(cpus.count == 1 ? "" : "s"))")
     }
     try waitFor { await status.stop() }
+    if reservedOnly { return }
 
     // Loopback round trip: the REST client and the gateway over a socket on 127.0.0.1.
     let tape = try SharedData.readBars(path: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), symbol: "ES", tickSize: spec.tickSize)
