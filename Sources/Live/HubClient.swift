@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ProjectX
 
 /// What a hub connection reports to its owner, in order.
@@ -69,6 +70,23 @@ public actor HubClient {
     private var stopped = false
     /// Connections made so far (1 after the first connect).
     public private(set) var connections = 0
+    /// Where events go instead of `events` (see `deliver(to:)`).
+    private var sink: (@Sendable (HubEvent) -> Void)?
+    /// When the socket's reader thread last handed a record over (pushes bypass the actor).
+    private let readerClock = ReaderClock()
+
+    /// Delivers events to `sink` instead of `events`, from now on. Server invocations (market
+    /// data, order and trade updates) then reach it straight from the socket's reader thread,
+    /// decoded there: they pass neither this actor nor a thread of the shared pool, so a busy
+    /// pool (HTTP requests, JSON encoding) cannot delay them. The other events come from the
+    /// actor. `sink` must only hand work off.
+    public func deliver(to sink: @escaping @Sendable (HubEvent) -> Void) {
+        self.sink = sink
+    }
+
+    private func emit(_ e: HubEvent) {
+        if let sink { sink(e) } else { eventSink.yield(e) }
+    }
 
     /// `url` is the hub's ws(s) URL without the token (`ws://127.0.0.1:PORT/hubs/user`).
     /// `token` gives the token to connect with; its argument is a token the hub refused, which
@@ -91,7 +109,7 @@ public actor HubClient {
         socket?.close()
         socket = nil
         failPending(HubError.notConnected)
-        eventSink.yield(.stopped("stopped"))
+        emit(.stopped("stopped"))
         eventSink.finish()
     }
 
@@ -142,7 +160,14 @@ public actor HubClient {
         let timeout = timing.connectTimeout
         let ws: WebSocketConnection
         do {
-            ws = try await Task.detached { try WebSocketConnection(url: full, timeout: timeout) }.value
+            // With a sink, server invocations go to it from the socket's reader thread.
+            var textTap: (@Sendable (Data) -> Data?)?
+            if let sink {
+                let tap = PushTap(sink: sink, clock: readerClock)
+                textTap = { tap.take($0) }
+            }
+            let tapToUse = textTap
+            ws = try await Task.detached { try WebSocketConnection(url: full, timeout: timeout, textTap: tapToUse) }.value
         } catch WebSocketError.upgrade(let why) where why.contains(" 401") {
             refusedToken = t
             throw WebSocketError.upgrade(why)
@@ -167,7 +192,7 @@ public actor HubClient {
         connections += 1
         lastSent = Date(); lastReceived = Date()
         for s in subscriptions { _ = try await invoke(s.target, s.arguments) }
-        eventSink.yield(.connected(reconnect: reconnect))
+        emit(.connected(reconnect: reconnect))
     }
 
     private var dropped: String?
@@ -208,7 +233,7 @@ public actor HubClient {
         }
         guard let m = try? HubMessage.decode(record) else { return }
         switch m {
-        case .invocation(_, let target, let args): eventSink.yield(.message(target: target, arguments: args))
+        case .invocation(_, let target, let args): emit(.message(target: target, arguments: args))
         case .completion(let id, let result, let error):
             guard let c = pending.removeValue(forKey: id) else { return }
             if let error { c.resume(throwing: HubError.invocation(target: id, error: error)) } else { c.resume(returning: result) }
@@ -227,7 +252,7 @@ public actor HubClient {
         ws.abort()
         failPending(HubError.notConnected)
         dropped = why
-        eventSink.yield(.disconnected(why))
+        emit(.disconnected(why))
     }
 
     /// Keep-alive, stale detection and reconnection.
@@ -242,13 +267,13 @@ public actor HubClient {
                     try? ws.sendText(HubMessage.ping.encoded())
                     lastSent = Date()
                 }
-                if timing.staleAfter > 0 && Date().timeIntervalSince(lastReceived) >= timing.staleAfter {
+                if timing.staleAfter > 0 && Date().timeIntervalSince(max(lastReceived, readerClock.last)) >= timing.staleAfter {
                     connectionEnded(ws, "no message for \(timing.staleAfter) s")
                 }
                 continue
             }
             if !closeAllowsReconnect {
-                eventSink.yield(.stopped(dropped ?? "closed"))
+                emit(.stopped(dropped ?? "closed"))
                 eventSink.finish()
                 stopped = true
                 return
@@ -260,8 +285,43 @@ public actor HubClient {
             if stopped { return }
             do { try await connectOnce(reconnect: true) } catch {
                 socket?.abort(); socket = nil
-                eventSink.yield(.disconnected("reconnect attempt \(attempt) failed: \(error)"))
+                emit(.disconnected("reconnect attempt \(attempt) failed: \(error)"))
             }
         }
+    }
+}
+
+/// When a hub's socket reader last handed records over.
+final class ReaderClock: Sendable {
+    private let time = Mutex(Date.distantPast)
+    func touch() { time.withLock { $0 = Date() } }
+    var last: Date { time.withLock { $0 } }
+}
+
+/// Runs on a hub socket's reader thread: splits its text into records, hands server invocations
+/// to the sink at once, and returns the rest (handshake answer, completions, pings, close) for
+/// the hub's actor.
+final class PushTap: @unchecked Sendable {
+    // @unchecked: `buffer` is only touched by the one reader thread that calls `take`.
+    private var buffer = Data()
+    private let sink: @Sendable (HubEvent) -> Void
+    private let clock: ReaderClock
+
+    init(sink: @escaping @Sendable (HubEvent) -> Void, clock: ReaderClock) {
+        self.sink = sink; self.clock = clock
+    }
+
+    func take(_ text: Data) -> Data? {
+        buffer.append(text)
+        var rest: Data?
+        for record in SignalR.takeRecords(from: &buffer) {
+            if case .invocation(_, let target, let args)? = try? HubMessage.decode(record) {
+                sink(.message(target: target, arguments: args))
+            } else {
+                rest = (rest ?? Data()) + record + [SignalR.recordSeparator]
+            }
+        }
+        clock.touch()
+        return rest
     }
 }

@@ -47,9 +47,8 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
 
     public init(name: String) {
         let t = Thread { [unowned self] in
-            TradingThread.run { self.loop() }
+            TradingThread.run(named: name) { self.loop() }
         }
-        t.name = name
         t.qualityOfService = .userInteractive
         t.start()
     }
@@ -221,7 +220,6 @@ public actor LiveRunner {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     nonisolated let doorbell = Doorbell()
     var loop: Task<Void, Never>?
-    var feeders: [Task<Void, Never>] = []
     var inFlight = 0
     var criticalOut: AsyncStream<GatewayCommand>.Continuation?
     var normalOut: AsyncStream<GatewayCommand>.Continuation?
@@ -281,14 +279,10 @@ public actor LiveRunner {
         guard !started else { return }
         started = true
         startSenders()
+        await take(from: userHub, market: false)
+        await take(from: marketHub, market: true)
         try await userHub.start()
         try await marketHub.start()
-        feeders.append(Task { [userHub] in
-            for await e in userHub.events { self.receive(e, hub: "user") }
-        })
-        feeders.append(Task { [marketHub] in
-            for await e in marketHub.events { self.receive(e, hub: "market") }
-        })
         try await userHub.subscribe("SubscribeAccounts")
         for s in ["SubscribeOrders", "SubscribePositions", "SubscribeTrades"] {
             try await userHub.subscribe(s, [.number(Decimal(settings.accountID))])
@@ -307,7 +301,6 @@ public actor LiveRunner {
         for st in strategies { st.onFinish(broker: broker) }
         await userHub.stop()
         await marketHub.stop()
-        for f in feeders { f.cancel() }
         loop?.cancel()
         doorbell.close()
         criticalOut?.finish()
@@ -323,6 +316,13 @@ public actor LiveRunner {
         startSenders()
         for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: broker) }
         loop = Task(executorPreference: executor) { await self.run() }
+    }
+
+    /// Has `hub`'s events come into the runner's queues straight from its socket's reader thread
+    /// (see `HubClient.deliver(to:)`): `start` does this for both hubs, a benchmark for its own.
+    public nonisolated func take(from hub: HubClient, market: Bool) async {
+        let name = market ? "market" : "user"
+        await hub.deliver { [weak self] e in self?.receive(e, hub: name) }
     }
 
     /// One market-hub record as it arrived on the socket (JSON, without its separator); any thread.
@@ -664,7 +664,6 @@ public actor LiveRunner {
     /// Drops everything without a word to the strategies or the store, as a killed process would
     /// (tests of restarts).
     public func kill() async {
-        for f in feeders { f.cancel() }
         loop?.cancel()
         doorbell.close()
         criticalOut?.finish()

@@ -45,10 +45,14 @@ public final class WebSocketConnection: @unchecked Sendable {
     private let continuation: AsyncThrowingStream<WebSocket.Message, any Error>.Continuation
     private var closed = false
     private var decoder: WebSocket.Decoder
+    /// Sees each text message on the reader thread before `messages` does (see `init`).
+    private let textTap: (@Sendable (Data) -> Data?)?
 
     /// Connects and upgrades; blocks the calling thread up to `timeout` seconds (call it from a
-    /// detached task or thread).
-    public init(url: String, timeout: Double = 10, maxMessageBytes: Int = 4 << 20) throws {
+    /// detached task or thread). `textTap`, if given, sees each text message on the reader thread
+    /// first: what it returns goes on to `messages` (nil: nothing).
+    public init(url: String, timeout: Double = 10, maxMessageBytes: Int = 4 << 20, textTap: (@Sendable (Data) -> Data?)? = nil) throws {
+        self.textTap = textTap
         _ = curlGlobalInit
         guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), scheme == "ws" || scheme == "wss",
               let host = u.host else { throw WebSocketError.badURL(url) }
@@ -88,9 +92,8 @@ public final class WebSocketConnection: @unchecked Sendable {
             shutdown(); throw error
         }
         let reader = Thread { [self] in
-            TradingThread.run { readLoop() }
+            TradingThread.run(named: "tsxlab.hub") { readLoop() }
         }
-        reader.name = "tsxlab.websocket"
         reader.start()
     }
 
@@ -193,6 +196,12 @@ public final class WebSocketConnection: @unchecked Sendable {
                         continuation.finish(throwing: WebSocketError.closed(code: code, reason: reason))
                         shutdown()
                         return
+                    case .text(let d):
+                        if let tap = textTap {
+                            if let rest = tap(d) { continuation.yield(.text(rest)) }
+                        } else {
+                            continuation.yield(m)
+                        }
                     default: continuation.yield(m)
                     }
                 }

@@ -36,17 +36,13 @@ func benchLive() throws {
     let contract = "CON.F.US.EP.Z13"
     // Prints one minute apart: each finishes the previous minute's bar.
     let base: Int64 = 1_381_147_200   // 2013-10-07T12:00:00Z, a Monday morning
-    var prints: [Data] = []
-    prints.reserveCapacity(6 * events + 1)
-    // Measured phases: unloaded, then loaded and unloaded windows in turn (twice `events`), and
-    // the same on a reserved CPU.
-    for i in 0...(6 * events) {
+    /// Market-hub record `i` (JSON, without its separator), made when it is fed.
+    @Sendable func record(_ i: Int) -> Data {
         let price = Decimal(1680) + Decimal(i % 40) / 4
         let print = PXTradePrint(symbolId: "F.US.EP", price: price, timestamp: PXTime.format(Timestamp(seconds: base + Int64(i) * 60)), type: 0, volume: 3)
-        let msg = HubMessage.invocation(id: nil, target: "GatewayTrade", arguments: [.string(contract), try JSONValue(encoding: [print])])
-        prints.append(msg.encoded().dropLast())
+        let msg = HubMessage.invocation(id: nil, target: "GatewayTrade", arguments: [.string(contract), try! JSONValue(encoding: [print])])
+        return msg.encoded().dropLast()
     }
-    let records = prints
     let sent = Mutex<(count: Int, at: UInt64)>((0, 0))
     let arrived = DispatchSemaphore(value: 0)
     let broker = LiveBroker(accountID: 1, instruments: [Instrument(spec: spec)], contracts: ["ES": contract], rules: .unlimited(),
@@ -63,29 +59,57 @@ func benchLive() throws {
         arrived.signal()
     })
     try waitFor { await runner.startOffline() }
-    runner.ingest(market: records[0])   // the first print opens the first bar: nothing to send yet
-    /// Feeds the next `events` records one by one, each waited for, from a thread of the trading
-    /// path started for it (the hub reader's part); latencies in µs, the events' rate, and
-    /// whether the thread runs real-time.
+    runner.ingest(market: record(0))   // the first print opens the first bar: nothing to send yet
+    /// Feeds the next `count` records one by one, each waited for; latencies in µs, the events'
+    /// rate, and whether the feeding thread runs real-time.
+    /// - `.inProcess`: handed to `ingest(market:)` from a thread of the trading path started for
+    ///   it (the hub reader's part: the record is decoded there);
+    /// - `.socket`: written as a WebSocket frame by `HubFeed` (the gateway's side) to the market
+    ///   hub's client on 127.0.0.1, whose reader thread decodes it and hands it to the runner, as
+    ///   in `tsxlab live`. The feeding thread runs real-time (as a network interrupt would) but is
+    ///   not a trading thread, so with a CPU reserved it writes from another CPU.
     let next = Mutex(1)
-    func measure(_ count: Int = events) -> (lat: [Double], perSecond: Double, realtime: Bool) {
+    let feed = try HubFeed()
+    let hub = HubClient(url: "ws://127.0.0.1:\(feed.port)/hubs/market") { _ in "bench" }
+    try waitFor { await runner.take(from: hub, market: true) }
+    let accepted = DispatchSemaphore(value: 0)
+    let acceptError = Mutex<String?>(nil)
+    Thread { do { try feed.accept() } catch { acceptError.withLock { $0 = "\(error)" } }; accepted.signal() }.start()
+    try waitFor { try await hub.start() }
+    accepted.wait()
+    if let e = acceptError.withLock({ $0 }) { throw BenchError(e) }
+    enum Path { case inProcess, socket }
+    func measure(_ path: Path, _ count: Int = events) -> (lat: [Double], perSecond: Double, realtime: Bool) {
         let from = next.withLock { n in defer { n += count }; return n }
-        return onTradingThread { realtime in
+        let body: @Sendable (Bool) -> (lat: [Double], perSecond: Double, realtime: Bool) = { realtime in
             var lat: [Double] = []
             lat.reserveCapacity(count)
             let t0 = DispatchTime.now().uptimeNanoseconds
             for i in from..<(from + count) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                runner.ingest(market: records[i])
-                arrived.wait()
-                lat.append(Double(sent.withLock { $0.at } - start) / 1000)
+                let r = record(i)
+                if path == .inProcess {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    runner.ingest(market: r)
+                    arrived.wait()
+                    lat.append(Double(sent.withLock { $0.at } - start) / 1000)
+                } else {
+                    let frame = WebSocket.encode(.text(r + [SignalR.recordSeparator]), mask: nil)
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    try! feed.send(frame)
+                    arrived.wait()
+                    lat.append(Double(sent.withLock { $0.at } - start) / 1000)
+                }
             }
             return (lat, Double(count) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9), realtime)
         }
+        return path == .inProcess ? onTradingThread(body) : onFeedThread(body)
     }
-    let unloaded = measure()
+    let unloaded = measure(.inProcess)
     let p = percentiles(unloaded.lat)
     line("live: market event → order request (in process)", "p50 \(fmt(p.p50, 1)) µs", "p99 \(fmt(p.p99, 1)) µs, max \(fmt(p.max, 0)) µs over \(unloaded.lat.count) events, \(fmt(unloaded.perSecond / 1000, 1))k events/s (target p99 < 1 ms)\(unloaded.realtime ? "; real-time threads" : "; normal threads: no CAP_SYS_NICE")")
+    let overSocket = measure(.socket)
+    let ps = percentiles(overSocket.lat)
+    line("live: hub frame on a socket → order request", "p50 \(fmt(ps.p50, 1)) µs", "p99 \(fmt(ps.p99, 1)) µs, max \(fmt(ps.max, 0)) µs over \(overSocket.lat.count) events, \(fmt(overSocket.perSecond / 1000, 1))k events/s")
 
     // The same, while the status page, /status.json, /metrics and the alert endpoint serve
     // 200 requests a second from 4 HTTP clients on loopback: a busy dashboard and alert feed,
@@ -100,35 +124,37 @@ func benchLive() throws {
     // wrk, out of process as a browser or an alert sender is, when installed (scripts/bench.sh
     // installs it); else (or with TSXLAB_BENCH_LOAD=in-process) URLSession clients in this process.
     let wrk = ProcessInfo.processInfo.environment["TSXLAB_BENCH_LOAD"] == "in-process" ? nil : executableInPath("wrk")
-    /// Measures the trading path under the load and without it, in alternating windows of a tenth
-    /// of `events` each (the load started afresh for each loaded window), so a drift of the
-    /// machine over the run (a neighbour on the host, the kernel's housekeeping) falls on both
-    /// alike; prints the HTTP side's line and the trading path's, its p99 against the unloaded
-    /// windows' and against `baseline`'s.
-    func loaded(_ where_: String, against baseline: [(String, Double)]) throws {
+    /// Measures both paths under the load and without it, in alternating windows of a tenth of
+    /// `events` each (the load started afresh for each loaded window), so a drift of the machine
+    /// over the run (a neighbour on the host, the kernel's housekeeping) falls on both alike;
+    /// prints the HTTP side's line and each path's, its p99 against the unloaded windows' and
+    /// against `baseline`'s.
+    func loaded(_ where_: String, against baseline: [Path: [(String, Double)]]) throws {
         let windows = 10
-        var on: [Double] = [], off: [Double] = [], http: [HTTPFigures] = []
+        var on: [Path: [Double]] = [:], off: [Path: [Double]] = [:], http: [HTTPFigures] = []
         var label = ""
         for _ in 0..<windows {
             let load: any HTTPLoad = try wrk.map { try WrkLoad(wrk: $0, port: statusPort, paths: paths) } ?? InProcessLoad(port: statusPort, paths: paths)
             label = load.label
             Thread.sleep(forTimeInterval: 0.3)
-            on += measure(events / windows).lat
+            for path in [Path.inProcess, .socket] { on[path, default: []] += measure(path, events / windows).lat }
             http.append(try load.stop())
             Thread.sleep(forTimeInterval: 0.1)
-            off += measure(events / windows).lat
+            for path in [Path.inProcess, .socket] { off[path, default: []] += measure(path, events / windows).lat }
         }
         let perSecond = http.map(\.perSecond).reduce(0, +) / Double(windows)
         let p50 = http.map(\.p50).sorted()[windows / 2], p99 = http.map(\.p99).max() ?? 0, failed = http.map(\.failed).reduce(0, +)
-        let pl = percentiles(on), po = percentiles(off)
         line("live: status page + alert endpoint on loopback", "\(fmt(perSecond, 0)) req/s", "p50 \(fmt(p50, 2)) ms, p99 \(fmt(p99, 2)) ms (worst window)\(failed > 0 ? ", \(failed) failed" : "") (\(label); \(where_))")
-        let ratios = ([("the unloaded windows between", po.p99)] + baseline).map { "\(fmt((pl.p99 / $0.1 - 1) * 100, 0)) % vs \($0.0)" }.joined(separator: ", ")
-        line("live: market event → order request, under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs over \(on.count) events (between: p50 \(fmt(po.p50, 1)), p99 \(fmt(po.p99, 1)) µs): p99 \(ratios) (target ≤ +10 %)")
+        for (path, name) in [(Path.inProcess, "market event → order request"), (.socket, "hub frame on a socket → order request")] {
+            let pl = percentiles(on[path] ?? []), po = percentiles(off[path] ?? [])
+            let ratios = ([("the unloaded windows between", po.p99)] + (baseline[path] ?? [])).map { "\(fmt((pl.p99 / $0.1 - 1) * 100, 0)) % vs \($0.0)" }.joined(separator: ", ")
+            line("live: \(name), under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs over \(on[path]?.count ?? 0) events (between: p50 \(fmt(po.p50, 1)), p99 \(fmt(po.p99, 1)) µs): p99 \(ratios) (target ≤ +10 %)")
+        }
     }
     // TSXLAB_BENCH_RESERVED_ONLY=1 measures the loaded phase on a reserved CPU only (and skips
     // the REST round trips): a quicker run while working on the trading path.
     let reservedOnly = ProcessInfo.processInfo.environment["TSXLAB_BENCH_RESERVED_ONLY"] != nil
-    if !reservedOnly { try loaded("no CPU reserved", against: [("unloaded", p.p99)]) }
+    if !reservedOnly { try loaded("no CPU reserved", against: [.inProcess: [("unloaded", p.p99)], .socket: [("unloaded", ps.p99)]]) }
 
     // The same two phases with a CPU reserved for the trading threads (`--trading-cpu`): the
     // runner's thread and the feeding thread on it, the HTTP server, the pool and wrk (started
@@ -138,10 +164,13 @@ func benchLive() throws {
     if let cpu = ProcessInfo.processInfo.environment["TSXLAB_BENCH_TRADING_CPU"].flatMap({ Int($0) }) ?? cpus.last, cpus.count > 1 {
         try TradingThread.reserveCPU(cpu)
         let others = TradingCPUError.list(cpus.filter { $0 != cpu })
-        let alone = measure()
-        let pa = percentiles(alone.lat)
+        let pa = percentiles(measure(.inProcess).lat)
         line("live: market event → order request, CPU \(cpu) reserved", "p50 \(fmt(pa.p50, 1)) µs", "p99 \(fmt(pa.p99, 1)) µs, max \(fmt(pa.max, 0)) µs (unloaded)")
-        try loaded("trading threads on CPU \(cpu), HTTP and load on \(others)", against: [("unloaded on CPU \(cpu)", pa.p99), ("unloaded without a reserved CPU", p.p99)])
+        let pas = percentiles(measure(.socket).lat)
+        line("live: hub frame on a socket → order request, CPU \(cpu) reserved", "p50 \(fmt(pas.p50, 1)) µs", "p99 \(fmt(pas.p99, 1)) µs, max \(fmt(pas.max, 0)) µs (unloaded)")
+        try loaded("trading threads on CPU \(cpu), HTTP and load on \(others)",
+                   against: [.inProcess: [("unloaded on CPU \(cpu)", pa.p99), ("unloaded without a reserved CPU", p.p99)],
+                             .socket: [("unloaded on CPU \(cpu)", pas.p99), ("unloaded without a reserved CPU", ps.p99)]])
         TradingThread.releaseCPU()
     } else {
         line("live: trading path on a reserved CPU", "skipped", "(the process may run on \(cpus.count) CPU\(cpus.count == 1 ? "" : "s"))")
@@ -180,6 +209,21 @@ func benchLive() throws {
     line("live: loopback round trip, Order/searchOpen", "p50 \(fmt(pq.p50 / 1000, 2)) ms", "p99 \(fmt(pq.p99 / 1000, 2)) ms over \(calls) calls")
     line("live: loopback round trip, Order/place", "p50 \(fmt(pp.p50 / 1000, 2)) ms", "p99 \(fmt(pp.p99 / 1000, 2)) ms over \(calls) orders")
     try waitFor { await server.stop() }
+}
+
+/// Runs `body` on a real-time thread of its own that is not a trading thread (the network side
+/// of the socket path), and waits for it.
+func onFeedThread<T: Sendable>(_ body: @escaping @Sendable (Bool) -> T) -> T {
+    let box = ResultBox<T>()
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        box.value = body(TradingThread.raisePriority())
+        done.signal()
+    }
+    thread.name = "bench.network"
+    thread.start()
+    done.wait()
+    return box.value!
 }
 
 /// Runs `body` on a thread of its own that is a trading thread while it runs (real-time when

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Data
 import ProjectX
@@ -210,6 +211,40 @@ struct GatewayHubTests {
             guard Date() < deadline else { Issue.record("timed out waiting for \(what)"); return }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// What a hub's sink was given, and on which threads.
+    final class SinkLog: Sendable {
+        private let log = Mutex<[(event: HubEvent, thread: String)]>([])
+        func add(_ e: HubEvent) { log.withLock { $0.append((e, Thread.current.name ?? "")) } }
+        func messages(_ target: String) -> [(arguments: [JSONValue], thread: String)] {
+            log.withLock { $0.compactMap { if case .message(let t, let a) = $0.event, t == target { (a, $0.thread) } else { nil } } }
+        }
+        var reconnects: Int { log.withLock { $0.filter { if case .connected(true) = $0.event { true } else { false } }.count } }
+    }
+
+    @Test("with a sink, the hub's pushes come straight from its socket's reader thread (neither the actor nor the shared pool), subscribing still gets its answers, and after a dropped socket the pushes flow again the same way")
+    func pushesFromTheReaderThread() async throws {
+        let gw = try LoopbackGateway.start()
+        let client = LoopbackGateway.client(gw)
+        let hub = HubClient(url: gw.hubURL + "/hubs/market", timing: Self.fast) { try await client.token(replacing: $0) }
+        let got = SinkLog()
+        await hub.deliver { got.add($0) }
+        try await hub.start()
+        try await hub.subscribe("SubscribeContractTrades", [.string(LoopbackGateway.contract)])
+        try gw.step(3)
+        try await Self.waitFor("three bars of prints") { got.messages("GatewayTrade").count == 3 }
+        try gw.control("/_gateway/faults", ["dropSockets": true])
+        try await Self.waitFor("the reconnect") { got.reconnects == 1 }
+        try gw.step(2)
+        try await Self.waitFor("the prints after the reconnect") { got.messages("GatewayTrade").count == 5 }
+        let prints = got.messages("GatewayTrade")
+        #expect(Set(prints.map(\.thread)) == ["tsxlab.hub"])
+        let tape = try SharedData.readBars(path: LoopbackGateway.tape, symbol: "ES", tickSize: TickSize("0.25")!)
+        let closes = prints.compactMap { (try? $0.arguments[1].decode([PXTradePrint].self))?.last.flatMap { TickSize("0.25")!.ticks(decimal: $0.price) } }
+        #expect(closes == Array(tape.close[0..<5]))
+        await hub.stop()
+        gw.stop()
     }
 
     @Test("market hub: the trade prints of a bar are its open, extremes and close, with its volume")

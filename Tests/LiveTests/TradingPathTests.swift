@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import Synchronization
+import Data
+import Trading
+import ProjectX
+import TSXLabTesting
+import Live
+
+/// The trading path (market data in, strategy, risk, order request out) runs on the runner's own
+/// thread and never waits for a thread of the shared pool, which HTTP requests, JSON encoding and
+/// the hubs' housekeeping keep busy.
+@Suite("the trading path without the shared pool", .serialized)
+struct TradingPathTests {
+    /// Asks for a far-away limit order on every bar, noting the thread it is called on.
+    final class OrderEveryBar: Strategy {
+        let name = "every-bar"
+        let symbols = ["ES"]
+        let threads = Mutex<Set<String>>([])
+        func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+            threads.withLock { _ = $0.insert(Thread.current.name ?? "") }
+            _ = broker.place(OrderRequest(symbol: symbol, side: .buy, quantity: 1, kind: .limit(Price(ticks: bar.close.ticks - 400))))
+        }
+    }
+
+    static let contract = "CON.F.US.EP.Z13"
+    static let base: Int64 = 1_381_147_200   // 2013-10-07T12:00:00Z
+
+    /// A market-hub trade print `i` minutes after `base`: each finishes the previous minute's bar.
+    static func record(_ i: Int) throws -> Data {
+        let print = PXTradePrint(symbolId: "F.US.EP", price: Decimal(1680) + Decimal(i % 8) / 4,
+                                 timestamp: PXTime.format(Timestamp(seconds: base + Int64(i) * 60)), type: 0, volume: 1)
+        return HubMessage.invocation(id: nil, target: "GatewayTrade", arguments: [.string(contract), try JSONValue(encoding: [print])]).encoded().dropLast()
+    }
+
+    @Test("market data ingested while every thread of the shared pool is blocked still reaches the strategy and becomes an order request")
+    func withThePoolBlocked() async throws {
+        let spec = try ContractRegistry.builtIn.spec(for: "ES")
+        let broker = LiveBroker(accountID: 1, instruments: [Instrument(spec: spec)], contracts: ["ES": Self.contract], rules: .unlimited(),
+                                startingBalance: Money(cents: 50_000_00), tagPrefix: "path", now: Timestamp(seconds: Self.base))
+        var settings = LiveRunnerSettings(accountID: 1, symbol: "ES", contractID: Self.contract)
+        settings.dryRun = true
+        let unused = HubClient(url: "ws://127.0.0.1:9/hubs/none") { _ in "" }
+        let requested = DispatchSemaphore(value: 0)
+        let strategy = OrderEveryBar()
+        let runner = LiveRunner(client: ProjectXClient(baseURL: "http://127.0.0.1:9", credentials: APICredentials(userName: "t", apiKey: Secret("t"))),
+                                broker: broker, strategies: [strategy], settings: settings, userHub: unused, marketHub: unused,
+                                onCommand: { _ in requested.signal() })
+        await runner.startOffline()
+        let records = try (0...3).map(Self.record)
+        runner.ingest(market: records[0])   // opens the first bar
+
+        // A thread of its own blocks every thread of each priority's pool, feeds three prints
+        // (each finishing a bar) and waits for their order requests; this task waits without
+        // holding a pool thread.
+        let (blocked, requests) = await withCheckedContinuation { (done: CheckedContinuation<(Bool, Int), Never>) in
+            Thread {
+                let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+                let perPool = ProcessInfo.processInfo.activeProcessorCount
+                let priorities: [TaskPriority] = [.high, .medium, .low, .background]
+                for p in priorities {
+                    for _ in 0..<perPool { Task.detached(priority: p) { started.signal(); gate.wait() } }
+                }
+                var blocked = true
+                for _ in 0..<(priorities.count * perPool) where started.wait(timeout: .now() + 60) == .timedOut { blocked = false }
+                var requests = 0
+                if blocked {
+                    for r in records.dropFirst() {
+                        runner.ingest(market: r)
+                        if requested.wait(timeout: .now() + 10) == .success { requests += 1 }
+                    }
+                }
+                for _ in 0..<(priorities.count * perPool) { gate.signal() }
+                done.resume(returning: (blocked, requests))
+            }.start()
+        }
+        #expect(blocked, "every pool thread was taken by a blocked task")
+        #expect(requests == 3, "each finished bar became an order request while the pool was blocked")
+        #expect(await runner.stats.barsProcessed == 3)
+        #expect(strategy.threads.withLock { $0 } == ["tsxlab.runner"])
+        await runner.stop()
+    }
+}
