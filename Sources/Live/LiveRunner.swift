@@ -40,8 +40,9 @@ public enum RunnerObservation: Sendable {
 /// the runner's loop task prefers it, so the loop resumes here after each wait instead of passing
 /// through the shared pool (which would put a pool thread on the path of every market event).
 public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
-    // @unchecked: `jobs` is only touched under `cond`; `spare` only by the executor's thread.
-    private let cond = NSCondition()
+    // @unchecked: `jobs` is only touched under `lock`; `spare` only by the executor's thread.
+    private let lock = TradingLock()
+    private let wake = DispatchSemaphore(value: 0)
     private var jobs: [UnownedJob] = []
     private var spare: [UnownedJob] = []
 
@@ -55,16 +56,18 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let j = UnownedJob(job)
-        cond.lock(); jobs.append(j); cond.signal(); cond.unlock()
+        lock.withLock { jobs.append(j) }
+        // Woken after the lock is let go: the executor's thread, real-time, may take the CPU from
+        // the enqueuing thread at once, and must not then find the lock still held by it.
+        wake.signal()
     }
 
     private func loop() {
         while true {
-            cond.lock()
-            while jobs.isEmpty { cond.wait() }
-            // The queue's buffer and a spare one take turns: no allocation per batch.
-            swap(&jobs, &spare)
-            cond.unlock()
+            wake.wait()
+            // The queue's buffer and a spare one take turns: no allocation per batch. A batch may
+            // be empty (its jobs came with an earlier wake-up).
+            lock.withLock { swap(&jobs, &spare) }
             // Every job runs isolated to this executor and with it as the task executor: the
             // thread runs one job at a time, so either holds, and a task that prefers this
             // executor resumes here (not on the shared pool) and enters the runner without a hop.
@@ -127,11 +130,11 @@ final class Doorbell: Sendable {
 /// The runner's two bounded work queues, filled from any thread without waiting for the runner.
 final class Inbox: @unchecked Sendable {
     // @unchecked: both queues and the counter are only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = TradingLock()
     private var critical: [LiveRunner.Input] = []
     private var market: [LiveRunner.Input] = []
     private var cHead = 0, mHead = 0
-    private(set) var dropped = 0
+    private var droppedCount = 0
     let capacity: Int
     init(capacity: Int) { self.capacity = capacity }
 
@@ -141,7 +144,7 @@ final class Inbox: @unchecked Sendable {
             if case .market = input {
                 var ok = true
                 if market.count - mHead >= capacity {
-                    mHead += 1; dropped += 1; ok = false
+                    mHead += 1; droppedCount += 1; ok = false
                     // Dropped inputs are cut off once they add up to a queue's worth, so a queue
                     // that stays full keeps its size instead of growing at the front.
                     if mHead >= capacity { market.removeFirst(mHead); mHead = 0 }
@@ -168,12 +171,14 @@ final class Inbox: @unchecked Sendable {
     }
 
     var isEmpty: Bool { lock.withLock { cHead == critical.count && mHead == market.count } }
+    /// Market inputs dropped so far because the queue was full.
+    var dropped: Int { lock.withLock { droppedCount } }
 }
 
 /// The runner's counters behind a lock, so readers never queue on the runner's actor.
 final class StatsBox: @unchecked Sendable {
     // @unchecked: `value` is only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = TradingLock()
     private var value = LiveRunnerStats()
     func set(_ v: LiveRunnerStats) { lock.withLock { value = v } }
     func get() -> LiveRunnerStats { lock.withLock { value } }
@@ -367,10 +372,11 @@ public actor LiveRunner {
     }
 
     nonisolated func enqueue(_ input: Input) {
-        if !inbox.put(input) { queueFull = true }
+        if !inbox.put(input) { queueFull.store(true, ordering: .relaxed) }
         doorbell.ring()
     }
-    nonisolated(unsafe) var queueFull = false
+    /// Set by whichever thread found the market queue full; cleared by the runner when it reports it.
+    nonisolated let queueFull = Atomic<Bool>(false)
 
     /// The loop: drains the queues at each ring, on the runner's thread.
     func run() async {
@@ -379,8 +385,7 @@ public actor LiveRunner {
 
     func drainQueues() async {
         while let i = inbox.take() { await handle(i) }
-        if queueFull {
-            queueFull = false
+        if queueFull.exchange(false, ordering: .relaxed) {
             stats.droppedMarketInputs = inbox.dropped
             note("market queue full (\(settings.queueCapacity)): dropped the oldest inputs")
         }

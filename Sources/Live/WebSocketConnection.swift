@@ -37,7 +37,7 @@ private let curlGlobalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) 
 public final class WebSocketConnection: @unchecked Sendable {
     // @unchecked: `handle` (a C pointer) and `readBuffer` are used only under `lock`; the other
     // fields are set once in init or are themselves thread-safe.
-    private let lock = NSLock()
+    private let lock = TradingLock()
     private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var handle: UnsafeMutableRawPointer?
     private let socket: curl_socket_t

@@ -81,3 +81,64 @@ struct TradingPathTests {
         await runner.stop()
     }
 }
+
+/// The pieces the trading path's threads share: the runner's executor and the lock of the state
+/// other threads read.
+@Suite("the runner's executor and the trading lock")
+struct TradingPrimitivesTests {
+    /// Counts its calls and notes any call that began while another was still running.
+    actor Counter {
+        nonisolated let executor = ThreadExecutor(name: "test.executor")
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+        var calls = 0, overlapped = 0, inside = false, sink = 0
+        var threads: Set<String> = []
+        func hit() {
+            if inside { overlapped += 1 }
+            inside = true
+            threads.insert(Thread.current.name ?? "")
+            // A little work while "inside", so an overlapping call would be seen.
+            var x = 0
+            for i in 0..<200 { x &+= i &* calls }
+            sink = x
+            calls += 1
+            inside = false
+        }
+    }
+
+    @Test("calls from many tasks and threads at once all run, one at a time, on the executor's own thread")
+    func executorRunsEveryJobSerially() async {
+        let counter = Counter()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<16 { group.addTask { for _ in 0..<500 { await counter.hit() } } }
+        }
+        let fromThreads = DispatchGroup()
+        for _ in 0..<4 {
+            fromThreads.enter()
+            Thread { Task { for _ in 0..<250 { await counter.hit() }; fromThreads.leave() } }.start()
+        }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in fromThreads.notify(queue: .global()) { c.resume() } }
+        #expect(await counter.calls == 16 * 500 + 4 * 250)
+        #expect(await counter.overlapped == 0)
+        #expect(await counter.threads == ["test.executor"])
+    }
+
+    @Test("the trading lock excludes: increments from eight threads under it add up exactly")
+    func tradingLockExcludes() {
+        final class Shared: @unchecked Sendable {
+            // @unchecked: `n` only under `lock` (what the test checks).
+            let lock = TradingLock()
+            var n = 0
+        }
+        let shared = Shared()
+        let group = DispatchGroup()
+        for _ in 0..<8 {
+            group.enter()
+            Thread {
+                for _ in 0..<20_000 { shared.lock.withLock { shared.n += 1 } }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        #expect(shared.lock.withLock { shared.n } == 8 * 20_000)
+    }
+}
