@@ -124,32 +124,64 @@ func benchLive() throws {
     // wrk, out of process as a browser or an alert sender is, when installed (scripts/bench.sh
     // installs it); else (or with TSXLAB_BENCH_LOAD=in-process) URLSession clients in this process.
     let wrk = ProcessInfo.processInfo.environment["TSXLAB_BENCH_LOAD"] == "in-process" ? nil : executableInPath("wrk")
-    /// Measures both paths under the load and without it, in alternating windows of a tenth of
-    /// `events` each (the load started afresh for each loaded window), so a drift of the machine
-    /// over the run (a neighbour on the host, the kernel's housekeeping) falls on both alike;
-    /// prints the HTTP side's line and each path's, its p99 against the unloaded windows' and
-    /// against `baseline`'s.
+    /// Measures both paths under the load and without it, in `windows` pairs of windows (a
+    /// 40th of `events` each by default, TSXLAB_BENCH_WINDOWS to change; the load started afresh
+    /// for each loaded window; within a pair the loaded window comes first or second by turns),
+    /// so a drift of the machine over the run (a neighbour on the host, the kernel's
+    /// housekeeping) falls on both alike; prints the HTTP side's line and each path's, its p99
+    /// against the unloaded windows' and against `baseline`'s, the pairs' ratios and the host's
+    /// steal in both kinds of window.
     func loaded(_ where_: String, against baseline: [Path: [(String, Double)]]) throws {
-        let windows = 10
+        let windows = max(2, ProcessInfo.processInfo.environment["TSXLAB_BENCH_WINDOWS"].flatMap { Int($0) } ?? 40)
         var on: [Path: [Double]] = [:], off: [Path: [Double]] = [:], http: [HTTPFigures] = []
+        // Each pair's ratio of p99s (loaded over unloaded), and the time the hypervisor took the
+        // machine's CPUs away (steal) in each window: the pairs show whether a pooled figure
+        // comes from the load or from a few windows the host disturbed.
+        var pairRatios: [Path: [Double]] = [:], stealOn: [Double] = [], stealOff: [Double] = []
         var label = ""
-        for _ in 0..<windows {
-            let load: any HTTPLoad = try wrk.map { try WrkLoad(wrk: $0, port: statusPort, paths: paths) } ?? InProcessLoad(port: statusPort, paths: paths)
-            label = load.label
-            Thread.sleep(forTimeInterval: 0.3)
-            for path in [Path.inProcess, .socket] { on[path, default: []] += measure(path, events / windows).lat }
-            http.append(try load.stop())
-            Thread.sleep(forTimeInterval: 0.1)
-            for path in [Path.inProcess, .socket] { off[path, default: []] += measure(path, events / windows).lat }
+        /// One window: both paths, a `windows`-th of `events` each; their p99s and the steal.
+        func window(_ into: inout [Path: [Double]]) -> (p99: [Path: Double], steal: Double) {
+            var p99: [Path: Double] = [:]
+            let s0 = CPUTimes.read()
+            for path in [Path.inProcess, .socket] {
+                let lat = measure(path, events / windows).lat
+                into[path, default: []] += lat
+                p99[path] = percentiles(lat).p99
+            }
+            return (p99, CPUTimes.stealPercent(s0, CPUTimes.read()))
+        }
+        for k in 0..<windows {
+            var loadedWindow: (p99: [Path: Double], steal: Double) = ([:], 0)
+            var quietWindow: (p99: [Path: Double], steal: Double) = ([:], 0)
+            for loadedNow in (k % 2 == 0 ? [true, false] : [false, true]) {
+                if loadedNow {
+                    let load: any HTTPLoad = try wrk.map { try WrkLoad(wrk: $0, port: statusPort, paths: paths) } ?? InProcessLoad(port: statusPort, paths: paths)
+                    label = load.label
+                    Thread.sleep(forTimeInterval: 0.2)
+                    loadedWindow = window(&on)
+                    http.append(try load.stop())
+                } else {
+                    Thread.sleep(forTimeInterval: 0.1)
+                    quietWindow = window(&off)
+                }
+            }
+            for path in [Path.inProcess, .socket] { pairRatios[path, default: []].append(loadedWindow.p99[path]! / quietWindow.p99[path]!) }
+            stealOn.append(loadedWindow.steal)
+            stealOff.append(quietWindow.steal)
         }
         let perSecond = http.map(\.perSecond).reduce(0, +) / Double(windows)
-        let p50 = http.map(\.p50).sorted()[windows / 2], p99 = http.map(\.p99).max() ?? 0, failed = http.map(\.failed).reduce(0, +)
-        line("live: status page + alert endpoint on loopback", "\(fmt(perSecond, 0)) req/s", "p50 \(fmt(p50, 2)) ms, p99 \(fmt(p99, 2)) ms (worst window)\(failed > 0 ? ", \(failed) failed" : "") (\(label); \(where_))")
+        let p50 = http.map(\.p50).sorted()[windows / 2], p99s = http.map(\.p99).sorted(), failed = http.map(\.failed).reduce(0, +)
+        line("live: status page + alert endpoint on loopback", "\(fmt(perSecond, 0)) req/s", "p50 \(fmt(p50, 2)) ms, p99 \(fmt(p99s[windows / 2], 2)) ms (median window; worst \(fmt(p99s.last ?? 0, 2)) ms)\(failed > 0 ? ", \(failed) failed" : "") (\(label); \(where_))")
         for (path, name) in [(Path.inProcess, "market event → order request"), (.socket, "hub frame on a socket → order request")] {
             let pl = percentiles(on[path] ?? []), po = percentiles(off[path] ?? [])
-            let ratios = ([("the unloaded windows between", po.p99)] + (baseline[path] ?? [])).map { "\(fmt((pl.p99 / $0.1 - 1) * 100, 0)) % vs \($0.0)" }.joined(separator: ", ")
-            line("live: \(name), under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs over \(on[path]?.count ?? 0) events (between: p50 \(fmt(po.p50, 1)), p99 \(fmt(po.p99, 1)) µs): p99 \(ratios) (target ≤ +10 %)")
+            let ratios = ([("the unloaded windows", po.p99)] + (baseline[path] ?? [])).map { "\(fmt((pl.p99 / $0.1 - 1) * 100, 0)) % vs \($0.0)" }.joined(separator: ", ")
+            line("live: \(name), under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs over \(on[path]?.count ?? 0) events (unloaded windows: p50 \(fmt(po.p50, 1)), p99 \(fmt(po.p99, 1)) µs): p99 \(ratios) (target ≤ +10 %)")
+            let pairs = (pairRatios[path] ?? []).sorted()
+            let q = { (f: Double) in fmt((pairs[min(pairs.count - 1, Int(Double(pairs.count) * f))] - 1) * 100, 0) }
+            line("  the same, pair by pair", "median \(q(0.5)) %", "p99 of each loaded window over its unloaded pair's, \(pairs.count) pairs: quartiles \(q(0.25)) % and \(q(0.75)) %, range \(q(0)) to \(q(1)) %")
         }
+        let so = stealOn.sorted(), sf = stealOff.sorted()
+        line("  steal (CPU time the host took)", "loaded \(fmt(so[so.count / 2], 1)) %", "unloaded \(fmt(sf[sf.count / 2], 1)) % (median window; loaded max \(fmt(so.last ?? 0, 1)) %, unloaded max \(fmt(sf.last ?? 0, 1)) %)")
     }
     // TSXLAB_BENCH_RESERVED_ONLY=1 measures the loaded phase on a reserved CPU only (and skips
     // the REST round trips): a quicker run while working on the trading path.
@@ -368,4 +400,25 @@ final class InProcessLoad: HTTPLoad {
 struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The machine's CPU time so far, from /proc/stat's first line (clock ticks): all of it, and
+/// steal, the time a virtual machine's CPUs wanted to run but the host ran something else.
+struct CPUTimes {
+    var total: Double, steal: Double
+
+    static func read() -> CPUTimes {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let first = text.split(separator: "\n").first, first.hasPrefix("cpu ") else { return CPUTimes(total: 0, steal: 0) }
+        let fields = first.split(separator: " ").dropFirst().compactMap { Double($0) }
+        // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+        let counted = fields.prefix(8)
+        return CPUTimes(total: counted.reduce(0, +), steal: counted.count == 8 ? counted.last! : 0)
+    }
+
+    /// Steal as a percentage of all CPU time between two readings (0 where /proc/stat is absent).
+    static func stealPercent(_ a: CPUTimes, _ b: CPUTimes) -> Double {
+        let all = b.total - a.total
+        return all > 0 ? (b.steal - a.steal) / all * 100 : 0
+    }
 }
