@@ -124,21 +124,34 @@ func benchLive() throws {
     // wrk, out of process as a browser or an alert sender is, when installed (scripts/bench.sh
     // installs it); else (or with TSXLAB_BENCH_LOAD=in-process) URLSession clients in this process.
     let wrk = ProcessInfo.processInfo.environment["TSXLAB_BENCH_LOAD"] == "in-process" ? nil : executableInPath("wrk")
-    /// Measures both paths under the load and without it, in `windows` pairs of windows (a
-    /// 40th of `events` each by default, TSXLAB_BENCH_WINDOWS to change; the load started afresh
-    /// for each loaded window; within a pair the loaded window comes first or second by turns),
-    /// so a drift of the machine over the run (a neighbour on the host, the kernel's
-    /// housekeeping) falls on both alike; prints the HTTP side's line and each path's, its p99
-    /// against the unloaded windows' and against `baseline`'s, the pairs' ratios and the host's
-    /// steal in both kinds of window.
+    /// Measures both paths under the load and without it. First a stretch of a tenth of
+    /// `events` on each path under a running load gives the HTTP side's figures. Then one load
+    /// runs throughout while `windows` pairs of windows (200 by default, TSXLAB_BENCH_WINDOWS to
+    /// change) share `events` on each path: the load resumed for the loaded window of a pair and
+    /// paused (wrk stopped by SIGSTOP) for the unloaded one, which comes first or second by turns.
+    /// A window lasts about half a second, shorter than most of the host's disturbances, so these
+    /// fall on loaded and unloaded windows alike. Prints the HTTP side's line and each path's: its
+    /// pooled p99 against the unloaded windows' and against `baseline`'s, the pairs' ratios and
+    /// the host's steal in both kinds of window.
     func loaded(_ where_: String, against baseline: [Path: [(String, Double)]]) throws {
-        let windows = max(2, ProcessInfo.processInfo.environment["TSXLAB_BENCH_WINDOWS"].flatMap { Int($0) } ?? 40)
-        var on: [Path: [Double]] = [:], off: [Path: [Double]] = [:], http: [HTTPFigures] = []
+        let windows = max(2, ProcessInfo.processInfo.environment["TSXLAB_BENCH_WINDOWS"].flatMap { Int($0) } ?? 200)
+        func startLoad() throws -> any HTTPLoad {
+            try wrk.map { try WrkLoad(wrk: $0, port: statusPort, paths: paths) } ?? InProcessLoad(port: statusPort, paths: paths)
+        }
+        // The HTTP side, while the runner trades (its answers are timed only here: a paused
+        // load's requests in flight would count the pause).
+        let serving = try startLoad()
+        let label = serving.label
+        Thread.sleep(forTimeInterval: 0.3)
+        for path in [Path.inProcess, .socket] { _ = measure(path, events / 10) }
+        let http = try serving.stop()
+        line("live: status page + alert endpoint on loopback", "\(fmt(http.perSecond, 0)) req/s", "p50 \(fmt(http.p50, 2)) ms, p99 \(fmt(http.p99, 2)) ms\(http.failed > 0 ? ", \(http.failed) failed" : "") while the runner trades (\(label); \(where_))")
+
+        var on: [Path: [Double]] = [:], off: [Path: [Double]] = [:]
         // Each pair's ratio of p99s (loaded over unloaded), and the time the hypervisor took the
         // machine's CPUs away (steal) in each window: the pairs show whether a pooled figure
         // comes from the load or from a few windows the host disturbed.
         var pairRatios: [Path: [Double]] = [:], stealOn: [Double] = [], stealOff: [Double] = []
-        var label = ""
         /// One window: both paths, a `windows`-th of `events` each; their p99s and the steal.
         func window(_ into: inout [Path: [Double]]) -> (p99: [Path: Double], steal: Double) {
             var p99: [Path: Double] = [:]
@@ -150,28 +163,22 @@ func benchLive() throws {
             }
             return (p99, CPUTimes.stealPercent(s0, CPUTimes.read()))
         }
+        let load = try startLoad()
+        Thread.sleep(forTimeInterval: 0.3)
         for k in 0..<windows {
             var loadedWindow: (p99: [Path: Double], steal: Double) = ([:], 0)
             var quietWindow: (p99: [Path: Double], steal: Double) = ([:], 0)
             for loadedNow in (k % 2 == 0 ? [true, false] : [false, true]) {
-                if loadedNow {
-                    let load: any HTTPLoad = try wrk.map { try WrkLoad(wrk: $0, port: statusPort, paths: paths) } ?? InProcessLoad(port: statusPort, paths: paths)
-                    label = load.label
-                    Thread.sleep(forTimeInterval: 0.2)
-                    loadedWindow = window(&on)
-                    http.append(try load.stop())
-                } else {
-                    Thread.sleep(forTimeInterval: 0.1)
-                    quietWindow = window(&off)
-                }
+                // After a switch the server finishes what is in flight (a few ms) or the load's
+                // connections pick up again before the window starts.
+                if loadedNow { load.resume(); Thread.sleep(forTimeInterval: 0.03); loadedWindow = window(&on) }
+                else { load.pause(); Thread.sleep(forTimeInterval: 0.03); quietWindow = window(&off) }
             }
             for path in [Path.inProcess, .socket] { pairRatios[path, default: []].append(loadedWindow.p99[path]! / quietWindow.p99[path]!) }
             stealOn.append(loadedWindow.steal)
             stealOff.append(quietWindow.steal)
         }
-        let perSecond = http.map(\.perSecond).reduce(0, +) / Double(windows)
-        let p50 = http.map(\.p50).sorted()[windows / 2], p99s = http.map(\.p99).sorted(), failed = http.map(\.failed).reduce(0, +)
-        line("live: status page + alert endpoint on loopback", "\(fmt(perSecond, 0)) req/s", "p50 \(fmt(p50, 2)) ms, p99 \(fmt(p99s[windows / 2], 2)) ms (median window; worst \(fmt(p99s.last ?? 0, 2)) ms)\(failed > 0 ? ", \(failed) failed" : "") (\(label); \(where_))")
+        _ = try load.stop()
         for (path, name) in [(Path.inProcess, "market event → order request"), (.socket, "hub frame on a socket → order request")] {
             let pl = percentiles(on[path] ?? []), po = percentiles(off[path] ?? [])
             let ratios = ([("the unloaded windows", po.p99)] + (baseline[path] ?? [])).map { "\(fmt((pl.p99 / $0.1 - 1) * 100, 0)) % vs \($0.0)" }.joined(separator: ", ")
@@ -295,6 +302,9 @@ struct HTTPFigures {
 /// A paced HTTP load on the status server, running from its creation until `stop`.
 protocol HTTPLoad {
     var label: String { get }
+    /// Holds the load back until `resume` (requests already sent are still answered).
+    func pause()
+    func resume()
     func stop() throws -> HTTPFigures
 }
 
@@ -334,7 +344,11 @@ final class WrkLoad: HTTPLoad {
         try process.run()
     }
 
+    func pause() { kill(process.processIdentifier, SIGSTOP) }
+    func resume() { kill(process.processIdentifier, SIGCONT) }
+
     func stop() throws -> HTTPFigures {
+        resume()              // a stopped wrk would not see the SIGINT until continued
         process.interrupt()   // wrk stops on SIGINT and reports
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
@@ -354,7 +368,7 @@ final class InProcessLoad: HTTPLoad {
     private final class State: @unchecked Sendable {
         // @unchecked: both fields only under `lock`.
         let lock = NSLock()
-        var stop = false
+        var stop = false, paused = false
         var latencies: [Double] = []
         var failed = 0
     }
@@ -367,10 +381,16 @@ final class InProcessLoad: HTTPLoad {
             await withTaskGroup(of: Void.self) { group in
                 for c in 0..<4 {
                     group.addTask {
-                        var k = c
-                        let begin = DispatchTime.now().uptimeNanoseconds
+                        var k = c, c0 = c
+                        var begin = DispatchTime.now().uptimeNanoseconds
                         while !state.lock.withLock({ state.stop }) {
-                            let due = begin + UInt64(k - c) * 20_000_000
+                            if state.lock.withLock({ state.paused }) {
+                                try? await Task.sleep(for: .milliseconds(5))
+                                // Paced from now on again, not making up for the pause.
+                                begin = DispatchTime.now().uptimeNanoseconds; c0 = k
+                                continue
+                            }
+                            let due = begin + UInt64(k - c0) * 20_000_000
                             let nowNs = DispatchTime.now().uptimeNanoseconds
                             if due > nowNs { try? await Task.sleep(for: .nanoseconds(Int(due - nowNs))) }
                             let path = paths[k % paths.count]; k += 1
@@ -386,6 +406,9 @@ final class InProcessLoad: HTTPLoad {
             }
         }
     }
+
+    func pause() { state.lock.withLock { state.paused = true } }
+    func resume() { state.lock.withLock { state.paused = false } }
 
     func stop() throws -> HTTPFigures {
         state.lock.withLock { state.stop = true }
