@@ -33,6 +33,8 @@ struct TradingPathTests {
         return HubMessage.invocation(id: nil, target: "GatewayTrade", arguments: [.string(contract), try JSONValue(encoding: [print])]).encoded().dropLast()
     }
 
+    /// `scripts/test.sh` runs this test in a process of its own: while it holds the shared pool,
+    /// every other test's async work in the same process waits.
     @Test("market data ingested while every thread of the shared pool is blocked still reaches the strategy and becomes an order request")
     func withThePoolBlocked() async throws {
         let spec = try ContractRegistry.builtIn.spec(for: "ES")
