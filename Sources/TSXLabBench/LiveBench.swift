@@ -152,8 +152,10 @@ func benchLive() throws {
         // machine's CPUs away (steal) in each window: the pairs show whether a pooled figure
         // comes from the load or from a few windows the host disturbed.
         var pairRatios: [Path: [Double]] = [:], stealOn: [Double] = [], stealOff: [Double] = []
-        /// One window: both paths, a `windows`-th of `events` each; their p99s and the steal.
-        func window(_ into: inout [Path: [Double]]) -> (p99: [Path: Double], steal: Double) {
+        /// What one window measured: each path's p99 and the host's steal.
+        typealias Window = (p99: [Path: Double], steal: Double)
+        /// One window: both paths, a `windows`-th of `events` each.
+        func window(_ into: inout [Path: [Double]]) -> Window {
             var p99: [Path: Double] = [:]
             let s0 = CPUTimes.read()
             for path in [Path.inProcess, .socket] {
@@ -166,8 +168,7 @@ func benchLive() throws {
         let load = try startLoad()
         Thread.sleep(forTimeInterval: 0.3)
         for k in 0..<windows {
-            var loadedWindow: (p99: [Path: Double], steal: Double) = ([:], 0)
-            var quietWindow: (p99: [Path: Double], steal: Double) = ([:], 0)
+            var loadedWindow: Window = ([:], 0), quietWindow: Window = ([:], 0)
             for loadedNow in (k % 2 == 0 ? [true, false] : [false, true]) {
                 // After a switch the server finishes what is in flight (a few ms) or the load's
                 // connections pick up again before the window starts.
@@ -305,6 +306,8 @@ protocol HTTPLoad {
     /// Holds the load back until `resume` (requests already sent are still answered).
     func pause()
     func resume()
+    /// Ends the load; its figures cover the whole run, so a load that was paused counts the pauses
+    /// (in its rate, and in the latency of a request answered while paused).
     func stop() throws -> HTTPFigures
 }
 
