@@ -15,9 +15,12 @@ public final class SQLiteBarStore: BarStore, SQLDatabase {
             if !dir.isEmpty { try FileSystem.makeDirectories(dir) }
         }
         let c = try SQLiteConnection(path: path)
+        // The busy timeout first: switching to WAL and migrating take locks, and another process
+        // on the same file (a report while the runner writes, two commands started together)
+        // must be waited for, not answered with "database is locked".
+        try c.exec("PRAGMA busy_timeout=10000")
         try c.exec("PRAGMA journal_mode=WAL")
         try c.exec("PRAGMA synchronous=NORMAL")
-        try c.exec("PRAGMA busy_timeout=10000")
         try c.exec("PRAGMA cache_size=-65536")
         try c.exec("PRAGMA temp_store=MEMORY")
         try SQLiteBarStore.migrate(c)
@@ -25,13 +28,19 @@ public final class SQLiteBarStore: BarStore, SQLDatabase {
         conn = Mutex(c)
     }
 
+    /// Applies the migrations the file lacks. Each runs in a write transaction that reads the
+    /// version afresh, so two processes opening a new file at once apply each migration once.
     static func migrate(_ c: SQLiteConnection) throws {
         try c.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
-        let q = try c.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-        _ = try q.step()
-        let current = Int(q.int64(0))
-        for m in Migrations.all where m.version > current {
+        func version() throws -> Int {
+            let q = try c.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            _ = try q.step()
+            return Int(q.int64(0))
+        }
+        guard try version() < Migrations.all.map(\.version).max() ?? 0 else { return }
+        for m in Migrations.all {
             try c.transaction {
+                guard try version() < m.version else { return }
                 for sql in m.sqlite { try c.exec(sql) }
                 let ins = try c.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, strftime('%s','now'))")
                 ins.bind(1, Int64(m.version)); ins.bind(2, m.name)

@@ -106,15 +106,19 @@ public final class StatusServer: Sendable {
         let handler = StatusHandler(token: loopback ? nil : token, metrics: metrics, snapshot: snapshot,
                                     extra: Dictionary(extraRoutes, uniquingKeysWith: { a, _ in a }))
         self.handler = handler
+        address = "\(host):\(port)"
     }
     let handler: StatusHandler
+    let address: String
 
     /// Starts listening; returns the port.
     public func start() async throws -> UInt16 {
         await server.appendRoute("*", to: handler)
-        Task { try? await server.run() }
-        try await server.waitUntilListening(timeout: 10)
-        guard case .ip4(_, let port) = await server.listeningAddress else { throw StatusServerError.notListening }
+        let port: UInt16?
+        do { port = try await server.listen() } catch let error as ListeningError { throw error } catch {
+            throw StatusServerError.cannotListen(address, "\(error)")
+        }
+        guard let port else { throw StatusServerError.notListening }
         return port
     }
 
@@ -137,8 +141,11 @@ extension AlertEndpoint {
 public enum StatusServerError: Error, CustomStringConvertible {
     case tokenRequired(String)
     case notListening
+    case cannotListen(String, String)
     public var description: String {
         switch self {
+        case .cannotListen(let address, let why):
+            "the status address \(address) cannot be opened (\(why)): is another process on that port? Pick another with --http HOST:PORT"
         case .tokenRequired(let h): "the status address \(h) is beyond loopback: set TSXLAB_HTTP_TOKEN (or a token file) to protect it"
         case .notListening: "the status server did not start listening"
         }

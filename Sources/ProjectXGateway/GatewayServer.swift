@@ -29,9 +29,7 @@ public final class GatewayServer: Sendable {
         await venue.setPush { pushes in hubs.deliver(pushes) }
         let handler = GatewayHTTPHandler(venue: venue, hubs: hubs)
         await server.appendRoute("*", to: handler)
-        Task { try? await server.run() }
-        try await server.waitUntilListening(timeout: 10)
-        guard case .ip4(_, let port) = await server.listeningAddress else { throw GatewayError.notListening }
+        guard let port = try await server.listen() else { throw GatewayError.notListening }
         if config.speed > 0 {
             let venue = self.venue, speed = config.speed
             Task.detached {

@@ -29,6 +29,13 @@ public enum TestEnvironment {
         return (v?.isEmpty ?? true) ? nil : v
     }
 
+    /// How long a test waits for something that should happen (a server listening, a webhook
+    /// delivered, a socket reconnected) before calling it a hang. It is no timing assertion: the
+    /// suites run in parallel on a shared pool of as many threads as the host has cores, and one
+    /// suite's long synchronous work can hold every async test in the process up for a minute on
+    /// a 2-core machine.
+    public static let hangGuard: Double = 300
+
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
     /// A fresh folder under the system temp directory.

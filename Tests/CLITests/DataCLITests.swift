@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TSXLabTesting
 
@@ -31,6 +32,24 @@ struct DataCLITests {
         #expect(r.stdout == (try gunzipText(z)))
         r = try tsx("data", "export", "--symbol", "ESZ13", "--timeframe", "1m", "--from", "2013-10-07T13:30:00Z", "--to", "2013-10-07T13:33:00Z", "--out", "-")
         #expect(r.stdout.split(separator: "\n").count == 4)
+    }
+
+    @Test("commands started together on a new SQLite store all succeed: each waits for the others' locks, the schema is migrated once and every import lands")
+    func concurrentCommands() throws {
+        let z = TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz")
+        let symbols = ["ESZ13", "ESH14", "ESM14", "ESU14", "ESZ14", "ESH15"]
+        let results = Mutex<[String: CLI.Result]>([:])
+        DispatchQueue.concurrentPerform(iterations: symbols.count * 2) { k in
+            let args = k < symbols.count ? ["data", "import", z, "--symbol", symbols[k], "--timeframe", "1m"] : ["data", "list"]
+            let r = Result { try CLI.run(args, environment: env) }
+            results.withLock { $0["\(k) \(args.joined(separator: " "))"] = try? r.get() }
+        }
+        let all = results.withLock { $0 }
+        #expect(all.count == symbols.count * 2)
+        for (command, r) in all.sorted(by: { $0.key < $1.key }) { #expect(r.status == 0, "\(command): \(r.stderr)") }
+        let r = try tsx("data", "list", "--json")
+        let list = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(Set(list.map { "\($0["symbol"]!) \($0["bars"]!)" }) == Set(symbols.map { "\($0) 16673" }), "\(r.stdout)")
     }
 
     @Test("bad data exits 65 with file, line and field on stderr, and nothing on stdout")

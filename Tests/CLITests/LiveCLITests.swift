@@ -129,14 +129,14 @@ struct LiveRunCLITests {
         // Three sessions and the fourth's cash open: the ATR (3 sessions) is ready on the fourth.
         try gw.step(3 * 1380)
         let (p, collected) = try Collected.launch(["live", "--config", file, "--warmup-from", "2013-10-06"], environment: base.merging(env) { $1 }, cwd: dir)
-        try collected.wait("the runner to start", timeout: 60) { $0.err.contains("live: overnight_range on 50KTC-LOOPBACK-1 CON.F.US.EP.Z13") }
+        try collected.wait("the runner to start", timeout: TestEnvironment.hangGuard) { $0.err.contains("live: overnight_range on 50KTC-LOOPBACK-1 CON.F.US.EP.Z13") }
         // Play to 2013-10-10 14:30Z (past the 09:30 ET cash open): the runner places the range entries.
         let tape = try SharedData.readBars(path: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), symbol: "ES", tickSize: TickSize("0.25")!)
         let target = (0..<tape.count).filter { tape.time[$0] < Timestamp(iso8601: "2013-10-10T14:30:00Z")!.seconds }.count
         let played = try gw.state()["cursor"] as? Int ?? 0
         for _ in 0..<(target - played) / 30 { try gw.step(30); usleep(20_000) }
-        try collected.wait("bar lines", timeout: 30) { $0.out.contains("2013-10-10T14:") }
-        try collected.wait("the entries", timeout: 30) { _ in ((try? gw.state()["place"] as? Int) ?? 0) >= 1 }
+        try collected.wait("bar lines", timeout: TestEnvironment.hangGuard) { $0.out.contains("2013-10-10T14:") }
+        try collected.wait("the entries", timeout: TestEnvironment.hangGuard) { _ in ((try? gw.state()["place"] as? Int) ?? 0) >= 1 }
         p.terminate()
         p.waitUntilExit()
         let (stdout, stderr) = collected.texts
@@ -165,9 +165,9 @@ extension LiveRunCLITests {
         let (p, collected) = try Collected.launch(["live", "--config", TestEnvironment.packageRoot + "/examples/overnight-range.yaml", "--paper", "--warmup-from", "2013-10-06"],
                                                   environment: base.merging(["PROJECTX_API_URL": gw.baseURL, "PROJECTX_RTC_URL": gw.baseURL,
                                                                              "PROJECTX_USERNAME": "trader", "PROJECTX_API_KEY": "k-paper"]) { $1 }, cwd: dir)
-        try collected.wait("paper mode to start", timeout: 60) { $0.err.contains("paper: overnight_range on CON.F.US.EP.Z13") }
+        try collected.wait("paper mode to start", timeout: TestEnvironment.hangGuard) { $0.err.contains("paper: overnight_range on CON.F.US.EP.Z13") }
         for _ in 0..<40 { try gw.step(30); usleep(10_000) }
-        try collected.wait("paper bar lines", timeout: 30) { $0.out.contains("(paper)") }
+        try collected.wait("paper bar lines", timeout: TestEnvironment.hangGuard) { $0.out.contains("(paper)") }
         p.terminate()
         p.waitUntilExit()
         let (stdout, stderr) = collected.texts

@@ -205,7 +205,7 @@ struct GatewayHubTests {
         var reconnects: Int { events.filter { if case .connected(true) = $0 { true } else { false } }.count }
     }
 
-    static func waitFor(_ what: String, timeout: Double = 10, _ check: () async -> Bool) async throws {
+    static func waitFor(_ what: String, timeout: Double = TestEnvironment.hangGuard, _ check: () async -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !(await check()) {
             guard Date() < deadline else { Issue.record("timed out waiting for \(what)"); return }
@@ -319,7 +319,7 @@ struct GatewayHubTests {
         let gw = try LoopbackGateway.start()
         let client = LoopbackGateway.client(gw)
         let refused = await #expect(throws: WebSocketError.self) {
-            _ = try await Task.detached { try WebSocketConnection(url: gw.hubURL + "/hubs/user?access_token=bogus", timeout: 5) }.value
+            _ = try await Task.detached { try WebSocketConnection(url: gw.hubURL + "/hubs/user?access_token=bogus", timeout: TestEnvironment.hangGuard) }.value
         }
         #expect({ if case .upgrade(let why)? = refused { why.contains("401") } else { false } }(), "\(String(describing: refused))")
         let hub = HubClient(url: gw.hubURL + "/hubs/user", timing: Self.fast) { try await client.token(replacing: $0) }

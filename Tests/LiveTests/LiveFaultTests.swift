@@ -42,7 +42,7 @@ struct LiveFaultTests {
             && Self.tape.time[$0] < Timestamp(iso8601: "2013-10-10T14:40:00Z")!.seconds }.count
         _ = try await live.gw.post("/_gateway/step", ["bars": gap])
         // Back: the runner reconnects with a new token, reconciles and backfills the missed bars.
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
         while await live.runner.stats.barsProcessed < (0..<Self.tape.count).filter({ Self.tape.time[$0] < Timestamp(iso8601: "2013-10-10T14:39:00Z")!.seconds }).count {
             guard Date() < deadline else { Issue.record("the runner did not catch up"); break }
             try await Task.sleep(for: .milliseconds(20))

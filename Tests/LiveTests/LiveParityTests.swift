@@ -68,7 +68,7 @@ struct LiveHarness {
     }
 
     func settle(_ done: () async -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
         while true {
             if await done(), await runner.isIdle { return }
             guard Date() < deadline else {

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Testing
 import FlyingFox
+import HTTPServing
 import Data
 import Trading
 import Live
@@ -65,9 +66,7 @@ final class Receiver: @unchecked Sendable {
             let status: Int = lock.withLock { bodies.append(body); return statuses.count > 1 ? statuses.removeFirst() : statuses.first ?? 200 }
             return HTTPResponse(statusCode: HTTPStatusCode(status, phrase: "X"))
         }
-        Task { try? await server.run() }
-        try await server.waitUntilListening()
-        if case .ip4(_, let p) = await server.listeningAddress { port = p }
+        port = try await server.listen() ?? 0
     }
 
     var received: [Data] { lock.withLock { bodies } }
@@ -90,7 +89,7 @@ struct NotifierTests {
         let n = Notifier(targets: targets, retryDelays: [0.05, 0.05, 0.05])
         await n.start()
         await n.post(Self.fill())
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
         while await n.stats.delivered < 2, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let stats = await n.stats
         #expect(stats.delivered == 2 && stats.retries == 2 && stats.failed == 0)
@@ -107,7 +106,7 @@ struct NotifierTests {
         let dead = Notifier(targets: [WebhookTarget(url: Secret("http://127.0.0.1:9/hook"), format: .json)], retryDelays: [0.01, 0.01, 0.01])
         await dead.start()
         await dead.post(Self.fill())
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
         while await dead.stats.failed < 1, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(await dead.stats == Notifier.Stats(delivered: 0, failed: 1, retries: 3, dropped: 0))
         await dead.stop()
@@ -161,6 +160,23 @@ struct StatusServerTests {
         #expect(try await get("http://127.0.0.1:\(gp)/status.json?token=wrong").0 == 401)
         #expect(try await get("http://127.0.0.1:\(gp)/status.json?token=tok-123").0 == 200)
         await guarded.stop()
+    }
+
+    @Test("a port already taken is refused at once, naming the address and what to do; the first server keeps answering")
+    func portTaken() async throws {
+        let first = try StatusServer(host: "127.0.0.1", port: 0, token: nil, metrics: RunnerMetrics()) { Self.snapshot(50_000) }
+        let port = try await first.start()
+        let second = try StatusServer(host: "127.0.0.1", port: port, token: nil, metrics: RunnerMetrics()) { Self.snapshot(0) }
+        do {
+            _ = try await second.start()
+            Issue.record("a second server started on port \(port)")
+        } catch let error as StatusServerError {
+            guard case .cannotListen(let address, let why) = error else { Issue.record("\(error)"); return }
+            #expect(address == "127.0.0.1:\(port)" && why.lowercased().contains("in use"), "\(why)")
+            #expect(error.description.contains("--http HOST:PORT"))
+        }
+        #expect(try await get("http://127.0.0.1:\(port)/status.json").0 == 200)
+        await first.stop()
     }
 
     @Test("the page in headless Chromium: no console error, the runner's numbers shown, and an update pushed over the socket appears without a reload",
