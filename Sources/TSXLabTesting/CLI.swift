@@ -12,9 +12,9 @@ public enum CLI {
 
     /// Runs `tsxlab args…` with `environment` added to a minimal environment (no store or
     /// secret inherited from the caller).
-    public static func run(_ args: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
+    public static func run(_ args: [String], environment: [String: String] = [:], input: String? = nil) async throws -> Result {
         var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
         for (k, v) in environment { env[k] = v }
-        return try Subprocess.run(binary, args, environment: env, input: input)
+        return try await Subprocess.run(binary, args, environment: env, input: input)
     }
 }

@@ -6,9 +6,9 @@ public enum Chromium {
     public static let path = "/usr/bin/chromium"
     public static var installed: Bool { FileManager.default.isExecutableFile(atPath: path) }
 
-    public static func dumpDOM(_ url: String, virtualTimeMs: Int = 4000) throws -> (dom: String, log: String, status: Int32) {
+    public static func dumpDOM(_ url: String, virtualTimeMs: Int = 4000) async throws -> (dom: String, log: String, status: Int32) {
         let profile = TestEnvironment.temporaryDirectory("chromium-profile")
-        let out = try Subprocess.run(path, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        let out = try await Subprocess.run(path, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                                             "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
                                             "--virtual-time-budget=\(virtualTimeMs)", "--dump-dom", url], timeout: 120)
         return (out.stdout, out.stderr, out.status)
@@ -18,11 +18,11 @@ public enum Chromium {
     /// after `beforeEach`). `--dump-dom` does not wait for a WebSocket message: on a busy machine
     /// the dump can come before the first push; a new load gives the page another chance, and the
     /// last attempt's DOM is returned whether or not it satisfied `done`.
-    public static func dumpDOM(_ url: String, attempts: Int = 3, beforeEach: () -> Void = {}, until done: (String) -> Bool) throws -> (dom: String, log: String, status: Int32) {
+    public static func dumpDOM(_ url: String, attempts: Int = 3, beforeEach: () -> Void = {}, until done: (String) -> Bool) async throws -> (dom: String, log: String, status: Int32) {
         var last: (dom: String, log: String, status: Int32) = ("", "", -1)
         for k in 0..<attempts {
             beforeEach()
-            last = try dumpDOM(url, virtualTimeMs: 4000 * (k + 1))
+            last = try await dumpDOM(url, virtualTimeMs: 4000 * (k + 1))
             if done(last.dom) { break }
         }
         return last

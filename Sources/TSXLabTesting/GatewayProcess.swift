@@ -63,7 +63,7 @@ public final class GatewayProcess: @unchecked Sendable {
     @discardableResult
     public func control(_ path: String, _ body: [String: Any] = [:]) throws -> [String: Any] {
         let data = try JSONSerialization.data(withJSONObject: body)
-        let out = try Subprocess.run("/usr/bin/curl", ["-s", "-X", path.hasSuffix("state") ? "GET" : "POST", "--data-binary", "@-", baseURL + path],
+        let out = try Subprocess.runBlocking("/usr/bin/curl", ["-s", "-X", path.hasSuffix("state") ? "GET" : "POST", "--data-binary", "@-", baseURL + path],
                                      input: String(decoding: data, as: UTF8.self))
         guard out.status == 0 else { throw GatewayProcessError.controlFailed(path, "curl exited \(out.status): \(out.stderr)") }
         return try Self.object(Data(out.stdout.utf8), path)

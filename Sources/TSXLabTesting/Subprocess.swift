@@ -3,6 +3,11 @@ import Foundation
 /// Runs an external program for a test: both pipes drained concurrently (a full pipe cannot
 /// block the child) and a watchdog that kills a child that outlives `timeout` seconds, so a hung
 /// program fails its test instead of hanging the suite.
+///
+/// `run` waits on a thread of its own, never on the shared pool: the suites run in parallel on a
+/// pool as wide as the host has cores, and two tests blocked on their children would otherwise
+/// hold every async test in the process up (a webhook receiver or a server waiting to listen)
+/// for as long as the children run.
 public enum Subprocess {
     public struct Output: Sendable {
         public var status: Int32
@@ -11,7 +16,17 @@ public enum Subprocess {
     }
 
     public static func run(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil,
-                           input: String? = nil, timeout: Double = 300) throws -> Output {
+                           input: String? = nil, timeout: Double = 300) async throws -> Output {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Output, any Error>) in
+            Thread.detachNewThread {
+                done.resume(with: Result { try runBlocking(executable, args, cwd: cwd, environment: environment, input: input, timeout: timeout) })
+            }
+        }
+    }
+
+    /// `run` on the calling thread: for code that is not async and owns its thread.
+    public static func runBlocking(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil,
+                                   input: String? = nil, timeout: Double = 300) throws -> Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
@@ -42,5 +57,18 @@ public enum Subprocess {
         p.waitUntilExit()
         return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+extension Process {
+    /// Waits for the process to exit on a thread of its own (see `Subprocess`), never holding a
+    /// thread of the shared pool.
+    public func exited() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                self.waitUntilExit()
+                done.resume()
+            }
+        }
     }
 }

@@ -6,16 +6,16 @@ import TSXLabTesting
 struct BacktestCLITests {
     let dir = TestEnvironment.temporaryDirectory("cli-bt")
     var env: [String: String] { ["TSXLAB_DATA_DIR": dir] }
-    func tsx(_ args: [String], extra: [String: String] = [:]) throws -> CLI.Result {
-        try CLI.run(args, environment: env.merging(extra) { $1 })
+    func tsx(_ args: [String], extra: [String: String] = [:]) async throws -> CLI.Result {
+        try await CLI.run(args, environment: env.merging(extra) { $1 })
     }
 
     @Test("the README's sma-bracket command reproduces the reference trade list and records the run")
-    func smaBracket() throws {
-        var r = try tsx(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
+    func smaBracket() async throws {
+        var r = try await tsx(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
         #expect(r.status == 0, "\(r.stderr)")
         let out = dir + "/run"
-        r = try tsx(["backtest", "--strategy", "sma-bracket", "--param", "fast=10", "--param", "slow=30", "--param", "stop_ticks=20",
+        r = try await tsx(["backtest", "--strategy", "sma-bracket", "--param", "fast=10", "--param", "slow=30", "--param", "stop_ticks=20",
                      "--param", "target_ticks=40", "--commission", "2.50", "--symbol", "ES", "--timeframe", "1m", "--out", out, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
@@ -30,46 +30,46 @@ struct BacktestCLITests {
         for f in ["fills.csv", "equity.csv", "run.json"] { #expect(FileManager.default.fileExists(atPath: out + "/" + f)) }
         // The run is in the store.
         let db = dir + "/tsxlab.sqlite"
-        #expect(try sqliteCount(db, "SELECT COUNT(*) FROM backtest_trades WHERE run_id = '\(runID)'") == 1638)
-        #expect(try sqliteCount(db, "SELECT COUNT(*) FROM strategy_performance WHERE run_id = '\(runID)'") == 1)
+        await #expect(try sqliteCount(db, "SELECT COUNT(*) FROM backtest_trades WHERE run_id = '\(runID)'") == 1638)
+        await #expect(try sqliteCount(db, "SELECT COUNT(*) FROM strategy_performance WHERE run_id = '\(runID)'") == 1)
     }
 
     @Test("a bad configuration names every problem and exits 65; unknown strategies and parameters are refused")
-    func badInput() throws {
+    func badInput() async throws {
         let path = dir + "/bad.yaml"
         try "strategies:\n  overnight_range:\n    atr_period: 0\n    eod_flatten_time: \"16:00 America/Chicago\"\naccount:\n  rules: topstep-50k\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
-        var r = try tsx(["backtest", "--config", path])
+        var r = try await tsx(["backtest", "--config", path])
         #expect(r.status == 65)
         #expect(r.stderr.contains("atr_period") && r.stderr.contains("outside 1…200"), "\(r.stderr)")
         try "strategies:\n  overnight_range:\n    eod_flatten_time: \"16:00 America/Chicago\"\naccount:\n  rules: topstep-50k\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
-        r = try tsx(["backtest", "--config", path])
+        r = try await tsx(["backtest", "--config", path])
         #expect(r.status == 65)
         #expect(r.stderr.contains("16:00 America/Chicago is after the account's flatten cut-off 15:05 America/Chicago"), "\(r.stderr)")
-        r = try tsx(["backtest", "--strategy", "moon-phase"])
+        r = try await tsx(["backtest", "--strategy", "moon-phase"])
         #expect(r.status == 65 && r.stderr.contains("unknown strategy 'moon-phase'"))
-        r = try tsx(["backtest", "--strategy", "sma-bracket", "--param", "fats=3"])
+        r = try await tsx(["backtest", "--strategy", "sma-bracket", "--param", "fats=3"])
         #expect(r.status == 65 && r.stderr.contains("unknown parameter"))
-        r = try tsx(["backtest", "--strategy", "sma-bracket", "--symbol", "NQ"])
+        r = try await tsx(["backtest", "--strategy", "sma-bracket", "--symbol", "NQ"])
         #expect(r.status == 65 && r.stderr.contains("no NQ 1m bars"), "\(r.stderr)")
     }
 
     @Test("the seed's environment variables switch strategies on and set their parameters")
-    func environment() throws {
-        var r = try tsx(["data", "import", TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
+    func environment() async throws {
+        var r = try await tsx(["data", "import", TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
         #expect(r.status == 0)
-        r = try tsx(["backtest", "--json"], extra: ["OVERNIGHT_ENABLED": "true", "OVERNIGHT_ATR_PERIOD": "2", "OVERNIGHT_POSITION_SIZE": "2"])
+        r = try await tsx(["backtest", "--json"], extra: ["OVERNIGHT_ENABLED": "true", "OVERNIGHT_ATR_PERIOD": "2", "OVERNIGHT_POSITION_SIZE": "2"])
         #expect(r.status == 0, "\(r.stderr)")
         let s = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         #expect(s["strategies"] as? [String] == ["overnight_range"])
-        r = try tsx(["backtest"], extra: ["OVERNIGHT_ENABLED": "true", "OVERNIGHT_ATR_PERIOD": "abc"])
+        r = try await tsx(["backtest"], extra: ["OVERNIGHT_ENABLED": "true", "OVERNIGHT_ATR_PERIOD": "abc"])
         #expect(r.status == 65 && r.stderr.contains("OVERNIGHT_ATR_PERIOD=abc"), "\(r.stderr)")
     }
 }
 
-func sqliteCount(_ db: String, _ sql: String) throws -> Int {
-    let r = try Subprocess.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])", db, sql])
+func sqliteCount(_ db: String, _ sql: String) async throws -> Int {
+    let r = try await Subprocess.run("/usr/bin/env", ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])", db, sql])
     guard r.status == 0, let n = Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
         throw QueryFailed(description: "python3 sqlite3 query failed (\(r.status)): \(sql)\n\(r.stderr)")
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import TSXLabTesting
 
@@ -8,77 +7,78 @@ struct DataCLITests {
     let dir = TestEnvironment.temporaryDirectory("cli")
     var env: [String: String] { ["TSXLAB_DATA_DIR": dir] }
 
-    func tsx(_ args: String...) throws -> CLI.Result { try CLI.run(args, environment: env) }
+    func tsx(_ args: String...) async throws -> CLI.Result { try await CLI.run(args, environment: env) }
 
     @Test("import, list, roll, resample and export work on the shipped sample, and re-import changes nothing")
-    func mainFlow() throws {
+    func mainFlow() async throws {
         let z = TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz")
-        var r = try tsx("data", "import", z, "--symbol", "ESZ13", "--timeframe", "1m")
+        var r = try await tsx("data", "import", z, "--symbol", "ESZ13", "--timeframe", "1m")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("16673 rows") && r.stdout.contains("16673 new"))
-        r = try tsx("data", "import", z, "--symbol", "ESZ13", "--timeframe", "1m", "--json")
+        r = try await tsx("data", "import", z, "--symbol", "ESZ13", "--timeframe", "1m", "--json")
         let reports = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [[String: Any]]
         #expect(reports.first?["unchanged"] as? Int == 16673 && reports.first?["inserted"] as? Int == 0)
-        r = try tsx("data", "import", TestEnvironment.shippedDataset("ESH14_1m_lean.csv.gz"), "--symbol", "ESH14", "--timeframe", "1m")
+        r = try await tsx("data", "import", TestEnvironment.shippedDataset("ESH14_1m_lean.csv.gz"), "--symbol", "ESH14", "--timeframe", "1m")
         #expect(r.status == 0)
-        r = try tsx("data", "roll", "--symbol", "ES", "--timeframe", "1m", "--contracts", "ESZ13,ESH14")
+        r = try await tsx("data", "roll", "--symbol", "ES", "--timeframe", "1m", "--contracts", "ESZ13,ESH14")
         #expect(r.status == 0 && r.stdout.contains("roll ESZ13 → ESH14 at 2013-12-11T23:00:00Z"), "\(r.stdout)\(r.stderr)")
-        r = try tsx("data", "resample", "--symbol", "ES", "--from-timeframe", "1m", "--to-timeframe", "1h")
+        r = try await tsx("data", "resample", "--symbol", "ES", "--from-timeframe", "1m", "--to-timeframe", "1h")
         #expect(r.status == 0, "\(r.stderr)")
-        r = try tsx("data", "list", "--json")
+        r = try await tsx("data", "list", "--json")
         let list = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [[String: Any]]
         #expect(Set(list.map { "\($0["symbol"]!) \($0["timeframe"]!)" }) == ["ES 1m", "ES 1h", "ESZ13 1m", "ESH14 1m"])
-        r = try tsx("data", "export", "--symbol", "ESZ13", "--timeframe", "1m", "--out", "-")
+        r = try await tsx("data", "export", "--symbol", "ESZ13", "--timeframe", "1m", "--out", "-")
         #expect(r.stdout == (try gunzipText(z)))
-        r = try tsx("data", "export", "--symbol", "ESZ13", "--timeframe", "1m", "--from", "2013-10-07T13:30:00Z", "--to", "2013-10-07T13:33:00Z", "--out", "-")
+        r = try await tsx("data", "export", "--symbol", "ESZ13", "--timeframe", "1m", "--from", "2013-10-07T13:30:00Z", "--to", "2013-10-07T13:33:00Z", "--out", "-")
         #expect(r.stdout.split(separator: "\n").count == 4)
     }
 
     @Test("commands started together on a new SQLite store all succeed: each waits for the others' locks, the schema is migrated once and every import lands")
-    func concurrentCommands() throws {
+    func concurrentCommands() async throws {
         let z = TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz")
         let symbols = ["ESZ13", "ESH14", "ESM14", "ESU14", "ESZ14", "ESH15"]
-        let results = Mutex<[String: CLI.Result]>([:])
-        DispatchQueue.concurrentPerform(iterations: symbols.count * 2) { k in
-            let args = k < symbols.count ? ["data", "import", z, "--symbol", symbols[k], "--timeframe", "1m"] : ["data", "list"]
-            let r = Result { try CLI.run(args, environment: env) }
-            results.withLock { $0["\(k) \(args.joined(separator: " "))"] = try? r.get() }
+        let env = self.env
+        let all = try await withThrowingTaskGroup(of: (String, CLI.Result).self) { group in
+            for k in 0..<(symbols.count * 2) {
+                let args = k < symbols.count ? ["data", "import", z, "--symbol", symbols[k], "--timeframe", "1m"] : ["data", "list"]
+                group.addTask { ("\(k) \(args.joined(separator: " "))", try await CLI.run(args, environment: env)) }
+            }
+            return try await group.reduce(into: [String: CLI.Result]()) { $0[$1.0] = $1.1 }
         }
-        let all = results.withLock { $0 }
         #expect(all.count == symbols.count * 2)
         for (command, r) in all.sorted(by: { $0.key < $1.key }) { #expect(r.status == 0, "\(command): \(r.stderr)") }
-        let r = try tsx("data", "list", "--json")
+        let r = try await tsx("data", "list", "--json")
         let list = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(Set(list.map { "\($0["symbol"]!) \($0["bars"]!)" }) == Set(symbols.map { "\($0) 16673" }), "\(r.stdout)")
     }
 
     @Test("bad data exits 65 with file, line and field on stderr, and nothing on stdout")
-    func badInput() throws {
+    func badInput() async throws {
         let path = dir + "/bad.csv"
         try "timestamp,open,high,low,close,volume\n2019-01-01T23:00:00Z,1,2,0.5,1,3\n2019-01-01T23:01:00Z,1,2,0.5,1,x\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let r = try tsx("data", "import", path, "--symbol", "ES", "--timeframe", "1m")
+        let r = try await tsx("data", "import", path, "--symbol", "ES", "--timeframe", "1m")
         #expect(r.status == 65)
         #expect(r.stderr.contains("\(path):3 field 'volume'"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
-        let list = try tsx("data", "list", "--json")
+        let list = try await tsx("data", "list", "--json")
         #expect(list.stdout.contains("[\n\n]") || list.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
     }
 
     @Test("a missing file exits 66, an unknown symbol 65 with the way out, a bad timeframe 64")
-    func otherFailures() throws {
-        var r = try tsx("data", "import", dir + "/none.csv", "--symbol", "ES", "--timeframe", "1m")
+    func otherFailures() async throws {
+        var r = try await tsx("data", "import", dir + "/none.csv", "--symbol", "ES", "--timeframe", "1m")
         #expect(r.status == 66 && r.stderr.contains("none.csv"))
-        r = try tsx("data", "import", TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), "--symbol", "FOO", "--timeframe", "1m")
+        r = try await tsx("data", "import", TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), "--symbol", "FOO", "--timeframe", "1m")
         #expect(r.status == 65 && r.stderr.contains("unknown symbol 'FOO'") && r.stderr.contains("--tick-size"))
-        r = try tsx("data", "import", "x.csv", "--symbol", "ES", "--timeframe", "7q")
+        r = try await tsx("data", "import", "x.csv", "--symbol", "ES", "--timeframe", "7q")
         #expect(r.status == 64)
-        r = try CLI.run(["data", "list"], environment: ["TSXLAB_STORE": "postgres://u:pw-secret@127.0.0.1:1/x?connect_timeout=2"])
+        r = try await CLI.run(["data", "list"], environment: ["TSXLAB_STORE": "postgres://u:pw-secret@127.0.0.1:1/x?connect_timeout=2"])
         #expect(r.status == 69 && !r.stderr.contains("pw-secret"))
     }
 
     @Test("every data command documented in the README answers --help")
-    func readmeCommands() throws {
+    func readmeCommands() async throws {
         let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/README.md", encoding: .utf8)
         let commands = Set(readme.split(separator: "\n").compactMap { line -> String? in
             let words = line.split(separator: " ")
@@ -87,7 +87,7 @@ struct DataCLITests {
         })
         #expect(commands.count >= 6)
         for c in commands {
-            let r = try tsx("data", c, "--help")
+            let r = try await tsx("data", c, "--help")
             #expect(r.status == 0, "tsxlab data \(c) --help: \(r.stderr)")
         }
     }

@@ -8,8 +8,8 @@ struct PromoteCLITests {
 
     /// Runs `tsxlab args…` in the test's folder (where `promote` writes by default) with the
     /// minimal environment `CLI.run` gives and the test's data directory.
-    func tsx(_ args: [String]) throws -> CLI.Result {
-        try Subprocess.run(CLI.binary, args, cwd: dir,
+    func tsx(_ args: [String]) async throws -> CLI.Result {
+        try await Subprocess.run(CLI.binary, args, cwd: dir,
                            environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TSXLAB_DATA_DIR": dir])
     }
 
@@ -35,18 +35,18 @@ struct PromoteCLITests {
         """
 
     @Test("a backtested configuration promotes to a pinned live file that passes the check; an edited parameter is refused with both hashes")
-    func promoteThenCheck() throws {
-        var r = try tsx(["data", "import", TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
+    func promoteThenCheck() async throws {
+        var r = try await tsx(["data", "import", TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
         #expect(r.status == 0, "\(r.stderr)")
         try Self.config.write(toFile: dir + "/overnight.yaml", atomically: true, encoding: .utf8)
-        r = try tsx(["backtest", "--config", "overnight.yaml", "--json"])
+        r = try await tsx(["backtest", "--config", "overnight.yaml", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let summary = try object(r.stdout)
         let runID = try #require(summary["runId"] as? String)
         let hash = try #require(summary["configHash"] as? String)
 
         // Promote: the default file name, the pin printed as JSON.
-        r = try tsx(["promote", runID, "--account", "PRAC-V2-12345", "--json"])
+        r = try await tsx(["promote", runID, "--account", "PRAC-V2-12345", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let promoted = try object(r.stdout)
         let file = "live-\(runID).yaml"
@@ -61,55 +61,55 @@ struct PromoteCLITests {
         #expect(text.contains("live:\n  account: \"PRAC-V2-12345\"\n  pinned:\n    run_id: \(runID)\n    config_hash: \(hash)\n"), "\(text)")
 
         // An existing file is kept unless forced.
-        r = try tsx(["promote", runID, "--account", "PRAC-V2-12345"])
+        r = try await tsx(["promote", runID, "--account", "PRAC-V2-12345"])
         #expect(r.status == 64 && r.stderr.contains("exists") && r.stderr.contains("--force"), "\(r.stderr)")
-        r = try tsx(["promote", runID, "--account", "PRAC-V2-12345", "--force"])
+        r = try await tsx(["promote", runID, "--account", "PRAC-V2-12345", "--force"])
         #expect(r.status == 0 && r.stdout.contains("pinned run \(runID)") && r.stdout.contains(hash), "\(r.stdout)\(r.stderr)")
 
         // The written file is the tested configuration: the check passes, and the backtest of the
         // file itself (its `live:` section accepted and ignored) has the pinned hash.
-        r = try tsx(["live", "check", "--config", file])
+        r = try await tsx(["live", "check", "--config", file])
         #expect(r.status == 0 && r.stdout.hasPrefix("OK: ") && r.stdout.contains(runID), "\(r.stdout)\(r.stderr)")
-        r = try tsx(["live", "check", "--config", file, "--json"])
+        r = try await tsx(["live", "check", "--config", file, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let ok = try object(r.stdout)
         #expect(ok["ok"] as? Bool == true && ok["configHash"] as? String == hash && ok["account"] as? String == "PRAC-V2-12345")
         #expect((ok["warnings"] as? [String])?.isEmpty == true)
-        r = try tsx(["backtest", "--config", file, "--json"])
+        r = try await tsx(["backtest", "--config", file, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try object(r.stdout)["configHash"] as? String == hash)
 
         // One parameter edited: refused with exit 65, naming the run and both hashes.
         try text.replacingOccurrences(of: "    atr_period: 2\n", with: "    atr_period: 3\n")
             .write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
-        r = try tsx(["live", "check", "--config", file, "--json"])
+        r = try await tsx(["live", "check", "--config", file, "--json"])
         #expect(r.status == 65)
         let refused = try object(r.stdout)
         let edited = try #require(refused["configHash"] as? String)
         #expect(edited != hash && refused["ok"] as? Bool == false && (refused["refusals"] as? [String])?.count == 2)
-        r = try tsx(["live", "check", "--config", file])
+        r = try await tsx(["live", "check", "--config", file])
         #expect(r.status == 65)
         #expect(r.stderr.contains("changed since run \(runID) was promoted: pinned hash \(hash), the file now hashes to \(edited)"), "\(r.stderr)")
         #expect(r.stderr.contains("no stored run tested this configuration") && r.stderr.contains("tsxlab promote"), "\(r.stderr)")
         // Forced: it passes, the refusals printed as warnings.
-        r = try tsx(["live", "check", "--config", file, "--force"])
+        r = try await tsx(["live", "check", "--config", file, "--force"])
         #expect(r.status == 0 && r.stderr.contains("warning: forced:") && r.stderr.contains(edited), "\(r.stdout)\(r.stderr)")
     }
 
     @Test("an unknown run id is refused with exit 65, naming it and the newest runs; a file with no pin fails the check")
-    func unknownRunAndNoPin() throws {
-        var r = try tsx(["data", "import", TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
+    func unknownRunAndNoPin() async throws {
+        var r = try await tsx(["data", "import", TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
         #expect(r.status == 0, "\(r.stderr)")
-        r = try tsx(["promote", "20990101-000000-deadbeef", "--account", "A"])
+        r = try await tsx(["promote", "20990101-000000-deadbeef", "--account", "A"])
         #expect(r.status == 65 && r.stderr.contains("no run '20990101-000000-deadbeef'") && r.stderr.contains("tsxlab backtest"), "\(r.stderr)")
         try Self.config.write(toFile: dir + "/overnight.yaml", atomically: true, encoding: .utf8)
-        r = try tsx(["backtest", "--config", "overnight.yaml", "--json"])
+        r = try await tsx(["backtest", "--config", "overnight.yaml", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let runID = try #require(try object(r.stdout)["runId"] as? String)
-        r = try tsx(["promote", "nope", "--account", "A"])
+        r = try await tsx(["promote", "nope", "--account", "A"])
         #expect(r.status == 65 && r.stderr.contains("the newest are: \(runID)"), "\(r.stderr)")
         // The backtested file itself has no pin: tested, but not promoted.
-        r = try tsx(["live", "check", "--config", "overnight.yaml"])
+        r = try await tsx(["live", "check", "--config", "overnight.yaml"])
         #expect(r.status == 65 && r.stderr.contains("no live.pinned section") && r.stderr.contains("tsxlab promote"), "\(r.stderr)")
     }
 }

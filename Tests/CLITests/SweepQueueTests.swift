@@ -21,31 +21,31 @@ struct SweepQueueTests {
 
     @Test("three workers, one killed holding a lease: every configuration is computed exactly once and equals a local sweep",
           .enabled(if: TestEnvironment.postgresURL != nil || TestEnvironment.isCI))
-    func workers() throws {
+    func workers() async throws {
         let url = try #require(try TestEnvironment.freshPostgresURL(), "the test command starts PostgreSQL (CI never skips this)")
         let env = ["TSXLAB_STORE": url, "TSXLAB_DATA_DIR": TestEnvironment.temporaryDirectory("queue")]
-        var r = try CLI.run(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"], environment: env)
+        var r = try await CLI.run(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"], environment: env)
         #expect(r.status == 0, "\(r.stderr)")
-        r = try CLI.run(Self.args + ["--enqueue"], environment: env)
+        r = try await CLI.run(Self.args + ["--enqueue"], environment: env)
         #expect(r.status == 0, "\(r.stderr)")
         let sweepID = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(sweepID.count == 16)
         // One worker dies (exit without finishing) right after leasing its second configuration.
         let doomed = try spawn(Self.args + ["--worker", "--lease", "2"], env: env.merging(["TSXLAB_TEST_WORKER_DIES_AFTER": "1"]) { $1 })
         let others = try (0..<2).map { _ in try spawn(Self.args + ["--worker", "--lease", "2"], env: env) }
-        doomed.waitUntilExit()
+        await doomed.exited()
         #expect(doomed.terminationStatus == 99)
-        for p in others { p.waitUntilExit(); #expect(p.terminationStatus == 0) }
+        for p in others { await p.exited(); #expect(p.terminationStatus == 0) }
         // The queue is drained; each configuration has one result; the dead worker's lease was redone.
-        r = try CLI.run(Self.args + ["--json", "--top", "100"], environment: env)
+        r = try await CLI.run(Self.args + ["--json", "--top", "100"], environment: env)
         #expect(r.status == 0 && r.stderr.contains("12 already done"), "\(r.stderr)")
         let queued = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         #expect(queued["configurations"] as? Int == 12)
         // The same sweep in one process on a fresh store gives the same table.
         let local = try #require(try TestEnvironment.freshPostgresURL())
         let env2 = ["TSXLAB_STORE": local, "TSXLAB_DATA_DIR": TestEnvironment.temporaryDirectory("queue-local")]
-        r = try CLI.run(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"], environment: env2)
-        r = try CLI.run(Self.args + ["--json", "--top", "100"], environment: env2)
+        r = try await CLI.run(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"], environment: env2)
+        r = try await CLI.run(Self.args + ["--json", "--top", "100"], environment: env2)
         let single = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
         func rows(_ j: [String: Any]) -> [[String: String]] { (j["ranking"] as? [[String: String]]) ?? [] }
         #expect(rows(queued).count == 12)
@@ -53,8 +53,8 @@ struct SweepQueueTests {
     }
 
     @Test("the queue refuses SQLite with a clear message")
-    func sqlite() throws {
-        let r = try CLI.run(Self.args + ["--worker"], environment: ["TSXLAB_DATA_DIR": TestEnvironment.temporaryDirectory("q-sqlite")])
+    func sqlite() async throws {
+        let r = try await CLI.run(Self.args + ["--worker"], environment: ["TSXLAB_DATA_DIR": TestEnvironment.temporaryDirectory("q-sqlite")])
         #expect(r.status == 65, "\(r.stderr)")
     }
 }

@@ -8,13 +8,13 @@ import TSXLabTesting
 struct AnalysisCLITests {
     let dir = TestEnvironment.temporaryDirectory("cli-ind")
     var env: [String: String] { ["TSXLAB_DATA_DIR": dir] }
-    func tsx(_ args: String...) throws -> CLI.Result { try CLI.run(args, environment: env) }
+    func tsx(_ args: String...) async throws -> CLI.Result { try await CLI.run(args, environment: env) }
 
     @Test("indicators over stored ESM8 bars: named columns, empty warm-up cells, TA-Lib's values")
-    func indicatorsMatchTALib() throws {
-        var r = try tsx("data", "import", SharedData.path(esm8Name), "--symbol", "ESM8", "--timeframe", "1m")
+    func indicatorsMatchTALib() async throws {
+        var r = try await tsx("data", "import", SharedData.path(esm8Name), "--symbol", "ESM8", "--timeframe", "1m")
         #expect(r.status == 0, "\(r.stderr)")
-        r = try tsx("indicators", "--symbol", "ESM8", "--timeframe", "1m", "--indicator", "atr:14", "--indicator", "RSI:14",
+        r = try await tsx("indicators", "--symbol", "ESM8", "--timeframe", "1m", "--indicator", "atr:14", "--indicator", "RSI:14",
                     "--indicator", "ema:20", "--indicator", "macdsignal:12:26:9", "--out", "-")
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
@@ -34,7 +34,7 @@ struct AnalysisCLITests {
                 }
             }
         }
-        r = try tsx("indicators", "--symbol", "ESM8", "--timeframe", "1m", "--from", "2018-05-08T13:30:00Z",
+        r = try await tsx("indicators", "--symbol", "ESM8", "--timeframe", "1m", "--from", "2018-05-08T13:30:00Z",
                     "--to", "2018-05-08T13:35:00Z", "--indicator", "sma:3", "--out", dir + "/five.csv")
         #expect(r.status == 0 && r.stderr.contains("wrote 5 rows"))
         let five = try String(contentsOfFile: dir + "/five.csv", encoding: .utf8).split(separator: "\n")
@@ -42,19 +42,19 @@ struct AnalysisCLITests {
     }
 
     @Test("bad specs exit 64 naming the spec; a series with no bars exits 65")
-    func badSpecs() throws {
+    func badSpecs() async throws {
         for spec in ["atr:0", "foo:3", "macd:26:12:9", "rsi", "bbupper:20:x", "vwap:3"] {
-            let r = try tsx("indicators", "--symbol", "ES", "--timeframe", "1m", "--indicator", spec, "--out", "-")
+            let r = try await tsx("indicators", "--symbol", "ES", "--timeframe", "1m", "--indicator", spec, "--out", "-")
             #expect(r.status == 64, "\(spec): \(r.status)")
             #expect(r.stderr.contains("'\(spec)'"), "\(spec): \(r.stderr)")
         }
-        let r = try tsx("indicators", "--symbol", "NQ", "--timeframe", "1m", "--indicator", "atr:14", "--out", "-")
+        let r = try await tsx("indicators", "--symbol", "NQ", "--timeframe", "1m", "--indicator", "atr:14", "--out", "-")
         #expect(r.status == 65 && r.stderr.contains("no NQ 1m bars") && r.stdout.isEmpty)
     }
 
     @Test("stats --json on the empyrical fixtures; --capital for a P&L file; missing and bad files")
-    func stats() throws {
-        var r = try tsx("stats", "--equity", fixturePath("stats_ES_2019_buyhold_equity.csv"),
+    func stats() async throws {
+        var r = try await tsx("stats", "--equity", fixturePath("stats_ES_2019_buyhold_equity.csv"),
                         "--trades", fixturePath("stats_ES_2019_rth_trades.csv"), "--json")
         #expect(r.status == 0, "\(r.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: [String: Any]]
@@ -65,16 +65,16 @@ struct AnalysisCLITests {
         #expect(json["trades"]!["wins"] as? Int == 143 && close(json["trades"]!["profitFactor"] as! Double, 1.2601801189160653))
         #expect(json["equity"]!.keys.contains("exposure") && json["equity"]!["exposure"] is NSNull)
         try "timestamp,equity\n2019-01-02T14:30:00Z,0\n2019-01-02T20:00:00Z,250\n".write(toFile: dir + "/pnl.csv", atomically: true, encoding: .utf8)
-        r = try tsx("stats", "--equity", dir + "/pnl.csv")
+        r = try await tsx("stats", "--equity", dir + "/pnl.csv")
         #expect(r.status == 65 && r.stderr.contains("must stay positive") && r.stderr.contains("--capital"))
-        r = try tsx("stats", "--equity", dir + "/pnl.csv", "--capital", "50000")
+        r = try await tsx("stats", "--equity", dir + "/pnl.csv", "--capital", "50000")
         #expect(r.status == 0 && r.stdout.contains("0.50%"), "\(r.stdout)\(r.stderr)")
-        r = try tsx("stats", "--trades", dir + "/missing.csv")
+        r = try await tsx("stats", "--trades", dir + "/missing.csv")
         #expect(r.status == 66)
         try "pnl\n10\nten\n".write(toFile: dir + "/bad.csv", atomically: true, encoding: .utf8)
-        r = try tsx("stats", "--trades", dir + "/bad.csv")
+        r = try await tsx("stats", "--trades", dir + "/bad.csv")
         #expect(r.status == 65 && r.stderr.contains("bad.csv:3 field 'pnl'"), "\(r.stderr)")
-        r = try tsx("stats")
+        r = try await tsx("stats")
         #expect(r.status == 64)
     }
 }

@@ -33,10 +33,8 @@ struct StatusPageLiveTests {
         }
         let port = try await server.start()
         let pushed = String(format: "$%.2f", after.balance)
-        let out = try await offPool {
-            try Chromium.dumpDOM("http://127.0.0.1:\(port)/", beforeEach: { reads.lock.withLock { reads.n = 0 } },
+        let out = try await Chromium.dumpDOM("http://127.0.0.1:\(port)/", beforeEach: { reads.lock.withLock { reads.n = 0 } },
                                  until: { $0.contains(#"<span id="balance" class="big">\#(pushed)</span>"#) })
-        }
         await server.stop()
         await live.stop()
         #expect(reads.lock.withLock { reads.n } >= 2)

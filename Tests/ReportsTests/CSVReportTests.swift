@@ -29,7 +29,7 @@ struct CSVReportTests {
     }
 
     @Test("Python's csv module reads the same fields", .enabled(if: Tools.available(Tools.python)))
-    func pythonRoundTrip() throws {
+    func pythonRoundTrip() async throws {
         let python = try Tools.require(Tools.python, "python3")
         let r = Fixtures.synthetic(trades: 30, days: 5, strategy: "range, \"v2\"\nlate", exitReason: "eod,flatten")
         let dir = TestEnvironment.temporaryDirectory("report-csv")
@@ -39,7 +39,7 @@ struct CSVReportTests {
             with open(sys.argv[1], newline="") as f:
                 print(json.dumps(list(csv.reader(f))))
             """
-        let out = try Tools.run(python, ["-c", script, dir + "/trades.csv"])
+        let out = try await Tools.run(python, ["-c", script, dir + "/trades.csv"])
         #expect(out.status == 0, "\(out.stderr)")
         let rows = try JSONDecoder().decode([[String]].self, from: Data(out.stdout.utf8))
         #expect(rows == parseCSV(try String(contentsOfFile: dir + "/trades.csv", encoding: .utf8)))
@@ -48,10 +48,10 @@ struct CSVReportTests {
 
     @Test("the CLI's CSV report of a real run: documented columns, P&L that sums to the run's, drawdown that equals the summary's",
           .enabled(if: CLIRun.canRun && Tools.available(Tools.python)))
-    func cliRun() throws {
-        let run = try CLIRun.get()
+    func cliRun() async throws {
+        let run = try await CLIRun.get()
         let python = try Tools.require(Tools.python, "python3")
-        let folder = try run.report("csv", label: "csv")
+        let folder = try await run.report("csv", label: "csv")
         let names = filesUnder(folder).map { URL(fileURLWithPath: $0).lastPathComponent }.sorted()
         #expect(names == ["README.txt", "config.txt", "daily_pnl.csv", "equity.csv", "fills.csv", "monthly_returns.csv", "run.json", "trades.csv"])
         let script = """
@@ -79,7 +79,7 @@ struct CSVReportTests {
             out["wins"] = sum(1 for t in trades if Decimal(t["pnl_usd"]) > 0)
             print(json.dumps(out))
             """
-        let out = try Tools.run(python, ["-c", script, folder])
+        let out = try await Tools.run(python, ["-c", script, folder])
         #expect(out.status == 0, "\(out.stderr)")
         let j = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
         for f in ReportCSV.files {

@@ -58,12 +58,12 @@ struct HTMLReportTests {
 
     @Test("in headless Chromium: no errors, no requests, charts with size, the summary's numbers, a working table; and on a phone",
           .enabled(if: CLIRun.canRun && Tools.available(Tools.chromium)))
-    func browser() throws {
+    func browser() async throws {
         let chromium = try Tools.require(Tools.chromium, "chromium")
-        let run = try CLIRun.get()
-        let html = try run.report("html", label: "html")
+        let run = try await CLIRun.get()
+        let html = try await run.report("html", label: "html")
         #expect(html.hasSuffix("/report.html"))
-        let (p, log) = try Browser.probe(chromium, html: html, width: 1280, height: 900)
+        let (p, log) = try await Browser.probe(chromium, html: html, width: 1280, height: 900)
         #expect(p.errors.isEmpty, "\(p.errors)")
         #expect(!log.contains("Uncaught") && !log.contains("Refused to"), "\(log.suffix(2000))")
         #expect(p.resources == 0, "the page fetched \(p.resources) resources")
@@ -89,19 +89,19 @@ struct HTMLReportTests {
         #expect(p.ascFirst == Fmt.usd(pnls.min()!) && p.descFirst == Fmt.usd(pnls.max()!))
         #expect(p.info == "Trades 26–50 of \(s.trades)")
         // A laptop screenshot, and a phone: nothing wider than the screen outside the scroll boxes.
-        let size = try Browser.screenshot(chromium, html: html, png: run.dir + "/report.png", width: 1280, height: 900)
+        let size = try await Browser.screenshot(chromium, html: html, png: run.dir + "/report.png", width: 1280, height: 900)
         #expect(size == (1280, 900))
-        let (phone, _) = try Browser.probe(chromium, html: html, width: 390, height: 844)
+        let (phone, _) = try await Browser.probe(chromium, html: html, width: 390, height: 844)
         #expect(phone.errors.isEmpty && phone.overflow <= 0, "page \(phone.overflow) px wider than the phone")
         for s in phone.svgs { #expect(s.width > 0 && s.height > 0, "\(s.chart) on a phone is \(s.width)×\(s.height)") }
     }
 
     @Test("the browser probe does catch a failing script (a control for the test above)", .enabled(if: Tools.available(Tools.chromium)))
-    func probeControl() throws {
+    func probeControl() async throws {
         let chromium = try Tools.require(Tools.chromium, "chromium")
         let dir = TestEnvironment.temporaryDirectory("report-probe")
         let path = try ReportWriter().write(Fixtures.engineRun(), format: .html, to: dir)
-        let (p, _) = try Browser.probe(chromium, html: path, width: 1280, height: 900, inject: "<script>undefinedFunction()</script>")
+        let (p, _) = try await Browser.probe(chromium, html: path, width: 1280, height: 900, inject: "<script>undefinedFunction()</script>")
         #expect(p.errors.contains { $0.contains("undefinedFunction") }, "\(p.errors)")
         #expect(p.rows == 3 && p.svgs.count == 4)
     }

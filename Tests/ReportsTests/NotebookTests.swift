@@ -24,13 +24,13 @@ struct NotebookTests {
 
     @Test("validates against the nbformat 4 schema; executed, it prints the run's net P&L and draws the charts",
           .enabled(if: CLIRun.canRun && Tools.available(Tools.notebookPython)))
-    func execute() throws {
+    func execute() async throws {
         let python = try Tools.require(Tools.notebookPython, "python3 with pandas, matplotlib and nbformat")
-        let run = try CLIRun.get()
-        let path = try run.report("notebook", label: "notebook")
+        let run = try await CLIRun.get()
+        let path = try await run.report("notebook", label: "notebook")
         #expect(path.hasSuffix("/report.ipynb"))
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let validate = try Tools.run(python, ["-c", """
+        let validate = try await Tools.run(python, ["-c", """
             import sys, nbformat
             nb = nbformat.read(sys.argv[1], as_version=nbformat.NO_CONVERT)
             nbformat.validate(nb)
@@ -43,7 +43,7 @@ struct NotebookTests {
         var printed = "", images = 0
         if TestEnvironment.isCI || Tools.jupyter != nil {
             let jupyter = try Tools.require(Tools.jupyter, "jupyter nbconvert with ipykernel")
-            let out = try Tools.run(jupyter, ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=300",
+            let out = try await Tools.run(jupyter, ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=300",
                                               "--output", "executed.ipynb", "report.ipynb"], cwd: folder, timeout: 400)
             #expect(out.status == 0, "\(out.stderr.suffix(3000))")
             let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/executed.ipynb"))
@@ -56,7 +56,7 @@ struct NotebookTests {
                 }
             }
         } else {
-            let out = try Tools.run(python, ["-c", """
+            let out = try await Tools.run(python, ["-c", """
                 import json, os, sys
                 os.environ["MPLBACKEND"] = "Agg"
                 nb = json.load(open(sys.argv[1]))

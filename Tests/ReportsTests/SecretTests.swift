@@ -37,17 +37,19 @@ struct SecretTests {
 
     @Test("a fake API key and token in the environment of the backtest and the report appear in no report file",
           .enabled(if: CLIRun.canRun))
-    func cli() throws {
-        let run = try CLIRun.get()
+    func cli() async throws {
+        let run = try await CLIRun.get()
         var outputs: [String] = []
         for f in ["csv", "html", "notebook"] {
             let out = run.dir + "/secret-\(f)"
-            let r = try run.tsx(["report", run.runID, "--format", f, "--out", out])
+            let r = try await run.tsx(["report", run.runID, "--format", f, "--out", out])
             #expect(r.status == 0, "\(r.stderr)")
             outputs += [r.stdout, r.stderr]
             outputs += try filesUnder(out).map { try String(contentsOfFile: $0, encoding: .utf8) }
         }
-        #expect(outputs.count >= 2 * 3 + 8 + 1 + 9)
+        // Each command's stdout and stderr, and every file the three reports write.
+        let expected = 2 * 3 + 8 + 1 + 9
+        #expect(outputs.count >= expected)
         for text in outputs {
             #expect(!text.contains(CLIRun.secret) && !text.contains(CLIRun.token))
             #expect(!text.contains("sk-test") && !text.contains("tok-test"))

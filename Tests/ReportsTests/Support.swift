@@ -15,8 +15,13 @@ enum Tools {
     typealias Output = Subprocess.Output
 
     static func run(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil,
-                    input: String? = nil, timeout: Double = 300) throws -> Output {
-        try Subprocess.run(executable, args, cwd: cwd, environment: environment, input: input, timeout: timeout)
+                    input: String? = nil, timeout: Double = 300) async throws -> Output {
+        try await Subprocess.run(executable, args, cwd: cwd, environment: environment, input: input, timeout: timeout)
+    }
+
+    /// `run` on the calling thread, for the one-time probes below (a static is set up synchronously).
+    static func runBlocking(_ executable: String, _ args: [String]) throws -> Output {
+        try Subprocess.runBlocking(executable, args)
     }
 
     static func executable(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
@@ -34,7 +39,7 @@ enum Tools {
     static let notebookPython: String? = {
         let candidates = [ProcessInfo.processInfo.environment["TSXLAB_PYTHON"] ?? "", venvPython, "/usr/bin/python3"]
         return candidates.first { c in
-            !c.isEmpty && executable(c) && ((try? run(c, ["-c", "import pandas, matplotlib, nbformat"]))?.status == 0)
+            !c.isEmpty && executable(c) && ((try? runBlocking(c, ["-c", "import pandas, matplotlib, nbformat"]))?.status == 0)
         }
     }()
 
@@ -42,7 +47,7 @@ enum Tools {
     static let jupyter: String? = {
         guard let py = notebookPython else { return nil }
         let j = URL(fileURLWithPath: py).deletingLastPathComponent().appendingPathComponent("jupyter").path
-        guard executable(j), (try? run(py, ["-c", "import nbconvert, ipykernel"]))?.status == 0 else { return nil }
+        guard executable(j), (try? runBlocking(py, ["-c", "import nbconvert, ipykernel"]))?.status == 0 else { return nil }
         return j
     }()
 
@@ -75,42 +80,43 @@ struct CLIRun: Sendable {
 
     var runID: String { summary.runId }
 
-    static let shared: Result<CLIRun, TestFailure> = {
-        do { return .success(try make()) } catch { return .failure(TestFailure("\(error)")) }
-    }()
+    /// Made once, by whichever test asks first; the others wait for it without holding a thread.
+    static let shared = Task { () throws(TestFailure) -> CLIRun in
+        do { return try await make() } catch { throw TestFailure("\(error)") }
+    }
 
     static var canRun: Bool { SharedData.exists(dataset) || TestEnvironment.isCI }
 
-    static func get() throws -> CLIRun { try shared.get() }
+    static func get() async throws -> CLIRun { try await shared.value }
 
-    static func make() throws -> CLIRun {
+    static func make() async throws -> CLIRun {
         let dir = TestEnvironment.temporaryDirectory("report-cli")
         let env = ["TSXLAB_DATA_DIR": dir + "/data", "TOPSTEPX_API_KEY": secret, "PROJECTX_TOKEN": token]
         // A .env in the working folder counts as environment for `tsxlab backtest` too.
         try "TOPSTEPX_API_KEY=\(secret)\nTOPSTEPX_USERNAME=trader@example.com\n".write(toFile: dir + "/.env", atomically: true, encoding: .utf8)
-        var r = try tsx(["data", "import", TestEnvironment.sharedDataset(dataset), "--symbol", "ES", "--timeframe", "1m"], dir: dir, env: env)
+        var r = try await tsx(["data", "import", TestEnvironment.sharedDataset(dataset), "--symbol", "ES", "--timeframe", "1m"], dir: dir, env: env)
         guard r.status == 0 else { throw TestFailure("import failed: \(r.stderr)") }
-        r = try tsx(["backtest", "--strategy", "mean_reversion", "--rules", "topstep-50k", "--symbol", "ES", "--timeframe", "1m", "--json"], dir: dir, env: env)
+        r = try await tsx(["backtest", "--strategy", "mean_reversion", "--rules", "topstep-50k", "--symbol", "ES", "--timeframe", "1m", "--json"], dir: dir, env: env)
         guard r.status == 0 else { throw TestFailure("backtest failed: \(r.stderr)") }
         let summary = try JSONDecoder().decode(RunSummary.self, from: Data(r.stdout.utf8))
         return CLIRun(dir: dir, environment: env, summary: summary)
     }
 
     /// Runs `tsxlab` in `dir` with `env` on top of a minimal environment.
-    static func tsx(_ args: [String], dir: String, env: [String: String]) throws -> Tools.Output {
+    static func tsx(_ args: [String], dir: String, env: [String: String]) async throws -> Tools.Output {
         var e = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
         for (k, v) in env { e[k] = v }
-        return try Tools.run(CLI.binary, args, cwd: dir, environment: e)
+        return try await Tools.run(CLI.binary, args, cwd: dir, environment: e)
     }
 
-    func tsx(_ args: [String], extra: [String: String] = [:]) throws -> Tools.Output {
-        try Self.tsx(args, dir: dir, env: environment.merging(extra) { $1 })
+    func tsx(_ args: [String], extra: [String: String] = [:]) async throws -> Tools.Output {
+        try await Self.tsx(args, dir: dir, env: environment.merging(extra) { $1 })
     }
 
     /// Writes a report of the run in `format` into a fresh folder and returns the printed path.
-    func report(_ format: String, label: String) throws -> String {
+    func report(_ format: String, label: String) async throws -> String {
         let out = dir + "/\(label)-\(UUID().uuidString.prefix(6))"
-        let r = try tsx(["report", runID, "--format", format, "--out", out])
+        let r = try await tsx(["report", runID, "--format", format, "--out", out])
         guard r.status == 0 else { throw TestFailure("report --format \(format) failed (\(r.status)): \(r.stderr)") }
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -303,7 +309,7 @@ enum Browser {
 
     /// Opens `html` (a copy with the probe injected) at a window size and returns what the probe saw
     /// and Chromium's stderr (with console logging on).
-    static func probe(_ chromium: String, html: String, width: Int, height: Int, inject extra: String = "") throws -> (Probe, String) {
+    static func probe(_ chromium: String, html: String, width: Int, height: Int, inject extra: String = "") async throws -> (Probe, String) {
         let page = try String(contentsOfFile: html, encoding: .utf8)
         guard let head = page.range(of: "<head>") else { throw TestFailure("no <head> in \(html)") }
         let probed = page.replacingCharacters(in: head, with: "<head><script>" + probeScript + "</script>" + extra)
@@ -311,7 +317,7 @@ enum Browser {
         try probed.write(toFile: copy, atomically: true, encoding: .utf8)
         let profile = TestEnvironment.temporaryDirectory("chromium-profile")
         defer { try? FileManager.default.removeItem(atPath: profile) }
-        let out = try Tools.run(chromium, flags(width: width, height: height, profile: profile)
+        let out = try await Tools.run(chromium, flags(width: width, height: height, profile: profile)
             + ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom", "file://" + copy], timeout: 90)
         guard out.status == 0 else { throw TestFailure("chromium exited \(out.status): \(out.stderr.suffix(2000))") }
         guard let a = out.stdout.range(of: "<pre id=\"tsxlab-probe\">"),
@@ -324,10 +330,10 @@ enum Browser {
     }
 
     /// Takes a screenshot and returns the PNG's pixel size.
-    static func screenshot(_ chromium: String, html: String, png: String, width: Int, height: Int) throws -> (Int, Int) {
+    static func screenshot(_ chromium: String, html: String, png: String, width: Int, height: Int) async throws -> (Int, Int) {
         let profile = TestEnvironment.temporaryDirectory("chromium-profile")
         defer { try? FileManager.default.removeItem(atPath: profile) }
-        let out = try Tools.run(chromium, flags(width: width, height: height, profile: profile) + ["--screenshot=" + png, "file://" + html], timeout: 90)
+        let out = try await Tools.run(chromium, flags(width: width, height: height, profile: profile) + ["--screenshot=" + png, "file://" + html], timeout: 90)
         guard out.status == 0, let data = FileManager.default.contents(atPath: png), data.count > 24 else {
             throw TestFailure("no screenshot (\(out.status)): \(out.stderr.suffix(2000))")
         }
