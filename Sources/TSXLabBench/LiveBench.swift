@@ -58,6 +58,11 @@ func benchLive() throws {
         sent.withLock { $0 = ($0.count + 1, t) }
         arrived.signal()
     })
+    // Wired as `tsxlab live --http` wires it: the metrics and the status board fed from the
+    // runner's observations through the relay, in every phase, loaded or not.
+    let metrics = RunnerMetrics()
+    let board = StatusBoard(runner: runner, broker: broker, accountName: "bench", strategies: ["bench"])
+    let observers = try waitFor { await runner.relayObservations(metrics: metrics, notifier: nil, board: board) { _, p in spec.format(p) } }
     try waitFor { await runner.startOffline() }
     runner.ingest(market: record(0))   // the first print opens the first bar: nothing to send yet
     /// Feeds the next `count` records one by one, each waited for; latencies in µs, the events'
@@ -114,8 +119,6 @@ func benchLive() throws {
     // The same, while the status page, /status.json, /metrics and the alert endpoint serve
     // 200 requests a second from 4 HTTP clients on loopback: a busy dashboard and alert feed,
     // not a flood (the 2-core machine is shared with the trading path being measured).
-    let metrics = RunnerMetrics()
-    let board = StatusBoard(runner: runner, broker: broker, accountName: "bench", strategies: ["bench"])
     let alerts = AlertEndpoint(secret: Secret("bench-secret"), symbols: ["ES": spec], maxQuantity: 1) { _, _ in .rejected(.unknownSymbol("none")) }
     let status = try StatusServer(host: "127.0.0.1", port: 0, token: nil, metrics: metrics, alerts: alerts) { await board.snapshot() }
     let statusPort = try waitFor { try await status.start() }
@@ -216,6 +219,9 @@ func benchLive() throws {
         line("live: trading path on a reserved CPU", "skipped", "(the process may run on \(cpus.count) CPU\(cpus.count == 1 ? "" : "s"))")
     }
     try waitFor { await status.stop() }
+    try waitFor { await observers.stop() }
+    let relayed = observers.counts
+    line("live: observations relayed to metrics and the board", "\(relayed.handled) handled", "\(relayed.dropped) dropped of \(relayed.enqueued + relayed.dropped)")
     if reservedOnly { return }
 
     // Loopback round trip: the REST client and the gateway over a socket on 127.0.0.1.

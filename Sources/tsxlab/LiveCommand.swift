@@ -510,12 +510,7 @@ struct LiveRun: AsyncParsableCommand {
             let notifier = Notifier(targets: try Self.webhooks(options.environment))
             await notifier.start()
             let board = StatusBoard(runner: runner, broker: broker, accountName: account.name, strategies: names.components(separatedBy: ", "))
-            let format: @Sendable (String, Price) -> String = { _, p in spec.format(p) }
-            await runner.observe { o in
-                metrics.observe(o)
-                if let n = Notice.from(o, format: format) { Task { await notifier.post(n) } }
-                if case .bar = o { Task { await board.sample() } }
-            }
+            let observers = await runner.relayObservations(metrics: metrics, notifier: notifier, board: board) { _, p in spec.format(p) }
             var statusServer: StatusServer?
             if let http {
                 let parts = http.split(separator: ":")
@@ -572,6 +567,8 @@ struct LiveRun: AsyncParsableCommand {
             while Date() < deadline, !(await runner.isIdle) || !broker.positions().isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
             reporter.cancel()
             await runner.stop("shutdown")
+            // The shutdown's own fills reach the metrics and the notifier before the summary.
+            await observers.stop()
             let a = broker.account
             await notifier.post(Notice(kind: .dailySummary, text: "stopped: balance \(a.balance), today \(a.equity - a.dayStartBalance), \(broker.ledger.trades.count) trades",
                                        time: broker.now))

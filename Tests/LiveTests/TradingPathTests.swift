@@ -139,3 +139,59 @@ struct TradingPrimitivesTests {
         #expect(shared.lock.withLock { shared.n } == 8 * 20_000)
     }
 }
+
+@Suite("the relay that carries the runner's observations off its thread")
+struct ObservationRelayTests {
+    final class Seen: @unchecked Sendable {
+        // @unchecked: everything behind `lock`.
+        let lock = NSLock()
+        var notes: [String] = []
+        var threads: Set<String> = []
+    }
+
+    static func text(_ o: RunnerObservation) -> String { if case .note(let t) = o { t } else { "?" } }
+
+    @Test("every observation is handled once, in order, on the relay's thread and not the caller's")
+    func orderAndThread() async throws {
+        let seen = Seen()
+        let relay = ObservationRelay { o in
+            let name = Thread.current.name ?? ""
+            seen.lock.withLock { seen.notes.append(Self.text(o)); seen.threads.insert(name) }
+        }
+        let fed = DispatchSemaphore(value: 0)
+        let caller = Thread { for i in 0..<10_000 { relay.enqueue(.note("\(i)")) }; fed.signal() }
+        caller.name = "feeder"
+        caller.start()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in Thread.detachNewThread { fed.wait(); c.resume() } }
+        await relay.stop()
+        let (notes, threads) = seen.lock.withLock { (seen.notes, seen.threads) }
+        #expect(notes == (0..<10_000).map { "\($0)" })
+        #expect(threads == ["tsxlab.observe"])
+        #expect(relay.counts == (enqueued: 10_000, handled: 10_000, dropped: 0))
+        relay.enqueue(.note("late"))
+        #expect(relay.counts.dropped == 1 && seen.lock.withLock { seen.notes.count } == 10_000)
+    }
+
+    @Test("a handler that hangs never holds up the caller: a full queue drops and counts what comes, and what was taken is handled in order once the handler goes on")
+    func stuckHandler() async throws {
+        let seen = Seen()
+        let gate = DispatchSemaphore(value: 0)
+        let relay = ObservationRelay(capacity: 100) { o in
+            if Self.text(o) == "0" { gate.wait() }
+            seen.lock.withLock { seen.notes.append(Self.text(o)) }
+        }
+        // All 1,000 calls return while the handler is stuck on the first observation: at most
+        // the batch in its hands and a full queue are kept.
+        for i in 0..<1_000 { relay.enqueue(.note("\(i)")) }
+        let held = relay.counts
+        #expect(held.handled == 0)
+        #expect(held.enqueued >= 100 && held.enqueued <= 200, "\(held)")
+        #expect(held.enqueued + held.dropped == 1_000)
+        gate.signal()
+        await relay.stop()
+        let numbers = seen.lock.withLock { seen.notes }.compactMap(Int.init)
+        #expect(numbers.count == held.enqueued && numbers.first == 0)
+        #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(relay.counts.handled == held.enqueued)
+    }
+}
