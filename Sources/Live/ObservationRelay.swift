@@ -43,7 +43,7 @@ public final class ObservationRelay: Sendable {
         queue = LockedQueue()
         queue.q.pending.reserveCapacity(min(capacity, 4_096))
         Thread.detachNewThread { [self] in
-            Thread.current.name = "tsxlab.observe"   // a thread name has at most 15 bytes
+            TradingThread.nameCurrentThread("tsxlab.observe")   // else it keeps its parent's name
             loop()
         }
     }

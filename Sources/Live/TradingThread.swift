@@ -20,10 +20,16 @@ public enum TradingThread {
     /// `named` names the thread for `ps`, `top` and `perf` (the kernel keeps 15 bytes; a thread
     /// otherwise keeps the name of the thread that started it).
     public static func run(named name: String? = nil, _ body: () -> Void) {
-        if let name { Thread.current.name = String(decoding: name.utf8.prefix(15), as: UTF8.self) }
+        if let name { nameCurrentThread(name) }
         enter()
         defer { leave() }
         body()
+    }
+
+    /// Names the calling thread for the kernel (`ps`, `top -H`, `perf`, /proc): its first 15
+    /// bytes. Foundation's `Thread.name` does not always reach the kernel on Linux.
+    public static func nameCurrentThread(_ name: String) {
+        _ = tsx_set_thread_name(name)
     }
 
     /// Makes the calling thread a trading thread: real-time priority (see `raisePriority`), and

@@ -146,7 +146,8 @@ struct ObservationRelayTests {
         // @unchecked: everything behind `lock`.
         let lock = NSLock()
         var notes: [String] = []
-        var threads: Set<String> = []
+        var threads: Set<Int32> = []
+        var comm: String?
     }
 
     static func text(_ o: RunnerObservation) -> String { if case .note(let t) = o { t } else { "?" } }
@@ -155,18 +156,30 @@ struct ObservationRelayTests {
     func orderAndThread() async throws {
         let seen = Seen()
         let relay = ObservationRelay { o in
-            let name = Thread.current.name ?? ""
-            seen.lock.withLock { seen.notes.append(Self.text(o)); seen.threads.insert(name) }
+            let tid = TradingThread.currentThreadID
+            let first = seen.lock.withLock { seen.threads.isEmpty }
+            // The kernel's name for the thread, while it runs (read once).
+            let comm = first ? (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) : nil
+            seen.lock.withLock {
+                seen.notes.append(Self.text(o)); seen.threads.insert(tid)
+                if let comm { seen.comm = comm }
+            }
         }
         let fed = DispatchSemaphore(value: 0)
-        let caller = Thread { for i in 0..<10_000 { relay.enqueue(.note("\(i)")) }; fed.signal() }
-        caller.name = "feeder"
-        caller.start()
+        let feeder = Mutex<Int32>(0)
+        Thread.detachNewThread {
+            feeder.withLock { $0 = TradingThread.currentThreadID }
+            for i in 0..<10_000 { relay.enqueue(.note("\(i)")) }
+            fed.signal()
+        }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in Thread.detachNewThread { fed.wait(); c.resume() } }
         await relay.stop()
         let (notes, threads) = seen.lock.withLock { (seen.notes, seen.threads) }
         #expect(notes == (0..<10_000).map { "\($0)" })
-        #expect(threads == ["tsxlab.observe"])
+        // One thread, not the feeder's, named for top -H.
+        let tid = try #require(threads.first)
+        #expect(threads.count == 1 && tid != feeder.withLock { $0 })
+        #expect(seen.lock.withLock { seen.comm } == "tsxlab.observe\n")
         #expect(relay.counts == (enqueued: 10_000, handled: 10_000, dropped: 0))
         relay.enqueue(.note("late"))
         #expect(relay.counts.dropped == 1 && seen.lock.withLock { seen.notes.count } == 10_000)

@@ -14,5 +14,7 @@ int tsx_gettid(void);
 int tsx_set_affinity(int tid, const uint64_t *words);
 /// Reads thread `tid`'s CPU mask into `words` (TSX_CPU_WORDS of them); 0, or the errno.
 int tsx_get_affinity(int tid, uint64_t *words);
+/// Names the calling thread for the kernel (ps, top -H, /proc): the first 15 bytes; 0, or the error.
+int tsx_set_thread_name(const char *name);
 
 #endif
