@@ -65,15 +65,6 @@ public final class ObservationRelay: Sendable {
         return (e, handled.load(ordering: .acquiring), d)
     }
 
-    /// Waits until every observation handed over so far has been handled (or `timeout` passes).
-    public func drain(timeout: Double = 10) async {
-        let target = queue.lock.withLock { queue.q.enqueued }
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        while handled.load(ordering: .acquiring) < target, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(2))
-        }
-    }
-
     /// Handles what is queued, then ends the thread; later observations are dropped.
     public func stop() async {
         let first = queue.lock.withLock { () -> Bool in

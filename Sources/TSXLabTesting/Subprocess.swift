@@ -17,11 +17,7 @@ public enum Subprocess {
 
     public static func run(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil,
                            input: String? = nil, timeout: Double = 300) async throws -> Output {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Output, any Error>) in
-            Thread.detachNewThread {
-                done.resume(with: Result { try runBlocking(executable, args, cwd: cwd, environment: environment, input: input, timeout: timeout) })
-            }
-        }
+        try await onOwnThread { try runBlocking(executable, args, cwd: cwd, environment: environment, input: input, timeout: timeout) }
     }
 
     /// `run` on the calling thread: for code that is not async and owns its thread.
@@ -64,11 +60,14 @@ extension Process {
     /// Waits for the process to exit on a thread of its own (see `Subprocess`), never holding a
     /// thread of the shared pool.
     public func exited() async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                self.waitUntilExit()
-                done.resume()
-            }
-        }
+        _ = try? await onOwnThread { self.waitUntilExit() }
+    }
+}
+
+/// Runs blocking work (a wait for a child, a semaphore) on a new thread while the calling task
+/// waits without holding a thread of the shared pool.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, any Error>) in
+        Thread.detachNewThread { done.resume(with: Result { try body() }) }
     }
 }

@@ -45,7 +45,6 @@ struct DataCLITests {
             }
             return try await group.reduce(into: [String: CLI.Result]()) { $0[$1.0] = $1.1 }
         }
-        #expect(all.count == symbols.count * 2)
         for (command, r) in all.sorted(by: { $0.key < $1.key }) { #expect(r.status == 0, "\(command): \(r.stderr)") }
         let r = try await tsx("data", "list", "--json")
         let list = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] ?? []

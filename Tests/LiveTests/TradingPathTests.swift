@@ -172,7 +172,7 @@ struct ObservationRelayTests {
             for i in 0..<10_000 { relay.enqueue(.note("\(i)")) }
             fed.signal()
         }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in Thread.detachNewThread { fed.wait(); c.resume() } }
+        try await onOwnThread { fed.wait() }
         await relay.stop()
         let (notes, threads) = seen.lock.withLock { (seen.notes, seen.threads) }
         #expect(notes == (0..<10_000).map { "\($0)" })
