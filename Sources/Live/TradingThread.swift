@@ -9,11 +9,32 @@ public enum TradingThread {
     /// other work on the machine cannot delay it by a time slice. Needs CAP_SYS_NICE (root, or
     /// `AmbientCapabilities=CAP_SYS_NICE` in the systemd unit); without it nothing changes.
     /// Returns whether it took effect.
+    ///
+    /// Threads it starts from then on are ordinary (`SCHED_RESET_ON_FORK`): a thread otherwise
+    /// inherits its creator's policy, so the observation relay the runner's thread starts, or a
+    /// pool thread created when the runner started a task, would be real-time too, and the
+    /// runner, woken on that CPU, would wait for it to block instead of taking the CPU at once.
     @discardableResult
     public static func raisePriority(_ priority: Int32 = 10) -> Bool {
         var param = sched_param()
         param.sched_priority = priority
-        return pthread_setschedparam(pthread_self(), Int32(SCHED_RR), &param) == 0
+        #if os(Linux)
+        let policy = Int32(SCHED_RR) | Int32(TSX_SCHED_RESET_ON_FORK)
+        #else
+        let policy = Int32(SCHED_RR)
+        #endif
+        return pthread_setschedparam(pthread_self(), policy, &param) == 0
+    }
+
+    /// The kernel's scheduling policy of thread `tid` of this process, without the
+    /// reset-on-fork flag: `SCHED_OTHER`, `SCHED_RR`, … (nil when the kernel does not say).
+    public static func policy(ofThread tid: Int32) -> Int32? {
+        #if os(Linux)
+        let p = sched_getscheduler(tid)
+        return p < 0 ? nil : p & ~Int32(TSX_SCHED_RESET_ON_FORK)
+        #else
+        return nil
+        #endif
     }
 
     /// Runs `body` as a trading thread (see `enter`), which it stops being when `body` returns.

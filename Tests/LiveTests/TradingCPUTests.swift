@@ -38,6 +38,32 @@ struct TradingCPUTests {
         for p in probes + [child] { #expect(p.cpus == Self.cpus) }
     }
 
+    @Test("a trading thread runs real-time, and the threads it starts (the observation relay, pool threads) are ordinary: they never hold its CPU at its priority",
+          .enabled(if: Self.realtimeAllowed || TestEnvironment.isCI))
+    func startedThreadsAreOrdinary() throws {
+        let trading = Probe(trading: true, withChild: true)
+        defer { trading.finish() }
+        let child = try #require(trading.child)
+        #expect(trading.policy == SCHED_RR)
+        #expect(child.policy == SCHED_OTHER)
+        // A relay started from a trading thread, as the runner's thread starts it.
+        let relayPolicy = Probe.onTradingThread { () -> Int32? in
+            let seen = DispatchSemaphore(value: 0)
+            let policy = Cell<Int32>()
+            let relay = ObservationRelay { _ in
+                policy.set(TradingThread.policy(ofThread: TradingThread.currentThreadID))
+                seen.signal()
+            }
+            relay.enqueue(.note("x"))
+            seen.wait()
+            return policy.get()
+        }
+        #expect(relayPolicy == SCHED_OTHER)
+    }
+
+    /// Whether this process may make a thread real-time (CAP_SYS_NICE); CI's machines may.
+    static let realtimeAllowed: Bool = Probe.onTradingThread { TradingThread.policy(ofThread: TradingThread.currentThreadID) == SCHED_RR }
+
     @Test("a CPU the process may not run on is refused, saying which it may; nothing is reserved")
     func badCPU() {
         for cpu in [-1, (Self.cpus.max() ?? 0) + 1, 4096] {
@@ -50,6 +76,15 @@ struct TradingCPUTests {
             #expect(throws: TradingCPUError.tooFewCPUs(allowed: Self.cpus)) { try TradingThread.reserveCPU(Self.cpus[0]) }
         }
     }
+}
+
+/// A value one thread sets and another reads.
+private final class Cell<T: Sendable>: @unchecked Sendable {
+    // @unchecked: `value` only under `lock`.
+    private let lock = NSLock()
+    private var value: T?
+    func set(_ v: T?) { lock.withLock { value = v } }
+    func get() -> T? { lock.withLock { value } }
 }
 
 /// A thread that waits until `finish`, whose CPUs the kernel can be asked.
@@ -75,6 +110,17 @@ private final class Probe: @unchecked Sendable {
     }
 
     var cpus: [Int] { TradingThread.affinity(ofThread: tid) ?? [] }
+    var policy: Int32? { TradingThread.policy(ofThread: tid) }
+
+    /// Runs `body` on a new trading thread and waits for it.
+    static func onTradingThread<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+        let done = DispatchSemaphore(value: 0)
+        let result = Cell<T>()
+        let thread = Thread { TradingThread.run { result.set(body()) }; done.signal() }
+        thread.start()
+        done.wait()
+        return result.get()!
+    }
 
     func finish() {
         child?.finish()

@@ -16,5 +16,8 @@ int tsx_set_affinity(int tid, const uint64_t *words);
 int tsx_get_affinity(int tid, uint64_t *words);
 /// Names the calling thread for the kernel (ps, top -H, /proc): the first 15 bytes; 0, or the error.
 int tsx_set_thread_name(const char *name);
+/// The flag that makes a thread's real-time policy not pass to the threads it starts (glibc
+/// defines SCHED_RESET_ON_FORK under _GNU_SOURCE only; the kernel's value since 2.6.32).
+#define TSX_SCHED_RESET_ON_FORK 0x40000000
 
 #endif
