@@ -447,8 +447,8 @@ public actor LiveRunner {
         switch target {
         case "GatewayTrade":
             let prints: [PXTradePrint]
-            if case .array = args[1] { prints = (try? args[1].decode([PXTradePrint].self)) ?? [] }
-            else { prints = (try? args[1].decode(PXTradePrint.self)).map { [$0] } ?? [] }
+            if case .array(let items) = args[1] { prints = (try? items.map { p throws(PayloadShapeError) in try PXTradePrint(json: p) }) ?? [] }
+            else { prints = (try? PXTradePrint(json: args[1])).map { [$0] } ?? [] }
             for p in prints {
                 guard let t = PXTime.parse(p.timestamp), let px = tick.ticks(decimal: p.price) else { continue }
                 stats.prints += 1
@@ -458,7 +458,7 @@ public actor LiveRunner {
                 deliverEvents()
             }
         case "GatewayQuote":
-            guard let q = try? args[1].decode(PXQuote.self), let ts = q.timestamp.flatMap(PXTime.parse) else { return }
+            guard let q = try? PXQuote(json: args[1]), let ts = q.timestamp.flatMap(PXTime.parse) else { return }
             if let done = builder.advance(to: ts.seconds) { closeBar(done) }
             clockReached(ts.seconds)
         default:

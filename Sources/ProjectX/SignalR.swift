@@ -40,6 +40,14 @@ public enum JSONValue: Codable, Hashable, Sendable {
     }
 
     public var string: String? { if case .string(let s) = self { s } else { nil } }
+    /// A number that is a whole one in Int64's range (nil otherwise).
+    public var int64: Int64? {
+        guard case .number(let d) = self, d.isFinite else { return nil }
+        var value = d, whole = Decimal()
+        NSDecimalRound(&whole, &value, 0, .plain)
+        guard whole == d, d >= Decimal(Int64.min), d <= Decimal(Int64.max) else { return nil }
+        return NSDecimalNumber(decimal: d).int64Value
+    }
     public var int: Int? { if case .number(let d) = self { NSDecimalNumber(decimal: d).intValue } else { nil } }
 }
 
@@ -74,19 +82,49 @@ public enum HubMessage: Hashable, Sendable {
         }
     }
 
+    /// Reads one record (without its separator), parsed once by `JSONValue.parse`: a market-data
+    /// record is read on the hub's reader thread, on the trading path.
     public static func decode(_ record: Data) throws -> HubMessage {
-        let w: Wire
-        do { w = try JSONDecoder().decode(Wire.self, from: record) } catch { throw DecodeError.notJSON("\(error)") }
-        switch w.type {
+        let fields: [String: JSONValue]
+        do {
+            guard case .object(let o) = try JSONValue.parse(record) else { throw DecodeError.notJSON("not a JSON object") }
+            fields = o
+        } catch let e as JSONParseError { throw DecodeError.notJSON("\(e)") }
+        guard let type = fields["type"]?.int64.flatMap({ Int(exactly: $0) }) else {
+            throw DecodeError.notJSON(fields["type"] == nil ? "no 'type'" : "'type' is not a whole number")
+        }
+        /// An optional field of one kind: absent and null are nil, another kind is an error.
+        func text(_ name: String) throws -> String? {
+            switch fields[name] {
+            case nil, .null?: return nil
+            case .string(let s)?: return s
+            default: throw DecodeError.notJSON("'\(name)' is not a string")
+            }
+        }
+        switch type {
         case 1:
-            guard let target = w.target else { throw DecodeError.missingField(type: 1, field: "target") }
-            return .invocation(id: w.invocationId, target: target, arguments: w.arguments ?? [])
+            guard let target = try text("target") else { throw DecodeError.missingField(type: 1, field: "target") }
+            let arguments: [JSONValue]
+            switch fields["arguments"] {
+            case nil, .null?: arguments = []
+            case .array(let a)?: arguments = a
+            default: throw DecodeError.notJSON("'arguments' is not an array")
+            }
+            return .invocation(id: try text("invocationId"), target: target, arguments: arguments)
         case 3:
-            guard let id = w.invocationId else { throw DecodeError.missingField(type: 3, field: "invocationId") }
-            return .completion(id: id, result: w.result, error: w.error)
+            guard let id = try text("invocationId") else { throw DecodeError.missingField(type: 3, field: "invocationId") }
+            let result = fields["result"].flatMap { $0 == .null ? nil : $0 }
+            return .completion(id: id, result: result, error: try text("error"))
         case 6: return .ping
-        case 7: return .close(error: w.error, allowReconnect: w.allowReconnect ?? false)
-        default: return .unsupported(type: w.type)
+        case 7:
+            let allow: Bool
+            switch fields["allowReconnect"] {
+            case nil, .null?: allow = false
+            case .bool(let b)?: allow = b
+            default: throw DecodeError.notJSON("'allowReconnect' is not true or false")
+            }
+            return .close(error: try text("error"), allowReconnect: allow)
+        default: return .unsupported(type: type)
         }
     }
 

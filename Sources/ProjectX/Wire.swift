@@ -502,3 +502,67 @@ extension Money {
     }
     public var decimal: Decimal { Decimal(cents) / 100 }
 }
+
+// MARK: Market hub payloads read without a JSON round trip
+
+/// A hub argument whose shape is not the payload's: which field, and what it should be.
+public struct PayloadShapeError: Error, Hashable, CustomStringConvertible {
+    public var field: String
+    public var expected: String
+    public var description: String { "'\(field)' is missing or not \(expected)" }
+    public init(field: String, expected: String) { self.field = field; self.expected = expected }
+}
+
+/// Reads an object's fields by kind; absent and null are nil for the optional ones.
+struct PayloadFields {
+    let fields: [String: JSONValue]
+
+    init(_ v: JSONValue) throws(PayloadShapeError) {
+        guard case .object(let o) = v else { throw PayloadShapeError(field: "(payload)", expected: "an object") }
+        fields = o
+    }
+
+    func optional<T>(_ name: String, _ expected: String, _ read: (JSONValue) -> T?) throws(PayloadShapeError) -> T? {
+        guard let v = fields[name], v != .null else { return nil }
+        guard let t = read(v) else { throw PayloadShapeError(field: name, expected: expected) }
+        return t
+    }
+
+    func required<T>(_ name: String, _ expected: String, _ read: (JSONValue) -> T?) throws(PayloadShapeError) -> T {
+        guard let t = try optional(name, expected, read) else { throw PayloadShapeError(field: name, expected: expected) }
+        return t
+    }
+
+    static func decimal(_ v: JSONValue) -> Decimal? { if case .number(let d) = v { d } else { nil } }
+    static func text(_ v: JSONValue) -> String? { v.string }
+    static func int64(_ v: JSONValue) -> Int64? { v.int64 }
+    static func int(_ v: JSONValue) -> Int? { v.int64.flatMap { Int(exactly: $0) } }
+}
+
+extension PXTradePrint {
+    /// The print in a `GatewayTrade` argument, read from the parsed value directly (the same
+    /// fields and kinds as its `Decodable` form; `JSONValue.decode` would encode it to JSON and
+    /// decode that, on the runner's thread, for every print).
+    public init(json: JSONValue) throws(PayloadShapeError) {
+        let f = try PayloadFields(json)
+        self.init(symbolId: try f.optional("symbolId", "a string", PayloadFields.text),
+                  price: try f.required("price", "a number", PayloadFields.decimal),
+                  timestamp: try f.required("timestamp", "a string", PayloadFields.text),
+                  type: try f.optional("type", "a whole number", PayloadFields.int),
+                  volume: try f.required("volume", "a whole number", PayloadFields.int64))
+    }
+}
+
+extension PXQuote {
+    /// The quote in a `GatewayQuote` argument, read from the parsed value directly (see
+    /// `PXTradePrint.init(json:)`).
+    public init(json: JSONValue) throws(PayloadShapeError) {
+        let f = try PayloadFields(json)
+        self.init(symbol: try f.optional("symbol", "a string", PayloadFields.text),
+                  lastPrice: try f.optional("lastPrice", "a number", PayloadFields.decimal),
+                  bestBid: try f.optional("bestBid", "a number", PayloadFields.decimal),
+                  bestAsk: try f.optional("bestAsk", "a number", PayloadFields.decimal),
+                  volume: try f.optional("volume", "a whole number", PayloadFields.int64),
+                  timestamp: try f.optional("timestamp", "a string", PayloadFields.text))
+    }
+}
