@@ -39,16 +39,43 @@ public enum RunnerObservation: Sendable {
 /// shared pool, however busy the HTTP endpoints or the hubs keep it. It is also a task executor:
 /// the runner's loop task prefers it, so the loop resumes here after each wait instead of passing
 /// through the shared pool (which would put a pool thread on the path of every market event).
+///
+/// Its thread is a trading thread (`.trading`: real-time, on the reserved CPU if any) or only
+/// real-time (`.realTime`: the senders, which carry an order from the runner to the network and
+/// so must not wait behind HTTP requests for a CPU, but do their I/O off the reserved CPU).
+///
+/// While a CPU is reserved for the trading threads (`TradingThread.reserveCPU`) a trading
+/// executor's thread polls its queue between jobs instead of sleeping, yielding the CPU to the
+/// other trading threads (the hub readers) whenever they can run: a job then starts without the
+/// kernel waking a sleeping thread, which on a virtual machine means waking an idle CPU (tens of
+/// microseconds, more while the other CPUs are busy). The reserved CPU shows fully busy. Without
+/// a reservation, and on a real-time executor, the thread sleeps.
 public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+    public enum Role: Sendable { case trading, realTime }
     // @unchecked: `jobs` is only touched under `lock`; `spare` only by the executor's thread.
     private let lock = TradingLock()
     private let wake = DispatchSemaphore(value: 0)
     private var jobs: [UnownedJob] = []
     private var spare: [UnownedJob] = []
+    /// Jobs enqueued and not yet taken, read without the lock while polling.
+    private let queued = Atomic<Int>(0)
+    /// Set by the thread before it sleeps; whoever clears it owes the thread a wake-up.
+    private let sleeping = Atomic<Bool>(false)
 
-    public init(name: String) {
-        let t = Thread { [unowned self] in
-            TradingThread.run(named: name) { self.loop() }
+    private let polls: Bool
+
+    public init(name: String, role: Role = .trading) {
+        polls = role == .trading
+        // The thread keeps its executor: it runs as long as the process (a job may still come
+        // for a task that prefers the executor), and polls fields of it.
+        let t = Thread { [self] in
+            switch role {
+            case .trading: TradingThread.run(named: name) { self.loop() }
+            case .realTime:
+                TradingThread.nameCurrentThread(name)
+                TradingThread.raisePriority()
+                self.loop()
+            }
         }
         t.qualityOfService = .userInteractive
         t.start()
@@ -57,23 +84,41 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
     public func enqueue(_ job: consuming ExecutorJob) {
         let j = UnownedJob(job)
         lock.withLock { jobs.append(j) }
+        queued.add(1, ordering: .sequentiallyConsistent)
         // Woken after the lock is let go: the executor's thread, real-time, may take the CPU from
         // the enqueuing thread at once, and must not then find the lock still held by it.
-        wake.signal()
+        if sleeping.exchange(false, ordering: .sequentiallyConsistent) { wake.signal() }
     }
 
     private func loop() {
         while true {
-            wake.wait()
-            // The queue's buffer and a spare one take turns: no allocation per batch. A batch may
-            // be empty (its jobs came with an earlier wake-up).
+            waitForJobs()
+            // The queue's buffer and a spare one take turns: no allocation per batch.
             lock.withLock { swap(&jobs, &spare) }
+            queued.subtract(spare.count, ordering: .sequentiallyConsistent)
             // Every job runs isolated to this executor and with it as the task executor: the
             // thread runs one job at a time, so either holds, and a task that prefers this
             // executor resumes here (not on the shared pool) and enters the runner without a hop.
             for j in spare { j.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor()) }
             spare.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Returns once a job is queued: polling while a CPU is reserved, else asleep.
+    private func waitForJobs() {
+        if queued.load(ordering: .sequentiallyConsistent) > 0 { return }
+        while polls && TradingThread.isReserving {
+            if queued.load(ordering: .sequentiallyConsistent) > 0 { return }
+            TradingThread.yieldCPU()
+        }
+        // The enqueuer adds to `queued` before it reads `sleeping`, the thread sets `sleeping`
+        // before it reads `queued`: one of them sees the other, so no job is left asleep.
+        sleeping.store(true, ordering: .sequentiallyConsistent)
+        if queued.load(ordering: .sequentiallyConsistent) > 0 {
+            // Unless an enqueuer cleared the flag already (and so signals), nobody will.
+            if sleeping.exchange(false, ordering: .sequentiallyConsistent) { return }
+        }
+        wake.wait()
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
@@ -84,19 +129,23 @@ public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Send
 /// ring puts it straight back on the runner's thread; an `AsyncStream` would resume it on the
 /// shared pool first, and every market event would then wait for a pool thread (busy with HTTP
 /// requests, or kept off a reserved CPU) before reaching the runner.
-final class Doorbell: Sendable {
+final class Doorbell: @unchecked Sendable {
+    // @unchecked: `state` is only touched under `lock`.
     private struct State {
         var rung = false
         var closed = false
         var waiter: UnsafeContinuation<Bool, Never>?
     }
-    private let state = Mutex(State())
+    /// Priority-inheriting, and tried again briefly before sleeping (`TradingLock`): the runner
+    /// waits here while a sender answering from another CPU rings.
+    private let lock = TradingLock()
+    private var state = State()
 
     /// Wakes the waiting loop, or the next wait if none is waiting. Rings coalesce.
     func ring() {
-        let waiter = state.withLock { s -> UnsafeContinuation<Bool, Never>? in
-            if let w = s.waiter { s.waiter = nil; return w }
-            s.rung = true
+        let waiter = lock.withLock { () -> UnsafeContinuation<Bool, Never>? in
+            if let w = state.waiter { state.waiter = nil; return w }
+            state.rung = true
             return nil
         }
         waiter?.resume(returning: true)
@@ -104,10 +153,10 @@ final class Doorbell: Sendable {
 
     /// Ends the loop: its wait returns false from now on.
     func close() {
-        let waiter = state.withLock { s -> UnsafeContinuation<Bool, Never>? in
-            s.closed = true
-            defer { s.waiter = nil }
-            return s.waiter
+        let waiter = lock.withLock { () -> UnsafeContinuation<Bool, Never>? in
+            state.closed = true
+            defer { state.waiter = nil }
+            return state.waiter
         }
         waiter?.resume(returning: false)
     }
@@ -116,10 +165,57 @@ final class Doorbell: Sendable {
     /// closed; resumes on the caller's executor. One waiter at a time.
     func wait(isolation: isolated (any Actor)? = #isolation) async -> Bool {
         await withUnsafeContinuation(isolation: isolation) { (c: UnsafeContinuation<Bool, Never>) in
-            let now = state.withLock { s -> Bool? in
-                if s.closed { return false }
-                if s.rung { s.rung = false; return true }
-                s.waiter = c
+            let now = lock.withLock { () -> Bool? in
+                if state.closed { return false }
+                if state.rung { state.rung = false; return true }
+                state.waiter = c
+                return nil
+            }
+            if let now { c.resume(returning: now) }
+        }
+    }
+}
+
+/// Commands from the runner's thread to a sender task, in order. Handing one over takes a
+/// priority-inheriting lock for an append (an `AsyncStream`'s lock does not inherit priority: the
+/// runner waited on it while the sender, holding it on a CPU busy with HTTP requests, waited for
+/// its turn); a waiting sender is resumed after the lock is let go.
+final class CommandQueue: @unchecked Sendable {
+    // @unchecked: `items`, `waiter` and `finished` are only touched under `lock`.
+    private let lock = TradingLock()
+    private var items: [GatewayCommand] = []
+    private var waiter: UnsafeContinuation<[GatewayCommand]?, Never>?
+    private var finished = false
+
+    /// Queues a command (dropped once finished).
+    func yield(_ command: GatewayCommand) {
+        let waiting = lock.withLock { () -> UnsafeContinuation<[GatewayCommand]?, Never>? in
+            guard !finished else { return nil }
+            if let w = waiter { waiter = nil; return w }
+            items.append(command)
+            return nil
+        }
+        waiting?.resume(returning: [command])
+    }
+
+    /// No more commands: the sender's next `next()` returns nil once the queue is empty.
+    func finish() {
+        let waiting = lock.withLock { () -> UnsafeContinuation<[GatewayCommand]?, Never>? in
+            finished = true
+            defer { waiter = nil }
+            return waiter
+        }
+        waiting?.resume(returning: nil)
+    }
+
+    /// The commands queued since the last call, in order, waiting for one if none is; nil once
+    /// finished and empty. One caller at a time.
+    func next() async -> [GatewayCommand]? {
+        await withUnsafeContinuation { (c: UnsafeContinuation<[GatewayCommand]?, Never>) in
+            let now = lock.withLock { () -> [GatewayCommand]?? in
+                if !items.isEmpty { defer { items = [] }; return .some(items) }
+                if finished { return .some(nil) }
+                waiter = c
                 return nil
             }
             if let now { c.resume(returning: now) }
@@ -222,12 +318,14 @@ public actor LiveRunner {
     var flattened = false
     nonisolated let inbox: Inbox
     nonisolated let executor = ThreadExecutor(name: "tsxlab.runner")
+    nonisolated let senders = (critical: ThreadExecutor(name: "tsxlab.send.crit", role: .realTime),
+                               normal: ThreadExecutor(name: "tsxlab.send", role: .realTime))
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     nonisolated let doorbell = Doorbell()
     var loop: Task<Void, Never>?
     var inFlight = 0
-    var criticalOut: AsyncStream<GatewayCommand>.Continuation?
-    var normalOut: AsyncStream<GatewayCommand>.Continuation?
+    var criticalOut: CommandQueue?
+    var normalOut: CommandQueue?
     public private(set) var stats = LiveRunnerStats()
     /// The latest counters, readable without waiting for the runner (status page, metrics).
     public nonisolated var currentStats: LiveRunnerStats { published.get() }
@@ -535,18 +633,22 @@ public actor LiveRunner {
 
     // MARK: Commands
 
+    /// The senders: each a task on a real-time thread of its own, so an order leaves (and its
+    /// answer comes back) without waiting for a thread of the shared pool, which HTTP requests
+    /// may keep busy; cancels and closes on one, placements and modifications on the other.
     func startSenders() {
-        let (crit, critC) = AsyncStream<GatewayCommand>.makeStream()
-        let (norm, normC) = AsyncStream<GatewayCommand>.makeStream()
-        criticalOut = critC
-        normalOut = normC
+        let crit = CommandQueue(), norm = CommandQueue()
+        criticalOut = crit
+        normalOut = norm
         let client = self.client, dry = settings.dryRun, account = settings.accountID
-        for (stream, priority) in [(crit, TaskPriority.high), (norm, TaskPriority.medium)] {
-            Task.detached(priority: priority) { [weak self] in
-                for await cmd in stream {
-                    let answer = dry ? GatewayAnswer.failed(cmd, .rejected(endpoint: "dry run", code: 0, message: "dry run: not sent"))
-                        : await Self.send(cmd, client, account)
-                    self?.enqueue(.answer(answer))
+        for (queue, priority, executor) in [(crit, TaskPriority.high, senders.critical), (norm, TaskPriority.medium, senders.normal)] {
+            Task.detached(executorPreference: executor, priority: priority) { [weak self] in
+                while let batch = await queue.next() {
+                    for cmd in batch {
+                        let answer = dry ? GatewayAnswer.failed(cmd, .rejected(endpoint: "dry run", code: 0, message: "dry run: not sent"))
+                            : await Self.send(cmd, client, account)
+                        self?.enqueue(.answer(answer))
+                    }
                 }
             }
         }

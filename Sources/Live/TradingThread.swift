@@ -95,6 +95,7 @@ public enum TradingThread {
             let allowed = cpus(original)
             try check(cpu, allowed: allowed)
             s.cpu = cpu
+            reserving.store(true, ordering: .releasing)
             s.original = original
             s.others = mask(allowed.filter { $0 != cpu })
             let own = mask([cpu])
@@ -122,6 +123,7 @@ public enum TradingThread {
             s.sweeper?.cancel()
             s.sweeper = nil
             s.cpu = nil
+            reserving.store(false, ordering: .releasing)
             for tid in taskIDs() { _ = tsx_set_affinity(tid, s.original) }
         }
         #endif
@@ -135,6 +137,15 @@ public enum TradingThread {
         nil
         #endif
     }
+
+    /// Whether a CPU is reserved now: read without a lock, by a trading thread polling for work
+    /// on the reserved CPU (it polls only while this holds).
+    public static var isReserving: Bool { reserving.load(ordering: .acquiring) }
+    private static let reserving = Atomic<Bool>(false)
+
+    /// Gives the CPU to another trading thread that can run (a hub reader woken by its socket),
+    /// if any; returns at once otherwise. A polling trading thread calls it between its checks.
+    public static func yieldCPU() { sched_yield() }
 
     /// Throws what `reserveCPU(cpu)` would throw, reserving nothing (to check a command line
     /// before anything starts).

@@ -186,19 +186,25 @@ func benchLive() throws {
         // machine's CPUs away (steal) in each window: the pairs show whether a pooled figure
         // comes from the load or from a few windows the host disturbed.
         var pairRatios: [Path: [Double]] = [:], stealOn: [Double] = [], stealOff: [Double] = []
-        /// What one window measured: each path's latencies and the host's steal.
-        typealias Window = (lat: [Path: [Double]], steal: Double)
+        // The kernel's interrupts on the CPUs the trading threads run on, summed per kind of
+        // window: whether the load reaches the trading path through the kernel (IPIs from the
+        // other CPU: rescheduling, function calls, TLB shootdowns) rather than through the
+        // process's own locks.
+        var irqOn = KernelInterrupts.Counts(), irqOff = KernelInterrupts.Counts()
+        let tradingCPUs = TradingThread.reservedCPU.map { [$0] }
+        /// What one window measured: each path's latencies, the host's steal, the interrupts.
+        typealias Window = (lat: [Path: [Double]], steal: Double, irq: KernelInterrupts.Counts)
         /// One window: both paths, a `windows`-th of `events` each.
         func window() -> Window {
             var lat: [Path: [Double]] = [:]
-            let s0 = CPUTimes.read()
+            let s0 = CPUTimes.read(), i0 = KernelInterrupts.read(cpus: tradingCPUs)
             for path in [Path.inProcess, .socket] { lat[path] = measure(path, events / windows).lat }
-            return (lat, CPUTimes.stealPercent(s0, CPUTimes.read()))
+            return (lat, CPUTimes.stealPercent(s0, CPUTimes.read()), KernelInterrupts.read(cpus: tradingCPUs) - i0)
         }
         let load = try startLoad()
         Thread.sleep(forTimeInterval: 0.3)
         for k in 0..<windows {
-            var loadedWindow: Window = ([:], 0), quietWindow: Window = ([:], 0)
+            var loadedWindow: Window = ([:], 0, .init()), quietWindow: Window = ([:], 0, .init())
             for loadedNow in (k % 2 == 0 ? [true, false] : [false, true]) {
                 // After a switch the server finishes what is in flight (a few ms) or the load's
                 // connections pick up again before the window starts.
@@ -216,6 +222,8 @@ func benchLive() throws {
             }
             stealOn.append(loadedWindow.steal)
             stealOff.append(quietWindow.steal)
+            irqOn += loadedWindow.irq
+            irqOff += quietWindow.irq
         }
         _ = try load.stop()
         for (path, name) in [(Path.inProcess, "market event → order request"), (.socket, "hub frame on a socket → order request")] {
@@ -232,6 +240,10 @@ func benchLive() throws {
                 line("  the same, host calm", "no pair", "(steal reached \(fmt(calm, 0)) % in a window of every pair)")
             }
         }
+        let perThousand = Double(windows * 2 * (events / windows)) / 1000   // events per kind of window, in thousands
+        let onWhich = tradingCPUs.map { TradingCPUError.list($0) } ?? "all CPUs"
+        line("  interrupts on \(onWhich), loaded", "per 1k events", irqOn.summary(per: perThousand))
+        line("  interrupts on \(onWhich), unloaded", "per 1k events", irqOff.summary(per: perThousand))
         let so = stealOn.sorted(), sf = stealOff.sorted()
         line("  steal (CPU time the host took)", "loaded \(fmt(so[so.count / 2], 1)) %", "unloaded \(fmt(sf[sf.count / 2], 1)) % (median window; loaded max \(fmt(so.last ?? 0, 1)) %, unloaded max \(fmt(sf.last ?? 0, 1)) %)")
     }
@@ -493,5 +505,49 @@ struct CPUTimes {
     static func stealPercent(_ a: CPUTimes, _ b: CPUTimes) -> Double {
         let all = b.total - a.total
         return all > 0 ? (b.steal - a.steal) / all * 100 : 0
+    }
+}
+
+/// Interrupt counts from /proc/interrupts, summed over some CPUs: the inter-processor ones
+/// (rescheduling, function calls, TLB shootdowns), the local timer, and all device interrupts.
+enum KernelInterrupts {
+    struct Counts {
+        var reschedule = 0, functionCall = 0, tlbShootdown = 0, timer = 0, device = 0
+
+        static func - (a: Counts, b: Counts) -> Counts {
+            Counts(reschedule: a.reschedule - b.reschedule, functionCall: a.functionCall - b.functionCall,
+                   tlbShootdown: a.tlbShootdown - b.tlbShootdown, timer: a.timer - b.timer, device: a.device - b.device)
+        }
+        static func += (a: inout Counts, b: Counts) {
+            a.reschedule += b.reschedule; a.functionCall += b.functionCall; a.tlbShootdown += b.tlbShootdown
+            a.timer += b.timer; a.device += b.device
+        }
+        func summary(per n: Double) -> String {
+            "RES \(fmt(Double(reschedule) / n, 1)), CAL \(fmt(Double(functionCall) / n, 1)), TLB \(fmt(Double(tlbShootdown) / n, 1)), "
+                + "LOC \(fmt(Double(timer) / n, 1)), devices \(fmt(Double(device) / n, 1))"
+        }
+    }
+
+    /// The counts now on `cpus` (all CPUs when nil); zeros where /proc/interrupts is absent.
+    static func read(cpus: [Int]?) -> Counts {
+        var c = Counts()
+        guard let text = try? String(contentsOfFile: "/proc/interrupts", encoding: .utf8) else { return c }
+        var rows = text.split(separator: "\n")
+        guard !rows.isEmpty else { return c }
+        let width = rows.removeFirst().split(separator: " ").count   // the header names the CPUs
+        for row in rows {
+            let fields = row.split(separator: " ")
+            guard let label = fields.first?.dropLast(), fields.count > width else { continue }
+            let counts = fields.dropFirst().prefix(width).map { Int($0) ?? 0 }
+            let sum = cpus.map { $0.filter { $0 < counts.count }.reduce(0) { $0 + counts[$1] } } ?? counts.reduce(0, +)
+            switch label {
+            case "RES": c.reschedule += sum
+            case "CAL": c.functionCall += sum
+            case "TLB": c.tlbShootdown += sum
+            case "LOC": c.timer += sum
+            default: if Int(label) != nil { c.device += sum }
+            }
+        }
+        return c
     }
 }

@@ -398,7 +398,7 @@ struct LiveRun: AsyncParsableCommand {
     @Flag(help: "Paper trading: live market data, orders filled by the simulated exchange (nothing is sent; no promotion needed).") var paper = false
     @Option(help: ArgumentHelp("Serve the status page (/), /status.json and /metrics at HOST:PORT (beyond 127.0.0.1 it needs TSXLAB_HTTP_TOKEN).", valueName: "host:port"))
     var http: String?
-    @Option(help: ArgumentHelp("Reserve CPU N for the trading threads (the runner's and the hub readers') and keep every other thread of the process off it (Linux, at least 2 CPUs).", valueName: "n"))
+    @Option(help: ArgumentHelp("Reserve CPU N for the trading threads (the runner's and the hub readers') and keep every other thread of the process off it (Linux, at least 2 CPUs); the runner polls there between events, so CPU N shows fully busy.", valueName: "n"))
     var tradingCPU: Int?
     @Option(help: "Days of history replayed before trading (indicator warm-up, today's orders).") var warmupDays: Int = 20
     @Option(help: ArgumentHelp("Replay history from this time instead (a rehearsal on a recorded tape).", valueName: "time")) var warmupFrom: TimeArgument?

@@ -61,6 +61,56 @@ struct TradingCPUTests {
         #expect(relayPolicy == SCHED_OTHER)
     }
 
+    /// An actor on a trading executor of its own that notes its thread's kernel id.
+    actor OnExecutor {
+        nonisolated let executor = ThreadExecutor(name: "test.polling")
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+        func tid() -> Int32 { TradingThread.currentThreadID }
+    }
+
+    /// Times thread `tid` has slept (given up its CPU to wait) so far, from the kernel.
+    static func sleeps(_ tid: Int32) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/self/task/\(tid)/status", encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
+        return line.flatMap { Int($0.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") } ?? -1
+    }
+
+    @Test("a trading executor sleeps between jobs, but while a CPU is reserved its thread waits for them on that CPU without sleeping, and a real-time executor never polls",
+          .enabled(if: cpus.count > 1 || TestEnvironment.isCI))
+    func executorPollsOnReservedCPU() async throws {
+        let actor = OnExecutor()
+        let tid = await actor.tid()
+        /// Sleeps of the executor's thread over `calls` jobs a millisecond apart.
+        func sleepsOver(_ calls: Int) async throws -> Int {
+            let before = Self.sleeps(tid)
+            for _ in 0..<calls {
+                try await Task.sleep(for: .milliseconds(1))
+                _ = await actor.tid()
+            }
+            return Self.sleeps(tid) - before
+        }
+        #expect(try await sleepsOver(100) >= 90, "unreserved: asleep between jobs")
+        let k = try #require(Self.cpus.last)
+        try TradingThread.reserveCPU(k)
+        defer { TradingThread.releaseCPU() }
+        _ = await actor.tid()   // wakes it: from now on it polls
+        let reserved = try await sleepsOver(100)
+        #expect(reserved <= 10, "reserved: \(reserved) sleeps over 100 jobs")
+        #expect(TradingThread.affinity(ofThread: tid) == [k])
+        // A real-time executor (the senders') is not a trading thread: it sleeps, off the CPU.
+        let sender = ThreadExecutor(name: "test.sender", role: .realTime)
+        let senderTid = await Task(executorPreference: sender) { TradingThread.currentThreadID }.value
+        #expect(TradingThread.affinity(ofThread: senderTid) == Self.cpus.filter { $0 != k })
+        let before = Self.sleeps(senderTid)
+        for _ in 0..<50 {
+            try await Task.sleep(for: .milliseconds(1))
+            _ = await Task(executorPreference: sender) { 0 }.value
+        }
+        #expect(Self.sleeps(senderTid) - before >= 45)
+        TradingThread.releaseCPU()
+        #expect(try await sleepsOver(100) >= 90, "released: asleep again")
+    }
+
     /// Whether this process may make a thread real-time (CAP_SYS_NICE); CI's machines may.
     static let realtimeAllowed: Bool = Probe.onTradingThread { TradingThread.policy(ofThread: TradingThread.currentThreadID) == SCHED_RR }
 

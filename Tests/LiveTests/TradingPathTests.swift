@@ -5,7 +5,7 @@ import Data
 import Trading
 import ProjectX
 import TSXLabTesting
-import Live
+@testable import Live
 
 /// The trading path (market data in, strategy, risk, order request out) runs on the runner's own
 /// thread and never waits for a thread of the shared pool, which HTTP requests, JSON encoding and
@@ -44,10 +44,14 @@ struct TradingPathTests {
         settings.dryRun = true
         let unused = HubClient(url: "ws://127.0.0.1:9/hubs/none") { _ in "" }
         let requested = DispatchSemaphore(value: 0)
+        let placed = Mutex<[OrderID]>([])
         let strategy = OrderEveryBar()
         let runner = LiveRunner(client: ProjectXClient(baseURL: "http://127.0.0.1:9", credentials: APICredentials(userName: "t", apiKey: Secret("t"))),
                                 broker: broker, strategies: [strategy], settings: settings, userHub: unused, marketHub: unused,
-                                onCommand: { _ in requested.signal() })
+                                onCommand: { cmd in
+            if case .place(let local, _) = cmd { placed.withLock { $0.append(local) } }
+            requested.signal()
+        })
         await runner.startOffline()
         let records = try (0...3).map(Self.record)
         runner.ingest(market: records[0])   // opens the first bar
@@ -55,7 +59,7 @@ struct TradingPathTests {
         // A thread of its own blocks every thread of each priority's pool, feeds three prints
         // (each finishing a bar) and waits for their order requests; this task waits without
         // holding a pool thread.
-        let (blocked, requests) = await withCheckedContinuation { (done: CheckedContinuation<(Bool, Int), Never>) in
+        let (blocked, requests, answered) = await withCheckedContinuation { (done: CheckedContinuation<(Bool, Int, Bool), Never>) in
             Thread {
                 let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
                 let perPool = ProcessInfo.processInfo.activeProcessorCount
@@ -65,19 +69,28 @@ struct TradingPathTests {
                 }
                 var blocked = true
                 for _ in 0..<(priorities.count * perPool) where started.wait(timeout: .now() + 60) == .timedOut { blocked = false }
-                var requests = 0
+                var requests = 0, answered = false
                 if blocked {
                     for r in records.dropFirst() {
                         runner.ingest(market: r)
                         if requested.wait(timeout: .now() + 10) == .success { requests += 1 }
                     }
+                    // The senders run on threads of their own: the dry run's answers ("not sent")
+                    // come back and settle the orders while the pool is still blocked.
+                    let deadline = Date().addingTimeInterval(60)
+                    while !answered && Date() < deadline {
+                        let ids = placed.withLock { $0 }
+                        answered = ids.count == 3 && ids.allSatisfy { broker.order($0)?.status == .rejected }
+                        if !answered { usleep(1_000) }
+                    }
                 }
                 for _ in 0..<(priorities.count * perPool) { gate.signal() }
-                done.resume(returning: (blocked, requests))
+                done.resume(returning: (blocked, requests, answered))
             }.start()
         }
         #expect(blocked, "every pool thread was taken by a blocked task")
         #expect(requests == 3, "each finished bar became an order request while the pool was blocked")
+        #expect(answered, "the senders answered each order while the pool was blocked")
         #expect(await runner.stats.barsProcessed == 3)
         #expect(strategy.threads.withLock { $0 } == ["tsxlab.runner"])
         await runner.stop()
@@ -117,6 +130,35 @@ struct TradingPrimitivesTests {
         #expect(await counter.calls == 8 * 100)
         #expect(await counter.overlapped == 0)
         #expect(await counter.threads == ["test.executor"])
+    }
+
+    @Test("the senders' queue hands commands over in order, in batches; a waiting sender is resumed by the next command; once finished it gives what is left, then nil, and takes nothing more")
+    func commandQueue() async {
+        @Sendable func place(_ i: Int64) -> GatewayCommand {
+            .place(local: OrderID(i), PXPlaceOrderRequest(accountId: 1, contractId: "C", type: .limit, side: .bid, size: 1, limitPrice: 1, customTag: "t\(i)"))
+        }
+        func ids(_ batch: [GatewayCommand]?) -> [Int64]? {
+            batch?.map { if case .place(let local, _) = $0 { local.raw } else { -1 } }
+        }
+        let queue = CommandQueue()
+        for i: Int64 in 1...3 { queue.yield(place(i)) }
+        #expect(ids(await queue.next()) == [1, 2, 3])
+        // Nothing queued: the sender waits until a command comes from another thread.
+        let waiting = Task { ids(await queue.next()) }
+        try? await Task.sleep(for: .milliseconds(20))
+        Thread.detachNewThread { queue.yield(place(4)) }
+        #expect(await waiting.value == [4])
+        queue.yield(place(5))
+        queue.finish()
+        queue.yield(place(6))
+        #expect(ids(await queue.next()) == [5])
+        #expect(await queue.next() == nil)
+        // A sender waiting when the queue is finished gets nil.
+        let other = CommandQueue()
+        let ended = Task { await other.next() == nil }
+        try? await Task.sleep(for: .milliseconds(20))
+        other.finish()
+        #expect(await ended.value)
     }
 
     @Test("the trading lock excludes: increments from eight threads under it add up exactly")

@@ -20,4 +20,13 @@ int tsx_set_thread_name(const char *name);
 /// defines SCHED_RESET_ON_FORK under _GNU_SOURCE only; the kernel's value since 2.6.32).
 #define TSX_SCHED_RESET_ON_FORK 0x40000000
 
+/// A hint to the processor that the caller is spinning on a lock (x86 `pause`, Arm `yield`).
+static inline void tsx_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #endif
