@@ -95,7 +95,7 @@ public final class ObservationRelay: Sendable {
         // The queue's buffer and this one take turns, keeping their capacity.
         var batch: [RunnerObservation] = []
         batch.reserveCapacity(min(capacity, 4_096))
-        let base = Self.nanoseconds(interval)
+        let base = max(1, Int(interval / .nanoseconds(1)))
         var idle = 0   // looks in a row that found nothing: the next wait is longer
         while true {
             _ = wake.wait(timeout: .now() + .nanoseconds(base << min(idle, 5)))
@@ -112,10 +112,5 @@ public final class ObservationRelay: Sendable {
             // Once stopping is seen, nothing more is accepted: the batch was the last.
             if stopping { finished.signal(); return }
         }
-    }
-
-    private static func nanoseconds(_ d: Duration) -> Int {
-        let (s, atto) = d.components
-        return max(1, Int(s) * 1_000_000_000 + Int(atto / 1_000_000_000))
     }
 }

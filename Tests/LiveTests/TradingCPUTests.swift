@@ -69,10 +69,12 @@ struct TradingCPUTests {
     }
 
     /// Times thread `tid` has slept (given up its CPU to wait) so far, from the kernel.
-    static func sleeps(_ tid: Int32) -> Int {
+    /// (A thread whose count cannot be read fails the test rather than counting as never asleep.)
+    static func sleeps(_ tid: Int32) throws -> Int {
         let text = (try? String(contentsOfFile: "/proc/self/task/\(tid)/status", encoding: .utf8)) ?? ""
         let line = text.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
-        return line.flatMap { Int($0.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") } ?? -1
+        return try #require(line.flatMap { Int($0.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") },
+                            "no voluntary_ctxt_switches for thread \(tid)")
     }
 
     @Test("a trading executor sleeps between jobs, but while a CPU is reserved its thread waits for them on that CPU without sleeping, and a real-time executor never polls",
@@ -82,12 +84,12 @@ struct TradingCPUTests {
         let tid = await actor.tid()
         /// Sleeps of the executor's thread over `calls` jobs a millisecond apart.
         func sleepsOver(_ calls: Int) async throws -> Int {
-            let before = Self.sleeps(tid)
+            let before = try Self.sleeps(tid)
             for _ in 0..<calls {
                 try await Task.sleep(for: .milliseconds(1))
                 _ = await actor.tid()
             }
-            return Self.sleeps(tid) - before
+            return try Self.sleeps(tid) - before
         }
         #expect(try await sleepsOver(100) >= 90, "unreserved: asleep between jobs")
         let k = try #require(Self.cpus.last)
@@ -101,12 +103,12 @@ struct TradingCPUTests {
         let sender = ThreadExecutor(name: "test.sender", role: .realTime)
         let senderTid = await Task(executorPreference: sender) { TradingThread.currentThreadID }.value
         #expect(TradingThread.affinity(ofThread: senderTid) == Self.cpus.filter { $0 != k })
-        let before = Self.sleeps(senderTid)
+        let before = try Self.sleeps(senderTid)
         for _ in 0..<50 {
             try await Task.sleep(for: .milliseconds(1))
             _ = await Task(executorPreference: sender) { 0 }.value
         }
-        #expect(Self.sleeps(senderTid) - before >= 45)
+        #expect(try Self.sleeps(senderTid) - before >= 45)
         TradingThread.releaseCPU()
         #expect(try await sleepsOver(100) >= 90, "released: asleep again")
     }
