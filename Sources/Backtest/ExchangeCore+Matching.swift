@@ -397,10 +397,8 @@ extension ExchangeCore {
         if sym[s].hasBreach, sym[s].position > 0 ? price <= sym[s].breachPrice : (sym[s].position < 0 && price >= sym[s].breachPrice) {
             breach(s, at: price)
         }
-        if risk.rules.consistencyGovernor, !risk.lockedToday, risk.consistencyStopReached(dayPnL: equity() - risk.dayStartBalance) {
-            risk.breach(.consistency, at: now, equity: equity(), limit: risk.rules.profitTarget ?? .zero,
-                        detail: "the day's profit reached the consistency stop; flat for the day")
-            events.append(.ruleBreached(risk.breaches.last!))
+        if risk.rules.consistencyGovernor, let b = risk.enforceConsistency(equity: equity(), at: now) {
+            events.append(.ruleBreached(b))
             _ = flatten(nil, reason: "consistency")
         }
     }
@@ -472,12 +470,14 @@ extension ExchangeCore {
     /// A loss limit was met at `px`: cancel everything, close every position there, lock the day
     /// (daily loss limit) or end the account (maximum loss limit).
     mutating func breach(_ s: Int, at px: Int64) {
-        guard let (level, rule) = risk.breachLevel else { return }
-        let eqAtBreach = equityIf(s, px)
-        risk.breach(rule, at: now, equity: eqAtBreach, limit: level,
-                    detail: "equity \(eqAtBreach) met the \(rule) level \(level); flattened and \(rule == .maxLossLimit ? "account ended" : "locked until the next trading day")")
-        events.append(.ruleBreached(risk.breaches.last!))
-        let reason = rule == .maxLossLimit ? "max_loss_limit" : "daily_loss_limit"
+        guard let b = risk.enforceLossLimits(equity: equityIf(s, px), at: now) else {
+            // Not a breach after all (the account already locked for it): the virtual stop goes,
+            // so the matching loop that reached it moves on.
+            for t in sym.indices { sym[t].hasBreach = false; sym[t].bandValid = false }
+            return
+        }
+        events.append(.ruleBreached(b))
+        let reason = RiskState.lossLimitReason(b.rule)
         closingOut = true
         defer { closingOut = false }
         for i in book.map(\.index) { cancelOrder(i, .flatten(reason)) }

@@ -4,7 +4,7 @@ import Trading
 /// The simulated exchange's state and rules, as a value type (see `SimulatedExchange`).
 ///
 /// Several helpers that only read (`index(of:)`, `last(_:)`, `validatePrices`, `referencePrice`,
-/// `addsRisk`, `exposureAfter`, `touchableCount`, `nextAtPrice`, `siblingStopReached`,
+/// the `GatedAccount` answers, `touchableCount`, `nextAtPrice`, `siblingStopReached`,
 /// `earliestTouch`, `exhausted`) are declared `mutating`: the commands and the matching loops that
 /// call them are mutating, and a non-mutating call from there is handed a copy of the whole core
 /// (several hundred bytes) each time, a dozen copies a trade.
@@ -48,6 +48,17 @@ public struct ExchangeCore: Sendable {
     public internal(set) var ledger: Ledger
     public internal(set) var risk: RiskState
     public internal(set) var tradeDay: Int64 = Int64.min
+    /// When the current trade day's session closes (UTC seconds): after it, and before the next
+    /// day starts at its open, the clock is in the break, which belongs to the next trade date.
+    var tradeDayCloses = Int64.min
+
+    /// The trade date an order placed now belongs to: the current day, or in the break after its
+    /// close the next one (a day order entered at 16:30 CT works in the session opening at 17:00;
+    /// fixture 16 pins it).
+    mutating func tradeDayNow() -> Int64 {
+        if tradeDay != Int64.min && now.seconds < tradeDayCloses { return tradeDay }
+        return config.calendar.tradeDayNumber(containing: now.seconds)
+    }
 
     public var events: [BrokerEvent] = []
     /// Every refused command of the run, in order (also delivered as `.orderRejected`).
@@ -139,35 +150,14 @@ public struct ExchangeCore: Sendable {
 
     public mutating func place(_ request: OrderRequest) -> CommandResult {
         var request = request
-        guard let s = index(of: request.symbol) else { return reject(request, .unknownSymbol(request.symbol)) }
-        guard request.quantity > 0 else { return reject(request, .invalidQuantity(request.quantity)) }
-        if let tag = request.tag, let existing = tags[tag] {
-            // Idempotent placement: the same request under the same tag is the same order.
-            if orders[Int(existing.raw) - 1].request == request { return .accepted(existing) }
-            return reject(request, .duplicateTag(tag, existing: existing))
+        switch OrderGate.admit(&request, to: &self) {
+        case .reject(let why): return reject(request, why)
+        case .alreadyPlaced(let id): return .accepted(id)
+        case .admit(let sizeCut):
+            if let sizeCut { events.append(.ruleBreached(sizeCut)) }
         }
-        if config.rejectWhenClosed && !config.calendar.isOpen(at: now) { return reject(request, .marketClosed(now)) }
-        if let why = validatePrices(request, s) { return reject(request, why) }
-
-        // Orders that add exposure pass the prop-firm checks; the safety buffer may cut size.
-        let adds = addsRisk(request, s)
-        if adds && risk.rules.safetyBuffer != nil {
-            let allowed = risk.allowedQuantity(request.quantity, equity: equity())
-            if allowed < request.quantity {
-                let before = request.quantity
-                request.quantity = allowed
-                events.append(.ruleBreached(RuleBreach(
-                    rule: .sizeReduced, time: now, value: equity(), limit: risk.dailyLossLevel ?? .zero,
-                    detail: "daily loss limit within the safety buffer: size cut from \(before) to \(allowed)")))
-            }
-        }
-        // The trade date is the exchange's current one (the engine starts each day), so placing an
-        // order costs no calendar look-up.
-        let tradeDate = tradeDay == Int64.min ? config.calendar.tradeDate(containing: now) : TradeDate(dayNumber: tradeDay)
-        if let why = risk.check(addsRisk: adds, exposureAfter: risk.rules.maxMiniEquivalents == nil ? 0 : exposureAfter(request, s),
-                                at: now, tradeDate: tradeDate) {
-            return reject(request, why)
-        }
+        // The gate found the symbol; a single-instrument exchange compares one string.
+        let s = index(of: request.symbol)!
         let id = newOrder(request, s, parent: nil)
         if let b = request.bracket { attachBracket(b, to: id, s) }
         return .accepted(id)
@@ -217,6 +207,7 @@ public struct ExchangeCore: Sendable {
     public mutating func beginTradeDay(_ day: Int64) {
         guard day != tradeDay else { return }
         tradeDay = day
+        tradeDayCloses = config.calendar.session(for: TradeDate(dayNumber: day))?.close.seconds ?? Int64.max
         for s in 0..<instruments.count {
             for i in liveIndexes(s) where orders[i].request.timeInForce == .day && orders[i].tradeDay < day {
                 expireOrder(i)
@@ -249,7 +240,7 @@ public struct ExchangeCore: Sendable {
     mutating func newOrder(_ request: OrderRequest, _ s: Int, parent: Int?, suspended: Bool = false, bracketGroup: Int32? = nil) -> OrderID {
         let id = OrderID(Int64(orders.count + 1))
         // Built in place in `orders` (one copy of the order fewer per placement).
-        orders.append(Order(id: id, request: request, status: .pending, createdAt: now, tradeDay: tradeDay))
+        orders.append(Order(id: id, request: request, status: .pending, createdAt: now, tradeDay: tradeDayNow()))
         let i = orders.count - 1
         if let parent { orders[i].parent = OrderID(Int64(parent + 1)) }
         orders[i].apply(.accept(suspended: suspended), at: now)
@@ -367,31 +358,6 @@ public struct ExchangeCore: Sendable {
         return nil
     }
 
-    mutating func addsRisk(_ r: OrderRequest, _ s: Int) -> Bool {
-        if r.reduceOnly { return false }
-        let q = sym[s].position
-        return !(q != 0 && (q > 0) != (r.side == .buy) && r.quantity <= abs(q))
-    }
-
-    /// Mini-equivalents across all products in the worst case: the position plus every working
-    /// entry on one side (and `r` on its side) filling, whichever side is larger. This is how the
-    /// platform refuses working orders that would push the position over the limit.
-    mutating func exposureAfter(_ r: OrderRequest, _ s: Int) -> Double {
-        var total = 0.0
-        for i in 0..<instruments.count {
-            var longSide = sym[i].position, shortSide = sym[i].position
-            for e in book where e.symbol == i && !e.reduceOnly && !e.suspended {
-                let q = orders[e.index].remaining
-                if e.sign > 0 { longSide += q } else { shortSide -= q }
-            }
-            if i == s {
-                if r.side == .buy { longSide += r.quantity } else { shortSide -= r.quantity }
-            }
-            total += Double(max(abs(longSide), abs(shortSide))) * instruments[i].spec.miniEquivalent
-        }
-        return total
-    }
-
     mutating func reject(_ r: OrderRequest, _ why: RejectReason) -> CommandResult {
         events.append(.orderRejected(r, why))
         rejected.append((r, why))
@@ -474,6 +440,33 @@ struct BracketChildren: Sequence, Sendable {
                 if v >= 0 { return v }
             }
             return nil
+        }
+    }
+}
+
+/// The order gate's view of the simulated account.
+extension ExchangeCore: GatedAccount {
+    mutating public func trades(_ symbol: String) -> Bool { index(of: symbol) != nil }
+    mutating public func order(tagged tag: ClientTag) -> Order? { tags[tag].flatMap { order($0) } }
+    mutating public func venueRefusal(_ request: OrderRequest) -> RejectReason? {
+        if config.rejectWhenClosed && !config.calendar.isOpen(at: now) { return .marketClosed(now) }
+        return validatePrices(request, index(of: request.symbol)!)
+    }
+    mutating public func positionQuantity(_ symbol: String) -> Int64 { index(of: symbol).map { sym[$0].position } ?? 0 }
+    mutating public func equityNow() -> Money { equity() }
+    public var riskState: RiskState { risk }
+    /// Inside the current day's session the trade date is the exchange's current one, so placing
+    /// an order costs no calendar look-up.
+    public var gateTime: (now: Timestamp, tradeDate: TradeDate) {
+        mutating get { (now, TradeDate(dayNumber: tradeDayNow())) }
+    }
+    mutating public func forEachExposure(_ body: (String, Double, Int64, Int64, Int64) -> Void) {
+        for i in 0..<instruments.count {
+            var buys: Int64 = 0, sells: Int64 = 0
+            for e in book where e.symbol == i && !e.reduceOnly && !e.suspended {
+                if e.sign > 0 { buys += orders[e.index].remaining } else { sells += orders[e.index].remaining }
+            }
+            body(instruments[i].symbol, instruments[i].spec.miniEquivalent, sym[i].position, buys, sells)
         }
     }
 }

@@ -116,23 +116,16 @@ public final class SMABracketKernel: Sendable {
         (dayStarts, lastDay) = Self.dayStarts(series.time, calendar)
     }
 
-    /// The engine's day boundaries: `BacktestEngine.barLoop` starts a trade day at the first bar
-    /// whose trade-day number differs from the current one (the calendar is consulted at or after
-    /// the session close, as there).
+    /// The engine's day boundaries: the bars at which the trading session starts a trade day
+    /// (`TradeDayClock`, the rule the session uses).
     static func dayStarts(_ time: [Int64], _ cal: SessionCalendar) -> ([(bar: Int, endedDay: Int64)], Int64) {
         var out: [(bar: Int, endedDay: Int64)] = []
-        var day = Int64.min, dayEnds = Int64.min
-        for (i, t) in time.enumerated() where t >= dayEnds {
-            let d = cal.tradeDayNumber(containing: t)
-            if d != day {
-                if day != Int64.min { out.append((i, day)) }
-                day = d
-                dayEnds = cal.session(for: TradeDate(dayNumber: d))?.close.seconds ?? (t + 1)
-            } else {
-                dayEnds = t + 1
-            }
+        var clock = TradeDayClock(calendar: cal)
+        for (i, t) in time.enumerated() {
+            let before = clock.day
+            if clock.reach(t) != nil, before != Int64.min { out.append((i, before)) }
         }
-        return (out, day)
+        return (out, clock.day)
     }
 
     /// Long and short cross signals of one pair, from the window sums.

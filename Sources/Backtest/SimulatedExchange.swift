@@ -9,7 +9,7 @@ import Trading
 /// for each bar in time order, then drains `events`. The state lives in `ExchangeCore`, a value
 /// type, so one bar is one exclusive access and the matching loops read plain data (no
 /// reference counting, no hashing, no allocation when nothing trades).
-public final class SimulatedExchange: Broker {
+public final class SimulatedExchange: SessionBroker {
     public var core: ExchangeCore
 
     public init(instruments: [Instrument], rules: RiskRules, config: ExchangeConfig = ExchangeConfig()) {
@@ -22,11 +22,12 @@ public final class SimulatedExchange: Broker {
     public var risk: RiskState { core.risk }
     public var resolutionCounts: [Int] { core.resolutionCounts }
     public var allOrders: [Order] { core.orders }
-    public var events: [BrokerEvent] {
-        get { core.events }
-        set { core.events = newValue }
-    }
     public var hasEvents: Bool { !core.events.isEmpty }
+    public func takeEvents(into buffer: inout [BrokerEvent]) { swap(&core.events, &buffer) }
+    public func owner(of id: OrderID) -> String? {
+        let i = Int(id.raw) - 1
+        return i >= 0 && i < core.strategyOfOrder.count ? core.strategyOfOrder[i] : nil
+    }
     public var currentStrategy: String? {
         get { core.currentStrategy }
         set { core.currentStrategy = newValue }
@@ -34,7 +35,9 @@ public final class SimulatedExchange: Broker {
 
     public func index(of symbol: String) -> Int? { core.symbolIndex[symbol] }
     public func instrument(_ symbol: String) -> Instrument? { core.symbolIndex[symbol].map { core.instruments[$0] } }
+    /// Sets the clock, also backwards (the end of data closes at the last bar's open time).
     public func setClock(_ t: Timestamp) { core.now = t }
+    public func advanceClock(to t: Timestamp) { if t > core.now { core.now = t } }
     public func beginTradeDay(_ day: Int64) { core.beginTradeDay(day) }
     public func closeAll(at prices: [Int: Int64], reason: String) { core.closeAll(at: prices, reason: reason) }
 

@@ -43,7 +43,7 @@ public enum GatewayAnswer: Sendable {
 /// no gateway field, so the runner manages them: the first fill cancels the rest of its group.
 ///
 /// State is guarded by one lock; the runner calls in from its own task, the status page reads.
-public final class LiveBroker: Broker, @unchecked Sendable {
+public final class LiveBroker: SessionBroker, @unchecked Sendable {
     // @unchecked: every mutable field is touched only under `lock`.
     private let lock = TradingLock()
     public let accountID: Int
@@ -80,7 +80,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     private var snapshotByTag: [String: PXOrder] = [:]
     private var snapshotByID: [Int64: PXOrder] = [:]
     private var ledgerState: Ledger
-    private var riskState: RiskState
+    private var riskNow: RiskState
     private var last: [String: Int64] = [:]
     private var clock: Timestamp
     private var queued: [BrokerEvent] = []
@@ -105,7 +105,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         self.clock = now
         self.nextLocal = nextLocalID
         ledgerState = Ledger(startingBalance: startingBalance)
-        riskState = risk ?? RiskState(rules: rules)
+        riskNow = risk ?? RiskState(rules: rules)
     }
 
     // MARK: Clock, prices, risk
@@ -113,18 +113,18 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     public var now: Timestamp { lock.withLock { clock } }
 
     /// Moves the market clock (the runner's, from the data it receives).
-    public func setClock(_ t: Timestamp) { lock.withLock { if t > clock { clock = t } } }
+    public func advanceClock(to t: Timestamp) { lock.withLock { if t > clock { clock = t } } }
 
     public var ledger: Ledger { lock.withLock { ledgerState } }
-    public var risk: RiskState { lock.withLock { riskState } }
+    public var risk: RiskState { lock.withLock { riskNow } }
 
     /// Starts a trading day in the risk engine (start-of-day balance, high-water mark).
     public func beginTradeDay(_ day: Int64) {
         lock.withLock {
-            let wasLocked = riskState.lockedToday
-            if day != riskState.tradeDay { daySequence = 0 }
-            riskState.startDay(day, balance: ledgerState.balance)
-            if wasLocked && !riskState.lockedToday { queued.append(.accountChanged(accountLocked)) }
+            let wasLocked = riskNow.lockedToday
+            if day != riskNow.tradeDay { daySequence = 0 }
+            riskNow.startDay(day, balance: ledgerState.balance)
+            if wasLocked && !riskNow.lockedToday { queued.append(.accountChanged(accountLocked)) }
         }
     }
 
@@ -154,20 +154,16 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     }
 
     private var accountLocked: AccountSnapshot {
-        AccountSnapshot(balance: ledgerState.balance, equity: equityLocked(), risk: riskState)
+        AccountSnapshot(balance: ledgerState.balance, equity: equityLocked(), risk: riskNow)
     }
 
+    /// The loss limits on the current prices (`RiskState.enforceLossLimits`); a breach cancels
+    /// every working order and closes every position.
     private func checkBreach() {
-        guard !riskState.isLocked || !riskState.failed, let (level, rule) = riskState.breachLevel else { return }
-        guard ledgerState.positions.values.contains(where: { !$0.isFlat }) else { return }
-        let eq = equityLocked()
-        guard eq <= level else { return }
-        if rule == .dailyLossLimit && riskState.lockedToday { return }
-        riskState.breach(rule, at: clock, equity: eq, limit: level,
-                         detail: "equity \(eq) met the \(rule) level \(level); flattened and \(rule == .maxLossLimit ? "account ended" : "locked until the next trading day")")
-        queued.append(.ruleBreached(riskState.breaches.last!))
-        let reason = rule == .maxLossLimit ? "max_loss_limit" : "daily_loss_limit"
-        flattenLocked(nil, reason: reason)
+        guard ledgerState.positions.values.contains(where: { !$0.isFlat }),
+              let b = riskNow.enforceLossLimits(equity: equityLocked(), at: clock) else { return }
+        queued.append(.ruleBreached(b))
+        flattenLocked(nil, reason: RiskState.lossLimitReason(b.rule))
         queued.append(.accountChanged(accountLocked))
     }
 
@@ -184,95 +180,76 @@ public final class LiveBroker: Broker, @unchecked Sendable {
 
     private func placeLocked(_ request: OrderRequest) -> CommandResult {
         var request = request
-        guard let ins = instruments[request.symbol], let contract = contractOf[request.symbol] else {
+        var account = self
+        switch OrderGate.admit(&request, to: &account) {
+        case .reject(let why): return reject(request, why)
+        case .alreadyPlaced(let id): return .accepted(id)
+        case .admit(let sizeCut):
+            if let sizeCut { queued.append(.ruleBreached(sizeCut)) }
+        }
+        // The gate checked the form (`venueRefusal`), so the wire form exists.
+        guard let contract = contractOf[request.symbol], case .success(let wire) = wireForm(request) else {
             return reject(request, .unknownSymbol(request.symbol))
-        }
-        guard request.quantity > 0 else { return reject(request, .invalidQuantity(request.quantity)) }
-        if let tag = request.tag, let existing = localOfTag[tag.value] {
-            if orders[existing]?.request == request { return .accepted(existing) }
-            return reject(request, .duplicateTag(tag, existing: existing))
-        }
-        let pos = ledgerState.position(request.symbol).quantity
-        let adds = !request.reduceOnly && !(pos != 0 && (pos > 0) != (request.side == .buy) && request.quantity <= abs(pos))
-        if adds && riskState.rules.safetyBuffer != nil {
-            let allowed = riskState.allowedQuantity(request.quantity, equity: equityLocked())
-            if allowed < request.quantity {
-                let before = request.quantity
-                request.quantity = allowed
-                queued.append(.ruleBreached(RuleBreach(rule: .sizeReduced, time: clock, value: equityLocked(), limit: riskState.dailyLossLevel ?? .zero,
-                                                       detail: "daily loss limit within the safety buffer: size cut from \(before) to \(allowed)")))
-            }
-        }
-        let tradeDate = riskState.tradeDay == Int64.min ? calendar.tradeDate(containing: clock) : TradeDate(dayNumber: riskState.tradeDay)
-        if let why = riskState.check(addsRisk: adds, exposureAfter: riskState.rules.maxMiniEquivalents == nil ? 0 : exposureAfter(request),
-                                     at: clock, tradeDate: tradeDate) {
-            return reject(request, why)
-        }
-        // The wire form; everything that cannot be expressed is refused here, before any order exists.
-        let tick = ins.spec.tickSize
-        var type = PXOrderType.market
-        var limit: Decimal?, stop: Decimal?, trail: Decimal?
-        var reference = last[request.symbol]
-        switch request.kind {
-        case .market: break
-        case .limit(let p): type = .limit; limit = tick.decimal(p); reference = p.ticks
-        case .stop(let p): type = .stop; stop = tick.decimal(p); reference = p.ticks
-        case .stopLimit:
-            return reject(request, .invalidPrice("stop-limit orders cannot be placed through the ProjectX gateway; use a stop or a limit"))
-        case .trailingStop(let d):
-            guard let px = last[request.symbol] else { return reject(request, .invalidPrice("a trailing stop needs a last price to trail from")) }
-            type = .trailingStop
-            trail = tick.decimal(Price(ticks: px - d * request.side.sign))
-        }
-        var slBracket: PXBracket?, tpBracket: PXBracket?
-        if let b = request.bracket {
-            guard let ref = reference else { return reject(request, .invalidBracket("price legs need a reference price: no trade seen yet")) }
-            let sign = request.side.sign
-            if let sl = b.stopLoss {
-                let t: Int64 = switch sl { case .ticks(let d): -d * sign; case .price(let p): p.ticks - ref }
-                guard t * sign < 0 else { return reject(request, .invalidBracket("the stop-loss must be on the losing side of the entry")) }
-                slBracket = PXBracket(ticks: Int(t), type: .stop)
-            }
-            if let tp = b.takeProfit {
-                let t: Int64 = switch tp { case .ticks(let d): d * sign; case .price(let p): p.ticks - ref }
-                guard t * sign > 0 else { return reject(request, .invalidBracket("the take-profit must be on the winning side of the entry")) }
-                tpBracket = PXBracket(ticks: Int(t), type: .limit)
-            }
         }
         let id = OrderID(nextLocal)
         nextLocal += 1
         // Tags are deterministic (prefix, trade day, the day's placement count): a restarted runner
         // that replays the day makes the same tags and finds its orders by them.
         daySequence += 1
-        let tag = request.tag?.value ?? "\(tagPrefix)-\(riskState.tradeDay)-\(daySequence)"
-        let order = Order(id: id, request: request, status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
+        let tag = request.tag?.value ?? "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
+        let order = Order(id: id, request: request, status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay)
         put(order)
         localOfTag[tag] = id
         tagOf[id] = tag
         if let s = current { strategyOf[id] = s }
         if let b = request.bracket, b.hasPriceLeg { priceLegs[id] = b }
-        let command = GatewayCommand.place(local: id, PXPlaceOrderRequest(accountId: accountID, contractId: contract, type: type,
+        let command = GatewayCommand.place(local: id, PXPlaceOrderRequest(accountId: accountID, contractId: contract, type: wire.type,
                                                             side: request.side == .buy ? .bid : .ask, size: Int(request.quantity),
-                                                            limitPrice: limit, stopPrice: stop, trailPrice: trail, customTag: tag,
-                                                            stopLossBracket: slBracket, takeProfitBracket: tpBracket))
+                                                            limitPrice: wire.limit, stopPrice: wire.stop, trailPrice: wire.trail, customTag: tag,
+                                                            stopLossBracket: wire.stopLoss, takeProfitBracket: wire.takeProfit))
         if warming { warmPlaced.append(id); deferred[id] = command } else { outbox.append(command) }
         return .accepted(id)
     }
 
-    /// Open mini-equivalents if every working entry on the larger side filled (as the simulated
-    /// exchange counts them).
-    private func exposureAfter(_ r: OrderRequest) -> Double {
-        var total = 0.0
-        for (sym, ins) in instruments {
-            let q = ledgerState.position(sym).quantity
-            var longSide = q, shortSide = q
-            for o in liveOrders where o.symbol == sym && o.status != .suspended && !o.request.reduceOnly && o.parent == nil {
-                if o.side == .buy { longSide += o.remaining } else { shortSide -= o.remaining }
-            }
-            if sym == r.symbol { if r.side == .buy { longSide += r.quantity } else { shortSide -= r.quantity } }
-            total += Double(max(abs(longSide), abs(shortSide))) * ins.spec.miniEquivalent
+    /// A request in the gateway's terms: order type, prices in points, brackets as signed ticks
+    /// from the entry's reference price; what the gateway cannot express is a refusal.
+    struct WireForm {
+        var type: PXOrderType
+        var limit: Decimal?, stop: Decimal?, trail: Decimal?
+        var stopLoss: PXBracket?, takeProfit: PXBracket?
+    }
+
+    func wireForm(_ request: OrderRequest) -> Result<WireForm, RejectReason> {
+        guard let ins = instruments[request.symbol] else { return .failure(.unknownSymbol(request.symbol)) }
+        let tick = ins.spec.tickSize
+        var w = WireForm(type: .market)
+        var reference = last[request.symbol]
+        switch request.kind {
+        case .market: break
+        case .limit(let p): w.type = .limit; w.limit = tick.decimal(p); reference = p.ticks
+        case .stop(let p): w.type = .stop; w.stop = tick.decimal(p); reference = p.ticks
+        case .stopLimit:
+            return .failure(.invalidPrice("stop-limit orders cannot be placed through the ProjectX gateway; use a stop or a limit"))
+        case .trailingStop(let d):
+            guard let px = last[request.symbol] else { return .failure(.invalidPrice("a trailing stop needs a last price to trail from")) }
+            w.type = .trailingStop
+            w.trail = tick.decimal(Price(ticks: px - d * request.side.sign))
         }
-        return total
+        if let b = request.bracket {
+            guard let ref = reference else { return .failure(.invalidBracket("price legs need a reference price: no trade seen yet")) }
+            let sign = request.side.sign
+            if let sl = b.stopLoss {
+                let t: Int64 = switch sl { case .ticks(let d): -d * sign; case .price(let p): p.ticks - ref }
+                guard t * sign < 0 else { return .failure(.invalidBracket("the stop-loss must be on the losing side of the entry")) }
+                w.stopLoss = PXBracket(ticks: Int(t), type: .stop)
+            }
+            if let tp = b.takeProfit {
+                let t: Int64 = switch tp { case .ticks(let d): d * sign; case .price(let p): p.ticks - ref }
+                guard t * sign > 0 else { return .failure(.invalidBracket("the take-profit must be on the winning side of the entry")) }
+                w.takeProfit = PXBracket(ticks: Int(t), type: .limit)
+            }
+        }
+        return .success(w)
     }
 
     public func modify(_ id: OrderID, _ change: OrderChange) -> CommandResult {
@@ -348,7 +325,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
     /// path takes that lock for every command; five separate reads would contend five times).
     public func statusView() -> (now: Timestamp, account: AccountSnapshot, rules: RiskRules, positions: [Position], openOrders: [Order]) {
         lock.withLock {
-            (clock, accountLocked, riskState.rules, ledgerState.positions.values.filter { !$0.isFlat }.sorted { $0.symbol < $1.symbol },
+            (clock, accountLocked, riskNow.rules, ledgerState.positions.values.filter { !$0.isFlat }.sorted { $0.symbol < $1.symbol },
              liveOrders.sorted { $0.id < $1.id })
         }
     }
@@ -367,10 +344,13 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         }
     }
 
-    /// Events for the strategies, in order.
-    public func takeEvents() -> [BrokerEvent] {
-        lock.withLock { let e = queued; queued = []; return e }
+    public var hasEvents: Bool { lock.withLock { !queued.isEmpty } }
+
+    public func takeEvents(into buffer: inout [BrokerEvent]) {
+        lock.withLock { swap(&queued, &buffer) }
     }
+
+    public func owner(of id: OrderID) -> String? { lock.withLock { strategyOf[id] } }
 
     public var hasWork: Bool { lock.withLock { !queued.isEmpty || !outbox.isEmpty } }
 
@@ -436,7 +416,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
                 : .limit(Price(ticks: px.limitPrice.flatMap(tick.ticks(decimal:)) ?? 0))
             var o = Order(id: id, request: OrderRequest(symbol: sym, side: entry.side.opposite, quantity: Int64(px.size), kind: kind,
                                                         reduceOnly: true, purpose: isStop ? .stopLoss : .takeProfit),
-                          status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
+                          status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay)
             o.parent = pl
             put(o)
             if let s = strategyOf[pl] { strategyOf[id] = s }
@@ -450,7 +430,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
             let reason = pendingFlatten[sym] ?? "venue"
             let o = Order(id: id, request: OrderRequest(symbol: sym, side: px.side == 0 ? .buy : .sell, quantity: Int64(px.size), kind: .market,
                                                         reduceOnly: true, purpose: .flatten(reason)),
-                          status: .pending, createdAt: clock, tradeDay: riskState.tradeDay)
+                          status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay)
             put(o)
             bind(id, px.id)
             local = id
@@ -548,7 +528,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
         var purpose = o.request.purpose
         if case .flatten(let why) = purpose {
             if let reason = pendingFlatten[o.symbol] { purpose = .flatten(reason) }
-            else if why == "venue", let (level, rule) = riskState.breachLevel {
+            else if why == "venue", let (level, rule) = riskNow.breachLevel {
                 // The venue liquidated before our own check saw the price: name the limit it met.
                 var u: Int64 = 0
                 let pos = ledgerState.position(o.symbol)
@@ -587,6 +567,10 @@ public final class LiveBroker: Broker, @unchecked Sendable {
             }
         }
         checkBreach()
+        if riskNow.rules.consistencyGovernor, let b = riskNow.enforceConsistency(equity: equityLocked(), at: clock) {
+            queued.append(.ruleBreached(b))
+            flattenLocked(nil, reason: "consistency")
+        }
         queued.append(.accountChanged(accountLocked))
     }
 
@@ -707,7 +691,7 @@ public final class LiveBroker: Broker, @unchecked Sendable {
 
     /// Restores the risk state a runner stored for the same trading day (limits, locks, high-water mark).
     public func restoreRisk(_ snapshot: RiskState.Snapshot) {
-        lock.withLock { riskState = RiskState(rules: riskState.rules, restoring: snapshot) }
+        lock.withLock { riskNow = RiskState(rules: riskNow.rules, restoring: snapshot) }
     }
 
     /// The custom tag of an order this runner placed.
@@ -723,5 +707,30 @@ extension Bracket {
     var hasPriceLeg: Bool {
         for leg in [stopLoss, takeProfit] { if case .price? = leg { return true } }
         return false
+    }
+}
+
+/// The order gate's view of the live account (read under the broker's lock: `placeLocked` holds it).
+extension LiveBroker: GatedAccount {
+    public func trades(_ symbol: String) -> Bool { instruments[symbol] != nil && contractOf[symbol] != nil }
+    public func order(tagged tag: ClientTag) -> Order? { localOfTag[tag.value].flatMap { orders[$0] } }
+    public func venueRefusal(_ request: OrderRequest) -> RejectReason? {
+        if case .failure(let why) = wireForm(request) { return why }
+        return nil
+    }
+    public func positionQuantity(_ symbol: String) -> Int64 { ledgerState.position(symbol).quantity }
+    public func equityNow() -> Money { equityLocked() }
+    public var riskState: RiskState { riskNow }
+    /// The trade date by the calendar: inside a session the runner's current day; in the break
+    /// after a close the next one, as the simulated exchange dates it.
+    public var gateTime: (now: Timestamp, tradeDate: TradeDate) { (clock, calendar.tradeDate(containing: clock)) }
+    public func forEachExposure(_ body: (String, Double, Int64, Int64, Int64) -> Void) {
+        for (symbol, ins) in instruments {
+            var buys: Int64 = 0, sells: Int64 = 0
+            for o in liveOrders where o.symbol == symbol && o.status != .suspended && !o.request.reduceOnly && o.parent == nil {
+                if o.side == .buy { buys += o.remaining } else { sells += o.remaining }
+            }
+            body(symbol, ins.spec.miniEquivalent, ledgerState.position(symbol).quantity, buys, sells)
+        }
     }
 }

@@ -308,14 +308,13 @@ public struct LiveRunnerStats: Sendable {
 public actor LiveRunner {
     public nonisolated let broker: LiveBroker
     let client: ProjectXClient
-    let strategies: [any Strategy]
     let settings: LiveRunnerSettings
     let userHub: HubClient
     let marketHub: HubClient
     var builder: BarBuilder
-    var day = Int64.min
-    var flattenAt = Int64.max
-    var flattened = false
+    /// The machinery around the strategies, shared with the backtest: trade day, flatten time,
+    /// event delivery.
+    let session: TradingSession<LiveBroker, StrategyGroup>
     nonisolated let inbox: Inbox
     nonisolated let executor = ThreadExecutor(name: "tsxlab.runner")
     nonisolated let senders = (critical: ThreadExecutor(name: "tsxlab.send.crit", role: .realTime),
@@ -363,13 +362,21 @@ public actor LiveRunner {
         self.history = history
         self.client = client
         self.broker = broker
-        self.strategies = strategies
         self.settings = settings
         self.userHub = userHub
         self.marketHub = marketHub
         self.onCommand = onCommand
         builder = BarBuilder(length: settings.barSeconds)
         inbox = Inbox(capacity: settings.queueCapacity)
+        session = TradingSession(broker: broker, strategies: strategies, calendar: settings.calendar, flattenTime: settings.flattenTime)
+    }
+
+    /// Starts the strategies through the session, which from now on tells the runner of each
+    /// event and each strategy call's duration.
+    func startSession() {
+        session.onEvent = { [unowned self] e in self.observed(e) }
+        session.timeStrategyCalls = { [unowned self] name, seconds in self.strategyCalled(name, seconds) }
+        session.start()
     }
 
     /// Connects both hubs, subscribes, settles state from a REST snapshot, and starts the loop.
@@ -390,7 +397,7 @@ public actor LiveRunner {
         for s in ["SubscribeOrders", "SubscribePositions", "SubscribeTrades"] {
             try await userHub.subscribe(s, [.number(Decimal(settings.accountID))])
         }
-        for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: broker) }
+        startSession()
         if let from = resumeFrom { try await warmUp(from: from) }
         try await reconcile()
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
@@ -401,7 +408,7 @@ public actor LiveRunner {
 
     /// Stops: hubs closed, senders finished, strategies told.
     public func stop(_ why: String = "stopped") async {
-        for st in strategies { st.onFinish(broker: broker) }
+        session.finish()
         await userHub.stop()
         await marketHub.stop()
         loop?.cancel()
@@ -417,7 +424,7 @@ public actor LiveRunner {
         guard !started else { return }
         started = true
         startSenders()
-        for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: broker) }
+        startSession()
         loop = Task(executorPreference: executor) { await self.run() }
     }
 
@@ -564,34 +571,18 @@ public actor LiveRunner {
         }
     }
 
-    /// Day roll and end-of-day flatten, by the market clock.
+    /// The market clock reached `t`: the session rolls the day and flattens at its time.
     func clockReached(_ t: Int64) {
-        broker.setClock(Timestamp(seconds: t))
-        let d = settings.calendar.tradeDayNumber(containing: t)
-        if d != day, settings.calendar.isOpen(at: Timestamp(seconds: t)) {
-            if day != Int64.min {
-                let td = TradeDate(dayNumber: day)
-                for st in strategies { broker.currentStrategy = st.name; st.onSessionClose(td, broker: broker) }
-            }
-            day = d
-            let td = TradeDate(dayNumber: d)
-            broker.beginTradeDay(d)
-            flattened = false
-            flattenAt = settings.flattenTime.map { $0.instant(on: td).seconds } ?? Int64.max
-            if stats.halted?.hasPrefix("daily") == true { stats.halted = nil }
-            for st in strategies { broker.currentStrategy = st.name; st.onSessionOpen(td, broker: broker) }
-            deliverEvents()
-        }
-        if t >= flattenAt && !flattened {
-            flattened = true
-            _ = broker.flatten(nil, reason: "eod")
-            deliverEvents()
-        }
+        broker.advanceClock(to: Timestamp(seconds: t))
+        let day = session.tradeDay
+        if t >= session.nextBoundary { session.clockReached(t) }
+        if session.tradeDay != day, stats.halted?.hasPrefix("daily") == true { stats.halted = nil }
+        deliverEvents()
     }
 
     func closeBar(_ bar: Bar) {
         // Strategies read the bar's close time from the broker's clock, as in a backtest.
-        broker.setClock(Timestamp(seconds: bar.time.seconds + settings.barSeconds))
+        broker.advanceClock(to: Timestamp(seconds: bar.time.seconds + settings.barSeconds))
         stats.barsProcessed += 1
         stats.lastBar = bar
         closedBars.append(bar)
@@ -599,35 +590,30 @@ public actor LiveRunner {
         if closedBars.count > 200_000 { closedBars.removeFirst(100_000) }
         broker.markBar(settings.symbol, high: bar.high.ticks, low: bar.low.ticks)
         deliverEvents()
-        guard stats.halted == nil else { return }
-        for st in strategies {
-            broker.currentStrategy = st.name
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            st.onBar(bar, symbol: settings.symbol, broker: broker)
-            let took = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            if !observers.isEmpty { tell(.strategyCall(strategy: st.name, seconds: took)) }
-            if took > settings.strategyBudget {
-                stats.strategyOverruns += 1
-                note("\(st.name) took longer than \(settings.strategyBudget) s on the bar of \(bar.time)")
-            }
-        }
-        deliverEvents()
+        session.barClosed(bar, symbol: settings.symbol)
     }
 
-    /// Hands the broker's events to every strategy, in order (events they cause are delivered
-    /// in the same pass), and halts the strategies on a loss-limit breach.
-    func deliverEvents() {
-        while true {
-            let events = broker.takeEvents()
-            guard !events.isEmpty else { return }
-            for e in events {
-                if !observers.isEmpty { tell(.event(e)) }
-                if case .ruleBreached(let b) = e, b.rule == .dailyLossLimit || b.rule == .maxLossLimit {
-                    stats.halted = "\(b.rule): \(b.detail)"
-                    note("halted: \(b.description)")
-                }
-                for st in strategies { broker.currentStrategy = st.name; st.onEvent(e, broker: broker) }
-            }
+    /// A strategy's bar call took `seconds`: observed, and counted when over budget.
+    func strategyCalled(_ name: String, _ seconds: Double) {
+        if !observers.isEmpty { tell(.strategyCall(strategy: name, seconds: seconds)) }
+        if seconds > settings.strategyBudget {
+            stats.strategyOverruns += 1
+            note("\(name) took longer than \(settings.strategyBudget) s on the bar of \(stats.lastBar.map { "\($0.time)" } ?? "-")")
+        }
+    }
+
+    /// Hands the broker's events to the strategies through the session (events they cause are
+    /// delivered in the same pass).
+    func deliverEvents() { session.deliver() }
+
+    /// Each event on its way to the strategies: observers are told, a loss-limit breach is
+    /// shown as a halt (the strategies keep receiving bars, as in a backtest; the risk rules
+    /// refuse their orders).
+    func observed(_ e: BrokerEvent) {
+        if !observers.isEmpty { tell(.event(e)) }
+        if case .ruleBreached(let b) = e, b.rule == .dailyLossLimit || b.rule == .maxLossLimit {
+            stats.halted = "\(b.rule): \(b.detail)"
+            note("halted: \(b.description)")
         }
     }
 

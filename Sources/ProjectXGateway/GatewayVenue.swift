@@ -366,7 +366,7 @@ public actor GatewayVenue {
             publishExchangeEvents()
             return PXPlaceOrderResponse(orderId: id.raw)
         case .rejected(let why):
-            exchange.events.removeAll()
+            _ = exchange.takeEvents()
             let code: Int = switch why {
             case .marketClosed: 5
             case .unknownSymbol: 8
@@ -403,7 +403,7 @@ public actor GatewayVenue {
         exchange.setClock(clock)
         switch exchange.modify(OrderID(r.orderId), change) {
         case .accepted: publishExchangeEvents(); return PXEmptyResponse()
-        case .rejected(let why): exchange.events.removeAll(); return PXEmptyResponse(errorCode: 3, errorMessage: why.description)
+        case .rejected(let why): _ = exchange.takeEvents(); return PXEmptyResponse(errorCode: 3, errorMessage: why.description)
         }
     }
 
@@ -414,7 +414,7 @@ public actor GatewayVenue {
         exchange.setClock(clock)
         switch exchange.cancel(OrderID(r.orderId)) {
         case .accepted: publishExchangeEvents(); return PXEmptyResponse()
-        case .rejected(let why): exchange.events.removeAll(); return PXEmptyResponse(errorCode: 3, errorMessage: why.description)
+        case .rejected(let why): _ = exchange.takeEvents(); return PXEmptyResponse(errorCode: 3, errorMessage: why.description)
         }
     }
 
@@ -433,7 +433,7 @@ public actor GatewayVenue {
         switch r {
         case .accepted: publishExchangeEvents(); return PXEmptyResponse()
         case .rejected(let why):
-            exchange.events.removeAll()
+            _ = exchange.takeEvents()
             return PXEmptyResponse(errorCode: size == nil ? 5 : 6, errorMessage: why.description)
         }
     }
@@ -530,8 +530,7 @@ public actor GatewayVenue {
 
     /// Turns the exchange's events into user-hub pushes (order, trade, position, account).
     func publishExchangeEvents() {
-        let events = exchange.events
-        exchange.events.removeAll()
+        let events = exchange.takeEvents()
         guard !events.isEmpty else { return }
         var pushes: [GatewayPush] = []
         let acct = config.accountID

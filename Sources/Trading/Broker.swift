@@ -1,7 +1,7 @@
 import Data
 
 /// Why a command was refused. Every rejection carries one; the CLI and reports print it.
-public enum RejectReason: Hashable, Sendable, CustomStringConvertible {
+public enum RejectReason: Error, Hashable, Sendable, CustomStringConvertible {
     case offTickGrid(Price)
     case invalidQuantity(Int64)
     case sizeAboveLimit(requested: Double, limit: Double)
@@ -151,6 +151,37 @@ public protocol Broker: AnyObject {
     var account: AccountSnapshot { get }
     /// The contract specification the broker trades a symbol with.
     func instrument(_ symbol: String) -> Instrument?
+
+    // Events out.
+    /// True when events are waiting to be taken.
+    var hasEvents: Bool { get }
+    /// Moves the events produced since the last call, in order, into `buffer` (which must be
+    /// empty); the broker keeps `buffer`'s old storage for the next events, so a loop that takes
+    /// events allocates nothing.
+    func takeEvents(into buffer: inout [BrokerEvent])
+}
+
+extension Broker {
+    /// The events produced since the last call, in order.
+    public func takeEvents() -> [BrokerEvent] {
+        var out: [BrokerEvent] = []
+        takeEvents(into: &out)
+        return out
+    }
+}
+
+/// What the trading session drives besides the commands a strategy gives: the market clock, the
+/// trade day, and whose calls the broker is serving. Strategies see only `Broker`.
+public protocol SessionBroker: Broker {
+    /// Moves the broker's clock forward to `t` (never back).
+    func advanceClock(to t: Timestamp)
+    /// Starts trade day `day` (a `TradeDate.dayNumber`): day orders of earlier days expire, the
+    /// risk state rolls its day (start-of-day balance, high-water mark, daily lock). Idempotent.
+    func beginTradeDay(_ day: Int64)
+    /// The strategy whose calls are being served, for attributing orders and trades.
+    var currentStrategy: String? { get set }
+    /// The strategy that placed order `id`, when the broker knows it.
+    func owner(of id: OrderID) -> String?
 }
 
 extension Broker {

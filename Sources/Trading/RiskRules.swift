@@ -167,6 +167,35 @@ public struct RiskState: Hashable, Sendable {
         breaches.append(RuleBreach(rule: rule, time: time, value: equity, limit: limit, detail: detail))
     }
 
+    /// The loss limits, enforced: when `equity` is at or below the breach level (and the limit
+    /// has not already locked the account for it), records the breach (locking the day or ending
+    /// the account) and returns it; the broker then cancels everything and closes the positions
+    /// (`lossLimitReason`). The simulated exchange calls it at the price inside a bar where equity
+    /// meets the level; the live broker on each traded price.
+    public mutating func enforceLossLimits(equity: Money, at time: Timestamp) -> RuleBreach? {
+        guard !failed, let (level, rule) = breachLevel, equity <= level else { return nil }
+        if rule == .dailyLossLimit && lockedToday { return nil }
+        breach(rule, at: time, equity: equity, limit: level,
+               detail: "equity \(equity) met the \(rule) level \(level); flattened and \(rule == .maxLossLimit ? "account ended" : "locked until the next trading day")")
+        return breaches.last
+    }
+
+    /// The flatten reason of a loss-limit breach (trade lists and reports show it).
+    public static func lossLimitReason(_ rule: RuleBreach.Rule) -> String {
+        rule == .maxLossLimit ? "max_loss_limit" : "daily_loss_limit"
+    }
+
+    /// The consistency governor, enforced: when it is on and the day's profit (`equity` less the
+    /// start-of-day balance) reaches its stop, records the breach that ends trading for the day
+    /// and returns it; the broker then flattens (reason `consistency`). Checked after every fill,
+    /// in the simulated exchange and live alike.
+    public mutating func enforceConsistency(equity: Money, at time: Timestamp) -> RuleBreach? {
+        guard rules.consistencyGovernor, !lockedToday, consistencyStopReached(dayPnL: equity - dayStartBalance) else { return nil }
+        breach(.consistency, at: time, equity: equity, limit: rules.profitTarget ?? .zero,
+               detail: "the day's profit reached the consistency stop; flat for the day")
+        return breaches.last
+    }
+
     /// Refusal for a new order that adds risk, or nil. `exposureAfter` is the account's open
     /// mini-equivalents if the order filled; `tradeDate` the session `time` belongs to.
     public func check(addsRisk: Bool, exposureAfter: Double, at time: Timestamp, tradeDate: TradeDate) -> RejectReason? {

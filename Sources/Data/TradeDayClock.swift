@@ -1,0 +1,31 @@
+/// The trade-day rule every driver shares (the trading session, the sma-bracket sweep kernel):
+/// which trade day a market clock is in, and when the next day starts.
+///
+/// The day rolls at the first time seen that belongs to a new trade day while the market is
+/// open: a quote in the daily break (or over a weekend) starts no day, so a day locked by its
+/// loss limit stays locked until the next session opens. (An order entered in the break belongs
+/// to the next trade date all the same: the brokers date it by the calendar.) The calendar is
+/// consulted only at or after the current day's session close.
+public struct TradeDayClock: Sendable {
+    public let calendar: SessionCalendar
+    /// The current trade day (`TradeDate.dayNumber`), `Int64.min` before the first.
+    public private(set) var day = Int64.min
+    /// The first instant at which `reach` may roll the day.
+    public private(set) var dayEnds = Int64.min
+
+    public init(calendar: SessionCalendar) { self.calendar = calendar }
+
+    /// The clock reached `t` (UTC seconds): the new trade day when one starts now, else nil.
+    public mutating func reach(_ t: Int64) -> Int64? {
+        guard t >= dayEnds else { return nil }
+        let d = calendar.tradeDayNumber(containing: t)
+        if d == day {
+            dayEnds = t + 1
+            return nil
+        }
+        guard calendar.isOpen(at: Timestamp(seconds: t)) else { return nil }
+        day = d
+        dayEnds = calendar.session(for: TradeDate(dayNumber: d))?.close.seconds ?? (t + 1)
+        return d
+    }
+}

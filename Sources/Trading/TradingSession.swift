@@ -1,0 +1,268 @@
+import Data
+
+/// One point of the equity curve: the account's equity when a trading day's session ended.
+public struct EquityPoint: Hashable, Sendable {
+    public var time: Timestamp
+    public var tradeDate: TradeDate
+    public var balance: Money
+    public var equity: Money
+    public init(time: Timestamp, tradeDate: TradeDate, balance: Money, equity: Money) {
+        self.time = time; self.tradeDate = tradeDate; self.balance = balance; self.equity = equity
+    }
+}
+
+/// The machinery around the strategies, written once for every mode: the backtest engine, the
+/// paper feed and the live runner are drivers that hand it the market clock and finished bars.
+///
+/// It owns:
+/// - the trade day: when the clock reaches a new trade day (`TradeDayClock`), the old
+///   day ends (`onSessionClose`, an equity point) and the new one starts (`beginTradeDay` on the
+///   broker, `onSessionOpen`);
+/// - the flatten time: once a day, everything is closed when the clock reaches it;
+/// - event delivery: the broker's events reach the strategy that placed the order they concern
+///   (events without an order — account, position, breaches — reach every strategy), in order;
+///   events a strategy causes while reacting are delivered in the same pass;
+/// - the call order for a finished bar: the strategies' `onBar`, then the events they caused.
+///
+/// The prop-firm rules and the pre-trade checks are enforced by `RiskState` and `OrderGate`,
+/// which both brokers run every command through.
+///
+/// A driver calls, per input: `clockReached(t)` (only needed when `t >= nextBoundary`), lets the
+/// broker trade (the simulated exchange trades the bar; live, prints arrive at the venue), then
+/// `deliver()` when `broker.hasEvents`, and `barClosed(_:symbol:)` for each finished bar. The
+/// session is generic over the broker and the driving strategy so the backtest's bar loop is
+/// specialised for both (a run of the sma-bracket strategy over 1M bars stays a tight loop).
+public final class TradingSession<B: SessionBroker, S: Strategy> {
+    public let broker: B
+    /// Every strategy, in call order.
+    public let strategies: [any Strategy]
+    /// The strategy the bar calls go to: the only strategy, or a `StrategyGroup` of them all.
+    @usableFromInline let driver: S
+    @usableFromInline let single: Bool
+    /// The broker as strategies see it (converted once, not per call).
+    @usableFromInline let strategyBroker: any Broker
+    public let calendar: SessionCalendar
+    /// Flatten everything at this local time each trade day (nil: never).
+    public let flattenTime: LocalTime?
+
+    /// The trade day and when it ends.
+    @usableFromInline var days: TradeDayClock
+    /// The current trade day (`TradeDate.dayNumber`), `Int64.min` before the first.
+    public var tradeDay: Int64 { days.day }
+    /// The flatten instant of the current day.
+    @usableFromInline var flattenAt = Int64.max
+    @usableFromInline var flattened = false
+    /// The account at the end of each trade day.
+    public private(set) var equity: [EquityPoint] = []
+
+    /// Told of each event before the strategies receive it (a live runner's observers and halts).
+    public var onEvent: ((BrokerEvent) -> Void)?
+    /// When set, each strategy's bar call is timed and reported here (strategy, seconds).
+    public var timeStrategyCalls: ((String, Double) -> Void)?
+
+    @usableFromInline var batch: [BrokerEvent] = []
+
+    /// A session whose bar calls go to `driver`. `strategies` lists every strategy (`[driver]`, or
+    /// the members of a `StrategyGroup` driver).
+    public init(broker: B, driver: S, strategies: [any Strategy], calendar: SessionCalendar, flattenTime: LocalTime?) {
+        precondition(!strategies.isEmpty, "a trading session needs a strategy")
+        self.broker = broker
+        self.driver = driver
+        self.strategies = strategies
+        self.single = strategies.count == 1
+        self.strategyBroker = broker
+        self.calendar = calendar
+        self.flattenTime = flattenTime
+        days = TradeDayClock(calendar: calendar)
+        batch.reserveCapacity(64)
+        if let group = driver as? StrategyGroup {
+            group.willCall = { [unowned broker] st in broker.currentStrategy = st.name }
+        }
+    }
+
+    /// The first instant at which `clockReached` has anything to do (the day's end or its flatten
+    /// time): a driver may skip the call for earlier times.
+    @inlinable public var nextBoundary: Int64 { flattened ? days.dayEnds : min(days.dayEnds, flattenAt) }
+
+    // MARK: Lifecycle
+
+    /// Calls every strategy's `onStart`, then delivers what they caused.
+    public func start() {
+        for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: strategyBroker) }
+        if single { broker.currentStrategy = strategies[0].name }
+        deliver()
+    }
+
+    /// Ends the current trade day at `time` (the data ended): `onSessionClose`, an equity point.
+    public func endOfData(at time: Timestamp) {
+        if tradeDay != Int64.min { endDay(tradeDay, at: time) }
+    }
+
+    /// Calls every strategy's `onFinish`, then delivers what they caused.
+    public func finish() {
+        for st in strategies { broker.currentStrategy = st.name; st.onFinish(broker: strategyBroker) }
+        if single { broker.currentStrategy = strategies[0].name }
+        deliver()
+    }
+
+    // MARK: Clock
+
+    /// The market clock reached `t` (UTC seconds): rolls the trade day when `t` is in the open
+    /// session of a new one, and flattens everything at the day's flatten time. Events of the
+    /// roll are delivered; the flatten's events are left for the driver's next `deliver()` (in a
+    /// backtest they reach the strategies after the bar at the flatten time has traded).
+    public func clockReached(_ t: Int64) {
+        let ended = days.day
+        if let d = days.reach(t) { roll(to: d, from: ended, at: t) }
+        if t >= flattenAt && !flattened {
+            flattened = true
+            broker.advanceClock(to: Timestamp(seconds: t))
+            _ = broker.flatten(nil, reason: "eod")
+        }
+    }
+
+    func roll(to d: Int64, from ended: Int64, at t: Int64) {
+        if ended != Int64.min { endDay(ended, at: Timestamp(seconds: t)) }
+        let td = TradeDate(dayNumber: d)
+        broker.advanceClock(to: Timestamp(seconds: t))
+        broker.beginTradeDay(d)
+        flattened = false
+        flattenAt = flattenTime.map { $0.instant(on: td).seconds } ?? Int64.max
+        for st in strategies { broker.currentStrategy = st.name; st.onSessionOpen(td, broker: strategyBroker) }
+        if single { broker.currentStrategy = strategies[0].name }
+        deliver()
+    }
+
+    func endDay(_ day: Int64, at t: Timestamp) {
+        let td = TradeDate(dayNumber: day)
+        for st in strategies { broker.currentStrategy = st.name; st.onSessionClose(td, broker: strategyBroker) }
+        if single { broker.currentStrategy = strategies[0].name }
+        deliver()
+        let a = broker.account
+        equity.append(EquityPoint(time: t, tradeDate: td, balance: a.balance, equity: a.equity))
+    }
+
+    // MARK: Bars and events
+
+    /// A bar finished (the broker's clock is at its close): the strategies' `onBar`, then the
+    /// events they caused.
+    @inlinable
+    public func barClosed(_ bar: Bar, symbol: String) {
+        if let timer = timeStrategyCalls {
+            timedBar(bar, symbol, timer)
+        } else {
+            driver.onBar(bar, symbol: symbol, broker: strategyBroker)
+        }
+        if broker.hasEvents { deliver() }
+    }
+
+    @usableFromInline
+    func timedBar(_ bar: Bar, _ symbol: String, _ timer: (String, Double) -> Void) {
+        for st in strategies {
+            broker.currentStrategy = st.name
+            let t0 = monotonicSeconds()
+            st.onBar(bar, symbol: symbol, broker: strategyBroker)
+            timer(st.name, monotonicSeconds() - t0)
+        }
+        if single { broker.currentStrategy = strategies[0].name }
+    }
+
+    /// Hands the broker's events to the strategies, in order, until none is left.
+    @inlinable
+    public func deliver() {
+        if single { deliverToSingle() } else { deliverRouted() }
+    }
+
+    /// `deliver()` with one strategy: each event is moved out of the batch (an event holds whole
+    /// orders: a copy costs more than a strategy's reaction to it) and handed to the driver,
+    /// whose type is known here, so its handler is called directly.
+    @usableFromInline
+    func deliverToSingle() {
+        let st = driver
+        while broker.hasEvents {
+            broker.takeEvents(into: &batch)
+            let observer = onEvent
+            batch.withUnsafeMutableBufferPointer { events in
+                guard let base = events.baseAddress else { return }
+                for k in events.indices {
+                    let e = (base + k).move()
+                    // The slot gets a payload-free stand-in so the batch stays initialised and
+                    // `removeAll` below clears it cheaply.
+                    (base + k).initialize(to: vacated)
+                    observer?(e)
+                    st.onEvent(e, broker: strategyBroker)
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// `deliver()` with several strategies: an event about an order goes to the strategy that
+    /// placed it (to all when the broker does not know, e.g. a venue's own liquidation); others
+    /// go to every strategy.
+    @usableFromInline
+    func deliverRouted() {
+        while broker.hasEvents {
+            broker.takeEvents(into: &batch)
+            for e in batch {
+                onEvent?(e)
+                if let id = e.orderID, let owner = broker.owner(of: id),
+                   let st = strategies.first(where: { $0.name == owner }) {
+                    broker.currentStrategy = st.name
+                    st.onEvent(e, broker: strategyBroker)
+                } else {
+                    for st in strategies { broker.currentStrategy = st.name; st.onEvent(e, broker: strategyBroker) }
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+    }
+}
+
+/// What a delivered event's slot holds until the batch is cleared (no references inside).
+@usableFromInline
+let vacated = BrokerEvent.accountChanged(AccountSnapshot(
+    balance: .zero, equity: .zero, dayStartBalance: .zero, maxLossLevel: nil, dailyLossRemaining: nil,
+    maxLossRemaining: nil, lockedUntilNextDay: false, failed: false))
+
+extension TradingSession where S == StrategyGroup {
+    /// A session over several strategies on one account, called in the order given.
+    public convenience init(broker: B, strategies: [any Strategy], calendar: SessionCalendar, flattenTime: LocalTime?) {
+        self.init(broker: broker, driver: StrategyGroup(strategies), strategies: strategies, calendar: calendar, flattenTime: flattenTime)
+    }
+}
+
+extension TradingSession {
+    /// A session over one strategy.
+    public convenience init(broker: B, strategy: S, calendar: SessionCalendar, flattenTime: LocalTime?) {
+        self.init(broker: broker, driver: strategy, strategies: [strategy], calendar: calendar, flattenTime: flattenTime)
+    }
+}
+
+/// Several strategies on one account, called in order for every bar; the session names each to
+/// the broker before its call (order and trade attribution).
+public final class StrategyGroup: Strategy {
+    public let name = "group"
+    public let members: [any Strategy]
+    public var symbols: [String] { members.flatMap(\.symbols) }
+    /// Set by the session: names the member about to be called to the broker.
+    var willCall: (any Strategy) -> Void = { _ in }
+    public init(_ members: [any Strategy]) { self.members = members }
+    public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+        for st in members {
+            willCall(st)
+            st.onBar(bar, symbol: symbol, broker: broker)
+        }
+    }
+}
+
+extension BrokerEvent {
+    /// The order an event concerns, if any.
+    public var orderID: OrderID? {
+        switch self {
+        case .orderAccepted(let o), .orderWorking(let o), .orderModified(let o), .orderFilled(let o, _),
+             .orderCancelled(let o, _), .orderExpired(let o): o.id
+        case .orderRejected, .positionChanged, .accountChanged, .ruleBreached: nil
+        }
+    }
+}
