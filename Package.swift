@@ -38,7 +38,9 @@ let package = Package(
         // sched_setaffinity and gettid, which Swift's Glibc module does not declare.
         .target(name: "CLinuxSched"),
 
-        .target(name: "Data", dependencies: ["CSQLite", "CLibPQ", "CZlib"], swiftSettings: hotLoop),
+        // The CME holiday table ships as a resource file (one row per trade date, with its source).
+        .target(name: "Data", dependencies: ["CSQLite", "CLibPQ", "CZlib"], resources: [.copy("Resources/cme-equity-holidays.csv")],
+                swiftSettings: hotLoop),
         .target(name: "Indicators", dependencies: ["Data", "COpenBLAS"]),
         .target(name: "Trading", dependencies: ["Data"], swiftSettings: hotLoop),
         .target(name: "Strategies", dependencies: ["Trading", "Indicators"], swiftSettings: hotLoop),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A CME trade date: the calendar date a Globex session is settled under (the session that opens
 /// at 17:00 CT on the previous calendar day belongs to it). Plain calendar arithmetic, no zone.
 public struct TradeDate: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -176,8 +178,10 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
         public let date: TradeDate
         public let kind: Kind
         public let note: String
-        public init(date: TradeDate, kind: Kind, note: String) {
-            self.date = date; self.kind = kind; self.note = note
+        /// Where the row comes from (empty when its table has no `source` column).
+        public let source: String
+        public init(date: TradeDate, kind: Kind, note: String, source: String = "") {
+            self.date = date; self.kind = kind; self.note = note; self.source = source
         }
     }
 
@@ -235,7 +239,7 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
     /// A calendar from a holiday table and session hours (defaults: CME equity index futures).
     ///
     /// - Parameters:
-    ///   - holidaysCSV: `date,kind,close_ct,note` rows (see `cmeEquityIndexHolidaysCSV`).
+    ///   - holidaysCSV: `date,kind,close_ct[,source],note` rows (see `parseHolidays`).
     ///   - source: the name used in error messages (a file path, or a label).
     ///   - zone: the zone the hours and the table's close times are written in.
     ///   - open: session open on the previous calendar day; `close`: normal close on the trade date;
@@ -441,17 +445,18 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
 
     // MARK: The holiday table
 
-    /// Parses a holiday table: a header `date,kind,close_ct,note`, then one row per trade date.
-    /// `kind` is `closed` (close_ct empty) or `early_close` (close_ct `HH:MM` in the calendar's
-    /// zone, before the normal close). The note is the rest of the line and may contain commas.
-    /// Blank lines and lines starting with `#` are skipped.
+    /// Parses a holiday table: a header `date,kind,close_ct,note` or `date,kind,close_ct,source,note`,
+    /// then one row per trade date. `kind` is `closed` (close_ct empty) or `early_close` (close_ct
+    /// `HH:MM` in the calendar's zone, before the normal close). `source` (no commas) says where the
+    /// row comes from and may not be empty when the column is there. The note is the rest of the
+    /// line and may contain commas. Blank lines and lines starting with `#` are skipped.
     ///
     /// - Throws: `DataError.badInput(file: source, line:, field:, reason:)`; `line` is 1-based and
     ///   counts the header and comment lines.
     public static func parseHolidays(_ csv: String, source: String, closeMinute: Int = 16 * 60) throws -> [Holiday] {
         var out: [Holiday] = []
         var firstLine: [Int64: Int] = [:]
-        var sawHeader = false
+        var sawHeader = false, hasSource = false
         var lineNumber = 0
         for rawLine in csv.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -462,20 +467,27 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
             if !sawHeader {
                 let cols = trimmed.split(separator: ",", omittingEmptySubsequences: false)
                     .map { $0.trimmingSpaces }
-                guard cols == ["date", "kind", "close_ct", "note"] else {
+                hasSource = cols == ["date", "kind", "close_ct", "source", "note"]
+                guard cols == ["date", "kind", "close_ct", "note"] || hasSource else {
                     throw DataError.badInput(file: source, line: lineNumber, field: nil,
-                                             reason: "expected the header 'date,kind,close_ct,note', found '\(trimmed)'")
+                                             reason: "expected the header 'date,kind,close_ct,note' (or 'date,kind,close_ct,source,note'), found '\(trimmed)'")
                 }
                 sawHeader = true
                 continue
             }
-            let f = trimmed.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false)
-            guard f.count >= 3 else {
+            let columns = hasSource ? "date,kind,close_ct,source,note" : "date,kind,close_ct,note"
+            let f = trimmed.split(separator: ",", maxSplits: hasSource ? 4 : 3, omittingEmptySubsequences: false)
+            guard f.count >= (hasSource ? 4 : 3) else {
                 throw DataError.badInput(file: source, line: lineNumber, field: nil,
-                                         reason: "expected 'date,kind,close_ct,note', found \(f.count) field(s) in '\(trimmed)'")
+                                         reason: "expected '\(columns)', found \(f.count) field(s) in '\(trimmed)'")
             }
             let dateText = f[0].trimmingSpaces, kindText = f[1].trimmingSpaces, closeText = f[2].trimmingSpaces
-            let note = f.count > 3 ? f[3].trimmingSpaces : ""
+            let rowSource = hasSource ? f[3].trimmingSpaces : ""
+            let noteIndex = hasSource ? 4 : 3
+            let note = f.count > noteIndex ? f[noteIndex].trimmingSpaces : ""
+            if hasSource && rowSource.isEmpty {
+                throw DataError.badInput(file: source, line: lineNumber, field: "source", reason: "every row names its source")
+            }
             guard let date = TradeDate(dateText) else {
                 throw DataError.badInput(file: source, line: lineNumber, field: "date",
                                          reason: "'\(dateText)' is not a date YYYY-MM-DD")
@@ -511,7 +523,7 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
                 throw DataError.badInput(file: source, line: lineNumber, field: "kind",
                                          reason: "'\(kindText)' is not a kind: use closed or early_close")
             }
-            out.append(Holiday(date: date, kind: kind, note: note))
+            out.append(Holiday(date: date, kind: kind, note: note, source: rowSource))
         }
         if !sawHeader {
             throw DataError.badInput(file: source, line: nil, field: nil,
@@ -521,181 +533,24 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
     }
 
     /// CME Globex equity index futures (ES/NQ/YM/RTY and micros): closed dates and early closes by
-    /// trade date, close times in America/Chicago. Rule-made rows (US exchange holidays with their
-    /// weekend observance) were drafted by `scripts/reference/cme_equity_holidays.py`; the one-off
-    /// rows carry their evidence in the note. Checked against the 2016–2021 ES minute files by
-    /// `SessionCalendarTests` (every closed date has no bars, every early close ends on the minute).
+    /// trade date, close times in America/Chicago — the resource file `cme-equity-holidays.csv`
+    /// (columns `date,kind,close_ct,source,note`; each row names where it comes from). Rule-made rows
+    /// (US exchange holidays with their weekend observance) were drafted by
+    /// `scripts/reference/cme_equity_holidays.py`; the one-off rows carry their evidence in the
+    /// source and note. Checked against the 2016–2021 ES minute files by `SessionCalendarTests`
+    /// (every closed date has no bars, every early close ends on the minute).
     ///
     /// Known doubts: holiday halts are 10:30 CT through 2014 (CME's schedule of the time, confirmed
     /// for 2013) and 12:00 CT from 2015 (2016 on confirmed by data); 2026-04-03 follows the
     /// payrolls-on-Good-Friday precedent.
-    public static let cmeEquityIndexHolidaysCSV = """
-        date,kind,close_ct,note
-        2013-01-01,closed,,New Year's Day
-        2013-01-21,early_close,10:30,Martin Luther King Jr. Day
-        2013-02-18,early_close,10:30,Presidents' Day
-        2013-03-29,closed,,Good Friday
-        2013-05-27,early_close,10:30,Memorial Day
-        2013-07-03,early_close,12:15,Day before Independence Day
-        2013-07-04,early_close,10:30,Independence Day
-        2013-09-02,early_close,10:30,Labor Day
-        2013-11-28,early_close,10:30,Thanksgiving Day
-        2013-11-29,early_close,12:15,Day after Thanksgiving
-        2013-12-24,early_close,12:15,Christmas Eve
-        2013-12-25,closed,,Christmas Day
-        2014-01-01,closed,,New Year's Day
-        2014-01-20,early_close,10:30,Martin Luther King Jr. Day
-        2014-02-17,early_close,10:30,Presidents' Day
-        2014-04-18,closed,,Good Friday
-        2014-05-26,early_close,10:30,Memorial Day
-        2014-07-03,early_close,12:15,Day before Independence Day
-        2014-07-04,early_close,10:30,Independence Day
-        2014-09-01,early_close,10:30,Labor Day
-        2014-11-27,early_close,10:30,Thanksgiving Day
-        2014-11-28,early_close,12:15,Day after Thanksgiving
-        2014-12-24,early_close,12:15,Christmas Eve
-        2014-12-25,closed,,Christmas Day
-        2015-01-01,closed,,New Year's Day
-        2015-01-19,early_close,12:00,Martin Luther King Jr. Day
-        2015-02-16,early_close,12:00,Presidents' Day
-        2015-04-03,early_close,08:15,Good Friday; payrolls day: equity futures traded until 08:15 CT (09:15 ET)
-        2015-05-25,early_close,12:00,Memorial Day
-        2015-07-03,early_close,12:00,Independence Day (observed)
-        2015-09-07,early_close,12:00,Labor Day
-        2015-11-26,early_close,12:00,Thanksgiving Day
-        2015-11-27,early_close,12:15,Day after Thanksgiving
-        2015-12-24,early_close,12:15,Christmas Eve
-        2015-12-25,closed,,Christmas Day
-        2016-01-01,closed,,New Year's Day
-        2016-01-18,early_close,12:00,Martin Luther King Jr. Day
-        2016-02-15,early_close,12:00,Presidents' Day
-        2016-03-25,closed,,Good Friday
-        2016-05-30,early_close,12:00,Memorial Day
-        2016-07-04,early_close,12:00,Independence Day
-        2016-09-05,early_close,12:00,Labor Day
-        2016-11-24,early_close,12:00,Thanksgiving Day
-        2016-11-25,early_close,12:15,Day after Thanksgiving
-        2016-12-26,closed,,Christmas Day (observed)
-        2017-01-02,closed,,New Year's Day (observed)
-        2017-01-16,early_close,12:00,Martin Luther King Jr. Day
-        2017-02-20,early_close,12:00,Presidents' Day
-        2017-04-14,closed,,Good Friday
-        2017-05-29,early_close,12:00,Memorial Day
-        2017-07-03,early_close,12:15,Day before Independence Day
-        2017-07-04,early_close,12:00,Independence Day
-        2017-09-04,early_close,12:00,Labor Day
-        2017-11-23,early_close,12:00,Thanksgiving Day
-        2017-11-24,early_close,12:15,Day after Thanksgiving
-        2017-12-25,closed,,Christmas Day
-        2018-01-01,closed,,New Year's Day
-        2018-01-15,early_close,12:00,Martin Luther King Jr. Day
-        2018-02-19,early_close,12:00,Presidents' Day
-        2018-03-30,closed,,Good Friday
-        2018-05-28,early_close,12:00,Memorial Day
-        2018-07-03,early_close,12:15,Day before Independence Day
-        2018-07-04,early_close,12:00,Independence Day
-        2018-09-03,early_close,12:00,Labor Day
-        2018-11-22,early_close,12:00,Thanksgiving Day
-        2018-11-23,early_close,12:15,Day after Thanksgiving
-        2018-12-05,early_close,08:30,National day of mourning (George H. W. Bush): trading stopped 08:30 CT (09:30 ET)
-        2018-12-24,early_close,12:15,Christmas Eve
-        2018-12-25,closed,,Christmas Day
-        2019-01-01,closed,,New Year's Day
-        2019-01-21,early_close,12:00,Martin Luther King Jr. Day
-        2019-02-18,early_close,12:00,Presidents' Day
-        2019-04-19,closed,,Good Friday
-        2019-05-27,early_close,12:00,Memorial Day
-        2019-07-03,early_close,12:15,Day before Independence Day
-        2019-07-04,early_close,12:00,Independence Day
-        2019-09-02,early_close,12:00,Labor Day
-        2019-11-28,early_close,12:00,Thanksgiving Day
-        2019-11-29,early_close,12:15,Day after Thanksgiving
-        2019-12-24,early_close,12:15,Christmas Eve
-        2019-12-25,closed,,Christmas Day
-        2020-01-01,closed,,New Year's Day
-        2020-01-20,early_close,12:00,Martin Luther King Jr. Day
-        2020-02-17,early_close,12:00,Presidents' Day
-        2020-04-10,closed,,Good Friday
-        2020-05-25,early_close,12:00,Memorial Day
-        2020-07-03,early_close,12:00,Independence Day (observed)
-        2020-09-07,early_close,12:00,Labor Day
-        2020-11-26,early_close,12:00,Thanksgiving Day
-        2020-11-27,early_close,12:15,Day after Thanksgiving
-        2020-12-24,early_close,12:15,Christmas Eve
-        2020-12-25,closed,,Christmas Day
-        2021-01-01,closed,,New Year's Day
-        2021-01-18,early_close,12:00,Martin Luther King Jr. Day
-        2021-02-15,early_close,12:00,Presidents' Day
-        2021-04-02,early_close,08:15,Good Friday; payrolls day: short morning session until 08:15 CT (ES_1m_2021: 883 bars, last 08:14 CT)
-        2021-05-31,early_close,12:00,Memorial Day
-        2021-07-05,early_close,12:00,Independence Day (observed)
-        2021-09-06,early_close,12:00,Labor Day
-        2021-11-25,early_close,12:00,Thanksgiving Day
-        2021-11-26,early_close,12:15,Day after Thanksgiving
-        2021-12-24,closed,,Christmas Day (observed)
-        2022-01-17,early_close,12:00,Martin Luther King Jr. Day
-        2022-02-21,early_close,12:00,Presidents' Day
-        2022-04-15,closed,,Good Friday
-        2022-05-30,early_close,12:00,Memorial Day
-        2022-06-20,early_close,12:00,Juneteenth (observed)
-        2022-07-04,early_close,12:00,Independence Day
-        2022-09-05,early_close,12:00,Labor Day
-        2022-11-24,early_close,12:00,Thanksgiving Day
-        2022-11-25,early_close,12:15,Day after Thanksgiving
-        2022-12-26,closed,,Christmas Day (observed)
-        2023-01-02,closed,,New Year's Day (observed)
-        2023-01-16,early_close,12:00,Martin Luther King Jr. Day
-        2023-02-20,early_close,12:00,Presidents' Day
-        2023-04-07,early_close,08:15,Good Friday; payrolls day: equity futures traded until 08:15 CT (09:15 ET)
-        2023-05-29,early_close,12:00,Memorial Day
-        2023-06-19,early_close,12:00,Juneteenth
-        2023-07-03,early_close,12:15,Day before Independence Day
-        2023-07-04,early_close,12:00,Independence Day
-        2023-09-04,early_close,12:00,Labor Day
-        2023-11-23,early_close,12:00,Thanksgiving Day
-        2023-11-24,early_close,12:15,Day after Thanksgiving
-        2023-12-25,closed,,Christmas Day
-        2024-01-01,closed,,New Year's Day
-        2024-01-15,early_close,12:00,Martin Luther King Jr. Day
-        2024-02-19,early_close,12:00,Presidents' Day
-        2024-03-29,closed,,Good Friday
-        2024-05-27,early_close,12:00,Memorial Day
-        2024-06-19,early_close,12:00,Juneteenth
-        2024-07-03,early_close,12:15,Day before Independence Day
-        2024-07-04,early_close,12:00,Independence Day
-        2024-09-02,early_close,12:00,Labor Day
-        2024-11-28,early_close,12:00,Thanksgiving Day
-        2024-11-29,early_close,12:15,Day after Thanksgiving
-        2024-12-24,early_close,12:15,Christmas Eve
-        2024-12-25,closed,,Christmas Day
-        2025-01-01,closed,,New Year's Day
-        2025-01-09,early_close,08:30,National day of mourning (Jimmy Carter): equity futures closed 08:30 CT
-        2025-01-20,early_close,12:00,Martin Luther King Jr. Day
-        2025-02-17,early_close,12:00,Presidents' Day
-        2025-04-18,closed,,Good Friday
-        2025-05-26,early_close,12:00,Memorial Day
-        2025-06-19,early_close,12:00,Juneteenth
-        2025-07-03,early_close,12:15,Day before Independence Day
-        2025-07-04,early_close,12:00,Independence Day
-        2025-09-01,early_close,12:00,Labor Day
-        2025-11-27,early_close,12:00,Thanksgiving Day
-        2025-11-28,early_close,12:15,Day after Thanksgiving
-        2025-12-24,early_close,12:15,Christmas Eve
-        2025-12-25,closed,,Christmas Day
-        2026-01-01,closed,,New Year's Day
-        2026-01-19,early_close,12:00,Martin Luther King Jr. Day
-        2026-02-16,early_close,12:00,Presidents' Day
-        2026-04-03,early_close,08:15,Good Friday; payrolls day: 08:15 CT assumed from the 2015/2021/2023 precedent - confirm with CME
-        2026-05-25,early_close,12:00,Memorial Day
-        2026-06-19,early_close,12:00,Juneteenth
-        2026-07-03,early_close,12:00,Independence Day (observed)
-        2026-09-07,early_close,12:00,Labor Day
-        2026-11-26,early_close,12:00,Thanksgiving Day
-        2026-11-27,early_close,12:15,Day after Thanksgiving
-        2026-12-24,early_close,12:15,Christmas Eve
-        2026-12-25,closed,,Christmas Day
-        2027-01-01,closed,,New Year's Day
-        """
+    public static let cmeEquityIndexHolidaysCSV: String = {
+        // The file ships in the package's resource bundle, beside the built binaries and tests.
+        guard let url = Bundle.module.url(forResource: "cme-equity-holidays", withExtension: "csv"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else {
+            fatalError("the built-in holiday table cme-equity-holidays.csv is missing from the Data resource bundle")
+        }
+        return text
+    }()
 }
 
 extension Substring {

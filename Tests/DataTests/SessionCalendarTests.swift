@@ -1,4 +1,5 @@
 import Data
+import Foundation
 import TSXLabTesting
 import Testing
 
@@ -239,6 +240,34 @@ struct SessionCalendarTests {
         }
         #expect(rows.filter { $0.note.hasPrefix("Juneteenth") }.map(\.date.year) == Array(2022...2026))
         #expect(cal.holiday(on: date("2022-06-20"))?.kind == .earlyClose(minuteOfDay: 12 * 60))
+    }
+
+    @Test("the holiday table is the resource file: every row parses and names its source; without the source it is the table once embedded in the code")
+    func holidayTableIsAResourceFileWithSources() throws {
+        let path = TestEnvironment.packageRoot + "/Sources/Data/Resources/cme-equity-holidays.csv"
+        let file = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(SessionCalendar.cmeEquityIndexHolidaysCSV == file)  // the bundle's copy is the file in the tree
+        let rows = try SessionCalendar.parseHolidays(file, source: path)
+        #expect(rows.count == 164 && rows.map(\.date) == cal.holidays.map(\.date))
+        for r in rows {
+            #expect(!r.source.isEmpty, "\(r.date)")
+            #expect(TradeDate(r.date.description) == r.date && (2013...2027).contains(r.date.year), "\(r.date)")
+        }
+        #expect(rows.filter { $0.source == "rules" || $0.source.hasPrefix("rules; ") }.count == 158)
+        // Without the source column the rows are, byte for byte, the table `SessionCalendar.swift`
+        // held as a string before (its SHA-256), so the calendar behaves as it did.
+        let body = file.split(separator: "\n").filter { !$0.hasPrefix("#") }.dropFirst().map { line -> String in
+            let f = line.split(separator: ",", maxSplits: 4, omittingEmptySubsequences: false)
+            return [f[0], f[1], f[2], f[4]].joined(separator: ",")
+        }
+        let embedded = (["date,kind,close_ct,note"] + body).joined(separator: "\n")
+        #expect(SHA256.hex(Array(embedded.utf8)) == "25185f82fbafa93f0a9fa077ec337e88c88b4fcba1d6a4d8c0c3a285ebb45b80")
+        let old = try SessionCalendar(holidaysCSV: embedded, source: "embedded table", eras: SessionCalendar.cmeEquityIndexEras)
+        #expect(old.holidays.map { "\($0.date) \($0.kind) \($0.note)" } == cal.holidays.map { "\($0.date) \($0.kind) \($0.note)" })
+        // A row of a table with the source column must name one.
+        expectBadInput(file: "x.csv", line: 2, field: "source") {
+            _ = try SessionCalendar.parseHolidays("date,kind,close_ct,source,note\n2019-12-25,closed,,,Christmas Day", source: "x.csv")
+        }
     }
 
     // MARK: User tables

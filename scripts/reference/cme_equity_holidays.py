@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""Prints the CME equity index futures holiday table embedded in Sources/Data/SessionCalendar.swift.
+"""Prints the CME equity index futures holiday table of Sources/Data/Resources/cme-equity-holidays.csv.
 
     python3 scripts/reference/cme_equity_holidays.py > /tmp/holidays.csv
 
-The table is committed as data (the Swift string `SessionCalendar.cmeEquityIndexHolidaysCSV`); this
-script only drafts it from the US holiday rules plus the known exceptions below, so a reviewer can
-see which rows are rule-made and which are one-offs. Keep the two in step by hand when a year is
-added: paste the new rows into the Swift string and check them against CME's holiday calendar.
+The table is committed as data (the resource file, loaded by `SessionCalendar.cmeEquityIndex`);
+this script only drafts it from the US holiday rules plus the known exceptions below, so a reviewer
+can see which rows are rule-made and which are one-offs. Keep the two in step by hand when a year is
+added: paste the new rows into the file, give each its source, and check them against CME's
+holiday calendar.
 
 Columns: date (the CME trade date, YYYY-MM-DD), kind (closed | early_close), close_ct (HH:MM,
-America/Chicago, early_close only), note.
+America/Chicago, early_close only), source (here "rules" or "one-off"; the file names the evidence),
+note.
 Standard library only.
 """
 import datetime as dt
@@ -113,6 +115,8 @@ def rows():
 
 
 if __name__ == "__main__":
-    print("date,kind,close_ct,note")
+    one_offs = {d for d, _, _, _ in EXTRA} | {
+        easter(y) - dt.timedelta(days=2) for y in GOOD_FRIDAY_SHORT}
+    print("date,kind,close_ct,source,note")
     for d, kind, close, note in rows():
-        print(f"{d.isoformat()},{kind},{close},{note}")
+        print(f"{d.isoformat()},{kind},{close},{'one-off' if d in one_offs else 'rules'},{note}")
