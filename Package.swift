@@ -70,7 +70,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "TSXLabTesting"], swiftSettings: hotLoop),
+        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "COpenBLAS", "TSXLabTesting"], swiftSettings: hotLoop),
         .target(name: "TSXLabTesting", dependencies: ["Data", "Trading"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["TSXLabTesting", "Data"]),
@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Backtest", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "BenchTests", dependencies: ["TSXLabBench", "TSXLabTesting"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "Live", "Trading", "Data", "TSXLabTesting", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),

@@ -26,7 +26,7 @@
 // or sliding windows with an O(1) update (SMA, WMA, standard deviation, Bollinger bands) or a
 // branch-free block scan (highest, lowest); BLAS has no primitive for either. The BLAS
 // formulations that exist were measured (`tsxlab-bench indicators`, ES 2016–2018, 1,041,187 bars,
-// 2-core Xeon VM, release build) and lose — see `BLASComparison`:
+// 2-core Xeon VM, release build) and lose — see `BLASComparison` in Sources/TSXLabBench:
 //   WMA(20):              O(1)-update loop 1.3 ns/bar;  one cblas_ddot per window 6.7–7.5 ns/bar
 //   Bollinger(20, 2):     one fused loop   5.0 ns/bar;  SMA + deviation loops, then
 //                                                      cblas_dcopy + cblas_daxpy  6.7–6.9 ns/bar

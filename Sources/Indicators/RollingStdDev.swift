@@ -106,9 +106,9 @@ extension RollingStdDev {
 
     /// The sliding-window loop the standard deviation and Bollinger bands share, in the streaming
     /// form's exact order: calls `emit(i, mean, deviation)` for every full window and `nan(i)` for
-    /// the warm-up slots.
+    /// the warm-up slots. Public for the benchmark's OpenBLAS comparison (`tsxlab-bench indicators`).
     @inlinable
-    static func kernel(_ x: UnsafeBufferPointer<Double>, _ period: Int,
+    public static func kernel(_ x: UnsafeBufferPointer<Double>, _ period: Int,
                        emit: (Int, Double, Double) -> Void, nan: (Int) -> Void) -> Int {
         let n = x.count
         let d = Double(period)
@@ -199,7 +199,7 @@ public struct BollingerBands: Sendable {
     public mutating func reset() { window.reset() }
 
     /// Vectorised bands: one fused loop writing all three outputs (4.9–5.0 ns/bar against 6.7–6.9 for the
-    /// loops plus `cblas_dcopy`/`cblas_daxpy`; see `BLASComparison`).
+    /// loops plus `cblas_dcopy`/`cblas_daxpy`; see `BLASComparison` in Sources/TSXLabBench).
     public static func compute(_ input: [Double], period: Int = 20, deviations: Double = 2) -> Series {
         compute(input, period: period, upperDeviations: deviations, lowerDeviations: deviations)
     }

@@ -3,7 +3,7 @@ import Reports
 import TSXLabTesting
 
 /// Reports: writing every format for a stored 10,000-trade run, and a 1,000-config sweep's
-/// heatmap, top-20 table and CSV (`ReportBenchmark` in Sources/Reports holds the measurements).
+/// heatmap, top-20 table and CSV (`ReportBenchmark` beside this file holds the measurements).
 func benchReport() throws {
     let dir = TestEnvironment.temporaryDirectory("tsxlab-bench-report")
     defer { try? FileManager.default.removeItem(atPath: dir) }

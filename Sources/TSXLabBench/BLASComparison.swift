@@ -1,12 +1,13 @@
 import COpenBLAS
+import Indicators
 
 /// OpenBLAS formulations of indicator kernels that were measured and **not** adopted; kept so
-/// `tsxlab-bench indicators` can show the comparison on any machine. Nothing in the library calls
+/// `tsxlab-bench indicators` can show the comparison on any machine. Nothing in the libraries calls
 /// these. Results equal the adopted kernels' to rounding.
-public enum BLASComparison {
+enum BLASComparison {
     /// WMA as one `cblas_ddot` of each window with the weights 1…period, into a reused buffer:
     /// O(n·period) work plus a library call per bar, against the O(1) update of `WMA.compute`.
-    public static func wmaByDot(_ input: [Double], period: Int, into output: inout [Double]) {
+    static func wmaByDot(_ input: [Double], period: Int, into output: inout [Double]) {
         checkPeriod(period, "WMA")
         let n = input.count
         let weights = (1...period).map(Double.init)
@@ -28,7 +29,7 @@ public enum BLASComparison {
     /// Bollinger bands as passes over reused buffers: the middle (`SMA`) and the deviation
     /// (`RollingStdDev`) loops, then `cblas_dcopy` + `cblas_daxpy` for upper = middle + k·sd and
     /// lower = middle − k·sd, against the single fused pass of `BollingerBands.compute(…into:)`.
-    public static func bollingerByAxpy(_ input: [Double], period: Int, deviations k: Double,
+    static func bollingerByAxpy(_ input: [Double], period: Int, deviations k: Double,
                                        into out: inout BollingerBands.Series, deviation: inout [Double]) {
         checkPeriod(period, "Bollinger bands")
         let n = input.count
@@ -52,5 +53,21 @@ public enum BLASComparison {
                 }
             }
         }
+    }
+}
+
+// The buffer helpers of `Indicators` (internal there), for the formulations above.
+private func checkPeriod(_ period: Int, _ name: String) {
+    precondition(period >= 1, "\(name) needs a period of at least 1, not \(period)")
+}
+
+private func fill(_ output: inout [Double], _ n: Int, _ kernel: (UnsafeMutableBufferPointer<Double>) -> Int) -> Int {
+    resize(&output, n)
+    return output.withUnsafeMutableBufferPointer { kernel($0) }
+}
+
+private func resize(_ output: inout [Double], _ n: Int) {
+    if output.count > n { output.removeLast(output.count - n) } else if output.count < n {
+        output.append(contentsOf: repeatElement(Double.nan, count: n - output.count))
     }
 }

@@ -1,21 +1,23 @@
 import Backtest
 import Data
 import Foundation
+import Reports
+import Trading
 
 /// Figures for `tsxlab-bench report`: writing the reports of a stored run with many trades, and
 /// rendering a sweep's table and heatmap. The run is synthetic (random trades on weekdays, written
 /// to a fresh SQLite store through the same tables `tsxlab backtest` fills), so the figures measure
 /// the reports alone.
-public enum ReportBenchmark {
-    public struct Figure: Sendable {
-        public var name: String
+enum ReportBenchmark {
+    struct Figure: Sendable {
+        var name: String
         /// Median wall time, milliseconds.
-        public var milliseconds: Double
-        public var detail: String
+        var milliseconds: Double
+        var detail: String
     }
 
     /// Runs every measurement `repeats` times and returns the medians.
-    public static func run(trades: Int = 10_000, configs: Int = 1_000, repeats: Int = 5, folder: String) throws -> [Figure] {
+    static func run(trades: Int = 10_000, configs: Int = 1_000, repeats: Int = 5, folder: String) throws -> [Figure] {
         func median(_ body: () throws -> Void) rethrows -> Double {
             var t: [Double] = []
             for _ in 0..<max(1, repeats) {
