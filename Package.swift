@@ -1,10 +1,16 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Module graph (see ARCHITECTURE.md in the shared folder):
-//   tsxlab (CLI) → Reports, Backtest, Live, Strategies → Trading → Data → system libraries
+// Module graph (see ARCHITECTURE.md in the shared folder); an arrow is "imports":
+//   tsxlab (CLI: parse, wire, print) → Jobs, Reports, Live, Operations, ProjectXGateway, Configuration, …
+//   Jobs (app services: backtest job, run recorder, sweeps local/shards/queue/walk-forward)
+//       → Backtest, Strategies, Configuration, Store
+//   Reports → Backtest, Indicators;  Live → Trading, ProjectX, Store;  Operations → Live
+//   Backtest → Trading, Indicators;  Strategies → Trading, Indicators;  Trading, Indicators → Data
+//   Store (runs, sweeps, sweep queue, live orders and account state; its own migrations) → Data
+//   Data (bars, contracts, sessions, bar stores and cache; the SQL connection) → CSQLite, CLibPQ, CZlib
 //   Strategies may import Trading and Indicators only: the compiler, not discipline, keeps a
-//   strategy from reaching into Backtest or Live.
+//   strategy from reaching into Backtest or Live. Benchmark-only code lives in TSXLabBench.
 // The bar loops (simulated exchange, engine, strategies) run tens of millions of iterations a
 // second; dynamic exclusivity checks on class properties cost more there than the work itself.
 // Static checking stays on; only the runtime check is dropped, and only in release builds.
@@ -41,6 +47,9 @@ let package = Package(
         // The CME holiday table ships as a resource file (one row per trade date, with its source).
         .target(name: "Data", dependencies: ["CSQLite", "CLibPQ", "CZlib"], resources: [.copy("Resources/cme-equity-holidays.csv")],
                 swiftSettings: hotLoop),
+        // The tables beside the bars: runs, sweeps and their queue, the live runner's orders and
+        // account state, with a migration ledger of their own.
+        .target(name: "Store", dependencies: ["Data"]),
         .target(name: "Indicators", dependencies: ["Data", "COpenBLAS"]),
         .target(name: "Trading", dependencies: ["Data"], swiftSettings: hotLoop),
         .target(name: "Strategies", dependencies: ["Trading", "Indicators"], swiftSettings: hotLoop),
@@ -48,7 +57,7 @@ let package = Package(
         // The ProjectX wire format shared by the client and the loopback gateway: JSON shapes,
         // the SignalR JSON hub protocol and RFC 6455 frames.
         .target(name: "ProjectX", dependencies: ["Data"]),
-        .target(name: "Live", dependencies: ["Trading", "Data", "ProjectX", "CCurl", "CLinuxSched"]),
+        .target(name: "Live", dependencies: ["Trading", "Data", "Store", "ProjectX", "CCurl", "CLinuxSched"]),
         // FlyingFox set up for small JSON answers on loopback (the gateway and the runner's address).
         .target(name: "HTTPServing", dependencies: [.product(name: "FlyingFox", package: "FlyingFox")]),
         // Running the live runner day to day: metrics (swift-metrics → Prometheus), the HTTP
@@ -63,24 +72,31 @@ let package = Package(
         // account rules, data selection, exchange settings and strategy parameters.
         .target(name: "Configuration", dependencies: ["Data", "Trading", "Strategies", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reports", dependencies: ["Data", "Trading", "Indicators", "Backtest"]),
+        // The application services the commands run, callable from tests and a trader's own
+        // package: the backtest job, the run recorder, sweeps (local, shards, the PostgreSQL queue
+        // worker, walk-forward).
+        .target(name: "Jobs", dependencies: ["Backtest", "Configuration", "Strategies", "Trading", "Data", "Store"]),
         .executableTarget(
             name: "tsxlab",
             dependencies: [
                 "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Operations", "Reports", "Configuration",
+                "Store", "Jobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "COpenBLAS", "TSXLabTesting"], swiftSettings: hotLoop),
-        .target(name: "TSXLabTesting", dependencies: ["Data", "Trading"]),
+        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "Store", "COpenBLAS", "TSXLabTesting"], swiftSettings: hotLoop),
+        .target(name: "TSXLabTesting", dependencies: ["Data", "Trading", "Store"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["TSXLabTesting", "Data"]),
         .testTarget(name: "TradingTests", dependencies: ["Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Backtest", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Backtest", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Store", "Backtest", "Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BenchTests", dependencies: ["TSXLabBench", "TSXLabTesting"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "Jobs", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "Live", "Trading", "Data", "TSXLabTesting", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],

@@ -121,16 +121,22 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
             // Several workers may open the same database at once: one migrates, the others wait.
             try c.exec("SELECT pg_advisory_xact_lock(7312001)")
             try c.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
-            let current = Int(try c.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").int64(0, 0))
-            for m in Migrations.all where m.version > current {
+            let done = try applied(c)
+            for m in Migrations.all where !done.contains(m.version) {
                 for sql in m.postgres { try c.exec(sql) }
                 try c.exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [String(m.version), m.name])
             }
         }
     }
 
+    static func applied(_ c: PGConnection) throws -> Set<Int> {
+        let r = try c.exec("SELECT version FROM schema_migrations")
+        return Set((0..<r.rows).map { Int(r.int64($0, 0)) })
+    }
+
+    /// The newest migration of the bar tables applied (the ledger may list others; see `Migrations`).
     public func schemaVersion() throws -> Int {
-        try conn.withLock { Int(try $0.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").int64(0, 0)) }
+        try conn.withLock { Migrations.newest(in: try Self.applied($0)) }
     }
 
     /// Runs arbitrary SQL (tests and migrations of later features).

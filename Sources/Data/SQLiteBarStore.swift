@@ -29,18 +29,13 @@ public final class SQLiteBarStore: BarStore, SQLDatabase {
     }
 
     /// Applies the migrations the file lacks. Each runs in a write transaction that reads the
-    /// version afresh, so two processes opening a new file at once apply each migration once.
+    /// ledger afresh, so two processes opening a new file at once apply each migration once.
     static func migrate(_ c: SQLiteConnection) throws {
         try c.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")
-        func version() throws -> Int {
-            let q = try c.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-            _ = try q.step()
-            return Int(q.int64(0))
-        }
-        guard try version() < Migrations.all.map(\.version).max() ?? 0 else { return }
+        if try applied(c).isSuperset(of: Migrations.all.map(\.version)) { return }
         for m in Migrations.all {
             try c.transaction {
-                guard try version() < m.version else { return }
+                guard try !applied(c).contains(m.version) else { return }
                 for sql in m.sqlite { try c.exec(sql) }
                 let ins = try c.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, strftime('%s','now'))")
                 ins.bind(1, Int64(m.version)); ins.bind(2, m.name)
@@ -49,12 +44,16 @@ public final class SQLiteBarStore: BarStore, SQLDatabase {
         }
     }
 
+    static func applied(_ c: SQLiteConnection) throws -> Set<Int> {
+        let q = try c.prepare("SELECT version FROM schema_migrations")
+        var out: Set<Int> = []
+        while try q.step() { out.insert(Int(q.int64(0))) }
+        return out
+    }
+
+    /// The newest migration of the bar tables applied (the ledger may list others; see `Migrations`).
     public func schemaVersion() throws -> Int {
-        try conn.withLock { c in
-            let q = try c.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-            _ = try q.step()
-            return Int(q.int64(0))
-        }
+        try conn.withLock { Migrations.newest(in: try Self.applied($0)) }
     }
 
     /// Runs arbitrary SQL (tests and migrations of later features).

@@ -1,5 +1,6 @@
 import Foundation
 import Data
+import Store
 
 /// One request to the gateway and its outcome (the seed's `api_metrics` row).
 public struct APICallRecord: Hashable, Sendable {
@@ -64,16 +65,10 @@ public final class StoreAPICallRecorder: APICallSink, @unchecked Sendable {
         defer { writeLock.unlock() }
         let batch: [APICallRecord] = lock.withLock { let b = queue; queue = []; return b }
         guard !batch.isEmpty else { return }
-        _ = try? db.transaction {
-            for r in batch {
-                try db.execute("""
-                    INSERT INTO api_metrics (endpoint, method, duration_ms, status_code, success, error_message, created_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7)
-                    """, [.text(r.endpoint), .text(r.method), .double(r.durationMs), .int(Int64(r.status)),
-                          .int(r.success ? 1 : 0), r.error.map(SQLValue.text) ?? .null,
-                          .text(Timestamp(seconds: Int64(r.at.timeIntervalSince1970)).iso8601)])
-            }
-        }
+        _ = try? APICallTable(db: db).insert(batch.map {
+            APICallRow(endpoint: $0.endpoint, method: $0.method, durationMs: $0.durationMs, status: $0.status, success: $0.success,
+                       error: $0.error, at: Timestamp(seconds: Int64($0.at.timeIntervalSince1970)).iso8601)
+        })
     }
 
     deinit { wake.finish() }

@@ -2,6 +2,7 @@ import Backtest
 import Data
 import Foundation
 import Reports
+import Store
 import Trading
 
 /// Figures for `tsxlab-bench report`: writing the reports of a stored run with many trades, and
@@ -28,7 +29,7 @@ enum ReportBenchmark {
             return t.sorted()[t.count / 2] * 1000
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let store = try StoreURL.open("sqlite:" + folder + "/bench.sqlite")
+        let store = try StoreSchema.open("sqlite:" + folder + "/bench.sqlite")
         let catalog = try RunCatalog(store: store)
         let runID = try storeSyntheticRun(trades: trades, into: catalog.db)
         var figures: [Figure] = []
@@ -82,63 +83,55 @@ enum ReportBenchmark {
         let perDay = 12
         var day = TradeDate(year: 2019, month: 1, day: 2)
         var balance = Money(cents: 150_000_00)
-        var equity: [(Timestamp, TradeDate, Money)] = []
+        var equity: [RunEquityRow] = []
+        var tradeRows: [RunTradeRow] = [], fillRows: [RunFillRow] = []
         var net = Money.zero, fees = Money.zero, wins = 0
-        try db.transaction {
-            var k = 0
-            while k < trades {
-                while day.isWeekend { day = day.adding(days: 1) }
-                let open = ZoneRules.newYork.utc(fromLocal: day.at(hour: 9, minute: 30)).seconds
-                for i in 0..<min(perDay, trades - k) {
-                    let ticks = Int64(g.next() % 49) - 24
-                    let fee = Money(cents: 378)
-                    let pnl = Money(cents: ticks * 1250) - fee
-                    let entry = Timestamp(seconds: open + Int64(i) * 1200), exit = entry.adding(seconds: 600)
-                    let price = 10000 + Int64(g.next() % 400)
-                    try db.execute("""
-                        INSERT INTO backtest_trades (run_id, seq, strategy, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, exit_reason, pnl_usd, fees_usd, mae_ticks, mfe_ticks)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-                        """, [.text(runID), .int(Int64(k + 1)), .text("synthetic"), .text("ES"), .text(ticks % 2 == 0 ? "long" : "short"), .int(1),
-                              .text(entry.description), .text(Fmt.fixed(Double(price) / 4, 2)), .text(exit.description),
-                              .text(Fmt.fixed(Double(price + ticks) / 4, 2)), .text(ticks > 0 ? "target" : "stop"), .text(pnl.description),
-                              .text(fee.description), .int(Int64(g.next() % 30)), .int(Int64(g.next() % 30))])
-                    for (j, t) in [entry, exit].enumerated() {
-                        try db.execute("""
-                            INSERT INTO backtest_fills (run_id, seq, time, symbol, side, quantity, price, fee_usd, order_id, purpose, resolution)
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                            """, [.text(runID), .int(Int64(2 * k + j + 1)), .text(t.description), .text("ES"), .text(j == 0 ? "buy" : "sell"), .int(1),
-                                  .text(Fmt.fixed(Double(price) / 4, 2)), .text("1.89"), .int(Int64(2 * k + j + 1)), .text(j == 0 ? "entry" : "target"), .text("exact")])
-                    }
-                    balance += pnl; net += pnl; fees += fee
-                    if pnl.cents > 0 { wins += 1 }
-                    k += 1
+        var k = 0
+        while k < trades {
+            while day.isWeekend { day = day.adding(days: 1) }
+            let open = ZoneRules.newYork.utc(fromLocal: day.at(hour: 9, minute: 30)).seconds
+            for i in 0..<min(perDay, trades - k) {
+                let ticks = Int64(g.next() % 49) - 24
+                let fee = Money(cents: 378)
+                let pnl = Money(cents: ticks * 1250) - fee
+                let entry = Timestamp(seconds: open + Int64(i) * 1200), exit = entry.adding(seconds: 600)
+                let price = 10000 + Int64(g.next() % 400)
+                let side = ticks % 2 == 0 ? "long" : "short"
+                let entryPrice = Fmt.fixed(Double(price) / 4, 2), exitPrice = Fmt.fixed(Double(price + ticks) / 4, 2)
+                let mae = Int64(g.next() % 30), mfe = Int64(g.next() % 30)
+                tradeRows.append(RunTradeRow(strategy: "synthetic", symbol: "ES", side: side, quantity: 1, entryTime: entry.description,
+                                             entryPrice: entryPrice, exitTime: exit.description, exitPrice: exitPrice,
+                                             exitReason: ticks > 0 ? "target" : "stop", pnlUsd: pnl.description, feesUsd: fee.description,
+                                             maeTicks: mae, mfeTicks: mfe))
+                for (j, t) in [entry, exit].enumerated() {
+                    fillRows.append(RunFillRow(time: t.description, symbol: "ES", side: j == 0 ? "buy" : "sell", quantity: 1,
+                                               price: Fmt.fixed(Double(price) / 4, 2), feeUsd: "1.89", orderID: Int64(2 * k + j + 1),
+                                               purpose: j == 0 ? "entry" : "target", resolution: "exact"))
                 }
-                equity.append((ZoneRules.newYork.utc(fromLocal: day.at(hour: 17, minute: 0)), day, balance))
-                day = day.adding(days: 1)
+                balance += pnl; net += pnl; fees += fee
+                if pnl.cents > 0 { wins += 1 }
+                k += 1
             }
-            for (i, e) in equity.enumerated() {
-                try db.execute("INSERT INTO backtest_equity (run_id, seq, time, trade_date, balance_usd, equity_usd) VALUES ($1, $2, $3, $4, $5, $6)",
-                               [.text(runID), .int(Int64(i + 1)), .text(e.0.description), .text(e.1.description), .text(e.2.description), .text(e.2.description)])
-            }
-            let summary: [String: Any] = [
-                "runId": runID, "createdAt": "2026-01-01T00:00:00Z", "strategies": ["synthetic"], "symbol": "ES", "timeframe": "1m",
-                "dataFrom": "2019-01-01T23:00:00Z", "dataTo": equity.last?.0.description ?? "2019-01-02T00:00:00Z", "bars": 350_000,
-                "trades": trades, "longs": trades / 2, "shorts": trades - trades / 2, "wins": wins,
-                "winRate": trades > 0 ? Double(wins) / Double(trades) : 0, "netPnlUsd": net.description, "grossProfitUsd": 0, "grossLossUsd": 0,
-                "feesUsd": fees.description, "expectancyUsd": trades > 0 ? net.dollars / Double(trades) : 0,
-                "startingBalanceUsd": "150000.00", "endingBalanceUsd": balance.description, "ruleBreaches": [] as [Any],
-                "fillResolution": ["exact": 2 * trades, "drillDown": 0, "pathModel": 0], "rules": "TopStepX 150K Combine",
-                "configHash": "bench", "codeVersion": ProductVersion.string, "seconds": 0.1,
-            ]
-            let json = String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self)
-            try db.execute("""
-                INSERT INTO backtest_runs (run_id, created_at, kind, config_hash, config_text, symbol, timeframe, data_from, data_to, code_version, summary_json)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                """, [.text(runID), .text("2026-01-01T00:00:00Z"), .text("backtest"), .text("bench"),
-                      .text("account.rules=TopStepX 150K Combine\naccount.starting_balance=150000.00\naccount.daily_loss_limit=3000.00\n"),
-                      .text("ES"), .text("1m"), .text("2019-01-01T23:00:00Z"), .null, .text(ProductVersion.string), .text(json)])
+            let close = ZoneRules.newYork.utc(fromLocal: day.at(hour: 17, minute: 0))
+            equity.append(RunEquityRow(time: close.description, tradeDate: day.description, balanceUsd: balance.description, equityUsd: balance.description))
+            day = day.adding(days: 1)
         }
+        let summary: [String: Any] = [
+            "runId": runID, "createdAt": "2026-01-01T00:00:00Z", "strategies": ["synthetic"], "symbol": "ES", "timeframe": "1m",
+            "dataFrom": "2019-01-01T23:00:00Z", "dataTo": equity.last?.time ?? "2019-01-02T00:00:00Z", "bars": 350_000,
+            "trades": trades, "longs": trades / 2, "shorts": trades - trades / 2, "wins": wins,
+            "winRate": trades > 0 ? Double(wins) / Double(trades) : 0, "netPnlUsd": net.description, "grossProfitUsd": 0, "grossLossUsd": 0,
+            "feesUsd": fees.description, "expectancyUsd": trades > 0 ? net.dollars / Double(trades) : 0,
+            "startingBalanceUsd": "150000.00", "endingBalanceUsd": balance.description, "ruleBreaches": [] as [Any],
+            "fillResolution": ["exact": 2 * trades, "drillDown": 0, "pathModel": 0], "rules": "TopStepX 150K Combine",
+            "configHash": "bench", "codeVersion": ProductVersion.string, "seconds": 0.1,
+        ]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self)
+        let run = RunRow(runID: runID, createdAt: "2026-01-01T00:00:00Z", kind: "backtest", configHash: "bench",
+                         configText: "account.rules=TopStepX 150K Combine\naccount.starting_balance=150000.00\naccount.daily_loss_limit=3000.00\n",
+                         symbol: "ES", timeframe: "1m", dataFrom: "2019-01-01T23:00:00Z", dataTo: nil, codeVersion: ProductVersion.string,
+                         summaryJSON: json)
+        try RunTables(db: db).insert(run, trades: tradeRows, fills: fillRows, equity: equity, performance: [])
         return runID
     }
 }
-

@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Store
 
 /// The store back ends every `BarStore` conformance case runs against.
 public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -12,18 +13,19 @@ public enum StoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
         TestEnvironment.postgresURL != nil || TestEnvironment.isCI ? [.sqlite, .postgres] : [.sqlite]
     }
 
-    /// A new, empty store of this kind, with a way to open it again.
+    /// A new, empty store of this kind, with a way to open it again; the run tables are there too
+    /// (`StoreSchema.open`), as in a store the commands open.
     public func make() throws -> (store: any BarStore, reopen: () throws -> any BarStore, url: String) {
         switch self {
         case .sqlite:
             let url = "sqlite:" + TestEnvironment.temporaryDirectory("store") + "/bars.sqlite"
-            return (try StoreURL.open(url), { try StoreURL.open(url) }, url)
+            return (try StoreSchema.open(url), { try StoreSchema.open(url) }, url)
         case .postgres:
             guard let url = try TestEnvironment.freshPostgresURL() else {
                 throw DataError.store(url: "TSXLAB_TEST_PG_URL", operation: "connect",
                     message: "no test PostgreSQL: run the suite with scripts/test.sh (CI=true never skips it)")
             }
-            return (try StoreURL.open(url), { try StoreURL.open(url) }, url)
+            return (try StoreSchema.open(url), { try StoreSchema.open(url) }, url)
         }
     }
 

@@ -3,6 +3,7 @@ import Backtest
 import Configuration
 import Data
 import Foundation
+import Jobs
 import Strategies
 import Trading
 

@@ -3,6 +3,7 @@ import Backtest
 import Configuration
 import Data
 import Foundation
+import Jobs
 import Strategies
 import Trading
 
@@ -71,19 +72,10 @@ struct RunOptions: ParsableArguments {
         return cfg
     }
 
-    /// Sets `name=value` on the one enabled strategy that has it (`strategy.name=value` picks one).
+    /// Sets `name=value` on the one enabled strategy that has it (`strategy.name=value` picks one);
+    /// a name no single strategy takes is a usage error.
     static func setParameter(_ cfg: inout RunConfiguration, name rawName: String, value: String, source: String) throws {
-        var name = rawName
-        var target = cfg.strategies.indices.filter { cfg.strategies[$0].enabled }
-        if let dot = name.firstIndex(of: ".") {
-            let sname = String(name[..<dot]).replacingOccurrences(of: "-", with: "_")
-            target = target.filter { cfg.strategies[$0].name == sname }
-            name = String(name[name.index(after: dot)...])
-        }
-        guard target.count == 1 else {
-            throw ValidationError("\(source) \(rawName): \(target.isEmpty ? "no enabled strategy has it" : "several strategies are enabled; write strategy.name=value")")
-        }
-        try cfg.strategies[target[0]].parameters.set(name, text: value, source: source)
+        do { try cfg.setParameter(rawName, value: value, source: source) } catch let e as ParameterTargetError { throw ValidationError(e.description) }
     }
 
     func job(_ cfg: RunConfiguration) throws -> BacktestJob {

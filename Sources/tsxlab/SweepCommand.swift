@@ -7,6 +7,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Jobs
 import Strategies
 import Synchronization
 import Trading
@@ -72,30 +73,9 @@ struct SweepCommand: AsyncParsableCommand {
             guard kn.count == 2, kn[0] >= 1, kn[0] <= kn[1] else { throw ValidationError("--shard must be K/N with 1 ≤ K ≤ N") }
             cells = SweepSpace.shard(cells, k: kn[0], n: kn[1])
         }
-        let job = try options.job(base)
-        let (series, finer) = try job.loadBars()
-        let instrument = try job.instrument()
-        try base.checkConsistency()
-
-        // The sweep's identity: the base configuration, the axes, the bars.
-        let sweepID = String(SHA256.hex(Array((base.canonicalText + space.description + "\(series.first!.time)…\(series.last!.time)").utf8)).prefix(16))
-        let db = job.store as? any SQLDatabase
-        var done = Set<String>()
-        if let db {
-            if try db.query("SELECT 1 FROM sweeps WHERE sweep_id = $1", [.text(sweepID)]).isEmpty {
-                try db.execute("INSERT INTO sweeps (sweep_id, created_at, strategy, symbol, timeframe, data_from, data_to, space, base_config, cells) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
-                               [.text(sweepID), .text(ISO8601DateFormatter().string(from: Date())), .text(entry.name), .text(series.symbol),
-                                .text(series.timeframe.description), .text(series.first!.time.description), .text(series.last!.time.description),
-                                .text(space.description), .text(base.canonicalText), .int(Int64(space.count))])
-            }
-            done = Set(try db.query("SELECT config_hash FROM sweep_results WHERE sweep_id = $1", [.text(sweepID)]).compactMap { $0.first?.text })
-        }
-        @Sendable func configFor(_ cell: SweepCell) throws -> RunConfiguration {
-            var c = base
-            for n in space.names { try RunOptions.setParameter(&c, name: n, value: cell.values[n]!, source: "--param") }
-            return c
-        }
-        let pending = try cells.filter { !done.contains(try configFor($0).hash) }
+        let sweep = try SweepJob(backtest: try options.job(base), space: space, cells: cells)
+        let series = sweep.series, sweepID = sweep.sweepID
+        let pending = try sweep.register()
         let skipped = cells.count - pending.count
         Terminal.note("sweep \(sweepID): \(cells.count) configurations of \(entry.name) on \(series.symbol) \(series.timeframe), \(series.count) bars"
                       + (skipped > 0 ? "; \(skipped) already done, resuming" : ""))
@@ -110,72 +90,43 @@ struct SweepCommand: AsyncParsableCommand {
         sigint.resume()
         defer { sigint.cancel(); signal(SIGINT, SIG_DFL) }
 
-        let exchangeConfig = job.exchangeConfig()
-        @Sendable func backtest(_ cell: SweepCell, _ bars: BarSeries) throws -> (BacktestResult, RunSummary, String) {
-            let c = try configFor(cell)
-            let strategies = try c.enabledStrategies.map { try StrategyCatalog.descriptor(named: $0.name).build(symbol: $0.symbol, parameters: $0.parameters) }
-            let ex = SimulatedExchange(instruments: [instrument], rules: c.account, config: exchangeConfig)
-            let result = BacktestEngine(exchange: ex, strategies: strategies).run(bars, finer: finer)
-            let summary = RunSummary.make(runId: "", result: result, strategies: strategies.map(\.name), series: bars,
-                                          rules: c.account, configHash: c.hash)
-            return (result, summary, c.hash)
-        }
         if enqueue || worker {
-            guard let db, db.dialect == "postgres" else {
-                throw DataError.badInput(file: job.store.displayURL, line: nil, field: "--store",
+            guard let db = sweep.database, db.dialect == "postgres" else {
+                throw DataError.badInput(file: sweep.backtest.store.displayURL, line: nil, field: "--store",
                     reason: "the sweep queue lives in PostgreSQL: give --store postgres://… (SQLite serves one machine; use --shard there)")
             }
             if enqueue {
-                try db.transaction {
-                    for cell in cells {
-                        try db.execute("INSERT INTO sweep_queue (sweep_id, cell, status) VALUES ($1, $2, 'pending') ON CONFLICT DO NOTHING",
-                                       [.text(sweepID), .int(Int64(cell.index))])
-                    }
-                }
+                try sweep.enqueue()
                 Terminal.note("sweep \(sweepID): \(cells.count) configurations queued")
                 if json { try Terminal.printJSON(["sweep_id": sweepID]) } else { print(sweepID) }
                 return
             }
-            let n = try Self.work(sweepID: sweepID, space: space, db: db, leaseSeconds: lease, isCancelled: { stop.withLock { $0 } }) { cell in
-                let (_, summary, hash) = try backtest(cell, series)
-                return SweepOutcome(cell: cell, configHash: hash, summary: summary)
-            }
-            Terminal.note("worker done: \(n) configurations computed")
+            // Test hook: a worker killed holding a lease.
+            let dieAfter = ProcessInfo.processInfo.environment["TSXLAB_TEST_WORKER_DIES_AFTER"].flatMap(Int.init)
+            let done = try sweep.work(worker: "\(ProcessInfo.processInfo.hostName)-\(getpid())", leaseSeconds: lease, abandonAfter: dieAfter,
+                                      isCancelled: { stop.withLock { $0 } })
+            if done.abandonedLease { Glibc.exit(99) }
+            Terminal.note("worker done: \(done.computed) configurations computed")
             return
         }
         if let wf = walkForward {
-            try await Self.walkForward(try WalkForward.parse(wf), spec: wf, sweepID: sweepID, db: db, cells: cells, series: series, names: space.names, metric: metric,
-                                       minTrades: minTrades, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount,
-                                       json: json, isCancelled: { stop.withLock { $0 } }, backtest: backtest)
+            let plan = try WalkForward.parse(wf)
+            let result = try await sweep.walkForward(plan, spec: wf, metric: metric, minTrades: minTrades,
+                                                     workers: workers ?? ProcessInfo.processInfo.activeProcessorCount,
+                                                     isCancelled: { stop.withLock { $0 } },
+                                                     progress: { Terminal.progress("walk-forward", Int64($0), Int64($1)) })
+            try Self.printWalkForward(result, wf: plan, names: space.names, metric: metric, json: json)
             return
         }
         // sma-bracket with settings the kernel models runs through `SMABracketKernel`: bars and
         // signals shared by every configuration, the same results as the engine (its tests pin
         // that). Anything else runs each configuration as a full engine backtest.
-        let kernelParameters = engineOnly ? nil : try Self.smaBracketKernelParameters(pending.map(configFor), base: base, entry: entry,
-                                                                   exchange: exchangeConfig, finer: finer)
-        let kernel = kernelParameters.map {
-            SMABracketKernel(series: series, instrument: instrument, rules: base.account, config: exchangeConfig, parameters: $0)
-        }
+        let kernel = engineOnly ? nil : try sweep.kernel(for: pending)
         if kernel != nil { Terminal.note("sma-bracket sweep kernel: bars and signals shared across configurations") }
-        let evaluate: @Sendable (SweepCell) throws -> SweepOutcome = { cell in
-            if let kernel {
-                let c = try configFor(cell)
-                let run = kernel.run(Self.smaBracketParameters(c.enabledStrategies[0].parameters), strategy: SMABracket.descriptor.name)
-                let summary = RunSummary.make(runId: "", kernelRun: run, strategies: [SMABracket.descriptor.name], series: series,
-                                              rules: c.account, configHash: c.hash)
-                return SweepOutcome(cell: cell, configHash: c.hash, summary: summary)
-            }
-            let (_, summary, hash) = try backtest(cell, series)
-            return SweepOutcome(cell: cell, configHash: hash, summary: summary)
-        }
         let t0 = monotonicSeconds()
-        var finished = 0
         let total = pending.count
         let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
-        try await SweepRunner.run(pending, workers: workerCount, isCancelled: { stop.withLock { $0 } }, evaluate: evaluate) { r in
-            finished += 1
-            if let db { try Self.save(r, sweepID: sweepID, into: db) }
+        let finished = try await sweep.runLocally(pending, workers: workerCount, kernel: kernel, isCancelled: { stop.withLock { $0 } }) { _, finished in
             let elapsed = monotonicSeconds() - t0
             let rate = Double(finished) / max(elapsed, 1e-9)
             Terminal.progress("sweep", Int64(finished), Int64(total),
@@ -184,14 +135,13 @@ struct SweepCommand: AsyncParsableCommand {
         let seconds = monotonicSeconds() - t0
         let interrupted = stop.withLock { $0 }
         // Everything this sweep has (including earlier, resumed runs), in grid order.
-        var all: [SweepOutcome] = []
-        if let db { all = try Self.load(sweepID: sweepID, space: space, from: db) }
+        let all = try sweep.results()
         let barSteps = Double(series.count) * Double(finished)
         Terminal.note(String(format: "%d configurations in %.2f s (%.1f configs/s, %.1fM bar-steps/s)%@", finished, seconds,
                              Double(finished) / max(seconds, 1e-9), barSteps / max(seconds, 1e-9) / 1e6, interrupted ? "; interrupted" : ""))
         if let out {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            try Self.csv(all, names: space.names).write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)
+            try SweepJob.csv(all, names: space.names).write(toFile: out + "/results.csv", atomically: true, encoding: .utf8)
         }
         let ranked = all.filter { $0.trades >= minTrades && $0.metric(metric) != nil }
             .sorted { ($0.metric(metric)!, -$0.cell.index) > ($1.metric(metric)!, -$1.cell.index) }
@@ -231,126 +181,19 @@ struct SweepCommand: AsyncParsableCommand {
         if interrupted { throw ExitCode(130) }
     }
 
-    /// Walk-forward: per window, the grid on the in-sample bars, the winner on the out-of-sample
-    /// bars (warmed up on the in-sample part, counting only trades entered out of sample).
-    static func walkForward(
-        _ wf: WalkForward, spec: String, sweepID: String, db: (any SQLDatabase)?, cells: [SweepCell], series: BarSeries, names: [String], metric: String, minTrades: Int, workers: Int,
-        json: Bool, isCancelled: @escaping @Sendable () -> Bool, backtest: @escaping @Sendable (SweepCell, BarSeries) throws -> (BacktestResult, RunSummary, String)
-    ) async throws {
-        let windows = wf.windows(series)
-        guard !windows.isEmpty else {
-            throw DataError.badInput(file: "--walk-forward", line: nil, field: "in/out",
-                reason: "the bars (\(series.first!.time) → \(series.last!.time)) are too short for one in-sample plus one out-of-sample window")
-        }
-        struct Row: Encodable { var inSample: String; var outOfSample: String; var best: [String: String]; var inSampleMetric: Double
-                                var outOfSampleTrades: Int; var outOfSampleNetPnlUsd: String }
-        var rows: [Row] = []
-        var stitched = Money.zero, stitchedTrades = 0, isTotal = 0.0
-        for (k, w) in windows.enumerated() {
-            let inBars = series.slice(w.inSample)
-            var outcomes: [SweepOutcome] = []
-            try await SweepRunner.run(cells, workers: workers, isCancelled: isCancelled, evaluate: { cell in
-                let (_, summary, hash) = try backtest(cell, inBars)
-                return SweepOutcome(cell: cell, configHash: hash, summary: summary)
-            }) { outcomes.append($0) }
-            guard let best = outcomes.filter({ $0.trades >= minTrades && $0.metric(metric) != nil })
-                .max(by: { ($0.metric(metric)!, -$0.cell.index) < ($1.metric(metric)!, -$1.cell.index) }) else { continue }
-            let oosStart = series.time[w.outOfSample.lowerBound]
-            let (result, _, _) = try backtest(best.cell, series.slice(w.inSample.lowerBound..<w.outOfSample.upperBound))
-            let oosTrades = result.trades.filter { $0.entryTime.seconds >= oosStart }
-            let net = oosTrades.reduce(Money.zero) { $0 + $1.pnl }
-            stitched += net; stitchedTrades += oosTrades.count; isTotal += best.metric(metric)!
-            rows.append(Row(inSample: "\(series[w.inSample.lowerBound].time) → \(series[w.inSample.upperBound - 1].time)",
-                            outOfSample: "\(Timestamp(seconds: oosStart)) → \(series[w.outOfSample.upperBound - 1].time)",
-                            best: best.cell.values, inSampleMetric: best.metric(metric)!, outOfSampleTrades: oosTrades.count,
-                            outOfSampleNetPnlUsd: net.description))
-            Terminal.progress("walk-forward", Int64(k + 1), Int64(windows.count))
-            if let db {
-                let chosen = names.map { "\($0)=\(best.cell.values[$0] ?? "")" }.joined(separator: " ")
-                try db.execute("DELETE FROM walk_forward_windows WHERE sweep_id = $1 AND spec = $2 AND metric = $3 AND window_index = $4",
-                               [.text(sweepID), .text(spec), .text(metric), .int(Int64(k))])
-                try db.execute("""
-                    INSERT INTO walk_forward_windows (sweep_id, window_index, spec, metric, out_of_sample, chosen, in_sample_metric, out_of_sample_trades, out_of_sample_net_pnl_usd)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                    """, [.text(sweepID), .int(Int64(k)), .text(spec), .text(metric), .text(rows.last!.outOfSample), .text(chosen),
-                          .double(best.metric(metric)!), .int(Int64(oosTrades.count)), .text(net.description)])
-            }
-        }
+    /// Prints a walk-forward: the windows as a table (or JSON) and the stitched out-of-sample line.
+    static func printWalkForward(_ r: SweepJob.WalkForwardResult, wf: WalkForward, names: [String], metric: String, json: Bool) throws {
         if json {
-            try Terminal.printJSON(["windows": AnyEncodable(rows), "stitched_out_of_sample_net_pnl_usd": AnyEncodable(stitched.description),
-                                    "stitched_out_of_sample_trades": AnyEncodable(stitchedTrades)])
+            try Terminal.printJSON(["windows": AnyEncodable(r.windows), "stitched_out_of_sample_net_pnl_usd": AnyEncodable(r.stitchedNetPnl.description),
+                                    "stitched_out_of_sample_trades": AnyEncodable(r.stitchedTrades)])
             return
         }
         print("walk-forward \(wf.inMonths) months in / \(wf.outMonths) out\(wf.anchored ? ", anchored" : ", rolling"), optimising \(metric)")
-        print(table(["out of sample", "best"] + ["in-sample \(metric)", "OOS trades", "OOS net"], rows.map { r in
-            [r.outOfSample, names.map { "\($0)=\(r.best[$0] ?? "")" }.joined(separator: " "), String(format: "%.2f", r.inSampleMetric),
-             String(r.outOfSampleTrades), r.outOfSampleNetPnlUsd]
+        print(table(["out of sample", "best"] + ["in-sample \(metric)", "OOS trades", "OOS net"], r.windows.map { w in
+            [w.outOfSample, names.map { "\($0)=\(w.best[$0] ?? "")" }.joined(separator: " "), String(format: "%.2f", w.inSampleMetric),
+             String(w.outOfSampleTrades), w.outOfSampleNetPnlUsd]
         }))
-        print("stitched out of sample: \(stitchedTrades) trades, net \(stitched) USD (in-sample \(metric) averaged \(String(format: "%.2f", isTotal / Double(max(rows.count, 1)))) per window)")
-    }
-
-    /// A queue worker: lease the next pending (or expired) configuration with `FOR UPDATE SKIP
-    /// LOCKED`, run it, then record the result (once: the result key is unique) and mark it done.
-    static func work(sweepID: String, space: SweepSpace, db: any SQLDatabase, leaseSeconds: Int,
-                     isCancelled: () -> Bool, evaluate: (SweepCell) throws -> SweepOutcome) throws -> Int {
-        let me = "\(ProcessInfo.processInfo.hostName)-\(getpid())"
-        let dieAfter = ProcessInfo.processInfo.environment["TSXLAB_TEST_WORKER_DIES_AFTER"].flatMap(Int.init)
-        var computed = 0
-        while !isCancelled() {
-            let leased = try db.query("""
-                UPDATE sweep_queue SET status = 'leased', worker = $1, lease_until = now() + make_interval(secs => $2), attempts = attempts + 1
-                WHERE (sweep_id, cell) = (
-                  SELECT sweep_id, cell FROM sweep_queue
-                  WHERE sweep_id = $3 AND (status = 'pending' OR (status = 'leased' AND lease_until < now()))
-                  ORDER BY cell LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING cell
-                """, [.text(me), .int(Int64(leaseSeconds)), .text(sweepID)])
-            guard let cellIndex = leased.first?.first?.int else {
-                // Nothing to lease now: done when nothing is leased either.
-                let open = try db.query("SELECT COUNT(*) FROM sweep_queue WHERE sweep_id = $1 AND status <> 'done'", [.text(sweepID)])
-                if (open.first?.first?.int ?? 0) == 0 { break }
-                usleep(200_000)
-                continue
-            }
-            if let d = dieAfter, computed >= d { Glibc.exit(99) }  // test hook: a worker killed holding a lease
-            let outcome = try evaluate(space.cell(Int(cellIndex)))
-            try db.transaction {
-                let params = outcome.cell.values.keys.sorted().map { "\($0)=\(outcome.cell.values[$0]!)" }.joined(separator: " ")
-                try db.execute("""
-                    INSERT INTO sweep_results (sweep_id, config_hash, cell, params, trades, net_pnl_usd, win_rate, profit_factor, sharpe, max_drawdown_usd, rule_breaches, seconds, created_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING
-                    """, [.text(sweepID), .text(outcome.configHash), .int(cellIndex), .text(params), .int(Int64(outcome.trades)),
-                          .text(outcome.netPnl.description), .double(outcome.winRate), outcome.profitFactor.map(SQLValue.double) ?? .null,
-                          outcome.sharpe.map(SQLValue.double) ?? .null, outcome.maxDrawdown.map(SQLValue.double) ?? .null,
-                          .int(Int64(outcome.ruleBreaches)), .double(outcome.seconds), .text(ISO8601DateFormatter().string(from: Date()))])
-                try db.execute("UPDATE sweep_queue SET status = 'done' WHERE sweep_id = $1 AND cell = $2", [.text(sweepID), .int(cellIndex)])
-            }
-            computed += 1
-        }
-        return computed
-    }
-
-    /// The kernel parameters of every configuration when the sweep is of `sma_bracket` and each
-    /// configuration's settings are ones `SMABracketKernel` models (same account rules throughout);
-    /// nil sends the sweep through the engine.
-    static func smaBracketKernelParameters(_ configs: [RunConfiguration], base: RunConfiguration, entry: StrategyEntry,
-                                           exchange: ExchangeConfig, finer: BarSeries?) throws -> [SMABracketKernel.Parameters]? {
-        guard try StrategyCatalog.descriptor(named: entry.name).name == SMABracket.descriptor.name else { return nil }
-        var out: [SMABracketKernel.Parameters] = []
-        for c in configs {
-            guard c.enabledStrategies.count == 1, c.account == base.account,
-                  try StrategyCatalog.descriptor(named: c.enabledStrategies[0].name).name == SMABracket.descriptor.name,
-                  SMABracketKernel.models(config: exchange, rules: c.account, finer: finer) else { return nil }
-            let p = smaBracketParameters(c.enabledStrategies[0].parameters)
-            guard p.fast > 0, p.fast < p.slow, p.stopTicks > 0, p.targetTicks > 0, p.quantity > 0 else { return nil }
-            out.append(p)
-        }
-        return out
-    }
-
-    static func smaBracketParameters(_ p: ParameterSet) -> SMABracketKernel.Parameters {
-        SMABracketKernel.Parameters(fast: Int(p.int("fast")), slow: Int(p.int("slow")), stopTicks: p.int("stop_ticks"),
-                                    targetTicks: p.int("target_ticks"), quantity: p.int("quantity"))
+        print("stitched out of sample: \(r.stitchedTrades) trades, net \(r.stitchedNetPnl) USD (in-sample \(metric) averaged \(String(format: "%.2f", r.inSampleMetricTotal / Double(max(r.windows.count, 1)))) per window)")
     }
 
     /// `tsxlab backtest …` with this command's data and exchange options and the configuration's
@@ -373,38 +216,6 @@ struct SweepCommand: AsyncParsableCommand {
         }
         let params = names.map { "--param \($0)=\(r.cell.values[$0] ?? "")" }
         return (["tsxlab", "backtest"] + kept + params).joined(separator: " ")
-    }
-
-    static func save(_ r: SweepOutcome, sweepID: String, into db: any SQLDatabase) throws {
-        let params = r.cell.values.keys.sorted().map { "\($0)=\(r.cell.values[$0]!)" }.joined(separator: " ")
-        try db.execute("""
-            INSERT INTO sweep_results (sweep_id, config_hash, cell, params, trades, net_pnl_usd, win_rate, profit_factor, sharpe, max_drawdown_usd, rule_breaches, seconds, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            """, [.text(sweepID), .text(r.configHash), .int(Int64(r.cell.index)), .text(params), .int(Int64(r.trades)),
-                  .text(r.netPnl.description), .double(r.winRate), r.profitFactor.map(SQLValue.double) ?? .null,
-                  r.sharpe.map(SQLValue.double) ?? .null, r.maxDrawdown.map(SQLValue.double) ?? .null,
-                  .int(Int64(r.ruleBreaches)), .double(r.seconds), .text(ISO8601DateFormatter().string(from: Date()))])
-    }
-
-    static func load(sweepID: String, space: SweepSpace, from db: any SQLDatabase) throws -> [SweepOutcome] {
-        try db.query("SELECT config_hash, cell, trades, net_pnl_usd, win_rate, profit_factor, sharpe, max_drawdown_usd, rule_breaches, seconds FROM sweep_results WHERE sweep_id = $1 ORDER BY cell",
-                     [.text(sweepID)]).map { row in
-            SweepOutcome(cell: space.cell(Int(row[1].int ?? 0)), configHash: row[0].text ?? "", trades: Int(row[2].int ?? 0),
-                         netPnl: Money(row[3].text ?? "0") ?? .zero, winRate: row[4].double ?? 0, profitFactor: row[5].double,
-                         sharpe: row[6].double, maxDrawdown: row[7].double, ruleBreaches: Int(row[8].int ?? 0), seconds: row[9].double ?? 0)
-        }
-    }
-
-    /// `results.csv`: the parameters by name, then `trades`, `net_pnl_usd` and the statistics.
-    static func csv(_ rows: [SweepOutcome], names: [String]) -> String {
-        var out = (names + ["trades", "net_pnl_usd", "win_rate", "profit_factor", "sharpe", "max_drawdown_usd", "rule_breaches", "config_hash"])
-            .joined(separator: ",") + "\n"
-        for r in rows {
-            let f = { (v: Double?) in v.map { String(format: "%.6f", $0) } ?? "" }
-            out += (names.map { r.cell.values[$0] ?? "" } + [String(r.trades), r.netPnl.description, f(r.winRate), f(r.profitFactor),
-                    f(r.sharpe), f(r.maxDrawdown), String(r.ruleBreaches), r.configHash]).joined(separator: ",") + "\n"
-        }
-        return out
     }
 }
 

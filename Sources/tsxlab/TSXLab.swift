@@ -1,6 +1,7 @@
 import ArgumentParser
 import Data
 import Foundation
+import Store
 
 @main
 struct TSXLab: AsyncParsableCommand {
@@ -27,7 +28,8 @@ struct StoreOptions: ParsableArguments {
 
     func storeURL() -> String { StoreURL.resolve(flag: store, environment: environment) }
 
-    func openStore() throws -> any BarStore { try StoreURL.open(storeURL()) }
+    /// The store with the bar tables and the run, sweep, queue and live tables ready.
+    func openStore() throws -> any BarStore { try StoreSchema.open(storeURL()) }
 
     func registry() throws -> ContractRegistry {
         var r = ContractRegistry.builtIn

@@ -2,6 +2,7 @@ import Backtest
 import Data
 import Foundation
 import Live
+import Jobs
 import Strategies
 import Testing
 import Trading

@@ -2,6 +2,7 @@ import Backtest
 import Data
 import Foundation
 import Reports
+import Jobs
 import Testing
 import TSXLabTesting
 

@@ -1,4 +1,5 @@
 import Backtest
+import Jobs
 import Data
 import Foundation
 import Testing

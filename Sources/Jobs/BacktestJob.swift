@@ -2,18 +2,25 @@ import Backtest
 import Configuration
 import Data
 import Foundation
+import Store
 import Strategies
 import Trading
 
-/// Wires a configuration to bars, strategies and the simulated exchange (the composition root's
-/// job: no trading logic here).
-struct BacktestJob {
-    var config: RunConfiguration
-    var registry: ContractRegistry
-    var store: any BarStore
-    var source: (any BarSource)?
+/// One backtest as the application runs it: a configuration wired to bars (through the cache
+/// tiers), the enabled strategies, the contract and the simulated exchange; the result recorded in
+/// the store and, when asked, a run folder. No trading logic here: the engine trades.
+public struct BacktestJob: Sendable {
+    public var config: RunConfiguration
+    public var registry: ContractRegistry
+    public var store: any BarStore
+    public var source: (any BarSource)?
 
-    func exchangeConfig() -> ExchangeConfig {
+    public init(config: RunConfiguration, registry: ContractRegistry, store: any BarStore, source: (any BarSource)?) {
+        self.config = config; self.registry = registry; self.store = store; self.source = source
+    }
+
+    /// The simulated exchange's settings from the configuration's `exchange` section.
+    public func exchangeConfig() -> ExchangeConfig {
         var c = ExchangeConfig()
         c.pathModel = PathModel(rawValue: config.exchange.pathModel) ?? .nearestExtremeFirst
         c.stopSlippageTicks = config.exchange.stopSlippageTicks
@@ -22,8 +29,11 @@ struct BacktestJob {
         return c
     }
 
-    /// Loads the bars through the cache tiers (memory → store → source).
-    func loadBars() throws -> (BarSeries, BarSeries?) {
+    /// Loads the bars through the cache tiers (memory → store → source): the configuration's
+    /// series and, when it names one, the finer series for drill-down (nil when none is stored).
+    ///
+    /// - Throws: `DataError.badInput` when the window holds no bars.
+    public func loadBars() throws -> (BarSeries, BarSeries?) {
         let d = config.data
         let window = TimeWindow(from: d.from ?? .distantPast, to: d.to ?? .distantFuture)
         let cache = BarCache(store: store, source: source)
@@ -42,7 +52,10 @@ struct BacktestJob {
         return (series, finer)
     }
 
-    func strategies() throws -> [any Strategy] {
+    /// The enabled strategies, built from the catalog with their parameters.
+    ///
+    /// - Throws: `DataError.badInput` when none is enabled or one trades another symbol than the bars.
+    public func strategies() throws -> [any Strategy] {
         try config.checkConsistency()
         let enabled = config.enabledStrategies
         guard !enabled.isEmpty else {
@@ -58,7 +71,8 @@ struct BacktestJob {
         }
     }
 
-    func instrument() throws -> Instrument {
+    /// The traded contract with the configuration's commission.
+    public func instrument() throws -> Instrument {
         let spec = try registry.spec(for: config.data.symbol)
         // A dated contract (ESZ13) trades under its own code with its product's spec.
         let named = ContractSpec(symbol: config.data.symbol, name: spec.name, projectXRoot: spec.projectXRoot, exchange: spec.exchange,
@@ -68,15 +82,17 @@ struct BacktestJob {
         return Instrument(spec: named, feePerSide: config.exchange.commissionPerSide)
     }
 
-    struct Outcome {
-        var summary: RunSummary
-        var result: BacktestResult
-        var series: BarSeries
-        var folder: String?
+    public struct Outcome: Sendable {
+        public var summary: RunSummary
+        public var result: BacktestResult
+        public var series: BarSeries
+        /// The run folder written, if any.
+        public var folder: String?
     }
 
-    /// Runs the backtest, records it in the store and (when given) a run folder.
-    func run(out: String?, runsFolder: String?, record: Bool = true) throws -> Outcome {
+    /// Runs the backtest, records it in the store (when `record` and the store is SQL: the run
+    /// tables are created if missing) and in a run folder: `out`, else `runsFolder/<run id>`, else none.
+    public func run(out: String? = nil, runsFolder: String? = nil, record: Bool = true) throws -> Outcome {
         try config.checkConsistency()
         let (series, finer) = try loadBars()
         let strategies = try strategies()
@@ -93,6 +109,7 @@ struct BacktestJob {
                                       rules: config.account, configHash: config.hash)
         let spec: (String) -> ContractSpec? = { $0 == ins.symbol ? ins.spec : (try? registry.spec(for: $0)) }
         if record, let db = store as? any SQLDatabase {
+            try StoreSchema.migrate(db)
             try RunRecorder.save(summary, result: result, configText: config.canonicalText, spec: spec, into: db)
         }
         let folder = out ?? runsFolder.map { $0 + "/" + runID }

@@ -1,0 +1,76 @@
+import Backtest
+import Data
+import Foundation
+import Store
+import Trading
+
+extension SweepJob {
+    /// One walk-forward window: the configuration chosen in sample and how it traded out of sample.
+    public struct WalkForwardWindow: Encodable, Hashable, Sendable {
+        /// In-sample span, `first bar → last bar`.
+        public var inSample: String
+        /// Out-of-sample span, `first bar → last bar`.
+        public var outOfSample: String
+        /// The chosen configuration's parameter values by name.
+        public var best: [String: String]
+        public var inSampleMetric: Double
+        public var outOfSampleTrades: Int
+        /// Net P&L of the trades entered out of sample, in dollars.
+        public var outOfSampleNetPnlUsd: String
+    }
+
+    public struct WalkForwardResult: Hashable, Sendable {
+        public var windows: [WalkForwardWindow]
+        /// The out-of-sample results stitched together.
+        public var stitchedNetPnl: Money
+        public var stitchedTrades: Int
+        /// The in-sample metric summed over the windows (divide by the count for the average).
+        public var inSampleMetricTotal: Double
+    }
+
+    /// Walk-forward: per window, the cells on the in-sample bars, the winner by `metric` (among
+    /// configurations with at least `minTrades` trades) on the out-of-sample bars (warmed up on
+    /// the in-sample part, counting only trades entered out of sample). Each window is recorded
+    /// in the store under `spec`; `progress` sees each window done and the window count.
+    ///
+    /// - Throws: `DataError.badInput` when the bars are too short for one window.
+    public func walkForward(_ wf: WalkForward, spec: String, metric: String, minTrades: Int, workers: Int,
+                            isCancelled: @escaping @Sendable () -> Bool,
+                            progress: (Int, Int) -> Void = { _, _ in }) async throws -> WalkForwardResult {
+        let windows = wf.windows(series)
+        guard !windows.isEmpty else {
+            throw DataError.badInput(file: "--walk-forward", line: nil, field: "in/out",
+                reason: "the bars (\(series.first!.time) → \(series.last!.time)) are too short for one in-sample plus one out-of-sample window")
+        }
+        let tables = try database.map { db in try StoreSchema.migrate(db); return SweepTables(db: db) }
+        var out = WalkForwardResult(windows: [], stitchedNetPnl: .zero, stitchedTrades: 0, inSampleMetricTotal: 0)
+        for (k, w) in windows.enumerated() {
+            let inBars = series.slice(w.inSample)
+            var outcomes: [SweepOutcome] = []
+            try await SweepRunner.run(cells, workers: workers, isCancelled: isCancelled, evaluate: { cell in
+                let (_, summary, hash) = try self.run(cell, on: inBars)
+                return SweepOutcome(cell: cell, configHash: hash, summary: summary)
+            }) { outcomes.append($0) }
+            guard let best = outcomes.filter({ $0.trades >= minTrades && $0.metric(metric) != nil })
+                .max(by: { ($0.metric(metric)!, -$0.cell.index) < ($1.metric(metric)!, -$1.cell.index) }) else { continue }
+            let oosStart = series.time[w.outOfSample.lowerBound]
+            let (result, _, _) = try run(best.cell, on: series.slice(w.inSample.lowerBound..<w.outOfSample.upperBound))
+            let oosTrades = result.trades.filter { $0.entryTime.seconds >= oosStart }
+            let net = oosTrades.reduce(Money.zero) { $0 + $1.pnl }
+            out.stitchedNetPnl += net; out.stitchedTrades += oosTrades.count; out.inSampleMetricTotal += best.metric(metric)!
+            let window = WalkForwardWindow(inSample: "\(series[w.inSample.lowerBound].time) → \(series[w.inSample.upperBound - 1].time)",
+                                           outOfSample: "\(Timestamp(seconds: oosStart)) → \(series[w.outOfSample.upperBound - 1].time)",
+                                           best: best.cell.values, inSampleMetric: best.metric(metric)!, outOfSampleTrades: oosTrades.count,
+                                           outOfSampleNetPnlUsd: net.description)
+            out.windows.append(window)
+            progress(k + 1, windows.count)
+            if let tables {
+                let chosen = space.names.map { "\($0)=\(best.cell.values[$0] ?? "")" }.joined(separator: " ")
+                try tables.replace(WalkForwardWindowRow(index: k, spec: spec, metric: metric, outOfSample: window.outOfSample, chosen: chosen,
+                                                        inSampleMetric: best.metric(metric)!, outOfSampleTrades: oosTrades.count,
+                                                        outOfSampleNetPnlUsd: net.description), sweepID: sweepID)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,182 @@
+import Backtest
+import Configuration
+import Data
+import Foundation
+import Store
+import Strategies
+import Trading
+
+/// A sweep used outside what it supports: not exactly one enabled strategy, or no axis.
+public struct SweepSetupError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+/// A parameter sweep as the application runs it: one strategy's configurations (cells of a
+/// `SweepSpace`) backtested over one load of the bars, with the results kept in the store so a
+/// rerun resumes. Runs locally on every core, as one worker of a PostgreSQL queue, or as a
+/// walk-forward; each configuration is a full engine backtest, or goes through
+/// `SMABracketKernel` where that models the settings.
+public struct SweepJob: Sendable {
+    /// The base configuration every cell starts from.
+    public let base: RunConfiguration
+    public let space: SweepSpace
+    /// The configurations to run (the grid, a sample, or a shard of them), in grid order.
+    public let cells: [SweepCell]
+    public let backtest: BacktestJob
+    /// The one enabled strategy of the base configuration.
+    public let strategy: StrategyEntry
+    public let series: BarSeries
+    public let finer: BarSeries?
+    public let instrument: Instrument
+    /// The sweep's identity: a hash of the base configuration, the axes and the bars' span.
+    public let sweepID: String
+
+    /// Loads the bars and contract of `backtest` (whose configuration is the base).
+    ///
+    /// - Parameter cells: the configurations to run; nil runs the whole grid.
+    /// - Throws: `SweepSetupError` without an axis or without exactly one enabled strategy; the
+    ///   job's errors when bars, contract or configuration are wrong.
+    public init(backtest: BacktestJob, space: SweepSpace, cells: [SweepCell]? = nil) throws {
+        let base = backtest.config
+        guard !space.names.isEmpty else { throw SweepSetupError(description: "a sweep needs at least one parameter axis") }
+        guard base.enabledStrategies.count == 1, let entry = base.enabledStrategies.first else {
+            throw SweepSetupError(description: "a sweep runs one strategy: enable exactly one")
+        }
+        let (series, finer) = try backtest.loadBars()
+        let instrument = try backtest.instrument()
+        try base.checkConsistency()
+        self.base = base; self.space = space; self.cells = cells ?? space.grid(); self.backtest = backtest
+        self.strategy = entry; self.series = series; self.finer = finer; self.instrument = instrument
+        self.sweepID = String(SHA256.hex(Array((base.canonicalText + space.description + "\(series.first!.time)…\(series.last!.time)").utf8)).prefix(16))
+    }
+
+    /// The store's database, when the store is SQL (results are then recorded and resumed).
+    public var database: (any SQLDatabase)? { backtest.store as? any SQLDatabase }
+
+    /// The base configuration with a cell's parameter values set.
+    public func configuration(for cell: SweepCell) throws -> RunConfiguration {
+        var c = base
+        for n in space.names { try c.setParameter(n, value: cell.values[n]!, source: "--param") }
+        return c
+    }
+
+    /// Registers the sweep in the store (once) and returns the cells that have no result yet.
+    public func register() throws -> [SweepCell] {
+        guard let db = database else { return cells }
+        try StoreSchema.migrate(db)
+        let tables = SweepTables(db: db)
+        try tables.register(SweepRow(sweepID: sweepID, createdAt: ISO8601DateFormatter().string(from: Date()), strategy: strategy.name,
+                                     symbol: series.symbol, timeframe: series.timeframe.description, dataFrom: series.first!.time.description,
+                                     dataTo: series.last!.time.description, space: space.description, baseConfig: base.canonicalText,
+                                     cells: space.count))
+        let done = try tables.finishedConfigHashes(sweepID)
+        return try cells.filter { !done.contains(try configuration(for: $0).hash) }
+    }
+
+    /// One configuration as a full engine backtest on `bars`: the result, its summary and the
+    /// configuration hash.
+    public func run(_ cell: SweepCell, on bars: BarSeries) throws -> (BacktestResult, RunSummary, String) {
+        let c = try configuration(for: cell)
+        let strategies = try c.enabledStrategies.map { try StrategyCatalog.descriptor(named: $0.name).build(symbol: $0.symbol, parameters: $0.parameters) }
+        let ex = SimulatedExchange(instruments: [instrument], rules: c.account, config: backtest.exchangeConfig())
+        let result = BacktestEngine(exchange: ex, strategies: strategies).run(bars, finer: finer)
+        let summary = RunSummary.make(runId: "", result: result, strategies: strategies.map(\.name), series: bars,
+                                      rules: c.account, configHash: c.hash)
+        return (result, summary, c.hash)
+    }
+
+    /// The kernel that runs these cells when the sweep is of `sma_bracket` with settings
+    /// `SMABracketKernel` models (same results as the engine: its tests pin that); nil sends every
+    /// configuration through the engine.
+    public func kernel(for cells: [SweepCell]) throws -> SMABracketKernel? {
+        guard let p = try Self.smaBracketKernelParameters(cells.map(configuration), base: base, entry: strategy,
+                                                           exchange: backtest.exchangeConfig(), finer: finer) else { return nil }
+        return SMABracketKernel(series: series, instrument: instrument, rules: base.account, config: backtest.exchangeConfig(), parameters: p)
+    }
+
+    /// The outcome of one cell on the whole series, through `kernel` when given.
+    public func evaluate(_ cell: SweepCell, kernel: SMABracketKernel?) throws -> SweepOutcome {
+        if let kernel {
+            let c = try configuration(for: cell)
+            let run = kernel.run(Self.smaBracketParameters(c.enabledStrategies[0].parameters), strategy: SMABracket.descriptor.name)
+            let summary = RunSummary.make(runId: "", kernelRun: run, strategies: [SMABracket.descriptor.name], series: series,
+                                          rules: c.account, configHash: c.hash)
+            return SweepOutcome(cell: cell, configHash: c.hash, summary: summary)
+        }
+        let (_, summary, hash) = try run(cell, on: series)
+        return SweepOutcome(cell: cell, configHash: hash, summary: summary)
+    }
+
+    /// Runs `cells` on `workers` parallel tasks, recording each result in the store as it
+    /// finishes; `onResult` sees each with the count finished so far. Stops launching new cells
+    /// once `isCancelled` answers true (those under way finish and are kept).
+    ///
+    /// - Parameter kernel: from `kernel(for:)`, or nil for full engine backtests.
+    /// - Returns: how many cells finished.
+    @discardableResult
+    public func runLocally(_ cells: [SweepCell], workers: Int, kernel: SMABracketKernel?, isCancelled: @escaping @Sendable () -> Bool,
+                           onResult: (SweepOutcome, Int) throws -> Void = { _, _ in }) async throws -> Int {
+        let tables = database.map { SweepTables(db: $0) }
+        var finished = 0
+        try await SweepRunner.run(cells, workers: workers, isCancelled: isCancelled, evaluate: { try self.evaluate($0, kernel: kernel) }) { r in
+            finished += 1
+            try tables?.insert(Self.row(r), sweepID: sweepID)
+            try onResult(r, finished)
+        }
+        return finished
+    }
+
+    /// Every result the store holds for this sweep (earlier, resumed runs included), in grid order;
+    /// empty when the store is not SQL.
+    public func results() throws -> [SweepOutcome] {
+        guard let db = database else { return [] }
+        return try SweepTables(db: db).results(sweepID).map { row in
+            SweepOutcome(cell: space.cell(row.cell), configHash: row.configHash, trades: row.trades, netPnl: Money(row.netPnlUsd) ?? .zero,
+                         winRate: row.winRate, profitFactor: row.profitFactor, sharpe: row.sharpe, maxDrawdown: row.maxDrawdownUsd,
+                         ruleBreaches: row.ruleBreaches, seconds: row.seconds)
+        }
+    }
+
+    /// A result as its store row (`params`: `name=value` pairs in name order).
+    public static func row(_ r: SweepOutcome) -> SweepResultRow {
+        let params = r.cell.values.keys.sorted().map { "\($0)=\(r.cell.values[$0]!)" }.joined(separator: " ")
+        return SweepResultRow(configHash: r.configHash, cell: r.cell.index, params: params, trades: r.trades, netPnlUsd: r.netPnl.description,
+                              winRate: r.winRate, profitFactor: r.profitFactor, sharpe: r.sharpe, maxDrawdownUsd: r.maxDrawdown,
+                              ruleBreaches: r.ruleBreaches, seconds: r.seconds)
+    }
+
+    /// `results.csv`: the parameters by name, then `trades`, `net_pnl_usd` and the statistics.
+    public static func csv(_ rows: [SweepOutcome], names: [String]) -> String {
+        var out = (names + ["trades", "net_pnl_usd", "win_rate", "profit_factor", "sharpe", "max_drawdown_usd", "rule_breaches", "config_hash"])
+            .joined(separator: ",") + "\n"
+        for r in rows {
+            let f = { (v: Double?) in v.map { String(format: "%.6f", $0) } ?? "" }
+            out += (names.map { r.cell.values[$0] ?? "" } + [String(r.trades), r.netPnl.description, f(r.winRate), f(r.profitFactor),
+                    f(r.sharpe), f(r.maxDrawdown), String(r.ruleBreaches), r.configHash]).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// The kernel parameters of every configuration when the sweep is of `sma_bracket` and each
+    /// configuration's settings are ones `SMABracketKernel` models (same account rules throughout);
+    /// nil sends the sweep through the engine.
+    public static func smaBracketKernelParameters(_ configs: [RunConfiguration], base: RunConfiguration, entry: StrategyEntry,
+                                                  exchange: ExchangeConfig, finer: BarSeries?) throws -> [SMABracketKernel.Parameters]? {
+        guard try StrategyCatalog.descriptor(named: entry.name).name == SMABracket.descriptor.name else { return nil }
+        var out: [SMABracketKernel.Parameters] = []
+        for c in configs {
+            guard c.enabledStrategies.count == 1, c.account == base.account,
+                  try StrategyCatalog.descriptor(named: c.enabledStrategies[0].name).name == SMABracket.descriptor.name,
+                  SMABracketKernel.models(config: exchange, rules: c.account, finer: finer) else { return nil }
+            let p = smaBracketParameters(c.enabledStrategies[0].parameters)
+            guard p.fast > 0, p.fast < p.slow, p.stopTicks > 0, p.targetTicks > 0, p.quantity > 0 else { return nil }
+            out.append(p)
+        }
+        return out
+    }
+
+    public static func smaBracketParameters(_ p: ParameterSet) -> SMABracketKernel.Parameters {
+        SMABracketKernel.Parameters(fast: Int(p.int("fast")), slow: Int(p.int("slow")), stopTicks: p.int("stop_ticks"),
+                                    targetTicks: p.int("target_ticks"), quantity: p.int("quantity"))
+    }
+}

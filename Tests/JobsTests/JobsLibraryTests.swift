@@ -1,0 +1,101 @@
+import Backtest
+import Configuration
+import Data
+import Foundation
+import Jobs
+import Store
+import Strategies
+import Testing
+import Trading
+import TSXLabTesting
+
+/// The application services called as a library, without the CLI binary.
+@Suite("Backtest job and sweep through the library")
+struct JobsLibraryTests {
+    /// Two days of seeded ES minute bars (a random walk with drifts, so moving averages cross).
+    static func bars() -> BarSeries {
+        var g = SeededGenerator(seed: 11)
+        var b = BarBuilder(start: "2019-03-05T14:30:00Z")
+        var price: Int64 = 10_000, drift: Int64 = 1
+        for i in 0..<1_200 {
+            if i % 90 == 0 { drift = -drift }
+            let step = Int64(g.next() % 7) - 3 + drift
+            let open = price, close = price + step
+            _ = b.bar(open, max(open, close) + Int64(g.next() % 3), min(open, close) - Int64(g.next() % 3), close)
+            price = close
+        }
+        return b.series
+    }
+
+    /// A store with the bars and a configuration of sma-bracket on them (sessions ignored, as the
+    /// reference workload does).
+    static func setUp(_ label: String) throws -> (BacktestJob, any BarStore) {
+        let store = try StoreSchema.open("sqlite:" + TestEnvironment.temporaryDirectory(label) + "/tsxlab.sqlite")
+        let series = bars()
+        try store.write(series, coverage: nil)
+        var cfg = try RunConfiguration.parse(yaml: "", source: "test", environment: [:])
+        cfg.data.symbol = "ES"
+        cfg.data.timeframe = .oneMinute
+        cfg.exchange.enforceSessions = false
+        cfg.exchange.pathModel = PathModel.stopFirst.rawValue
+        let d = try StrategyCatalog.descriptor(named: "sma_bracket")
+        for i in cfg.strategies.indices { cfg.strategies[i].enabled = false }
+        cfg.strategies.removeAll { $0.name == d.name }
+        cfg.strategies.append(StrategyEntry(name: d.name, symbol: "ES", enabled: true, parameters: d.defaults()))
+        try cfg.setParameter("fast", value: "5", source: "test")
+        try cfg.setParameter("slow", value: "30", source: "test")
+        return (BacktestJob(config: cfg, registry: .builtIn, store: store, source: nil), store)
+    }
+
+    @Test("a backtest job loads the bars, trades them and records the run")
+    func backtestJob() throws {
+        let (job, store) = try Self.setUp("jobs-backtest")
+        let outcome = try job.run()
+        #expect(outcome.series.count == 1_200)
+        #expect(outcome.summary.trades > 0 && outcome.summary.trades == outcome.result.trades.count)
+        let db = try #require(store as? any SQLDatabase)
+        let rows = try db.query("SELECT config_hash FROM backtest_runs WHERE run_id = $1", [.text(outcome.summary.runId)])
+        #expect(rows.first?.first?.text == job.config.hash)
+        #expect(try db.query("SELECT COUNT(*) FROM backtest_trades WHERE run_id = $1", [.text(outcome.summary.runId)]).first?.first?.int
+                == Int64(outcome.summary.trades))
+    }
+
+    @Test("a small sweep runs every configuration, records it, resumes with nothing left, and agrees with single backtests")
+    func sweep() async throws {
+        let (job, _) = try Self.setUp("jobs-sweep")
+        let space = SweepSpace(axes: [try SweepAxis.parse("fast=5,8"), try SweepAxis.parse("slow=20,30")])
+        let sweep = try SweepJob(backtest: job, space: space)
+        let pending = try sweep.register()
+        #expect(pending.count == 4)
+        var seen = 0
+        let finished = try await sweep.runLocally(pending, workers: 2, kernel: nil, isCancelled: { false }) { _, n in seen = n }
+        #expect(finished == 4 && seen == 4)
+        let all = try sweep.results()
+        #expect(all.map(\.cell.index) == [0, 1, 2, 3])
+        #expect(try sweep.register().isEmpty)  // a rerun resumes: nothing left to do
+        // Each configuration's result is what a single backtest of it gives.
+        for r in all {
+            var single = job
+            single.config = try sweep.configuration(for: r.cell)
+            let summary = try single.run(record: false).summary
+            #expect(r.trades == summary.trades && r.netPnl == Money(summary.netPnlUsd), "\(r.cell.values)")
+            #expect(r.configHash == single.config.hash)
+        }
+        // Where the sweep kernel models the settings, it gives the engine's results.
+        if let kernel = try sweep.kernel(for: pending) {
+            for cell in pending {
+                let k = try sweep.evaluate(cell, kernel: kernel), e = try sweep.evaluate(cell, kernel: nil)
+                #expect(k.trades == e.trades && k.netPnl == e.netPnl, "\(cell.values)")
+            }
+        }
+        let csv = SweepJob.csv(all, names: space.names)
+        #expect(csv.split(separator: "\n").count == 5 && csv.hasPrefix("fast,slow,trades,net_pnl_usd"))
+    }
+
+    @Test("the queue is PostgreSQL's: a SQLite store refuses it")
+    func queueNeedsPostgres() throws {
+        let (job, _) = try Self.setUp("jobs-queue")
+        let sweep = try SweepJob(backtest: job, space: SweepSpace(axes: [try SweepAxis.parse("fast=5,8")]))
+        #expect(throws: SweepQueueUnavailable.self) { try sweep.enqueue() }
+    }
+}
