@@ -2,7 +2,6 @@ import Backtest
 import Configuration
 import Data
 import Foundation
-import Store
 import Strategies
 import Trading
 
@@ -109,7 +108,6 @@ public struct BacktestJob: Sendable {
                                       rules: config.account, configHash: config.hash)
         let spec: (String) -> ContractSpec? = { $0 == ins.symbol ? ins.spec : (try? registry.spec(for: $0)) }
         if record, let db = store as? any SQLDatabase {
-            try StoreSchema.migrate(db)
             try RunRecorder.save(summary, result: result, configText: config.canonicalText, spec: spec, into: db)
         }
         let folder = out ?? runsFolder.map { $0 + "/" + runID }

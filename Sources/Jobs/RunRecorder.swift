@@ -16,8 +16,8 @@ public enum RunRecorder {
     }
 
     /// Saves the run, its trades, fills and daily equity, and each strategy's performance row, in
-    /// one transaction (the store's `RunTables`). Trades and fills of a symbol `spec` does not
-    /// know are left out.
+    /// one transaction (the store's `RunTables`, created first if the database lacks them).
+    /// Trades and fills of a symbol `spec` does not know are left out.
     public static func save(_ summary: RunSummary, result: BacktestResult, configText: String, kind: String = "backtest",
                             spec: (String) -> ContractSpec?, into db: any SQLDatabase) throws {
         let run = RunRow(runID: summary.runId, createdAt: summary.createdAt, kind: kind, configHash: summary.configHash, configText: configText,
@@ -48,6 +48,7 @@ public enum RunRecorder {
                                           totalPnl: mine.reduce(Money.zero) { $0 + $1.pnl }.dollars,
                                           sharpe: single ? summary.sharpe : nil, maxDrawdown: single ? summary.maxDrawdownUsd : nil)
         }
+        try StoreSchema.migrate(db)
         try RunTables(db: db).insert(run, trades: trades, fills: fills, equity: equity, performance: performance)
     }
 

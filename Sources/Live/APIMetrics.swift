@@ -35,6 +35,7 @@ public final class StoreAPICallRecorder: APICallSink, @unchecked Sendable {
     private var dropped = 0
     private let capacity: Int
     private let db: any SQLDatabase
+    private var schemaReady = false
     private var task: Task<Void, Never>?
     private let wake: AsyncStream<Void>.Continuation
     private let wakeStream: AsyncStream<Void>
@@ -65,6 +66,7 @@ public final class StoreAPICallRecorder: APICallSink, @unchecked Sendable {
         defer { writeLock.unlock() }
         let batch: [APICallRecord] = lock.withLock { let b = queue; queue = []; return b }
         guard !batch.isEmpty else { return }
+        if !schemaReady { schemaReady = (try? StoreSchema.migrate(db)) != nil }  // under writeLock
         _ = try? APICallTable(db: db).insert(batch.map {
             APICallRow(endpoint: $0.endpoint, method: $0.method, durationMs: $0.durationMs, status: $0.status, success: $0.success,
                        error: $0.error, at: Timestamp(seconds: Int64($0.at.timeIntervalSince1970)).iso8601)

@@ -1,6 +1,7 @@
 import Foundation
 import Data
 import Store
+import Synchronization
 import Trading
 
 /// The runner's durable state in the store: the tag prefix and order counter (so a restarted
@@ -20,7 +21,18 @@ public final class LiveStateStore: Sendable {
         public var risk: RiskState.Snapshot
     }
 
-    var tables: LiveTables { LiveTables(db: db, account: account) }
+    private let schemaReady = Mutex(false)
+
+    /// The runner's tables, created on first use when the database lacks them (a store opened
+    /// through `StoreURL` alone has only the bar tables).
+    var tables: LiveTables {
+        get throws {
+            try schemaReady.withLock { ready in
+                if !ready { try StoreSchema.migrate(db); ready = true }
+            }
+            return LiveTables(db: db, account: account)
+        }
+    }
 
     public func load() throws -> Saved? {
         guard let r = try tables.runnerState(),
