@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TSXLabTesting
+
+/// `tsxlab combine` and `tsxlab stats overfitting` end to end through the executable.
+@Suite("tsxlab combine and stats overfitting")
+struct CombineCLITests {
+    let dir = TestEnvironment.temporaryDirectory("cli-combine")
+    var env: [String: String] { ["TSXLAB_DATA_DIR": dir] }
+    func tsx(_ args: String...) async throws -> CLI.Result { try await CLI.run(args, environment: env) }
+
+    /// Twenty trade days of ES trades in tsxlab's trades.csv format: mostly winners, one day
+    /// with a deep adverse excursion.
+    func tradesFile() throws -> String {
+        var csv = "side,entry_time,entry_price,exit_time,exit_price,exit_reason,pnl_usd,quantity,gross_usd,fees_usd,mae_ticks,mfe_ticks,strategy,symbol\n"
+        // April 2024's first twenty weekdays (no holiday): 1–5, 8–12, 15–19, 22–26.
+        for d in 0..<20 {
+            let day = String(format: "2024-04-%02d", 1 + d / 5 * 7 + d % 5)
+            let pnl = d % 4 == 3 ? "-346.28" : "496.22"
+            let mae = d == 7 ? "60" : "8"
+            csv += "long,\(day)T14:30:00Z,5100.00,\(day)T15:30:00Z,5110.00,target,\(pnl),1,500.00,3.78,\(mae),40,sma,ES\n"
+        }
+        let path = dir + "/trades.csv"
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("combine --json reports the probabilities with standard errors, days to pass and resets; --html is offline")
+    func combineJSON() async throws {
+        let trades = try tradesFile()
+        let r = try await tsx("combine", "--trades", trades, "--rules", "topstep-50k", "--paths", "2000", "--days", "30",
+                              "--seed", "4", "--json", "--html", dir + "/combine.html")
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        for key in ["p_pass", "se_pass", "p_fail", "se_fail", "p_neither", "se_neither", "days_to_pass", "expected_resets", "mean_block_length"] {
+            #expect(obj[key] != nil, "missing \(key)")
+        }
+        let p = try #require(obj["p_pass"] as? Double), f = try #require(obj["p_fail"] as? Double), n = try #require(obj["p_neither"] as? Double)
+        #expect(abs(p + f + n - 1) < 1e-9 && p > 0.2)
+        #expect(obj["history_days"] as? Int == 20 && obj["history_trades"] as? Int == 20)
+        let se = try #require(obj["se_pass"] as? Double)
+        #expect(abs(se - (p * (1 - p) / 2000).squareRoot()) < 1e-12)
+        let html = try String(contentsOfFile: dir + "/combine.html", encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("P(pass)") && !html.contains("http://") && !html.contains("https://"))
+        let text = try await tsx("combine", "--trades", trades, "--rules", "topstep-50k", "--paths", "500", "--resample", "trades")
+        #expect(text.status == 0 && text.stdout.contains("P(pass)") && text.stdout.contains("trade by trade"), "\(text.stderr)")
+    }
+
+    @Test("a malformed trades file and a bad rules file are named by file, line and field (exit 65)")
+    func badInput() async throws {
+        let bad = dir + "/bad.csv"
+        try "exit_time,pnl_usd\n2024-03-01T15:30:00Z,12.50\n2024-03-02T15:30:00Z,twelve\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        var r = try await tsx("combine", "--trades", bad)
+        #expect(r.status == 65 && r.stderr.contains("bad.csv:3 field 'pnl_usd': 'twelve' is not a number"), "\(r.stderr)")
+        try "exit_time,profit\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        r = try await tsx("combine", "--trades", bad)
+        #expect(r.status == 65 && r.stderr.contains("bad.csv:1 field 'pnl_usd': no pnl_usd column"), "\(r.stderr)")
+        let rules = dir + "/firm.yaml"
+        try "start_balance: 50000\nprofit_target: 3000\ndaily_loss_limit: none\nmax_loss: 2000\nmax_loss_basis: trailing\n"
+            .write(toFile: rules, atomically: true, encoding: .utf8)
+        r = try await tsx("combine", "--trades", try tradesFile(), "--rules", rules)
+        #expect(r.status == 65 && r.stderr.contains("firm.yaml:5 field 'max_loss_basis': 'trailing' is not one of static, eod, intraday"), "\(r.stderr)")
+        r = try await tsx("combine", "--trades", try tradesFile(), "--rules", "topstep-75k")
+        #expect(r.status == 66 && r.stderr.contains("topstep-50k"), "\(r.stderr)")
+    }
+}
