@@ -63,4 +63,27 @@ struct CombineCLITests {
         r = try await tsx("combine", "--trades", try tradesFile(), "--rules", "topstep-75k")
         #expect(r.status == 66 && r.stderr.contains("topstep-50k"), "\(r.stderr)")
     }
+
+    @Test("stats overfitting --json gives pbo, psr, dsr and their inputs, equal to the reference fixture")
+    func overfittingJSON() async throws {
+        let fixture = TestEnvironment.packageRoot + "/Tests/ResearchTests/Fixtures/overfitting_returns.csv"
+        let r = try await tsx("stats", "overfitting", "--returns", fixture, "--blocks", "8", "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(abs((obj["pbo"] as? Double ?? -1) - 0.4714285714285714) < 1e-12)
+        #expect(abs((obj["dsr"] as? Double ?? -1) - 0.5847866899096472) < 1e-9)
+        #expect(abs((obj["psr"] as? Double ?? -1) - 0.9830014922228698) < 1e-9)
+        #expect(obj["trials"] as? Int == 24 && obj["observations"] as? Int == 1003 && obj["blocks"] as? Int == 8 && obj["rows_left_out"] as? Int == 3)
+        for key in ["skewness", "kurtosis", "trial_sharpe_variance", "expected_maximum_sharpe", "probability_of_loss", "degradation_slope"] {
+            #expect(obj[key] is Double, "missing \(key)")
+        }
+        let text = try await tsx("stats", "overfitting", "--returns", fixture)
+        #expect(text.status == 0 && text.stdout.contains("DSR 0.58:") && text.stdout.contains("12870 splits"), "\(text.stderr)")
+        let bad = dir + "/m.csv"
+        try "date,a,b\n2024-01-02,0.01,0.02\n2024-01-03,0.01,x\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let e = try await tsx("stats", "overfitting", "--returns", bad)
+        #expect(e.status == 65 && e.stderr.contains("m.csv:3 field 'b': 'x' is not a number"), "\(e.stderr)")
+        let odd = try await tsx("stats", "overfitting", "--returns", fixture, "--blocks", "7")
+        #expect(odd.status == 64)
+    }
 }
