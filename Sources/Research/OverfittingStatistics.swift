@@ -96,3 +96,25 @@ extension ReturnsMatrix {
         return ReturnsMatrix(columns: columns, names: names)
     }
 }
+
+extension ReturnsMatrix {
+    /// Daily returns of several configurations from their end-of-session balances: each
+    /// session's change in balance ÷ `startingBalance` (the first session's from the starting
+    /// balance), over the union of the sessions (a configuration without a session there: 0).
+    /// `balances[k]` is configuration k's (day number, balance) in date order.
+    public static func daily(balances: [[(day: Int64, balance: Double)]], startingBalance: Double, names: [String]) -> ReturnsMatrix {
+        var days = Set<Int64>()
+        for b in balances { for p in b { days.insert(p.day) } }
+        let order = days.sorted()
+        let row = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        var values = [Double](repeating: 0, count: order.count * balances.count)
+        for (k, b) in balances.enumerated() {
+            var previous = startingBalance
+            for p in b {
+                values[k * order.count + row[p.day]!] += (p.balance - previous) / startingBalance
+                previous = p.balance
+            }
+        }
+        return ReturnsMatrix(rows: order.count, names: names, values: values)
+    }
+}

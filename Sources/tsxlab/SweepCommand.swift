@@ -158,15 +158,18 @@ struct SweepCommand: AsyncParsableCommand {
             SMABracketKernel(series: series, instrument: instrument, rules: base.account, config: exchangeConfig, parameters: $0)
         }
         if kernel != nil { Terminal.note("sma-bracket sweep kernel: bars and signals shared across configurations") }
+        let daily = DailyBalances([:])
         let evaluate: @Sendable (SweepCell) throws -> SweepOutcome = { cell in
             if let kernel {
                 let c = try configFor(cell)
                 let run = kernel.run(Self.smaBracketParameters(c.enabledStrategies[0].parameters), strategy: SMABracket.descriptor.name)
+                daily.withLock { $0[cell.index] = Self.sessions(run.equity) }
                 let summary = RunSummary.make(runId: "", kernelRun: run, strategies: [SMABracket.descriptor.name], series: series,
                                               rules: c.account, configHash: c.hash)
                 return SweepOutcome(cell: cell, configHash: c.hash, summary: summary)
             }
-            let (_, summary, hash) = try backtest(cell, series)
+            let (result, summary, hash) = try backtest(cell, series)
+            daily.withLock { $0[cell.index] = Self.sessions(result.equity) }
             return SweepOutcome(cell: cell, configHash: hash, summary: summary)
         }
         let t0 = monotonicSeconds()
@@ -196,6 +199,9 @@ struct SweepCommand: AsyncParsableCommand {
         let ranked = all.filter { $0.trades >= minTrades && $0.metric(metric) != nil }
             .sorted { ($0.metric(metric)!, -$0.cell.index) > ($1.metric(metric)!, -$1.cell.index) }
         let best = Array(ranked.prefix(top))
+        let overfitting = Self.overfitting(daily.withLock { $0 }, chosen: ranked.first, names: space.names, space: space,
+                                           startingBalance: base.account.startingBalance)
+        if let out, let overfitting { try Self.writeOverfitting(overfitting, out: out, sweepID: sweepID, db: db) }
         if json {
             let rows: [[String: String]] = best.map { r in
                 var row = r.cell.values
@@ -203,7 +209,8 @@ struct SweepCommand: AsyncParsableCommand {
                 row["sharpe"] = r.sharpe.map { String(format: "%.4f", $0) } ?? ""; row["config_hash"] = r.configHash
                 return row
             }
-            try Terminal.printJSON(["sweep_id": AnyEncodable(sweepID), "configurations": AnyEncodable(all.count), "ranking": AnyEncodable(rows)])
+            try Terminal.printJSON(["sweep_id": AnyEncodable(sweepID), "configurations": AnyEncodable(all.count), "ranking": AnyEncodable(rows),
+                                    "overfitting": AnyEncodable(overfitting.map { OverfittingJSON($0, rows: $0.moments.observations) })])
         } else {
             // Robustness: the metric of each top configuration's grid neighbours (a plateau beats a spike).
             let byCell = Dictionary(all.map { ($0.cell.index, $0) }, uniquingKeysWith: { a, _ in a })
@@ -224,6 +231,12 @@ struct SweepCommand: AsyncParsableCommand {
                 return params + stats
             }
             print(table(header, rows))
+            if let overfitting {
+                print("overfitting, over the \(overfitting.trials) configurations run now (chosen: \(overfitting.chosenName)):")
+                for sentence in overfitting.sentences { print("  " + sentence) }
+            } else if skipped > 0 {
+                print("overfitting statistics need each configuration's daily returns, which the store does not keep: \(skipped) configurations were resumed, not run")
+            }
         }
         if !json, let first = best.first {
             print("re-run the best as a full backtest:\n  " + Self.rerunCommand(first, names: space.names))

@@ -86,4 +86,35 @@ struct CombineCLITests {
         let odd = try await tsx("stats", "overfitting", "--returns", fixture, "--blocks", "7")
         #expect(odd.status == 64)
     }
+
+    @Test("a sweep reports PSR, DSR and PBO of its choice: summary, --json, results.meta.csv and the report")
+    func sweepOverfitting() async throws {
+        var r = try await tsx("data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m")
+        #expect(r.status == 0, "\(r.stderr)")
+        let sweep = ["sweep", "--strategy", "sma-bracket", "--param", "fast=5,10,20", "--param", "slow=60,120", "--symbol", "ES",
+                     "--commission", "2.50", "--from", "2019-01-01", "--to", "2019-07-01"]
+        r = try await CLI.run(sweep + ["--json", "--out", dir + "/sweep"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let o = try #require(obj["overfitting"] as? [String: Any])
+        #expect(o["trials"] as? Int == 6 && (o["observations"] as? Int ?? 0) > 120)
+        let ranking = try #require(obj["ranking"] as? [[String: String]])
+        #expect(o["chosen"] as? String == "fast=\(ranking[0]["fast"]!) slow=\(ranking[0]["slow"]!)")
+        for key in ["pbo", "psr", "dsr"] {
+            let v = try #require(o[key] as? Double, "\(key)")
+            #expect(v >= 0 && v <= 1)
+        }
+        #expect((o["dsr"] as! Double) <= (o["psr"] as! Double))
+        let meta = try String(contentsOfFile: dir + "/sweep/results.meta.csv", encoding: .utf8)
+        #expect(meta.hasPrefix("name,value,meaning\n") && meta.contains("\npbo,") && meta.contains("\ndsr,") && meta.contains("DSR "))
+        // results.csv itself is unchanged: a header and one row per configuration.
+        #expect(try String(contentsOfFile: dir + "/sweep/results.csv", encoding: .utf8).split(separator: "\n").count == 7)
+        let html = try String(contentsOfFile: dir + "/sweep/report.html", encoding: .utf8)
+        #expect(html.contains("Is the winner real?") && html.contains("PBO") && !html.contains("https://"))
+        // Resumed from the store, the configurations' daily returns are not there: said, not guessed.
+        r = try await CLI.run(sweep, environment: env)
+        #expect(r.status == 0 && r.stdout.contains("6 configurations were resumed, not run"), "\(r.stdout)")
+        r = try await CLI.run(sweep.map { $0 == "2019-07-01" ? "2019-06-01" : $0 }, environment: env)
+        #expect(r.stdout.contains("PBO ") && r.stdout.contains("DSR ") && r.stdout.contains("PSR "), "\(r.stdout)")
+    }
 }
