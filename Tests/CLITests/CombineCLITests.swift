@@ -117,4 +117,20 @@ struct CombineCLITests {
         r = try await CLI.run(sweep.map { $0 == "2019-07-01" ? "2019-06-01" : $0 }, environment: env)
         #expect(r.stdout.contains("PBO ") && r.stdout.contains("DSR ") && r.stdout.contains("PSR "), "\(r.stdout)")
     }
+
+    @Test("the README's combine and stats overfitting examples that name real files run as written")
+    func readmeExamples() async throws {
+        let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/README.md", encoding: .utf8)
+        let examples = readme.split(separator: "\n").map { String($0.split(separator: "#").first ?? "").trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("tsxlab combine --trades ../") || $0.hasPrefix("tsxlab stats overfitting --returns Tests/") }
+        #expect(examples.count == 2)
+        for example in examples {
+            // Paths in the README are relative to the package root.
+            let args = example.split(separator: " ").dropFirst().map { a in
+                a.contains("/") && !a.hasPrefix("/") ? TestEnvironment.packageRoot + "/" + a : String(a)
+            }
+            let r = try await CLI.run(args, environment: env)
+            #expect(r.status == 0 && (r.stdout.contains("P(pass)") || r.stdout.contains("PBO ")), "\(example): \(r.stderr)")
+        }
+    }
 }
