@@ -19,10 +19,16 @@ extension SweepCommand {
     /// nil with fewer than 2 configurations or 2 sessions.
     static func overfitting(_ daily: [Int: [(day: Int64, balance: Double)]], chosen: SweepOutcome?, names: [String],
                             space: SweepSpace, startingBalance: Money) -> OverfittingStatistics? {
+        overfitting(daily, chosen: chosen, label: { i in names.map { "\($0)=\(space.cell(i).values[$0] ?? "")" }.joined(separator: " ") },
+                    startingBalance: startingBalance.dollars)
+    }
+
+    /// The same with the configurations named by `label(cell index)`.
+    static func overfitting(_ daily: [Int: [(day: Int64, balance: Double)]], chosen: SweepOutcome?, label: (Int) -> String,
+                            startingBalance: Double) -> OverfittingStatistics? {
         let cells = daily.keys.sorted()
         guard cells.count >= 2 else { return nil }
-        let labels = cells.map { i in names.map { "\($0)=\(space.cell(i).values[$0] ?? "")" }.joined(separator: " ") }
-        let m = ReturnsMatrix.daily(balances: cells.map { daily[$0]! }, startingBalance: startingBalance.dollars, names: labels)
+        let m = ReturnsMatrix.daily(balances: cells.map { daily[$0]! }, startingBalance: startingBalance, names: cells.map(label))
         guard m.rows >= 2 else { return nil }
         return try? OverfittingStatistics.compute(m, blocks: 16, chosen: chosen.flatMap { cells.firstIndex(of: $0.cell.index) })
     }

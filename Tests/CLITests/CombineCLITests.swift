@@ -116,6 +116,17 @@ struct CombineCLITests {
         #expect(r.status == 0 && r.stdout.contains("6 configurations were resumed, not run"), "\(r.stdout)")
         r = try await CLI.run(sweep.map { $0 == "2019-07-01" ? "2019-06-01" : $0 }, environment: env)
         #expect(r.stdout.contains("PBO ") && r.stdout.contains("DSR ") && r.stdout.contains("PSR "), "\(r.stdout)")
+        // Walk-forward: each window's choice judged on its in-sample days.
+        r = try await CLI.run(sweep + ["--walk-forward", "in=3,out=1", "--json"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        let wf = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let windows = try #require(wf["windows"] as? [[String: Any]])
+        #expect(windows.count == 3)
+        for w in windows {
+            let pbo = try #require(w["inSamplePbo"] as? Double), psr = try #require(w["inSamplePsr"] as? Double)
+            let dsr = try #require(w["inSampleDsr"] as? Double)
+            #expect(pbo >= 0 && pbo <= 1 && dsr <= psr)
+        }
     }
 
     @Test("the README's combine and stats overfitting examples that name real files run as written")

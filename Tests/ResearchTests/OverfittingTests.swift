@@ -117,4 +117,12 @@ struct OverfittingTests {
             try ReturnsMatrix.parse(csv: "date,a,b\n2024-01-02,0.01\n", source: "m.csv")
         }
     }
+
+    @Test("daily returns from end-of-session balances: the first from the starting balance, missing sessions are 0")
+    func dailyMatrix() {
+        let m = ReturnsMatrix.daily(balances: [[(day: 10, balance: 50_500), (day: 12, balance: 50_250)],
+                                               [(day: 11, balance: 49_000)]], startingBalance: 50_000, names: ["a", "b"])
+        #expect(m.rows == 3 && m.columns == 2)
+        #expect(Array(m.column(0)) == [0.01, 0, -0.005] && Array(m.column(1)) == [0, -0.02, 0])
+    }
 }
