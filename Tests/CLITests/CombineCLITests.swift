@@ -144,4 +144,27 @@ struct CombineCLITests {
             #expect(r.status == 0 && (r.stdout.contains("P(pass)") || r.stdout.contains("PBO ")), "\(example): \(r.stderr)")
         }
     }
+
+    @Test("combine latest reads the stored run: its trades and every session of its equity curve")
+    func storedRun() async throws {
+        var r = try await tsx("data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m")
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try await tsx("backtest", "--strategy", "sma-bracket", "--param", "fast=10", "--param", "slow=30", "--param", "stop_ticks=20",
+                          "--param", "target_ticks=40", "--commission", "2.50", "--symbol", "ES", "--from", "2019-01-01", "--to", "2019-04-01",
+                          "--out", dir + "/run", "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let trades = try #require(summary["trades"] as? Int)
+        let sessions = try String(contentsOfFile: dir + "/run/equity.csv", encoding: .utf8).split(separator: "\n").count - 1
+        r = try await tsx("combine", "latest", "--rules", "topstep-50k", "--paths", "2000", "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let fromRun = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(fromRun["history_trades"] as? Int == trades && fromRun["history_days"] as? Int == sessions)
+        #expect((fromRun["source"] as? String ?? "").hasPrefix("run "))
+        r = try await tsx("combine", "--trades", dir + "/run/trades.csv", "--rules", "topstep-50k", "--paths", "2000", "--json")
+        let fromFile = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(fromFile["history_trades"] as? Int == trades && (fromFile["history_days"] as? Int ?? 0) <= sessions)
+        r = try await tsx("combine", "no-such-run")
+        #expect(r.status != 0 && r.stderr.contains("no-such-run"), "\(r.stderr)")
+    }
 }
