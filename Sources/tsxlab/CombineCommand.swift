@@ -16,7 +16,9 @@ struct CombineCommand: ParsableCommand {
             trade. Every day is replayed with each trade's intraday low and high (from MAE/MFE), so the
             maximum loss and the daily loss limit trigger when the day would have met them. Prints
             P(pass), P(fail), P(neither) with standard errors, days-to-pass percentiles and the resets
-            expected before a pass. --rules takes a rules file or a preset: \(CombineRules.presetNames.joined(separator: ", ")).
+            expected before a pass. A stored run knows every session, traded or not; a --trades file only the
+            days with trades, so there --days counts trading days.
+            --rules takes a rules file or a preset: \(CombineRules.presetNames.joined(separator: ", ")).
               tsxlab combine latest --rules topstep-50k
               tsxlab combine --trades runs/x/trades.csv --rules my-firm.yaml --paths 20000 --json
             """)
