@@ -60,15 +60,19 @@ let package = Package(
         // Reads the YAML run configuration (plus the seed's environment variables) into typed
         // account rules, data selection, exchange settings and strategy parameters.
         .target(name: "Configuration", dependencies: ["Data", "Trading", "Strategies", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reports", dependencies: ["Data", "Trading", "Indicators", "Backtest"]),
+        // Research on a run's results: the Combine's pass probability under rules read from YAML
+        // (the TopStepX presets are resources), and the overfitting statistics of a sweep.
+        .target(name: "Research", dependencies: ["Data", .product(name: "Yams", package: "Yams")],
+                resources: [.copy("Rules")], swiftSettings: hotLoop),
+        .target(name: "Reports", dependencies: ["Data", "Trading", "Indicators", "Backtest", "Research"]),
         .executableTarget(
             name: "tsxlab",
             dependencies: [
-                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Operations", "Reports", "Configuration",
+                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Operations", "Reports", "Configuration", "Research",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "TSXLabTesting"], swiftSettings: hotLoop),
+        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "Research", "TSXLabTesting"], swiftSettings: hotLoop),
         .target(name: "TSXLabTesting", dependencies: ["Data", "Trading"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["TSXLabTesting", "Data"]),
@@ -79,6 +83,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "Live", "Trading", "Data", "TSXLabTesting", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(name: "ResearchTests", dependencies: ["Research", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -146,7 +146,7 @@ struct SweepCommand: AsyncParsableCommand {
         if let wf = walkForward {
             try await Self.walkForward(try WalkForward.parse(wf), spec: wf, sweepID: sweepID, db: db, cells: cells, series: series, names: space.names, metric: metric,
                                        minTrades: minTrades, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount,
-                                       json: json, isCancelled: { stop.withLock { $0 } }, backtest: backtest)
+                                       json: json, startingBalance: base.account.startingBalance, isCancelled: { stop.withLock { $0 } }, backtest: backtest)
             return
         }
         // sma-bracket with settings the kernel models runs through `SMABracketKernel`: bars and
@@ -158,15 +158,18 @@ struct SweepCommand: AsyncParsableCommand {
             SMABracketKernel(series: series, instrument: instrument, rules: base.account, config: exchangeConfig, parameters: $0)
         }
         if kernel != nil { Terminal.note("sma-bracket sweep kernel: bars and signals shared across configurations") }
+        let daily = DailyBalances([:])
         let evaluate: @Sendable (SweepCell) throws -> SweepOutcome = { cell in
             if let kernel {
                 let c = try configFor(cell)
                 let run = kernel.run(Self.smaBracketParameters(c.enabledStrategies[0].parameters), strategy: SMABracket.descriptor.name)
+                daily.withLock { $0[cell.index] = Self.sessions(run.equity) }
                 let summary = RunSummary.make(runId: "", kernelRun: run, strategies: [SMABracket.descriptor.name], series: series,
                                               rules: c.account, configHash: c.hash)
                 return SweepOutcome(cell: cell, configHash: c.hash, summary: summary)
             }
-            let (_, summary, hash) = try backtest(cell, series)
+            let (result, summary, hash) = try backtest(cell, series)
+            daily.withLock { $0[cell.index] = Self.sessions(result.equity) }
             return SweepOutcome(cell: cell, configHash: hash, summary: summary)
         }
         let t0 = monotonicSeconds()
@@ -196,6 +199,9 @@ struct SweepCommand: AsyncParsableCommand {
         let ranked = all.filter { $0.trades >= minTrades && $0.metric(metric) != nil }
             .sorted { ($0.metric(metric)!, -$0.cell.index) > ($1.metric(metric)!, -$1.cell.index) }
         let best = Array(ranked.prefix(top))
+        let overfitting = Self.overfitting(daily.withLock { $0 }, chosen: ranked.first, names: space.names, space: space,
+                                           startingBalance: base.account.startingBalance)
+        if let out, let overfitting { try Self.writeOverfitting(overfitting, out: out, sweepID: sweepID, db: db) }
         if json {
             let rows: [[String: String]] = best.map { r in
                 var row = r.cell.values
@@ -203,7 +209,8 @@ struct SweepCommand: AsyncParsableCommand {
                 row["sharpe"] = r.sharpe.map { String(format: "%.4f", $0) } ?? ""; row["config_hash"] = r.configHash
                 return row
             }
-            try Terminal.printJSON(["sweep_id": AnyEncodable(sweepID), "configurations": AnyEncodable(all.count), "ranking": AnyEncodable(rows)])
+            try Terminal.printJSON(["sweep_id": AnyEncodable(sweepID), "configurations": AnyEncodable(all.count), "ranking": AnyEncodable(rows),
+                                    "overfitting": AnyEncodable(overfitting.map { OverfittingJSON($0, rows: $0.moments.observations) })])
         } else {
             // Robustness: the metric of each top configuration's grid neighbours (a plateau beats a spike).
             let byCell = Dictionary(all.map { ($0.cell.index, $0) }, uniquingKeysWith: { a, _ in a })
@@ -224,6 +231,12 @@ struct SweepCommand: AsyncParsableCommand {
                 return params + stats
             }
             print(table(header, rows))
+            if let overfitting {
+                print("overfitting, over the \(overfitting.trials) configurations run now (chosen: \(overfitting.chosenName)):")
+                for sentence in overfitting.sentences { print("  " + sentence) }
+            } else if skipped > 0 {
+                print("overfitting statistics need each configuration's daily returns, which the store does not keep: \(skipped) configurations were resumed, not run")
+            }
         }
         if !json, let first = best.first {
             print("re-run the best as a full backtest:\n  " + Self.rerunCommand(first, names: space.names))
@@ -235,7 +248,8 @@ struct SweepCommand: AsyncParsableCommand {
     /// bars (warmed up on the in-sample part, counting only trades entered out of sample).
     static func walkForward(
         _ wf: WalkForward, spec: String, sweepID: String, db: (any SQLDatabase)?, cells: [SweepCell], series: BarSeries, names: [String], metric: String, minTrades: Int, workers: Int,
-        json: Bool, isCancelled: @escaping @Sendable () -> Bool, backtest: @escaping @Sendable (SweepCell, BarSeries) throws -> (BacktestResult, RunSummary, String)
+        json: Bool, startingBalance: Money = Money(cents: 50_000_00), isCancelled: @escaping @Sendable () -> Bool,
+        backtest: @escaping @Sendable (SweepCell, BarSeries) throws -> (BacktestResult, RunSummary, String)
     ) async throws {
         let windows = wf.windows(series)
         guard !windows.isEmpty else {
@@ -243,14 +257,17 @@ struct SweepCommand: AsyncParsableCommand {
                 reason: "the bars (\(series.first!.time) → \(series.last!.time)) are too short for one in-sample plus one out-of-sample window")
         }
         struct Row: Encodable { var inSample: String; var outOfSample: String; var best: [String: String]; var inSampleMetric: Double
-                                var outOfSampleTrades: Int; var outOfSampleNetPnlUsd: String }
+                                var outOfSampleTrades: Int; var outOfSampleNetPnlUsd: String
+                                var inSamplePsr: Double?; var inSampleDsr: Double?; var inSamplePbo: Double? }
         var rows: [Row] = []
         var stitched = Money.zero, stitchedTrades = 0, isTotal = 0.0
         for (k, w) in windows.enumerated() {
             let inBars = series.slice(w.inSample)
             var outcomes: [SweepOutcome] = []
+            let daily = DailyBalances([:])
             try await SweepRunner.run(cells, workers: workers, isCancelled: isCancelled, evaluate: { cell in
-                let (_, summary, hash) = try backtest(cell, inBars)
+                let (result, summary, hash) = try backtest(cell, inBars)
+                daily.withLock { $0[cell.index] = Self.sessions(result.equity) }
                 return SweepOutcome(cell: cell, configHash: hash, summary: summary)
             }) { outcomes.append($0) }
             guard let best = outcomes.filter({ $0.trades >= minTrades && $0.metric(metric) != nil })
@@ -260,10 +277,14 @@ struct SweepCommand: AsyncParsableCommand {
             let oosTrades = result.trades.filter { $0.entryTime.seconds >= oosStart }
             let net = oosTrades.reduce(Money.zero) { $0 + $1.pnl }
             stitched += net; stitchedTrades += oosTrades.count; isTotal += best.metric(metric)!
+            // The window's choice judged on its in-sample days.
+            let labels = Dictionary(uniqueKeysWithValues: cells.map { c in (c.index, names.map { "\($0)=\(c.values[$0] ?? "")" }.joined(separator: " ")) })
+            let judged = Self.overfitting(daily.withLock { $0 }, chosen: best, label: { labels[$0] ?? "" }, startingBalance: startingBalance.dollars)
             rows.append(Row(inSample: "\(series[w.inSample.lowerBound].time) → \(series[w.inSample.upperBound - 1].time)",
                             outOfSample: "\(Timestamp(seconds: oosStart)) → \(series[w.outOfSample.upperBound - 1].time)",
                             best: best.cell.values, inSampleMetric: best.metric(metric)!, outOfSampleTrades: oosTrades.count,
-                            outOfSampleNetPnlUsd: net.description))
+                            outOfSampleNetPnlUsd: net.description, inSamplePsr: judged?.psr, inSampleDsr: judged?.dsr,
+                            inSamplePbo: judged?.overfitting?.pbo))
             Terminal.progress("walk-forward", Int64(k + 1), Int64(windows.count))
             if let db {
                 let chosen = names.map { "\($0)=\(best.cell.values[$0] ?? "")" }.joined(separator: " ")
@@ -282,10 +303,15 @@ struct SweepCommand: AsyncParsableCommand {
             return
         }
         print("walk-forward \(wf.inMonths) months in / \(wf.outMonths) out\(wf.anchored ? ", anchored" : ", rolling"), optimising \(metric)")
-        print(table(["out of sample", "best"] + ["in-sample \(metric)", "OOS trades", "OOS net"], rows.map { r in
+        func f(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
+        print(table(["out of sample", "best"] + ["in-sample \(metric)", "OOS trades", "OOS net", "IS PSR", "IS DSR", "IS PBO"], rows.map { r in
             [r.outOfSample, names.map { "\($0)=\(r.best[$0] ?? "")" }.joined(separator: " "), String(format: "%.2f", r.inSampleMetric),
-             String(r.outOfSampleTrades), r.outOfSampleNetPnlUsd]
+             String(r.outOfSampleTrades), r.outOfSampleNetPnlUsd, f(r.inSamplePsr), f(r.inSampleDsr), f(r.inSamplePbo)]
         }))
+        let pbos = rows.compactMap(\.inSamplePbo)
+        if !pbos.isEmpty {
+            print(String(format: "in-sample PBO averaged %.2f over %d windows: the share of halvings of each window's days in which the configuration best on one half ranked at or below the median on the other (above 0.5: the window's choice is no better than a random one); DSR under 0.95: the winner's edge over the best of %d configurations by luck is not established.", pbos.reduce(0, +) / Double(pbos.count), pbos.count, cells.count))
+        }
         print("stitched out of sample: \(stitchedTrades) trades, net \(stitched) USD (in-sample \(metric) averaged \(String(format: "%.2f", isTotal / Double(max(rows.count, 1)))) per window)")
     }
 
