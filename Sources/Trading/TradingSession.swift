@@ -69,7 +69,8 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
         self.broker = broker
         self.driver = driver
         self.strategies = strategies
-        self.single = strategies.count == 1
+        // One strategy driving directly: events go straight to it. A group, even of one, routes.
+        self.single = strategies.count == 1 && (driver as AnyObject) === (strategies[0] as AnyObject)
         self.strategyBroker = broker
         self.calendar = calendar
         self.flattenTime = flattenTime
@@ -253,6 +254,25 @@ public final class StrategyGroup: Strategy {
             willCall(st)
             st.onBar(bar, symbol: symbol, broker: broker)
         }
+    }
+}
+
+/// A broker that fills orders itself against each finished bar: the simulated exchange, which
+/// makes a paper runner and a bar-by-bar backtest.
+public protocol BarTradingBroker: SessionBroker {
+    /// Trades one finished bar of `symbol` (`length` seconds long) and moves the clock to its
+    /// close; true when events are waiting.
+    func trade(_ bar: Bar, symbol: String, length: Int64) -> Bool
+}
+
+extension TradingSession where B: BarTradingBroker {
+    /// One finished bar, as the backtest's loop takes it: the clock at its open (day roll,
+    /// flatten time), the broker trades it, the events, then the strategies' `onBar`.
+    public func step(_ bar: Bar, symbol: String, length: Int64) {
+        let t = bar.time.seconds
+        if t >= nextBoundary { clockReached(t) }
+        if broker.trade(bar, symbol: symbol, length: length) { deliver() }
+        barClosed(bar, symbol: symbol)
     }
 }
 

@@ -4,6 +4,7 @@ import Foundation
 import Reports
 import Research
 import Synchronization
+import Trading
 
 /// The overfitting statistics of a sweep: each configuration's end-of-session balances are kept
 /// as it finishes, and after the ranking the sweep's choice (the top configuration) is judged
