@@ -71,20 +71,24 @@ let package = Package(
         // Reads the YAML run configuration (plus the seed's environment variables) into typed
         // account rules, data selection, exchange settings and strategy parameters.
         .target(name: "Configuration", dependencies: ["Data", "Trading", "Strategies", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reports", dependencies: ["Data", "Trading", "Indicators", "Backtest"]),
+        // Research on a run's results: the Combine's pass probability under rules read from YAML
+        // (the TopStepX presets are resources), and the overfitting statistics of a sweep.
+        .target(name: "Research", dependencies: ["Data", .product(name: "Yams", package: "Yams")],
+                resources: [.copy("Rules")], swiftSettings: hotLoop),
+        .target(name: "Reports", dependencies: ["Data", "Trading", "Indicators", "Backtest", "Research"]),
         // The application services the commands run, callable from tests and a trader's own
         // package: the backtest job, the run recorder, sweeps (local, shards, the PostgreSQL queue
-        // worker, walk-forward).
-        .target(name: "Jobs", dependencies: ["Backtest", "Configuration", "Strategies", "Trading", "Data", "Store"]),
+        // worker, walk-forward, each sweep's overfitting statistics).
+        .target(name: "Jobs", dependencies: ["Backtest", "Configuration", "Strategies", "Trading", "Data", "Store", "Research"]),
         .executableTarget(
             name: "tsxlab",
             dependencies: [
-                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Operations", "Reports", "Configuration",
+                "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Operations", "Reports", "Configuration", "Research",
                 "Store", "Jobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "Store", "COpenBLAS", "TSXLabTesting"], swiftSettings: hotLoop),
+        .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "Research", "Store", "COpenBLAS", "TSXLabTesting"], swiftSettings: hotLoop),
         .target(name: "TSXLabTesting", dependencies: ["Data", "Trading", "Store"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["TSXLabTesting", "Data"]),
@@ -94,10 +98,11 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Store", "Backtest", "Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Store", "Research", "Backtest", "Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BenchTests", dependencies: ["TSXLabBench", "TSXLabTesting"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Jobs", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "Live", "Trading", "Data", "TSXLabTesting", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(name: "ResearchTests", dependencies: ["Research", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,7 +9,7 @@ import Trading
 /// for each bar in time order, then drains `events`. The state lives in `ExchangeCore`, a value
 /// type, so one bar is one exclusive access and the matching loops read plain data (no
 /// reference counting, no hashing, no allocation when nothing trades).
-public final class SimulatedExchange: SessionBroker {
+public final class SimulatedExchange: BarTradingBroker {
     public var core: ExchangeCore
 
     public init(instruments: [Instrument], rules: RiskRules, config: ExchangeConfig = ExchangeConfig()) {
@@ -53,6 +53,11 @@ public final class SimulatedExchange: SessionBroker {
         core.step(bar, symbol: s, length: length)
     }
 
+    public func trade(_ bar: Bar, symbol: String, length: Int64) -> Bool {
+        guard let s = core.index(of: symbol) else { preconditionFailure("the exchange has no instrument \(symbol)") }
+        return core.step(bar, symbol: s, length: length)
+    }
+
     /// Finer bars of an instrument, for resolving coarse bars (drill-down).
     public func setFinerBars(_ bars: BarSeries?, symbol: String) {
         if let s = core.symbolIndex[symbol] { core.setFinerBars(bars, symbol: s) }
@@ -68,6 +73,7 @@ public final class SimulatedExchange: SessionBroker {
     public func position(_ symbol: String) -> Position { core.ledger.position(symbol) }
     public func positions() -> [Position] { core.ledger.positions.values.filter { !$0.isFlat }.sorted { $0.symbol < $1.symbol } }
     public func fills(since: Timestamp) -> [Fill] { core.ledger.fills.filter { $0.time >= since } }
+    public var trades: [Trade] { core.ledger.trades }
     public var account: AccountSnapshot { core.accountInPlace() }
 }
 

@@ -1,6 +1,7 @@
 import Backtest
 import Data
 import Foundation
+import Research
 import Store
 import Trading
 
@@ -17,6 +18,18 @@ extension SweepJob {
         public var outOfSampleTrades: Int
         /// Net P&L of the trades entered out of sample, in dollars.
         public var outOfSampleNetPnlUsd: String
+        /// The choice judged on the window's in-sample days (nil with fewer than 2
+        /// configurations or 2 sessions): its PSR and DSR, and the PBO of the window's sweep.
+        public var inSamplePsr: Double?
+        public var inSampleDsr: Double?
+        public var inSamplePbo: Double?
+
+        public init(inSample: String, outOfSample: String, best: [String: String], inSampleMetric: Double, outOfSampleTrades: Int,
+                    outOfSampleNetPnlUsd: String, inSamplePsr: Double? = nil, inSampleDsr: Double? = nil, inSamplePbo: Double? = nil) {
+            self.inSample = inSample; self.outOfSample = outOfSample; self.best = best; self.inSampleMetric = inSampleMetric
+            self.outOfSampleTrades = outOfSampleTrades; self.outOfSampleNetPnlUsd = outOfSampleNetPnlUsd
+            self.inSamplePsr = inSamplePsr; self.inSampleDsr = inSampleDsr; self.inSamplePbo = inSamplePbo
+        }
     }
 
     public struct WalkForwardResult: Hashable, Sendable {
@@ -47,8 +60,10 @@ extension SweepJob {
         for (k, w) in windows.enumerated() {
             let inBars = series.slice(w.inSample)
             var outcomes: [SweepOutcome] = []
+            let daily = DailyBalances()
             try await SweepRunner.run(cells, workers: workers, isCancelled: isCancelled, evaluate: { cell in
-                let (_, summary, hash) = try self.run(cell, on: inBars)
+                let (result, summary, hash) = try self.run(cell, on: inBars)
+                daily.record(cell.index, Self.sessions(result.equity))
                 return SweepOutcome(cell: cell, configHash: hash, summary: summary)
             }) { outcomes.append($0) }
             guard let best = outcomes.filter({ $0.trades >= minTrades && $0.metric(metric) != nil })
@@ -58,10 +73,13 @@ extension SweepJob {
             let oosTrades = result.trades.filter { $0.entryTime.seconds >= oosStart }
             let net = oosTrades.reduce(Money.zero) { $0 + $1.pnl }
             out.stitchedNetPnl += net; out.stitchedTrades += oosTrades.count; out.inSampleMetricTotal += best.metric(metric)!
+            // The window's choice judged on its in-sample days.
+            let judged = overfitting(daily.byCell, chosen: best)
             let window = WalkForwardWindow(inSample: "\(series[w.inSample.lowerBound].time) → \(series[w.inSample.upperBound - 1].time)",
                                            outOfSample: "\(Timestamp(seconds: oosStart)) → \(series[w.outOfSample.upperBound - 1].time)",
                                            best: best.cell.values, inSampleMetric: best.metric(metric)!, outOfSampleTrades: oosTrades.count,
-                                           outOfSampleNetPnlUsd: net.description)
+                                           outOfSampleNetPnlUsd: net.description, inSamplePsr: judged?.psr, inSampleDsr: judged?.dsr,
+                                           inSamplePbo: judged?.overfitting?.pbo)
             out.windows.append(window)
             progress(k + 1, windows.count)
             if let tables {

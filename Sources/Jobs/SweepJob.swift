@@ -94,17 +94,29 @@ public struct SweepJob: Sendable {
         return SMABracketKernel(series: series, instrument: instrument, rules: base.account, config: backtest.exchangeConfig(), parameters: p)
     }
 
-    /// The outcome of one cell on the whole series, through `kernel` when given.
-    public func evaluate(_ cell: SweepCell, kernel: SMABracketKernel?) throws -> SweepOutcome {
+    /// The outcome of one cell on the whole series, through `kernel` when given; with `daily`,
+    /// the balance at each of its sessions' ends is recorded there under the cell's index.
+    public func evaluate(_ cell: SweepCell, kernel: SMABracketKernel?, daily: DailyBalances? = nil) throws -> SweepOutcome {
         if let kernel {
             let c = try configuration(for: cell)
             let run = kernel.run(Self.smaBracketParameters(c.enabledStrategies[0].parameters), strategy: SMABracket.descriptor.name)
+            daily?.record(cell.index, Self.sessions(run.equity))
             let summary = RunSummary.make(runId: "", kernelRun: run, strategies: [SMABracket.descriptor.name], series: series,
                                           rules: c.account, configHash: c.hash)
             return SweepOutcome(cell: cell, configHash: c.hash, summary: summary)
         }
-        let (_, summary, hash) = try run(cell, on: series)
+        let (result, summary, hash) = try run(cell, on: series)
+        daily?.record(cell.index, Self.sessions(result.equity))
         return SweepOutcome(cell: cell, configHash: hash, summary: summary)
+    }
+
+    /// What `runLocally` did.
+    public struct LocalRun: Sendable {
+        /// Cells finished (and recorded).
+        public var finished: Int
+        /// Each finished cell's balance at every session's end, by cell index: the inputs of
+        /// `overfitting(_:chosen:)`.
+        public var dailyBalances: [Int: [SessionBalance]]
     }
 
     /// Runs `cells` on `workers` parallel tasks, recording each result in the store as it
@@ -112,18 +124,20 @@ public struct SweepJob: Sendable {
     /// once `isCancelled` answers true (those under way finish and are kept).
     ///
     /// - Parameter kernel: from `kernel(for:)`, or nil for full engine backtests.
-    /// - Returns: how many cells finished.
+    /// - Returns: how many cells finished, and their end-of-session balances.
     @discardableResult
     public func runLocally(_ cells: [SweepCell], workers: Int, kernel: SMABracketKernel?, isCancelled: @escaping @Sendable () -> Bool,
-                           onResult: (SweepOutcome, Int) throws -> Void = { _, _ in }) async throws -> Int {
+                           onResult: (SweepOutcome, Int) throws -> Void = { _, _ in }) async throws -> LocalRun {
         let tables = database.map { SweepTables(db: $0) }
+        let daily = DailyBalances()
         var finished = 0
-        try await SweepRunner.run(cells, workers: workers, isCancelled: isCancelled, evaluate: { try self.evaluate($0, kernel: kernel) }) { r in
+        try await SweepRunner.run(cells, workers: workers, isCancelled: isCancelled,
+                                  evaluate: { try self.evaluate($0, kernel: kernel, daily: daily) }) { r in
             finished += 1
             try tables?.insert(Self.row(r), sweepID: sweepID)
             try onResult(r, finished)
         }
-        return finished
+        return LocalRun(finished: finished, dailyBalances: daily.byCell)
     }
 
     /// Every result the store holds for this sweep (earlier, resumed runs included), in grid order;

@@ -319,6 +319,7 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     public func position(_ symbol: String) -> Position { lock.withLock { ledgerState.position(symbol) } }
     public func positions() -> [Position] { lock.withLock { ledgerState.positions.values.filter { !$0.isFlat }.sorted { $0.symbol < $1.symbol } } }
     public func fills(since: Timestamp) -> [Fill] { lock.withLock { ledgerState.fills.filter { $0.time >= since } } }
+    public var trades: [Trade] { lock.withLock { ledgerState.trades } }
     public var account: AccountSnapshot { lock.withLock { accountLocked } }
 
     /// What a status page shows, read under one acquisition of the broker's lock (the trading
@@ -407,15 +408,11 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private func applyOrder(_ px: PXOrder) {
         var local = localOf[px.id]
         if local == nil, let tag = px.customTag, let l = localOfTag[tag] { bind(l, px.id); local = l }
-        if local == nil, let parent = px.parentOrderId, let pl = localOf[parent], let entry = orders[pl], let sym = symbolOf[px.contractId] {
+        if local == nil, let parent = px.parentOrderId, let pl = localOf[parent], let entry = orders[pl], let sym = symbolOf[px.contractId],
+           let tick = instruments[sym]?.spec.tickSize {
             // A bracket exit the gateway created for our entry.
             let id = OrderID(nextLocal); nextLocal += 1
-            let isStop = px.type == PXOrderType.stop.rawValue || px.type == PXOrderType.trailingStop.rawValue
-            let tick = instruments[sym]!.spec.tickSize
-            let kind: OrderKind = isStop ? .stop(Price(ticks: px.stopPrice.flatMap(tick.ticks(decimal:)) ?? 0))
-                : .limit(Price(ticks: px.limitPrice.flatMap(tick.ticks(decimal:)) ?? 0))
-            var o = Order(id: id, request: OrderRequest(symbol: sym, side: entry.side.opposite, quantity: Int64(px.size), kind: kind,
-                                                        reduceOnly: true, purpose: isStop ? .stopLoss : .takeProfit),
+            var o = Order(id: id, request: ProjectXTranslation.bracketExit(px, entry: entry, symbol: sym, tick: tick),
                           status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay)
             o.parent = pl
             put(o)
@@ -427,64 +424,33 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
             // An order we did not place (the venue's liquidation, a manual order): tracked so its
             // fills are attributed.
             let id = OrderID(nextLocal); nextLocal += 1
-            let reason = pendingFlatten[sym] ?? "venue"
-            let o = Order(id: id, request: OrderRequest(symbol: sym, side: px.side == 0 ? .buy : .sell, quantity: Int64(px.size), kind: .market,
-                                                        reduceOnly: true, purpose: .flatten(reason)),
-                          status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay)
-            put(o)
+            put(Order(id: id, request: ProjectXTranslation.foreignOrder(px, symbol: sym, reason: pendingFlatten[sym] ?? "venue"),
+                      status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay))
             bind(id, px.id)
             local = id
         }
         guard let id = local, var o = orders[id] else { return }
-        let status = px.orderStatus
-        switch status {
-        case .open, .pending, .pendingCancellation:
-            if o.status == .pending {
-                o.apply(.accept(suspended: false), at: clock); put(o)
-                queued.append(.orderAccepted(o))
-            } else if o.status == .suspended {
-                o.apply(.activate, at: clock); put(o)
-                queued.append(.orderWorking(o))
-            } else if let tick = instruments[o.symbol]?.spec.tickSize {
-                // A price the gateway now shows that differs from ours: a modification (ours acknowledged
-                // by its event, or one made elsewhere).
-                let stop = px.stopPrice.flatMap(tick.ticks(decimal:)), lim = px.limitPrice.flatMap(tick.ticks(decimal:))
-                var change = OrderChange()
-                switch o.request.kind {
-                case .stop(let p) where stop != nil && stop != p.ticks: change.stopPrice = Price(ticks: stop!)
-                case .limit(let p) where lim != nil && lim != p.ticks: change.limitPrice = Price(ticks: lim!)
-                default: break
-                }
-                if Int64(px.size) != o.request.quantity && Int64(px.size) > o.filledQuantity { change.quantity = Int64(px.size) }
-                if change != OrderChange(), case .moved = o.apply(.modify(change), at: clock) {
-                    pendingModify[id] = nil
-                    put(o)
-                    queued.append(.orderModified(o))
-                }
+        for step in ProjectXTranslation.steps(local: o.status, venue: px.orderStatus) {
+            var why = CancelReason.requested
+            switch step {
+            case .accept(let suspended): o.apply(.accept(suspended: suspended), at: clock)
+            case .activate: o.apply(.activate, at: clock)
+            case .reprice:
+                guard let tick = instruments[o.symbol]?.spec.tickSize, let change = ProjectXTranslation.change(of: o, shown: px, tick: tick),
+                      case .moved = o.apply(.modify(change), at: clock) else { continue }
+                pendingModify[id] = nil
+            case .cancel:
+                why = cancelReasons.removeValue(forKey: id) ?? inferredCancelReason(o)
+                o.apply(.cancel(why), at: clock)
+            case .expire:
+                o.apply(.expire, at: clock)
+                // A close that expired unfilled (the day ended first) closes nothing: the flatten
+                // it carried is over, and a later liquidation is named by what causes it.
+                if case .flatten = o.request.purpose, o.filledQuantity == 0 { pendingFlatten[o.symbol] = nil }
+            case .reject: o.apply(.reject, at: clock)
             }
-        case .suspended:
-            if o.status == .pending {
-                o.apply(.accept(suspended: true), at: clock); put(o)
-                queued.append(.orderAccepted(o))
-            }
-        case .cancelled, .expired, .rejected:
-            guard o.status.isLive else { return }
-            if o.status == .pending && status != .rejected { o.apply(.accept(suspended: false), at: clock) }
-            switch status {
-            case .cancelled:
-                let why = cancelReasons.removeValue(forKey: id) ?? inferredCancelReason(o)
-                o.apply(.cancel(why), at: clock); put(o)
-                queued.append(.orderCancelled(o, why))
-            case .expired:
-                o.apply(.expire, at: clock); put(o)
-                queued.append(.orderExpired(o))
-            default:
-                o.apply(.reject, at: clock); put(o)
-                queued.append(.orderRejected(o.request, .venue(code: 0, message: "rejected by the gateway")))
-            }
-        case .filled, .none:
-            // Fills are booked from trade events, which carry price, size and fees.
-            if o.status == .pending { o.apply(.accept(suspended: false), at: clock); put(o); queued.append(.orderAccepted(o)) }
+            put(o)
+            queued.append(BrokerEvent(step: step, order: o, cancelReason: why))
         }
     }
 
@@ -516,28 +482,42 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
 
     private func book(_ t: PXTrade) {
         guard let id = localOf[t.orderId], var o = orders[id], let ins = instruments[o.symbol],
-              let ticks = ins.spec.tickSize.ticks(decimal: t.price) else { return }
+              ins.spec.tickSize.ticks(decimal: t.price) != nil else { return }
+        // Seen once its price reads, even if it fills nothing (an over-fill is not booked twice).
         seenTrades.insert(t.id)
-        let time = PXTime.parse(t.creationTimestamp) ?? clock
+        guard let f = ProjectXTranslation.fill(t, remaining: o.remaining, tick: ins.spec.tickSize, clock: clock) else { return }
+        let time = f.time, qty = f.quantity, ticks = f.price.ticks
+        // A trade may arrive before the order's own news: the order is accepted (and a suspended
+        // exit live) by it first.
         if o.status == .pending { o.apply(.accept(suspended: false), at: time); queued.append(.orderAccepted(o)) }
         if o.status == .suspended { o.apply(.activate, at: time) }
-        let qty = min(Int64(t.size), o.remaining)
-        guard qty > 0 else { return }
-        o.apply(.fill(quantity: qty, price: Price(ticks: ticks)), at: time)
+        o.apply(.fill(quantity: qty, price: f.price), at: time)
         put(o)
         var purpose = o.request.purpose
+        var breach: RuleBreach?
         if case .flatten(let why) = purpose {
-            if let reason = pendingFlatten[o.symbol] { purpose = .flatten(reason) }
-            else if why == "venue", let (level, rule) = riskNow.breachLevel {
-                // The venue liquidated before our own check saw the price: name the limit it met.
-                var u: Int64 = 0
+            if let reason = pendingFlatten[o.symbol] {
+                purpose = .flatten(reason)
+            } else if why == "venue" {
+                // The venue liquidated before our own check saw the price: the limit it met is
+                // recorded here, at the fill's price and time, as the simulated exchange records it.
                 let pos = ledgerState.position(o.symbol)
-                u = pos.unrealizedTicks(at: Price(ticks: ticks)) * ins.tickValueCents
-                if ledgerState.balance + Money(cents: u) <= level { purpose = .flatten(rule == .maxLossLimit ? "max_loss_limit" : "daily_loss_limit") }
+                let equity = equityLocked() + Money(cents: (pos.unrealizedTicks(at: Price(ticks: ticks))
+                    - pos.unrealizedTicks(at: Price(ticks: last[o.symbol] ?? ticks))) * ins.tickValueCents)
+                if let b = riskNow.enforceLossLimits(equity: equity, at: time) {
+                    breach = b
+                    purpose = .flatten(RiskState.lossLimitReason(b.rule))
+                    o.request.purpose = purpose
+                    put(o)
+                }
             }
         }
-        let fill = Fill(orderID: id, symbol: o.symbol, side: o.side, quantity: qty, price: Price(ticks: ticks), time: time,
-                        fee: Money(decimal: t.fees), resolution: .exact, purpose: purpose)
+        if let breach {
+            queued.append(.ruleBreached(breach))
+            flattenLocked(nil, reason: RiskState.lossLimitReason(breach.rule))
+        }
+        let fill = Fill(orderID: id, symbol: o.symbol, side: o.side, quantity: qty, price: f.price, time: time,
+                        fee: f.fee, resolution: .exact, purpose: purpose)
         ledgerState.record(fill, instrument: ins, strategy: strategyOf[id])
         last[o.symbol] = last[o.symbol] ?? ticks
         queued.append(.orderFilled(o, fill))
@@ -567,7 +547,8 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
             }
         }
         checkBreach()
-        if riskNow.rules.consistencyGovernor, let b = riskNow.enforceConsistency(equity: equityLocked(), at: clock) {
+        // Dated by the fill that reached the stop, as the simulated exchange dates it.
+        if riskNow.rules.consistencyGovernor, let b = riskNow.enforceConsistency(equity: equityLocked(), at: time) {
             queued.append(.ruleBreached(b))
             flattenLocked(nil, reason: "consistency")
         }
@@ -721,9 +702,15 @@ extension LiveBroker: GatedAccount {
     public func positionQuantity(_ symbol: String) -> Int64 { ledgerState.position(symbol).quantity }
     public func equityNow() -> Money { equityLocked() }
     public var riskState: RiskState { riskNow }
-    /// The trade date by the calendar: inside a session the runner's current day; in the break
-    /// after a close the next one, as the simulated exchange dates it.
-    public var gateTime: (now: Timestamp, tradeDate: TradeDate) { (clock, calendar.tradeDate(containing: clock)) }
+    /// The current trade day up to and including its close; in the break after it the next one,
+    /// as the simulated exchange dates orders (`ExchangeCore.tradeDayNow`).
+    public var gateTime: (now: Timestamp, tradeDate: TradeDate) {
+        let d = riskNow.tradeDay
+        if d != Int64.min, let close = calendar.session(for: TradeDate(dayNumber: d))?.close, clock <= close {
+            return (clock, TradeDate(dayNumber: d))
+        }
+        return (clock, calendar.tradeDate(containing: clock))
+    }
     public func forEachExposure(_ body: (String, Double, Int64, Int64, Int64) -> Void) {
         for (symbol, ins) in instruments {
             var buys: Int64 = 0, sells: Int64 = 0

@@ -32,6 +32,8 @@ public enum RunnerObservation: Sendable {
     /// One strategy call and how long it took (seconds).
     case strategyCall(strategy: String, seconds: Double)
     case bar(Bar)
+    /// Paper mode: the simulated exchange traded the bar; the position and account after it.
+    case barTraded(Bar, position: Int64, account: AccountSnapshot)
     case note(String)
 }
 
@@ -300,13 +302,24 @@ public struct LiveRunnerStats: Sendable {
 /// Runs strategies live: market data from the market hub builds the bars they consume, orders go
 /// through `LiveBroker` and the gateway, and fills come back from the user hub.
 ///
+/// Paper mode is the same runner with the simulated exchange in place of `LiveBroker`
+/// (`init(paper:...)` with any `BarTradingBroker`): the market hub's prints build the same bars,
+/// and each finished bar is traded by the exchange and handed to the strategies exactly as
+/// `tsxlab backtest` does (`TradingSession.step`); nothing is sent to the gateway.
+///
 /// Scheduling: one actor, two bounded queues. User-hub events and gateway answers (fills, order
 /// states: critical work) are always taken before market data and the strategy work it causes;
 /// cancels and closes leave through their own sender, never behind a placement. When the market
 /// queue is full the oldest market input is dropped and counted (a later print or quote carries
 /// the clock forward); the critical queue is never dropped from.
 public actor LiveRunner {
-    public nonisolated let broker: LiveBroker
+    /// The broker the strategies trade through: `gateway`, or in paper mode the simulated exchange.
+    let broker: any SessionBroker
+    /// The gateway's broker; nil in paper mode.
+    public nonisolated let gateway: LiveBroker?
+    /// Paper mode: a finished bar traded by the broker and handed to the strategies (the
+    /// session's `step`, specialised for the paper broker's type).
+    let paper: ((Bar) -> Void)?
     let client: ProjectXClient
     let settings: LiveRunnerSettings
     let userHub: HubClient
@@ -314,7 +327,7 @@ public actor LiveRunner {
     var builder: BarBuilder
     /// The machinery around the strategies, shared with the backtest: trade day, flatten time,
     /// event delivery.
-    let session: TradingSession<LiveBroker, StrategyGroup>
+    let session: any RunnerSession
     nonisolated let inbox: Inbox
     nonisolated let executor = ThreadExecutor(name: "tsxlab.runner")
     nonisolated let senders = (critical: ThreadExecutor(name: "tsxlab.send.crit", role: .realTime),
@@ -362,6 +375,8 @@ public actor LiveRunner {
         self.history = history
         self.client = client
         self.broker = broker
+        self.gateway = broker
+        self.paper = nil
         self.settings = settings
         self.userHub = userHub
         self.marketHub = marketHub
@@ -369,6 +384,28 @@ public actor LiveRunner {
         builder = BarBuilder(length: settings.barSeconds)
         inbox = Inbox(capacity: settings.queueCapacity)
         session = TradingSession(broker: broker, strategies: strategies, calendar: settings.calendar, flattenTime: settings.flattenTime)
+    }
+
+    /// A paper runner: the market hub's data, the simulated exchange's fills (`exchange` trades
+    /// `settings.symbol`), no orders sent. `history` supplies the warm-up bars.
+    public init<B: BarTradingBroker>(paper exchange: sending B, client: ProjectXClient, strategies: sending [any Strategy], settings: LiveRunnerSettings,
+                                     marketHub: HubClient, history: (@Sendable (TimeWindow) async throws -> [Bar])? = nil) {
+        let session = TradingSession(broker: exchange, strategies: strategies, calendar: settings.calendar, flattenTime: settings.flattenTime)
+        let symbol = settings.symbol, length = settings.barSeconds
+        self.client = client
+        self.broker = exchange
+        self.gateway = nil
+        self.paper = { bar in session.step(bar, symbol: symbol, length: length) }
+        self.session = session
+        self.settings = settings
+        // A paper runner has no user hub: a client that is never started stands in.
+        self.userHub = HubClient(url: "ws://127.0.0.1:9/hubs/user") { _ in "" }
+        self.marketHub = marketHub
+        self.state = nil
+        self.history = history
+        self.onCommand = { _ in }
+        builder = BarBuilder(length: settings.barSeconds)
+        inbox = Inbox(capacity: settings.queueCapacity)
     }
 
     /// Starts the strategies through the session, which from now on tells the runner of each
@@ -404,6 +441,23 @@ public actor LiveRunner {
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
         loop = Task(executorPreference: executor) { await self.run() }
         dispatch()
+    }
+
+    /// Starts a paper runner: the bars since `warmupFrom` (from `history`) go through the
+    /// strategies first, then the market hub's live data.
+    public func startPaper(warmupFrom: Timestamp?) async throws {
+        guard !started, paper != nil else { return }
+        started = true
+        await take(from: marketHub, market: true)
+        try await marketHub.start()
+        startSession()
+        if let from = warmupFrom {
+            for bar in try await historyBars(from: from) { closeBar(bar) }
+            stats.warmupBars = stats.barsProcessed
+        }
+        try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
+        try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
+        loop = Task(executorPreference: executor) { await self.run() }
     }
 
     /// Stops: hubs closed, senders finished, strategies told.
@@ -443,13 +497,16 @@ public actor LiveRunner {
 
     /// Runs a command through the broker on the runner's task (an alert, a manual action), then
     /// delivers its events and sends what it queued, as for the strategies' own orders.
-    public func perform(_ body: @Sendable (LiveBroker) -> CommandResult) -> CommandResult {
+    public func perform(_ body: @Sendable (any Broker) -> CommandResult) -> CommandResult {
         let r = body(broker)
         deliverEvents()
         dispatch()
         persist()
         return r
     }
+
+    /// The trades closed so far and the account, as the strategies' broker reports them.
+    public func summary() -> (trades: [Trade], account: AccountSnapshot) { (broker.trades, broker.account) }
 
     /// Sends what the broker queued outside the runner's own inputs (a shutdown flatten).
     public func nudge() {
@@ -459,7 +516,7 @@ public actor LiveRunner {
     }
 
     /// Nothing queued, nothing in flight: every input received so far has been handled.
-    public var isIdle: Bool { inbox.isEmpty && inFlight == 0 && !broker.hasWork }
+    public var isIdle: Bool { inbox.isEmpty && inFlight == 0 && !(gateway?.hasWork ?? broker.hasEvents) }
 
     // MARK: Inputs
 
@@ -501,9 +558,9 @@ public actor LiveRunner {
         case .user(let target, let args):
             switch target {
             case "GatewayUserOrder":
-                for o in PXUserEventPayload.entities(PXOrder.self, from: args) where o.accountId == settings.accountID { broker.apply(order: o) }
+                for o in PXUserEventPayload.entities(PXOrder.self, from: args) where o.accountId == settings.accountID { gateway?.apply(order: o) }
             case "GatewayUserTrade":
-                for t in PXUserEventPayload.entities(PXTrade.self, from: args) where t.accountId == settings.accountID { broker.apply(trade: t) }
+                for t in PXUserEventPayload.entities(PXTrade.self, from: args) where t.accountId == settings.accountID { gateway?.apply(trade: t) }
             default:
                 break   // positions and account: the ledger is built from trades; these confirm it
             }
@@ -513,7 +570,7 @@ public actor LiveRunner {
                 stats.commandErrors += 1
                 note("\(describe(cmd)): \(e)")
             }
-            broker.acknowledge(a)
+            gateway?.acknowledge(a)
             recordAnswer(a)
         case .connected(let hub, _):
             stats.reconnects += 1
@@ -534,7 +591,7 @@ public actor LiveRunner {
     }
 
     func recordAnswer(_ a: GatewayAnswer) {
-        guard let state else { return }
+        guard let state, let gateway else { return }
         let (local, gid, status): (OrderID, Int64?, String)
         switch a {
         case .placed(let l, let g): (local, gid, status) = (l, g, "accepted")
@@ -542,8 +599,8 @@ public actor LiveRunner {
             if case .ambiguous = e { (local, gid, status) = (l, nil, "unknown") } else { (local, gid, status) = (l, nil, "rejected") }
         default: return
         }
-        guard let o = broker.order(local), let tag = broker.tag(of: local) else { return }
-        do { try state.record(tag: tag, order: o, gatewayID: gid, strategy: nil, status: status, at: broker.now) }
+        guard let o = gateway.order(local), let tag = gateway.tag(of: local) else { return }
+        do { try state.record(tag: tag, order: o, gatewayID: gid, strategy: nil, status: status, at: gateway.now) }
         catch { note("cannot record order \(tag): \(error)") }
     }
 
@@ -558,14 +615,17 @@ public actor LiveRunner {
                 guard let t = PXTime.parse(p.timestamp), let px = tick.ticks(decimal: p.price) else { continue }
                 stats.prints += 1
                 if let done = builder.add(price: px, volume: p.volume, at: t.seconds) { closeBar(done) }
+                // At the gateway the market clock and the loss limits move with every print; a
+                // paper runner's exchange trades whole bars (`closeBar`).
+                guard let gateway else { continue }
                 clockReached(t.seconds)
-                broker.mark(settings.symbol, price: px, at: t)
+                gateway.mark(settings.symbol, price: px, at: t)
                 deliverEvents()
             }
         case "GatewayQuote":
             guard let q = try? PXQuote(json: args[1]), let ts = q.timestamp.flatMap(PXTime.parse) else { return }
             if let done = builder.advance(to: ts.seconds) { closeBar(done) }
-            clockReached(ts.seconds)
+            if gateway != nil { clockReached(ts.seconds) }
         default:
             break
         }
@@ -581,14 +641,20 @@ public actor LiveRunner {
     }
 
     func closeBar(_ bar: Bar) {
-        // Strategies read the bar's close time from the broker's clock, as in a backtest.
-        broker.advanceClock(to: Timestamp(seconds: bar.time.seconds + settings.barSeconds))
         stats.barsProcessed += 1
         stats.lastBar = bar
         closedBars.append(bar)
         if !observers.isEmpty { tell(.bar(bar)) }
         if closedBars.count > 200_000 { closedBars.removeFirst(100_000) }
-        broker.markBar(settings.symbol, high: bar.high.ticks, low: bar.low.ticks)
+        if let paper {
+            // The day roll, the exchange trading the bar, events, the strategies: a backtest's step.
+            paper(bar)
+            if !observers.isEmpty { tell(.barTraded(bar, position: broker.position(settings.symbol).quantity, account: broker.account)) }
+            return
+        }
+        // Strategies read the bar's close time from the broker's clock, as in a backtest.
+        broker.advanceClock(to: Timestamp(seconds: bar.time.seconds + settings.barSeconds))
+        gateway?.markBar(settings.symbol, high: bar.high.ticks, low: bar.low.ticks)
         deliverEvents()
         session.barClosed(bar, symbol: settings.symbol)
     }
@@ -642,13 +708,14 @@ public actor LiveRunner {
 
     /// Sends what the broker queued: cancels and closes on the critical sender.
     func dispatch() {
-        for cmd in broker.takeOutbox() {
-            if case .place(let local, let r) = cmd, let state, let o = broker.order(local), let tag = r.customTag {
+        guard let gateway else { return }
+        for cmd in gateway.takeOutbox() {
+            if case .place(let local, let r) = cmd, let state, let o = gateway.order(local), let tag = r.customTag {
                 // Written before it leaves: a runner killed now finds the order by its tag.
                 do {
-                    try state.record(tag: tag, order: o, gatewayID: nil, strategy: nil, status: "sending", at: broker.now)
+                    try state.record(tag: tag, order: o, gatewayID: nil, strategy: nil, status: "sending", at: gateway.now)
                 } catch {
-                    broker.acknowledge(.failed(cmd, .rejected(endpoint: "store", code: -1, message: "not sent: the store refused the order's record (\(error))")))
+                    gateway.acknowledge(.failed(cmd, .rejected(endpoint: "store", code: -1, message: "not sent: the store refused the order's record (\(error))")))
                     continue
                 }
             }
@@ -681,6 +748,7 @@ public actor LiveRunner {
 
     /// A REST snapshot of orders and trades settles what happened while a socket was down.
     func reconcile() async throws {
+        guard let gateway else { return }
         stats.reconciliations += 1
         let since = Timestamp(seconds: broker.now.seconds - 3 * 86_400)
         let working = try await client.workingOrders(accountId: settings.accountID)
@@ -688,12 +756,12 @@ public actor LiveRunner {
         let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
         var byID: [Int64: PXOrder] = [:]
         for o in recent + working { byID[o.id] = o }
-        broker.reconcile(orders: Array(byID.values), trades: trades)
+        gateway.reconcile(orders: Array(byID.values), trades: trades)
         // Placements whose answer was lost: found by tag, or known never to have arrived.
-        for (local, tag) in broker.unacknowledged {
+        for (local, tag) in gateway.unacknowledged {
             if let o = byID.values.first(where: { $0.customTag == tag }) {
-                broker.acknowledge(.placed(local: local, gatewayID: o.id))
-                broker.apply(order: o)
+                gateway.acknowledge(.placed(local: local, gatewayID: o.id))
+                gateway.apply(order: o)
             }
         }
         deliverEvents()
@@ -701,6 +769,7 @@ public actor LiveRunner {
 
     /// Replays the bars since `from` (see `start(resumeFrom:)`).
     func warmUp(from: Timestamp) async throws {
+        guard let gateway else { return }
         let bars = try await historyBars(from: from)
         let since = Timestamp(seconds: from.seconds - 86_400)
         var byID: [Int64: PXOrder] = [:]
@@ -708,19 +777,19 @@ public actor LiveRunner {
         for o in try await client.workingOrders(accountId: settings.accountID) { byID[o.id] = o }
         let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
         let saved = try? state?.load()
-        broker.beginWarmup(snapshot: Array(byID.values))
+        gateway.beginWarmup(snapshot: Array(byID.values))
         for bar in bars {
             let end = Timestamp(seconds: bar.time.seconds + settings.barSeconds)
             clockReached(bar.time.seconds)
-            broker.warmupAdvance(to: end, trades: trades)
-            broker.mark(settings.symbol, price: bar.close.ticks, at: Timestamp(seconds: end.seconds - 1))
+            gateway.warmupAdvance(to: end, trades: trades)
+            gateway.mark(settings.symbol, price: bar.close.ticks, at: Timestamp(seconds: end.seconds - 1))
             deliverEvents()
             closeBar(bar)
-            broker.warmupBind()
+            gateway.warmupBind()
             deliverEvents()
         }
-        broker.endWarmup()
-        if let saved, saved.tradeDay == broker.risk.tradeDay { broker.restoreRisk(saved.risk) }
+        gateway.endWarmup()
+        if let saved, saved.tradeDay == gateway.risk.tradeDay { gateway.restoreRisk(saved.risk) }
         stats.warmupBars = bars.count
     }
 
@@ -767,12 +836,12 @@ public actor LiveRunner {
 
     /// Writes the runner state when fills, the day or the locks changed.
     func persist() {
-        guard let state else { return }
-        let risk = broker.risk
-        let fills = broker.fillCount
+        guard let state, let gateway else { return }
+        let risk = gateway.risk
+        let fills = gateway.fillCount
         guard fills != savedFills || risk.tradeDay != savedDay || risk.isLocked != savedLocked else { return }
         do {
-            try state.save(tagPrefix: broker.tagPrefix, nextLocalID: broker.nextLocalID, risk: risk, account: broker.account, at: broker.now)
+            try state.save(tagPrefix: gateway.tagPrefix, nextLocalID: gateway.nextLocalID, risk: risk, account: gateway.account, at: gateway.now)
             savedFills = fills; savedDay = risk.tradeDay; savedLocked = risk.isLocked
         } catch {
             note("cannot save the runner state: \(error)")
@@ -794,3 +863,19 @@ public actor LiveRunner {
         if stats.lastErrors.count > 20 { stats.lastErrors.removeFirst() }
     }
 }
+
+/// What the runner drives: the `TradingSession` over `LiveBroker`, or in paper mode over the
+/// simulated exchange (the session's broker type differs; the runner needs only these calls).
+protocol RunnerSession: AnyObject {
+    var tradeDay: Int64 { get }
+    var nextBoundary: Int64 { get }
+    func start()
+    func finish()
+    func clockReached(_ t: Int64)
+    func deliver()
+    func barClosed(_ bar: Bar, symbol: String)
+    var onEvent: ((BrokerEvent) -> Void)? { get set }
+    var timeStrategyCalls: ((String, Double) -> Void)? { get set }
+}
+
+extension TradingSession: RunnerSession {}

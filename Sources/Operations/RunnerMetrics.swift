@@ -69,6 +69,7 @@ public final class RunnerMetrics: Sendable {
             CoreMetrics.Timer(label: "tsxlab_strategy_execution", dimensions: [("strategy", name)], factory: factory)
                 .recordNanoseconds(Int64(seconds * 1e9))
         case .bar: bars.increment()
+        case .barTraded(_, _, let a): account(a)
         case .note: break
         }
     }

@@ -1,5 +1,6 @@
 import Data
 import Foundation
+import Research
 
 /// A sweep read back from the store (`sweeps`, `sweep_results`), as the report renders it.
 public struct StoredSweep: Sendable {
@@ -14,6 +15,8 @@ public struct StoredSweep: Sendable {
     /// Walk-forward windows run on this sweep (the latest spec and metric), if any.
     public var walkForward: [WalkForwardWindow] = []
     public var walkForwardTitle = ""
+    /// PSR, DSR and PBO of the sweep's choice, when the sweep that writes the report computed them.
+    public var overfitting: OverfittingStatistics?
 
     public static let metricNames = ["net_pnl", "sharpe", "profit_factor", "win_rate", "trades", "max_drawdown"]
 
@@ -73,6 +76,7 @@ public struct StoredSweep: Sendable {
                                         body: SweepReport.walkForward(walkForward, metric: walkForwardTitle.components(separatedBy: "optimising ").last?
                                             .components(separatedBy: ":").first ?? "")))
         }
+        if let overfitting { sections.append(SweepReport.overfitting(overfitting)) }
         sections.append(HTMLSection(id: "space", title: "Sweep",
                                     body: "<p>\(HTML.escape(strategy)) on \(HTML.escape(symbol)) \(HTML.escape(timeframe)), \(HTML.escape(dataFrom)) → \(HTML.escape(dataTo)); \(table.rows.count) configurations: <code>\(HTML.escape(space))</code></p>"))
         return HTMLPage.render(title: "Sweep \(id)", subtitle: HTML.escape("\(strategy) on \(symbol) \(timeframe)"), sections: sections,

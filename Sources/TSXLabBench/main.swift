@@ -3,7 +3,7 @@ import Foundation
 import TSXLabTesting
 
 // tsxlab-bench: figures a person reads (rows/s, ms, µs), separate from the tests.
-// Build and run in release: `swift run -c release tsxlab-bench [suite …]` (suites: data, engine, sma, overnight, sweep, report, indicators, live).
+// Build and run in release: `swift run -c release tsxlab-bench [suite …]` (suites: data, engine, sma, overnight, sweep, report, indicators, live, combine).
 // PostgreSQL figures need TSXLAB_BENCH_PG_URL (scripts/bench.sh starts a throw-away server).
 
 func now() -> Double { monotonicSeconds() }
@@ -116,7 +116,7 @@ func cachedReads(store: any BarStore, label: String, series: BarSeries, key: Ser
 }
 
 let suites = CommandLine.arguments.dropFirst()
-let all: [(String, () throws -> Void)] = [("data", benchData), ("engine", benchEngine), ("sma", benchSMABracket), ("overnight", benchOvernight), ("sweep", benchSweep), ("report", benchReport), ("indicators", benchIndicators), ("live", benchLive)]
+let all: [(String, () throws -> Void)] = [("data", benchData), ("engine", benchEngine), ("sma", benchSMABracket), ("overnight", benchOvernight), ("sweep", benchSweep), ("report", benchReport), ("indicators", benchIndicators), ("live", benchLive), ("combine", benchCombine)]
 #if DEBUG
 print("note: debug build; run `swift run -c release tsxlab-bench` for real figures")
 #endif

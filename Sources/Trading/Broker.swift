@@ -148,6 +148,8 @@ public protocol Broker: AnyObject {
     func position(_ symbol: String) -> Position
     func positions() -> [Position]
     func fills(since: Timestamp) -> [Fill]
+    /// The round trips closed so far, in the order they closed.
+    var trades: [Trade] { get }
     var account: AccountSnapshot { get }
     /// The contract specification the broker trades a symbol with.
     func instrument(_ symbol: String) -> Instrument?

@@ -85,10 +85,11 @@ struct IndicatorsCommand: ParsableCommand {
     }
 }
 
-/// `tsxlab stats`: performance statistics of an equity curve and/or a list of trades.
-struct StatsCommand: ParsableCommand {
+/// `tsxlab stats` (`stats summary`, the default): performance statistics of an equity curve
+/// and/or a list of trades.
+struct StatsSummaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stats",
+        commandName: "summary",
         abstract: "Performance statistics of an equity curve (--equity) and/or a list of trades (--trades).",
         discussion: """
             Equity CSV: a header, then one row per point in increasing time:

@@ -60,6 +60,12 @@ struct GatewayServe: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Override the daily loss limit (USD).", valueName: "usd"))
     var dailyLossLimit: Double?
 
+    @Option(help: ArgumentHelp("Override the trailing maximum loss: the drawdown from the end-of-day high-water mark (USD).", valueName: "usd"))
+    var maxLoss: Double?
+
+    @Option(help: ArgumentHelp("The level at which the maximum loss stops trailing (USD), or 'none'. Default: the account's.", valueName: "usd|none"))
+    var maxLossLock: String?
+
     @Option(help: "Token lifetime in seconds.")
     var tokenLifetime: Int64 = 86_400
 
@@ -91,6 +97,16 @@ struct GatewayServe: AsyncParsableCommand {
         if let dll = dailyLossLimit {
             guard dll > 0 else { throw ValidationError("--daily-loss-limit must be positive, not \(dll)") }
             rules.dailyLossLimit = Money(cents: Int64((dll * 100).rounded()))
+        }
+        if let mll = maxLoss {
+            guard mll > 0 else { throw ValidationError("--max-loss must be positive, not \(mll)") }
+            rules.maxLossDrawdown = Money(cents: Int64((mll * 100).rounded()))
+            rules.maxLossLockLevel = rules.maxLossLockLevel ?? rules.startingBalance
+        }
+        if let lock = maxLossLock {
+            if lock == "none" { rules.maxLossLockLevel = nil }
+            else if let v = Double(lock), v > 0 { rules.maxLossLockLevel = Money(cents: Int64((v * 100).rounded())) }
+            else { throw ValidationError("--max-loss-lock must be a positive amount in USD or 'none', not '\(lock)'") }
         }
         config.rules = rules
         config.historyLimit = try Self.limit(historyLimit, "--history-limit")

@@ -8,6 +8,7 @@ import Backtest
 import ProjectX
 import Strategies
 import Trading
+import Synchronization
 
 struct LiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -602,53 +603,32 @@ struct LiveRun: AsyncParsableCommand {
         let job = BacktestJob(config: cfg, registry: try options.storeOptions.registry(), store: store, source: nil)
         let exchange = SimulatedExchange(instruments: [Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)], rules: cfg.account,
                                          config: job.exchangeConfig())
-        let length = cfg.data.timeframe.fixedSeconds ?? 60
-        let paper = IncrementalBacktest(engine: BacktestEngine(exchange: exchange, strategies: strategies), symbol: spec.symbol, length: length)
         let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
         let from = warmupFrom?.timestamp ?? Timestamp(seconds: now.seconds - Int64(max(1, warmupDays)) * 86_400)
         let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
         let history = source.history(SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe), cache: BarCache(store: store, source: source), now: now)
-        var last = Int64.min
-        for b in try await history(TimeWindow(from: from, to: Timestamp(seconds: 4_102_444_800))) { paper.feed(b); last = b.time.seconds }
-        Terminal.note("paper: \(names) on \(contract.id); replayed \(paper.bars) bars")
+        var settings = LiveRunnerSettings(accountID: 0, symbol: spec.symbol, contractID: contract.id)
+        settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
+        settings.flattenTime = cfg.account.flattenTime
+        let market = HubClient(url: options.rtcURL + "/hubs/market") { try await client.token(replacing: $0) }
+        // The live runner with the simulated exchange as its broker: the same bars from the same
+        // prints, each traded as the backtest trades it.
+        let runner = LiveRunner(paper: exchange, client: client, strategies: strategies, settings: settings, marketHub: market, history: history)
         let json = options.json
-        func report(_ b: Bar) {
-            let a = paper.account
-            let pos = exchange.position(spec.symbol).quantity
+        let replaying = Mutex(true)
+        await runner.observe { o in
+            guard case .barTraded(let b, let pos, let a) = o, !replaying.withLock({ $0 }) else { return }
             let text = json ? (try? JSONEncoder().encode(["bar": b.time.iso8601, "close": spec.format(b.close), "position": String(pos), "equity": a.equity.description]))
                 .map { String(decoding: $0, as: UTF8.self) } ?? ""
                 : "\(b.time.iso8601) close \(spec.format(b.close))  position \(pos)  equity \(a.equity)  (paper)"
             FileHandle.standardOutput.write(Data((text + "\n").utf8))
         }
-        let market = HubClient(url: options.rtcURL + "/hubs/market") { try await client.token(replacing: $0) }
-        try await market.start()
-        try await market.subscribe("SubscribeContractTrades", [.string(contract.id)])
-        try await market.subscribe("SubscribeContractQuotes", [.string(contract.id)])
-        var builder = BarBuilder(length: length)
-        let stop = Task {
-            for await _ in stopSignals() { break }
-            await market.stop()
-        }
-        for await e in market.events {
-            guard case .message(let target, let args) = e, args.count >= 2, args[0].string == contract.id else { continue }
-            var finished: [Bar] = []
-            if target == "GatewayTrade" {
-                let prints: [PXTradePrint] = (try? args[1].decode([PXTradePrint].self)) ?? ((try? args[1].decode(PXTradePrint.self)).map { [$0] } ?? [])
-                for p in prints {
-                    guard let t = PXTime.parse(p.timestamp), let px = spec.tickSize.ticks(decimal: p.price) else { continue }
-                    if let b = builder.add(price: px, volume: p.volume, at: t.seconds) { finished.append(b) }
-                }
-            } else if target == "GatewayQuote", let q = try? args[1].decode(PXQuote.self), let t = q.timestamp.flatMap(PXTime.parse) {
-                if let b = builder.advance(to: t.seconds) { finished.append(b) }
-            }
-            for b in finished where b.time.seconds > last {
-                last = b.time.seconds
-                paper.feed(b)
-                report(b)
-            }
-        }
-        stop.cancel()
-        let a = paper.account
-        Terminal.note("paper: \(paper.trades.count) trades, net \(a.balance - cfg.account.startingBalance)")
+        try await runner.startPaper(warmupFrom: from)
+        replaying.withLock { $0 = false }
+        Terminal.note("paper: \(names) on \(contract.id); replayed \(await runner.stats.warmupBars) bars")
+        for await _ in stopSignals() { break }
+        await runner.stop()
+        let summary = await runner.summary()
+        Terminal.note("paper: \(summary.trades.count) trades, net \(summary.account.balance - cfg.account.startingBalance)")
     }
 }

@@ -8,6 +8,7 @@ import Foundation
 import Glibc
 #endif
 import Jobs
+import Research
 import Strategies
 import Synchronization
 import Trading
@@ -115,7 +116,7 @@ struct SweepCommand: AsyncParsableCommand {
                                                      workers: workers ?? ProcessInfo.processInfo.activeProcessorCount,
                                                      isCancelled: { stop.withLock { $0 } },
                                                      progress: { Terminal.progress("walk-forward", Int64($0), Int64($1)) })
-            try Self.printWalkForward(result, wf: plan, names: space.names, metric: metric, json: json)
+            try Self.printWalkForward(result, wf: plan, names: space.names, metric: metric, configurations: cells.count, json: json)
             return
         }
         // sma-bracket with settings the kernel models runs through `SMABracketKernel`: bars and
@@ -126,12 +127,13 @@ struct SweepCommand: AsyncParsableCommand {
         let t0 = monotonicSeconds()
         let total = pending.count
         let workerCount = workers ?? ProcessInfo.processInfo.activeProcessorCount
-        let finished = try await sweep.runLocally(pending, workers: workerCount, kernel: kernel, isCancelled: { stop.withLock { $0 } }) { _, finished in
+        let local = try await sweep.runLocally(pending, workers: workerCount, kernel: kernel, isCancelled: { stop.withLock { $0 } }) { _, finished in
             let elapsed = monotonicSeconds() - t0
             let rate = Double(finished) / max(elapsed, 1e-9)
             Terminal.progress("sweep", Int64(finished), Int64(total),
                               rate: String(format: "%d/%d  %.1f configs/s  ETA %.0f s", finished, total, rate, Double(total - finished) / max(rate, 1e-9)))
         }
+        let finished = local.finished
         let seconds = monotonicSeconds() - t0
         let interrupted = stop.withLock { $0 }
         // Everything this sweep has (including earlier, resumed runs), in grid order.
@@ -146,6 +148,8 @@ struct SweepCommand: AsyncParsableCommand {
         let ranked = all.filter { $0.trades >= minTrades && $0.metric(metric) != nil }
             .sorted { ($0.metric(metric)!, -$0.cell.index) > ($1.metric(metric)!, -$1.cell.index) }
         let best = Array(ranked.prefix(top))
+        let overfitting = sweep.overfitting(local.dailyBalances, chosen: ranked.first)
+        if let out, let overfitting { try Self.writeOverfitting(overfitting, out: out, sweepID: sweepID, db: sweep.database) }
         if json {
             let rows: [[String: String]] = best.map { r in
                 var row = r.cell.values
@@ -153,7 +157,8 @@ struct SweepCommand: AsyncParsableCommand {
                 row["sharpe"] = r.sharpe.map { String(format: "%.4f", $0) } ?? ""; row["config_hash"] = r.configHash
                 return row
             }
-            try Terminal.printJSON(["sweep_id": AnyEncodable(sweepID), "configurations": AnyEncodable(all.count), "ranking": AnyEncodable(rows)])
+            try Terminal.printJSON(["sweep_id": AnyEncodable(sweepID), "configurations": AnyEncodable(all.count), "ranking": AnyEncodable(rows),
+                                    "overfitting": AnyEncodable(overfitting.map { OverfittingJSON($0, rows: $0.moments.observations) })])
         } else {
             // Robustness: the metric of each top configuration's grid neighbours (a plateau beats a spike).
             let byCell = Dictionary(all.map { ($0.cell.index, $0) }, uniquingKeysWith: { a, _ in a })
@@ -174,6 +179,12 @@ struct SweepCommand: AsyncParsableCommand {
                 return params + stats
             }
             print(table(header, rows))
+            if let overfitting {
+                print("overfitting, over the \(overfitting.trials) configurations run now (chosen: \(overfitting.chosenName)):")
+                for sentence in overfitting.sentences { print("  " + sentence) }
+            } else if skipped > 0 {
+                print("overfitting statistics need each configuration's daily returns, which the store does not keep: \(skipped) configurations were resumed, not run")
+            }
         }
         if !json, let first = best.first {
             print("re-run the best as a full backtest:\n  " + Self.rerunCommand(first, names: space.names))
@@ -181,18 +192,25 @@ struct SweepCommand: AsyncParsableCommand {
         if interrupted { throw ExitCode(130) }
     }
 
-    /// Prints a walk-forward: the windows as a table (or JSON) and the stitched out-of-sample line.
-    static func printWalkForward(_ r: SweepJob.WalkForwardResult, wf: WalkForward, names: [String], metric: String, json: Bool) throws {
+    /// Prints a walk-forward: the windows as a table (or JSON) with each window's in-sample PSR,
+    /// DSR and PBO, the average PBO in a sentence, and the stitched out-of-sample line.
+    static func printWalkForward(_ r: SweepJob.WalkForwardResult, wf: WalkForward, names: [String], metric: String, configurations: Int,
+                                 json: Bool) throws {
         if json {
             try Terminal.printJSON(["windows": AnyEncodable(r.windows), "stitched_out_of_sample_net_pnl_usd": AnyEncodable(r.stitchedNetPnl.description),
                                     "stitched_out_of_sample_trades": AnyEncodable(r.stitchedTrades)])
             return
         }
         print("walk-forward \(wf.inMonths) months in / \(wf.outMonths) out\(wf.anchored ? ", anchored" : ", rolling"), optimising \(metric)")
-        print(table(["out of sample", "best"] + ["in-sample \(metric)", "OOS trades", "OOS net"], r.windows.map { w in
+        func f(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
+        print(table(["out of sample", "best"] + ["in-sample \(metric)", "OOS trades", "OOS net", "IS PSR", "IS DSR", "IS PBO"], r.windows.map { w in
             [w.outOfSample, names.map { "\($0)=\(w.best[$0] ?? "")" }.joined(separator: " "), String(format: "%.2f", w.inSampleMetric),
-             String(w.outOfSampleTrades), w.outOfSampleNetPnlUsd]
+             String(w.outOfSampleTrades), w.outOfSampleNetPnlUsd, f(w.inSamplePsr), f(w.inSampleDsr), f(w.inSamplePbo)]
         }))
+        let pbos = r.windows.compactMap(\.inSamplePbo)
+        if !pbos.isEmpty {
+            print(String(format: "in-sample PBO averaged %.2f over %d windows: the share of halvings of each window's days in which the configuration best on one half ranked at or below the median on the other (above 0.5: the window's choice is no better than a random one); DSR under 0.95: the winner's edge over the best of %d configurations by luck is not established.", pbos.reduce(0, +) / Double(pbos.count), pbos.count, configurations))
+        }
         print("stitched out of sample: \(r.stitchedTrades) trades, net \(r.stitchedNetPnl) USD (in-sample \(metric) averaged \(String(format: "%.2f", r.inSampleMetricTotal / Double(max(r.windows.count, 1)))) per window)")
     }
 

@@ -68,10 +68,15 @@ struct JobsLibraryTests {
         let pending = try sweep.register()
         #expect(pending.count == 4)
         var seen = 0
-        let finished = try await sweep.runLocally(pending, workers: 2, kernel: nil, isCancelled: { false }) { _, n in seen = n }
-        #expect(finished == 4 && seen == 4)
+        let local = try await sweep.runLocally(pending, workers: 2, kernel: nil, isCancelled: { false }) { _, n in seen = n }
+        #expect(local.finished == 4 && seen == 4)
         let all = try sweep.results()
         #expect(all.map(\.cell.index) == [0, 1, 2, 3])
+        // Every configuration run now left its end-of-session balances, the inputs of PSR, DSR and PBO.
+        #expect(local.dailyBalances.keys.sorted() == [0, 1, 2, 3] && local.dailyBalances.values.allSatisfy { $0.count >= 2 })
+        let judged = try #require(sweep.overfitting(local.dailyBalances, chosen: all[2]))
+        #expect(judged.trials == 4 && judged.chosenName == sweep.label(2) && judged.moments.observations == 2)
+        #expect(SweepJob.overfittingCSV(judged).hasPrefix("name,value,meaning\nchosen,\"\(sweep.label(2))\","))
         #expect(try sweep.register().isEmpty)  // a rerun resumes: nothing left to do
         // Each configuration's result is what a single backtest of it gives.
         for r in all {

@@ -118,4 +118,52 @@ struct LiveFaultTests {
         if case .rejected(.riskRule(.dailyLossLimit, _)) = refused {} else { Issue.record("a new order after the breach was not refused by the daily loss limit: \(refused)") }
         await live.stop()
     }
+
+    @Test("a day on which the consistency governor stops trading gives the same trades and breaches live against the loopback gateway as in the backtest")
+    func consistencyGovernorParity() async throws {
+        var rules = LiveHarness.rules
+        // A small target so the week's best day (+333.72 on 2013-10-10) reaches the stop of
+        // 0.55 × 400 = 220.
+        rules.profitTarget = Money(cents: 400_00)
+        rules.consistencyGovernor = true
+        rules.safetyBuffer = nil
+        let result = try LiveParityTests.backtest(Self.tape, try LiveParityTests.overnight(), rules: rules)
+        let expectedBreaches = result.breaches.map(Self.minuteAndRule)
+        #expect(result.breaches.contains { $0.rule == .consistency }, "the fixture must reach the governor's stop")
+        let live = try await LiveHarness.make(tape: Self.tape, strategies: [try LiveParityTests.overnight()], rules: rules)
+        try await live.playToEnd()
+        #expect(live.broker.ledger.trades.map(TradeKey.init) == result.trades.map(TradeKey.init))
+        #expect(live.broker.risk.breaches.map(Self.minuteAndRule) == expectedBreaches)
+        await live.stop()
+    }
+
+    @Test("a day that meets the trailing maximum loss gives the same trades and breaches live against the loopback gateway as in the backtest, and the account refuses orders after it")
+    func trailingMaxLossParity() async throws {
+        var rules = LiveHarness.rules
+        // A drawdown of 100 from the end-of-day high-water mark, trailing without a lock: after the
+        // winning 2013-10-10 (+333.72) the level is 50,233.72, which the next day's loss meets.
+        rules.maxLossDrawdown = Money(cents: 100_00)
+        rules.maxLossLockLevel = nil
+        rules.dailyLossLimit = nil
+        rules.safetyBuffer = nil
+        let overrides = ["atr_multiplier_sl": "0.1"]
+        let result = try LiveParityTests.backtest(Self.tape, try LiveParityTests.overnight(overrides), rules: rules)
+        let expectedBreaches = result.breaches.map(Self.minuteAndRule)
+        #expect(result.breaches.contains { $0.rule == .maxLossLimit }, "the fixture must meet the maximum loss limit")
+        #expect(result.trades.contains { $0.exitReason == "max_loss_limit" })
+        // The venue enforces the same limit (TopStepX liquidates at the level itself).
+        let live = try await LiveHarness.make(tape: Self.tape, strategies: [try LiveParityTests.overnight(overrides)],
+                                              gatewayArgs: ["--max-loss", "100", "--max-loss-lock", "none"], rules: rules)
+        try await live.playToEnd()
+        #expect(live.broker.ledger.trades.map(TradeKey.init) == result.trades.map(TradeKey.init))
+        #expect(live.broker.risk.breaches.map(Self.minuteAndRule) == expectedBreaches)
+        #expect(live.broker.risk.failed)
+        let refused = live.broker.place(OrderRequest(symbol: "ES", side: .buy, quantity: 1, kind: .market))
+        if case .rejected(.riskRule(.maxLossLimit, _)) = refused {} else { Issue.record("an order after the breach was not refused: \(refused)") }
+        await live.stop()
+    }
+
+    /// A breach as both brokers can date it: the simulated exchange knows the minute bar it
+    /// happened in, the live broker the print's second.
+    static func minuteAndRule(_ b: RuleBreach) -> String { "\(Timestamp(seconds: b.time.seconds / 60 * 60)) \(b.rule)" }
 }

@@ -21,10 +21,10 @@ struct LiveHarness {
     static let rules = RiskRules.topstepCombine(50)!
 
     static func make(tape: BarSeries, strategies: sending [any Strategy], gatewayArgs: [String] = [], rules: RiskRules = LiveHarness.rules,
-                     tagPrefix: String = "live", state: LiveStateStore? = nil) async throws -> LiveHarness {
-        // The gateway replays the shipped file up to the end of `tape`.
+                     tagPrefix: String = "live", state: LiveStateStore? = nil, csv: String = LoopbackGateway.tape) async throws -> LiveHarness {
+        // The gateway replays the file (the shipped one unless given) up to the end of `tape`.
         let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
-        let gw = try GatewayProcess(csv: LoopbackGateway.tape, contract: "ESZ13", extra: ["--to", end] + gatewayArgs)
+        let gw = try GatewayProcess(csv: csv, contract: "ESZ13", extra: ["--to", end] + gatewayArgs)
         return try await attach(gw, tape: tape, strategies: strategies, rules: rules, tagPrefix: tagPrefix, state: state, resumeFrom: nil)
     }
 
@@ -65,6 +65,18 @@ struct LiveHarness {
             _ = try await gw.post("/_gateway/tick")
             try await settle { await runner.stats.barsProcessed > before }
         }
+    }
+
+    /// Plays bar `k` of the tape (bars before it played already) and waits until the runner has
+    /// closed k + 1 bars, whether the gateway's tick or a backfill after a reconnect closed it.
+    func playBar(_ k: Int) async throws {
+        position.value = k
+        let r = try await gw.post("/_gateway/step", ["bars": 1, "boundary": false])
+        guard (r["played"] as? Int) == 1 else { throw HarnessError.stalled("the gateway played no bar \(k)") }
+        let trades = r["trades"] as? Int ?? 0
+        try await settle { broker.tradesSeen >= trades }
+        _ = try await gw.post("/_gateway/tick")
+        try await settle { await runner.stats.barsProcessed >= k + 1 }
     }
 
     func settle(_ done: () async -> Bool) async throws {
@@ -154,6 +166,41 @@ struct LiveParityTests {
 
 @Suite("Paper trading: bars fed one at a time")
 struct PaperTradingTests {
+    @Test("paper mode is the live runner with the simulated exchange as its broker: on the gateway's market data, over real sockets, it trades the recorded days exactly as the backtest of the same bars")
+    func paperThroughTheRunner() async throws {
+        let tape = try LiveParityTests.esz13(through: "2013-10-16T00:00:00Z")
+        let expected = try LiveParityTests.backtest(tape, try LiveParityTests.overnight()).trades.filter { $0.exitReason != "end" }.map(TradeKey.init)
+        #expect(expected.count >= 3)
+        let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
+        let gw = try GatewayProcess(csv: LoopbackGateway.tape, contract: "ESZ13", extra: ["--to", end])
+        defer { gw.stop() }
+        let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
+                                    retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
+        let exchange = SimulatedExchange(instruments: [Instrument(spec: try ContractRegistry.builtIn.spec(for: "ES"))], rules: LiveHarness.rules)
+        var settings = LiveRunnerSettings(accountID: 0, symbol: "ES", contractID: LoopbackGateway.contract)
+        settings.flattenTime = LiveHarness.rules.flattenTime
+        let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 5, reconnectDelays: [0.05, 0.2])
+        let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
+        let runner = LiveRunner(paper: exchange, client: client, strategies: [try LiveParityTests.overnight()], settings: settings, marketHub: market)
+        try await runner.startPaper(warmupFrom: nil)
+        // Bar by bar: the gateway plays a bar's prints, then ends it; the runner closes the bar.
+        for k in 0..<tape.count {
+            let before = await runner.stats.barsProcessed
+            let r = try await gw.post("/_gateway/step", ["bars": 1, "boundary": false])
+            guard (r["played"] as? Int) == 1 else { Issue.record("the gateway played no bar \(k)"); break }
+            _ = try await gw.post("/_gateway/tick")
+            let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
+            while await runner.stats.barsProcessed <= before {
+                guard Date() < deadline else { Issue.record("bar \(k) never closed"); return }
+                try await Task.sleep(for: .microseconds(300))
+            }
+        }
+        let (trades, _) = await runner.summary()
+        #expect(await runner.closedBars == tape.bars)
+        #expect(trades.map(TradeKey.init) == expected)
+        await runner.stop()
+    }
+
     @Test("feeding a series bar by bar trades exactly as the backtest of the series", arguments: [[String: String](), ["atr_multiplier_sl": "0.1", "eod_flatten_time": "11:00 America/New_York"]])
     func incrementalEqualsRun(_ overrides: [String: String]) throws {
         let tape = try LiveParityTests.esz13(through: "2013-10-19T00:00:00Z")
