@@ -322,7 +322,8 @@ public actor LiveRunner {
     let paper: ((Bar) -> Void)?
     let client: ProjectXClient
     let settings: LiveRunnerSettings
-    let userHub: HubClient
+    /// The user hub (orders, trades, account); a paper runner has none.
+    let userHub: HubClient?
     let marketHub: HubClient
     var builder: BarBuilder
     /// The machinery around the strategies, shared with the backtest: trade day, flatten time,
@@ -398,8 +399,7 @@ public actor LiveRunner {
         self.paper = { bar in session.step(bar, symbol: symbol, length: length) }
         self.session = session
         self.settings = settings
-        // A paper runner has no user hub: a client that is never started stands in.
-        self.userHub = HubClient(url: "ws://127.0.0.1:9/hubs/user") { _ in "" }
+        self.userHub = nil
         self.marketHub = marketHub
         self.state = nil
         self.history = history
@@ -423,6 +423,8 @@ public actor LiveRunner {
     /// strategies rebuild their state, the orders they place are found at the gateway by their
     /// tags instead of being sent again, and the risk state the store kept for the day is restored.
     public func start(resumeFrom: Timestamp? = nil) async throws {
+        // A paper runner has no user hub and sends nothing: it starts as paper.
+        guard let userHub else { return try await startPaper(warmupFrom: resumeFrom) }
         guard !started else { return }
         started = true
         startSenders()
@@ -463,7 +465,7 @@ public actor LiveRunner {
     /// Stops: hubs closed, senders finished, strategies told.
     public func stop(_ why: String = "stopped") async {
         session.finish()
-        await userHub.stop()
+        await userHub?.stop()
         await marketHub.stop()
         loop?.cancel()
         doorbell.close()
@@ -830,7 +832,7 @@ public actor LiveRunner {
         doorbell.close()
         criticalOut?.finish()
         normalOut?.finish()
-        await userHub.stop()
+        await userHub?.stop()
         await marketHub.stop()
     }
 
