@@ -193,7 +193,7 @@ struct GatewayRESTTests {
 
 @Suite("SignalR hub client against the loopback gateway", .serialized)
 struct GatewayHubTests {
-    static let fast = HubTiming(keepAlive: 1, staleAfter: 0, invocationTimeout: 5, reconnectDelays: [0.05, 0.2])
+    static let fast = HubTiming(keepAlive: 1, staleAfter: 0, invocationTimeout: 30, reconnectDelays: [0.05, 0.2])
 
     /// Collects hub events in a task.
     actor Collector {

@@ -45,7 +45,7 @@ struct LiveHarness {
                                 startingBalance: rules.startingBalance, tagPrefix: tagPrefix, now: tape.first!.time)
         var settings = LiveRunnerSettings(accountID: 1, symbol: "ES", contractID: LoopbackGateway.contract)
         settings.flattenTime = rules.flattenTime
-        let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 5, reconnectDelays: [0.05, 0.2])
+        let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 30, reconnectDelays: [0.05, 0.2])
         let user = HubClient(url: gw.hubURL + "/hubs/user", timing: timing) { try await client.token(replacing: $0) }
         let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
         let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market, state: state)
@@ -179,7 +179,7 @@ struct PaperTradingTests {
         let exchange = SimulatedExchange(instruments: [Instrument(spec: try ContractRegistry.builtIn.spec(for: "ES"))], rules: LiveHarness.rules)
         var settings = LiveRunnerSettings(accountID: 0, symbol: "ES", contractID: LoopbackGateway.contract)
         settings.flattenTime = LiveHarness.rules.flattenTime
-        let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 5, reconnectDelays: [0.05, 0.2])
+        let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 30, reconnectDelays: [0.05, 0.2])
         let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
         let runner = LiveRunner(paper: exchange, client: client, strategies: [try LiveParityTests.overnight()], settings: settings, marketHub: market)
         try await runner.startPaper(warmupFrom: nil)

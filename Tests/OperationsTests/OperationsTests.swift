@@ -136,7 +136,10 @@ struct StatusServerTests {
     }
 
     func get(_ url: String) async throws -> (Int, Data) {
-        let (d, r) = try await URLSession.shared.data(from: URL(string: url)!)
+        // A generous bound: on a loaded 2-core machine an answer took over URLSession's 60 s.
+        var req = URLRequest(url: URL(string: url)!)
+        req.timeoutInterval = TestEnvironment.hangGuard
+        let (d, r) = try await URLSession.shared.data(for: req)
         return ((r as? HTTPURLResponse)?.statusCode ?? 0, d)
     }
 
@@ -290,6 +293,7 @@ struct AlertEndpointTests {
         func post(_ body: Data, secret: String? = nil) async throws -> (Int, [String: String]) {
             var req = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/alert")!)
             req.httpMethod = "POST"; req.httpBody = body
+            req.timeoutInterval = TestEnvironment.hangGuard
             if let secret { req.setValue(secret, forHTTPHeaderField: "X-Tsxlab-Secret") }
             let (d, r) = try await URLSession.shared.data(for: req)
             return ((r as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONDecoder().decode([String: String].self, from: d)) ?? [:])
