@@ -48,6 +48,18 @@ public final class GatewayProcess: @unchecked Sendable {
         port = p
     }
 
+    /// Starts a gateway (as `init`) on a thread of its own: waiting for its port line does not
+    /// hold a thread of the shared pool, which the other tests' servers need.
+    public static func start(csv: String, symbol: String = "ES", contract: String, extra: [String] = [],
+                             environment: [String: String] = [:]) async throws -> GatewayProcess {
+        try await onOwnThread { try GatewayProcess(csv: csv, symbol: symbol, contract: contract, extra: extra, environment: environment) }
+    }
+
+    /// Stops the gateway (as `stop`) on a thread of its own.
+    public func shutdown() async {
+        _ = try? await onOwnThread { [self] in stop() }
+    }
+
     deinit { stop() }
 
     public func stop() {

@@ -14,15 +14,15 @@ struct LiveCLITests {
          "PROJECTX_USERNAME": "trader", "PROJECTX_API_KEY": Self.key].merging(extra) { $1 }
     }
 
-    func gateway() throws -> GatewayProcess {
-        let gw = try GatewayProcess(csv: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), contract: "ESZ13")
+    func gateway() async throws -> GatewayProcess {
+        let gw = try await GatewayProcess.start(csv: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), contract: "ESZ13")
         try gw.step(600)
         return gw
     }
 
     @Test("account, contracts, history, place, orders, cancel, stop-bracket and flatten: a line each, or JSON; the risk engine refuses with the rule's words")
     func manualCommands() async throws {
-        let gw = try gateway()
+        let gw = try await gateway()
         defer { gw.stop() }
         let e = env(gw)
         var r = try await CLI.run(["live", "account"], environment: e)
@@ -68,7 +68,7 @@ struct LiveCLITests {
 
     @Test("the API key never appears in output, errors or api_metrics; a key file others can read is refused")
     func secrets() async throws {
-        let gw = try gateway()
+        let gw = try await gateway()
         defer { gw.stop() }
         let store = dir + "/secrets.db"
         let e = env(gw, ["TSXLAB_STORE": "sqlite:" + store])
@@ -123,7 +123,7 @@ struct LiveRunCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let file = dir + "/live-\(runID).yaml"
 
-        let gw = try GatewayProcess(csv: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), contract: "ESZ13")
+        let gw = try await GatewayProcess.start(csv: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), contract: "ESZ13")
         defer { gw.stop() }
         let env = ["PROJECTX_API_URL": gw.baseURL, "PROJECTX_RTC_URL": gw.baseURL, "PROJECTX_USERNAME": "trader", "PROJECTX_API_KEY": "k-live-run"]
         // Three sessions and the fourth's cash open: the ATR (3 sessions) is ready on the fourth.
@@ -159,7 +159,7 @@ extension LiveRunCLITests {
     @Test("paper mode: the gateway's market data, the simulated exchange's fills, no order sent to the gateway")
     func paper() async throws {
         let base = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TSXLAB_DATA_DIR": dir]
-        let gw = try GatewayProcess(csv: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), contract: "ESZ13")
+        let gw = try await GatewayProcess.start(csv: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), contract: "ESZ13")
         defer { gw.stop() }
         try gw.step(3 * 1380)
         let (p, collected) = try Collected.launch(["live", "--config", TestEnvironment.packageRoot + "/examples/overnight-range.yaml", "--paper", "--warmup-from", "2013-10-06"],

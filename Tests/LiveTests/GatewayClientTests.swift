@@ -13,8 +13,8 @@ enum LoopbackGateway {
     static let tape = TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz")
     static let key = "loopback-key-5f0c9d2e"
 
-    static func start(_ extra: [String] = []) throws -> GatewayProcess {
-        try GatewayProcess(csv: tape, contract: "ESZ13", extra: extra)
+    static func start(_ extra: [String] = []) async throws -> GatewayProcess {
+        try await GatewayProcess.start(csv: tape, contract: "ESZ13", extra: extra)
     }
 
     static func client(_ gw: GatewayProcess, calls: any APICallSink = MemoryAPICallSink(), retry: RetryPolicy = RetryPolicy(delays: [0.05, 0.1, 0.2], jitter: 0.2)) -> ProjectXClient {
@@ -26,7 +26,7 @@ enum LoopbackGateway {
 struct GatewayRESTTests {
     @Test("login, accounts, contracts by text and by id, and history paged over the per-call limit without the forming bar")
     func readEndpoints() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         try gw.step(600)
         let client = LoopbackGateway.client(gw)
         let accounts = try await client.searchAccounts()
@@ -71,12 +71,12 @@ struct GatewayRESTTests {
         let today = try await client.retrieveBars(contractId: LoopbackGateway.contract, unit: .day, unitNumber: 1, start: start, end: end, includePartialBar: true)
         let daily = try tape.slice(0..<played).resampled(to: Timeframe("1d")!)
         #expect(today.count == 1 && PXTime.parse(today[0].t)?.seconds == daily.time[0] && today[0].v == daily.volume[0])
-        gw.stop()
+        await gw.shutdown()
     }
 
     @Test("a market order fills at the next bar's open; the trade, the position and its close come back over REST")
     func orderLifecycle() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         try gw.step(30)
         let client = LoopbackGateway.client(gw)
         let tape = try SharedData.readBars(path: LoopbackGateway.tape, symbol: "ES", tickSize: TickSize("0.25")!)
@@ -100,12 +100,12 @@ struct GatewayRESTTests {
         await #expect(throws: ProjectXError.rejected(endpoint: "/api/Order/place", code: 2, message: "Invalid limitPrice 1600.1: not a multiple of the tick size 0.25")) {
             _ = try await client.placeOrder(PXPlaceOrderRequest(accountId: 1, contractId: LoopbackGateway.contract, type: .limit, side: .bid, size: 1, limitPrice: Decimal(string: "1600.1")))
         }
-        gw.stop()
+        await gw.shutdown()
     }
 
     @Test("native brackets: signs checked with the gateway's messages; exits are suspended until the entry fills, then one cancels the other")
     func nativeBrackets() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         try gw.step(30)
         let client = LoopbackGateway.client(gw)
         await #expect(throws: ProjectXError.rejected(endpoint: "/api/Order/place", code: 2, message: "Invalid stop loss ticks (40). Ticks should be less than zero when longing.")) {
@@ -128,12 +128,12 @@ struct GatewayRESTTests {
         let done = try await client.searchOrders(accountId: 1, from: Timestamp(seconds: 0)).filter { $0.parentOrderId == entry }
         #expect(done.filter { $0.status == PXOrderStatus.filled.rawValue }.count == 1)
         #expect(done.filter { $0.status == PXOrderStatus.cancelled.rawValue }.count == 1)
-        gw.stop()
+        await gw.shutdown()
     }
 
     @Test("a 401 mid-session renews the token once for all waiting requests, and every request goes through")
     func renewalAfter401() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         let client = LoopbackGateway.client(gw)
         _ = try await client.searchAccounts()
         #expect(await client.renewals == 1)
@@ -145,12 +145,12 @@ struct GatewayRESTTests {
         #expect(await client.renewals == 2)
         let state = try gw.state()
         #expect(state["login"] as? Int == 2)
-        gw.stop()
+        await gw.shutdown()
     }
 
     @Test("rate-limit answers back off and retry; nothing is lost and each attempt is recorded")
     func rateLimitBackoff() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         let calls = MemoryAPICallSink()
         let client = LoopbackGateway.client(gw, calls: calls)
         _ = try await client.searchAccounts()
@@ -161,12 +161,12 @@ struct GatewayRESTTests {
         #expect(search.map(\.status) == [200, 429, 429, 429, 200])
         try gw.control("/_gateway/faults", ["rateLimit": 4, "retryAfter": 0])
         await #expect(throws: ProjectXError.rateLimited(endpoint: "/api/Account/search")) { try await client.searchAccounts() }
-        gw.stop()
+        await gw.shutdown()
     }
 
     @Test("an order placement is retried only with a custom tag: a lost answer is recovered by the tag, never a second order")
     func placementRetries() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         try gw.step(30)
         let client = LoopbackGateway.client(gw)
         // Untagged: a 429 is not retried.
@@ -187,7 +187,7 @@ struct GatewayRESTTests {
         #expect(try gw.state()["ordersPlaced"] as? Int == 2)
         let found = try await client.order(accountId: 1, orderId: id)
         #expect(found?.customTag == "entry-42")
-        gw.stop()
+        await gw.shutdown()
     }
 }
 
@@ -225,7 +225,7 @@ struct GatewayHubTests {
 
     @Test("with a sink, the hub's pushes come straight from its socket's reader thread (neither the actor nor the shared pool), subscribing still gets its answers, and after a dropped socket the pushes flow again the same way")
     func pushesFromTheReaderThread() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         let client = LoopbackGateway.client(gw)
         let hub = HubClient(url: gw.hubURL + "/hubs/market", timing: Self.fast) { try await client.token(replacing: $0) }
         let got = SinkLog()
@@ -244,12 +244,12 @@ struct GatewayHubTests {
         let closes = prints.compactMap { (try? $0.arguments[1].decode([PXTradePrint].self))?.last.flatMap { TickSize("0.25")!.ticks(decimal: $0.price) } }
         #expect(closes == Array(tape.close[0..<5]))
         await hub.stop()
-        gw.stop()
+        await gw.shutdown()
     }
 
     @Test("market hub: the trade prints of a bar are its open, extremes and close, with its volume")
     func marketPrints() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         let client = LoopbackGateway.client(gw)
         let hub = HubClient(url: gw.hubURL + "/hubs/market", timing: Self.fast) { try await client.token(replacing: $0) }
         try await hub.start()
@@ -275,12 +275,12 @@ struct GatewayHubTests {
         #expect({ if case .invocation? = refused { true } else { false } }(), "an unknown hub method is refused by the hub, not timed out: \(String(describing: refused))")
         await hub.stop()
         reader.cancel()
-        gw.stop()
+        await gw.shutdown()
     }
 
     @Test("user hub: a fill arrives as order, trade, position and account events; after a dropped socket the client reconnects, resubscribes and events flow again")
     func userEventsAndReconnect() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         try gw.step(30)
         let client = LoopbackGateway.client(gw)
         let hub = HubClient(url: gw.hubURL + "/hubs/user", timing: Self.fast) { try await client.token(replacing: $0) }
@@ -311,12 +311,12 @@ struct GatewayHubTests {
         try await Self.waitFor("the closing fill after the reconnect") { await got.messages("GatewayUserTrade").count == 2 }
         await hub.stop()
         reader.cancel()
-        gw.stop()
+        await gw.shutdown()
     }
 
     @Test("a hub refuses an expired token at the upgrade with 401, and the client reconnects with a renewed one")
     func hubTokenRenewal() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         let client = LoopbackGateway.client(gw)
         let refused = await #expect(throws: WebSocketError.self) {
             _ = try await Task.detached { try WebSocketConnection(url: gw.hubURL + "/hubs/user?access_token=bogus", timeout: TestEnvironment.hangGuard) }.value
@@ -332,7 +332,7 @@ struct GatewayHubTests {
         #expect(await client.renewals == 2)
         await hub.stop()
         reader.cancel()
-        gw.stop()
+        await gw.shutdown()
     }
 }
 
@@ -340,7 +340,7 @@ struct GatewayHubTests {
 struct HistoryCacheTests {
     @Test("memory → store → history endpoint: the first read fetches from the gateway and writes through; later reads, and a reopened store, ask the gateway nothing; a longer window fetches only what is missing")
     func threeTiers() async throws {
-        let gw = try LoopbackGateway.start()
+        let gw = try await LoopbackGateway.start()
         defer { gw.stop() }
         try gw.step(900)
         let calls = MemoryAPICallSink()

@@ -24,7 +24,7 @@ struct LiveHarness {
                      tagPrefix: String = "live", state: LiveStateStore? = nil, csv: String = LoopbackGateway.tape) async throws -> LiveHarness {
         // The gateway replays the file (the shipped one unless given) up to the end of `tape`.
         let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
-        let gw = try GatewayProcess(csv: csv, contract: "ESZ13", extra: ["--to", end] + gatewayArgs)
+        let gw = try await GatewayProcess.start(csv: csv, contract: "ESZ13", extra: ["--to", end] + gatewayArgs)
         return try await attach(gw, tape: tape, strategies: strategies, rules: rules, tagPrefix: tagPrefix, state: state, resumeFrom: nil)
     }
 
@@ -93,7 +93,7 @@ struct LiveHarness {
 
     func stop() async {
         await runner.stop()
-        gw.stop()
+        await gw.shutdown()
     }
 
     enum HarnessError: Error { case stalled(String) }
@@ -172,7 +172,7 @@ struct PaperTradingTests {
         let expected = try LiveParityTests.backtest(tape, try LiveParityTests.overnight()).trades.filter { $0.exitReason != "end" }.map(TradeKey.init)
         #expect(expected.count >= 3)
         let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
-        let gw = try GatewayProcess(csv: LoopbackGateway.tape, contract: "ESZ13", extra: ["--to", end])
+        let gw = try await GatewayProcess.start(csv: LoopbackGateway.tape, contract: "ESZ13", extra: ["--to", end])
         defer { gw.stop() }
         let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
                                     retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
