@@ -19,6 +19,7 @@ struct BacktestJob {
         c.stopSlippageTicks = config.exchange.stopSlippageTicks
         c.marketSlippageTicks = config.exchange.marketSlippageTicks
         c.enforceSessions = config.exchange.enforceSessions
+        c.attempts = config.attempts
         return c
     }
 
