@@ -121,11 +121,10 @@ public final class BacktestEngine {
                 let mid = (end + hi) >> 1
                 if time[mid] < boundary { end = mid + 1 } else { hi = mid }
             }
-            for j in i..<end {
-                let bar = Bar(time[j], open[j], high[j], low[j], close[j], volume[j])
-                if ex.step(bar, symbol: s, length: length) { session.deliver() }
-                session.barClosed(bar, symbol: symbol)
-            }
+            let first = i
+            session.trade(end - first, symbol: symbol,
+                          bar: { k in Bar(time[first + k], open[first + k], high[first + k], low[first + k], close[first + k], volume[first + k]) },
+                          trade: { ex.step($0, symbol: s, length: length) })
             i = end
         }
         }}}}}}

@@ -56,11 +56,12 @@ public struct ExchangeCore: Sendable {
     /// day starts at its open, the clock is in the break, which belongs to the next trade date.
     var tradeDayCloses = Int64.min
 
-    /// The trade date an order placed now belongs to: the current day, or in the break after its
-    /// close the next one (a day order entered at 16:30 CT works in the session opening at 17:00;
+    /// The trade date an order placed now belongs to: the current day up to and including its
+    /// close (an order placed as the day's last bar closes is the day's), after it, in the break,
+    /// the next one (a day order entered at 16:30 CT works in the session opening at 17:00;
     /// fixture 16 pins it).
     mutating func tradeDayNow() -> Int64 {
-        if tradeDay != Int64.min && now.seconds < tradeDayCloses { return tradeDay }
+        if tradeDay != Int64.min && now.seconds <= tradeDayCloses { return tradeDay }
         return config.calendar.tradeDayNumber(containing: now.seconds)
     }
 

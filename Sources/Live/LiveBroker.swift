@@ -702,9 +702,15 @@ extension LiveBroker: GatedAccount {
     public func positionQuantity(_ symbol: String) -> Int64 { ledgerState.position(symbol).quantity }
     public func equityNow() -> Money { equityLocked() }
     public var riskState: RiskState { riskNow }
-    /// The trade date by the calendar: inside a session the runner's current day; in the break
-    /// after a close the next one, as the simulated exchange dates it.
-    public var gateTime: (now: Timestamp, tradeDate: TradeDate) { (clock, calendar.tradeDate(containing: clock)) }
+    /// The current trade day up to and including its close; in the break after it the next one,
+    /// as the simulated exchange dates orders (`ExchangeCore.tradeDayNow`).
+    public var gateTime: (now: Timestamp, tradeDate: TradeDate) {
+        let d = riskNow.tradeDay
+        if d != Int64.min, let close = calendar.session(for: TradeDate(dayNumber: d))?.close, clock <= close {
+            return (clock, TradeDate(dayNumber: d))
+        }
+        return (clock, calendar.tradeDate(containing: clock))
+    }
     public func forEachExposure(_ body: (String, Double, Int64, Int64, Int64) -> Void) {
         for (symbol, ins) in instruments {
             var buys: Int64 = 0, sells: Int64 = 0
