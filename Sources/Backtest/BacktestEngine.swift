@@ -15,6 +15,8 @@ public struct BacktestResult: Sendable {
     public var startingBalance: Money
     public var bars: Int
     public var seconds: Double
+    /// Combine attempts on history (`ExchangeConfig.attempts`), nil when off.
+    public var attempts: CombineAttempts? = nil
 
     public var netPnL: Money { account.balance - startingBalance }
 }
@@ -82,6 +84,7 @@ public final class BacktestEngine {
             if closeAtEnd { exchange.closeAll(at: [s: last.close.ticks], reason: "end") }
             session.deliver()
             session.endOfData(at: last.time)
+            exchange.core.finishAttempts()
         }
         session.finish()
         let rc = exchange.resolutionCounts
@@ -89,7 +92,8 @@ public final class BacktestEngine {
             trades: exchange.ledger.trades, fills: exchange.ledger.fills, orders: exchange.allOrders, equity: session.equity,
             breaches: exchange.risk.breaches, rejections: exchange.core.rejected,
             resolution: (rc[0], rc[1], rc[2]), account: exchange.account,
-            startingBalance: exchange.ledger.startingBalance, bars: n, seconds: monotonicSeconds() - t0)
+            startingBalance: exchange.ledger.startingBalance, bars: n, seconds: monotonicSeconds() - t0,
+            attempts: exchange.attempts)
     }
 
     /// The bar loop: the exchange trades each bar, the session does the rest.

@@ -47,6 +47,10 @@ public struct ExchangeCore: Sendable {
 
     public internal(set) var ledger: Ledger
     public internal(set) var risk: RiskState
+    /// Combine attempts on history (`ExchangeConfig.attempts`): nil when off.
+    public internal(set) var attempts: CombineAttempts?
+    /// Fills at the current trade day's start (a day with more fills was a trading day).
+    var fillsAtDayStart = 0
     public internal(set) var tradeDay: Int64 = Int64.min
     /// When the current trade day's session closes (UTC seconds): after it, and before the next
     /// day starts at its open, the clock is in the break, which belongs to the next trade date.
@@ -90,6 +94,7 @@ public struct ExchangeCore: Sendable {
         finer = Array(repeating: nil, count: n)
         ledger = Ledger(startingBalance: rules.startingBalance)
         risk = RiskState(rules: rules)
+        if config.attempts && CombineAttempts.applies(to: rules) { attempts = CombineAttempts(rules: rules, balance: rules.startingBalance) }
         events.reserveCapacity(64)
     }
 
@@ -207,6 +212,7 @@ public struct ExchangeCore: Sendable {
     /// previous day's result into its high-water mark and lifts a daily lock.
     public mutating func beginTradeDay(_ day: Int64) {
         guard day != tradeDay else { return }
+        let ended = tradeDay
         tradeDay = day
         tradeDayCloses = config.calendar.session(for: TradeDate(dayNumber: day))?.close.seconds ?? Int64.max
         for s in 0..<instruments.count {
@@ -216,8 +222,9 @@ public struct ExchangeCore: Sendable {
         }
         let wasLocked = risk.lockedToday
         risk.startDay(day, balance: ledger.balance)
+        let reopened = attempts != nil && judgeAttempt(endedDay: ended, newDay: day)
         recomputeBreach()
-        if wasLocked { events.append(.accountChanged(account)) }
+        if wasLocked || reopened { events.append(.accountChanged(account)) }
     }
 
     /// Closes every position at the given prices now (end of data), cancelling working orders.

@@ -41,6 +41,10 @@ public struct ExchangeConfig: Sendable {
     public var rejectWhenClosed = false
     /// Refuse stop orders whose stop the last price has already passed (CME behaviour).
     public var rejectStopsThroughMarket = true
+    /// Combine attempts on history: when the account passes (profit target with consistency) or
+    /// fails (maximum loss), the attempt is recorded and a fresh account opens the next trade day
+    /// (`CombineAttempts`; needs rules with a profit target or a maximum loss).
+    public var attempts = false
     public init() {}
 }
 

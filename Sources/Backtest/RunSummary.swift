@@ -48,13 +48,17 @@ public struct RunSummary: Codable, Hashable, Sendable {
     public var configHash: String
     public var codeVersion: String
     public var seconds: Double
+    /// Combine attempts on history (`backtest --attempts`); absent otherwise.
+    public var attempts: Attempts?
 
     /// Builds the summary of a finished run.
     public static func make(runId: String, result r: BacktestResult, strategies: [String], series: BarSeries,
                             rules: RiskRules, configHash: String, now: Date = Date()) -> RunSummary {
-        make(runId: runId, trades: r.trades, equity: r.equity, breaches: r.breaches, resolution: r.resolution, account: r.account,
-             startingBalance: r.startingBalance, bars: r.bars, seconds: r.seconds, strategies: strategies, series: series,
-             rules: rules, configHash: configHash, now: now)
+        var s = make(runId: runId, trades: r.trades, equity: r.equity, breaches: r.breaches, resolution: r.resolution, account: r.account,
+                     startingBalance: r.startingBalance, bars: r.bars, seconds: r.seconds, strategies: strategies, series: series,
+                     rules: rules, configHash: configHash, now: now)
+        s.attempts = r.attempts.map(Attempts.init)
+        return s
     }
 
     /// Builds the summary of a sweep configuration the `SMABracketKernel` ran (same figures as

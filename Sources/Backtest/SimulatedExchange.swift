@@ -20,6 +20,8 @@ public final class SimulatedExchange: BarTradingBroker {
     public var now: Timestamp { core.now }
     public var ledger: Ledger { core.ledger }
     public var risk: RiskState { core.risk }
+    /// Combine attempts so far (nil unless `ExchangeConfig.attempts`).
+    public var attempts: CombineAttempts? { core.attempts }
     public var resolutionCounts: [Int] { core.resolutionCounts }
     public var allOrders: [Order] { core.orders }
     public var hasEvents: Bool { !core.events.isEmpty }

@@ -82,7 +82,7 @@ extension RunConfiguration {
         var rules = RiskRules.unlimited(Money(cents: 50_000_00))
         let accountKeys = ["rules", "starting_balance", "daily_loss_limit", "max_loss_drawdown", "max_contracts",
                            "profit_target", "consistency_share", "consistency_governor", "safety_buffer",
-                           "reduced_quantity", "no_new_entries_after", "flatten_time"]
+                           "reduced_quantity", "no_new_entries_after", "flatten_time", "attempts", "min_days", "reset_price"]
         let account = section(child("account"), "account", allowed: accountKeys)
         if let preset = account.first(where: { $0.0 == "rules" }).flatMap({ scalar($0.1) }) {
             switch preset {
@@ -93,6 +93,7 @@ extension RunConfiguration {
                 problems.append("account.rules: '\(preset)' is not a preset; use unlimited, topstep-50k, topstep-100k or topstep-150k")
             }
         }
+        var attempts = false
         for (key, node) in account where key != "rules" {
             let v = scalar(node) ?? ""
             let at = "account.\(key) (\(line(node)))"
@@ -117,6 +118,11 @@ extension RunConfiguration {
                 if let d = Double(v), d > 0, d <= 1 { rules.consistencyShare = d } else { problems.append("\(at): '\(v)' must be a share in (0, 1]") }
             case "consistency_governor":
                 if let b = Bool(v.lowercased()) { rules.consistencyGovernor = b } else { problems.append("\(at): '\(v)' is not true or false") }
+            case "attempts":
+                if let b = Bool(v.lowercased()) { attempts = b } else { problems.append("\(at): '\(v)' is not true or false") }
+            case "min_days":
+                if let d = Int(v), d >= 0 { rules.minimumTradingDays = d } else { problems.append("\(at): '\(v)' is not a whole number of days, 0 or more") }
+            case "reset_price": if let m = money() { rules.resetPrice = m }
             case "reduced_quantity":
                 if let q = Int64(v), q > 0 { rules.reducedQuantity = q } else { problems.append("\(at): '\(v)' is not a positive whole number") }
             case "no_new_entries_after", "flatten_time":
@@ -215,6 +221,7 @@ extension RunConfiguration {
         var config = RunConfiguration(source: source, account: rules, data: data)
         config.exchange = exchange
         config.strategies = entries
+        config.attempts = attempts
         return config
     }
 }

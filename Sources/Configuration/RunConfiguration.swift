@@ -58,6 +58,9 @@ public struct RunConfiguration: Hashable, Sendable {
     public var data: DataSelection
     public var exchange = ExchangeSettings()
     public var strategies: [StrategyEntry] = []
+    /// Combine attempts on history (`account.attempts`, `backtest --attempts`): a passed or failed
+    /// account is recorded and a fresh one opens the next trade day.
+    public var attempts = false
 
     public init(source: String, account: RiskRules, data: DataSelection) {
         self.source = source; self.account = account; self.data = data
@@ -79,6 +82,9 @@ public struct RunConfiguration: Hashable, Sendable {
                 problems.append("strategies.\(s.name).eod_flatten_time: \(t) is after the account's flatten cut-off \(cutoff); choose an earlier time (e.g. 16:00 America/New_York is 15:00 America/Chicago)")
             }
         }
+        if attempts && account.profitTarget == nil && account.maxLossDrawdown == nil {
+            problems.append("account.attempts: the rules '\(account.name)' have neither a profit target nor a maximum loss, so no attempt can pass or fail; choose rules such as topstep-50k")
+        }
         if !problems.isEmpty { throw ConfigurationError(source: source, problems: problems) }
     }
 
@@ -94,6 +100,13 @@ public struct RunConfiguration: Hashable, Sendable {
         lines.append("account.safety_buffer=\(a.safetyBuffer?.description ?? "off")")
         lines.append("account.no_new_entries_after=\(a.noNewEntriesAfter?.description ?? "off")")
         lines.append("account.flatten_time=\(a.flattenTime?.description ?? "off")")
+        // Only when on, so the hash of every run without attempts stays what it was.
+        if attempts {
+            lines.append("account.attempts=true")
+            lines.append("account.profit_target=\(a.profitTarget?.description ?? "off")")
+            lines.append("account.consistency_share=\(a.consistencyShare.map { String($0) } ?? "off")")
+            lines.append("account.min_days=\(a.minimumTradingDays)")
+        }
         lines.append("data.symbol=\(data.symbol)")
         lines.append("data.timeframe=\(data.timeframe)")
         lines.append("data.from=\(data.from?.description ?? "start")")

@@ -25,6 +25,7 @@ public struct BacktestJob: Sendable {
         c.stopSlippageTicks = config.exchange.stopSlippageTicks
         c.marketSlippageTicks = config.exchange.marketSlippageTicks
         c.enforceSessions = config.exchange.enforceSessions
+        c.attempts = config.attempts
         return c
     }
 

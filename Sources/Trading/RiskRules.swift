@@ -28,6 +28,11 @@ public struct RiskRules: Hashable, Sendable {
     /// `flattenTime` (TopStepX requires flat by 15:10 CT; defaults 15:00 and 15:05 CT).
     public var noNewEntriesAfter: LocalTime?
     public var flattenTime: LocalTime?
+    /// Trading days (days with at least one fill) a pass needs besides the profit target (none
+    /// on the 2026 Combine). Read by `CombineAttempts`.
+    public var minimumTradingDays: Int = 0
+    /// What a reset after a failed attempt costs (2026 Standard path: $49 / $99 / $199).
+    public var resetPrice: Money?
 
     public init(name: String = "custom", startingBalance: Money, maxLossDrawdown: Money? = nil, maxLossLockLevel: Money? = nil,
                 dailyLossLimit: Money? = nil, maxMiniEquivalents: Double? = nil, profitTarget: Money? = nil,
@@ -52,24 +57,37 @@ public struct RiskRules: Hashable, Sendable {
     /// TopStepX Trading Combine presets (2026 numbers): 50K, 100K, 150K. `withDailyLossLimit`
     /// adds the optional fixed DLL (2 % of the account size).
     public static func topstepCombine(_ size: Int, withDailyLossLimit: Bool = true) -> RiskRules? {
-        let table: [Int: (mll: Int64, dll: Int64, minis: Double, target: Int64)] = [
-            50: (2000, 1000, 5, 3000), 100: (3000, 2000, 10, 6000), 150: (4500, 3000, 15, 9000),
+        let table: [Int: (mll: Int64, dll: Int64, minis: Double, target: Int64, reset: Int64)] = [
+            50: (2000, 1000, 5, 3000, 49), 100: (3000, 2000, 10, 6000, 99), 150: (4500, 3000, 15, 9000, 199),
         ]
         guard let t = table[size] else { return nil }
         let start = Money(cents: Int64(size) * 1000 * 100)
-        return RiskRules(
+        var rules = RiskRules(
             name: "TopStepX \(size)K Combine", startingBalance: start, maxLossDrawdown: Money(cents: t.mll * 100),
             maxLossLockLevel: start, dailyLossLimit: withDailyLossLimit ? Money(cents: t.dll * 100) : nil,
             maxMiniEquivalents: t.minis, profitTarget: Money(cents: t.target * 100), consistencyShare: 0.55,
             safetyBuffer: withDailyLossLimit ? Money(cents: t.dll * 100 / 4) : nil,
             noNewEntriesAfter: cutoff, flattenTime: flatten)
+        rules.resetPrice = Money(cents: t.reset * 100)
+        return rules
+    }
+
+    /// The same rules for an account that starts at `balance`: the starting balance and the
+    /// lock level move by the same amount, every distance stays (a fresh Combine attempt opened
+    /// on a ledger that carries on, see `RiskState.reopen(at:)`).
+    public func rebased(to balance: Money) -> RiskRules {
+        var r = self
+        let shift = balance - startingBalance
+        r.startingBalance = balance
+        r.maxLossLockLevel = maxLossLockLevel.map { $0 + shift }
+        return r
     }
 }
 
 /// The running state of the rules for one account: day start, high-water mark, trailing level,
 /// locks, best day. A value type: backtest and live keep one each and persist it.
 public struct RiskState: Hashable, Sendable {
-    public let rules: RiskRules
+    public private(set) var rules: RiskRules
     public private(set) var tradeDay: Int64 = Int64.min
     public private(set) var dayStartBalance: Money
     /// Highest end-of-day balance so far (starts at the starting balance).
@@ -154,6 +172,17 @@ public struct RiskState: Hashable, Sendable {
         tradeDay = day
         dayStartBalance = balance
         lockedToday = false
+    }
+
+    /// A fresh account under the same rules, started at `balance` for trade day `day` (the next
+    /// Combine attempt, `CombineAttempts`): the rules are rebased to `balance`, so the high-water
+    /// mark, the trailing level, the best day and the day results start over and the locks
+    /// lift. The breach records stay: they are the run's history.
+    public mutating func reopen(at balance: Money, day: Int64) {
+        let kept = breaches
+        self = RiskState(rules: rules.rebased(to: balance))
+        breaches = kept
+        tradeDay = day
     }
 
     /// Records a breach at equity `equity`; locks the day or fails the account.

@@ -25,12 +25,15 @@ struct BacktestCommand: ParsableCommand {
     var params: [String] = []
     @Option(help: "Folder for trades.csv, fills.csv, equity.csv and run.json (default: runs/<run id> in the data directory).") var out: String?
     @Flag(help: "Print the summary as one JSON object.") var json = false
+    @Flag(help: "Combine attempts on history: when the account passes or fails, record the attempt and open a fresh one the next trade day (needs rules with a profit target or a maximum loss, e.g. --rules topstep-50k).")
+    var attempts = false
 
     func run() throws {
         try runReportingErrors {
             let outcome: BacktestJob.Outcome
             do {
                 var cfg = try options.configuration()
+                if attempts { cfg.attempts = true }
                 for p in params {
                     let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
                     guard parts.count == 2 else { throw ValidationError("--param '\(p)' must be name=value") }
@@ -61,6 +64,7 @@ struct BacktestCommand: ParsableCommand {
             "  rules \(s.rules): \(s.ruleBreaches.isEmpty ? "no breaches" : "\(s.ruleBreaches.count) breach(es)")",
         ]
         for b in s.ruleBreaches.prefix(5) { lines.append("    \(b.time) \(b.rule): \(b.detail)") }
+        if let a = s.attempts { lines += describe(a) }
         if let folder { lines.append("  files: \(folder)") }
         return lines.joined(separator: "\n")
     }
