@@ -3,7 +3,8 @@
 # each in turn:
 #   scripts/fuzz.sh TARGET [SECONDS] [libFuzzer flags…]    TARGET: a name below, or all
 #   scripts/fuzz.sh build                                  only builds
-# Each run starts from the seed inputs in Fuzz/Corpus/TARGET and keeps what it finds in
+# Each run starts from the seed inputs in Fuzz/Corpus/TARGET (with the tokens of
+# Fuzz/Dictionaries/TARGET.dict) and keeps what it finds in
 # .build-fuzz/corpus/TARGET; a crash, a hang (10 s on one input) or a broken property leaves the
 # input in .build-fuzz/artifacts/TARGET and fails the script. The last lines of each run give the
 # executions (stat::number_of_executed_units) and the coverage (cov: edges, ft: features).
@@ -23,12 +24,14 @@ bin=.build-fuzz/debug/TSXLabFuzz
 run_one() {
   local t=$1; shift
   mkdir -p ".build-fuzz/corpus/$t" ".build-fuzz/artifacts/$t"
+  local dict=()
+  [ -f "Fuzz/Dictionaries/$t.dict" ] && dict=(-dict="Fuzz/Dictionaries/$t.dict")
   echo "== fuzz $t for ${seconds}s" >&2
   # No Swift backtracer (it would hold the crashing process for its report) and no leak check
   # (the runtime's metadata caches look like leaks to it).
   SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 TSXLAB_FUZZ_TARGET=$t \
     "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix=".build-fuzz/artifacts/$t/" "$@" ".build-fuzz/corpus/$t" "Fuzz/Corpus/$t"
+    -artifact_prefix=".build-fuzz/artifacts/$t/" "${dict[@]}" "$@" ".build-fuzz/corpus/$t" "Fuzz/Corpus/$t"
 }
 
 if [ "$target" = all ]; then
