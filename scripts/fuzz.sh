@@ -34,9 +34,23 @@ run_one() {
     -artifact_prefix=".build-fuzz/artifacts/$t/" "${dict[@]}" "$@" ".build-fuzz/corpus/$t" "Fuzz/Corpus/$t"
 }
 
+# TSXLAB_FUZZ_QUIET=1 (the test command): each run's log goes to .build-fuzz/TARGET.log and only
+# its summary (or, when it fails, its last lines) is printed.
+run_logged() {
+  local t=$1
+  if [ "${TSXLAB_FUZZ_QUIET:-0}" = 1 ]; then
+    local status=0
+    run_one "$@" > ".build-fuzz/$t.log" 2>&1 || status=$?
+    if [ $status -ne 0 ]; then tail -40 ".build-fuzz/$t.log" >&2; echo "fuzz $t failed (exit $status); log: .build-fuzz/$t.log" >&2; return $status; fi
+    grep -E "^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units" ".build-fuzz/$t.log" | sed "s/^/fuzz $t: /" >&2
+  else
+    run_one "$@"
+  fi
+}
+
 if [ "$target" = all ]; then
-  for t in "${TARGETS[@]}"; do run_one "$t" "$@"; done
+  for t in "${TARGETS[@]}"; do run_logged "$t" "$@"; done
 else
   [[ " ${TARGETS[*]} " == *" $target "* ]] || { echo "unknown target $target; targets: ${TARGETS[*]}" >&2; exit 64; }
-  run_one "$target" "$@"
+  run_logged "$target" "$@"
 fi
