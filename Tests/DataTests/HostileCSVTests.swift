@@ -26,4 +26,46 @@ struct HostileCSVTests {
         let (series, _) = try BarCSV.read(path: path, options: esOptions)
         #expect(series.count == 1 && series.time[0] == Timestamp(year: 2019, month: 1, day: 2, hour: 17).seconds)
     }
+
+    /// The error a one-row file (the standard header, then `row`) is refused with.
+    func refusal(_ row: String, _ options: BarCSVOptions = esOptions) throws -> (line: Int?, field: String?, reason: String) {
+        let path = writeTemp("row.csv", header + row + "\n")
+        do {
+            _ = try BarCSV.read(path: path, options: options)
+        } catch let DataError.badInput(_, line, field, reason) {
+            return (line, field, reason)
+        }
+        Issue.record("\(row) was accepted")
+        return (nil, nil, "")
+    }
+
+    @Test("a 19-digit epoch stamp beyond Int64 is refused as not a timestamp (its digits overflowed and trapped the importer)")
+    func anEpochStampBeyondInt64IsNotATimestamp() throws {
+        for stamp in ["9999999999999999999", "9223372036854775808"] {
+            let r = try refusal("\(stamp),1,1,1,1,1")
+            #expect(r.line == 2 && r.field == "timestamp", "\(r)")
+        }
+        #expect(TimestampParser.parseEpoch("9223372036854775807", 19)?.seconds == 9_223_372_036)
+        let stored = try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.packageRoot + "/Fuzz/Corpus/csv/regression-epoch-beyond-int64"))
+        let path = writeTemp("stored.csv", String(decoding: stored.dropFirst(), as: UTF8.self))
+        #expect(throws: DataError.self) { try BarCSV.read(path: path, options: esOptions) }
+    }
+
+    @Test("a price with 19 or more decimals is not a number, and one far finer than a wide tick is off the grid (10^scale overflowed and trapped the importer)")
+    func aPriceWithNineteenDecimalsIsNotANumber() throws {
+        for price in ["0.0000000000000000000", "0.000000000000000000001", "1.0000000000000000000"] {
+            let r = try refusal("2019-01-01T23:00:00Z,\(price),1,0,1,1")
+            #expect(r.line == 2 && r.field == "open" && r.reason.contains("not a number"), "\(price): \(r)")
+        }
+        #expect(ScaledDecimal("0.000000000000000001") == ScaledDecimal(mantissa: 1, scale: 18))
+        // A 12.5 tick (units 125, scale 1) against 18 decimals: 125 × 10^17 overflows Int64.
+        let wide = TickSize("12.5")!
+        #expect(wide.ticks(ScaledDecimal(mantissa: 1, scale: 18)) == .offGrid)
+        #expect(wide.ticks(ScaledDecimal(mantissa: 1, scale: 18), policy: .roundToNearest) == .ticks(0))
+        #expect(wide.ticks(ScaledDecimal(mantissa: 0, scale: 18)) == .ticks(0))
+        #expect(wide.ticks(ScaledDecimal(mantissa: 250, scale: 1)) == .ticks(2))
+        let stored = try Data(contentsOf: URL(fileURLWithPath: TestEnvironment.packageRoot + "/Fuzz/Corpus/csv/regression-price-with-21-decimals"))
+        let path = writeTemp("stored.csv", header + String(decoding: stored.dropFirst(), as: UTF8.self))
+        #expect(throws: DataError.self) { try BarCSV.read(path: path, options: esOptions) }
+    }
 }
