@@ -14,6 +14,13 @@ let alertTarget = FuzzTarget(name: "alert") { data in
     guard let mode = data.first else { return }
     let body = Data(data.dropFirst())
     let answer = blocking { await alertEndpoint.handle(body: body, headerSecret: mode & 1 != 0 ? alertSecret : nil) }
+    // An accepted order is for the quantity the body wrote, exactly (a number beyond Int64 must not
+    // wrap into range).
+    if answer.status == 202, answer.body["order"] != nil {
+        let fields = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        let written = (fields?["quantity"] as? NSNumber)?.decimalValue
+        if written != Decimal(lastQuantity.value) { violated("the body asked for \(String(describing: written)) contracts, the order is for \(lastQuantity.value)") }
+    }
     switch answer.status {
     case 202:
         if answer.body["status"] != "accepted" { violated("202 without 'accepted': \(answer.body)") }
@@ -25,6 +32,10 @@ let alertTarget = FuzzTarget(name: "alert") { data in
 }
 
 private let alertSecret = "s3cret-fuzz"
+
+/// The quantity of the last order that reached the broker (the fuzzer calls from one thread).
+private final class LastQuantity: @unchecked Sendable { var value: Int64 = 0 }
+private let lastQuantity = LastQuantity()
 private let alertSymbols: [String: ContractSpec] = {
     var out: [String: ContractSpec] = [:]
     for s in ["ES", "MNQ", "6E"] { out[s] = try? ContractRegistry.builtIn.spec(for: s) }
@@ -36,6 +47,7 @@ private let alertEndpoint = AlertEndpoint(
     now: { Date(timeIntervalSince1970: 1_764_000_000) },
     submit: { request, flatten in
         if let request {
+            lastQuantity.value = request.quantity
             guard let spec = alertSymbols[request.symbol] else { violated("an order for unknown symbol \(request.symbol)") }
             if request.quantity < 1 || request.quantity > 3 { violated("an order for \(request.quantity) contracts") }
             switch request.kind {
