@@ -24,6 +24,12 @@ let package = Package(
         .executable(name: "tsxlab-bench", targets: ["TSXLabBench"]),
         .library(name: "Data", targets: ["Data"]),
         .library(name: "TSXLabTesting", targets: ["TSXLabTesting"]),
+        // For the fuzz targets' package (Fuzz/), which builds them with the fuzzer's instrumentation.
+        .library(name: "ProjectX", targets: ["ProjectX"]),
+        .library(name: "Live", targets: ["Live"]),
+        .library(name: "Configuration", targets: ["Configuration"]),
+        .library(name: "Operations", targets: ["Operations"]),
+        .library(name: "Trading", targets: ["Trading"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

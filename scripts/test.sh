@@ -22,6 +22,9 @@ start_postgres
 trap stop_postgres EXIT
 
 export TSXLAB_TEST_PG_URL="$PG_URL"
+# Every fuzz target for a bounded time (TSXLAB_FUZZ_SECONDS each, 20 by default; 0 skips them), so a
+# parser that starts crashing on hostile input fails the suite; longer runs: scripts/fuzz.sh.
+if [ "${TSXLAB_FUZZ_SECONDS:-20}" != 0 ]; then TSXLAB_FUZZ_QUIET=1 bash scripts/fuzz.sh all "${TSXLAB_FUZZ_SECONDS:-20}"; fi
 swift build --build-tests "$@"
 # The test that blocks every thread of the shared pool (the trading path must not need one) runs
 # in a process of its own: beside the others it would stall their async work while it holds it.

@@ -112,7 +112,7 @@ public enum BarCSV {
         let tick = options.tickSize
         let policy = options.offGrid
         let delim = options.delimiter
-        var dtBuf = [UInt8](repeating: 0, count: 40)
+        var dtBuf = [UInt8](repeating: 0, count: 48)
 
         func fail(_ line: Int, _ field: String?, _ reason: String) -> DataError {
             .badInput(file: path, line: line, field: field, reason: reason)
@@ -285,7 +285,10 @@ public enum BarCSV {
             if tn == 6 || tn == 4 {
                 put(tp[0]); put(tp[1]); put(58); put(tp[2]); put(tp[3])
                 if tn == 6 { put(58); put(tp[4]); put(tp[5]) }
-            } else if tn >= 5, tn <= 30 {
+            } else if tn >= 5, tn <= 30, 11 + tn <= b.count {
+                // The date (10 bytes), `T` and up to 30 of time: 41 bytes. The buffer once held 40,
+                // so a 30-byte time wrote one past its end (a trap in debug builds, a heap overflow
+                // in release); pinned by `aThirtyByteTimeBesideADateColumnIsParsedInsideItsBuffer`.
                 for i in 0..<tn { put(tp[i]) }
             } else { return nil }
             return TimestampParser.parseISO(UnsafePointer(b.baseAddress!), k)

@@ -58,7 +58,8 @@ public struct ScaledDecimal: Hashable, Sendable {
         self = v
     }
 
-    /// Parses `[-+]digits[.digits]` (at least one digit, at most 18 significant digits).
+    /// Parses `[-+]digits[.digits]` (at least one digit, at most 18 significant digits and 18
+    /// decimals, so that 10^scale fits an `Int64`).
     @inline(__always)
     public static func parse(_ p: UnsafePointer<UInt8>, _ n: Int) -> ScaledDecimal? {
         var i = 0
@@ -87,7 +88,9 @@ public struct ScaledDecimal: Hashable, Sendable {
             }
             i += 1
         }
-        guard sawDigit else { return nil }
+        // More decimals than an Int64 power of ten holds: `0.000…` with 19 or more once made
+        // every later `10^scale` overflow and trap (pinned by `aPriceWithNineteenDecimalsIsNotANumber`).
+        guard sawDigit, scale <= 18 else { return nil }
         return ScaledDecimal(mantissa: negative ? -m : m, scale: scale)
     }
 
@@ -150,7 +153,13 @@ public struct TickSize: Hashable, Sendable, CustomStringConvertible {
                 num = r
             }
         } else {
-            for _ in scale..<d.scale { den *= 10 }
+            for _ in scale..<d.scale {
+                let (r, o) = den.multipliedReportingOverflow(by: 10)
+                // A tick this many decimals below the price's: the price (at most 18 significant
+                // digits) is under half a tick, so it is 0 ticks, or off the grid unless it is 0.
+                if o { return num == 0 ? .ticks(0) : policy == .reject ? .offGrid : .ticks(0) }
+                den = r
+            }
         }
         let (q, r) = num.quotientAndRemainder(dividingBy: den)
         if r == 0 { return .ticks(q) }

@@ -82,8 +82,13 @@ public enum TimestampParser {
         guard n >= 1, n <= 19 else { return nil }
         var v: Int64 = 0
         for i in 0..<n {
+            // 19 digits may exceed Int64 (9999999999999999999 once trapped the importer; pinned by
+            // `anEpochStampBeyondInt64IsNotATimestamp`).
             guard let d = digit(p, i) else { return nil }
-            v = v * 10 + Int64(d)
+            let (times10, o1) = v.multipliedReportingOverflow(by: 10)
+            let (next, o2) = times10.addingReportingOverflow(Int64(d))
+            if o1 || o2 { return nil }
+            v = next
         }
         switch n {
         case ...10: return Parsed(seconds: v, nanos: 0, hadZone: true)

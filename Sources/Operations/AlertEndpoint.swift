@@ -57,10 +57,15 @@ public struct AlertEndpoint: Sendable {
             return Answer(status: 202, body: ["status": "accepted", "action": "flatten", "symbol": symbol])
         }
         guard action == "buy" || action == "sell" else { return refuse(422, "bad action '\(action)': buy, sell or flatten") }
-        guard let q = a["quantity"] as? NSNumber, q.doubleValue == q.doubleValue.rounded(), q.int64Value > 0 else {
-            return refuse(422, "field 'quantity' must be a positive whole number of contracts")
-        }
-        guard q.int64Value <= maxQuantity else { return refuse(422, "quantity \(q.int64Value) is over this endpoint's limit of \(maxQuantity)") }
+        // The quantity as the exact decimal the body wrote: `int64Value` wraps a number beyond
+        // Int64 (18446744073709551617 read as 1 and placed an order for one contract; pinned by
+        // `aQuantityBeyondInt64IsRefusedNotWrapped`).
+        guard let number = a["quantity"] as? NSNumber else { return refuse(422, "field 'quantity' must be a positive whole number of contracts") }
+        var exact = number.decimalValue, whole = Decimal()
+        NSDecimalRound(&whole, &exact, 0, .plain)
+        guard !exact.isNaN, whole == exact, exact >= 1 else { return refuse(422, "field 'quantity' must be a positive whole number of contracts") }
+        guard exact <= Decimal(maxQuantity) else { return refuse(422, "quantity \(exact) is over this endpoint's limit of \(maxQuantity)") }
+        let quantity = NSDecimalNumber(decimal: exact).int64Value
         let kind: OrderKind
         switch (a["order_type"] as? String ?? "market").lowercased() {
         case "market": kind = .market
@@ -73,7 +78,7 @@ public struct AlertEndpoint: Sendable {
         case let other:
             return refuse(422, "bad order_type '\(other)': market, limit or stop")
         }
-        let request = OrderRequest(symbol: symbol, side: action == "buy" ? .buy : .sell, quantity: q.int64Value, kind: kind, purpose: .entry)
+        let request = OrderRequest(symbol: symbol, side: action == "buy" ? .buy : .sell, quantity: quantity, kind: kind, purpose: .entry)
         switch await submit(request, nil) {
         case .accepted(let id): return Answer(status: 202, body: ["status": "accepted", "order": id.description])
         case .rejected(let why): return refuse(422, why.description)

@@ -192,7 +192,11 @@ public enum WebSocket {
         }
         let expected = acceptValue(forKey: key)
         let accept = lines.dropFirst().first { $0.lowercased().hasPrefix("sec-websocket-accept:") }
-        guard let accept, accept.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces) == expected else {
+        // The value is what follows the first colon, empty when nothing does (a bare
+        // `Sec-WebSocket-Accept:` once indexed past a one-element split and crashed; pinned by
+        // `anUpgradeWithAnEmptyAcceptValueIsRefused`, input in Fuzz/Corpus/websocket).
+        let value = accept.map { $0[$0.index(after: $0.firstIndex(of: ":")!)...].trimmingCharacters(in: .whitespaces) }
+        guard let value, value == expected else {
             throw .badUpgrade("Sec-WebSocket-Accept missing or wrong")
         }
     }
