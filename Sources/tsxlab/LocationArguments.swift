@@ -13,7 +13,7 @@ enum LocationArguments {
     static let options: [String: String] = [
         "store": "--store", "contractsFile": "--contracts-file", "config": "--config", "source": "--source",
         "envFile": "--env-file", "out": "--out", "csv": "--csv", "url": "--url", "equity": "--equity",
-        "trades": "--trades", "files": "<files>",
+        "trades": "--trades", "files": "<files>", "html": "--html", "returns": "--returns",
     ]
 
     /// Environment variables read as a path or URL by every command.

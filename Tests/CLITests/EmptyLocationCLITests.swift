@@ -21,6 +21,9 @@ struct EmptyLocationCLITests {
         "report": ["report", "latest"],
         "indicators": ["indicators", "--symbol", "ES", "--timeframe", "1m", "--indicator", "atr:14", "--out", "-"],
         "stats": ["stats"],
+        "stats summary": ["stats", "summary"],
+        "stats overfitting": ["stats", "overfitting"],
+        "combine": ["combine", "latest"],
         "gateway serve": ["gateway", "serve"],
         "promote": ["promote", "latest", "--account", "A"],
         "live run": ["live", "run", "--config", "live.yaml"],
@@ -38,7 +41,7 @@ struct EmptyLocationCLITests {
     ]
 
     /// Options that name a file, folder or URL: these names, or a value shown as `<file>` or `<url>`.
-    static let locationNames: Set<String> = ["store", "contracts-file", "config", "source", "env-file", "out", "csv", "url", "equity", "trades"]
+    static let locationNames: Set<String> = ["store", "contracts-file", "config", "source", "env-file", "out", "csv", "url", "equity", "trades", "html", "returns"]
 
     /// (command, option) for every location option the executable's own help lists.
     static func locationOptions() throws -> [(command: String, option: String)] {
@@ -75,7 +78,9 @@ struct EmptyLocationCLITests {
         let options = try Self.locationOptions()
         #expect(options.count >= 50, "\(options.count) location options found in --experimental-dump-help")
         for (command, option) in options {
-            let base = try #require(Self.commands[command], "no arguments listed for `\(command)`")
+            // `combine` takes a run id or --trades, not both: --trades is tried without the id.
+            let base = command == "combine" && option == "trades" ? ["combine"]
+                : try #require(Self.commands[command], "no arguments listed for `\(command)`")
             let (r, left) = try await run(base + ["--\(option)", ""])
             #expect(r.status == 64, "\(command) --\(option) \"\": exit \(r.status)\n\(r.stderr)")
             #expect(r.stderr.contains("--\(option) is empty"), "\(command) --\(option) \"\": \(r.stderr)")
