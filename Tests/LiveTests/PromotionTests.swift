@@ -163,4 +163,13 @@ struct PromotionTests {
         }
         #expect(try LiveSection(fields: ["account": "A"], source: "f.yaml").pin == nil)
     }
+
+    @Test("a figure beyond Double's range is refused as not finite, named, not read as infinity (fuzz input regression-infinite-figure)")
+    func aFigureBeyondDoubleIsRefusedNotInfinite() throws {
+        let fields = ["account": "A", "pinned.run_id": "r", "pinned.config_hash": "h", "pinned.code_version": "v", "pinned.trades": "1",
+                      "pinned.net_pnl_usd": "1.00", "pinned.win_rate": "0.1e3084563"]
+        #expect(throws: PromotionError.badPin(source: "f.yaml", problems: ["live.pinned.win_rate: '0.1e3084563' is not a finite number"])) {
+            try LiveSection(fields: fields, source: "f.yaml")
+        }
+    }
 }
