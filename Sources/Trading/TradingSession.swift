@@ -212,8 +212,11 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
 
     /// `deliver()` with one strategy: each event is moved out of the batch (an event holds whole
     /// orders: a copy costs more than a strategy's reaction to it) and handed to the driver,
-    /// whose type is known here, so its handler is called directly.
-    @inlinable @inline(__always)
+    /// whose type is known here, so its handler is called directly. Inlinable (specialised in the
+    /// driver's module) but left to the compiler to inline: forced inline into the bar loop it made
+    /// the engine's "bracket working" figure 2 % slower and "nothing working" 3 % slower than this
+    /// (`scripts/bench.sh engine`, A/B on a quiet machine).
+    @inlinable
     func deliverToSingle() {
         let st = driver
         while broker.hasEvents {
