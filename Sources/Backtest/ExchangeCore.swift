@@ -52,18 +52,8 @@ public struct ExchangeCore: Sendable {
     /// Fills at the current trade day's start (a day with more fills was a trading day).
     var fillsAtDayStart = 0
     public internal(set) var tradeDay: Int64 = Int64.min
-    /// When the current trade day's session closes (UTC seconds): after it, and before the next
-    /// day starts at its open, the clock is in the break, which belongs to the next trade date.
-    var tradeDayCloses = Int64.min
-
-    /// The trade date an order placed now belongs to: the current day up to and including its
-    /// close (an order placed as the day's last bar closes is the day's), after it, in the break,
-    /// the next one (a day order entered at 16:30 CT works in the session opening at 17:00;
-    /// fixture 16 pins it).
-    mutating func tradeDayNow() -> Int64 {
-        if tradeDay != Int64.min && now.seconds <= tradeDayCloses { return tradeDay }
-        return config.calendar.tradeDayNumber(containing: now.seconds)
-    }
+    /// The trade date an order placed now belongs to (`SessionCalendar.orderTradeDay`).
+    mutating func tradeDayNow() -> Int64 { config.calendar.orderTradeDay(at: now.seconds, current: tradeDay) }
 
     public var events: [BrokerEvent] = []
     /// Every refused command of the run, in order (also delivered as `.orderRejected`).
@@ -214,7 +204,6 @@ public struct ExchangeCore: Sendable {
         guard day != tradeDay else { return }
         let ended = tradeDay
         tradeDay = day
-        tradeDayCloses = config.calendar.session(for: TradeDate(dayNumber: day))?.close.seconds ?? Int64.max
         for s in 0..<instruments.count {
             for i in liveIndexes(s) where orders[i].request.timeInForce == .day && orders[i].tradeDay < day {
                 expireOrder(i)

@@ -29,3 +29,16 @@ public struct TradeDayClock: Sendable {
         return d
     }
 }
+
+extension SessionCalendar {
+    /// The trade date (`TradeDate.dayNumber`) an order placed at `t` belongs to, when the current
+    /// trade day is `current` (`Int64.min` before any): that day up to and including its session's
+    /// close (an order placed as the day's last bar closes is the day's); after the close, in the
+    /// break before the next day starts, the next trade date (a day order entered at 16:30 CT works
+    /// in the session opening at 17:00; exchange fixture 16 pins it). The simulated exchange and
+    /// the live broker date orders, and the pre-trade checks their cut-off, by it.
+    public func orderTradeDay(at t: Int64, current: Int64) -> Int64 {
+        if current != Int64.min, let close = session(for: TradeDate(dayNumber: current))?.close, t <= close.seconds { return current }
+        return tradeDayNumber(containing: t)
+    }
+}

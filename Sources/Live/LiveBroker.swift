@@ -187,9 +187,13 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
         case .admit(let sizeCut):
             if let sizeCut { queued.append(.ruleBreached(sizeCut)) }
         }
-        // The gate checked the form (`venueRefusal`), so the wire form exists.
-        guard let contract = contractOf[request.symbol], case .success(let wire) = wireForm(request) else {
-            return reject(request, .unknownSymbol(request.symbol))
+        // The gate asked `venueRefusal` for the form already; it is built again here from the
+        // admitted request (a few field reads, once per placement).
+        guard let contract = contractOf[request.symbol] else { return reject(request, .unknownSymbol(request.symbol)) }
+        let wire: WireForm
+        switch wireForm(request) {
+        case .success(let w): wire = w
+        case .failure(let why): return reject(request, why)
         }
         let id = OrderID(nextLocal)
         nextLocal += 1
@@ -702,14 +706,10 @@ extension LiveBroker: GatedAccount {
     public func positionQuantity(_ symbol: String) -> Int64 { ledgerState.position(symbol).quantity }
     public func equityNow() -> Money { equityLocked() }
     public var riskState: RiskState { riskNow }
-    /// The current trade day up to and including its close; in the break after it the next one,
-    /// as the simulated exchange dates orders (`ExchangeCore.tradeDayNow`).
+    /// The trade date of an order placed now, as the simulated exchange dates it
+    /// (`SessionCalendar.orderTradeDay`).
     public var gateTime: (now: Timestamp, tradeDate: TradeDate) {
-        let d = riskNow.tradeDay
-        if d != Int64.min, let close = calendar.session(for: TradeDate(dayNumber: d))?.close, clock <= close {
-            return (clock, TradeDate(dayNumber: d))
-        }
-        return (clock, calendar.tradeDate(containing: clock))
+        (clock, TradeDate(dayNumber: calendar.orderTradeDay(at: clock.seconds, current: riskNow.tradeDay)))
     }
     public func forEachExposure(_ body: (String, Double, Int64, Int64, Int64) -> Void) {
         for (symbol, ins) in instruments {
