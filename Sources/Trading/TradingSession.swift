@@ -27,11 +27,11 @@ public struct EquityPoint: Hashable, Sendable {
 /// The prop-firm rules and the pre-trade checks are enforced by `RiskState` and `OrderGate`,
 /// which both brokers run every command through.
 ///
-/// A driver calls, per input: `clockReached(t)` (only needed when `t >= nextBoundary`), lets the
-/// broker trade (the simulated exchange trades the bar; live, prints arrive at the venue), then
-/// `deliver()` when `broker.hasEvents`, and `barClosed(_:symbol:)` for each finished bar. The
-/// session is generic over the broker and the driving strategy so the backtest's bar loop is
-/// specialised for both (a run of the sma-bracket strategy over 1M bars stays a tight loop).
+/// Drivers: the backtest engine calls `clockReached(t)` at each boundary (`nextBoundary`) and
+/// `trade(_:symbol:bar:trade:)` for the bars between; a bar-by-bar backtest or a paper runner
+/// calls `step` per bar; the live runner calls `clockReached` per print, `deliver()` after the
+/// venue's news and `barClosed` per finished bar. The session is generic over the broker and the
+/// driving strategy so the backtest's bar loop is specialised for both.
 public final class TradingSession<B: SessionBroker, S: Strategy> {
     public let broker: B
     /// Every strategy, in call order.
@@ -41,7 +41,7 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
     @usableFromInline let single: Bool
     /// The broker as strategies see it (converted once, not per call).
     @usableFromInline let strategyBroker: any Broker
-    public let calendar: SessionCalendar
+    public var calendar: SessionCalendar { days.calendar }
     /// Flatten everything at this local time each trade day (nil: never).
     public let flattenTime: LocalTime?
 
@@ -77,7 +77,6 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
         // One strategy driving directly: events go straight to it. A group, even of one, routes.
         self.single = strategies.count == 1 && (driver as AnyObject) === (strategies[0] as AnyObject)
         self.strategyBroker = broker
-        self.calendar = calendar
         self.flattenTime = flattenTime
         days = TradeDayClock(calendar: calendar)
         batch.reserveCapacity(64)
