@@ -1,5 +1,6 @@
 import Backtest
 import Data
+import Trading
 import Foundation
 
 /// Finds and loads the runs a store holds (the tables of migration 2), on SQLite and PostgreSQL
@@ -95,10 +96,10 @@ public struct RunCatalog: Sendable {
         p = RowParser(runID: runID, table: "backtest_equity")
         let equity = try db.query("""
             SELECT seq, time, trade_date, balance_usd, equity_usd FROM backtest_equity WHERE run_id = $1 ORDER BY seq
-            """, [.text(runID)]).map { r -> ReportEquityPoint in
+            """, [.text(runID)]).map { r -> EquityPoint in
             p.seq = r[0].int
             guard let d = r[2].text.flatMap({ TradeDate($0) }) else { throw p.error("trade_date", r[2]) }
-            return ReportEquityPoint(time: try p.time(r[1], "time"), tradeDate: d, balance: try p.money(r[3], "balance_usd"),
+            return EquityPoint(time: try p.time(r[1], "time"), tradeDate: d, balance: try p.money(r[3], "balance_usd"),
                                      equity: try p.money(r[4], "equity_usd"))
         }
         return RunReport(summary: summary, configText: run[1].text ?? "", trades: trades, fills: fills, equity: equity)

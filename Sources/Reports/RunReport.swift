@@ -71,18 +71,6 @@ public struct ReportFill: Sendable, Hashable {
     }
 }
 
-/// The account at the end of one CME trade date.
-public struct ReportEquityPoint: Sendable, Hashable {
-    /// When the engine recorded it (the next session's start, or the last bar).
-    public var time: Timestamp
-    public var tradeDate: TradeDate
-    public var balance: Money
-    public var equity: Money
-    public init(time: Timestamp, tradeDate: TradeDate, balance: Money, equity: Money) {
-        self.time = time; self.tradeDate = tradeDate; self.balance = balance; self.equity = equity
-    }
-}
-
 /// Everything a report shows about one backtest run: the stored summary, configuration, trades,
 /// fills and daily equity, with the derived tables (daily P&L, drawdown, monthly returns) computed
 /// here once so that CSV, HTML and notebook agree.
@@ -92,9 +80,9 @@ public struct RunReport: Sendable {
     public var configText: String
     public var trades: [ReportTrade]
     public var fills: [ReportFill]
-    public var equity: [ReportEquityPoint]
+    public var equity: [EquityPoint]
 
-    public init(summary: RunSummary, configText: String, trades: [ReportTrade], fills: [ReportFill], equity: [ReportEquityPoint]) {
+    public init(summary: RunSummary, configText: String, trades: [ReportTrade], fills: [ReportFill], equity: [EquityPoint]) {
         self.summary = summary; self.configText = configText; self.trades = trades; self.fills = fills; self.equity = equity
     }
 
@@ -116,8 +104,7 @@ public struct RunReport: Sendable {
                        price: spec(f.symbol).map { $0.format(f.price) } ?? String(f.price.ticks), fee: f.fee,
                        orderID: f.orderID.raw, purpose: f.purpose.reason, resolution: f.resolution.description)
         }
-        let equity = result.equity.map { ReportEquityPoint(time: $0.time, tradeDate: $0.tradeDate, balance: $0.balance, equity: $0.equity) }
-        self.init(summary: summary, configText: configText, trades: trades, fills: fills, equity: equity)
+        self.init(summary: summary, configText: configText, trades: trades, fills: fills, equity: result.equity)
     }
 
     // MARK: derived values

@@ -1,3 +1,4 @@
+import Trading
 import Backtest
 import Data
 import Foundation
@@ -49,7 +50,7 @@ struct HTMLReportTests {
     func noTrades() {
         let start = Money(cents: 50_000_00)
         let d = TradeDate(year: 2024, month: 1, day: 2)
-        let eq = [ReportEquityPoint(time: ZoneRules.newYork.utc(fromLocal: d.at(hour: 17, minute: 0)), tradeDate: d, balance: start, equity: start)]
+        let eq = [EquityPoint(time: ZoneRules.newYork.utc(fromLocal: d.at(hour: 17, minute: 0)), tradeDate: d, balance: start, equity: start)]
         let r = RunReport(summary: Fixtures.summary(trades: [], equity: eq, start: start), configText: "", trades: [], fills: [], equity: eq)
         let html = RunHTML.render(r)
         #expect(html.contains("The run made no trades.") && html.contains("No trades"))

@@ -50,7 +50,7 @@ struct ReportModelTests {
         let start = Money(cents: 50_000_00)
         let dates = [TradeDate(year: 2024, month: 1, day: 2), TradeDate(year: 2024, month: 1, day: 3), TradeDate(year: 2024, month: 1, day: 4)]
         let equity = zip(dates, [Money(cents: 49_000_00), Money(cents: 48_999_99), Money(cents: 48_500_00)]).map { d, e in
-            ReportEquityPoint(time: ZoneRules.newYork.utc(fromLocal: d.at(hour: 17, minute: 0)), tradeDate: d, balance: e, equity: e)
+            EquityPoint(time: ZoneRules.newYork.utc(fromLocal: d.at(hour: 17, minute: 0)), tradeDate: d, balance: e, equity: e)
         }
         let summary = Fixtures.summary(trades: [], equity: equity, start: start,
                                        breaches: [("daily loss limit", "2024-01-04T15:00:00Z", "equity met the level")])

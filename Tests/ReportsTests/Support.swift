@@ -165,7 +165,7 @@ enum Fixtures {
 
     /// A summary decoded from JSON with the fields a report reads (`RunSummary`'s memberwise
     /// initialiser is internal to Backtest).
-    static func summary(runId: String = "synthetic", trades: [ReportTrade], equity: [ReportEquityPoint], start: Money,
+    static func summary(runId: String = "synthetic", trades: [ReportTrade], equity: [EquityPoint], start: Money,
                         breaches: [(String, String, String)] = [], rules: String = "TopStepX 50K Combine") -> RunSummary {
         let net = trades.reduce(Money.zero) { $0 + $1.pnl }
         let fees = trades.reduce(Money.zero) { $0 + $1.fees }
@@ -198,7 +198,7 @@ enum Fixtures {
             d = d.adding(days: 1)
         }
         var trades: [ReportTrade] = []
-        var equity: [ReportEquityPoint] = []
+        var equity: [EquityPoint] = []
         var balance = start
         for (k, date) in dates.enumerated() {
             let n = count / days + (k < count % days ? 1 : 0)
@@ -216,7 +216,7 @@ enum Fixtures {
                 balance += pnl
             }
             let close = ZoneRules.newYork.utc(fromLocal: date.at(hour: 17, minute: 0))
-            equity.append(ReportEquityPoint(time: close, tradeDate: date, balance: balance, equity: balance))
+            equity.append(EquityPoint(time: close, tradeDate: date, balance: balance, equity: balance))
         }
         let summary = Self.summary(trades: trades, equity: equity, start: start)
         let config = "account.rules=TopStepX 50K Combine\naccount.starting_balance=50000.00\naccount.daily_loss_limit=1000.00\n"
