@@ -372,19 +372,9 @@ public actor LiveRunner {
                 userHub: HubClient, marketHub: HubClient, state: LiveStateStore? = nil,
                 history: (@Sendable (TimeWindow) async throws -> [Bar])? = nil,
                 onCommand: @escaping @Sendable (GatewayCommand) -> Void = { _ in }) {
-        self.state = state
-        self.history = history
-        self.client = client
-        self.broker = broker
-        self.gateway = broker
-        self.paper = nil
-        self.settings = settings
-        self.userHub = userHub
-        self.marketHub = marketHub
-        self.onCommand = onCommand
-        builder = BarBuilder(length: settings.barSeconds)
-        inbox = Inbox(capacity: settings.queueCapacity)
-        session = TradingSession(broker: broker, strategies: strategies, calendar: settings.calendar, flattenTime: settings.flattenTime)
+        let session = TradingSession(broker: broker, strategies: strategies, calendar: settings.calendar, flattenTime: settings.flattenTime)
+        self.init(client: client, broker: broker, gateway: broker, paper: nil, session: session, settings: settings, userHub: userHub,
+                  marketHub: marketHub, state: state, history: history, onCommand: onCommand)
     }
 
     /// A paper runner: the market hub's data, the simulated exchange's fills (`exchange` trades
@@ -393,17 +383,25 @@ public actor LiveRunner {
                                      marketHub: HubClient, history: (@Sendable (TimeWindow) async throws -> [Bar])? = nil) {
         let session = TradingSession(broker: exchange, strategies: strategies, calendar: settings.calendar, flattenTime: settings.flattenTime)
         let symbol = settings.symbol, length = settings.barSeconds
+        self.init(client: client, broker: exchange, gateway: nil, paper: { bar in session.step(bar, symbol: symbol, length: length) },
+                  session: session, settings: settings, userHub: nil, marketHub: marketHub, state: nil, history: history, onCommand: { _ in })
+    }
+
+    private init(client: ProjectXClient, broker: sending any SessionBroker, gateway: LiveBroker?, paper: sending ((Bar) -> Void)?,
+                 session: sending any RunnerSession, settings: LiveRunnerSettings, userHub: HubClient?, marketHub: HubClient,
+                 state: LiveStateStore?, history: (@Sendable (TimeWindow) async throws -> [Bar])?,
+                 onCommand: @escaping @Sendable (GatewayCommand) -> Void) {
         self.client = client
-        self.broker = exchange
-        self.gateway = nil
-        self.paper = { bar in session.step(bar, symbol: symbol, length: length) }
+        self.broker = broker
+        self.gateway = gateway
+        self.paper = paper
         self.session = session
         self.settings = settings
-        self.userHub = nil
+        self.userHub = userHub
         self.marketHub = marketHub
-        self.state = nil
+        self.state = state
         self.history = history
-        self.onCommand = { _ in }
+        self.onCommand = onCommand
         builder = BarBuilder(length: settings.barSeconds)
         inbox = Inbox(capacity: settings.queueCapacity)
     }
