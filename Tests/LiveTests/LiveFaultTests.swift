@@ -127,13 +127,8 @@ struct LiveFaultTests {
         rules.profitTarget = Money(cents: 400_00)
         rules.consistencyGovernor = true
         rules.safetyBuffer = nil
-        let result = try LiveParityTests.backtest(Self.tape, try LiveParityTests.overnight(), rules: rules)
-        let expectedBreaches = result.breaches.map(Self.minuteAndRule)
+        let (result, live) = try await Self.playBoth(rules: rules)
         #expect(result.breaches.contains { $0.rule == .consistency }, "the fixture must reach the governor's stop")
-        let live = try await LiveHarness.make(tape: Self.tape, strategies: [try LiveParityTests.overnight()], rules: rules)
-        try await live.playToEnd()
-        #expect(live.broker.ledger.trades.map(TradeKey.init) == result.trades.map(TradeKey.init))
-        #expect(live.broker.risk.breaches.map(Self.minuteAndRule) == expectedBreaches)
         await live.stop()
     }
 
@@ -146,21 +141,27 @@ struct LiveFaultTests {
         rules.maxLossLockLevel = nil
         rules.dailyLossLimit = nil
         rules.safetyBuffer = nil
-        let overrides = ["atr_multiplier_sl": "0.1"]
-        let result = try LiveParityTests.backtest(Self.tape, try LiveParityTests.overnight(overrides), rules: rules)
-        let expectedBreaches = result.breaches.map(Self.minuteAndRule)
+        // The venue enforces the same limit (TopStepX liquidates at the level itself).
+        let (result, live) = try await Self.playBoth(rules: rules, overrides: ["atr_multiplier_sl": "0.1"],
+                                                     gatewayArgs: ["--max-loss", "100", "--max-loss-lock", "none"])
         #expect(result.breaches.contains { $0.rule == .maxLossLimit }, "the fixture must meet the maximum loss limit")
         #expect(result.trades.contains { $0.exitReason == "max_loss_limit" })
-        // The venue enforces the same limit (TopStepX liquidates at the level itself).
-        let live = try await LiveHarness.make(tape: Self.tape, strategies: [try LiveParityTests.overnight(overrides)],
-                                              gatewayArgs: ["--max-loss", "100", "--max-loss-lock", "none"], rules: rules)
-        try await live.playToEnd()
-        #expect(live.broker.ledger.trades.map(TradeKey.init) == result.trades.map(TradeKey.init))
-        #expect(live.broker.risk.breaches.map(Self.minuteAndRule) == expectedBreaches)
         #expect(live.broker.risk.failed)
         let refused = live.broker.place(OrderRequest(symbol: "ES", side: .buy, quantity: 1, kind: .market))
         if case .rejected(.riskRule(.maxLossLimit, _)) = refused {} else { Issue.record("an order after the breach was not refused: \(refused)") }
         await live.stop()
+    }
+
+    /// The tape backtested and played live against the loopback gateway under `rules`: both give
+    /// the same trades and the same rule breaches (to the minute). The live harness is returned
+    /// running, for the caller's own checks; the caller stops it.
+    static func playBoth(rules: RiskRules, overrides: [String: String] = [:], gatewayArgs: [String] = []) async throws -> (BacktestResult, LiveHarness) {
+        let result = try LiveParityTests.backtest(tape, try LiveParityTests.overnight(overrides), rules: rules)
+        let live = try await LiveHarness.make(tape: tape, strategies: [try LiveParityTests.overnight(overrides)], gatewayArgs: gatewayArgs, rules: rules)
+        try await live.playToEnd()
+        #expect(live.broker.ledger.trades.map(TradeKey.init) == result.trades.map(TradeKey.init))
+        #expect(live.broker.risk.breaches.map(minuteAndRule) == result.breaches.map(minuteAndRule))
+        return (result, live)
     }
 
     /// A breach as both brokers can date it: the simulated exchange knows the minute bar it

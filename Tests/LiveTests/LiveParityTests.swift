@@ -53,18 +53,10 @@ struct LiveHarness {
         return LiveHarness(gw: gw, client: client, broker: broker, runner: runner, tape: tape)
     }
 
-    /// Plays `count` bars, each in the two phases.
+    /// Plays the next `count` bars, each in the two phases (`playBar`).
     func play(_ count: Int) async throws {
-        for k in 0..<count {
-            position.value = k
-            let r = try await gw.post("/_gateway/step", ["bars": 1, "boundary": false])
-            guard (r["played"] as? Int) == 1 else { return }
-            let trades = r["trades"] as? Int ?? 0
-            try await settle { broker.tradesSeen >= trades }
-            let before = await runner.stats.barsProcessed
-            _ = try await gw.post("/_gateway/tick")
-            try await settle { await runner.stats.barsProcessed > before }
-        }
+        let first = await runner.stats.barsProcessed
+        for k in first..<(first + count) { try await playBar(k) }
     }
 
     /// Plays bar `k` of the tape (bars before it played already) and waits until the runner has

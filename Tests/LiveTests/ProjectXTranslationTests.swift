@@ -46,14 +46,15 @@ struct ProjectXTranslationTests {
                 case .working: o.apply(.accept(suspended: false), at: o.createdAt)
                 default: o.apply(.accept(suspended: false), at: o.createdAt); o.apply(.fill(quantity: 1, price: Price(ticks: 100)), at: o.createdAt)
                 }
-                for step in ProjectXTranslation.steps(local: local, venue: venue) where step != .reprice {
+                for step in ProjectXTranslation.steps(local: local, venue: venue) {
+                    // A repricing is a modification, which the lifecycle allows in every live state.
                     let event: OrderEvent = switch step {
                     case .accept(let s): .accept(suspended: s)
                     case .activate: .activate
                     case .cancel: .cancel(.requested)
                     case .expire: .expire
                     case .reject: .reject
-                    case .reprice: .activate
+                    case .reprice: .modify(OrderChange(limitPrice: Price(ticks: 101)))
                     }
                     if case .invalid = o.apply(event, at: o.createdAt) { Issue.record("\(local) + gateway \(venue): \(step) is not a lifecycle move") }
                 }
