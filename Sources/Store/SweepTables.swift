@@ -54,7 +54,8 @@ public struct SweepTables: Sendable {
     public let db: any SQLDatabase
     public init(db: any SQLDatabase) { self.db = db }
 
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+    /// Now, as ISO-8601 UTC to the second (`Timestamp.iso8601`: no formatter built per row).
+    static func now() -> String { Timestamp(seconds: Int64(Date().timeIntervalSince1970)).iso8601 }
 
     /// Registers a sweep unless it is already registered (a rerun resumes the same sweep id).
     public func register(_ s: SweepRow) throws {
