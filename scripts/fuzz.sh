@@ -21,9 +21,14 @@ swift build --package-path Fuzz --scratch-path .build-fuzz \
 [ "$target" = build ] && exit 0
 bin=.build-fuzz/debug/TSXLabFuzz
 
+# TSXLAB_FUZZ_REPEATABLE=1 (the test command): new inputs go to a folder emptied before the run,
+# so with a fixed -seed and -runs each run mutates the same seeds the same way; the kept corpus of
+# the long runs (.build-fuzz/corpus/TARGET) would otherwise change what the next bounded run tries.
 run_one() {
   local t=$1; shift
-  mkdir -p ".build-fuzz/corpus/$t" ".build-fuzz/artifacts/$t"
+  local corpus=".build-fuzz/corpus/$t"
+  if [ "${TSXLAB_FUZZ_REPEATABLE:-0}" = 1 ]; then corpus=".build-fuzz/repeatable/$t"; rm -rf "$corpus"; fi
+  mkdir -p "$corpus" ".build-fuzz/artifacts/$t"
   local dict=()
   [ -f "Fuzz/Dictionaries/$t.dict" ] && dict=(-dict="Fuzz/Dictionaries/$t.dict")
   echo "== fuzz $t for ${seconds}s" >&2
@@ -31,7 +36,7 @@ run_one() {
   # (the runtime's metadata caches look like leaks to it).
   SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 TSXLAB_FUZZ_TARGET=$t \
     "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix=".build-fuzz/artifacts/$t/" "${dict[@]}" "$@" ".build-fuzz/corpus/$t" "Fuzz/Corpus/$t"
+    -artifact_prefix=".build-fuzz/artifacts/$t/" "${dict[@]}" "$@" "$corpus" "Fuzz/Corpus/$t"
 }
 
 # TSXLAB_FUZZ_QUIET=1 (the test command): each run's log goes to .build-fuzz/TARGET.log and only

@@ -229,11 +229,7 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
         for i in 0..<s.count {
             out.append(contentsOf: prefix)
             BarCSVWriter.appendISO(s.time[i], to: &out); out.append(9)
-            BarCSVWriter.appendPrice(s.open[i], t, t.scale, &out); out.append(9)
-            BarCSVWriter.appendPrice(s.high[i], t, t.scale, &out); out.append(9)
-            BarCSVWriter.appendPrice(s.low[i], t, t.scale, &out); out.append(9)
-            BarCSVWriter.appendPrice(s.close[i], t, t.scale, &out); out.append(9)
-            BarCSVWriter.appendInt(s.volume[i], &out); out.append(10)
+            appendPricesAndVolume(s, i, t, &out)
         }
         return out
     }
@@ -245,13 +241,20 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
         let t = s.tickSize
         for i in 0..<s.count {
             BarCSVWriter.appendInt(s.time[i], &out); out.append(9)
-            BarCSVWriter.appendPrice(s.open[i], t, t.scale, &out); out.append(9)
-            BarCSVWriter.appendPrice(s.high[i], t, t.scale, &out); out.append(9)
-            BarCSVWriter.appendPrice(s.low[i], t, t.scale, &out); out.append(9)
-            BarCSVWriter.appendPrice(s.close[i], t, t.scale, &out); out.append(9)
-            BarCSVWriter.appendInt(s.volume[i], &out); out.append(10)
+            appendPricesAndVolume(s, i, t, &out)
         }
         return out
+    }
+
+    /// The columns both COPY formats end with: bar `i`'s open, high, low and close as exact
+    /// decimals at tick size `t`, then its volume and the row's newline (tab-separated).
+    @inline(__always)
+    static func appendPricesAndVolume(_ s: BarSeries, _ i: Int, _ t: TickSize, _ out: inout [UInt8]) {
+        BarCSVWriter.appendPrice(s.open[i], t, t.scale, &out); out.append(9)
+        BarCSVWriter.appendPrice(s.high[i], t, t.scale, &out); out.append(9)
+        BarCSVWriter.appendPrice(s.low[i], t, t.scale, &out); out.append(9)
+        BarCSVWriter.appendPrice(s.close[i], t, t.scale, &out); out.append(9)
+        BarCSVWriter.appendInt(s.volume[i], &out); out.append(10)
     }
 
     static func coverage(_ c: PGConnection, _ sym: String, _ tf: String) throws -> [TimeWindow] {

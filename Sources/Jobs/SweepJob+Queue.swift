@@ -6,7 +6,9 @@ import Store
 /// The sweep's work queue lives in PostgreSQL; SQLite serves one machine (use shards there).
 public struct SweepQueueUnavailable: Error, CustomStringConvertible, Sendable {
     public var store: String
-    public var description: String { "the sweep queue of \(store) needs PostgreSQL" }
+    public var description: String {
+        "the sweep queue of \(store) needs PostgreSQL: open a postgres:// store (SQLite serves one machine: split the sweep into shards there)"
+    }
 }
 
 extension SweepJob {

@@ -83,8 +83,7 @@ extension SweepJob {
             out.windows.append(window)
             progress(k + 1, windows.count)
             if let tables {
-                let chosen = space.names.map { "\($0)=\(best.cell.values[$0] ?? "")" }.joined(separator: " ")
-                try tables.replace(WalkForwardWindowRow(index: k, spec: spec, metric: metric, outOfSample: window.outOfSample, chosen: chosen,
+                try tables.replace(WalkForwardWindowRow(index: k, spec: spec, metric: metric, outOfSample: window.outOfSample, chosen: label(best.cell.index),
                                                         inSampleMetric: best.metric(metric)!, outOfSampleTrades: oosTrades.count,
                                                         outOfSampleNetPnlUsd: net.description), sweepID: sweepID)
             }

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Research
+import Store
 
 /// A sweep read back from the store (`sweeps`, `sweep_results`), as the report renders it.
 public struct StoredSweep: Sendable {
@@ -22,39 +23,36 @@ public struct StoredSweep: Sendable {
 
     /// The sweep with this id (or a unique prefix of it), or nil when the store has none.
     public static func load(_ idOrPrefix: String, from db: any SQLDatabase) throws -> StoredSweep? {
-        let rows = try db.query("SELECT sweep_id, strategy, symbol, timeframe, data_from, data_to, space FROM sweeps WHERE sweep_id LIKE $1",
-                                [.text(idOrPrefix + "%")])
-        guard rows.count == 1 else { return nil }
-        let head = rows[0].map { $0.text ?? "" }
-        let results = try db.query("SELECT params, net_pnl_usd, sharpe, profit_factor, win_rate, trades, max_drawdown_usd FROM sweep_results WHERE sweep_id = $1 ORDER BY cell",
-                                   [.text(head[0])])
+        let tables = SweepTables(db: db)
+        let matches = try tables.sweeps(withPrefix: idOrPrefix)
+        guard matches.count == 1, let head = matches.first else { return nil }
+        let results = try tables.results(head.sweepID)
         // Parameters from the first row's `name=value` pairs, in their stored (sorted) order.
-        let names = (results.first?[0].text ?? "").split(separator: " ").compactMap { $0.split(separator: "=").first.map(String.init) }
+        let names = (results.first?.params ?? "").split(separator: " ").compactMap { $0.split(separator: "=").first.map(String.init) }
         var tableRows: [SweepTable.Row] = []
         for r in results {
             var values: [String: Double] = [:]
-            for pair in (r[0].text ?? "").split(separator: " ") {
+            for pair in r.params.split(separator: " ") {
                 let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
                 if kv.count == 2 { values[kv[0]] = Double(kv[1]) }
             }
             guard names.allSatisfy({ values[$0] != nil }) else { continue }
             tableRows.append(SweepTable.Row(parameters: names.map { values[$0]! },
-                                            metrics: [Money(r[1].text ?? "").map(\.dollars), r[2].double, r[3].double, r[4].double,
-                                                      r[5].double, r[6].double]))
+                                            metrics: [Money(r.netPnlUsd).map(\.dollars), r.sharpe, r.profitFactor, r.winRate,
+                                                      Double(r.trades), r.maxDrawdownUsd]))
         }
-        var sweep = StoredSweep(id: head[0], strategy: head[1], symbol: head[2], timeframe: head[3], dataFrom: head[4], dataTo: head[5],
-                                space: head[6], table: try SweepTable(parameters: names, metrics: metricNames, rows: tableRows))
-        let wf = try db.query("""
-            SELECT spec, metric, out_of_sample, chosen, in_sample_metric, out_of_sample_trades, out_of_sample_net_pnl_usd
-            FROM walk_forward_windows WHERE sweep_id = $1 ORDER BY spec, metric, window_index
-            """, [.text(head[0])])
+        var sweep = StoredSweep(id: head.sweepID, strategy: head.strategy, symbol: head.symbol, timeframe: head.timeframe,
+                                dataFrom: head.dataFrom ?? "", dataTo: head.dataTo ?? "", space: head.space,
+                                table: try SweepTable(parameters: names, metrics: metricNames, rows: tableRows))
+        let wf = try tables.walkForwardWindows(head.sweepID)
         if let last = wf.last {
-            let spec = last[0].text ?? "", metric = last[1].text ?? ""
+            let spec = last.spec, metric = last.metric
             sweep.walkForwardTitle = "Walk-forward \(spec), optimising \(metric): in sample vs out of sample"
-            sweep.walkForward = wf.filter { $0[0].text == spec && $0[1].text == metric }.map { r in
+            sweep.walkForward = wf.filter { $0.spec == spec && $0.metric == metric }.map { w in
                 // Out of sample the net P&L and trade count are kept; other metrics show in sample only.
-                let oos: Double? = metric == "net_pnl" ? Money(r[6].text ?? "").map(\.dollars) : metric == "trades" ? r[5].double : nil
-                return WalkForwardWindow(label: r[2].text ?? "", chosen: r[3].text ?? "", inSample: r[4].double, outOfSample: oos)
+                var oos: Double?
+                if metric == "net_pnl" { oos = Money(w.outOfSampleNetPnlUsd)?.dollars } else if metric == "trades" { oos = Double(w.outOfSampleTrades) }
+                return WalkForwardWindow(label: w.outOfSample, chosen: w.chosen, inSample: w.inSampleMetric, outOfSample: oos)
             }
         }
         return sweep

@@ -107,6 +107,19 @@ public struct APICallTable: Sendable {
     public let db: any SQLDatabase
     public init(db: any SQLDatabase) { self.db = db }
 
+    /// Every record, in the order stored. `success` reads PostgreSQL's BOOLEAN and SQLite's 0/1
+    /// alike; `at` is the time as the database prints it (PostgreSQL: `2025-06-01 14:31:00+00`).
+    /// A row without an endpoint or duration is left out.
+    public func calls() throws -> [APICallRow] {
+        try db.query("SELECT endpoint, method, duration_ms, status_code, success, error_message, created_at FROM api_metrics", [])
+            .compactMap { r in
+                guard let endpoint = r[0].text, let ms = r[2].double else { return nil }
+                let success = r[4].int.map { $0 != 0 } ?? (r[4].text == "t" || r[4].text == "true")
+                return APICallRow(endpoint: endpoint, method: r[1].text ?? "", durationMs: ms, status: Int(r[3].int ?? 0),
+                                  success: success, error: r[5].text, at: r[6].text ?? "")
+            }
+    }
+
     /// Appends records in one transaction.
     public func insert(_ calls: [APICallRow]) throws {
         try db.transaction {

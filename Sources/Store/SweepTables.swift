@@ -54,7 +54,8 @@ public struct SweepTables: Sendable {
     public let db: any SQLDatabase
     public init(db: any SQLDatabase) { self.db = db }
 
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+    /// Now, as ISO-8601 UTC to the second (`Timestamp.iso8601`: no formatter built per row).
+    static func now() -> String { Timestamp(seconds: Int64(Date().timeIntervalSince1970)).iso8601 }
 
     /// Registers a sweep unless it is already registered (a rerun resumes the same sweep id).
     public func register(_ s: SweepRow) throws {
@@ -63,6 +64,18 @@ public struct SweepTables: Sendable {
                        [.text(s.sweepID), .text(s.createdAt), .text(s.strategy), .text(s.symbol), .text(s.timeframe),
                         s.dataFrom.map(SQLValue.text) ?? .null, s.dataTo.map(SQLValue.text) ?? .null,
                         .text(s.space), .text(s.baseConfig), .int(Int64(s.cells))])
+    }
+
+    /// The sweeps whose id starts with `prefix` (a whole id matches itself), in id order.
+    public func sweeps(withPrefix prefix: String) throws -> [SweepRow] {
+        try db.query("""
+            SELECT sweep_id, created_at, strategy, symbol, timeframe, data_from, data_to, space, base_config, cells
+            FROM sweeps WHERE sweep_id LIKE $1 ORDER BY sweep_id
+            """, [.text(prefix + "%")]).map { r in
+            SweepRow(sweepID: r[0].text ?? "", createdAt: r[1].text ?? "", strategy: r[2].text ?? "", symbol: r[3].text ?? "",
+                     timeframe: r[4].text ?? "", dataFrom: r[5].text, dataTo: r[6].text, space: r[7].text ?? "",
+                     baseConfig: r[8].text ?? "", cells: Int(r[9].int ?? 0))
+        }
     }
 
     /// The configuration hashes with a result recorded for the sweep.
@@ -90,6 +103,18 @@ public struct SweepTables: Sendable {
             SweepResultRow(configHash: row[0].text ?? "", cell: Int(row[1].int ?? 0), params: row[10].text ?? "", trades: Int(row[2].int ?? 0),
                            netPnlUsd: row[3].text ?? "0", winRate: row[4].double ?? 0, profitFactor: row[5].double, sharpe: row[6].double,
                            maxDrawdownUsd: row[7].double, ruleBreaches: Int(row[8].int ?? 0), seconds: row[9].double ?? 0)
+        }
+    }
+
+    /// Every walk-forward window recorded for the sweep, ordered by spec, metric and window.
+    public func walkForwardWindows(_ sweepID: String) throws -> [WalkForwardWindowRow] {
+        try db.query("""
+            SELECT window_index, spec, metric, out_of_sample, chosen, in_sample_metric, out_of_sample_trades, out_of_sample_net_pnl_usd
+            FROM walk_forward_windows WHERE sweep_id = $1 ORDER BY spec, metric, window_index
+            """, [.text(sweepID)]).map { r in
+            WalkForwardWindowRow(index: Int(r[0].int ?? 0), spec: r[1].text ?? "", metric: r[2].text ?? "", outOfSample: r[3].text ?? "",
+                                 chosen: r[4].text ?? "", inSampleMetric: r[5].double ?? 0, outOfSampleTrades: Int(r[6].int ?? 0),
+                                 outOfSampleNetPnlUsd: r[7].text ?? "")
         }
     }
 

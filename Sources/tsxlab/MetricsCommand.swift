@@ -5,6 +5,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Operations
+import Store
 
 struct MetricsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,14 +42,11 @@ struct MetricsCommand: AsyncParsableCommand {
     func run() async throws {
         try await runLive {
             guard let db = try storeOptions.openStore() as? any SQLDatabase else { throw LiveCLIError.usage("this store has no api_metrics table") }
-            let rows = try db.query("SELECT endpoint, duration_ms, success, created_at FROM api_metrics", [])
             var byEndpoint: [String: (durations: [Double], errors: Int)] = [:]
-            for r in rows {
-                if let since, let t = r[3].text.flatMap({ Timestamp(iso8601: $0) ?? Timestamp(iso8601: String($0.prefix(19)) + "Z") }), t < since.timestamp { continue }
-                guard let e = r[0].text, let d = r[1].double else { continue }
-                let ok = r[2].int.map { $0 != 0 } ?? (r[2].text == "t" || r[2].text == "true")
-                byEndpoint[e, default: ([], 0)].durations.append(d)
-                if !ok { byEndpoint[e, default: ([], 0)].errors += 1 }
+            for r in try APICallTable(db: db).calls() {
+                if let since, let t = Timestamp(iso8601: r.at) ?? Timestamp(iso8601: String(r.at.prefix(19)) + "Z"), t < since.timestamp { continue }
+                byEndpoint[r.endpoint, default: ([], 0)].durations.append(r.durationMs)
+                if !r.success { byEndpoint[r.endpoint, default: ([], 0)].errors += 1 }
             }
             func pct(_ xs: [Double], _ p: Double) -> Double { let s = xs.sorted(); return s.isEmpty ? 0 : s[min(s.count - 1, Int(Double(s.count) * p))] }
             let endpoints = byEndpoint.map { e, v in

@@ -92,23 +92,25 @@ struct SweepCommand: AsyncParsableCommand {
         defer { sigint.cancel(); signal(SIGINT, SIG_DFL) }
 
         if enqueue || worker {
-            guard let db = sweep.database, db.dialect == "postgres" else {
-                throw DataError.badInput(file: sweep.backtest.store.displayURL, line: nil, field: "--store",
+            do {
+                if enqueue {
+                    try sweep.enqueue()
+                    Terminal.note("sweep \(sweepID): \(cells.count) configurations queued")
+                    if json { try Terminal.printJSON(["sweep_id": sweepID]) } else { print(sweepID) }
+                    return
+                }
+                // Test hook: a worker killed holding a lease.
+                let dieAfter = ProcessInfo.processInfo.environment["TSXLAB_TEST_WORKER_DIES_AFTER"].flatMap(Int.init)
+                let done = try sweep.work(worker: "\(ProcessInfo.processInfo.hostName)-\(getpid())", leaseSeconds: lease, abandonAfter: dieAfter,
+                                          isCancelled: { stop.withLock { $0 } })
+                if done.abandonedLease { Glibc.exit(99) }
+                Terminal.note("worker done: \(done.computed) configurations computed")
+                return
+            } catch let e as SweepQueueUnavailable {
+                // `SweepJob` decides where the queue may live; the command names its own options.
+                throw DataError.badInput(file: e.store, line: nil, field: "--store",
                     reason: "the sweep queue lives in PostgreSQL: give --store postgres://… (SQLite serves one machine; use --shard there)")
             }
-            if enqueue {
-                try sweep.enqueue()
-                Terminal.note("sweep \(sweepID): \(cells.count) configurations queued")
-                if json { try Terminal.printJSON(["sweep_id": sweepID]) } else { print(sweepID) }
-                return
-            }
-            // Test hook: a worker killed holding a lease.
-            let dieAfter = ProcessInfo.processInfo.environment["TSXLAB_TEST_WORKER_DIES_AFTER"].flatMap(Int.init)
-            let done = try sweep.work(worker: "\(ProcessInfo.processInfo.hostName)-\(getpid())", leaseSeconds: lease, abandonAfter: dieAfter,
-                                      isCancelled: { stop.withLock { $0 } })
-            if done.abandonedLease { Glibc.exit(99) }
-            Terminal.note("worker done: \(done.computed) configurations computed")
-            return
         }
         if let wf = walkForward {
             let plan = try WalkForward.parse(wf)

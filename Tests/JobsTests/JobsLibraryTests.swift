@@ -86,12 +86,12 @@ struct JobsLibraryTests {
             #expect(r.trades == summary.trades && r.netPnl == Money(summary.netPnlUsd), "\(r.cell.values)")
             #expect(r.configHash == single.config.hash)
         }
-        // Where the sweep kernel models the settings, it gives the engine's results.
-        if let kernel = try sweep.kernel(for: pending) {
-            for cell in pending {
-                let k = try sweep.evaluate(cell, kernel: kernel), e = try sweep.evaluate(cell, kernel: nil)
-                #expect(k.trades == e.trades && k.netPnl == e.netPnl, "\(cell.values)")
-            }
+        // The sweep kernel models these settings (sma-bracket, stop-first, no sessions), and gives
+        // the engine's results.
+        let kernel = try #require(try sweep.kernel(for: pending))
+        for cell in pending {
+            let k = try sweep.evaluate(cell, kernel: kernel), e = try sweep.evaluate(cell, kernel: nil)
+            #expect(k.trades == e.trades && k.netPnl == e.netPnl, "\(cell.values)")
         }
         let csv = SweepJob.csv(all, names: space.names)
         #expect(csv.split(separator: "\n").count == 5 && csv.hasPrefix("fast,slow,trades,net_pnl_usd"))

@@ -18,12 +18,23 @@ struct StoreMigrationTests {
         case .postgres: url = try #require(try TestEnvironment.freshPostgresURL())
         }
         let store = try StoreURL.open(url)
-        let fixture = try String(contentsOfFile: TestEnvironment.packageRoot + "/Tests/StoreTests/Fixtures/\(kind)-legacy-v\(version).sql", encoding: .utf8)
+        let fixture = try Self.legacyFixture(kind, upTo: version)
         switch store {
         case let s as SQLiteBarStore: try s.execute(fixture); return (s, url)
         case let s as PostgresBarStore: try s.execute(fixture); return (s, url)
         default: throw DataError.badInput(file: url, line: nil, field: nil, reason: "not an SQL store")
         }
+    }
+
+    /// The fixture's statements up to legacy version `version`: the text before its first
+    /// `-- N:` section with N above it (each section holds its migration and its tables' rows).
+    static func legacyFixture(_ kind: StoreKind, upTo version: Int) throws -> String {
+        let path = TestEnvironment.packageRoot + "/Tests/StoreTests/Fixtures/\(kind)-legacy.sql"
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let end = lines.firstIndex { line in
+            line.hasPrefix("-- ") && Int(line.dropFirst(3).prefix { $0 != ":" }).map { $0 > version } == true
+        } ?? lines.endIndex
+        return lines[..<end].joined(separator: "\n")
     }
 
     func count(_ db: any SQLDatabase, _ table: String) throws -> Int {

@@ -1,7 +1,9 @@
--- The run, sweep, queue and live tables exactly as the single-ledger migrations 2–4 of
+-- The run, sweep, queue and live tables exactly as the single-ledger migrations 2–6 of
 -- Sources/Data/Migrations.swift created them (before the Store target had its own ledger), with
 -- their schema_migrations rows and a few rows of data. Applied on top of a fresh sqlite bar store
--- (migration 1, unchanged) by StoreMigrationTests. Generated from the old migration list; do not edit.
+-- (migration 1, unchanged) by StoreMigrationTests. Generated from the old migration list; do not edit
+-- the statements. Each `-- N:` section holds migration N and the rows of its tables, so the store an
+-- earlier build left at version N is this file up to the section after N (`legacyStore(_:upTo:)`).
 -- 2: backtest runs, their trades, fills and equity, strategy performance
 CREATE TABLE backtest_runs (
 run_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, kind TEXT NOT NULL, config_hash TEXT NOT NULL,
@@ -23,6 +25,8 @@ CREATE TABLE strategy_performance (
 strategy_name TEXT NOT NULL, symbol TEXT NOT NULL, trades_count INTEGER NOT NULL, win_rate REAL,
 total_pnl REAL NOT NULL, sharpe_ratio REAL, max_drawdown REAL, run_id TEXT NOT NULL, updated_at TEXT NOT NULL);
 INSERT INTO schema_migrations (version, name, applied_at) VALUES (2, 'backtest runs, their trades, fills and equity, strategy performance', 1748779200);
+INSERT INTO backtest_runs VALUES ('run-old', '2025-06-01T12:00:00Z', 'backtest', 'hash-old', 'x=1', 'ES', '1m', '2019-01-02T00:00:00Z', '2019-01-03T00:00:00Z', '0.9.0', '{}');
+INSERT INTO backtest_trades VALUES ('run-old', 1, 'sma_bracket', 'ES', 'long', 1, '2019-01-02T14:31:00Z', '2500.00', '2019-01-02T14:40:00Z', '2502.00', 'target', '96.22', '3.78', 2, 9);
 -- 3: parameter sweeps and their results
 CREATE TABLE sweeps (
 sweep_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, strategy TEXT NOT NULL, symbol TEXT NOT NULL,
@@ -34,12 +38,33 @@ trades INTEGER NOT NULL, net_pnl_usd TEXT NOT NULL, win_rate REAL, profit_factor
 max_drawdown_usd REAL, rule_breaches INTEGER NOT NULL, seconds REAL NOT NULL, created_at TEXT NOT NULL,
 PRIMARY KEY (sweep_id, config_hash));
 INSERT INTO schema_migrations (version, name, applied_at) VALUES (3, 'parameter sweeps and their results', 1748779200);
+INSERT INTO sweeps VALUES ('sweep-old', '2025-06-01T12:00:00Z', 'sma_bracket', 'ES', '1m', NULL, NULL, 'fast=5,10', 'x=1', 2);
+INSERT INTO sweep_results VALUES ('sweep-old', 'hash-a', 0, 'fast=5', 3, '120.50', 0.5, 1.5, 0.8, 200.0, 0, 0.01, '2025-06-01T12:00:00Z');
 -- 4: sweep work queue (PostgreSQL workers with leases)
 CREATE TABLE sweep_queue (
 sweep_id TEXT NOT NULL, cell INTEGER NOT NULL, status TEXT NOT NULL, lease_until TEXT, worker TEXT,
 attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (sweep_id, cell));
 INSERT INTO schema_migrations (version, name, applied_at) VALUES (4, 'sweep work queue (PostgreSQL workers with leases)', 1748779200);
-INSERT INTO backtest_runs VALUES ('run-old', '2025-06-01T12:00:00Z', 'backtest', 'hash-old', 'x=1', 'ES', '1m', '2019-01-02T00:00:00Z', '2019-01-03T00:00:00Z', '0.9.0', '{}');
-INSERT INTO backtest_trades VALUES ('run-old', 1, 'sma_bracket', 'ES', 'long', 1, '2019-01-02T14:31:00Z', '2500.00', '2019-01-02T14:40:00Z', '2502.00', 'target', '96.22', '3.78', 2, 9);
-INSERT INTO sweeps VALUES ('sweep-old', '2025-06-01T12:00:00Z', 'sma_bracket', 'ES', '1m', NULL, NULL, 'fast=5,10', 'x=1', 2);
-INSERT INTO sweep_results VALUES ('sweep-old', 'hash-a', 0, 'fast=5', 3, '120.50', 0.5, 1.5, 0.8, 200.0, 0, 0.01, '2025-06-01T12:00:00Z');
+-- 5: walk-forward windows of a sweep
+CREATE TABLE walk_forward_windows (
+sweep_id TEXT NOT NULL, window_index INTEGER NOT NULL, spec TEXT NOT NULL, metric TEXT NOT NULL,
+out_of_sample TEXT NOT NULL, chosen TEXT NOT NULL, in_sample_metric REAL, out_of_sample_trades INTEGER NOT NULL,
+out_of_sample_net_pnl_usd TEXT NOT NULL, PRIMARY KEY (sweep_id, spec, metric, window_index));
+INSERT INTO schema_migrations (version, name, applied_at) VALUES (5, 'walk-forward windows of a sweep', 1748779200);
+-- 6: live runner: API call metrics, account state, the orders it sent, the fills it booked
+CREATE TABLE api_metrics (
+endpoint TEXT NOT NULL, method TEXT NOT NULL, duration_ms REAL NOT NULL, status_code INTEGER NOT NULL,
+success INTEGER NOT NULL, error_message TEXT, created_at TEXT NOT NULL);
+CREATE INDEX idx_api_metrics_time ON api_metrics (created_at);
+CREATE TABLE account_state (
+account_id TEXT NOT NULL, balance TEXT NOT NULL, dll_remaining TEXT, mll_remaining TEXT, timestamp TEXT NOT NULL);
+CREATE TABLE live_runner_state (
+account_id TEXT PRIMARY KEY, tag_prefix TEXT NOT NULL, next_local_id INTEGER NOT NULL, trade_day INTEGER NOT NULL,
+risk_json TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE live_orders (
+account_id TEXT NOT NULL, tag TEXT NOT NULL, local_id INTEGER NOT NULL, gateway_id INTEGER, strategy TEXT,
+symbol TEXT NOT NULL, side TEXT NOT NULL, quantity INTEGER NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (account_id, tag));
+INSERT INTO schema_migrations (version, name, applied_at) VALUES (6, 'live runner: API call metrics, account state, the orders it sent, the fills it booked', 1748779200);
+INSERT INTO live_orders VALUES ('acct-1', 'tsx-1', 1, 777, 'sma_bracket', 'ES', 'buy', 1, 'market', 'filled', '2025-06-01T14:31:00Z', '2025-06-01T14:31:01Z');
+INSERT INTO live_runner_state VALUES ('acct-1', 'tsx', 2, 20240, '{}', '2025-06-01T14:31:01Z');
