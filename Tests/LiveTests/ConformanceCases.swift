@@ -7,7 +7,7 @@ import TSXLabTesting
 /// points on ES (tick 0.25); bar `m` is `m` minutes after 2013-10-07 14:00 UTC (09:00 Chicago).
 /// A script's action after bar k works from bar k + 1 on.
 enum ConformanceCases {
-    /// Three quiet bars around 1700 then `extra`.
+    /// `n` quiet bars around 1700, one a minute from the start.
     static func flat(_ n: Int = 4) -> [(Int64, Double, Double, Double, Double)] {
         (0..<Int64(n)).map { ($0, 1700, 1700.5, 1699.5, 1700) }
     }
