@@ -32,7 +32,8 @@ public actor GatewayVenue {
     var tape: GatewayTape?
     /// Index of the next bar to play.
     public private(set) var cursor = 0
-    var day = Int64.min
+    /// The trade day, rolled by the rule every broker uses.
+    var days: TradeDayClock
     var tags: [String: Int64] = [:]
     var trades: [PXTrade] = []
     var nextTradeID: Int64 = 1
@@ -63,6 +64,7 @@ public actor GatewayVenue {
         var instruments: [Instrument] = []
         for spec in registry.specs.values.sorted(by: { $0.symbol < $1.symbol }) { instruments.append(Instrument(spec: spec)) }
         exchange = SimulatedExchange(instruments: instruments, rules: config.rules, config: exchangeConfig)
+        days = TradeDayClock(calendar: exchangeConfig.calendar)
         let start = tape.flatMap { $0.series.first?.time } ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
         clock = start
         for spec in registry.specs.values.sorted(by: { $0.symbol < $1.symbol }) {
@@ -80,9 +82,7 @@ public actor GatewayVenue {
         }
         exchange.setClock(start)
         if let first = tape?.series.first {
-            let d = exchangeConfig.calendar.tradeDayNumber(containing: first.time.seconds)
-            exchange.beginTradeDay(d)
-            day = d
+            if let d = days.reach(first.time.seconds) { exchange.beginTradeDay(d) }
         }
     }
 
@@ -463,13 +463,11 @@ public actor GatewayVenue {
         let s = tape.series
         let length = s.timeframe.fixedSeconds ?? 60
         guard let si = exchange.index(of: s.symbol), let cid = contractOfSymbol[s.symbol] else { return 0 }
-        let cal = exchange.config.calendar
         var played = 0
         while played < n && cursor < s.count {
             let bar = s[cursor]
-            let d = cal.tradeDayNumber(containing: bar.time.seconds)
-            if d != day {
-                day = d
+            // The trade day rolls by the rule every broker uses (`TradeDayClock`).
+            if let d = days.reach(bar.time.seconds) {
                 exchange.setClock(bar.time)
                 exchange.beginTradeDay(d)
                 publishExchangeEvents()
@@ -490,8 +488,9 @@ public actor GatewayVenue {
             push(pushes)
             exchange.setClock(bar.time)
             // The venue's own cut-off (TopStepX liquidates at 15:10 CT): before the bar trades.
+            let d = days.day
             let cutoff = Self.cutoff.instant(on: TradeDate(dayNumber: d)).seconds
-            if bar.time.seconds >= cutoff && cutoffDay != d {
+            if d != Int64.min && bar.time.seconds >= cutoff && cutoffDay != d {
                 cutoffDay = d
                 _ = exchange.flatten(nil, reason: "venue cut-off")
             }
