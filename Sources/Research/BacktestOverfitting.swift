@@ -141,11 +141,14 @@ public struct BacktestOverfitting: Hashable, Sendable {
 public enum OverfittingError: Error, Hashable, Sendable, CustomStringConvertible {
     case blocks(Int, String)
     case configurations(Int)
+    /// Too few rows (periods) for a Sharpe ratio.
+    case rows(Int)
 
     public var description: String {
         switch self {
         case let .blocks(s, why): "--blocks \(s) \(why)"
         case let .configurations(n): "PBO needs at least 2 configurations; the matrix has \(n)"
+        case let .rows(n): "the statistics need at least 2 rows (days) of returns; the matrix has \(n): give a longer range of returns"
         }
     }
 }

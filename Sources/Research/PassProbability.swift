@@ -170,7 +170,7 @@ public enum PassProbabilityError: Error, Hashable, Sendable, CustomStringConvert
 
     public var description: String {
         switch self {
-        case .emptyHistory: "the history has no trade days to resample"
+        case .emptyHistory: "the history has no closed trades to resample: give a run or a trades file in which the strategy traded"
         case let .option(name, why): "--\(name) \(why)"
         }
     }
