@@ -125,8 +125,8 @@ public struct BacktestOverfitting: Hashable, Sendable {
             results.withLock { all in for (i, k) in range.enumerated() { all[k] = out[i] } }
         }
         let splits = results.withLock { $0 }
-        let overfit = splits.filter { $0.logit <= 0 }.count
-        let losses = splits.filter { $0.oosSharpe < 0 }.count
+        let overfit = splits.count { $0.logit <= 0 }
+        let losses = splits.count { $0.oosSharpe < 0 }
         let mx = splits.reduce(0) { $0 + $1.isSharpe } / Double(splitCount)
         let my = splits.reduce(0) { $0 + $1.oosSharpe } / Double(splitCount)
         var sxy = 0.0, sxx = 0.0
