@@ -11,18 +11,14 @@ extension RunHTML {
     static func attemptsSection(_ a: RunSummary.Attempts, rules: String) -> String {
         func usd(_ text: String?) -> String { text.flatMap { Money($0) }.map(Fmt.usd) ?? "n/a" }
         let ended = a.passed + a.failed
-        var out = "<div class=\"stats\">"
-        let figures: [(String, String, String, String)] = [
-            ("attempts", "Attempts", String(a.list.count), "\(a.passed) passed · \(a.failed) failed"),
-            ("pass_rate", "Pass rate", Fmt.percent(a.passRate, digits: 0), "of \(ended) that ended"),
-            ("median_days_to_pass", "Median days to pass", a.medianDaysToPass.map { Fmt.fixed($0, $0.rounded() == $0 ? 0 : 1) } ?? "n/a", "trade dates"),
-            ("reset_fees", "Reset fees", usd(a.resetFeesUsd), "\(a.resets) reset\(a.resets == 1 ? "" : "s")" + (a.resetPriceUsd.map { " at " + usd($0) } ?? "")),
-        ]
-        for (id, label, value, detail) in figures {
-            out += "<div class=\"stat\" data-stat=\"\(id)\"><span class=\"label\">\(HTML.escape(label))</span>"
-                + "<span class=\"value\">\(HTML.escape(value))</span><span class=\"detail\">\(HTML.escape(detail))</span></div>"
-        }
-        out += "</div>"
+        var out = statGrid([
+            Stat(id: "attempts", label: "Attempts", value: String(a.list.count), detail: "\(a.passed) passed · \(a.failed) failed", tone: 0),
+            Stat(id: "pass_rate", label: "Pass rate", value: Fmt.percent(a.passRate, digits: 0), detail: "of \(ended) that ended", tone: 0),
+            Stat(id: "median_days_to_pass", label: "Median days to pass",
+                 value: a.medianDaysToPass.map { Fmt.fixed($0, $0.rounded() == $0 ? 0 : 1) } ?? "n/a", detail: "trade dates", tone: 0),
+            Stat(id: "reset_fees", label: "Reset fees", value: usd(a.resetFeesUsd),
+                 detail: "\(a.resets) reset\(a.resets == 1 ? "" : "s")" + (a.resetPriceUsd.map { " at " + usd($0) } ?? ""), tone: 0),
+        ])
         let rows = a.list.map { t -> [String] in
             let tone = t.outcome == "passed" ? "pos" : (t.outcome == "failed" ? "neg" : "")
             return [String(t.number), HTML.escape(t.start), HTML.escape(t.end),

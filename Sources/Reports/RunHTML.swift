@@ -84,9 +84,12 @@ public enum RunHTML {
         ]
     }
 
-    static func headline(_ r: RunReport, _ t: TradeStatistics) -> String {
+    static func headline(_ r: RunReport, _ t: TradeStatistics) -> String { statGrid(stats(r, t)) }
+
+    /// Figures as the report's grid of labelled values (the headline, the Combine attempts).
+    static func statGrid(_ stats: [Stat]) -> String {
         var out = "<div class=\"stats\">"
-        for s in stats(r, t) {
+        for s in stats {
             let cls = s.tone > 0 ? " pos" : (s.tone < 0 ? " neg" : "")
             out += "<div class=\"stat\" data-stat=\"\(s.id)\"><span class=\"label\">\(HTML.escape(s.label))</span>"
                 + "<span class=\"value\(cls)\">\(HTML.escape(s.value))</span>"

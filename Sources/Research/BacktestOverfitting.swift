@@ -125,8 +125,8 @@ public struct BacktestOverfitting: Hashable, Sendable {
             results.withLock { all in for (i, k) in range.enumerated() { all[k] = out[i] } }
         }
         let splits = results.withLock { $0 }
-        let overfit = splits.filter { $0.logit <= 0 }.count
-        let losses = splits.filter { $0.oosSharpe < 0 }.count
+        let overfit = splits.count { $0.logit <= 0 }
+        let losses = splits.count { $0.oosSharpe < 0 }
         let mx = splits.reduce(0) { $0 + $1.isSharpe } / Double(splitCount)
         let my = splits.reduce(0) { $0 + $1.oosSharpe } / Double(splitCount)
         var sxy = 0.0, sxx = 0.0
@@ -141,11 +141,14 @@ public struct BacktestOverfitting: Hashable, Sendable {
 public enum OverfittingError: Error, Hashable, Sendable, CustomStringConvertible {
     case blocks(Int, String)
     case configurations(Int)
+    /// Too few rows (periods) for a Sharpe ratio.
+    case rows(Int)
 
     public var description: String {
         switch self {
         case let .blocks(s, why): "--blocks \(s) \(why)"
         case let .configurations(n): "PBO needs at least 2 configurations; the matrix has \(n)"
+        case let .rows(n): "the statistics need at least 2 rows (days) of returns; the matrix has \(n): give a longer range of returns"
         }
     }
 }

@@ -1,3 +1,4 @@
+import Data
 import Foundation
 
 /// Automatic block length for the stationary (and circular) block bootstrap: Politis & White
@@ -61,23 +62,17 @@ public enum BlockLength {
     }
 }
 
-/// SplitMix64: small, fast, and seedable per chunk of paths (so results do not depend on how
-/// many cores ran them).
+/// The Monte Carlo's random stream: Data's SplitMix64 (`SeededGenerator`), seeded per chunk of
+/// paths (so results do not depend on how many cores ran them).
 struct PathRandom {
-    var state: UInt64
+    var generator: SeededGenerator
 
     init(seed: UInt64, stream: Int) {
-        state = seed &+ UInt64(truncatingIfNeeded: stream) &* 0xD1B5_4A32_D192_ED03
-        _ = next()
+        generator = SeededGenerator(seed: seed &+ UInt64(truncatingIfNeeded: stream) &* 0xD1B5_4A32_D192_ED03)
+        _ = generator.next()
     }
 
-    @inline(__always) mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    @inline(__always) mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in [0, 1).
     @inline(__always) mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }

@@ -39,11 +39,23 @@ extension CombineRules {
     public static let presetNames = ["topstep-50k", "topstep-100k", "topstep-150k",
                                      "topstep-50k-dll", "topstep-100k-dll", "topstep-150k-dll"]
 
-    /// The text of a preset's file, or nil for an unknown name.
-    public static func presetText(_ name: String) -> String? {
-        guard presetNames.contains(name),
-              let url = Bundle.module.url(forResource: name, withExtension: "yaml", subdirectory: "Rules") else { return nil }
-        return try? String(contentsOf: url, encoding: .utf8)
+    /// A preset by name, or nil for an unknown name. The plain presets are files
+    /// (`Rules/topstep-50k.yaml`, …); a `-dll` preset is its plain file with the optional daily
+    /// loss limit TopStepX sells at purchase: 2 % of the start balance, which carries into the
+    /// funded account.
+    public static func preset(_ name: String) throws -> CombineRules? {
+        guard presetNames.contains(name) else { return nil }
+        let withLimit = name.hasSuffix("-dll")
+        let file = withLimit ? String(name.dropLast(4)) : name
+        guard let url = Bundle.module.url(forResource: file, withExtension: "yaml", subdirectory: "Rules"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+        var rules = try parse(yaml: text, source: name)
+        if withLimit {
+            let limit = Money(cents: rules.startBalance.cents * 2 / 100)
+            rules.dailyLossLimit = limit
+            rules.funded?.dailyLossLimit = limit
+        }
+        return rules
     }
 
     /// A preset by name or a rules file by path.
@@ -51,7 +63,7 @@ extension CombineRules {
     /// - Throws: `DataError.noInput` for a file that cannot be read (naming the presets),
     ///   `DataError.badInput` for a bad file.
     public static func load(_ nameOrPath: String) throws -> CombineRules {
-        if let text = presetText(nameOrPath) { return try parse(yaml: text, source: nameOrPath) }
+        if let rules = try preset(nameOrPath) { return rules }
         guard let data = FileManager.default.contents(atPath: nameOrPath) else {
             throw DataError.noInput(path: nameOrPath, reason: "no such rules file, and not a preset (presets: \(presetNames.joined(separator: ", ")))")
         }

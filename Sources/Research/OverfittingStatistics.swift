@@ -20,11 +20,13 @@ public struct OverfittingStatistics: Hashable, Sendable {
     /// nil when the rows are too few for the blocks.
     public var overfitting: BacktestOverfitting?
 
+    /// - Throws: `OverfittingError` for a matrix without a configuration or with fewer than 2 rows.
     /// - Parameters:
     ///   - chosen: the configuration the sweep chose; default the best full-sample Sharpe.
     ///   - blocks: S for CSCV (even); fewer are used when the rows cannot fill S blocks of 2.
     public static func compute(_ m: ReturnsMatrix, blocks: Int = 16, chosen: Int? = nil) throws -> OverfittingStatistics {
-        guard m.columns >= 1, m.rows >= 2 else { throw OverfittingError.configurations(m.columns) }
+        guard m.columns >= 1 else { throw OverfittingError.configurations(m.columns) }
+        guard m.rows >= 2 else { throw OverfittingError.rows(m.rows) }
         let sharpes = (0..<m.columns).map { ReturnMoments(m.column($0)).sharpe }
         var best = 0
         for j in sharpes.indices where sharpes[j] > sharpes[best] { best = j }

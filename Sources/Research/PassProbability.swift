@@ -131,22 +131,36 @@ public struct PassProbability: Hashable, Sendable {
             return Estimate(p, se: (p * (1 - p) / n).squareRoot())
         }
         let pass = share(nPass), fail = share(nFail), neither = share(options.paths - nPass - nFail)
-        // Days to pass, sorted, from the histogram.
-        var sorted: [Double] = []
-        sorted.reserveCapacity(nPass)
-        for (d, k) in passes.enumerated() { sorted.append(contentsOf: repeatElement(Double(d + 1), count: k)) }
+        // Days to pass: order statistics read from the histogram (day d + 1 holds ranks
+        // cumulative[d − 1] ..< cumulative[d]), not from an array of every passing path.
         var percentiles: [Percentile] = []
         var meanDays: Estimate?
-        if !sorted.isEmpty {
-            let m = Double(sorted.count)
-            func at(_ rank: Double) -> Double { sorted[min(sorted.count - 1, max(0, Int(rank.rounded(.up)) - 1))] }
+        if nPass > 0 {
+            let m = Double(nPass)
+            func at(_ rank: Double) -> Double {
+                let index = min(nPass - 1, max(0, Int(rank.rounded(.up)) - 1))
+                var below = 0
+                for (d, k) in passes.enumerated() {
+                    below += k
+                    if index < below { return Double(d + 1) }
+                }
+                return Double(passes.count)
+            }
             for q in Self.percentiles {
                 let p = Double(q) / 100
                 let spread = (m * p * (1 - p)).squareRoot()
                 percentiles.append(Percentile(percentile: q, days: at(m * p), se: (at(m * p + spread) - at(m * p - spread)) / 2))
             }
-            let mean = sorted.reduce(0, +) / m
-            let variance = m > 1 ? sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (m - 1) : 0
+            var sum = 0.0
+            for (d, k) in passes.enumerated() { sum += Double(d + 1) * Double(k) }
+            let mean = sum / m
+            // Summed path by path in day order, as the sorted list was.
+            var squares = 0.0
+            for (d, k) in passes.enumerated() where k > 0 {
+                let dev = (Double(d + 1) - mean) * (Double(d + 1) - mean)
+                for _ in 0..<k { squares += dev }
+            }
+            let variance = m > 1 ? squares / (m - 1) : 0
             meanDays = Estimate(mean, se: (variance / m).squareRoot())
         }
         var resets: Estimate?, cost: Estimate?
@@ -170,7 +184,7 @@ public enum PassProbabilityError: Error, Hashable, Sendable, CustomStringConvert
 
     public var description: String {
         switch self {
-        case .emptyHistory: "the history has no trade days to resample"
+        case .emptyHistory: "the history has no closed trades to resample: give a run or a trades file in which the strategy traded"
         case let .option(name, why): "--\(name) \(why)"
         }
     }

@@ -150,13 +150,16 @@ struct StatsSummaryCommand: ParsableCommand {
             }
         }
     }
+}
 
-    func readText(_ path: String) throws -> String {
-        guard let d = FileManager.default.contents(atPath: path) else {
-            throw DataError.noInput(path: path, reason: FileManager.default.fileExists(atPath: path) ? "unreadable" : "no such file")
-        }
-        return String(decoding: d, as: UTF8.self)
+/// A text file the user named (`--equity`, `--trades`, `--returns`), as UTF-8.
+///
+/// - Throws: `DataError.noInput` (exit 66) saying whether the file is missing or unreadable.
+func readText(_ path: String) throws -> String {
+    guard let d = FileManager.default.contents(atPath: path) else {
+        throw DataError.noInput(path: path, reason: FileManager.default.fileExists(atPath: path) ? "unreadable" : "no such file")
     }
+    return String(decoding: d, as: UTF8.self)
 }
 
 struct StatsReport: Encodable {

@@ -55,11 +55,7 @@ struct CombineCommand: ParsableCommand {
             let history: TradeHistory
             let source: String
             if let path = trades {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw DataError.noInput(path: path, reason: FileManager.default.fileExists(atPath: path) ? "unreadable" : "no such file")
-                }
-                history = TradeHistory(trades: try TradeHistory.parse(csv: String(decoding: data, as: UTF8.self), source: path,
-                                                                      registry: try storeOptions.registry()))
+                history = TradeHistory(trades: try TradeHistory.parse(csv: try readText(path), source: path, registry: try storeOptions.registry()))
                 source = path
             } else {
                 let registry = try storeOptions.registry()
@@ -107,13 +103,12 @@ struct CombineCommand: ParsableCommand {
 
 /// `combine --json`: snake_case keys, every probability with its standard error.
 struct CombineJSON: Encodable {
-    struct Percentile: Encodable { let percentile: Int; let days: Double; let se: Double }
     let source, rules, resample: String
     let paths, days, historyDays, historyTrades: Int
     let seed: UInt64
     let meanBlockLength: Double
     let pPass, sePass, pFail, seFail, pNeither, seNeither: Double
-    let daysToPass: [Percentile]
+    let daysToPass: [PassProbability.Percentile]
     let meanDaysToPass, seMeanDaysToPass, expectedResets, seExpectedResets, expectedResetCostUsd, seExpectedResetCostUsd: Double?
     let passesByDay, failuresByDay: [Int]
 
@@ -122,7 +117,7 @@ struct CombineJSON: Encodable {
         paths = r.options.paths; days = r.options.days; historyDays = r.historyDays; historyTrades = r.historyTrades
         seed = r.options.seed; meanBlockLength = r.meanBlockLength
         pPass = r.pass.value; sePass = r.pass.se; pFail = r.fail.value; seFail = r.fail.se; pNeither = r.neither.value; seNeither = r.neither.se
-        daysToPass = r.daysToPass.map { Percentile(percentile: $0.percentile, days: $0.days, se: $0.se) }
+        daysToPass = r.daysToPass
         meanDaysToPass = r.meanDaysToPass?.value; seMeanDaysToPass = r.meanDaysToPass?.se
         expectedResets = r.expectedResets?.value; seExpectedResets = r.expectedResets?.se
         expectedResetCostUsd = r.expectedResetCost?.value; seExpectedResetCostUsd = r.expectedResetCost?.se

@@ -43,10 +43,7 @@ struct OverfittingCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
-            guard let data = FileManager.default.contents(atPath: returns) else {
-                throw DataError.noInput(path: returns, reason: FileManager.default.fileExists(atPath: returns) ? "unreadable" : "no such file")
-            }
-            let m = try ReturnsMatrix.parse(csv: String(decoding: data, as: UTF8.self), source: returns)
+            let m = try ReturnsMatrix.parse(csv: try readText(returns), source: returns)
             let s: OverfittingStatistics
             do { s = try OverfittingStatistics.compute(m, blocks: blocks) } catch let e as OverfittingError {
                 throw DataError.badInput(file: returns, line: nil, field: nil, reason: e.description)

@@ -118,6 +118,12 @@ struct OverfittingTests {
         }
     }
 
+    @Test("a matrix of one row is refused for its rows, not for its configurations")
+    func oneRow() {
+        let m = ReturnsMatrix(columns: [[0.01], [0.02], [0.03]])
+        #expect(throws: OverfittingError.rows(1)) { try OverfittingStatistics.compute(m) }
+    }
+
     @Test("daily returns from end-of-session balances: the first from the starting balance, missing sessions are 0")
     func dailyMatrix() {
         let m = ReturnsMatrix.daily(balances: [[(day: 10, balance: 50_500), (day: 12, balance: 50_250)],
