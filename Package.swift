@@ -85,7 +85,7 @@ let package = Package(
         // The application services the commands run, callable from tests and a trader's own
         // package: the backtest job, the run recorder, sweeps (local, shards, the PostgreSQL queue
         // worker, walk-forward, each sweep's overfitting statistics).
-        .target(name: "Jobs", dependencies: ["Backtest", "Configuration", "Strategies", "Trading", "Data", "Store", "Research"]),
+        .target(name: "Jobs", dependencies: ["Backtest", "Configuration", "Strategies", "Trading", "Data", "Store", "Research", "Live", "Operations", "ProjectX"]),
         .executableTarget(
             name: "tsxlab",
             dependencies: [
@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Store", "Research", "Backtest", "Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BenchTests", dependencies: ["TSXLabBench", "TSXLabTesting"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "Jobs", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "Jobs", "Store", "Configuration", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "Live", "Trading", "Data", "TSXLabTesting", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "ResearchTests", dependencies: ["Research", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),

@@ -345,6 +345,13 @@ public actor LiveRunner {
     nonisolated let published = StatsBox()
     /// The bars the strategies were given (the latest 100,000 or more), for checks against history.
     public private(set) var closedBars: [Bar] = []
+    /// The closed bars later than `time` (the latest `limit` of them), copied inside the runner so
+    /// a reporter that prints each bar once never holds the whole array while bars are appended.
+    public func closedBars(after time: Int64, limit: Int = 10_000) -> [Bar] {
+        var i = closedBars.count
+        while i > 0 && closedBars[i - 1].time.seconds > time && closedBars.count - i < limit { i -= 1 }
+        return Array(closedBars[i...])
+    }
     var observers: [@Sendable (RunnerObservation) -> Void] = []
 
     /// Adds an observer; it is called on the runner's task, so it must only hand work off.

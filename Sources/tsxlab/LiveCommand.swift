@@ -2,13 +2,11 @@ import ArgumentParser
 import Configuration
 import Data
 import Foundation
+import Jobs
 import Live
 import Operations
-import Backtest
 import ProjectX
-import Strategies
 import Trading
-import Synchronization
 
 struct LiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,34 +68,11 @@ struct LiveOptions: ParsableArguments {
     }
 
     func resolveAccount(_ client: ProjectXClient) async throws -> PXAccount {
-        let accounts = try await client.searchAccounts(onlyActive: true)
-        let wanted = account ?? environment["PROJECTX_ACCOUNT"]
-        if let wanted {
-            guard let a = accounts.first(where: { $0.name == wanted || String($0.id) == wanted }) else {
-                throw LiveCLIError.usage("no active account '\(wanted)'; active: \(accounts.map(\.name).joined(separator: ", "))")
-            }
-            return a
-        }
-        guard accounts.count == 1 else {
-            throw LiveCLIError.usage(accounts.isEmpty ? "the user has no active account" :
-                "several active accounts (\(accounts.map(\.name).joined(separator: ", "))): choose one with --account")
-        }
-        return accounts[0]
+        try await client.activeAccount(named: account ?? environment["PROJECTX_ACCOUNT"])
     }
 
-    /// The gateway contract for a symbol: a dated code (ESZ13) by id, a product (ES) by its active contract.
     func resolveContract(_ client: ProjectXClient, _ symbol: String) async throws -> (PXContract, ContractSpec) {
-        let registry = try storeOptions.registry()
-        if let dated = ContractID(cme: symbol.uppercased()) {
-            let spec = try registry.spec(for: dated.symbol)
-            return (try await client.contract(id: dated.projectXID(registry: registry)), spec)
-        }
-        let spec = try registry.spec(for: symbol.uppercased())
-        let found = try await client.searchContracts(spec.projectXRoot)
-        guard let c = found.first(where: { $0.activeContract && $0.id.contains(".\(spec.projectXRoot).") }) else {
-            throw LiveCLIError.usage("no active \(symbol) contract at the gateway (searched '\(spec.projectXRoot)')")
-        }
-        return (c, spec)
+        try await client.contract(for: symbol, registry: try storeOptions.registry())
     }
 
     /// A broker seeded with the account's state today (positions, working orders, today's fills),
@@ -141,6 +116,9 @@ func runLive(_ recorder: StoreAPICallRecorder? = nil, _ body: () async throws ->
     } catch let e as LiveCLIError {
         Terminal.error(e.description)
         if case .refused = e { throw ExitCode(65) }
+        throw ExitCode(64)
+    } catch let e as LiveSetupError {
+        Terminal.error(e.description)
         throw ExitCode(64)
     } catch let e as PromotionError {
         Terminal.error(e.description)
@@ -458,7 +436,8 @@ struct LiveRun: AsyncParsableCommand {
         let metrics = RunnerMetrics()
         let (client, recorder) = try options.connect(also: MetricsAPICallSink(metrics))
         try await runLive(recorder) {
-            let environment = RunConfiguration.environment(process: options.environment,
+            let env = options.environment
+            let environment = RunConfiguration.environment(process: env,
                 dotEnvPath: envFile ?? (FileManager.default.fileExists(atPath: ".env") ? ".env" : nil))
             guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
                 throw DataError.noInput(path: config, reason: "cannot read the configuration file")
@@ -469,114 +448,48 @@ struct LiveRun: AsyncParsableCommand {
             guard let db = try options.storeOptions.openStore() as? any SQLDatabase else {
                 throw LiveCLIError.usage("the live runner needs a sqlite: or postgres:// store for its state")
             }
-            for w in try Promotion.verify(configHash: cfg.hash, pin: live.pin, db: db, force: force || paper) { Terminal.note("warning: " + w) }
-            if paper { return try await runPaper(cfg, client: client) }
-            var opts = options
-            if opts.account == nil { opts.account = live.account }
-            let account = try await opts.resolveAccount(client)
-            let (contract, spec) = try await opts.resolveContract(client, cfg.data.symbol)
-            let strategies: [any Strategy] = try cfg.enabledStrategies.map {
-                try StrategyCatalog.descriptor(named: $0.name).build(symbol: cfg.data.symbol, parameters: $0.parameters)
-            }
-            guard !strategies.isEmpty else { throw LiveCLIError.usage("no strategy is enabled in \(config)") }
-            let names = strategies.map(\.name).joined(separator: ", ")
-            let state = LiveStateStore(db: db, account: String(account.id))
-            let saved = try state.load()
-            let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-            let from = warmupFrom?.timestamp ?? Timestamp(seconds: now.seconds - Int64(max(1, warmupDays)) * 86_400)
-            // The ledger starts where the account stood before the replayed span's fills.
-            let replayed = try await client.searchTrades(accountId: account.id, from: Timestamp(seconds: from.seconds - 86_400))
-            let before = Money(decimal: account.balance - replayed.reduce(Decimal(0)) { $0 + ($1.profitAndLoss ?? 0) - $1.fees })
-            let instrument = Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)
-            let broker = LiveBroker(accountID: account.id, instruments: [instrument], contracts: [spec.symbol: contract.id], rules: cfg.account,
-                                    startingBalance: before, tagPrefix: saved?.tagPrefix ?? "tsx-\(cfg.hash.prefix(8))", now: Timestamp(seconds: 0))
-            var settings = LiveRunnerSettings(accountID: account.id, symbol: spec.symbol, contractID: contract.id)
-            settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
-            settings.flattenTime = cfg.account.flattenTime
-            settings.dryRun = dryRun
-            let json = options.json
-            let user = HubClient(url: options.rtcURL + "/hubs/user") { try await client.token(replacing: $0) }
-            var marketTiming = HubTiming()
-            marketTiming.staleAfter = 30
-            let market = HubClient(url: options.rtcURL + "/hubs/market", timing: marketTiming) { try await client.token(replacing: $0) }
-            // History through the three tiers: memory → store → the history endpoint.
-            let key = SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe)
-            let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
-            let cache = BarCache(store: try options.storeOptions.openStore(), source: source)
-            let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market,
-                                    state: state, history: source.history(key, cache: cache, now: now)) { cmd in
-                if dryRun { Terminal.note("dry run: would send \(cmd)") }
-            }
-            // Day-to-day operation: metrics, notifications, the status page.
-            let notifier = Notifier(targets: try Self.webhooks(options.environment))
-            await notifier.start()
-            let board = StatusBoard(runner: runner, broker: broker, accountName: account.name, strategies: names.components(separatedBy: ", "))
-            let observers = await runner.relayObservations(metrics: metrics, notifier: notifier, board: board) { _, p in spec.format(p) }
-            var statusServer: StatusServer?
+            let now = Int64(Date().timeIntervalSince1970)
+            var plan = LivePlan(config: cfg, live: live, warmupFrom: warmupFrom?.timestamp ?? Timestamp(seconds: now - Int64(max(1, warmupDays)) * 86_400),
+                                rtcURL: options.rtcURL)
+            plan.account = options.account ?? live.account ?? env["PROJECTX_ACCOUNT"]
+            plan.dryRun = dryRun
+            plan.force = force
             if let http {
                 let parts = http.split(separator: ":")
                 guard parts.count == 2, let port = UInt16(parts[1]) else { throw LiveCLIError.usage("--http takes HOST:PORT, e.g. 127.0.0.1:8080, not '\(http)'") }
-                let token = try options.environment["TSXLAB_HTTP_TOKEN"].map { Secret($0) }
-                    ?? options.environment["TSXLAB_HTTP_TOKEN_FILE"].map { try APICredentials.readKeyFile($0) }
-                var alerts: AlertEndpoint?
-                let env = options.environment
-                if let secret = try env["TSXLAB_ALERT_SECRET"].map({ Secret($0) }) ?? env["TSXLAB_ALERT_SECRET_FILE"].map({ try APICredentials.readKeyFile($0) }) {
-                    alerts = AlertEndpoint(secret: secret, symbols: [spec.symbol: spec], maxQuantity: Int64(cfg.account.maxMiniEquivalents.map { $0 / spec.miniEquivalent } ?? 10)) { request, flatten in
-                        await runner.perform { b in request.map { b.place($0) } ?? b.flatten(flatten, reason: "alert") }
-                    }
-                }
-                let server = try StatusServer(host: String(parts[0]), port: port, token: token, metrics: metrics, alerts: alerts) { await board.snapshot() }
-                let bound = try await server.start()
-                Terminal.note("live: status page at http://\(parts[0]):\(bound)/ (metrics at /metrics)")
-                statusServer = server
+                plan.statusAddress = .init(host: String(parts[0]), port: port)
+                plan.statusToken = try env["TSXLAB_HTTP_TOKEN"].map { Secret($0) } ?? env["TSXLAB_HTTP_TOKEN_FILE"].map { try APICredentials.readKeyFile($0) }
+                plan.alertSecret = try env["TSXLAB_ALERT_SECRET"].map { Secret($0) } ?? env["TSXLAB_ALERT_SECRET_FILE"].map { try APICredentials.readKeyFile($0) }
             }
-            try await runner.start(resumeFrom: from)
-            let warm = await runner.stats.warmupBars
-            Terminal.note("live: \(names) on \(account.name) \(contract.id)\(dryRun ? " (dry run)" : ""); replayed \(warm) bars")
-            let stop = stopSignals()
-            let reporter = Task {
-                var printed = await runner.stats.barsProcessed
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(200))
-                    let s = await runner.stats
-                    metrics.cache(cache.stats)
-                    metrics.account(broker.account)
-                    guard s.barsProcessed > printed else { continue }
-                    let fresh = await runner.closedBars.suffix(min(s.barsProcessed - printed, 10_000))
-                    printed = s.barsProcessed
-                    let a = broker.account
-                    let pos = broker.position(spec.symbol).quantity
-                    for b in fresh {
-                        if json {
-                            let line: [String: String] = ["bar": b.time.iso8601, "close": spec.format(b.close), "position": String(pos),
-                                                          "balance": a.balance.description, "equity": a.equity.description,
-                                                          "dll_remaining": a.dailyLossRemaining?.description ?? "", "halted": s.halted ?? ""]
-                            if let d = try? JSONEncoder().encode(line) { FileHandle.standardOutput.write(d + Data("\n".utf8)) }
-                        } else {
-                            // Straight to the descriptor: a pipe sees each bar as it happens.
-                            FileHandle.standardOutput.write(Data("\(b.time.iso8601) close \(spec.format(b.close))  position \(pos)  equity \(a.equity)  DLL room \(a.dailyLossRemaining?.description ?? "-")\(s.halted.map { "  HALTED: \($0)" } ?? "")\n".utf8))
-                        }
-                    }
-                }
+            plan.webhooks = try Self.webhooks(env)
+            var job = LiveJob(client: client, db: db, store: try options.storeOptions.openStore(), registry: try options.storeOptions.registry(), metrics: metrics)
+            job.onNote = { Terminal.note($0) }
+            let json = options.json, paper = self.paper
+            job.onBar = { line in
+                // Straight to the descriptor: a pipe sees each bar as it happens.
+                FileHandle.standardOutput.write(Data((Self.format(line, json: json, paper: paper) + "\n").utf8))
             }
-            for await _ in stop { break }
-            // Ordered shutdown: working orders cancelled, positions closed, then the connections.
-            Terminal.note("live: stopping: cancelling working orders and closing positions")
-            _ = broker.flatten(nil, reason: "shutdown")
-            await runner.nudge()
-            let deadline = Date().addingTimeInterval(15)
-            while Date() < deadline, !(await runner.isIdle) || !broker.positions().isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
-            reporter.cancel()
-            await runner.stop("shutdown")
-            // The shutdown's own fills reach the metrics and the notifier before the summary.
-            await observers.stop()
-            let a = broker.account
-            await notifier.post(Notice(kind: .dailySummary, text: "stopped: balance \(a.balance), today \(a.equity - a.dayStartBalance), \(broker.ledger.trades.count) trades",
-                                       time: broker.now))
-            for _ in 0..<50 where await notifier.pending > 0 { try? await Task.sleep(for: .milliseconds(100)) }
-            await notifier.stop()
-            await statusServer?.stop()
+            if paper {
+                _ = try await job.paper(plan, until: stopSignals())
+            } else {
+                try await job.run(plan, until: stopSignals())
+            }
         }
+    }
+
+    /// One bar's line: text for a terminal, or a JSON object.
+    static func format(_ b: LiveBarLine, json: Bool, paper: Bool) -> String {
+        if json {
+            var fields = ["bar": b.time.iso8601, "close": b.close, "position": String(b.position), "equity": b.equity.description]
+            if !paper {
+                fields["balance"] = b.balance.description
+                fields["dll_remaining"] = b.dailyLossRemaining?.description ?? ""
+                fields["halted"] = b.halted ?? ""
+            }
+            return (try? JSONEncoder().encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        if paper { return "\(b.time.iso8601) close \(b.close)  position \(b.position)  equity \(b.equity)  (paper)" }
+        return "\(b.time.iso8601) close \(b.close)  position \(b.position)  equity \(b.equity)  DLL room \(b.dailyLossRemaining?.description ?? "-")\(b.halted.map { "  HALTED: \($0)" } ?? "")"
     }
 
     /// Webhooks from the environment (or 0600 files): `TSXLAB_DISCORD_WEBHOOK[_FILE]`,
@@ -588,47 +501,5 @@ struct LiveRun: AsyncParsableCommand {
             else if let f = env[name + "_FILE"], !f.isEmpty { out.append(WebhookTarget(url: try APICredentials.readKeyFile(f), format: format)) }
         }
         return out
-    }
-
-    /// Paper trading: bars built from the market hub's prints, traded by the simulated exchange
-    /// with the configuration's exchange settings and account rules.
-    func runPaper(_ cfg: RunConfiguration, client: ProjectXClient) async throws {
-        let (contract, spec) = try await options.resolveContract(client, cfg.data.symbol)
-        let strategies: [any Strategy] = try cfg.enabledStrategies.map {
-            try StrategyCatalog.descriptor(named: $0.name).build(symbol: spec.symbol, parameters: $0.parameters)
-        }
-        guard !strategies.isEmpty else { throw LiveCLIError.usage("no strategy is enabled in \(config)") }
-        let names = strategies.map(\.name).joined(separator: ", ")
-        let store = try options.storeOptions.openStore()
-        let job = BacktestJob(config: cfg, registry: try options.storeOptions.registry(), store: store, source: nil)
-        let exchange = SimulatedExchange(instruments: [Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)], rules: cfg.account,
-                                         config: job.exchangeConfig())
-        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        let from = warmupFrom?.timestamp ?? Timestamp(seconds: now.seconds - Int64(max(1, warmupDays)) * 86_400)
-        let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
-        let history = source.history(SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe), cache: BarCache(store: store, source: source), now: now)
-        var settings = LiveRunnerSettings(accountID: 0, symbol: spec.symbol, contractID: contract.id)
-        settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
-        settings.flattenTime = cfg.account.flattenTime
-        let market = HubClient(url: options.rtcURL + "/hubs/market") { try await client.token(replacing: $0) }
-        // The live runner with the simulated exchange as its broker: the same bars from the same
-        // prints, each traded as the backtest trades it.
-        let runner = LiveRunner(paper: exchange, client: client, strategies: strategies, settings: settings, marketHub: market, history: history)
-        let json = options.json
-        let replaying = Mutex(true)
-        await runner.observe { o in
-            guard case .barTraded(let b, let pos, let a) = o, !replaying.withLock({ $0 }) else { return }
-            let text = json ? (try? JSONEncoder().encode(["bar": b.time.iso8601, "close": spec.format(b.close), "position": String(pos), "equity": a.equity.description]))
-                .map { String(decoding: $0, as: UTF8.self) } ?? ""
-                : "\(b.time.iso8601) close \(spec.format(b.close))  position \(pos)  equity \(a.equity)  (paper)"
-            FileHandle.standardOutput.write(Data((text + "\n").utf8))
-        }
-        try await runner.startPaper(warmupFrom: from)
-        replaying.withLock { $0 = false }
-        Terminal.note("paper: \(names) on \(contract.id); replayed \(await runner.stats.warmupBars) bars")
-        for await _ in stopSignals() { break }
-        await runner.stop()
-        let summary = await runner.summary()
-        Terminal.note("paper: \(summary.trades.count) trades, net \(summary.account.balance - cfg.account.startingBalance)")
     }
 }

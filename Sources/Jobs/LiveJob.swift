@@ -1,0 +1,232 @@
+import Backtest
+import Configuration
+import Data
+import Foundation
+import Live
+import Operations
+import ProjectX
+import Store
+import Strategies
+import Synchronization
+import Trading
+
+/// What a live (or paper) run trades and how: everything the command line, the configuration
+/// file and the environment decided.
+public struct LivePlan: Sendable {
+    /// The configuration and its `live:` section (account, pin).
+    public var config: RunConfiguration
+    public var live: LiveSection
+    /// The account to trade (its name or id); nil: the only active one.
+    public var account: String?
+    /// Everything but sending: each would-be command goes to `onNote`.
+    public var dryRun = false
+    /// Trade a configuration that fails the promotion check (its problems become warnings).
+    public var force = false
+    /// History from here is replayed through the strategies before trading.
+    public var warmupFrom: Timestamp
+    /// The market and user hubs' base (`ws://…` or `wss://…`).
+    public var rtcURL: String
+    /// Serve the status page, `/status.json`, `/metrics` (and the alert endpoint) here.
+    public var statusAddress: StatusAddress?
+    /// Required beyond 127.0.0.1.
+    public var statusToken: Secret?
+    /// Turns the alert endpoint on.
+    public var alertSecret: Secret?
+    public var webhooks: [WebhookTarget] = []
+
+    public struct StatusAddress: Sendable, Hashable {
+        public var host: String
+        public var port: UInt16
+        public init(host: String, port: UInt16) { self.host = host; self.port = port }
+    }
+
+    public init(config: RunConfiguration, live: LiveSection, warmupFrom: Timestamp, rtcURL: String) {
+        self.config = config; self.live = live; self.warmupFrom = warmupFrom; self.rtcURL = rtcURL
+    }
+}
+
+/// The account after a bar the runner traded: what the command line prints per bar.
+public struct LiveBarLine: Sendable, Hashable {
+    public var time: Timestamp
+    /// The close, formatted on the contract's tick grid.
+    public var close: String
+    public var position: Int64
+    public var balance: Money
+    public var equity: Money
+    public var dailyLossRemaining: Money?
+    /// Why trading halted, once it has.
+    public var halted: String?
+}
+
+/// The live runner's life from start to stop, as the application runs it: the account and
+/// contract resolved, the promotion check, the broker and runner built, the day's state restored
+/// from the store, the status page, notifications and metrics beside it; then, when `stop`
+/// yields, the ordered shutdown (working orders cancelled and positions closed, the runner
+/// stopped, observers drained, a summary notified, the endpoints closed). Paper mode is the same
+/// runner with the simulated exchange as its broker.
+///
+/// The command line parses and prints; tests call this directly.
+public struct LiveJob: Sendable {
+    public let client: ProjectXClient
+    /// The runner's state (orders, risk) and the promotion records.
+    public let db: any SQLDatabase
+    /// The bar store behind the history cache.
+    public let store: any BarStore
+    public let registry: ContractRegistry
+    public let metrics: RunnerMetrics
+    /// Progress and warnings, one line each.
+    public var onNote: @Sendable (String) -> Void = { _ in }
+    /// The account after each bar traded live (not during the warm-up replay).
+    public var onBar: @Sendable (LiveBarLine) -> Void = { _ in }
+
+    public init(client: ProjectXClient, db: any SQLDatabase, store: any BarStore, registry: ContractRegistry, metrics: RunnerMetrics = RunnerMetrics()) {
+        self.client = client; self.db = db; self.store = store; self.registry = registry; self.metrics = metrics
+    }
+
+    /// The enabled strategies, built for `symbol`.
+    func strategies(_ cfg: RunConfiguration, symbol: String) throws -> [any Strategy] {
+        let built: [any Strategy] = try cfg.enabledStrategies.map {
+            try StrategyCatalog.descriptor(named: $0.name).build(symbol: symbol, parameters: $0.parameters)
+        }
+        guard !built.isEmpty else { throw LiveSetupError("\(cfg.source): no strategy is enabled") }
+        return built
+    }
+
+    /// Trades the plan on the account until `stop` yields, then shuts down in order.
+    ///
+    /// - Throws: `PromotionError` for a configuration the store never tested (or edited since its
+    ///   pin) unless `force`; `LiveSetupError`, `ProjectXError` and store errors as set-up fails.
+    public func run(_ plan: LivePlan, until stop: AsyncStream<Void>) async throws {
+        let cfg = plan.config
+        for w in try Promotion.verify(configHash: cfg.hash, pin: plan.live.pin, db: db, force: plan.force) { onNote("warning: " + w) }
+        let account = try await client.activeAccount(named: plan.account)
+        let (contract, spec) = try await client.contract(for: cfg.data.symbol, registry: registry)
+        let strategies = try strategies(cfg, symbol: cfg.data.symbol)
+        let names = strategies.map(\.name)
+        let state = LiveStateStore(db: db, account: String(account.id))
+        let saved = try state.load()
+        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        // The ledger starts where the account stood before the replayed span's fills.
+        let replayed = try await client.searchTrades(accountId: account.id, from: Timestamp(seconds: plan.warmupFrom.seconds - 86_400))
+        let before = Money(decimal: account.balance - replayed.reduce(Decimal(0)) { $0 + ($1.profitAndLoss ?? 0) - $1.fees })
+        let instrument = Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)
+        let broker = LiveBroker(accountID: account.id, instruments: [instrument], contracts: [spec.symbol: contract.id], rules: cfg.account,
+                                startingBalance: before, tagPrefix: saved?.tagPrefix ?? "tsx-\(cfg.hash.prefix(8))", now: Timestamp(seconds: 0))
+        var settings = LiveRunnerSettings(accountID: account.id, symbol: spec.symbol, contractID: contract.id)
+        settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
+        settings.flattenTime = cfg.account.flattenTime
+        settings.dryRun = plan.dryRun
+        let client = self.client
+        let user = HubClient(url: plan.rtcURL + "/hubs/user") { try await client.token(replacing: $0) }
+        var marketTiming = HubTiming()
+        marketTiming.staleAfter = 30
+        let market = HubClient(url: plan.rtcURL + "/hubs/market", timing: marketTiming) { try await client.token(replacing: $0) }
+        // History through the three tiers: memory → store → the history endpoint.
+        let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
+        let cache = BarCache(store: store, source: source)
+        let onNote = self.onNote, dryRun = plan.dryRun
+        let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market,
+                                state: state, history: source.history(SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe), cache: cache, now: now)) { cmd in
+            if dryRun { onNote("dry run: would send \(cmd)") }
+        }
+        // Day-to-day operation: metrics, notifications, the status page.
+        let metrics = self.metrics
+        let notifier = Notifier(targets: plan.webhooks)
+        await notifier.start()
+        let board = StatusBoard(runner: runner, broker: broker, accountName: account.name, strategies: names)
+        let observers = await runner.relayObservations(metrics: metrics, notifier: notifier, board: board) { _, p in spec.format(p) }
+        var statusServer: StatusServer?
+        if let address = plan.statusAddress {
+            let alerts = plan.alertSecret.map { secret in
+                AlertEndpoint(secret: secret, symbols: [spec.symbol: spec],
+                              maxQuantity: Int64(cfg.account.maxMiniEquivalents.map { $0 / spec.miniEquivalent } ?? 10)) { request, flatten in
+                    await runner.perform { b in request.map { b.place($0) } ?? b.flatten(flatten, reason: "alert") }
+                }
+            }
+            let server = try StatusServer(host: address.host, port: address.port, token: plan.statusToken, metrics: metrics, alerts: alerts) { await board.snapshot() }
+            let bound = try await server.start()
+            onNote("live: status page at http://\(address.host):\(bound)/ (metrics at /metrics)")
+            statusServer = server
+        }
+        try await runner.start(resumeFrom: plan.warmupFrom)
+        let warm = await runner.stats.warmupBars
+        onNote("live: \(names.joined(separator: ", ")) on \(account.name) \(contract.id)\(plan.dryRun ? " (dry run)" : ""); replayed \(warm) bars")
+        let onBar = self.onBar
+        let reporter = Task {
+            // Each bar once, by time: the warm-up's bars are not reported.
+            var reported = await runner.closedBars.last?.time.seconds ?? Int64.min
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(200))
+                let s = await runner.stats
+                metrics.cache(cache.stats)
+                metrics.account(broker.account)
+                let fresh = await runner.closedBars(after: reported)
+                guard let last = fresh.last else { continue }
+                reported = last.time.seconds
+                let a = broker.account
+                let pos = broker.position(spec.symbol).quantity
+                for b in fresh {
+                    onBar(LiveBarLine(time: b.time, close: spec.format(b.close), position: pos, balance: a.balance, equity: a.equity,
+                                      dailyLossRemaining: a.dailyLossRemaining, halted: s.halted))
+                }
+            }
+        }
+        for await _ in stop { break }
+        // Ordered shutdown: working orders cancelled, positions closed, then the connections.
+        onNote("live: stopping: cancelling working orders and closing positions")
+        _ = broker.flatten(nil, reason: "shutdown")
+        await runner.nudge()
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, !(await runner.isIdle) || !broker.positions().isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
+        reporter.cancel()
+        await runner.stop("shutdown")
+        // The shutdown's own fills reach the metrics and the notifier before the summary.
+        await observers.stop()
+        let a = broker.account
+        await notifier.post(Notice(kind: .dailySummary, text: "stopped: balance \(a.balance), today \(a.equity - a.dayStartBalance), \(broker.ledger.trades.count) trades",
+                                   time: broker.now))
+        for _ in 0..<50 where await notifier.pending > 0 { try? await Task.sleep(for: .milliseconds(100)) }
+        await notifier.stop()
+        await statusServer?.stop()
+    }
+
+    /// Paper trading until `stop` yields: bars built from the market hub's prints, traded by the
+    /// simulated exchange with the configuration's exchange settings and account rules, through
+    /// the same runner. Nothing is sent to the gateway. Returns the session's trades and account.
+    public func paper(_ plan: LivePlan, until stop: AsyncStream<Void>) async throws -> (trades: [Trade], account: AccountSnapshot) {
+        let cfg = plan.config
+        for w in try Promotion.verify(configHash: cfg.hash, pin: plan.live.pin, db: db, force: true) { onNote("warning: " + w) }
+        let (contract, spec) = try await client.contract(for: cfg.data.symbol, registry: registry)
+        let strategies = try strategies(cfg, symbol: spec.symbol)
+        let names = strategies.map(\.name).joined(separator: ", ")
+        let job = BacktestJob(config: cfg, registry: registry, store: store, source: nil)
+        let exchange = SimulatedExchange(instruments: [Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)], rules: cfg.account,
+                                         config: job.exchangeConfig())
+        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
+        let history = source.history(SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe), cache: BarCache(store: store, source: source), now: now)
+        var settings = LiveRunnerSettings(accountID: 0, symbol: spec.symbol, contractID: contract.id)
+        settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
+        settings.flattenTime = cfg.account.flattenTime
+        let client = self.client
+        let market = HubClient(url: plan.rtcURL + "/hubs/market") { try await client.token(replacing: $0) }
+        // The live runner with the simulated exchange as its broker: the same bars from the same
+        // prints, each traded as the backtest trades it.
+        let runner = LiveRunner(paper: exchange, client: client, strategies: strategies, settings: settings, marketHub: market, history: history)
+        let replaying = Mutex(true)
+        let onBar = self.onBar
+        await runner.observe { o in
+            guard case .barTraded(let b, let pos, let a) = o, !replaying.withLock({ $0 }) else { return }
+            onBar(LiveBarLine(time: b.time, close: spec.format(b.close), position: pos, balance: a.balance, equity: a.equity,
+                              dailyLossRemaining: a.dailyLossRemaining, halted: nil))
+        }
+        try await runner.startPaper(warmupFrom: plan.warmupFrom)
+        replaying.withLock { $0 = false }
+        onNote("paper: \(names) on \(contract.id); replayed \(await runner.stats.warmupBars) bars")
+        for await _ in stop { break }
+        await runner.stop()
+        let summary = await runner.summary()
+        onNote("paper: \(summary.trades.count) trades, net \(summary.account.balance - cfg.account.startingBalance)")
+        return summary
+    }
+}
