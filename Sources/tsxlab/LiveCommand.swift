@@ -74,36 +74,13 @@ struct LiveOptions: ParsableArguments {
     func resolveContract(_ client: ProjectXClient, _ symbol: String) async throws -> (PXContract, ContractSpec) {
         try await client.contract(for: symbol, registry: try storeOptions.registry())
     }
-
-    /// A broker seeded with the account's state today (positions, working orders, today's fills),
-    /// so manual orders pass the same risk engine as the runner's.
-    func seededBroker(_ client: ProjectXClient, _ account: PXAccount, _ contract: PXContract, _ spec: ContractSpec) async throws -> LiveBroker {
-        let calendar = SessionCalendar.cmeEquityIndex
-        let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        let day = calendar.tradeDayNumber(containing: now.seconds)
-        let dayStart = calendar.session(for: TradeDate(dayNumber: day))?.open ?? Timestamp(seconds: now.seconds - 86_400)
-        let trades = try await client.searchTrades(accountId: account.id, from: dayStart)
-        let todayNet = trades.reduce(Decimal(0)) { $0 + ($1.profitAndLoss ?? 0) - $1.fees }
-        let balance = Money(decimal: account.balance - todayNet)
-        var rules = try riskRules()
-        rules.startingBalance = balance
-        let broker = LiveBroker(accountID: account.id, instruments: [Instrument(spec: spec)], contracts: [spec.symbol: contract.id],
-                                rules: rules, startingBalance: balance, tagPrefix: "tsx-manual-\(UUID().uuidString.prefix(8).lowercased())", now: now)
-        broker.beginTradeDay(day)
-        let orders = try await client.workingOrders(accountId: account.id, contractId: contract.id)
-        broker.reconcile(orders: orders, trades: trades.filter { $0.contractId == contract.id })
-        _ = broker.takeEvents()
-        return broker
-    }
 }
 
 enum LiveCLIError: Error, CustomStringConvertible {
     case usage(String)
-    case refused(String)
     var description: String {
         switch self {
         case .usage(let s): s
-        case .refused(let s): "refused: \(s)"
         }
     }
 }
@@ -115,11 +92,13 @@ func runLive(_ recorder: StoreAPICallRecorder? = nil, _ body: () async throws ->
         try await body()
     } catch let e as LiveCLIError {
         Terminal.error(e.description)
-        if case .refused = e { throw ExitCode(65) }
         throw ExitCode(64)
     } catch let e as LiveSetupError {
         Terminal.error(e.description)
         throw ExitCode(64)
+    } catch let e as ManualOrderRefusal {
+        Terminal.error(e.description)
+        throw ExitCode(65)
     } catch let e as PromotionError {
         Terminal.error(e.description)
         throw ExitCode(65)
@@ -238,18 +217,8 @@ struct LiveOrders: AsyncParsableCommand {
 func placeManually(_ options: LiveOptions, _ client: ProjectXClient, symbol: String, request: (String) -> OrderRequest) async throws {
     let account = try await options.resolveAccount(client)
     let (contract, spec) = try await options.resolveContract(client, symbol)
-    let broker = try await options.seededBroker(client, account, contract, spec)
-    // A trade since the last print gives the bracket's reference price.
-    if let q = try? await client.retrieveBars(contractId: contract.id, unit: .minute, unitNumber: 1,
-                                               start: Timestamp(seconds: Int64(Date().timeIntervalSince1970) - 7 * 86_400),
-                                               end: Timestamp(seconds: Int64(Date().timeIntervalSince1970)), includePartialBar: true).last,
-       let px = spec.tickSize.ticks(decimal: q.c) {
-        broker.mark(spec.symbol, price: px, at: broker.now)
-    }
-    let result = broker.place(request(spec.symbol))
-    if case .rejected(let why) = result { throw LiveCLIError.refused(why.description) }
-    guard case .place(_, let r)? = broker.takeOutbox().first else { throw LiveCLIError.usage("nothing to send") }
-    let id = try await client.placeOrder(r)
+    let (id, r) = try await ManualOrder.place(request(spec.symbol), client: client, account: account, contract: contract, spec: spec,
+                                              rules: try options.riskRules())
     if options.json { try Terminal.printJSON(["orderId": String(id), "customTag": r.customTag ?? "", "contractId": r.contractId]) }
     else { print("placed #\(id) on \(contract.id) (tag \(r.customTag ?? "-"))") }
 }
