@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Backtest", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Backtest", "Research", "Store", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Store", "Research", "Backtest", "Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BenchTests", dependencies: ["TSXLabBench", "TSXLabTesting"]),
