@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "BenchTests", dependencies: ["TSXLabBench", "TSXLabTesting"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Jobs", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "Live", "Trading", "Data", "TSXLabTesting", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
-        .testTarget(name: "ResearchTests", dependencies: ["Research", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
+        .testTarget(name: "ResearchTests", dependencies: ["Research", "Trading", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
