@@ -125,6 +125,20 @@ public struct SweepSpace: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { axes.map(\.description).joined(separator: " ") }
+
+    /// The space back from its `description` (as the store keeps it).
+    ///
+    /// - Throws: `DataError.badInput` for an axis that does not parse.
+    public init(parsing description: String) throws {
+        self.init(axes: try description.split(separator: " ").map { try SweepAxis.parse(String($0)) })
+    }
+
+    /// Cell `i`'s parameters as `name=value` pairs in axis order: how the overfitting statistics
+    /// and the walk-forward windows name a configuration.
+    public func label(_ i: Int) -> String {
+        let values = cell(i).values
+        return names.map { "\($0)=\(values[$0] ?? "")" }.joined(separator: " ")
+    }
 }
 
 /// What a sweep keeps of one configuration's backtest.

@@ -2,16 +2,18 @@ import Backtest
 import Data
 import Foundation
 import Research
+import Store
 import Synchronization
 import Trading
 
 /// The overfitting statistics of a sweep: each configuration's end-of-session balances are kept
-/// as it finishes, and after the ranking the sweep's choice (the top configuration) is judged by
-/// PSR, DSR and PBO over the configurations this run computed (`OverfittingStatistics`). Results
-/// resumed from the store have no balances (the store does not keep daily returns).
+/// as it finishes (in memory, and in the store's `sweep_daily_balances` beside its result), and
+/// after the ranking the sweep's choice (the top configuration) is judged by PSR, DSR and PBO
+/// (`SweepOverfitting`). With a SQL store the judgement covers every configuration the store
+/// has balances for, resumed ones included, exactly as the stored sweep's page computes it.
 extension SweepJob {
     /// One session's end: its trade date (day number) and the account balance in dollars.
-    public typealias SessionBalance = (day: Int64, balance: Double)
+    public typealias SessionBalance = SweepOverfitting.SessionBalance
 
     /// Cell index → the balance at each session's end, filled by the workers as cells finish.
     public final class DailyBalances: Sendable {
@@ -23,6 +25,9 @@ extension SweepJob {
             storage.withLock { $0[cell] = sessions }
         }
 
+        /// One cell's sessions, if recorded.
+        public func sessions(of cell: Int) -> [SessionBalance]? { storage.withLock { $0[cell] } }
+
         /// Everything recorded so far, by cell index.
         public var byCell: [Int: [SessionBalance]] { storage.withLock { $0 } }
     }
@@ -32,27 +37,39 @@ extension SweepJob {
         equity.map { (day: $0.tradeDate.dayNumber, balance: $0.balance.dollars) }
     }
 
-    /// A cell's parameters as `name=value` pairs in axis order (how the statistics name it).
-    public func label(_ cellIndex: Int) -> String {
-        let values = space.cell(cellIndex).values
-        return space.names.map { "\($0)=\(values[$0] ?? "")" }.joined(separator: " ")
+    /// A configuration's sessions as its store row (balances back to cents: they came from cents).
+    public func dailyBalancesRow(cell: Int, configHash: String, sessions: [SessionBalance]) -> SweepDailyBalancesRow {
+        SweepDailyBalancesRow(configHash: configHash, cell: cell, startingBalance: base.account.startingBalance,
+                              sessions: sessions.map { .init(tradeDate: TradeDate(dayNumber: $0.day), balance: Money(cents: Int64(($0.balance * 100).rounded()))) })
     }
+
+    /// A cell's parameters as `name=value` pairs in axis order (how the statistics name it).
+    public func label(_ cellIndex: Int) -> String { space.label(cellIndex) }
 
     /// PSR and DSR of `chosen` and the PBO (16 blocks) over the configurations in `daily`, their
     /// daily returns taken from the balances (the first day from the base configuration's
     /// starting balance). nil with fewer than 2 configurations or 2 sessions.
     public func overfitting(_ daily: [Int: [SessionBalance]], chosen: SweepOutcome?) -> OverfittingStatistics? {
-        Self.overfitting(daily, chosen: chosen, label: label, startingBalance: base.account.startingBalance.dollars)
+        SweepOverfitting.compute(daily, configurations: daily.count, startingBalance: base.account.startingBalance.dollars,
+                                 chosen: chosen?.cell.index, label: label).statistics
     }
 
-    /// The same with the configurations named by `label(cell index)`.
-    public static func overfitting(_ daily: [Int: [SessionBalance]], chosen: SweepOutcome?, label: (Int) -> String,
-                                   startingBalance: Double) -> OverfittingStatistics? {
-        let cells = daily.keys.sorted()
-        guard cells.count >= 2 else { return nil }
-        let m = ReturnsMatrix.daily(balances: cells.map { daily[$0]! }, startingBalance: startingBalance, names: cells.map(label))
-        guard m.rows >= 2 else { return nil }
-        return try? OverfittingStatistics.compute(m, blocks: 16, chosen: chosen.flatMap { cells.firstIndex(of: $0.cell.index) })
+    /// The sweep's choice judged: with a SQL store, records the choice (`chosen`, ranked by
+    /// `ranking`, e.g. `net_pnl, at least 1 trade`) and judges it over every configuration of the
+    /// sweep whose balances the store keeps, as `tsxlab report SWEEP_ID` does; without one, over
+    /// `local` (the configurations this run computed).
+    public func judge(_ local: [Int: [SessionBalance]], chosen: SweepOutcome?, ranking: String) throws -> SweepOverfitting {
+        guard let db = database else {
+            return SweepOverfitting.compute(local, configurations: local.count, startingBalance: base.account.startingBalance.dollars,
+                                            chosen: chosen?.cell.index, label: label)
+        }
+        let tables = SweepTables(db: db)
+        try tables.recordChoice(sweepID, configHash: chosen?.configHash, by: ranking)
+        let rows = try tables.dailyBalances(sweepID)
+        return SweepOverfitting.compute(Dictionary(rows.map { ($0.cell, $0.dayBalances) }, uniquingKeysWith: { a, _ in a }),
+                                        configurations: try tables.finishedConfigHashes(sweepID).count,
+                                        startingBalance: rows.first?.startingBalance.dollars ?? base.account.startingBalance.dollars,
+                                        chosen: chosen?.cell.index, label: label)
     }
 
     /// `results.meta.csv`, beside results.csv: `name,value,meaning` for PSR, DSR, PBO and their inputs.

@@ -33,7 +33,7 @@ extension SweepJob {
     }
 
     /// A queue worker: lease the next pending (or expired) configuration, run it (a full engine
-    /// backtest), record the result once and mark it done; repeat until nothing is pending or
+    /// backtest), record the result and its end-of-session balances once and mark it done; repeat until nothing is pending or
     /// leased, or `isCancelled` answers true.
     ///
     /// - Parameters:
@@ -52,8 +52,9 @@ extension SweepJob {
                 continue
             }
             if let a = abandonAfter, computed >= a { return QueueWork(computed: computed, abandonedLease: true) }
-            let (_, summary, hash) = try run(space.cell(cell), on: series)
-            try queue.complete(sweepID, result: Self.row(SweepOutcome(cell: space.cell(cell), configHash: hash, summary: summary)))
+            let (result, summary, hash) = try run(space.cell(cell), on: series)
+            try queue.complete(sweepID, result: Self.row(SweepOutcome(cell: space.cell(cell), configHash: hash, summary: summary)),
+                               dailyBalances: dailyBalancesRow(cell: cell, configHash: hash, sessions: Self.sessions(result.equity)))
             computed += 1
         }
         return QueueWork(computed: computed, abandonedLease: false)

@@ -60,7 +60,9 @@ public struct SweepJob: Sendable {
         return c
     }
 
-    /// Registers the sweep in the store (once) and returns the cells that have no result yet.
+    /// Registers the sweep in the store (once) and returns the cells still to run: those without
+    /// a result, and those whose result was recorded before the store kept each configuration's
+    /// end-of-session balances (run once more to fill them in: the overfitting statistics need them).
     public func register() throws -> [SweepCell] {
         guard let db = database else { return cells }
         try StoreSchema.migrate(db)
@@ -69,7 +71,7 @@ public struct SweepJob: Sendable {
                                      symbol: series.symbol, timeframe: series.timeframe.description, dataFrom: series.first!.time.description,
                                      dataTo: series.last!.time.description, space: space.description, baseConfig: base.canonicalText,
                                      cells: space.count))
-        let done = try tables.finishedConfigHashes(sweepID)
+        let done = try tables.finishedConfigHashes(sweepID).intersection(try tables.configHashesWithDailyBalances(sweepID))
         return try cells.filter { !done.contains(try configuration(for: $0).hash) }
     }
 
@@ -119,9 +121,11 @@ public struct SweepJob: Sendable {
         public var dailyBalances: [Int: [SessionBalance]]
     }
 
-    /// Runs `cells` on `workers` parallel tasks, recording each result in the store as it
-    /// finishes; `onResult` sees each with the count finished so far. Stops launching new cells
-    /// once `isCancelled` answers true (those under way finish and are kept).
+    /// Runs `cells` on `workers` parallel tasks, recording each result and its end-of-session
+    /// balances in the store as it finishes (one transaction; a result already there, from before
+    /// the store kept balances, is kept and gains them); `onResult` sees each with the count
+    /// finished so far. Stops launching new cells once `isCancelled` answers true (those under way
+    /// finish and are kept).
     ///
     /// - Parameter kernel: from `kernel(for:)`, or nil for full engine backtests.
     /// - Returns: how many cells finished, and their end-of-session balances.
@@ -134,7 +138,13 @@ public struct SweepJob: Sendable {
         try await SweepRunner.run(cells, workers: workers, isCancelled: isCancelled,
                                   evaluate: { try self.evaluate($0, kernel: kernel, daily: daily) }) { r in
             finished += 1
-            try tables?.insert(Self.row(r), sweepID: sweepID)
+            if let tables {
+                let balances = dailyBalancesRow(cell: r.cell.index, configHash: r.configHash, sessions: daily.sessions(of: r.cell.index) ?? [])
+                try tables.db.transaction {
+                    try tables.insert(Self.row(r), sweepID: sweepID, ignoringDuplicate: true)
+                    try tables.insert(balances, sweepID: sweepID)
+                }
+            }
             try onResult(r, finished)
         }
         return LocalRun(finished: finished, dailyBalances: daily.byCell)

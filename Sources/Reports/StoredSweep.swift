@@ -1,3 +1,4 @@
+import Backtest
 import Data
 import Foundation
 import Research
@@ -16,8 +17,12 @@ public struct StoredSweep: Sendable {
     /// Walk-forward windows run on this sweep (the latest spec and metric), if any.
     public var walkForward: [WalkForwardWindow] = []
     public var walkForwardTitle = ""
-    /// PSR, DSR and PBO of the sweep's choice, when the sweep that writes the report computed them.
-    public var overfitting: OverfittingStatistics?
+    /// PSR, DSR and PBO of the sweep's choice over the configurations whose end-of-session
+    /// balances the store keeps (the sweep's summary computes the same), with a note when they are
+    /// unavailable or partial.
+    public var overfitting: SweepOverfitting?
+    /// How the sweep's summary ranked its configurations (`net_pnl, at least 1 trade`), if it has.
+    public var chosenBy: String?
 
     public static let metricNames = ["net_pnl", "sharpe", "profit_factor", "win_rate", "trades", "max_drawdown"]
 
@@ -44,6 +49,8 @@ public struct StoredSweep: Sendable {
         var sweep = StoredSweep(id: head.sweepID, strategy: head.strategy, symbol: head.symbol, timeframe: head.timeframe,
                                 dataFrom: head.dataFrom ?? "", dataTo: head.dataTo ?? "", space: head.space,
                                 table: try SweepTable(parameters: names, metrics: metricNames, rows: tableRows))
+        sweep.chosenBy = head.chosenBy
+        sweep.overfitting = try overfitting(head, results: results, tables: tables)
         let wf = try tables.walkForwardWindows(head.sweepID)
         if let last = wf.last {
             let spec = last.spec, metric = last.metric
@@ -56,6 +63,18 @@ public struct StoredSweep: Sendable {
             }
         }
         return sweep
+    }
+
+    /// The sweep's choice judged from the stored balances, as `SweepJob.judge` judges it: the
+    /// configuration the summary ranked first, named as the sweep names it (axis order).
+    static func overfitting(_ head: SweepRow, results: [SweepResultRow], tables: SweepTables) throws -> SweepOverfitting {
+        let rows = try tables.dailyBalances(head.sweepID)
+        let space = try? SweepSpace(parsing: head.space)
+        let params = Dictionary(results.map { ($0.cell, $0.params) }, uniquingKeysWith: { a, _ in a })
+        let chosen = head.chosenConfigHash.flatMap { hash in results.first { $0.configHash == hash }?.cell }
+        return SweepOverfitting.compute(Dictionary(rows.map { ($0.cell, $0.dayBalances) }, uniquingKeysWith: { a, _ in a }),
+                                        configurations: results.count, startingBalance: rows.first?.startingBalance.dollars ?? 0,
+                                        chosen: chosen, label: { cell in space.map { $0.label(cell) } ?? params[cell] ?? "cell \(cell)" })
     }
 
     /// One self-contained page: the metric heatmap over the first two parameters, the top
@@ -74,7 +93,7 @@ public struct StoredSweep: Sendable {
                                         body: SweepReport.walkForward(walkForward, metric: walkForwardTitle.components(separatedBy: "optimising ").last?
                                             .components(separatedBy: ":").first ?? "")))
         }
-        if let overfitting { sections.append(SweepReport.overfitting(overfitting)) }
+        if let overfitting { sections.append(SweepReport.overfitting(overfitting, chosenBy: chosenBy)) }
         sections.append(HTMLSection(id: "space", title: "Sweep",
                                     body: "<p>\(HTML.escape(strategy)) on \(HTML.escape(symbol)) \(HTML.escape(timeframe)), \(HTML.escape(dataFrom)) → \(HTML.escape(dataTo)); \(table.rows.count) configurations: <code>\(HTML.escape(space))</code></p>"))
         return HTMLPage.render(title: "Sweep \(id)", subtitle: HTML.escape("\(strategy) on \(symbol) \(timeframe)"), sections: sections,

@@ -201,5 +201,29 @@ extension StoreSchema {
                 """,
             ]
         ),
+        StoreMigration(
+            version: 6, legacyVersion: nil,
+            name: "each sweep configuration's balance at every session's end, and the configuration a sweep's summary chose",
+            sqlite: [
+                // One row per configuration: its sessions as `YYYY-MM-DD=dollars` pairs, the inputs
+                // of PSR, DSR and PBO (daily returns are the changes over the starting balance).
+                """
+                CREATE TABLE sweep_daily_balances (
+                    sweep_id TEXT NOT NULL, config_hash TEXT NOT NULL, cell INTEGER NOT NULL, starting_balance_usd TEXT NOT NULL,
+                    balances TEXT NOT NULL, PRIMARY KEY (sweep_id, config_hash))
+                """,
+                "ALTER TABLE sweeps ADD COLUMN chosen_config_hash TEXT",
+                "ALTER TABLE sweeps ADD COLUMN chosen_by TEXT",
+            ],
+            postgres: [
+                """
+                CREATE TABLE sweep_daily_balances (
+                    sweep_id TEXT NOT NULL, config_hash TEXT NOT NULL, cell BIGINT NOT NULL, starting_balance_usd TEXT NOT NULL,
+                    balances TEXT NOT NULL, PRIMARY KEY (sweep_id, config_hash))
+                """,
+                "ALTER TABLE sweeps ADD COLUMN chosen_config_hash TEXT",
+                "ALTER TABLE sweeps ADD COLUMN chosen_by TEXT",
+            ]
+        ),
     ]
 }

@@ -7,11 +7,14 @@ public struct SweepRow: Hashable, Sendable {
     public var dataFrom, dataTo: String?
     public var space, baseConfig: String
     public var cells: Int
+    /// The configuration the sweep's summary ranked first, and how it ranked (`recordChoice`);
+    /// nil until a summary has ranked the sweep.
+    public var chosenConfigHash, chosenBy: String?
     public init(sweepID: String, createdAt: String, strategy: String, symbol: String, timeframe: String, dataFrom: String?,
-                dataTo: String?, space: String, baseConfig: String, cells: Int) {
+                dataTo: String?, space: String, baseConfig: String, cells: Int, chosenConfigHash: String? = nil, chosenBy: String? = nil) {
         self.sweepID = sweepID; self.createdAt = createdAt; self.strategy = strategy; self.symbol = symbol
         self.timeframe = timeframe; self.dataFrom = dataFrom; self.dataTo = dataTo; self.space = space
-        self.baseConfig = baseConfig; self.cells = cells
+        self.baseConfig = baseConfig; self.cells = cells; self.chosenConfigHash = chosenConfigHash; self.chosenBy = chosenBy
     }
 }
 
@@ -69,12 +72,12 @@ public struct SweepTables: Sendable {
     /// The sweeps whose id starts with `prefix` (a whole id matches itself), in id order.
     public func sweeps(withPrefix prefix: String) throws -> [SweepRow] {
         try db.query("""
-            SELECT sweep_id, created_at, strategy, symbol, timeframe, data_from, data_to, space, base_config, cells
+            SELECT sweep_id, created_at, strategy, symbol, timeframe, data_from, data_to, space, base_config, cells, chosen_config_hash, chosen_by
             FROM sweeps WHERE sweep_id LIKE $1 ORDER BY sweep_id
             """, [.text(prefix + "%")]).map { r in
             SweepRow(sweepID: r[0].text ?? "", createdAt: r[1].text ?? "", strategy: r[2].text ?? "", symbol: r[3].text ?? "",
                      timeframe: r[4].text ?? "", dataFrom: r[5].text, dataTo: r[6].text, space: r[7].text ?? "",
-                     baseConfig: r[8].text ?? "", cells: Int(r[9].int ?? 0))
+                     baseConfig: r[8].text ?? "", cells: Int(r[9].int ?? 0), chosenConfigHash: r[10].text, chosenBy: r[11].text)
         }
     }
 
@@ -166,11 +169,12 @@ public struct SweepQueue: Sendable {
         Int(try db.query("SELECT COUNT(*) FROM sweep_queue WHERE sweep_id = $1 AND status <> 'done'", [.text(sweepID)]).first?.first?.int ?? 0)
     }
 
-    /// Records a leased configuration's result (once: the result key is unique) and marks it done,
-    /// in one transaction.
-    public func complete(_ sweepID: String, result: SweepResultRow) throws {
+    /// Records a leased configuration's result and its end-of-session balances (once: their keys
+    /// are unique) and marks it done, in one transaction.
+    public func complete(_ sweepID: String, result: SweepResultRow, dailyBalances: SweepDailyBalancesRow? = nil) throws {
         try db.transaction {
             try SweepTables(db: db).insert(result, sweepID: sweepID, ignoringDuplicate: true)
+            if let dailyBalances { try SweepTables(db: db).insert(dailyBalances, sweepID: sweepID, ignoringDuplicate: true) }
             try db.execute("UPDATE sweep_queue SET status = 'done' WHERE sweep_id = $1 AND cell = $2", [.text(sweepID), .int(Int64(result.cell))])
         }
     }

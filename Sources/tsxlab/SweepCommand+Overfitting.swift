@@ -4,14 +4,17 @@ import Jobs
 import Reports
 import Research
 
-/// The sweep's overfitting statistics on disk: `SweepJob` computes them from each configuration's
-/// end-of-session balances; the command writes them beside results.csv and into the report.
+/// The sweep's overfitting statistics on disk: `SweepJob.judge` computes them from each
+/// configuration's end-of-session balances; the command writes them beside results.csv, and the
+/// report is the stored sweep's page (`tsxlab report SWEEP_ID`), which computes the same ones.
 extension SweepCommand {
-    /// Writes results.meta.csv and, with a store, the sweep's report with the overfitting section.
-    static func writeOverfitting(_ s: OverfittingStatistics, out: String, sweepID: String, db: (any SQLDatabase)?) throws {
-        try SweepJob.overfittingCSV(s).write(toFile: out + "/results.meta.csv", atomically: true, encoding: .utf8)
-        if let db, var sweep = try StoredSweep.load(sweepID, from: db) {
-            sweep.overfitting = s
+    /// Writes results.meta.csv (when the statistics could be computed) and, with a store, the
+    /// sweep's report with its overfitting section.
+    static func writeOverfitting(_ judged: SweepOverfitting, out: String, sweepID: String, db: (any SQLDatabase)?) throws {
+        if let s = judged.statistics {
+            try SweepJob.overfittingCSV(s).write(toFile: out + "/results.meta.csv", atomically: true, encoding: .utf8)
+        }
+        if let db, let sweep = try StoredSweep.load(sweepID, from: db) {
             try sweep.html().write(toFile: out + "/report.html", atomically: true, encoding: .utf8)
         }
     }

@@ -150,8 +150,10 @@ struct SweepCommand: AsyncParsableCommand {
         let ranked = all.filter { $0.trades >= minTrades && $0.metric(metric) != nil }
             .sorted { ($0.metric(metric)!, -$0.cell.index) > ($1.metric(metric)!, -$1.cell.index) }
         let best = Array(ranked.prefix(top))
-        let overfitting = sweep.overfitting(local.dailyBalances, chosen: ranked.first)
-        if let out, let overfitting { try Self.writeOverfitting(overfitting, out: out, sweepID: sweepID, db: sweep.database) }
+        let judged = try sweep.judge(local.dailyBalances, chosen: ranked.first,
+                                     ranking: "\(metric), at least \(minTrades) trade\(minTrades == 1 ? "" : "s")")
+        let overfitting = judged.statistics
+        if let out { try Self.writeOverfitting(judged, out: out, sweepID: sweepID, db: sweep.database) }
         if json {
             let rows: [[String: String]] = best.map { r in
                 var row = r.cell.values
@@ -160,7 +162,8 @@ struct SweepCommand: AsyncParsableCommand {
                 return row
             }
             try Terminal.printJSON(["sweep_id": AnyEncodable(sweepID), "configurations": AnyEncodable(all.count), "ranking": AnyEncodable(rows),
-                                    "overfitting": AnyEncodable(overfitting.map { OverfittingJSON($0, rows: $0.moments.observations) })])
+                                    "overfitting": AnyEncodable(overfitting.map { OverfittingJSON($0, rows: $0.moments.observations) }),
+                                    "overfitting_note": AnyEncodable(judged.note)])
         } else {
             // Robustness: the metric of each top configuration's grid neighbours (a plateau beats a spike).
             let byCell = Dictionary(all.map { ($0.cell.index, $0) }, uniquingKeysWith: { a, _ in a })
@@ -182,11 +185,10 @@ struct SweepCommand: AsyncParsableCommand {
             }
             print(table(header, rows))
             if let overfitting {
-                print("overfitting, over the \(overfitting.trials) configurations run now (chosen: \(overfitting.chosenName)):")
+                print("overfitting, over the \(overfitting.trials) configurations with daily returns (chosen: \(overfitting.chosenName)):")
                 for sentence in overfitting.sentences { print("  " + sentence) }
-            } else if skipped > 0 {
-                print("overfitting statistics need each configuration's daily returns, which the store does not keep: \(skipped) configurations were resumed, not run")
             }
+            if let note = judged.note { print((overfitting == nil ? "overfitting statistics: " : "  ") + note) }
         }
         if !json, let first = best.first {
             print("re-run the best as a full backtest:\n  " + Self.rerunCommand(first, names: space.names))

@@ -1,3 +1,4 @@
+import Data
 import Foundation
 import Testing
 import TSXLabTesting
@@ -111,9 +112,41 @@ struct CombineCLITests {
         #expect(try String(contentsOfFile: dir + "/sweep/results.csv", encoding: .utf8).split(separator: "\n").count == 7)
         let html = try String(contentsOfFile: dir + "/sweep/report.html", encoding: .utf8)
         #expect(html.contains("Is the winner real?") && html.contains("PBO") && !html.contains("https://"))
-        // Resumed from the store, the configurations' daily returns are not there: said, not guessed.
+        // The stored sweep's page (`tsxlab report SWEEP_ID`) shows the same PBO, PSR and DSR as the
+        // sweep's own summary: the store keeps each configuration's daily balances.
+        let sweepID = try #require(obj["sweep_id"] as? String)
+        func storedSection(_ folder: String) async throws -> String {
+            let r = try await tsx("report", sweepID, "--out", folder)
+            #expect(r.status == 0, "\(r.stderr)")
+            let page = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+            guard let start = page.range(of: "<section id=\"overfitting\">"), let end = page.range(of: "</section>", range: start.upperBound..<page.endIndex)
+            else { return "" }
+            return String(page[start.lowerBound..<end.upperBound])
+        }
+        let section = try await storedSection(dir + "/stored")
+        let pbo = o["pbo"] as! Double, psr = o["psr"] as! Double, dsr = o["dsr"] as! Double
+        #expect(section.contains(">\(String(format: "%.3f", psr))<") && section.contains(">\(String(format: "%.3f", dsr))<")
+                && section.contains(">\(String(format: "%.3f", pbo)) (16 blocks"), "\(section)")
+        #expect(section.contains(String(format: "PSR %.2f:", psr)) && section.contains(String(format: "DSR %.2f:", dsr))
+                && section.contains(String(format: "PBO %.2f:", pbo)) && section.contains(o["chosen"] as! String))
+        #expect(html.contains(section), "the --out report is the stored sweep's page")
+        // Resumed from the store, the statistics still cover every configuration, the same numbers.
+        r = try await CLI.run(sweep + ["--json"], environment: env)
+        #expect(r.status == 0 && r.stderr.contains("6 already done, resuming"), "\(r.stderr)")
+        let resumed = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let ro = try #require(resumed["overfitting"] as? [String: Any])
+        #expect(ro["pbo"] as? Double == pbo && ro["psr"] as? Double == psr && ro["dsr"] as? Double == dsr && ro["trials"] as? Int == 6)
+        // A sweep recorded before the store kept daily balances: its page says the statistics are
+        // unavailable and why; running the sweep again fills them in, with the same numbers.
+        let store = try #require(try StoreURL.open("sqlite:" + dir + "/tsxlab.sqlite") as? SQLiteBarStore)
+        try store.execute("DELETE FROM sweep_daily_balances; UPDATE sweeps SET chosen_config_hash = NULL, chosen_by = NULL")
+        let old = try await storedSection(dir + "/stored-old")
+        #expect(old.contains("Unavailable for this sweep") && old.contains("recorded before the store kept their daily balances")
+                && !old.contains("<td>PSR</td>"), "\(old)")
         r = try await CLI.run(sweep, environment: env)
-        #expect(r.status == 0 && r.stdout.contains("6 configurations were resumed, not run"), "\(r.stdout)")
+        #expect(r.status == 0 && r.stderr.contains("6 configurations in") && r.stdout.contains("over the 6 configurations with daily returns"),
+                "\(r.stderr)\n\(r.stdout)")
+        #expect(try await storedSection(dir + "/stored-again") == section)
         r = try await CLI.run(sweep.map { $0 == "2019-07-01" ? "2019-06-01" : $0 }, environment: env)
         #expect(r.stdout.contains("PBO ") && r.stdout.contains("DSR ") && r.stdout.contains("PSR "), "\(r.stdout)")
         // Walk-forward: each window's choice judged on its in-sample days.

@@ -50,6 +50,10 @@ struct SweepQueueTests {
         func rows(_ j: [String: Any]) -> [[String: String]] { (j["ranking"] as? [[String: String]]) ?? [] }
         #expect(rows(queued).count == 12)
         #expect(rows(queued) == rows(single))
+        // The workers kept each configuration's daily balances: the same overfitting statistics.
+        let a = try #require(queued["overfitting"] as? [String: Any]), b = try #require(single["overfitting"] as? [String: Any])
+        #expect(a["trials"] as? Int == 12 && a["chosen"] as? String == b["chosen"] as? String)
+        for key in ["pbo", "psr", "dsr"] { #expect(a[key] as? Double == b[key] as? Double, "\(key)") }
     }
 
     @Test("the queue refuses SQLite with a clear message")

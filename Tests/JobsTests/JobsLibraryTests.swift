@@ -78,6 +78,24 @@ struct JobsLibraryTests {
         #expect(judged.trials == 4 && judged.chosenName == sweep.label(2) && judged.moments.observations == 2)
         #expect(SweepJob.overfittingCSV(judged).hasPrefix("name,value,meaning\nchosen,\"\(sweep.label(2))\","))
         #expect(try sweep.register().isEmpty)  // a rerun resumes: nothing left to do
+        // The store keeps each configuration's balances to the cent, so the sweep judged from the
+        // store (as its stored page is) equals the one judged from this run's memory.
+        let db = try #require(sweep.database)
+        let stored = try SweepTables(db: db).dailyBalances(sweep.sweepID)
+        #expect(stored.map(\.cell) == [0, 1, 2, 3] && stored.allSatisfy { $0.dayBalances.elementsEqual(local.dailyBalances[$0.cell]!) { $0.day == $1.day && $0.balance == $1.balance } })
+        let fromStore = try sweep.judge(local.dailyBalances, chosen: all[2], ranking: "net_pnl, at least 1 trade")
+        #expect(fromStore.statistics == judged && fromStore.note == nil && fromStore.withBalances == 4)
+        #expect(try SweepTables(db: db).sweeps(withPrefix: sweep.sweepID).first?.chosenConfigHash == all[2].configHash)
+        // Configurations recorded before the store kept balances are run once more to fill them in,
+        // keeping their results; until then the statistics say what they cover.
+        try db.execute("DELETE FROM sweep_daily_balances WHERE cell IN (1, 3)", [])
+        let partial = try sweep.judge([:], chosen: all[2], ranking: "net_pnl, at least 1 trade")
+        #expect(partial.withBalances == 2 && partial.configurations == 4 && partial.note?.contains("Over 2 of the sweep's 4 configurations") == true)
+        let refill = try sweep.register()
+        #expect(refill.map(\.index) == [1, 3])
+        _ = try await sweep.runLocally(refill, workers: 2, kernel: nil, isCancelled: { false })
+        #expect(try sweep.results() == all && SweepTables(db: db).dailyBalances(sweep.sweepID) == stored)
+        #expect(try sweep.judge([:], chosen: all[2], ranking: "net_pnl, at least 1 trade").statistics == judged)
         // Each configuration's result is what a single backtest of it gives.
         for r in all {
             var single = job

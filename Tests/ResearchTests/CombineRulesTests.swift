@@ -2,6 +2,7 @@ import Data
 import Foundation
 import Research
 import Testing
+import Trading
 import TSXLabTesting
 
 @Suite("Combine rules as data: YAML files and the TopStepX presets")
@@ -64,6 +65,24 @@ struct CombineRulesTests {
                 #expect(f.payoutCap == Money(cents: ref.payoutCap[size]! * 100), "\(name) payout cap")
                 #expect(f.payoutWinningDays == ref.winningDays && f.payoutWinningDay == Money(cents: ref.winningDay * 100))
                 #expect(f.dailyLossLimit == r.dailyLossLimit)
+            }
+        }
+    }
+
+    /// The TopStepX numbers are written twice: as these preset files (Research) and as
+    /// `RiskRules.topstepCombine` (Trading, which every mode's account rules come from and which
+    /// has no YAML reader). Until they share one source, this pins them to each other.
+    @Test("RiskRules.topstepCombine states the same Combine numbers as the preset files")
+    func riskRulesMatchPresets() throws {
+        for size in [50, 100, 150] {
+            for dll in [false, true] {
+                let name = "topstep-\(size)k" + (dll ? "-dll" : "")
+                let preset = try CombineRules.load(name)
+                let rules = try #require(RiskRules.topstepCombine(size, withDailyLossLimit: dll))
+                #expect(rules.startingBalance == preset.startBalance && rules.profitTarget == preset.profitTarget, "\(name)")
+                #expect(rules.maxLossDrawdown == preset.maxLoss && rules.maxLossLockLevel == preset.startBalance, "\(name)")
+                #expect(rules.dailyLossLimit == preset.dailyLossLimit && rules.consistencyShare == preset.consistencyShare, "\(name)")
+                #expect(rules.resetPrice == preset.resetPrice && rules.minimumTradingDays == preset.minDays, "\(name)")
             }
         }
     }

@@ -51,10 +51,13 @@ struct StoreMigrationTests {
         #expect(try store.schemaVersion() == Migrations.latest)
         // Adopted, not re-created: the rows are still there and each step is recorded once.
         #expect(try count(db, "backtest_runs") == 1 && count(db, "backtest_trades") == 1)
-        #expect(try db.query("SELECT version FROM store_migrations ORDER BY version", []).compactMap { $0.first?.int } == [1, 2, 3, 4, 5])
+        #expect(try db.query("SELECT version FROM store_migrations ORDER BY version", []).compactMap { $0.first?.int } == Array(1...Int64(StoreSchema.latest)))
         let results = try SweepTables(db: db).results("sweep-old")
         #expect(results.map(\.configHash) == ["hash-a"] && results.first?.netPnlUsd == "120.50")
         #expect(try SweepTables(db: db).finishedConfigHashes("sweep-old") == ["hash-a"])
+        // Recorded before the store kept daily balances: none, and no choice recorded.
+        #expect(try SweepTables(db: db).dailyBalances("sweep-old").isEmpty)
+        #expect(try SweepTables(db: db).sweeps(withPrefix: "sweep-old").first.map { $0.chosenConfigHash == nil && $0.cells == 2 } == true)
         let orders = try LiveTables(db: db, account: "acct-1").orders()
         #expect(orders.map(\.tag) == ["tsx-1"] && orders.first?.gatewayID == 777)
         #expect(try LiveTables(db: db, account: "acct-1").runnerState()?.nextLocalID == 2)
@@ -74,7 +77,7 @@ struct StoreMigrationTests {
     func adoptsPartialLegacyStore(kind: StoreKind) throws {
         let (_, url) = try legacyStore(kind, upTo: 4)
         let db = try #require(try StoreSchema.open(url) as? any SQLDatabase)
-        #expect(try db.query("SELECT version FROM store_migrations ORDER BY version", []).compactMap { $0.first?.int } == [1, 2, 3, 4, 5])
+        #expect(try db.query("SELECT version FROM store_migrations ORDER BY version", []).compactMap { $0.first?.int } == Array(1...Int64(StoreSchema.latest)))
         #expect(try count(db, "sweep_results") == 1 && count(db, "walk_forward_windows") == 0 && count(db, "live_orders") == 0)
         try LiveTables(db: db, account: "a").record(LiveOrderRow(tag: "t", localID: 1, gatewayID: nil, strategy: nil, symbol: "ES",
                                                                  side: "buy", quantity: 1, kind: "market", status: "sent"), at: "2026-01-01T00:00:00Z")

@@ -1,50 +1,132 @@
 #!/usr/bin/env python3
-"""Reference values for Sources/Research (overfitting statistics and the bootstrap block length).
+"""Reference values for Sources/Research (overfitting statistics and the bootstrap block length),
+computed by maintained public libraries on seeded data.
 
-Regenerate from the package root:
+Regenerate from the package root (makes .build-venv-reference/ with the pins of
+scripts/reference/overfitting-requirements.txt, then runs this file):
 
-    python3 -m venv /tmp/refvenv && /tmp/refvenv/bin/pip install numpy scipy arch
-    /tmp/refvenv/bin/python scripts/reference/overfitting_reference.py
+    bash scripts/reference/overfitting_reference.sh
 
-No maintained PyPI package implements PBO by CSCV and the Deflated Sharpe Ratio as a reference
-would need (the candidates are single-author releases of 2026), so PSR, DSR and PBO are written
-here independently from the papers, computing each split straight from the rows (the Swift code
-works from per-block sums). The Politis-White block length is checked against the maintained
-`arch` package (arch.bootstrap.optimal_block_length).
+Which libraries, and why
+  * PSR and DSR: skfolio 1.12.2 (skfolio.measures.probabilistic_sharpe_ratio,
+    deflated_sharpe_ratio, expected_max_sharpe_ratio, skew, kurtosis, variance). skfolio is a
+    BSD-licensed portfolio library built on scikit-learn, released monthly by a team, among the
+    15,000 most downloaded PyPI packages, with the Bailey & Lopez de Prado formulas documented in
+    its API reference. Its conventions are ours: per-period Sharpe = mean / std (ddof 1),
+    population skewness m3 / m2^1.5 and raw kurtosis m4 / m2^2, sqrt(T - 1), the trials' Sharpe
+    variance with ddof 1.
+  * PBO: ffn 1.4.1 (ffn.core.calc_prob_backtest_overfitting). ffn is a financial-functions
+    library maintained since 2014 (also among the 15,000 most downloaded), whose CSCV documents
+    the conventions ours has: S contiguous blocks, every C(S, S/2) split, in-sample ties to the
+    first column, out-of-sample ties at their average rank (scipy rankdata), w = rank / (N + 1),
+    PBO = share of splits with logit <= 0.
+  * Politis-White block length: arch 8.0.0 (arch.bootstrap.optimal_block_length).
+  Not chosen: the R packages pbo (CRAN) and NMOF are not installable here (no CRAN, no Debian
+  package); mlfinlab is no longer published and its fork mlfinpy 0.1.2 has no backtest statistics;
+  ffn's own calc_deflated_sharpe_ratio takes pandas' bias-adjusted skewness and excess kurtosis,
+  not the population moments of the paper (and of skfolio and of our code), so DSR is taken from
+  skfolio; the other PyPI candidates (deflated-sharpe, sharpe-gate, trialgate, phacker, ...) are
+  single-author releases of 2026.
 
-Definitions (the Swift code documents the same):
-  * Sharpe ratio: mean / std with ddof = 1, per period; 0 for a column that does not vary.
-  * Skewness m3 / m2^1.5 and raw kurtosis m4 / m2^2 (population moments).
-  * PSR(SR*) = Phi((SR - SR*) sqrt(T - 1) / sqrt(1 - g3 SR + (g4 - 1) / 4 SR^2))
-    (Bailey & Lopez de Prado 2014, eq. 9 with T - 1 as in their code).
-  * DSR = PSR(SR0), SR0 = sqrt(V) ((1 - gamma) Phi^-1(1 - 1/N) + gamma Phi^-1(1 - 1/(N e))),
-    V = variance (ddof 1) of the N trials' Sharpe ratios.
-  * PBO by CSCV (Bailey, Borwein, Lopez de Prado & Zhu 2017): the T rows, less the T mod S oldest
-    (first) rows, in S contiguous equal blocks; for every choice of S/2 blocks as in-sample (the
-    rest out-of-sample), the in-sample best Sharpe (ties: first column) is ranked among all N by
-    out-of-sample Sharpe with scipy's average ranks (1 = worst); w = rank / (N + 1);
-    logit = ln(w / (1 - w)); PBO = share of splits with logit <= 0; probability of loss = share
-    with the winner's out-of-sample Sharpe < 0; degradation = least-squares slope and intercept
-    of the winner's out-of-sample on in-sample Sharpe. Splits are enumerated as bit masks in
-    increasing order (bit b = block b in-sample).
+How the libraries' conventions are mapped to ours (each difference is explicit here)
+  * A configuration that never trades (a constant column) has Sharpe 0 in our code and counts as
+    a trial. skfolio gives it NaN and deflated_sharpe_ratio drops NaN trials; ffn's default metric
+    gives NaN and a NaN makes the whole PBO NaN. So the trial Sharpe ratios handed to skfolio are
+    skfolio's mean / standard_deviation with 0 where the column does not vary, and ffn is given
+    `metric=` the same Sharpe ratio (ffn's own default formula, mean / std with ddof 1, but 0
+    instead of NaN for a column that does not vary; ffn documents that a custom metric is called
+    column by column in order for every split, in-sample half first).
+  * Rows left over when S does not divide T: ours leaves out the T mod S OLDEST (first) rows, so
+    the newest days, the ones nearest to trading, are all used; ffn truncates the newest ones
+    (`iloc[:rows]`). ffn is handed the matrix without its T mod S first rows, so it truncates
+    nothing and both see the same rows.
+  * ffn returns PBO and each split's logit but not the probability of loss or the degradation
+    fit: those are computed here from the in-sample and out-of-sample Sharpe ratios that ffn's
+    own split loop asked the metric for (recorded by the metric), the winner being the first
+    in-sample maximum as in ffn.
+  * The paper's worked example gives moments, not returns, so its DSR is the paper's formula with
+    skfolio's expected maximum Sharpe as the benchmark (the test also checks the published 0.9004).
+
+An independent implementation written from the papers (split by split from the rows) is kept
+below as a cross-check: the script stops if it and the libraries disagree by more than 1e-12.
 
 Writes, in Tests/ResearchTests/Fixtures/:
   overfitting_returns.csv   date,c01..c24: 1,003 seeded daily returns for 24 configurations
       (some with skill, one constant, two identical columns, fat-tailed noise)
-  overfitting_expected.csv  name,value
+  overfitting_expected.csv  name,value,source
   block_length_series.csv   x: a seeded AR(1) series of 500 values (phi 0.6)
 """
-import itertools
 import math
 import os
 
 import numpy as np
+import pandas as pd
 from scipy.stats import norm, rankdata
+
+import arch
+import ffn
+import skfolio
+import skfolio.measures as skm
+from arch.bootstrap import optimal_block_length
+from ffn.core import calc_prob_backtest_overfitting
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "Tests", "ResearchTests", "Fixtures")
 EULER = 0.5772156649015329
+SKFOLIO = f"skfolio {skfolio.__version__}"
+FFN = f"ffn {ffn.__version__}"
 
+
+# --- the libraries, with the conventions mapped -------------------------------------------------
+
+def sk_sharpe(x):
+    """skfolio's per-period Sharpe ratio, 0 for a column that does not vary (ours)."""
+    x = np.asarray(x, dtype=float)
+    return 0.0 if x.max() == x.min() else float(skm.mean(x) / skm.standard_deviation(x))
+
+
+def library_sharpe_tests(m):
+    n = m.shape[1]
+    srs = np.array([sk_sharpe(m[:, j]) for j in range(n)])
+    best = int(np.argmax(srs))
+    x = m[:, best]
+    return {
+        "best_column": best, "best_sharpe": sk_sharpe(x),
+        "best_skewness": float(skm.skew(x)), "best_kurtosis": float(skm.kurtosis(x)),
+        "trial_variance": float(skm.variance(srs)),
+        "psr": float(skm.probabilistic_sharpe_ratio(x)),
+        "dsr": float(skm.deflated_sharpe_ratio(x, trial_sharpe_ratios=srs)),
+    }
+
+
+def library_pbo(m, s):
+    t, n = m.shape
+    left = t % s
+    frame = pd.DataFrame(m[left:], columns=[f"c{j + 1:02d}" for j in range(n)])
+    calls = []
+
+    def sharpe(series):
+        v = series.to_numpy(dtype=float)
+        value = 0.0 if v.max() == v.min() else float(series.mean() / series.std(ddof=1))
+        calls.append(value)
+        return value
+
+    out = calc_prob_backtest_overfitting(frame, n_blocks=s, metric=sharpe, full_output=True)
+    logits = out["logits"].to_numpy()
+    # Per split: N in-sample calls, then N out-of-sample calls.
+    per_split = np.array(calls).reshape(len(logits), 2, n)
+    winners = per_split[:, 0, :].argmax(axis=1)
+    is_sr = per_split[np.arange(len(logits)), 0, winners]
+    oos_sr = per_split[np.arange(len(logits)), 1, winners]
+    slope, intercept = np.polyfit(is_sr, oos_sr, 1)
+    return {
+        "splits": len(logits), "rows_left_out": left, "pbo": out["pbo"],
+        "probability_of_loss": float(np.mean(oos_sr < 0)), "degradation_slope": float(slope),
+        "degradation_intercept": float(intercept), "logit_mean": float(logits.mean()),
+    }
+
+
+# --- an independent implementation, written from the papers, as a cross-check ------------------
 
 def sharpe(x):
     sd = np.std(x, ddof=1)
@@ -67,7 +149,17 @@ def expected_max(n, variance):
     return math.sqrt(variance) * ((1 - EULER) * norm.ppf(1 - 1 / n) + EULER * norm.ppf(1 - 1 / (n * math.e)))
 
 
-def pbo(m, s):
+def own_sharpe_tests(m):
+    n = m.shape[1]
+    srs = np.array([sharpe(m[:, j]) for j in range(n)])
+    best = int(np.argmax(srs))
+    s_, tt, g3, g4 = moments(m[:, best])
+    v = float(np.var(srs, ddof=1))
+    return {"best_column": best, "best_sharpe": s_, "best_skewness": g3, "best_kurtosis": g4, "trial_variance": v,
+            "psr": psr(s_, tt, g3, g4), "dsr": psr(s_, tt, g3, g4, expected_max(n, v))}
+
+
+def own_pbo(m, s):
     t, n = m.shape
     per = t // s
     left = t - per * s
@@ -96,6 +188,12 @@ def pbo(m, s):
     }
 
 
+def agree(name, library, own, tol=1e-12):
+    for k, v in library.items():
+        if not abs(v - own[k]) <= tol * max(1.0, abs(own[k])):
+            raise SystemExit(f"{name} {k}: library {v!r} but the independent implementation {own[k]!r}")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.default_rng(20261206)
@@ -115,27 +213,28 @@ def main():
             f.write(str(day + i) + "," + ",".join(repr(float(v)) for v in m[i]) + "\n")
 
     rows = []
-    # The paper's worked example (annualised inputs, 250 periods a year).
-    sr = 2.5 / math.sqrt(250)
-    rows.append(("paper_dsr", psr(sr, 1250, -3, 10, expected_max(100, 0.5 / 250))))
-    rows.append(("paper_expected_max_annual", expected_max(100, 0.5 / 250) * math.sqrt(250)))
+    # The paper's worked example (annualised inputs, 250 periods a year): skfolio's expected
+    # maximum Sharpe of 100 trials as the benchmark of the paper's PSR formula.
+    sr0 = float(skm.expected_max_sharpe_ratio(n_trials=100, trial_sharpe_ratio_std=math.sqrt(0.5 / 250)))
+    agree("paper", {"sr0": sr0}, {"sr0": expected_max(100, 0.5 / 250)})
+    rows.append(("paper_dsr", psr(2.5 / math.sqrt(250), 1250, -3, 10, sr0), f"{SKFOLIO} expected_max_sharpe_ratio + the paper's PSR"))
+    rows.append(("paper_expected_max_annual", sr0 * math.sqrt(250), f"{SKFOLIO} expected_max_sharpe_ratio"))
     # PSR and DSR of the best configuration (by full-sample Sharpe) among the 24.
-    srs = np.array([sharpe(m[:, j]) for j in range(n)])
-    best = int(np.argmax(srs))
-    s_, tt, g3, g4 = moments(m[:, best])
-    v = float(np.var(srs, ddof=1))
-    rows += [("best_column", best), ("best_sharpe", s_), ("best_skewness", g3), ("best_kurtosis", g4),
-             ("trial_variance", v), ("psr", psr(s_, tt, g3, g4)), ("dsr", psr(s_, tt, g3, g4, expected_max(n, v)))]
+    lib = library_sharpe_tests(m)
+    agree("PSR/DSR", lib, own_sharpe_tests(m))
+    rows += [(k, v, SKFOLIO) for k, v in lib.items()]
     for s in (8, 16):
-        for k, val in pbo(m, s).items():
-            rows.append((f"s{s}_{k}", val))
+        lib = library_pbo(m, s)
+        agree(f"PBO S={s}", lib, own_pbo(m, s))
+        for k, v in lib.items():
+            source = FFN if k in ("splits", "pbo", "logit_mean") else f"{FFN} split Sharpe ratios" if k != "rows_left_out" else "T mod S"
+            rows.append((f"s{s}_{k}", v, source))
     with open(os.path.join(OUT, "overfitting_expected.csv"), "w") as f:
-        f.write("name,value\n")
-        for k, val in rows:
-            f.write(f"{k},{float(val)!r}\n")
+        f.write("name,value,source\n")
+        for k, val, source in rows:
+            f.write(f"{k},{float(val)!r},{source}\n")
 
     # Politis-White block length on an AR(1) series, by the arch package.
-    from arch.bootstrap import optimal_block_length
     x = np.zeros(500)
     e = rng.standard_normal(500)
     for i in range(1, 500):
@@ -143,12 +242,12 @@ def main():
     x = np.round(x, 10)
     opt = optimal_block_length(x)
     with open(os.path.join(OUT, "block_length_series.csv"), "w") as f:
-        f.write(f"# arch {__import__('arch').__version__} optimal_block_length: stationary={float(opt['stationary'].iloc[0])!r} circular={float(opt['circular'].iloc[0])!r}\n")
+        f.write(f"# arch {arch.__version__} optimal_block_length: stationary={float(opt['stationary'].iloc[0])!r} circular={float(opt['circular'].iloc[0])!r}\n")
         f.write("x\n")
         for v in x:
             f.write(repr(float(v)) + "\n")
-    for k, val in rows:
-        print(k, val)
+    for k, val, source in rows:
+        print(f"{k:32} {val!r:24} {source}")
     print("block length", opt)
 
 
