@@ -383,11 +383,15 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
     public func isOpen(at t: Timestamp) -> Bool {
         let d = tradeDayNumber(containing: t.seconds)
         guard t.seconds >= zone.utcSeconds(fromLocalSeconds: openLocalSeconds(dayNumber: d)) else { return false }
-        if !eras.isEmpty, let halt = era(dayNumber: d)?.haltMinutes {
-            let local = t.seconds + zone.offset(atUTC: t.seconds) - d * 86_400
-            if local >= Int64(halt.lowerBound) * 60 && local < Int64(halt.upperBound) * 60 { return false }
-        }
-        return true
+        return !isHalted(at: t.seconds, tradeDay: d)
+    }
+
+    /// True when `t`, a time inside trade day `d`'s session, falls in that day's intraday halt
+    /// (the 15:15–15:30 CT break of earlier eras).
+    public func isHalted(at t: Int64, tradeDay d: Int64) -> Bool {
+        guard !eras.isEmpty, let halt = era(dayNumber: d)?.haltMinutes else { return false }
+        let local = t + zone.offset(atUTC: t) - d * 86_400
+        return local >= Int64(halt.lowerBound) * 60 && local < Int64(halt.upperBound) * 60
     }
 
     /// The stretch of time around `t` during which the market trades without a break (session

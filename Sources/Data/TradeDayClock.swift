@@ -16,6 +16,10 @@ public struct TradeDayClock: Sendable {
     public init(calendar: SessionCalendar) { self.calendar = calendar }
 
     /// The clock reached `t` (UTC seconds): the new trade day when one starts now, else nil.
+    ///
+    /// One calendar look-up of the day and one of its session per call: the roll ran three (the
+    /// day twice, through `isOpen`) and the engine's instruction count over the 1M-bar ES series
+    /// was 1 % higher for it (callgrind, `tsxlab-bench engine`).
     public mutating func reach(_ t: Int64) -> Int64? {
         guard t >= dayEnds else { return nil }
         let d = calendar.tradeDayNumber(containing: t)
@@ -23,9 +27,15 @@ public struct TradeDayClock: Sendable {
             dayEnds = t + 1
             return nil
         }
-        guard calendar.isOpen(at: Timestamp(seconds: t)) else { return nil }
+        guard let session = calendar.session(for: TradeDate(dayNumber: d)) else { return nil }
+        // In the break before the new day's open nothing starts: the next look is at the open.
+        if t < session.open.seconds {
+            dayEnds = session.open.seconds
+            return nil
+        }
+        if calendar.isHalted(at: t, tradeDay: d) { return nil }
         day = d
-        dayEnds = calendar.session(for: TradeDate(dayNumber: d))?.close.seconds ?? (t + 1)
+        dayEnds = session.close.seconds
         return d
     }
 }
