@@ -121,9 +121,8 @@ public final class BacktestEngine {
                 let mid = (end + hi) >> 1
                 if time[mid] < boundary { end = mid + 1 } else { hi = mid }
             }
-            let first = i
-            session.trade(end - first, symbol: symbol,
-                          bar: { k in Bar(time[first + k], open[first + k], high[first + k], low[first + k], close[first + k], volume[first + k]) },
+            session.trade(i..<end, symbol: symbol,
+                          bar: { k in Bar(time[k], open[k], high[k], low[k], close[k], volume[k]) },
                           trade: { ex.step($0, symbol: s, length: length) })
             i = end
         }

@@ -52,15 +52,22 @@ public struct ExchangeCore: Sendable {
     /// Fills at the current trade day's start (a day with more fills was a trading day).
     var fillsAtDayStart = 0
     public internal(set) var tradeDay: Int64 = Int64.min
-    /// The close of the current trade day's session (UTC seconds), set when the day begins.
-    var tradeDayCloses = Int64.min
-    /// The trade date an order placed now belongs to (`SessionCalendar.orderTradeDay`): the
-    /// current day up to its close is answered from the close kept when the day began. Looking
-    /// the session up per order was 1 % of the engine's instructions with a bracket working
-    /// (callgrind, `tsxlab-bench engine`).
+    /// The close of the current trade day's session (UTC seconds), looked up at the day's first
+    /// order (`Int64.min`: the day has no session).
+    var tradeDayCloses: Int64?
+    /// The trade date an order placed now belongs to (`SessionCalendar.orderTradeDay`), with the
+    /// current day's close looked up once a day: per order it was 1 % of the engine's
+    /// instructions with a bracket working (callgrind, `tsxlab-bench engine`).
     mutating func tradeDayNow() -> Int64 {
-        if tradeDay != Int64.min && now.seconds <= tradeDayCloses { return tradeDay }
-        return config.calendar.orderTradeDay(at: now.seconds, current: tradeDay)
+        guard tradeDay != Int64.min else { return config.calendar.orderTradeDay(at: now.seconds, current: tradeDay) }
+        let close: Int64
+        if let known = tradeDayCloses {
+            close = known
+        } else {
+            close = config.calendar.session(for: TradeDate(dayNumber: tradeDay))?.close.seconds ?? Int64.min
+            tradeDayCloses = close
+        }
+        return now.seconds <= close ? tradeDay : config.calendar.tradeDayNumber(containing: now.seconds)
     }
 
     public var events: [BrokerEvent] = []
@@ -212,7 +219,7 @@ public struct ExchangeCore: Sendable {
         guard day != tradeDay else { return }
         let ended = tradeDay
         tradeDay = day
-        tradeDayCloses = config.calendar.session(for: TradeDate(dayNumber: day))?.close.seconds ?? Int64.min
+        tradeDayCloses = nil
         for s in 0..<instruments.count {
             for i in liveIndexes(s) where orders[i].request.timeInForce == .day && orders[i].tradeDay < day {
                 expireOrder(i)
