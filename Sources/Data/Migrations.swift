@@ -65,10 +65,11 @@ public enum Migrations {
             sqlite: [],
             // Every query on historical_bars names symbol and timeframe and reads a time range in
             // either order, or counts; the primary key serves each (an index scan reads backwards as
-            // readily as forwards; PostgresImportTests pins the plans). Maintaining the copy cost as
-            // much server CPU as the primary key and the heap together: COPY of a year of 1-minute
-            // bars (349,335 rows) into an empty series, the backend's user+system time, 2.23 s with
-            // it, 1.12 s without (2026-12-06).
+            // readily as forwards; `primaryKeyServesEveryQuery` checks the plans, the seed's
+            // newest-first read included). Keeping the copy up cost as much server CPU as the
+            // primary key and the heap together: COPY of a year of 1-minute bars (349,335 rows)
+            // into an empty series, the backend's user+system time, 2.23 s with it, 1.12 s without
+            // (2026-12-06).
             postgres: ["DROP INDEX IF EXISTS idx_bars_lookup"]
         ),
     ]

@@ -159,10 +159,12 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
     /// for a range the series does not hold yet, the common case) go through a staging table,
     /// where one statement changes the stored bars that differ and one adds those missing.
     ///
-    /// Why split: importing a year of 1-minute bars into a series holding its first half cost the
-    /// server 2.19 s of CPU when all of it went through the staging table and one
-    /// `INSERT … ON CONFLICT DO UPDATE` (which locks every stored bar it meets, changed or not),
-    /// and 1.1 s with the second half copied in (2026-12-06; `tsxlab-bench pg-import`).
+    /// Why not one `INSERT … ON CONFLICT DO UPDATE` from the staging table, as before: it locks
+    /// every stored bar it meets, changed or not. Server CPU for a year of 1-minute bars (349,335)
+    /// staged against a series holding its first half: 1.96 s that way, 1.09 s as the UPDATE and
+    /// INSERT below; against one holding all of it, 1.76 s and 0.68 s. Why split: with the second
+    /// half copied straight in, the whole import of the first case costs the server 0.99 s
+    /// (2026-12-06; psql on the same rows, and `tsxlab-bench pg-import`).
     static func store(_ c: PGConnection, _ series: BarSeries, _ sym: String, _ tf: String) throws -> UpsertResult {
         let n = series.count
         // The series row is locked (see `write`), so no other writer of this series adds bars
