@@ -61,26 +61,6 @@ final class PGConnection {
             throw error
         }
     }
-
-    /// Streams `data` (COPY text format) into a `COPY … FROM STDIN` statement.
-    func copyIn(_ sql: String, _ data: [UInt8]) throws {
-        try exec(sql)
-        let rc = data.withUnsafeBufferPointer { b in
-            b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) {
-                PQputCopyData(conn, $0, Int32(b.count))
-            }
-        }
-        guard rc == 1, PQputCopyEnd(conn, nil) == 1 else {
-            throw DataError.store(url: displayURL, operation: "COPY", message: String(cString: PQerrorMessage(conn)))
-        }
-        while let r = PQgetResult(conn) {
-            defer { PQclear(r) }
-            if PQresultStatus(r) != PGRES_COMMAND_OK {
-                throw DataError.store(url: displayURL, operation: "COPY",
-                    message: String(cString: PQresultErrorMessage(r)).trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-        }
-    }
 }
 
 /// Owns a PGresult and clears it when released.
@@ -89,6 +69,8 @@ final class PGResult {
     init(_ r: OpaquePointer?) { self.r = r }
     deinit { if let r { PQclear(r) } }
     var rows: Int { Int(PQntuples(r)) }
+    /// The rows an INSERT, UPDATE or DELETE touched.
+    var affectedRows: Int { Int(String(cString: PQcmdTuples(r))) ?? 0 }
     func isNull(_ row: Int, _ col: Int) -> Bool { PQgetisnull(r, Int32(row), Int32(col)) == 1 }
     func text(_ row: Int, _ col: Int) -> String { String(cString: PQgetvalue(r, Int32(row), Int32(col))) }
     func int64(_ row: Int, _ col: Int) -> Int64 { Int64(text(row, col)) ?? 0 }
@@ -101,20 +83,15 @@ final class PGResult {
 }
 
 /// PostgreSQL through libpq, with the seed schema's `historical_bars` (DECIMAL prices,
-/// TIMESTAMPTZ stamps, primary key plus a descending lookup index). A write is one transaction:
-/// bars for a range the series does not hold yet are copied straight into the table; bars that
-/// overlap stored ones go through a temporary table and one upsert.
+/// TIMESTAMPTZ stamps, primary key (symbol, timeframe, timestamp); the seed's descending copy of
+/// it is dropped by migration 7). A write is one transaction: bars that cannot meet a stored bar
+/// are copied straight into the table (binary COPY); those between stored ones go through a
+/// temporary table (see `store`).
 public final class PostgresBarStore: BarStore, SQLDatabase {
     private let conn: Mutex<PGConnection>
     public let displayURL: String
-    /// Every write goes through the staging table and the upsert, as before ranges new to the
-    /// series were copied straight in (for the benchmark's before-and-after figure).
-    let alwaysUpsert: Bool
 
-    /// - Parameter alwaysUpsert: write every range through the upsert path, even one the series
-    ///   does not hold yet (slower; for comparing the two paths).
-    public init(url: String, alwaysUpsert: Bool = false) throws {
-        self.alwaysUpsert = alwaysUpsert
+    public init(url: String) throws {
         let c = try PGConnection(url: url)
         try c.exec("SET TIME ZONE 'UTC'")
         try c.exec("SET client_min_messages = WARNING")
@@ -162,25 +139,7 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
                     throw DataError.badInput(file: "\(sym) \(tf)", line: nil, field: "tick_size",
                         reason: "the store holds this series at tick \(stored), the new bars are at \(series.tickSize); import under another symbol or fix the contract spec")
                 }
-                var result = UpsertResult()
-                if !series.isEmpty {
-                    let first = String(series.time[0]), last = String(series.time[series.count - 1])
-                    // The series row is locked above, so no other writer adds bars to this range
-                    // before the transaction ends: what is empty now stays empty until COMMIT.
-                    let rangeIsNew = try !alwaysUpsert && c.exec("""
-                        SELECT EXISTS (SELECT 1 FROM historical_bars WHERE symbol = $1 AND timeframe = $2
-                          AND timestamp >= to_timestamp($3) AND timestamp <= to_timestamp($4))
-                        """, [sym, tf, first, last]).text(0, 0) == "f"
-                    if rangeIsNew {
-                        // The common case, a range the series does not hold yet: straight into the
-                        // table, no staging table and no conflict check per row.
-                        try c.copyIn("COPY historical_bars (symbol, timeframe, timestamp, open, high, low, close, volume) FROM STDIN",
-                                     Self.copyRows(series))
-                        result.inserted = series.count
-                    } else {
-                        result = try Self.upsert(c, series, sym, tf)
-                    }
-                }
+                let result = series.isEmpty ? UpsertResult() : try Self.store(c, series, sym, tf)
                 if let w = coverage, !w.isEmpty {
                     let existing = try Self.coverage(c, sym, tf)
                     try c.exec("DELETE FROM bar_coverage WHERE symbol = $1 AND timeframe = $2", [sym, tf])
@@ -194,67 +153,45 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
         }
     }
 
-    /// Bars into a range the series already holds (in part): COPY into a staging table, then one
-    /// upsert that counts what it inserted and what it changed.
-    static func upsert(_ c: PGConnection, _ series: BarSeries, _ sym: String, _ tf: String) throws -> UpsertResult {
-        try c.exec("CREATE TEMP TABLE IF NOT EXISTS tsx_import (ts BIGINT, open DECIMAL, high DECIMAL, low DECIMAL, close DECIMAL, volume BIGINT) ON COMMIT DELETE ROWS")
-        try c.copyIn("COPY tsx_import FROM STDIN", Self.copyText(series))
-        let r = try c.exec("""
-            WITH up AS (
-              INSERT INTO historical_bars (symbol, timeframe, timestamp, open, high, low, close, volume)
-              SELECT $1, $2, to_timestamp(ts), open, high, low, close, volume FROM tsx_import
-              ON CONFLICT (symbol, timeframe, timestamp) DO UPDATE SET
-                open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
-                close = EXCLUDED.close, volume = EXCLUDED.volume
-              WHERE (historical_bars.open, historical_bars.high, historical_bars.low, historical_bars.close, historical_bars.volume)
-                IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)
-              RETURNING (xmax = 0) AS inserted)
-            SELECT COUNT(*) FILTER (WHERE inserted), COUNT(*) FILTER (WHERE NOT inserted) FROM up
-            """, [sym, tf])
+    /// Stores `series` (not empty) in the open transaction, the series row locked. Bars before the
+    /// first or after the last bar the series holds in the file's range cannot meet a stored bar:
+    /// they are copied straight into the table. Only the bars between those two stored ones (none,
+    /// for a range the series does not hold yet, the common case) go through a staging table,
+    /// where one statement changes the stored bars that differ and one adds those missing.
+    ///
+    /// Why not one `INSERT … ON CONFLICT DO UPDATE` from the staging table, as before: it locks
+    /// every stored bar it meets, changed or not. Server CPU for a year of 1-minute bars (349,335)
+    /// staged against a series holding its first half: 1.96 s that way, 1.09 s as the UPDATE and
+    /// INSERT below; against one holding all of it, 1.76 s and 0.68 s. Why split: with the second
+    /// half copied straight in, the whole import of the first case costs the server 0.99 s
+    /// (2026-12-06; psql on the same rows, and `tsxlab-bench pg-import`).
+    static func store(_ c: PGConnection, _ series: BarSeries, _ sym: String, _ tf: String) throws -> UpsertResult {
+        let n = series.count
+        // The series row is locked (see `write`), so no other writer of this series adds bars
+        // before the transaction ends: what is empty now stays empty until COMMIT.
+        let stored = try c.exec(BarsSQL.storedRange, [sym, tf, String(series.time[0]), String(series.time[n - 1])])
+        let overlap = stored.isNull(0, 0) ? 0..<0
+            : series.lowerBound(stored.int64(0, 0))..<series.lowerBound(stored.int64(0, 1) + 1)
         var result = UpsertResult()
-        result.inserted = Int(r.int64(0, 0))
-        result.updated = Int(r.int64(0, 1))
-        result.unchanged = series.count - result.inserted - result.updated
+        let outside = [0..<overlap.lowerBound, overlap.upperBound..<n].filter { !$0.isEmpty }
+        if !outside.isEmpty {
+            try c.copyIn(BarsSQL.copy) {
+                try PGBinaryBars.stream(series, outside, key: (sym, tf), $0)
+            }
+            result.inserted = n - overlap.count
+        }
+        guard !overlap.isEmpty else { return result }
+        try c.exec(BarsSQL.createStaging)
+        try c.copyIn(BarsSQL.copyStaging) { try PGBinaryBars.stream(series, [overlap], key: nil, $0) }
+        // Both statements read only the stored bars inside the staged range, whatever else the
+        // series holds.
+        let range = [sym, tf, String(series.time[overlap.lowerBound]), String(series.time[overlap.upperBound - 1])]
+        let updated = try c.exec(BarsSQL.updateStaged, range).affectedRows
+        let inserted = try c.exec(BarsSQL.insertStaged, range).affectedRows
+        result.inserted += inserted
+        result.updated = updated
+        result.unchanged = overlap.count - inserted - updated
         return result
-    }
-
-    /// COPY text rows of `historical_bars` itself: symbol, timeframe, the UTC time as ISO-8601,
-    /// four exact decimal prices, volume (written byte by byte). Symbols and timeframes hold no
-    /// tab, newline or backslash (contract codes and `1m`-style names), so nothing is escaped.
-    static func copyRows(_ s: BarSeries) -> [UInt8] {
-        var out: [UInt8] = []
-        let prefix = Array((s.symbol + "\t" + s.timeframe.description + "\t").utf8)
-        out.reserveCapacity(s.count * (prefix.count + 70))
-        let t = s.tickSize
-        for i in 0..<s.count {
-            out.append(contentsOf: prefix)
-            BarCSVWriter.appendISO(s.time[i], to: &out); out.append(9)
-            appendPricesAndVolume(s, i, t, &out)
-        }
-        return out
-    }
-
-    /// COPY text rows: epoch seconds, four exact decimal prices, volume (written byte by byte).
-    static func copyText(_ s: BarSeries) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count * 48)
-        let t = s.tickSize
-        for i in 0..<s.count {
-            BarCSVWriter.appendInt(s.time[i], &out); out.append(9)
-            appendPricesAndVolume(s, i, t, &out)
-        }
-        return out
-    }
-
-    /// The columns both COPY formats end with: bar `i`'s open, high, low and close as exact
-    /// decimals at tick size `t`, then its volume and the row's newline (tab-separated).
-    @inline(__always)
-    static func appendPricesAndVolume(_ s: BarSeries, _ i: Int, _ t: TickSize, _ out: inout [UInt8]) {
-        BarCSVWriter.appendPrice(s.open[i], t, t.scale, &out); out.append(9)
-        BarCSVWriter.appendPrice(s.high[i], t, t.scale, &out); out.append(9)
-        BarCSVWriter.appendPrice(s.low[i], t, t.scale, &out); out.append(9)
-        BarCSVWriter.appendPrice(s.close[i], t, t.scale, &out); out.append(9)
-        BarCSVWriter.appendInt(s.volume[i], &out); out.append(10)
     }
 
     static func coverage(_ c: PGConnection, _ sym: String, _ tf: String) throws -> [TimeWindow] {
@@ -270,11 +207,7 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
                 return BarSeries(symbol: key.symbol, timeframe: key.timeframe, tickSize: fallbackTickSize ?? TickSize(units: 1, scale: 0))
             }
             var s = BarSeries(symbol: key.symbol, timeframe: key.timeframe, tickSize: tick)
-            let r = try c.exec("""
-                SELECT extract(epoch FROM timestamp)::bigint, open, high, low, close, volume FROM historical_bars
-                WHERE symbol = $1 AND timeframe = $2 AND timestamp >= to_timestamp($3) AND timestamp < to_timestamp($4)
-                ORDER BY timestamp
-                """, [key.symbol, tf, String(window.from.seconds), String(window.to.seconds)])
+            let r = try c.exec(BarsSQL.read, [key.symbol, tf, String(window.from.seconds), String(window.to.seconds)])
             let n = r.rows
             s.reserveCapacity(n)
             func ticks(_ row: Int, _ col: Int) throws -> Int64 {
@@ -298,12 +231,7 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
 
     public func listSeries() throws -> [SeriesInfo] {
         try conn.withLock { c in
-            let r = try c.exec("""
-                SELECT s.symbol, s.timeframe, s.tick_size, COUNT(b.timestamp),
-                  extract(epoch FROM MIN(b.timestamp))::bigint, extract(epoch FROM MAX(b.timestamp))::bigint
-                FROM bar_series s LEFT JOIN historical_bars b ON b.symbol = s.symbol AND b.timeframe = s.timeframe
-                GROUP BY s.symbol, s.timeframe, s.tick_size ORDER BY s.symbol, s.timeframe
-                """)
+            let r = try c.exec(BarsSQL.listSeries)
             return (0..<r.rows).compactMap { i in
                 guard let tf = Timeframe(r.text(i, 1)), let tick = TickSize(r.text(i, 2)) else { return nil }
                 return SeriesInfo(key: SeriesKey(symbol: r.text(i, 0), timeframe: tf), tickSize: tick,
@@ -320,8 +248,7 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
 
     public func count(_ key: SeriesKey) throws -> Int {
         try conn.withLock {
-            Int(try $0.exec("SELECT COUNT(*) FROM historical_bars WHERE symbol = $1 AND timeframe = $2",
-                            [key.symbol, key.timeframe.description]).int64(0, 0))
+            Int(try $0.exec(BarsSQL.count, [key.symbol, key.timeframe.description]).int64(0, 0))
         }
     }
 
@@ -353,4 +280,50 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
             throw error
         }
     }
+}
+
+/// Every statement on `historical_bars`, in one place: each names the series (symbol and
+/// timeframe) and reads a time range or counts, so the primary key serves it and no other index
+/// is needed (`PostgresImportTests.primaryKeyServesEveryQuery` checks the plans).
+enum BarsSQL {
+    /// The first and last stored bar of a series in `[$3, $4]` (epoch seconds): nulls when none.
+    static let storedRange = """
+        SELECT extract(epoch FROM min(timestamp))::bigint, extract(epoch FROM max(timestamp))::bigint FROM historical_bars
+        WHERE symbol = $1 AND timeframe = $2 AND timestamp >= to_timestamp($3) AND timestamp <= to_timestamp($4)
+        """
+    static let copy = "COPY historical_bars (symbol, timeframe, timestamp, open, high, low, close, volume) FROM STDIN (FORMAT binary)"
+    /// The staging table, this session's own, emptied at every commit.
+    static let createStaging = """
+        CREATE TEMP TABLE IF NOT EXISTS tsx_import (ts TIMESTAMPTZ, open DECIMAL, high DECIMAL, low DECIMAL, close DECIMAL, volume BIGINT)
+        ON COMMIT DELETE ROWS
+        """
+    static let copyStaging = "COPY tsx_import FROM STDIN (FORMAT binary)"
+    /// Stored bars in `[$3, $4]` that `tsx_import` holds with other values take them.
+    static let updateStaged = """
+        UPDATE historical_bars h SET open = s.open, high = s.high, low = s.low, close = s.close, volume = s.volume
+        FROM tsx_import s
+        WHERE h.symbol = $1 AND h.timeframe = $2 AND h.timestamp >= to_timestamp($3) AND h.timestamp <= to_timestamp($4)
+          AND h.timestamp = s.ts
+          AND (h.open, h.high, h.low, h.close, h.volume) IS DISTINCT FROM (s.open, s.high, s.low, s.close, s.volume)
+        """
+    /// Bars of `tsx_import` (all in `[$3, $4]`) the series does not hold yet.
+    static let insertStaged = """
+        INSERT INTO historical_bars (symbol, timeframe, timestamp, open, high, low, close, volume)
+        SELECT $1::varchar, $2::varchar, s.ts, s.open, s.high, s.low, s.close, s.volume FROM tsx_import s
+        WHERE NOT EXISTS (SELECT 1 FROM historical_bars h WHERE h.symbol = $1 AND h.timeframe = $2
+          AND h.timestamp >= to_timestamp($3) AND h.timestamp <= to_timestamp($4) AND h.timestamp = s.ts)
+        """
+    /// A series' bars in `[$3, $4)`, in time order.
+    static let read = """
+        SELECT extract(epoch FROM timestamp)::bigint, open, high, low, close, volume FROM historical_bars
+        WHERE symbol = $1 AND timeframe = $2 AND timestamp >= to_timestamp($3) AND timestamp < to_timestamp($4)
+        ORDER BY timestamp
+        """
+    static let listSeries = """
+        SELECT s.symbol, s.timeframe, s.tick_size, COUNT(b.timestamp),
+          extract(epoch FROM MIN(b.timestamp))::bigint, extract(epoch FROM MAX(b.timestamp))::bigint
+        FROM bar_series s LEFT JOIN historical_bars b ON b.symbol = s.symbol AND b.timeframe = s.timeframe
+        GROUP BY s.symbol, s.timeframe, s.tick_size ORDER BY s.symbol, s.timeframe
+        """
+    static let count = "SELECT COUNT(*) FROM historical_bars WHERE symbol = $1 AND timeframe = $2"
 }

@@ -1,12 +1,14 @@
-import Data
+@testable import Data
 import Foundation
 import Testing
 import TSXLabTesting
 
-/// PostgreSQL imports take two paths: bars for a range the series does not hold yet are copied
-/// straight into `historical_bars`; bars that overlap stored ones go through a staging table and
-/// an upsert. Each file is still one transaction, and the store ends up as SQLite's does.
-@Suite("PostgreSQL import: COPY straight in for new ranges, upsert for overlaps", .enabled(if: StoreKind.available.contains(.postgres)))
+/// PostgreSQL imports take two paths: bars that cannot meet a stored bar (before the first or
+/// after the last the series holds in the file's range) are copied straight into
+/// `historical_bars`; bars between stored ones go through a staging table, where the stored bars
+/// that differ are changed and the missing ones added. Each file is still one transaction, and
+/// the store ends up as SQLite's does.
+@Suite("PostgreSQL import: COPY straight in where no bar is stored, staged between stored bars", .enabled(if: StoreKind.available.contains(.postgres)))
 struct PostgresImportTests {
     let key = SeriesKey(symbol: "ES", timeframe: .oneMinute)
     let all = TimeWindow(from: .distantPast, to: .distantFuture)
@@ -61,7 +63,23 @@ struct PostgresImportTests {
         #expect(try store.read(key, all) == expected)
     }
 
-    @Test("a stored bar inside the new range, not at its ends, still sends the file through the upsert")
+    @Test("a file reaching before and after the stored bars: the ends are copied in, the stored stretch is staged, counts exact")
+    func fileAroundStoredBars() throws {
+        let store = try store()
+        let sqlite = try StoreKind.sqlite.make().store
+        let s = sampleSeries(count: 300)
+        var file = s
+        file.close[150] = file.open[150]   // a stored bar the file changes
+        for target in [store, sqlite] as [any BarStore] {
+            try target.write(s.slice(100..<200), coverage: nil)
+            #expect(try target.write(file, coverage: nil) == UpsertResult(inserted: 200, updated: 1, unchanged: 99))
+        }
+        #expect(try usedStagingTable(store))
+        #expect(try store.read(key, all) == file)
+        #expect(try store.read(key, all) == sqlite.read(key, all))
+    }
+
+    @Test("a stored bar inside the new range, not at its ends, is staged; the bars around it are copied in")
     func storedBarInsideTheRange() throws {
         let store = try store()
         let s = sampleSeries(count: 100)
@@ -78,7 +96,9 @@ struct PostgresImportTests {
         try store.write(stored, coverage: storedCoverage)
         let file = sampleSeries(count: 500, start: overlapping ? stored.time[50] : stored.time[99] + 3_600, seed: 9)
         try StoreKind.postgres.poison(store, at: file.time[400])
-        #expect(throws: DataError.self) { try BarImport.importFile(path: csvFile(file, "poisoned.csv"), options: esOptions, into: store) }
+        // The server's own refusal is what the error says, not a failed send.
+        let error = #expect(throws: DataError.self) { try BarImport.importFile(path: csvFile(file, "poisoned.csv"), options: esOptions, into: store) }
+        #expect(error?.description.contains("poisoned row") == true, "\(String(describing: error))")
         #expect(try store.read(key, all) == stored)
         #expect(try store.coverage(key) == [storedCoverage])
         #expect(try store.listSeries().map(\.count) == [100])
@@ -115,5 +135,51 @@ struct PostgresImportTests {
         #expect(x.stored == y.stored && x.stored.inserted == 16_673)
         let k = SeriesKey(symbol: "ESZ13", timeframe: .oneMinute)
         #expect(try pg.read(k, all) == sqlite.read(k, all))
+    }
+
+    @Test("prices written as binary numerics read back exactly: negative, zero, whole, past four decimals, on both paths")
+    func binaryPricesAreExact() throws {
+        let pg = try store()
+        let sqlite = try StoreKind.sqlite.make().store
+        let ticks: [Int64] = [-1_000_001, -10_001, -1, 0, 1, 9_999, 10_000, 10_001, 123_456_789, 99_999_999_999]
+        for (sym, tick) in [("6E", "0.00005"), ("CL", "0.01"), ("YM", "1"), ("ZT", "0.0078125"), ("XX", "0.000000000001"), ("BIG", "25")] {
+            var s = BarSeries(symbol: sym, timeframe: .oneMinute, tickSize: TickSize(tick)!)
+            for (i, t) in ticks.enumerated() { s.append(Bar(1_546_383_600 + Int64(i) * 60, t, t, t, t, Int64(i))) }
+            var changed = s
+            for i in 0..<changed.count { changed.open[i] = -changed.open[i]; changed.close[i] += 3 }
+            let k = SeriesKey(symbol: sym, timeframe: .oneMinute)
+            for target in [pg, sqlite] as [any BarStore] {
+                try target.write(s, coverage: nil)        // copied straight in
+                try target.write(changed, coverage: nil)  // staged: every bar overlaps
+            }
+            #expect(try pg.read(k, all) == changed, "\(sym)")
+            #expect(try pg.read(k, all) == sqlite.read(k, all), "\(sym)")
+            // Other clients see each price at the tick's decimals, as the text COPY wrote it.
+            let text = try pg.query("SELECT open::text FROM historical_bars WHERE symbol = $1 ORDER BY timestamp", [.text(sym)])
+            #expect(text.map { $0.first?.text } == changed.open.map { changed.tickSize.format(Price(ticks: $0), decimals: changed.tickSize.scale) }, "\(sym)")
+        }
+    }
+
+    @Test("the primary key serves every statement on historical_bars: no sequential scan, no sort, the seed's newest-first read included")
+    func primaryKeyServesEveryQuery() throws {
+        let store = try store()
+        try store.write(sampleSeries(count: 500), coverage: nil)
+        try store.execute(BarsSQL.createStaging)
+        try store.execute("SET enable_seqscan = off")
+        let range: [SQLValue] = [.text("ES"), .text("1m"), .text("1546383600"), .text("1546413600")]
+        let statements: [(String, String, [SQLValue])] = [
+            ("storedRange", BarsSQL.storedRange, range), ("updateStaged", BarsSQL.updateStaged, range),
+            ("insertStaged", BarsSQL.insertStaged, range), ("read", BarsSQL.read, range),
+            ("count", BarsSQL.count, Array(range.prefix(2))), ("listSeries", BarsSQL.listSeries, []),
+            // What idx_bars_lookup was made for: the seed bot's latest bars, newest first.
+            ("newest first", "SELECT * FROM historical_bars WHERE symbol = $1 AND timeframe = $2 ORDER BY timestamp DESC LIMIT 500", Array(range.prefix(2))),
+        ]
+        for (name, sql, params) in statements {
+            let plan = try store.query("EXPLAIN " + sql, params).compactMap { $0.first?.text }.joined(separator: "\n")
+            #expect(plan.contains("historical_bars_pkey"), "\(name):\n\(plan)")
+            #expect(!plan.contains("Seq Scan on historical_bars"), "\(name):\n\(plan)")
+            if name == "read" || name == "newest first" { #expect(!plan.contains("Sort"), "\(name):\n\(plan)") }
+        }
+        #expect(try store.query("SELECT to_regclass('idx_bars_lookup') IS NULL", [])[0][0] == .text("t"))
     }
 }
