@@ -95,11 +95,17 @@ public struct LiveJob: Sendable {
     /// Trades the plan on the account until `stop` yields, then shuts down in order.
     ///
     /// - Throws: `PromotionError` for a configuration the store never tested (or edited since its
-    ///   pin) unless `force`; `LiveSetupError`, `ProjectXError` and store errors as set-up fails.
+    ///   pin) unless `force`; `AccountRulesMismatch` when the configuration's account rules do not
+    ///   fit the venue's account (`AccountRulesFit`; never forced); `LiveSetupError`,
+    ///   `ProjectXError` and store errors as set-up fails.
     public func run(_ plan: LivePlan, until stop: AsyncStream<Void>) async throws {
         let cfg = plan.config
         for w in try Promotion.verify(configHash: cfg.hash, pin: plan.live.pin, db: db, force: plan.force) { onNote("warning: " + w) }
         let account = try await client.activeAccount(named: plan.account)
+        // The configured rules must fit the venue's account before anything can trade.
+        let fit = AccountRulesFit.check(cfg.account, against: account, source: cfg.source)
+        for w in fit.warnings { onNote("warning: " + w) }
+        if let refusal = fit.refusal { throw refusal }
         let (contract, spec) = try await client.contract(for: cfg.data.symbol, registry: registry)
         let strategies = try strategies(cfg, symbol: cfg.data.symbol)
         let names = strategies.map(\.name)

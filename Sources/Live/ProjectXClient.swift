@@ -137,14 +137,23 @@ public actor ProjectXClient {
     }
 
     /// Places an order and returns the gateway's order id.
+    ///
+    /// A tagged placement is idempotent: sent again (a retry after a lost answer, or a restart
+    /// resending it), the gateway refuses the tag it already holds, and the order holding the
+    /// tag is this placement's. The refusal is recognised by its code, `OrderRejected` (2), the
+    /// only code the reference gives a reused tag (§4.4); the message is free text (§5) and may
+    /// be null. So every code-2 refusal of a tagged placement looks the tag up (two order
+    /// searches; refusals are rare, the order gate refuses most bad orders before sending): an
+    /// order holding the tag that the gateway did not reject is returned, otherwise the refusal
+    /// is thrown as it came. A rejected record holding the tag (a code-2 rejection may leave one)
+    /// is never taken for an accepted order.
     public func placeOrder(_ order: PXPlaceOrderRequest) async throws -> Int64 {
         let endpoint = "/api/Order/place"
         do {
             let r: PXPlaceOrderResponse = try await call(endpoint, order, mutation: order.customTag == nil ? .unsafe : .idempotent)
             guard let id = r.orderId else { throw ProjectXError.decoding(endpoint: endpoint, reason: "no orderId") }
             return id
-        } catch ProjectXError.rejected(_, let code, let message) where order.customTag != nil && code == 2 && (message ?? "").lowercased().contains("tag") {
-            // A retry of a placement that did reach the gateway: the tag finds the order.
+        } catch ProjectXError.rejected(_, let code, let message) where order.customTag != nil && code == PXPlaceOrderError.orderRejected.rawValue {
             if let existing = try await findOrder(tag: order.customTag!, accountId: order.accountId) { return existing.id }
             throw ProjectXError.rejected(endpoint: endpoint, code: code, message: message)
         } catch ProjectXError.ambiguous(_, let reason) where order.customTag != nil {
@@ -214,10 +223,13 @@ public actor ProjectXClient {
     }
 
     /// The order placed with `tag`: working orders first, then the account's order history (a
-    /// rare path, taken only when a placement's answer was lost, so the wide search is affordable).
+    /// rare path, taken only when a placement's answer was lost or refused, so the wide search is
+    /// affordable). A record the gateway rejected is not an order placed.
     private func findOrder(tag: String, accountId: Int) async throws -> PXOrder? {
         if let o = try await workingOrders(accountId: accountId).first(where: { $0.customTag == tag }) { return o }
-        return try await searchOrders(accountId: accountId, from: Timestamp(seconds: 0)).first { $0.customTag == tag }
+        return try await searchOrders(accountId: accountId, from: Timestamp(seconds: 0)).first {
+            $0.customTag == tag && $0.status != PXOrderStatus.rejected.rawValue
+        }
     }
 
     // MARK: Tokens

@@ -226,6 +226,22 @@ public struct PXPlaceOrderRequest: Codable, Hashable, Sendable {
     }
 }
 
+/// `Order/place`'s error codes (reference §4.4). The numbers are this endpoint's own: code 2 is
+/// `OrderRejected` here but `OrderNotFound` on cancel. The message beside a code is free text
+/// and not stable (§5): logic keys on the code.
+public enum PXPlaceOrderError: Int, Codable, Sendable, CaseIterable {
+    case accountNotFound = 1
+    /// Every refusal of the order itself: off the tick grid, wrong bracket signs, and a
+    /// `customTag` the account already used ("must be unique within the account; reuse is
+    /// rejected" — the reference gives a reused tag no code of its own). It may carry the
+    /// `orderId` of the rejected record.
+    case orderRejected = 2
+    case insufficientFunds = 3, accountViolation = 4, outsideTradingHours = 5
+    /// Ambiguous, as `unknownError` is: the order may exist; reconcile before resending.
+    case orderPending = 6
+    case unknownError = 7, contractNotFound = 8, contractNotActive = 9, accountRejected = 10
+}
+
 public struct PXPlaceOrderResponse: PXResponse {
     /// Present on success, and sometimes on a rejection too: it alone does not mean accepted.
     public var orderId: Int64?
@@ -234,6 +250,21 @@ public struct PXPlaceOrderResponse: PXResponse {
     public var errorMessage: String?
     public init(orderId: Int64?, errorCode: Int = 0, errorMessage: String? = nil) {
         self.orderId = orderId; self.success = errorCode == 0; self.errorCode = errorCode; self.errorMessage = errorMessage
+    }
+    public init(orderId: Int64? = nil, error: PXPlaceOrderError, message: String?) {
+        self.init(orderId: orderId, errorCode: error.rawValue, errorMessage: message)
+    }
+
+    enum CodingKeys: String, CodingKey { case orderId, success, errorCode, errorMessage }
+
+    /// Every field of the envelope, `null` where absent, as the reference's examples show it
+    /// (`{"orderId":9056,"success":true,"errorCode":0,"errorMessage":null}`).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(orderId, forKey: .orderId)
+        try c.encode(success, forKey: .success)
+        try c.encode(errorCode, forKey: .errorCode)
+        try c.encode(errorMessage, forKey: .errorMessage)
     }
 }
 

@@ -18,7 +18,7 @@ public struct GatewayConfig: Sendable {
     public var generalLimit: (Int, Double) = (200, 60)
     /// The account the gateway serves.
     public var accountID = 1
-    public var accountName = "50KTC-LOOPBACK-1"
+    public var accountName = GatewayConfig.accountName(size: 50)
     public var rules: RiskRules = RiskRules.topstepCombine(50) ?? .unlimited()
     /// Shape of `GatewayUser*` payloads (§7.4): wrapped `{action, data}` by default.
     public var payloadShape: PXUserEventPayload.Shape = .wrapped
@@ -28,6 +28,12 @@ public struct GatewayConfig: Sendable {
     /// Server keep-alive ping interval (SignalR default 15 s).
     public var pingInterval: Double = 15
     public init() {}
+
+    /// The account's name for a Combine of `size` thousand dollars, with the size prefix TopStepX
+    /// Combine names carry (`150KTC-…`, reference §4.1); `LOOPBACK-1` for an account without one.
+    public static func accountName(size: Int?) -> String {
+        size.map { "\($0)KTC-LOOPBACK-1" } ?? "LOOPBACK-1"
+    }
 }
 
 /// Faults a test or a rehearsing trader switches on through `POST /_gateway/faults`.
@@ -50,5 +56,8 @@ public struct GatewayFaults: Codable, Sendable, Equatable {
     /// Answer the next N order placements with HTTP 500 *after* taking the order (the answer is
     /// lost, the order exists): the case the custom tag exists for.
     public var loseNextPlaceAnswer: Int?
+    /// Answer every rejected order placement with `errorMessage: null`, which the envelope allows
+    /// (reference §2): a client must act on the `errorCode` alone. Stays until switched off.
+    public var nullErrorMessages: Bool?
     public init() {}
 }

@@ -105,8 +105,9 @@ struct GatewayHTTPHandler: HTTPHandler {
             return json(await venue.bars(r))
         case "/api/order/place":
             guard let r = decode(PXPlaceOrderRequest.self) else { return badRequest("accountId, contractId, type, side and size are required") }
-            let answer = await venue.place(r)
+            var answer = await venue.place(r)
             if answer.success, await venue.takeLostAnswerFault() { return HTTPResponse(statusCode: .internalServerError) }
+            if !answer.success, await venue.nullsErrorMessages { answer.errorMessage = nil }
             return json(answer)
         case "/api/order/modify":
             guard let r = decode(PXModifyOrderRequest.self) else { return badRequest("accountId and orderId are required") }

@@ -147,6 +147,7 @@ public actor GatewayVenue {
         if let v = f.retryAfter { faults.retryAfter = v }
         if let v = f.slowMs { faults.slowMs = v }
         if let v = f.loseNextPlaceAnswer { faults.loseNextPlaceAnswer = v }
+        if let v = f.nullErrorMessages { faults.nullErrorMessages = v }
         if f.expireTokens == true { tokens = [:]; count("tokensExpired") }
         if f.restart == true {
             tokens = [:]
@@ -159,6 +160,8 @@ public actor GatewayVenue {
     public var hubsRefusing: Bool { hubsDownUntil.map { Date() < $0 } ?? false }
 
     public var slowMs: Int { faults.slowMs ?? 0 }
+    /// Rejections go out with `errorMessage: null` (the `nullErrorMessages` fault).
+    public var nullsErrorMessages: Bool { faults.nullErrorMessages ?? false }
 
     // MARK: Reads
 
@@ -299,7 +302,9 @@ public actor GatewayVenue {
             return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Order rejected (injected fault)")
         }
         if let tag = r.customTag, tags[tag] != nil {
-            return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Custom tag '\(tag)' is already in use")
+            // A reused tag is an OrderRejected (code 2) with no order id: the reference gives it no
+            // code of its own (§4.4), and a client finds its order by the tag, never by this text.
+            return PXPlaceOrderResponse(error: .orderRejected, message: "Custom tag '\(tag)' is already in use")
         }
         guard r.size > 0 else { return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid order size") }
         guard let side = PXSide(rawValue: r.side) else { return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid side") }

@@ -23,7 +23,9 @@ struct GatewayServe: AsyncParsableCommand {
             With --speed 0 the tape moves only on `POST /_gateway/step {"bars": N}`; with --speed 60
             a 1-minute bar plays each second. Faults: `POST /_gateway/faults` with any of
             rejectOrders, rateLimit, retryAfter, expireTokens, slowMs, dropSockets, restart, downMs,
-            loseNextPlaceAnswer. `GET /_gateway/state` reports counters. Point the live runner at it
+            loseNextPlaceAnswer, nullErrorMessages. `GET /_gateway/state` reports counters. The
+            account is named after its size as TopStepX names Combines: --account 150 serves
+            150KTC-LOOPBACK-1 holding $150,000 (--account unlimited: LOOPBACK-1, $50,000). Point the live runner at it
             with PROJECTX_API_URL=http://127.0.0.1:PORT PROJECTX_RTC_URL=ws://127.0.0.1:PORT.
             """
     )
@@ -109,6 +111,7 @@ struct GatewayServe: AsyncParsableCommand {
             else { throw ValidationError("--max-loss-lock must be a positive amount in USD or 'none', not '\(lock)'") }
         }
         config.rules = rules
+        config.accountName = GatewayConfig.accountName(size: Int(account))
         config.historyLimit = try Self.limit(historyLimit, "--history-limit")
         config.generalLimit = try Self.limit(generalLimit, "--general-limit")
         let tape: GatewayTape

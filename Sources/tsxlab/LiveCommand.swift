@@ -102,6 +102,9 @@ func runLive(_ recorder: StoreAPICallRecorder? = nil, _ body: () async throws ->
     } catch let e as PromotionError {
         Terminal.error(e.description)
         throw ExitCode(65)
+    } catch let e as AccountRulesMismatch {
+        Terminal.error(e.description)
+        throw ExitCode(e.exitCode)
     } catch let e as ProjectXError {
         Terminal.error(e.description)
         if case .authentication = e { throw ExitCode(77) }

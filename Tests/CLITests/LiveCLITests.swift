@@ -246,3 +246,30 @@ extension LiveRunCLITests {
         #endif
     }
 }
+
+extension LiveRunCLITests {
+    @Test("a configuration whose rules do not fit the account is refused at start: exit 65, both sides and the preset that fits on stderr, no order sent")
+    func rulesThatDoNotFitTheAccount() async throws {
+        let base = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TSXLAB_DATA_DIR": dir]
+        let file = dir + "/overnight-150k.yaml"
+        let text = try String(contentsOfFile: TestEnvironment.packageRoot + "/examples/overnight-range.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "rules: topstep-50k", with: "rules: topstep-150k")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let gw = try await GatewayProcess.start(csv: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), contract: "ESZ13", extra: ["--account", "50"])
+        defer { gw.stop() }
+        try gw.step(3 * 1380)
+        let env = ["PROJECTX_API_URL": gw.baseURL, "PROJECTX_RTC_URL": gw.baseURL, "PROJECTX_USERNAME": "trader", "PROJECTX_API_KEY": "k-mismatch"]
+        let r = try await Subprocess.run(CLI.binary, ["live", "--config", file, "--force", "--warmup-from", "2013-10-06"], cwd: dir,
+                                         environment: base.merging(env) { $1 })
+        #expect(r.status == 65, "\(r.stderr)")
+        for piece in ["the configured rules do not fit the account; nothing was sent",
+                      "configured: account.rules topstep-150k, starting balance $150000.00",
+                      "account:    50KTC-LOOPBACK-1 (#1), balance $50000.00",
+                      "set account.rules: topstep-50k in \(file)"] {
+            #expect(r.stderr.contains(piece), "\(piece)\n\(r.stderr)")
+        }
+        #expect(!r.stderr.contains("live: overnight_range on"))
+        let state = try gw.state()
+        #expect(state["ordersPlaced"] as? Int == 0 && state["place"] == nil)
+    }
+}

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Synchronization
 import Testing
 import Data
@@ -188,6 +191,58 @@ struct GatewayRESTTests {
         let found = try await client.order(accountId: 1, orderId: id)
         #expect(found?.customTag == "entry-42")
         await gw.shutdown()
+    }
+}
+
+extension GatewayRESTTests {
+    /// POSTs `body` to the gateway as it is, and returns the answer's JSON object as it came.
+    static func raw(_ gw: GatewayProcess, _ path: String, _ body: [String: Any], token: String? = nil) async throws -> [String: Any] {
+        var req = URLRequest(url: URL(string: gw.baseURL + path)!)
+        req.httpMethod = "POST"
+        req.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        req.httpBody = try JSONSerialization.data(withJSONObject: body)
+        let (data, response) = try await URLSession.shared.data(for: req)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test("a reused custom tag is answered with the place envelope's OrderRejected (code 2) and no order id; the client finds its order by the code, the message null")
+    func duplicateTagEnvelope() async throws {
+        let gw = try await LoopbackGateway.start()
+        defer { gw.stop() }
+        try gw.step(30)
+        let login = try await Self.raw(gw, "/api/Auth/loginKey", ["userName": "trader", "apiKey": LoopbackGateway.key])
+        let token = try #require(login["token"] as? String)
+        let order: [String: Any] = ["accountId": 1, "contractId": LoopbackGateway.contract, "type": 1, "side": 0, "size": 1, "limitPrice": 1600, "customTag": "dup-1"]
+        let first = try await Self.raw(gw, "/api/Order/place", order, token: token)
+        let id = try #require(first["orderId"] as? Int)
+        #expect(first["success"] as? Bool == true && first["errorCode"] as? Int == 0 && first["errorMessage"] is NSNull)
+        // The same tag again: every field of the envelope, exactly.
+        let again = try await Self.raw(gw, "/api/Order/place", order, token: token)
+        #expect(Set(again.keys) == ["orderId", "success", "errorCode", "errorMessage"])
+        #expect(again["orderId"] is NSNull && again["success"] as? Bool == false && again["errorCode"] as? Int == PXPlaceOrderError.orderRejected.rawValue)
+        #expect(again["errorMessage"] as? String == "Custom tag 'dup-1' is already in use")
+        // The message is free text and may be null: with it gone the client still recognises the
+        // reused tag by its code and returns the order holding it, never a second one.
+        try gw.control("/_gateway/faults", ["nullErrorMessages": true])
+        let bare = try await Self.raw(gw, "/api/Order/place", order, token: token)
+        #expect(bare["errorMessage"] is NSNull && bare["errorCode"] as? Int == 2)
+        let client = LoopbackGateway.client(gw)
+        let request = PXPlaceOrderRequest(accountId: 1, contractId: LoopbackGateway.contract, type: .limit, side: .bid, size: 1, limitPrice: 1600, customTag: "dup-1")
+        #expect(try await client.placeOrder(request) == Int64(id))
+        // A lost answer, retried: the retry's refusal (code 2, no message) leads to the order by its tag.
+        try gw.control("/_gateway/faults", ["loseNextPlaceAnswer": 1])
+        let second = try await client.placeOrder(PXPlaceOrderRequest(accountId: 1, contractId: LoopbackGateway.contract, type: .limit, side: .bid, size: 1,
+                                                                     limitPrice: 1601, customTag: "dup-2"))
+        #expect(try await client.order(accountId: 1, orderId: second)?.customTag == "dup-2")
+        #expect(try gw.state()["ordersPlaced"] as? Int == 2)
+        // A code-2 refusal of a tag no order holds is a refusal: nothing is taken for the order.
+        await #expect(throws: ProjectXError.rejected(endpoint: "/api/Order/place", code: 2, message: nil)) {
+            try await client.placeOrder(PXPlaceOrderRequest(accountId: 1, contractId: LoopbackGateway.contract, type: .limit, side: .bid, size: 1,
+                                                            limitPrice: Decimal(string: "1600.1"), customTag: "dup-3"))
+        }
+        #expect(try gw.state()["ordersPlaced"] as? Int == 2)
     }
 }
 

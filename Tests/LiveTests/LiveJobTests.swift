@@ -26,8 +26,10 @@ struct LiveJobTests {
         }
     }
 
-    static func setUp(_ label: String) async throws -> (GatewayProcess, LiveJob, LivePlan, Reported) {
-        let gw = try await GatewayProcess.start(csv: LoopbackGateway.tape, contract: "ESZ13")
+    /// A gateway serving `gatewayAccount` (its `--account`) and a job for the overnight-range
+    /// example under the `rules` preset.
+    static func setUp(_ label: String, rules: String = "topstep-50k", gatewayAccount: String = "50") async throws -> (GatewayProcess, LiveJob, LivePlan, Reported) {
+        let gw = try await GatewayProcess.start(csv: LoopbackGateway.tape, contract: "ESZ13", extra: ["--account", gatewayAccount])
         // Three sessions: the overnight range's ATR (3 sessions) is ready on the fourth.
         try gw.step(3 * 1380)
         let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
@@ -35,7 +37,8 @@ struct LiveJobTests {
         let store = try StoreSchema.open("sqlite:" + TestEnvironment.temporaryDirectory(label) + "/tsxlab.sqlite")
         let db = try #require(store as? any SQLDatabase)
         let path = TestEnvironment.packageRoot + "/examples/overnight-range.yaml"
-        let cfg = try RunConfiguration.parse(yaml: try String(contentsOfFile: path, encoding: .utf8), source: path, environment: [:])
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "rules: topstep-50k", with: "rules: \(rules)")
+        let cfg = try RunConfiguration.parse(yaml: text, source: path, environment: [:])
         var plan = LivePlan(config: cfg, live: LiveSection(account: nil, pin: nil), warmupFrom: Timestamp(iso8601: "2013-10-06T00:00:00Z")!,
                             rtcURL: gw.hubURL)
         plan.force = true
@@ -98,5 +101,35 @@ struct LiveJobTests {
         #expect(times == times.sorted() && Set(times).count == times.count)
         let state = try gw.state()
         #expect(state["ordersPlaced"] as? Int == 0 && state["place"] == nil)
+    }
+
+    @Test("a 150K configuration on the gateway's $50,000 account is refused before anything trades, naming both sides and the preset that fits")
+    func rulesThatDoNotFitTheAccount() async throws {
+        let (gw, job, plan, reported) = try await Self.setUp("live-job-mismatch", rules: "topstep-150k", gatewayAccount: "50")
+        defer { gw.stop() }
+        let (stop, stopping) = AsyncStream.makeStream(of: Void.self)
+        stopping.finish()
+        let refusal = try await #require(throws: AccountRulesMismatch.self) { try await job.run(plan, until: stop) }
+        #expect(refusal.preset == "topstep-150k" && refusal.startingBalance == Money(cents: 150_000_00))
+        #expect(refusal.accountName == "50KTC-LOOPBACK-1" && refusal.balance == Money(cents: 50_000_00) && refusal.fittingPreset == "topstep-50k")
+        #expect(refusal.description.contains("set account.rules: topstep-50k in \(plan.config.source)"))
+        #expect(!reported.notes.withLock { $0.contains { $0.hasPrefix("live: overnight_range on") } })
+        // Nothing reached the gateway's order book: no placement was even tried.
+        let state = try gw.state()
+        #expect(state["ordersPlaced"] as? Int == 0 && state["place"] == nil)
+    }
+
+    @Test("the gateway's --account 150 serves 150KTC-LOOPBACK-1 holding $150,000, and a 150K configuration starts on it")
+    func rulesThatFitALargerAccount() async throws {
+        let (gw, job, plan, reported) = try await Self.setUp("live-job-150k", rules: "topstep-150k", gatewayAccount: "150")
+        defer { gw.stop() }
+        let account = try await job.client.activeAccount(named: nil)
+        #expect(account.name == "150KTC-LOOPBACK-1" && account.balance == 150_000)
+        let (stop, stopping) = AsyncStream.makeStream(of: Void.self)
+        let running = Task { try await job.run(plan, until: stop) }
+        try await reported.wait("the runner to start") { reported.notes.withLock { $0.contains { $0.hasPrefix("live: overnight_range on 150KTC-LOOPBACK-1 CON.F.US.EP.Z13") } } }
+        stopping.yield()
+        try await running.value
+        #expect(!reported.notes.withLock { $0.contains { $0.contains("do not fit") } })
     }
 }
