@@ -33,6 +33,9 @@ public struct LivePlan: Sendable {
     /// Turns the alert endpoint on.
     public var alertSecret: Secret?
     public var webhooks: [WebhookTarget] = []
+    /// Start the risk state afresh from the replay instead of the store's (the trader checked the
+    /// account at the venue after a `StoredRiskMismatch`); the store then keeps the new one.
+    public var resetRiskState = false
 
     public struct StatusAddress: Sendable, Hashable {
         public var host: String
@@ -96,7 +99,9 @@ public struct LiveJob: Sendable {
     ///
     /// - Throws: `PromotionError` for a configuration the store never tested (or edited since its
     ///   pin) unless `force`; `AccountRulesMismatch` when the configuration's account rules do not
-    ///   fit the venue's account (`AccountRulesFit`; never forced); `LiveSetupError`,
+    ///   fit the venue's account (`AccountRulesFit`; never forced); `StoredRiskMismatch` when the
+    ///   stored risk state contradicts the rules or the account (`StoredRiskCheck`; unless
+    ///   `resetRiskState`); `LiveStateUnreadable` for a stored state that cannot be read; `LiveSetupError`,
     ///   `ProjectXError` and store errors as set-up fails.
     public func run(_ plan: LivePlan, until stop: AsyncStream<Void>) async throws {
         let cfg = plan.config
@@ -111,6 +116,13 @@ public struct LiveJob: Sendable {
         let names = strategies.map(\.name)
         let state = LiveStateStore(db: db, account: String(account.id))
         let saved = try state.load()
+        // The stored risk state (high-water mark, day start, locks, tally) is carried on unless it
+        // contradicts the rules or the account (`StoredRiskCheck`).
+        if let saved, !plan.resetRiskState {
+            let stored = StoredRiskCheck.check(saved.risk, rules: cfg.account, against: account)
+            for w in stored.warnings { onNote("warning: " + w) }
+            if let refusal = stored.refusal { throw refusal }
+        }
         let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
         // The ledger starts where the account stood before the replayed span's fills.
         let replayed = try await client.searchTrades(accountId: account.id, from: Timestamp(seconds: plan.warmupFrom.seconds - 86_400))
@@ -122,6 +134,7 @@ public struct LiveJob: Sendable {
         settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
         settings.flattenTime = cfg.account.flattenTime
         settings.dryRun = plan.dryRun
+        settings.resumeStoredRisk = !plan.resetRiskState
         let client = self.client
         let user = HubClient(url: plan.rtcURL + "/hubs/user") { try await client.token(replacing: $0) }
         var marketTiming = HubTiming()
@@ -156,6 +169,14 @@ public struct LiveJob: Sendable {
         }
         try await runner.start(resumeFrom: plan.warmupFrom)
         let warm = await runner.stats.warmupBars
+        let risk = broker.risk
+        let levels = "high-water mark $\(risk.highWaterMark), maximum-loss level \(risk.maxLossLevel.map { "$\($0)" } ?? "none"), start-of-day balance $\(risk.dayStartBalance)"
+            + (risk.failed ? ", account ended by the maximum loss" : risk.lockedToday ? ", locked for the day" : "")
+        if let saved, !plan.resetRiskState {
+            onNote("live: risk state from the store (kept on trade day \(TradeDate(dayNumber: saved.risk.tradeDay))): \(levels)")
+        } else {
+            onNote("live: risk state started afresh from the replay and the rules' starting balance\(plan.resetRiskState ? " (--reset-risk-state)" : " (none stored)"): \(levels)")
+        }
         onNote("live: \(names.joined(separator: ", ")) on \(account.name) \(contract.id)\(plan.dryRun ? " (dry run)" : ""); replayed \(warm) bars")
         let onBar = self.onBar
         let reporter = Task {

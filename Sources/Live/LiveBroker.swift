@@ -81,6 +81,8 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private var snapshotByID: [Int64: PXOrder] = [:]
     private var ledgerState: Ledger
     private var riskNow: RiskState
+    /// The ledger's balance as each trade day began (replayed or live): the end of the day before.
+    private var dayStarts: [Int64: Money] = [:]
     private var last: [String: Int64] = [:]
     private var clock: Timestamp
     private var queued: [BrokerEvent] = []
@@ -121,6 +123,9 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     /// Starts a trading day in the risk engine (start-of-day balance, high-water mark).
     public func beginTradeDay(_ day: Int64) {
         lock.withLock {
+            dayStarts[day] = dayStarts[day] ?? ledgerState.balance
+            // A state restored from the store may be ahead of a replay's early days: never back.
+            guard day >= riskNow.tradeDay else { return }
             let wasLocked = riskNow.lockedToday
             if day != riskNow.tradeDay { daySequence = 0 }
             riskNow.startDay(day, balance: ledgerState.balance)
@@ -677,6 +682,21 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     /// Restores the risk state a runner stored for the same trading day (limits, locks, high-water mark).
     public func restoreRisk(_ snapshot: RiskState.Snapshot) {
         lock.withLock { riskNow = RiskState(rules: riskNow.rules, restoring: snapshot) }
+    }
+
+    /// Takes the stored risk state in place of the one the replay built, carried forward to the
+    /// trade day the replay reached (or the stored day, when it reached none) with the
+    /// start-of-day balances the replay's fills gave (`RiskState.init(rules:restoring:through:dayStarts:)`).
+    /// Returns the state now in force.
+    @discardableResult
+    public func resumeRisk(from snapshot: RiskState.Snapshot) -> RiskState {
+        lock.withLock {
+            let day = max(riskNow.tradeDay, snapshot.tradeDay)
+            let wasLocked = riskNow.isLocked
+            riskNow = RiskState(rules: riskNow.rules, restoring: snapshot, through: day, dayStarts: dayStarts)
+            if wasLocked != riskNow.isLocked { queued.append(.accountChanged(accountLocked)) }
+            return riskNow
+        }
     }
 
     /// The custom tag of an order this runner placed.

@@ -21,6 +21,9 @@ public struct LiveRunnerSettings: Sendable {
     public var queueCapacity = 100_000
     /// A strategy call longer than this (seconds) is counted as an overrun.
     public var strategyBudget: Double = 0.25
+    /// Take the risk state the store kept on start (`LiveRunner.resumeRisk`); false starts it
+    /// afresh from the replay, which the store then keeps (`--reset-risk-state`).
+    public var resumeStoredRisk = true
     public init(accountID: Int, symbol: String, contractID: String) {
         self.accountID = accountID; self.symbol = symbol; self.contractID = contractID
     }
@@ -426,7 +429,8 @@ public actor LiveRunner {
     /// `resumeFrom`: a restarted runner first replays the bars since then (from the history
     /// endpoint) through its strategies, with the gateway's orders and fills of that span: the
     /// strategies rebuild their state, the orders they place are found at the gateway by their
-    /// tags instead of being sent again, and the risk state the store kept for the day is restored.
+    /// tags instead of being sent again. With or without a replay, the risk state is the store's
+    /// (`resumeRisk`).
     public func start(resumeFrom: Timestamp? = nil) async throws {
         // A paper runner has no user hub and sends nothing: it starts as paper.
         guard let userHub else { return try await startPaper(warmupFrom: resumeFrom) }
@@ -443,6 +447,7 @@ public actor LiveRunner {
         }
         startSession()
         if let from = resumeFrom { try await warmUp(from: from) }
+        try resumeRisk()
         try await reconcile()
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
@@ -783,7 +788,6 @@ public actor LiveRunner {
         for o in try await client.searchOrders(accountId: settings.accountID, from: since) { byID[o.id] = o }
         for o in try await client.workingOrders(accountId: settings.accountID) { byID[o.id] = o }
         let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
-        let saved = try? state?.load()
         gateway.beginWarmup(snapshot: Array(byID.values))
         for bar in bars {
             let end = Timestamp(seconds: bar.time.seconds + settings.barSeconds)
@@ -796,8 +800,18 @@ public actor LiveRunner {
             deliverEvents()
         }
         gateway.endWarmup()
-        if let saved, saved.tradeDay == gateway.risk.tradeDay { gateway.restoreRisk(saved.risk) }
         stats.warmupBars = bars.count
+    }
+
+    /// The risk state the store kept replaces the one the replay built, on every start: the
+    /// high-water mark, start-of-day balance, locks and consistency tally are the store's, carried
+    /// to the replay's last day by the start-of-day balances its fills gave. A replay starts
+    /// from the rules' starting balance and sees only its own days, so its mark would lose an
+    /// older peak (`LiveJobTests.highWaterMarkFromThreeWeeksAgo`). Without a stored state (a
+    /// first run) the replay's state stays. An unreadable stored state stops the start.
+    func resumeRisk() throws {
+        guard settings.resumeStoredRisk, let gateway, let state, let saved = try state.load() else { return }
+        gateway.resumeRisk(from: saved.risk)
     }
 
     /// Bars missed while the market hub was down, from the history endpoint: the strategies see

@@ -34,9 +34,15 @@ public final class LiveStateStore: Sendable {
         }
     }
 
+    /// The stored state, or nil when the account has none.
+    ///
+    /// - Throws: `LiveStateUnreadable` when a row exists but its risk state cannot be read: the
+    ///   runner must not start on a guessed high-water mark.
     public func load() throws -> Saved? {
-        guard let r = try tables.runnerState(),
-              let risk = try? JSONDecoder().decode(RiskState.Snapshot.self, from: Data(r.riskJSON.utf8)) else { return nil }
+        guard let r = try tables.runnerState() else { return nil }
+        let risk: RiskState.Snapshot
+        do { risk = try JSONDecoder().decode(RiskState.Snapshot.self, from: Data(r.riskJSON.utf8)) }
+        catch { throw LiveStateUnreadable(account: account, reason: "\(error)") }
         return Saved(tagPrefix: r.tagPrefix, nextLocalID: r.nextLocalID, tradeDay: r.tradeDay, risk: risk)
     }
 
@@ -66,5 +72,14 @@ public final class LiveStateStore: Sendable {
 
     public func orders() throws -> [SentOrder] {
         try tables.orders().map { SentOrder(tag: $0.tag, localID: $0.localID, gatewayID: $0.gatewayID, status: $0.status) }
+    }
+}
+
+/// The store holds a runner state for the account whose risk state cannot be read.
+public struct LiveStateUnreadable: Error, CustomStringConvertible, Equatable, Sendable {
+    public var account: String
+    public var reason: String
+    public var description: String {
+        "the stored risk state of account \(account) (live_runner_state.risk_json) cannot be read: \(reason); the runner does not start on a guessed high-water mark"
     }
 }

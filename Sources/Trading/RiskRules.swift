@@ -105,7 +105,9 @@ public struct RiskState: Hashable, Sendable {
         highWaterMark = rules.startingBalance
     }
 
-    /// What a live runner stores to resume the same day with the same limits after a restart.
+    /// What a live runner stores, and reads on every start, to carry the limits across restarts
+    /// and days: the trade day, its start-of-day balance, the high-water mark, the locks, the
+    /// consistency tally (best day, day results), and the rules they were kept under.
     public struct Snapshot: Codable, Hashable, Sendable {
         public var tradeDay: Int64
         public var dayStartBalanceCents: Int64
@@ -114,11 +116,42 @@ public struct RiskState: Hashable, Sendable {
         public var failed: Bool
         public var bestDayCents: Int64
         public var dayResultsCents: [Int64]
+        /// The rules the state was kept under; nil in rows written before it was stored.
+        public var rules: RulesKey?
+
+        public init(tradeDay: Int64, dayStartBalanceCents: Int64, highWaterMarkCents: Int64, lockedToday: Bool, failed: Bool,
+                    bestDayCents: Int64, dayResultsCents: [Int64], rules: RulesKey? = nil) {
+            self.tradeDay = tradeDay; self.dayStartBalanceCents = dayStartBalanceCents; self.highWaterMarkCents = highWaterMarkCents
+            self.lockedToday = lockedToday; self.failed = failed; self.bestDayCents = bestDayCents; self.dayResultsCents = dayResultsCents
+            self.rules = rules
+        }
+    }
+
+    /// The numbers of a rule set that give a stored state its meaning (cents): a high-water mark
+    /// kept under one starting balance and drawdown is not a mark under another.
+    public struct RulesKey: Codable, Hashable, Sendable, CustomStringConvertible {
+        public var name: String
+        public var startingBalanceCents: Int64
+        public var maxLossDrawdownCents: Int64?
+        public var maxLossLockLevelCents: Int64?
+        public var dailyLossLimitCents: Int64?
+
+        public init(_ r: RiskRules) {
+            name = r.name; startingBalanceCents = r.startingBalance.cents; maxLossDrawdownCents = r.maxLossDrawdown?.cents
+            maxLossLockLevelCents = r.maxLossLockLevel?.cents; dailyLossLimitCents = r.dailyLossLimit?.cents
+        }
+
+        public var description: String {
+            "'\(name)' (starting balance $\(Money(cents: startingBalanceCents)), trailing maximum loss "
+                + (maxLossDrawdownCents.map { "$\(Money(cents: $0))" } ?? "none") + ", daily loss limit "
+                + (dailyLossLimitCents.map { "$\(Money(cents: $0))" } ?? "none") + ")"
+        }
     }
 
     public var snapshot: Snapshot {
         Snapshot(tradeDay: tradeDay, dayStartBalanceCents: dayStartBalance.cents, highWaterMarkCents: highWaterMark.cents,
-                 lockedToday: lockedToday, failed: failed, bestDayCents: bestDay.cents, dayResultsCents: dayResults.map(\.cents))
+                 lockedToday: lockedToday, failed: failed, bestDayCents: bestDay.cents, dayResultsCents: dayResults.map(\.cents),
+                 rules: RulesKey(rules))
     }
 
     /// The state a runner stored (`snapshot`), under the same rules. Breach records are not kept;
@@ -158,6 +191,17 @@ public struct RiskState: Hashable, Sendable {
 
     /// True when new risk is refused (daily lock or failed account).
     public var isLocked: Bool { lockedToday || failed }
+
+    /// The stored state carried forward to trade day `day`: each later day's start-of-day balance
+    /// in `dayStarts` (trade day → balance at its start, as the venue's fills give it) ends the
+    /// day before it, so the high-water mark and the best day take every end-of-day balance
+    /// since the store's day, never a replay's restart from the starting balance. Days at or
+    /// before the stored day are ignored. Days between the stored one and the first given are
+    /// not known one by one: their change falls on the stored day (see `LiveRunner.resumeRisk`).
+    public init(rules: RiskRules, restoring s: Snapshot, through day: Int64, dayStarts: [Int64: Money]) {
+        self.init(rules: rules, restoring: s)
+        for (d, balance) in dayStarts.sorted(by: { $0.key < $1.key }) where d > s.tradeDay && d <= day { startDay(d, balance: balance) }
+    }
 
     /// Moves to a new trading day: the previous day's closing balance updates the high-water mark
     /// and the best day, and the daily lock lifts. Idempotent for the same day.

@@ -105,6 +105,9 @@ func runLive(_ recorder: StoreAPICallRecorder? = nil, _ body: () async throws ->
     } catch let e as AccountRulesMismatch {
         Terminal.error(e.description)
         throw ExitCode(e.exitCode)
+    } catch let e as StoredRiskMismatch {
+        Terminal.error(e.description)
+        throw ExitCode(e.exitCode)
     } catch let e as ProjectXError {
         Terminal.error(e.description)
         if case .authentication = e { throw ExitCode(77) }
@@ -346,6 +349,7 @@ struct LiveRun: AsyncParsableCommand {
     @Option(help: ".env file whose values count as environment (default: ./.env when present).") var envFile: String?
     @Flag(help: "Trade a configuration that fails the promotion check, with warnings.") var force = false
     @Flag(help: "Run everything but send no order: each would-be command is printed.") var dryRun = false
+    @Flag(help: "Start the risk state (high-water mark, day start, locks) afresh from the replay instead of the store's; after checking the account at the venue.") var resetRiskState = false
     @Flag(help: "Paper trading: live market data, orders filled by the simulated exchange (nothing is sent; no promotion needed).") var paper = false
     @Option(help: ArgumentHelp("Serve the status page (/), /status.json and /metrics at HOST:PORT (beyond 127.0.0.1 it needs TSXLAB_HTTP_TOKEN).", valueName: "host:port"))
     var http: String?
@@ -426,6 +430,7 @@ struct LiveRun: AsyncParsableCommand {
             plan.account = options.account ?? live.account ?? env["PROJECTX_ACCOUNT"]
             plan.dryRun = dryRun
             plan.force = force
+            plan.resetRiskState = resetRiskState
             if let http {
                 let parts = http.split(separator: ":")
                 guard parts.count == 2, let port = UInt16(parts[1]) else { throw LiveCLIError.usage("--http takes HOST:PORT, e.g. 127.0.0.1:8080, not '\(http)'") }

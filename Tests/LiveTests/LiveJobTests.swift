@@ -7,6 +7,7 @@ import ProjectX
 import Store
 import Synchronization
 import Testing
+import Trading
 import TSXLabTesting
 
 /// The live and paper lifecycles as the application runs them, called directly (the command line
@@ -131,5 +132,81 @@ struct LiveJobTests {
         stopping.yield()
         try await running.value
         #expect(!reported.notes.withLock { $0.contains { $0.contains("do not fit") } })
+    }
+
+    /// The store as a runner left it on 2013-10-08, three weeks before the restart: a 50K
+    /// account whose 2013-10-07 closed at $51,990 (the high-water mark: maximum-loss level
+    /// $49,990), kept under `rules`.
+    static func storeStateFromThreeWeeksAgo(_ job: LiveJob, rules: RiskRules) throws -> RiskState {
+        var risk = RiskState(rules: rules)
+        let day = { (d: String) in SessionCalendar.cmeEquityIndex.tradeDayNumber(containing: Timestamp(iso8601: d + "T15:00:00Z")!.seconds) }
+        risk.startDay(day("2013-10-07"), balance: rules.startingBalance)
+        risk.startDay(day("2013-10-08"), balance: rules.startingBalance + Money(cents: 1_990_00))
+        let balance = risk.dayStartBalance
+        try LiveStateStore(db: job.db, account: "1").save(tagPrefix: "tsx-3weeks", nextLocalID: 1, risk: risk,
+                                                          account: AccountSnapshot(balance: balance, equity: balance, risk: risk),
+                                                          at: Timestamp(iso8601: "2013-10-08T21:00:00Z")!)
+        return risk
+    }
+
+    @Test("a restart on 2013-10-29 keeps the high-water mark set three weeks earlier: the runner enforces the stored mark's level ($49,990), not the replay's ($48,000), and ends the account at it")
+    func highWaterMarkFromThreeWeeksAgo() async throws {
+        let (gw, job, setUpPlan, reported) = try await Self.setUp("live-job-3weeks")
+        defer { gw.stop() }
+        var plan = setUpPlan
+        _ = try Self.storeStateFromThreeWeeksAgo(job, rules: plan.config.account)
+        // The gateway's account holds $50,000 (the stored day's gains were lost since), and the
+        // replay covers the tape's last four sessions (2013-10-10 to the restart's morning; the
+        // strategy's ATR needs three): from the rules' starting balance it would make the mark
+        // $50,000 and the level $48,000.
+        try await Self.play(gw, to: "2013-10-29T13:00:00Z")
+        plan.warmupFrom = Timestamp(iso8601: "2013-10-10T00:00:00Z")!
+        let (stop, stopping) = AsyncStream.makeStream(of: Void.self)
+        let running = Task { [job, plan] in try await job.run(plan, until: stop) }
+        try await reported.wait("the runner to start") { reported.notes.withLock { $0.contains { $0.hasPrefix("live: overnight_range on 50KTC-LOOPBACK-1") } } }
+        #expect(reported.notes.withLock {
+            $0.contains("live: risk state from the store (kept on trade day 2013-10-08): high-water mark $51990.00, maximum-loss level $49990.00, start-of-day balance $50000.00")
+        })
+        // The store still holds the old mark (whether or not the runner has saved since).
+        let saved = try #require(try LiveStateStore(db: job.db, account: "1").load())
+        #expect(saved.risk.highWaterMarkCents == 51_990_00)
+        // Trading on: the first loss of $10 meets the stored mark's level, which the replay's
+        // level ($48,000) would have let pass.
+        try await Self.play(gw, to: "2013-10-31T00:00:00Z")
+        try await reported.wait("the maximum loss at the stored mark's level") {
+            reported.bars.withLock { $0.contains { $0.halted?.contains("level 49990.00") == true } }
+        }
+        stopping.yield()
+        try await running.value
+        let after = try #require(try LiveStateStore(db: job.db, account: "1").load())
+        #expect(after.risk.failed && after.risk.highWaterMarkCents == 51_990_00)
+    }
+
+    @Test("a stored state kept under other rules (a 150K mark) is not trusted on a 50K configuration: the start is refused naming both, and --reset-risk-state starts afresh")
+    func storedStateFromOtherRulesIsRefused() async throws {
+        let (gw, job, setUpPlan, reported) = try await Self.setUp("live-job-other-rules")
+        defer { gw.stop() }
+        var plan = setUpPlan
+        var risk = RiskState(rules: RiskRules.topstepCombine(150)!)
+        risk.startDay(20_000, balance: Money(cents: 152_000_00))
+        try LiveStateStore(db: job.db, account: "1").save(tagPrefix: "tsx-150", nextLocalID: 1, risk: risk,
+                                                          account: AccountSnapshot(balance: risk.dayStartBalance, equity: risk.dayStartBalance, risk: risk),
+                                                          at: Timestamp(iso8601: "2013-10-04T21:00:00Z")!)
+        let (stop, stopping) = AsyncStream.makeStream(of: Void.self)
+        stopping.finish()
+        let refusal = try await #require(throws: StoredRiskMismatch.self) { try await job.run(plan, until: stop) }
+        #expect(refusal.accountName == "50KTC-LOOPBACK-1" && refusal.balance == Money(cents: 50_000_00))
+        #expect(refusal.reasons.contains { $0.contains("TopStepX 150K Combine") })
+        #expect(try gw.state()["place"] == nil)
+        // Afresh, on the trader's word: the store then keeps the new state, under these rules.
+        plan.resetRiskState = true
+        let (stop2, stopping2) = AsyncStream.makeStream(of: Void.self)
+        let running = Task { [job, plan] in try await job.run(plan, until: stop2) }
+        try await reported.wait("the runner to start") { reported.notes.withLock { $0.contains { $0.hasPrefix("live: overnight_range on 50KTC-LOOPBACK-1") } } }
+        #expect(reported.notes.withLock { $0.contains { $0.hasPrefix("live: risk state started afresh from the replay and the rules' starting balance (--reset-risk-state)") } })
+        stopping2.yield()
+        try await running.value
+        let saved = try #require(try LiveStateStore(db: job.db, account: "1").load())
+        #expect(saved.risk.rules == RiskState.RulesKey(plan.config.account) && saved.risk.highWaterMarkCents == 50_000_00)
     }
 }
