@@ -679,11 +679,6 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
         }
     }
 
-    /// Restores the risk state a runner stored for the same trading day (limits, locks, high-water mark).
-    public func restoreRisk(_ snapshot: RiskState.Snapshot) {
-        lock.withLock { riskNow = RiskState(rules: riskNow.rules, restoring: snapshot) }
-    }
-
     /// Takes the stored risk state in place of the one the replay built, carried forward to the
     /// trade day the replay reached (or the stored day, when it reached none) with the
     /// start-of-day balances the replay's fills gave (`RiskState.init(rules:restoring:through:dayStarts:)`).
