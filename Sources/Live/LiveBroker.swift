@@ -79,6 +79,8 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private var deferred: [OrderID: GatewayCommand] = [:]
     private var snapshotByTag: [String: PXOrder] = [:]
     private var snapshotByID: [Int64: PXOrder] = [:]
+    /// Tags earlier runs recorded in the store (sent, or about to be): never given to a new decision.
+    private var usedTags: Set<String> = []
     private var ledgerState: Ledger
     private var riskNow: RiskState
     private var last: [String: Int64] = [:]
@@ -200,7 +202,19 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
         // Tags are deterministic (prefix, trade day, the day's placement count): a restarted runner
         // that replays the day makes the same tags and finds its orders by them.
         daySequence += 1
-        let tag = request.tag?.value ?? "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
+        var tag = request.tag?.value ?? "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
+        // After the replay, a tag an earlier run used (the gateway holds it, or the store recorded
+        // it) belongs to another decision: the replay took a different path (an order that run
+        // wrote and was killed before the gateway received stays pending through the replay and
+        // keeps the strategy out of the decisions that run made next). Reused, the gateway would
+        // refuse the order and this decision be bound to the old one, or the store's record mix
+        // two decisions; the count moves past it instead (LiveCrashTests pins it).
+        if request.tag == nil && !warming {
+            while snapshotByTag[tag] != nil || localOfTag[tag] != nil || usedTags.contains(tag) {
+                daySequence += 1
+                tag = "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
+            }
+        }
         let order = Order(id: id, request: request, status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay)
         put(order)
         localOfTag[tag] = id
@@ -672,6 +686,11 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
             }
             deferred = [:]
         }
+    }
+
+    /// Tags earlier runs recorded (`LiveStateStore.orders`): a new decision never gets one of them.
+    public func reserveTags(_ tags: [String]) {
+        lock.withLock { usedTags.formUnion(tags) }
     }
 
     /// Restores the risk state a runner stored for the same trading day (limits, locks, high-water mark).

@@ -771,6 +771,19 @@ public actor LiveRunner {
                 gateway.apply(order: o)
             }
         }
+        // Records of placements whose answer never came (a runner killed with the order on its way,
+        // an answer lost): the gateway's order with the tag completes them, so the store names
+        // every order the gateway holds for this account.
+        if let state {
+            let byTag = Dictionary(byID.values.compactMap { o in o.customTag.map { ($0, o.id) } }, uniquingKeysWith: max)
+            do {
+                for r in try state.orders() where r.gatewayID == nil {
+                    if let gid = byTag[r.tag] { try state.acknowledge(tag: r.tag, gatewayID: gid, at: gateway.now) }
+                }
+            } catch {
+                note("cannot complete the order records: \(error)")
+            }
+        }
         deliverEvents()
     }
 
@@ -784,6 +797,7 @@ public actor LiveRunner {
         for o in try await client.workingOrders(accountId: settings.accountID) { byID[o.id] = o }
         let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
         let saved = try? state?.load()
+        if let recorded = try state?.orders() { gateway.reserveTags(recorded.map(\.tag)) }
         gateway.beginWarmup(snapshot: Array(byID.values))
         for bar in bars {
             let end = Timestamp(seconds: bar.time.seconds + settings.barSeconds)

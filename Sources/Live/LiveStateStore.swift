@@ -57,6 +57,12 @@ public final class LiveStateStore: Sendable {
                           at: time.iso8601)
     }
 
+    /// Completes the record of a placement whose answer never came: the gateway holds the order
+    /// `gatewayID` under `tag`.
+    public func acknowledge(tag: String, gatewayID: Int64, at time: Timestamp) throws {
+        try tables.acknowledge(tag: tag, gatewayID: gatewayID, at: time.iso8601)
+    }
+
     public struct SentOrder: Sendable, Equatable {
         public var tag: String
         public var localID: Int64
