@@ -63,6 +63,12 @@ public final class LiveStateStore: Sendable {
         try tables.acknowledge(tag: tag, gatewayID: gatewayID, at: time.iso8601)
     }
 
+    /// Sets the status of a recorded order (`not received`: a placement a killed run sent that
+    /// the gateway never took).
+    public func settle(tag: String, status: String, at time: Timestamp) throws {
+        try tables.settle(tag: tag, status: status, at: time.iso8601)
+    }
+
     public struct SentOrder: Sendable, Equatable {
         public var tag: String
         public var localID: Int64

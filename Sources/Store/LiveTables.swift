@@ -97,6 +97,12 @@ public struct LiveTables: Sendable {
                        [.int(gatewayID), .text(time), .text(account), .text(tag)])
     }
 
+    /// Sets the status of a recorded order.
+    public func settle(tag: String, status: String, at time: String) throws {
+        try db.execute("UPDATE live_orders SET status = $1, updated_at = $2 WHERE account_id = $3 AND tag = $4",
+                       [.text(status), .text(time), .text(account), .text(tag)])
+    }
+
     /// The orders sent from this account, by local id: tag, local id, gateway id and status.
     public func orders() throws -> [LiveOrderRow] {
         try db.query("SELECT tag, local_id, gateway_id, status, strategy, symbol, side, quantity, kind FROM live_orders WHERE account_id = $1 ORDER BY local_id",

@@ -141,10 +141,18 @@ struct LiveCrashTests {
         let trades = try await rest.objects("/api/Trade/search", ["accountId": 1, "startTimestamp": "2013-10-01T00:00:00Z"], key: "trades")
         let working = try await rest.objects("/api/Order/searchOpen", ["accountId": 1], key: "orders")
         let positions = try await rest.objects("/api/Position/searchOpen", ["accountId": 1], key: "positions")
-        let stored = try db.query("SELECT tag, gateway_id, status, side, quantity FROM live_orders WHERE account_id = '1'", [])
+        let stored = try db.query("SELECT tag, gateway_id, status, side, quantity, created_at, updated_at FROM live_orders WHERE account_id = '1' ORDER BY local_id", [])
         let report = Self.check(orders: orders, trades: trades, stored: stored)
         let summary = "\(orders.count) gateway orders, \(trades.count) trades, \(stored.count) records; kills \(log.joined(separator: " ")) (\(context))"
         print("LiveCrashTests: \(summary)")
+        if !report.problems.isEmpty {
+            // The gateway's record, for reading a failure: orders, then trades.
+            for o in orders {
+                print("order #\(o["id"]!) \(o["customTag"] ?? "-") parent \(o["parentOrderId"] ?? "-") type \(o["type"]!) side \(o["side"]!) status \(o["status"]!) created \(o["creationTimestamp"]!) updated \(o["updateTimestamp"] ?? "-") filled \(o["fillVolume"]!)")
+            }
+            for t in trades { print("trade #\(t["id"]!) order #\(t["orderId"]!) side \(t["side"]!) size \(t["size"]!) at \(t["creationTimestamp"]!)") }
+            for r in stored { print("record \(r.map(\.description).joined(separator: " "))") }
+        }
         for problem in report.problems { Issue.record("\(problem) — \(summary)") }
         #expect(working.isEmpty, "orders left working after SIGTERM: \(working) (\(context))")
         #expect(positions.isEmpty, "positions left open after SIGTERM: \(positions) (\(context))")
@@ -175,6 +183,7 @@ struct LiveCrashTests {
         var position: Int64 = 0
         var closedAt: [Int64: String] = [:]     // entry id → time its position was flat again
         var openEntry: Int64?
+        var flattened: Set<Int64> = []         // entries whose position a close ended (a flatten)
         for t in trades.sorted(by: { int($0, "id")! < int($1, "id")! }) {
             guard let oid = int(t, "orderId"), let o = byID[oid], let size = int(t, "size"), let side = int(t, "side") else {
                 r.problems.append("trade \(t) names no known order"); continue
@@ -195,12 +204,16 @@ struct LiveCrashTests {
             }
             position += signed
             if abs(position) > 1 { r.problems.append("the position reached \(position) (one contract a decision)") }
-            if position == 0, let e = openEntry { closedAt[e] = t["creationTimestamp"] as? String ?? ""; openEntry = nil }
+            if position == 0, let e = openEntry {
+                closedAt[e] = t["creationTimestamp"] as? String ?? ""
+                if o["customTag"] == nil && int(o, "parentOrderId") == nil { flattened.insert(e) }
+                openEntry = nil
+            }
         }
 
         // Every filled entry protected by its bracket while it was open: both exits exist, sized
-        // as the entry, and none was cancelled before the position was flat again (a flatten
-        // cancels them and closes the position on the next bar: the close itself then ends it).
+        // as the entry, and none was cancelled before the position was flat again, unless a close
+        // ended it (a flatten cancels the exits first, then closes the position).
         for e in tagged where int(e, "parentOrderId") == nil && (int(e, "fillVolume") ?? 0) > 0 {
             r.filledEntries += 1
             let id = int(e, "id")!
@@ -211,11 +224,9 @@ struct LiveCrashTests {
                 continue
             }
             let flat = closedAt[id]
-            for k in kids where int(k, "status") == 3 {
+            for k in kids where int(k, "status") == 3 && !flattened.contains(id) {
                 let cancelled = k["updateTimestamp"] as? String ?? ""
-                let flattened = orders.contains { $0["customTag"] == nil && int($0, "parentOrderId") == nil && ($0["creationTimestamp"] as? String ?? "~") <= cancelled
-                                                  && ($0["creationTimestamp"] as? String ?? "") >= (e["creationTimestamp"] as? String ?? "") }
-                if !flattened, let flat, cancelled < flat {
+                if let flat, cancelled < flat {
                     r.problems.append("exit \(k["id"]!) of entry \(id) was cancelled at \(cancelled), before its position was flat at \(flat)")
                 }
             }
