@@ -79,6 +79,11 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private var deferred: [OrderID: GatewayCommand] = [:]
     private var snapshotByTag: [String: PXOrder] = [:]
     private var snapshotByID: [Int64: PXOrder] = [:]
+    /// Refuses every new order from now on (the shutdown, before it cancels and closes): strategies
+    /// that still get bars while the closes fill cannot open a position the shutdown would leave.
+    public func stopTrading() { lock.withLock { closing = true } }
+    private var closing = false
+
     /// Tags earlier runs recorded in the store (sent, or about to be): never given to a new decision.
     private var usedTags: Set<String> = []
     private var ledgerState: Ledger
@@ -181,6 +186,7 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     }
 
     private func placeLocked(_ request: OrderRequest) -> CommandResult {
+        if closing { return reject(request, .venue(code: 0, message: "the runner is stopping: no new orders")) }
         var request = request
         var account = self
         switch OrderGate.admit(&request, to: &account) {

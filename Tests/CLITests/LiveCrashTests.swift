@@ -145,7 +145,8 @@ struct LiveCrashTests {
         let report = Self.check(orders: orders, trades: trades, stored: stored)
         let summary = "\(orders.count) gateway orders, \(trades.count) trades, \(stored.count) records; kills \(log.joined(separator: " ")) (\(context))"
         print("LiveCrashTests: \(summary)")
-        if !report.problems.isEmpty {
+        if !report.problems.isEmpty || !working.isEmpty || !positions.isEmpty {
+            print("the last run's output:\n\(stderr.suffix(3000))")
             // The gateway's record, for reading a failure: orders, then trades.
             for o in orders {
                 print("order #\(o["id"]!) \(o["customTag"] ?? "-") parent \(o["parentOrderId"] ?? "-") type \(o["type"]!) side \(o["side"]!) status \(o["status"]!) created \(o["creationTimestamp"]!) updated \(o["updateTimestamp"] ?? "-") filled \(o["fillVolume"]!)")
