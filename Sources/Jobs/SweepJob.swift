@@ -67,7 +67,7 @@ public struct SweepJob: Sendable {
         guard let db = database else { return cells }
         try StoreSchema.migrate(db)
         let tables = SweepTables(db: db)
-        try tables.register(SweepRow(sweepID: sweepID, createdAt: Timestamp(seconds: Int64(Date().timeIntervalSince1970)).iso8601, strategy: strategy.name,
+        try tables.register(SweepRow(sweepID: sweepID, createdAt: SweepTables.now(), strategy: strategy.name,
                                      symbol: series.symbol, timeframe: series.timeframe.description, dataFrom: series.first!.time.description,
                                      dataTo: series.last!.time.description, space: space.description, baseConfig: base.canonicalText,
                                      cells: space.count))

@@ -57,8 +57,9 @@ public struct SweepTables: Sendable {
     public let db: any SQLDatabase
     public init(db: any SQLDatabase) { self.db = db }
 
-    /// Now, as ISO-8601 UTC to the second (`Timestamp.iso8601`: no formatter built per row).
-    static func now() -> String { Timestamp(seconds: Int64(Date().timeIntervalSince1970)).iso8601 }
+    /// Now, as ISO-8601 UTC to the second (`Timestamp.iso8601`: no formatter built per row), as
+    /// the sweep tables record times.
+    public static func now() -> String { Timestamp(seconds: Int64(Date().timeIntervalSince1970)).iso8601 }
 
     /// Registers a sweep unless it is already registered (a rerun resumes the same sweep id).
     public func register(_ s: SweepRow) throws {
