@@ -65,10 +65,9 @@ extension SweepJob {
         }
         let tables = SweepTables(db: db)
         try tables.recordChoice(sweepID, configHash: chosen?.configHash, by: ranking)
-        let rows = try tables.dailyBalances(sweepID)
-        return SweepOverfitting.compute(Dictionary(rows.map { ($0.cell, $0.dayBalances) }, uniquingKeysWith: { a, _ in a }),
-                                        configurations: try tables.finishedConfigHashes(sweepID).count,
-                                        startingBalance: rows.first?.startingBalance.dollars ?? base.account.startingBalance.dollars,
+        let stored = try tables.sessionsByCell(sweepID)
+        return SweepOverfitting.compute(stored.byCell, configurations: try tables.finishedConfigHashes(sweepID).count,
+                                        startingBalance: stored.startingBalance ?? base.account.startingBalance.dollars,
                                         chosen: chosen?.cell.index, label: label)
     }
 

@@ -68,12 +68,12 @@ public struct StoredSweep: Sendable {
     /// The sweep's choice judged from the stored balances, as `SweepJob.judge` judges it: the
     /// configuration the summary ranked first, named as the sweep names it (axis order).
     static func overfitting(_ head: SweepRow, results: [SweepResultRow], tables: SweepTables) throws -> SweepOverfitting {
-        let rows = try tables.dailyBalances(head.sweepID)
+        let stored = try tables.sessionsByCell(head.sweepID)
         let space = try? SweepSpace(parsing: head.space)
         let params = Dictionary(results.map { ($0.cell, $0.params) }, uniquingKeysWith: { a, _ in a })
         let chosen = head.chosenConfigHash.flatMap { hash in results.first { $0.configHash == hash }?.cell }
-        return SweepOverfitting.compute(Dictionary(rows.map { ($0.cell, $0.dayBalances) }, uniquingKeysWith: { a, _ in a }),
-                                        configurations: results.count, startingBalance: rows.first?.startingBalance.dollars ?? 0,
+        // Without balances there is nothing to count from, and `compute` says so before it would.
+        return SweepOverfitting.compute(stored.byCell, configurations: results.count, startingBalance: stored.startingBalance ?? 0,
                                         chosen: chosen, label: { cell in space.map { $0.label(cell) } ?? params[cell] ?? "cell \(cell)" })
     }
 

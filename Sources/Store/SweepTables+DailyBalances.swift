@@ -73,6 +73,14 @@ extension SweepTables {
         }
     }
 
+    /// The sweep's recorded balances as its overfitting statistics take them
+    /// (`SweepOverfitting.compute`): each configuration's sessions (day number, dollars) by cell
+    /// index, and the starting balance they count from (nil when none is recorded).
+    public func sessionsByCell(_ sweepID: String) throws -> (byCell: [Int: [(day: Int64, balance: Double)]], startingBalance: Double?) {
+        let rows = try dailyBalances(sweepID)
+        return (Dictionary(rows.map { ($0.cell, $0.dayBalances) }, uniquingKeysWith: { a, _ in a }), rows.first?.startingBalance.dollars)
+    }
+
     /// The configuration hashes whose balances are recorded for the sweep.
     public func configHashesWithDailyBalances(_ sweepID: String) throws -> Set<String> {
         Set(try db.query("SELECT config_hash FROM sweep_daily_balances WHERE sweep_id = $1", [.text(sweepID)]).compactMap { $0.first?.text })
