@@ -27,7 +27,11 @@ public struct StoredSweep: Sendable {
     public static let metricNames = ["net_pnl", "sharpe", "profit_factor", "win_rate", "trades", "max_drawdown"]
 
     /// The sweep with this id (or a unique prefix of it), or nil when the store has none.
-    public static func load(_ idOrPrefix: String, from db: any SQLDatabase) throws -> StoredSweep? {
+    ///
+    /// - Parameter judged: the sweep's overfitting statistics when the caller has just computed
+    ///   them from this store (`SweepJob.judge`), so the PBO's splits are not run a second time;
+    ///   nil: computed here from the stored balances, the same way.
+    public static func load(_ idOrPrefix: String, from db: any SQLDatabase, judged: SweepOverfitting? = nil) throws -> StoredSweep? {
         let tables = SweepTables(db: db)
         let matches = try tables.sweeps(withPrefix: idOrPrefix)
         guard matches.count == 1, let head = matches.first else { return nil }
@@ -50,7 +54,7 @@ public struct StoredSweep: Sendable {
                                 dataFrom: head.dataFrom ?? "", dataTo: head.dataTo ?? "", space: head.space,
                                 table: try SweepTable(parameters: names, metrics: metricNames, rows: tableRows))
         sweep.chosenBy = head.chosenBy
-        sweep.overfitting = try overfitting(head, results: results, tables: tables)
+        sweep.overfitting = try judged ?? overfitting(head, results: results, tables: tables)
         let wf = try tables.walkForwardWindows(head.sweepID)
         if let last = wf.last {
             let spec = last.spec, metric = last.metric

@@ -14,7 +14,8 @@ extension SweepCommand {
         if let s = judged.statistics {
             try SweepJob.overfittingCSV(s).write(toFile: out + "/results.meta.csv", atomically: true, encoding: .utf8)
         }
-        if let db, let sweep = try StoredSweep.load(sweepID, from: db) {
+        // With a store, `judged` was computed from it (`SweepJob.judge`), as the page would.
+        if let db, let sweep = try StoredSweep.load(sweepID, from: db, judged: judged) {
             try sweep.html().write(toFile: out + "/report.html", atomically: true, encoding: .utf8)
         }
     }
