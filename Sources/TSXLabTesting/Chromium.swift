@@ -14,18 +14,21 @@ public enum Chromium {
         return (out.stdout, out.stderr, out.status)
     }
 
-    /// Loads the page until its DOM satisfies `done`, at most `attempts` times (each a fresh page,
-    /// after `beforeEach`). `--dump-dom` does not wait for a WebSocket message: on a busy machine
-    /// the dump can come before the first push; a new load gives the page another chance, and the
-    /// last attempt's DOM is returned whether or not it satisfied `done`.
-    public static func dumpDOM(_ url: String, attempts: Int = 3, beforeEach: () -> Void = {}, until done: (String) -> Bool) async throws -> (dom: String, log: String, status: Int32) {
-        var last: (dom: String, log: String, status: Int32) = ("", "", -1)
-        for k in 0..<attempts {
+    /// Loads the page until its DOM satisfies `done` (each load a fresh page, after `beforeEach`),
+    /// for up to `timeout` seconds of real time. `--dump-dom` does not wait for a WebSocket
+    /// message: on a busy machine the dump can come before the first push (three loads were not
+    /// always enough with two suites running side by side), so the page is loaded again until the
+    /// push is in the DOM or the time is up. The last load's DOM is returned either way.
+    public static func dumpDOM(_ url: String, timeout: Double = TestEnvironment.hangGuard, beforeEach: () -> Void = {},
+                               until done: (String) -> Bool) async throws -> (dom: String, log: String, status: Int32) {
+        let deadline = Date().addingTimeInterval(timeout)
+        var k = 0
+        while true {
             beforeEach()
-            last = try await dumpDOM(url, virtualTimeMs: 4000 * (k + 1))
-            if done(last.dom) { break }
+            let last = try await dumpDOM(url, virtualTimeMs: 4000 * min(k + 1, 4))
+            k += 1
+            if done(last.dom) || Date() > deadline { return last }
         }
-        return last
     }
 
     /// The console errors and uncaught exceptions in a log.
