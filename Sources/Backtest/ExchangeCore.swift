@@ -52,8 +52,8 @@ public struct ExchangeCore: Sendable {
     /// Fills at the current trade day's start (a day with more fills was a trading day).
     var fillsAtDayStart = 0
     public internal(set) var tradeDay: Int64 = Int64.min
-    /// The close of the current trade day's session (UTC seconds), looked up at the day's first
-    /// order (`Int64.min`: the day has no session).
+    /// The close of the current trade day's session (UTC seconds; `Int64.min` when the day has no
+    /// session, so no time is before it), looked up at the day's first order; nil until then.
     var tradeDayCloses: Int64?
     /// The trade date an order placed now belongs to (`SessionCalendar.orderTradeDay`), with the
     /// current day's close looked up once a day: per order it was 1 % of the engine's
@@ -64,10 +64,10 @@ public struct ExchangeCore: Sendable {
         if let known = tradeDayCloses {
             close = known
         } else {
-            close = config.calendar.session(for: TradeDate(dayNumber: tradeDay))?.close.seconds ?? Int64.min
+            close = config.calendar.sessionClose(tradeDay) ?? Int64.min
             tradeDayCloses = close
         }
-        return now.seconds <= close ? tradeDay : config.calendar.tradeDayNumber(containing: now.seconds)
+        return config.calendar.orderTradeDay(at: now.seconds, current: tradeDay, closing: close)
     }
 
     public var events: [BrokerEvent] = []

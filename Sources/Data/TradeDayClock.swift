@@ -48,7 +48,16 @@ extension SessionCalendar {
     /// in the session opening at 17:00; exchange fixture 16 pins it). The simulated exchange and
     /// the live broker date orders, and the pre-trade checks their cut-off, by it.
     public func orderTradeDay(at t: Int64, current: Int64) -> Int64 {
-        if current != Int64.min, let close = session(for: TradeDate(dayNumber: current))?.close, t <= close.seconds { return current }
+        orderTradeDay(at: t, current: current, closing: current == Int64.min ? nil : sessionClose(current))
+    }
+
+    /// `orderTradeDay(at:current:)` with the current day's session close already known
+    /// (`sessionClose(current)`), for a caller that dates many orders in one day.
+    public func orderTradeDay(at t: Int64, current: Int64, closing close: Int64?) -> Int64 {
+        if current != Int64.min, let close, t <= close { return current }
         return tradeDayNumber(containing: t)
     }
+
+    /// The close (UTC seconds) of trade day `day`'s session; nil when the exchange is closed then.
+    public func sessionClose(_ day: Int64) -> Int64? { session(for: TradeDate(dayNumber: day))?.close.seconds }
 }

@@ -95,6 +95,24 @@ public struct LiveJob: Sendable {
         return built
     }
 
+    /// What a live and a paper run share: the runner's settings for the contract, the market hub
+    /// (a feed silent for 30 s counts as stale), and history through the three tiers (memory →
+    /// store → the history endpoint).
+    func marketFeed(_ plan: LivePlan, accountID: Int, contract: PXContract, spec: ContractSpec, now: Timestamp)
+        -> (settings: LiveRunnerSettings, market: HubClient, cache: BarCache, history: @Sendable (TimeWindow) async throws -> [Bar]) {
+        let cfg = plan.config
+        var settings = LiveRunnerSettings(accountID: accountID, symbol: spec.symbol, contractID: contract.id)
+        settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
+        settings.flattenTime = cfg.account.flattenTime
+        let client = self.client
+        var timing = HubTiming()
+        timing.staleAfter = 30
+        let market = HubClient(url: plan.rtcURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
+        let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
+        let cache = BarCache(store: store, source: source)
+        return (settings, market, cache, source.history(SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe), cache: cache, now: now))
+    }
+
     /// Trades the plan on the account until `stop` yields, then shuts down in order.
     ///
     /// - Throws: `PromotionError` for a configuration the store never tested (or edited since its
@@ -130,22 +148,16 @@ public struct LiveJob: Sendable {
         let instrument = Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)
         let broker = LiveBroker(accountID: account.id, instruments: [instrument], contracts: [spec.symbol: contract.id], rules: cfg.account,
                                 startingBalance: before, tagPrefix: saved?.tagPrefix ?? "tsx-\(cfg.hash.prefix(8))", now: Timestamp(seconds: 0))
-        var settings = LiveRunnerSettings(accountID: account.id, symbol: spec.symbol, contractID: contract.id)
-        settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
-        settings.flattenTime = cfg.account.flattenTime
+        let feed = marketFeed(plan, accountID: account.id, contract: contract, spec: spec, now: now)
+        var settings = feed.settings
         settings.dryRun = plan.dryRun
         settings.resumeStoredRisk = !plan.resetRiskState
         let client = self.client
         let user = HubClient(url: plan.rtcURL + "/hubs/user") { try await client.token(replacing: $0) }
-        var marketTiming = HubTiming()
-        marketTiming.staleAfter = 30
-        let market = HubClient(url: plan.rtcURL + "/hubs/market", timing: marketTiming) { try await client.token(replacing: $0) }
-        // History through the three tiers: memory → store → the history endpoint.
-        let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
-        let cache = BarCache(store: store, source: source)
+        let cache = feed.cache
         let onNote = self.onNote, dryRun = plan.dryRun
-        let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market,
-                                state: state, history: source.history(SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe), cache: cache, now: now)) { cmd in
+        let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: feed.market,
+                                state: state, history: feed.history) { cmd in
             if dryRun { onNote("dry run: would send \(cmd)") }
         }
         // Day-to-day operation: metrics, notifications, the status page.
@@ -230,16 +242,10 @@ public struct LiveJob: Sendable {
         let exchange = SimulatedExchange(instruments: [Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)], rules: cfg.account,
                                          config: job.exchangeConfig())
         let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
-        let history = source.history(SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe), cache: BarCache(store: store, source: source), now: now)
-        var settings = LiveRunnerSettings(accountID: 0, symbol: spec.symbol, contractID: contract.id)
-        settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
-        settings.flattenTime = cfg.account.flattenTime
-        let client = self.client
-        let market = HubClient(url: plan.rtcURL + "/hubs/market") { try await client.token(replacing: $0) }
+        let feed = marketFeed(plan, accountID: 0, contract: contract, spec: spec, now: now)
         // The live runner with the simulated exchange as its broker: the same bars from the same
         // prints, each traded as the backtest trades it.
-        let runner = LiveRunner(paper: exchange, client: client, strategies: strategies, settings: settings, marketHub: market, history: history)
+        let runner = LiveRunner(paper: exchange, client: client, strategies: strategies, settings: feed.settings, marketHub: feed.market, history: feed.history)
         let replaying = Mutex(true)
         let onBar = self.onBar
         await runner.observe { o in

@@ -56,6 +56,14 @@ public struct APICredentials: Sendable, CustomStringConvertible {
         return APICredentials(userName: user, apiKey: Secret(key))
     }
 
+    /// A secret named `name` in the environment: its value, else the file named by `name_FILE`
+    /// (0600, as `readKeyFile`); nil when neither is set (an empty value counts as unset).
+    public static func secret(_ name: String, in env: [String: String]) throws -> Secret? {
+        if let v = env[name], !v.isEmpty { return Secret(v) }
+        if let path = env[name + "_FILE"], !path.isEmpty { return try readKeyFile(path) }
+        return nil
+    }
+
     /// Reads a key file, refusing one that group or others may read or write.
     public static func readKeyFile(_ path: String) throws -> Secret {
         var st = stat()

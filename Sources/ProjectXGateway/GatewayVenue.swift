@@ -293,23 +293,23 @@ public actor GatewayVenue {
 
     public func place(_ r: PXPlaceOrderRequest) -> PXPlaceOrderResponse {
         count("place")
-        guard r.accountId == config.accountID else { return PXPlaceOrderResponse(orderId: nil, errorCode: 1, errorMessage: "Account not found") }
+        guard r.accountId == config.accountID else { return PXPlaceOrderResponse(error: .accountNotFound, message: "Account not found") }
         guard let symbol = symbolOfContract[r.contractId], let spec = registry.specs[symbol] else {
-            return PXPlaceOrderResponse(orderId: nil, errorCode: 8, errorMessage: "Contract not found")
+            return PXPlaceOrderResponse(error: .contractNotFound, message: "Contract not found")
         }
         if let n = faults.rejectOrders, n > 0 {
             faults.rejectOrders = n - 1
-            return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Order rejected (injected fault)")
+            return PXPlaceOrderResponse(error: .orderRejected, message: "Order rejected (injected fault)")
         }
         if let tag = r.customTag, tags[tag] != nil {
             // A reused tag is an OrderRejected (code 2) with no order id: the reference gives it no
             // code of its own (§4.4), and a client finds its order by the tag, never by this text.
             return PXPlaceOrderResponse(error: .orderRejected, message: "Custom tag '\(tag)' is already in use")
         }
-        guard r.size > 0 else { return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid order size") }
-        guard let side = PXSide(rawValue: r.side) else { return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid side") }
+        guard r.size > 0 else { return PXPlaceOrderResponse(error: .orderRejected, message: "Invalid order size") }
+        guard let side = PXSide(rawValue: r.side) else { return PXPlaceOrderResponse(error: .orderRejected, message: "Invalid side") }
         let tick = spec.tickSize
-        func refuse(_ why: String) -> PXPlaceOrderResponse { PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: why) }
+        func refuse(_ why: String) -> PXPlaceOrderResponse { PXPlaceOrderResponse(error: .orderRejected, message: why) }
         /// The price in ticks, or the refusal naming the field.
         func ticks(_ d: Decimal?, _ what: String) -> (Price?, PXPlaceOrderResponse?) {
             guard let d else { return (nil, refuse("\(what) is required")) }
@@ -346,16 +346,16 @@ public actor GatewayVenue {
             var b = Bracket()
             if let sl = r.stopLossBracket {
                 guard sl.type == PXOrderType.stop.rawValue || sl.type == PXOrderType.trailingStop.rawValue else {
-                    return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid stop loss type (\(sl.type == 1 ? "Limit" : String(sl.type)))")
+                    return PXPlaceOrderResponse(error: .orderRejected, message: "Invalid stop loss type (\(sl.type == 1 ? "Limit" : String(sl.type)))")
                 }
                 if long ? sl.ticks >= 0 : sl.ticks <= 0 {
-                    return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid stop loss ticks (\(sl.ticks)). Ticks should be \(long ? "less" : "greater") than zero when \(long ? "longing" : "going short").")
+                    return PXPlaceOrderResponse(error: .orderRejected, message: "Invalid stop loss ticks (\(sl.ticks)). Ticks should be \(long ? "less" : "greater") than zero when \(long ? "longing" : "going short").")
                 }
                 b.stopLoss = .ticks(Int64(abs(sl.ticks)))
             }
             if let tp = r.takeProfitBracket {
                 if long ? tp.ticks <= 0 : tp.ticks >= 0 {
-                    return PXPlaceOrderResponse(orderId: nil, errorCode: 2, errorMessage: "Invalid take profit ticks (\(tp.ticks)). Ticks should be \(long ? "greater" : "less") than zero when \(long ? "longing" : "going short").")
+                    return PXPlaceOrderResponse(error: .orderRejected, message: "Invalid take profit ticks (\(tp.ticks)). Ticks should be \(long ? "greater" : "less") than zero when \(long ? "longing" : "going short").")
                 }
                 b.takeProfit = .ticks(Int64(abs(tp.ticks)))
             }
@@ -372,13 +372,13 @@ public actor GatewayVenue {
             return PXPlaceOrderResponse(orderId: id.raw)
         case .rejected(let why):
             _ = exchange.takeEvents()
-            let code: Int = switch why {
-            case .marketClosed: 5
-            case .unknownSymbol: 8
-            case .riskRule, .sizeAboveLimit: 4
-            default: 2
+            let code: PXPlaceOrderError = switch why {
+            case .marketClosed: .outsideTradingHours
+            case .unknownSymbol: .contractNotFound
+            case .riskRule, .sizeAboveLimit: .accountViolation
+            default: .orderRejected
             }
-            return PXPlaceOrderResponse(orderId: nil, errorCode: code, errorMessage: why.description)
+            return PXPlaceOrderResponse(error: code, message: why.description)
         }
     }
 

@@ -28,9 +28,9 @@ public struct EquityPoint: Hashable, Sendable {
 /// which both brokers run every command through.
 ///
 /// Drivers: the backtest engine calls `clockReached(t)` at each boundary (`nextBoundary`) and
-/// `trade(_:symbol:bar:trade:)` for the bars between (by their index in the series); a bar-by-bar backtest or a paper runner
-/// calls `step` per bar; the live runner calls `clockReached` per print, `deliver()` after the
-/// venue's news and `barClosed` per finished bar. The session is generic over the broker and the
+/// `trade(_:symbol:bar:trade:)` for the bars between (by their index in the series); a
+/// bar-by-bar backtest or a paper runner calls `step` per bar; the live runner calls
+/// `clockReached` per print, `deliver()` after the venue's news and `barClosed` per finished bar. The session is generic over the broker and the
 /// driving strategy so the backtest's bar loop is specialised for both.
 public final class TradingSession<B: SessionBroker, S: Strategy> {
     public let broker: B

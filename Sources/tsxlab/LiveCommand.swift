@@ -359,6 +359,12 @@ struct LiveRun: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Replay history from this time instead (a rehearsal on a recorded tape).", valueName: "time")) var warmupFrom: TimeArgument?
     @OptionGroup var options: LiveOptions
 
+    /// `--http HOST:PORT`, or nil when it is not given or is not of that form.
+    var statusAddress: LivePlan.StatusAddress? {
+        guard let parts = http?.split(separator: ":"), parts.count == 2, let port = UInt16(parts[1]) else { return nil }
+        return LivePlan.StatusAddress(host: String(parts[0]), port: port)
+    }
+
     /// Every problem with the file, the environment and the flags, found before anything connects,
     /// so a service that fails to start says all of them at once.
     func preflight() -> [String] {
@@ -380,10 +386,12 @@ struct LiveRun: AsyncParsableCommand {
             if let f = env[name], !f.isEmpty { do { _ = try APICredentials.readKeyFile(f) } catch { problems.append("\(name): \(error)") } }
         }
         if let http {
-            let parts = http.split(separator: ":")
-            if parts.count != 2 || UInt16(parts[1]) == nil { problems.append("--http takes HOST:PORT, e.g. 127.0.0.1:8080, not '\(http)'") }
-            else if parts[0] != "127.0.0.1" && parts[0] != "localhost" && env["TSXLAB_HTTP_TOKEN"] == nil && env["TSXLAB_HTTP_TOKEN_FILE"] == nil {
-                problems.append("--http \(http) listens beyond loopback: set TSXLAB_HTTP_TOKEN or TSXLAB_HTTP_TOKEN_FILE")
+            if let address = statusAddress {
+                if address.host != "127.0.0.1" && address.host != "localhost" && env["TSXLAB_HTTP_TOKEN"] == nil && env["TSXLAB_HTTP_TOKEN_FILE"] == nil {
+                    problems.append("--http \(http) listens beyond loopback: set TSXLAB_HTTP_TOKEN or TSXLAB_HTTP_TOKEN_FILE")
+                }
+            } else {
+                problems.append("--http takes HOST:PORT, e.g. 127.0.0.1:8080, not '\(http)'")
             }
         } else if env["TSXLAB_ALERT_SECRET"] != nil || env["TSXLAB_ALERT_SECRET_FILE"] != nil {
             problems.append("an alert secret is set but --http is not: the alert endpoint needs the HTTP address")
@@ -431,12 +439,11 @@ struct LiveRun: AsyncParsableCommand {
             plan.dryRun = dryRun
             plan.force = force
             plan.resetRiskState = resetRiskState
-            if let http {
-                let parts = http.split(separator: ":")
-                guard parts.count == 2, let port = UInt16(parts[1]) else { throw LiveCLIError.usage("--http takes HOST:PORT, e.g. 127.0.0.1:8080, not '\(http)'") }
-                plan.statusAddress = .init(host: String(parts[0]), port: port)
-                plan.statusToken = try env["TSXLAB_HTTP_TOKEN"].map { Secret($0) } ?? env["TSXLAB_HTTP_TOKEN_FILE"].map { try APICredentials.readKeyFile($0) }
-                plan.alertSecret = try env["TSXLAB_ALERT_SECRET"].map { Secret($0) } ?? env["TSXLAB_ALERT_SECRET_FILE"].map { try APICredentials.readKeyFile($0) }
+            // `preflight` refused a malformed --http.
+            if let address = statusAddress {
+                plan.statusAddress = address
+                plan.statusToken = try APICredentials.secret("TSXLAB_HTTP_TOKEN", in: env)
+                plan.alertSecret = try APICredentials.secret("TSXLAB_ALERT_SECRET", in: env)
             }
             plan.webhooks = try Self.webhooks(env)
             var job = LiveJob(client: client, db: db, store: try options.storeOptions.openStore(), registry: try options.storeOptions.registry(), metrics: metrics)
@@ -474,8 +481,7 @@ struct LiveRun: AsyncParsableCommand {
     static func webhooks(_ env: [String: String]) throws -> [WebhookTarget] {
         var out: [WebhookTarget] = []
         for (name, format) in [("TSXLAB_DISCORD_WEBHOOK", WebhookTarget.Format.discord), ("TSXLAB_WEBHOOK_URL", .json)] {
-            if let v = env[name], !v.isEmpty { out.append(WebhookTarget(url: Secret(v), format: format)) }
-            else if let f = env[name + "_FILE"], !f.isEmpty { out.append(WebhookTarget(url: try APICredentials.readKeyFile(f), format: format)) }
+            if let url = try APICredentials.secret(name, in: env) { out.append(WebhookTarget(url: url, format: format)) }
         }
         return out
     }
