@@ -213,6 +213,7 @@ public struct LiveJob: Sendable {
         for await _ in stop { break }
         // Ordered shutdown: working orders cancelled, positions closed, then the connections.
         onNote("live: stopping: cancelling working orders and closing positions")
+        broker.stopTrading()
         _ = broker.flatten(nil, reason: "shutdown")
         await runner.nudge()
         let deadline = Date().addingTimeInterval(15)

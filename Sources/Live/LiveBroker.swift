@@ -79,6 +79,13 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private var deferred: [OrderID: GatewayCommand] = [:]
     private var snapshotByTag: [String: PXOrder] = [:]
     private var snapshotByID: [Int64: PXOrder] = [:]
+    /// Refuses every new order from now on (the shutdown, before it cancels and closes): strategies
+    /// that still get bars while the closes fill cannot open a position the shutdown would leave.
+    public func stopTrading() { lock.withLock { closing = true } }
+    private var closing = false
+
+    /// Tags earlier runs recorded in the store (sent, or about to be): never given to a new decision.
+    private var usedTags: Set<String> = []
     private var ledgerState: Ledger
     private var riskNow: RiskState
     /// The ledger's balance as each trade day began (replayed or live): the end of the day before.
@@ -184,6 +191,7 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     }
 
     private func placeLocked(_ request: OrderRequest) -> CommandResult {
+        if closing { return reject(request, .venue(code: 0, message: "the runner is stopping: no new orders")) }
         var request = request
         var account = self
         switch OrderGate.admit(&request, to: &account) {
@@ -205,7 +213,19 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
         // Tags are deterministic (prefix, trade day, the day's placement count): a restarted runner
         // that replays the day makes the same tags and finds its orders by them.
         daySequence += 1
-        let tag = request.tag?.value ?? "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
+        var tag = request.tag?.value ?? "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
+        // After the replay, a tag an earlier run used (the gateway holds it, or the store recorded
+        // it) belongs to another decision: the replay took a different path (an order that run
+        // wrote and was killed before the gateway received stays pending through the replay and
+        // keeps the strategy out of the decisions that run made next). Reused, the gateway would
+        // refuse the order and this decision be bound to the old one, or the store's record mix
+        // two decisions; the count moves past it instead (LiveCrashTests pins it).
+        if request.tag == nil && !warming {
+            while snapshotByTag[tag] != nil || localOfTag[tag] != nil || usedTags.contains(tag) {
+                daySequence += 1
+                tag = "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
+            }
+        }
         let order = Order(id: id, request: request, status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay)
         put(order)
         localOfTag[tag] = id
@@ -677,6 +697,11 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
             }
             deferred = [:]
         }
+    }
+
+    /// Tags earlier runs recorded (`LiveStateStore.orders`): a new decision never gets one of them.
+    public func reserveTags(_ tags: [String]) {
+        lock.withLock { usedTags.formUnion(tags) }
     }
 
     /// Takes the stored risk state in place of the one the replay built, carried forward to the
