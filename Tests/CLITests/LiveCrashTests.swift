@@ -86,6 +86,7 @@ struct LiveCrashTests {
         }
 
         var log: [String] = []
+        var outputs: [String] = []     // every killed run's output, printed when a check fails
         for (k, moment) in moments.enumerated() {
             let (p, collected) = try Collected.launch(args, environment: env, cwd: dir)
             let pid = p.processIdentifier
@@ -120,6 +121,7 @@ struct LiveCrashTests {
             await p.exited()
             if moment == .inFlight { _ = try await gw.post("/_gateway/faults", ["slowMs": 0]) }
             log.append("\(k):\(moment)")
+            outputs.append("--- run \(k) (\(moment)), killed:\n\(collected.texts.err)")
         }
 
         // The last run trades a while and is stopped as an operator stops it.
@@ -146,7 +148,8 @@ struct LiveCrashTests {
         let summary = "\(orders.count) gateway orders, \(trades.count) trades, \(stored.count) records; kills \(log.joined(separator: " ")) (\(context))"
         print("LiveCrashTests: \(summary)")
         if !report.problems.isEmpty || !working.isEmpty || !positions.isEmpty {
-            print("the last run's output:\n\(stderr.suffix(3000))")
+            print(outputs.joined(separator: "\n"))
+            print("--- the last run:\n\(stderr)")
             // The gateway's record, for reading a failure: orders, then trades.
             for o in orders {
                 print("order #\(o["id"]!) \(o["customTag"] ?? "-") parent \(o["parentOrderId"] ?? "-") type \(o["type"]!) side \(o["side"]!) status \(o["status"]!) created \(o["creationTimestamp"]!) updated \(o["updateTimestamp"] ?? "-") filled \(o["fillVolume"]!)")
