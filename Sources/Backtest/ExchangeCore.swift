@@ -227,7 +227,8 @@ public struct ExchangeCore: Sendable {
         }
         let wasLocked = risk.lockedToday
         risk.startDay(day, balance: ledger.balance)
-        let reopened = attempts != nil && judgeAttempt(endedDay: ended, newDay: day)
+        // Tested by the setting, not by `attempts != nil`, which copied the whole book each day.
+        let reopened = config.attempts && judgeAttempt(endedDay: ended, newDay: day)
         recomputeBreach()
         if wasLocked || reopened { events.append(.accountChanged(account)) }
     }
