@@ -43,7 +43,7 @@ public enum ConfigurationReference {
                      header: ["key", "values", "default", "meaning"])
         out += "\n"
         for d in StrategyCatalog.all {
-            out += "### `strategies.\(d.name)`\n\n\(d.summary).\n"
+            out += "### `strategies.\(d.name)`\n\n\(d.summary.prefix(1).uppercased() + d.summary.dropFirst()).\n"
             if let env = d.enabledEnvironment { out += "Environment: `\(env)` switches it on or off.\n" }
             out += "\n"
             out += table(d.parameters.map { p in
