@@ -5,8 +5,9 @@ import Foundation
 /// The conventions the documentation follows (and `DocExamples.blocks` enforces):
 /// - ```` ```bash ```` is run. ```` ```bash account ```` needs a real TopStepX account and
 ///   ```` ```bash toolchain ```` installs packages, builds the package or runs the test suite
-///   itself; those two are not run. Any other word after `bash` is refused, so a misspelt marker
-///   cannot hide a block from the test.
+///   itself; those two are not run. ```` ```bash postgres ```` needs a PostgreSQL server: it runs
+///   only when the suite has one, with `TSXLAB_STORE` naming a fresh database for it. Any other
+///   word after `bash` is refused, so a misspelt marker cannot hide a block from the test.
 /// - An ```` ```output ```` block right after a shell block (blank lines between at most) lists
 ///   lines its output must hold, stdout and stderr together, in any order. `…` in a line stands
 ///   for any text (a run id, a time, a path); a line that is only `…` marks lines left out.
@@ -14,13 +15,14 @@ public struct DocBlock: Sendable, Hashable {
     public let file: String
     /// 1-based line of the opening fence.
     public let line: Int
-    /// The word after `bash`, if any (`account`, `toolchain`).
+    /// The word after `bash`, if any (`account`, `toolchain`, `postgres`).
     public let marker: String?
     public let code: String
     public var expected: [String] = []
 
     public var place: String { "\(file):\(line)" }
-    public var runs: Bool { marker == nil }
+    /// Whether the block runs, given whether a PostgreSQL server is at hand.
+    public func runs(withPostgres: Bool) -> Bool { marker == nil || (marker == "postgres" && withPostgres) }
 }
 
 /// Reads the shell blocks of the documentation and runs them as a new user would.
@@ -29,6 +31,7 @@ public enum DocExamples {
     public static let skipMarkers: [String: String] = [
         "account": "needs a real TopStepX account",
         "toolchain": "installs packages, builds the package or runs the test suite itself",
+        "postgres": "needs a PostgreSQL server (run when the suite has one)",
     ]
 
     public struct Problem: Error, CustomStringConvertible, Sendable {
@@ -103,11 +106,13 @@ public enum DocExamples {
     /// package's `datasets` and `examples` folders linked in, as a checkout has them. The run
     /// stops at the first block that fails; then its output lines are checked. Processes a page
     /// leaves running in the background are stopped by their ids when it ends.
-    public static func run(_ blocks: [DocBlock], workDirectory: String, binary: String = CLI.binary,
+    /// `postgresURL` is the database `postgres` blocks get as `TSXLAB_STORE` (nil: they are skipped).
+    public static func run(_ blocks: [DocBlock], workDirectory: String, postgresURL: String? = nil, binary: String = CLI.binary,
                            packageRoot: String = TestEnvironment.packageRoot, timeout: Double = 900) async throws -> Report {
         var report = Report()
-        let runnable = blocks.filter(\.runs)
-        report.skipped = blocks.filter { !$0.runs }
+        let withPostgres = postgresURL != nil
+        let runnable = blocks.filter { $0.runs(withPostgres: withPostgres) }
+        report.skipped = blocks.filter { !$0.runs(withPostgres: withPostgres) }
         let fm = FileManager.default
         let state = workDirectory + "/.doc-blocks"
         try fm.createDirectory(atPath: state, withIntermediateDirectories: true)
@@ -123,7 +128,9 @@ public enum DocExamples {
 
             """
         for (n, b) in runnable.enumerated() {
-            script += "# \(b.place)\n{\n\(b.code)\n} > '\(state)/\(n).out' 2>&1 < /dev/null\ntouch '\(state)/\(n).ok'\n"
+            // A postgres block runs in a subshell that sees the database as its store.
+            let (open, close) = b.marker == "postgres" ? ("( export TSXLAB_STORE='\(postgresURL ?? "")'\n", ")") : ("{", "}")
+            script += "# \(b.place)\n\(open)\n\(b.code)\n\(close) > '\(state)/\(n).out' 2>&1 < /dev/null\ntouch '\(state)/\(n).ok'\n"
         }
         let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
         let env = ["PATH": binDir + ":/usr/bin:/bin", "HOME": workDirectory + "/home", "TSXLAB_DATA_DIR": workDirectory + "/data",

@@ -13,9 +13,13 @@ struct DocsTests {
     func pageRuns(page: String) async throws {
         let text = try String(contentsOfFile: Self.root + "/" + page, encoding: .utf8)
         let blocks = try DocExamples.blocks(in: text, file: page)
-        let report = try await DocExamples.run(blocks, workDirectory: TestEnvironment.temporaryDirectory("docs"))
+        let postgres = try TestEnvironment.freshPostgresURL()
+        if postgres == nil && TestEnvironment.isCI && blocks.contains(where: { $0.marker == "postgres" }) {
+            Issue.record("\(page) has PostgreSQL examples and CI=true, but no TSXLAB_TEST_PG_URL")
+        }
+        let report = try await DocExamples.run(blocks, workDirectory: TestEnvironment.temporaryDirectory("docs"), postgresURL: postgres)
         #expect(report.passed, "\(report.failures.joined(separator: "\n\n"))")
-        #expect(report.ran.count == blocks.filter(\.runs).count)
+        #expect(report.ran.count == blocks.filter { $0.runs(withPostgres: postgres != nil) }.count)
         // Every page runs something, and every skipped block says why.
         #expect(!report.ran.isEmpty, "\(page) has no block the suite runs")
         for b in report.skipped { #expect(DocExamples.skipMarkers[b.marker ?? ""] != nil, "\(b.place)") }
@@ -62,7 +66,9 @@ struct DocsTests {
         #expect(throws: DocExamples.Problem.self) { try DocExamples.blocks(in: "text\n\n```output\nx\n```\n", file: "x.md") }
         #expect(throws: DocExamples.Problem.self) { try DocExamples.blocks(in: "```bash\nls\n", file: "x.md") }
         let ok = try DocExamples.blocks(in: "```bash account\ntsxlab live account\n```\n\n```bash\nls\n```\n", file: "x.md")
-        #expect(ok.map(\.runs) == [false, true])
+        #expect(ok.map { $0.runs(withPostgres: true) } == [false, true])
+        let pg = try DocExamples.blocks(in: "```bash postgres\ntsxlab sweep --worker\n```\n", file: "x.md")
+        #expect(pg.map { $0.runs(withPostgres: false) } == [false] && pg.map { $0.runs(withPostgres: true) } == [true])
         #expect(DocExamples.missingLines(["run …: overnight_range on ES 1m, …"], in: "run 20261206-1: overnight_range on ES 1m, 10 bars\n").isEmpty)
         #expect(DocExamples.missingLines(["run …: sma_bracket"], in: "run 1: overnight_range\n") == ["run …: sma_bracket"])
     }
