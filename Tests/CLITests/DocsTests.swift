@@ -73,6 +73,23 @@ struct DocsTests {
         #expect(DocExamples.missingLines(["run …: sma_bracket"], in: "run 1: overnight_range\n") == ["run …: sma_bracket"])
     }
 
+    @Test("the strategy guide's Swift blocks are the code its test compiles and runs")
+    func swiftExamplesCompiled() throws {
+        let page = try String(contentsOfFile: Self.root + "/docs/writing-a-strategy.md", encoding: .utf8)
+        let sources = try ["ChannelBreakoutExample.swift", "ChannelBreakoutExampleTests.swift"].map {
+            try String(contentsOfFile: Self.root + "/Tests/StrategiesTests/" + $0, encoding: .utf8)
+        }
+        // Leading blanks aside (the test's lines are indented), each block is lines of those files.
+        func flush(_ text: String) -> String {
+            text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.drop { $0 == " " } }.joined(separator: "\n")
+        }
+        let blocks = page.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] }
+        #expect(blocks.count == 2)
+        for block in blocks {
+            #expect(sources.contains { flush($0).contains(flush(block)) }, "a Swift block of docs/writing-a-strategy.md is not in Tests/StrategiesTests:\n\(block)")
+        }
+    }
+
     @Test("the README stays short and starts with the two commands")
     func readmeShape() throws {
         let text = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
