@@ -90,6 +90,22 @@ struct DocsTests {
         }
     }
 
+    @Test("every relative link of the README, ARCHITECTURE.md and docs/ names a file that exists")
+    func linksResolve() throws {
+        let fm = FileManager.default
+        let docs = (fm.enumerator(atPath: Self.root + "/docs")?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
+        let link = try Regex(#"\]\(([^)\s]+)\)"#)
+        for page in ["README.md", "ARCHITECTURE.md"] + docs {
+            let text = try String(contentsOfFile: Self.root + "/" + page, encoding: .utf8)
+            let folder = URL(fileURLWithPath: Self.root + "/" + page).deletingLastPathComponent()
+            for match in text.matches(of: link) {
+                let target = String(match.output[1].substring ?? "")
+                guard !target.hasPrefix("http"), !target.hasPrefix("#"), let path = target.split(separator: "#").first else { continue }
+                #expect(fm.fileExists(atPath: folder.appendingPathComponent(String(path)).standardized.path), "\(page) links \(target), which does not exist")
+            }
+        }
+    }
+
     @Test("the README stays short and starts with the two commands")
     func readmeShape() throws {
         let text = try String(contentsOfFile: Self.root + "/README.md", encoding: .utf8)
