@@ -105,7 +105,8 @@ public enum DocExamples {
     /// built binary first on PATH, HOME and TSXLAB_DATA_DIR inside `workDirectory`, and the
     /// package's `datasets` and `examples` folders linked in, as a checkout has them. The run
     /// stops at the first block that fails; then its output lines are checked. Processes a page
-    /// leaves running in the background are stopped by their ids when it ends.
+    /// leaves running in the background are stopped by their ids when it ends, and a page still
+    /// running after `timeout` seconds is stopped the same way and fails at the block it was in.
     /// `postgresURL` is the database `postgres` blocks get as `TSXLAB_STORE` (nil: they are skipped).
     public static func run(_ blocks: [DocBlock], workDirectory: String, postgresURL: String? = nil, binary: String = CLI.binary,
                            packageRoot: String = TestEnvironment.packageRoot, timeout: Double = 900) async throws -> Report {
@@ -120,10 +121,15 @@ public enum DocExamples {
         for folder in ["datasets", "examples"] where !fm.fileExists(atPath: workDirectory + "/" + folder) {
             try fm.createSymbolicLink(atPath: workDirectory + "/" + folder, withDestinationPath: packageRoot + "/" + folder)
         }
+        // The page's hang guard is `timeout`, which sends the shell SIGTERM: the shell then stops
+        // what the page started and fails (a kill from outside would leave the page's background
+        // processes running, and they hold the test's handle on the shell open).
+        let guardSeconds = max(1, Int(timeout))
         var script = """
             set -eo pipefail
             stop_background() { for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
             trap stop_background EXIT
+            trap 'echo "the page ran longer than \(guardSeconds) s" >&2; exit 124' TERM
             cd '\(workDirectory)'
 
             """
@@ -135,7 +141,10 @@ public enum DocExamples {
         let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
         let env = ["PATH": binDir + ":/usr/bin:/bin", "HOME": workDirectory + "/home", "TSXLAB_DATA_DIR": workDirectory + "/data",
                    "LANG": "C.UTF-8", "TERM": "dumb"]
-        let result = try await Subprocess.run("/bin/bash", ["-c", script], cwd: workDirectory, environment: env, timeout: timeout)
+        // The test process may ignore SIGTERM and SIGINT, and a child inherits that: reset, they stop
+        // the page's background processes (and the page, on its hang guard) as in a terminal.
+        let result = try await Subprocess.run("/usr/bin/env", ["--default-signal=TERM,INT,HUP", "/usr/bin/timeout", "\(guardSeconds)", "/bin/bash", "-c", script],
+                                              cwd: workDirectory, environment: env, timeout: timeout + 60)
         for (n, b) in runnable.enumerated() {
             let output = (try? String(contentsOfFile: "\(state)/\(n).out", encoding: .utf8)) ?? ""
             guard fm.fileExists(atPath: "\(state)/\(n).ok") else {

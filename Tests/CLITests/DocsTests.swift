@@ -59,6 +59,23 @@ struct DocsTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/reached.txt"), "a block after a failing one ran")
     }
 
+    @Test("a page that hangs fails at its block, and what it started in the background is stopped")
+    func hangingExampleFails() async throws {
+        let page = """
+            ```bash
+            sleep 100000 &
+            echo $! > background.pid
+            until test -e never-created; do sleep 0.1; done
+            ```
+            """
+        let dir = TestEnvironment.temporaryDirectory("docs-hang")
+        let report = try await DocExamples.run(try DocExamples.blocks(in: page, file: "hang.md"), workDirectory: dir, timeout: 2)
+        #expect(report.failures.count == 1 && report.failures[0].contains("hang.md:1: the block failed"), "\(report.failures)")
+        #expect(report.failures.first?.contains("the page ran longer than 2 s") == true, "\(report.failures)")
+        let pid = try #require(Int32(String(contentsOfFile: dir + "/background.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, 0) != 0, "the background process \(pid) still runs")
+    }
+
     @Test("a misspelt marker, another shell dialect or a stray output block is refused, not skipped")
     func conventionsEnforced() throws {
         #expect(throws: DocExamples.Problem.self) { try DocExamples.blocks(in: "```bash acount\nls\n```\n", file: "x.md") }
