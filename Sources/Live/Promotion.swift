@@ -28,9 +28,24 @@ public struct LivePin: Hashable, Sendable, Codable {
         self.profitFactor = profitFactor; self.sharpe = sharpe; self.maxDrawdownUsd = maxDrawdownUsd
     }
 
+    /// The keys under `live.pinned`, in the order they are written, with what each holds (the
+    /// configuration reference is written from this table).
+    public static let keyHelp: [(key: String, help: String)] = [
+        ("run_id", "The stored backtest run that tested the configuration."),
+        ("config_hash", "SHA-256 (hex) of the configuration's canonical text, as the run recorded it; `tsxlab live` refuses a file that no longer hashes to it."),
+        ("data_from", "First bar of the tested series (UTC, ISO-8601)."),
+        ("data_to", "Last bar of the tested series (UTC, ISO-8601)."),
+        ("code_version", "The tsxlab version that ran the test."),
+        ("trades", "Trades in the tested run."),
+        ("net_pnl_usd", "Net P&L after fees, dollars with two decimals, as stored."),
+        ("win_rate", "Winning trades as a fraction (0.42 is 42 %)."),
+        ("profit_factor", "Gross profit ÷ gross loss, or null."),
+        ("sharpe", "The Sharpe ratio the run reported, or null."),
+        ("max_drawdown_usd", "Largest drawdown from a running peak, dollars, or null."),
+    ]
+
     /// The keys under `live.pinned`, in the order they are written.
-    static let keys = ["run_id", "config_hash", "data_from", "data_to", "code_version", "trades", "net_pnl_usd",
-                       "win_rate", "profit_factor", "sharpe", "max_drawdown_usd"]
+    static let keys = keyHelp.map(\.key)
 
     /// Reads the pin from the `live.pinned.*` fields of a file (`fields` keyed by the path below
     /// `pinned`, e.g. `run_id`). Every missing or malformed field is named at once.

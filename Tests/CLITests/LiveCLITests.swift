@@ -102,7 +102,7 @@ struct LiveCLITests {
     }
 }
 
-/// The README's live flow through the executables: backtest, promote, then `tsxlab live --config`
+/// The live flow the going-live guide describes, through the executables: backtest, promote, then `tsxlab live --config`
 /// against the gateway, stopped with SIGTERM.
 @Suite("tsxlab live --config: promoted configuration, end to end", .serialized)
 struct LiveRunCLITests {
