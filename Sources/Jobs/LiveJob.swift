@@ -152,6 +152,9 @@ public struct LiveJob: Sendable {
         var settings = feed.settings
         settings.dryRun = plan.dryRun
         settings.resumeStoredRisk = !plan.resetRiskState
+        settings.silentFeedAfter = plan.live.feed.silentSeconds
+        settings.feedLossAfter = plan.live.feed.lossSeconds
+        settings.flattenOnFeedLoss = plan.live.feed.flattenOnLoss
         let client = self.client
         let user = HubClient(url: plan.rtcURL + "/hubs/user") { try await client.token(replacing: $0) }
         let cache = feed.cache

@@ -79,6 +79,11 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private var deferred: [OrderID: GatewayCommand] = [:]
     private var snapshotByTag: [String: PXOrder] = [:]
     private var snapshotByID: [Int64: PXOrder] = [:]
+    /// Refuses every new order from now on, before everything is cancelled and closed (the feed
+    /// lost, `LiveRunner.watchFeed`): strategies that still get bars while the closes fill cannot
+    /// open a position again.
+    public func stopTrading(_ why: String) { lock.withLock { closing = why } }
+    private var closing: String?
     private var ledgerState: Ledger
     private var riskNow: RiskState
     /// The ledger's balance as each trade day began (replayed or live): the end of the day before.
@@ -184,6 +189,7 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     }
 
     private func placeLocked(_ request: OrderRequest) -> CommandResult {
+        if let closing { return reject(request, .venue(code: 0, message: "trading halted (\(closing)): no new orders")) }
         var request = request
         var account = self
         switch OrderGate.admit(&request, to: &account) {

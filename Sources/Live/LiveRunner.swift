@@ -24,6 +24,15 @@ public struct LiveRunnerSettings: Sendable {
     /// Take the risk state the store kept on start (`LiveRunner.resumeRisk`); false starts it
     /// afresh from the replay, which the store then keeps (`--reset-risk-state`).
     public var resumeStoredRisk = true
+    /// Seconds without a trade print while the market is open after which the market feed counts
+    /// as frozen (a socket that stays open and carries nothing, as ProjectX feeds are reported to
+    /// do): the market hub is reconnected. 0: never (`live.feed.silent_seconds`).
+    public var silentFeedAfter: Double = 60
+    /// Seconds a hub may stay down, or the feed frozen, before the runner gives notice and, with
+    /// `flattenOnFeedLoss`, flattens and halts. 0: never (`live.feed.loss_seconds`).
+    public var feedLossAfter: Double = 120
+    /// `live.feed.on_loss`: `flatten` (true, the default) or `keep` trading blind.
+    public var flattenOnFeedLoss = true
     public init(accountID: Int, symbol: String, contractID: String) {
         self.accountID = accountID; self.symbol = symbol; self.contractID = contractID
     }
@@ -297,6 +306,8 @@ public struct LiveRunnerStats: Sendable {
     public var strategyOverruns = 0
     public var droppedMarketInputs = 0
     public var halted: String?
+    /// What is wrong with the feed now (a hub down, the market feed frozen), nil when nothing.
+    public var feedTrouble: String?
     public var warmupBars = 0
     public var backfilledBars = 0
     public var lastErrors: [String] = []
@@ -339,6 +350,16 @@ public actor LiveRunner {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     nonisolated let doorbell = Doorbell()
     var loop: Task<Void, Never>?
+    /// Watches the feed (`watchFeed`) while live.
+    var watchdog: Task<Void, Never>?
+    /// When each hub went down ("user", "market"), while it is down.
+    var hubDownSince: [String: Date] = [:]
+    /// When the last trade print arrived (wall clock), and since when the market feed has been
+    /// frozen, across the reconnects that tried to revive it.
+    var lastPrintAt = Date()
+    var frozenSince: Date?
+    /// The feed has been lost longer than `feedLossAfter` and the runner acted on it.
+    var feedLost = false
     var inFlight = 0
     var criticalOut: CommandQueue?
     var normalOut: CommandQueue?
@@ -452,6 +473,13 @@ public actor LiveRunner {
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
         loop = Task(executorPreference: executor) { await self.run() }
+        lastPrintAt = Date()
+        watchdog = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                await self?.watchFeed()
+            }
+        }
         dispatch()
     }
 
@@ -475,6 +503,7 @@ public actor LiveRunner {
     /// Stops: hubs closed, senders finished, strategies told.
     public func stop(_ why: String = "stopped") async {
         session.finish()
+        watchdog?.cancel()
         await userHub?.stop()
         await marketHub.stop()
         loop?.cancel()
@@ -573,6 +602,11 @@ public actor LiveRunner {
                 for o in PXUserEventPayload.entities(PXOrder.self, from: args) where o.accountId == settings.accountID { gateway?.apply(order: o) }
             case "GatewayUserTrade":
                 for t in PXUserEventPayload.entities(PXTrade.self, from: args) where t.accountId == settings.accountID { gateway?.apply(trade: t) }
+            case "GatewayLogout":
+                // The session was ended at the gateway: both hubs come back with a new token.
+                note("the gateway logged this session out: reconnecting both hubs with a new token")
+                await userHub?.reconnect("GatewayLogout", newToken: true)
+                await marketHub.reconnect("GatewayLogout", newToken: true)
             default:
                 break   // positions and account: the ledger is built from trades; these confirm it
             }
@@ -586,13 +620,20 @@ public actor LiveRunner {
             recordAnswer(a)
         case .connected(let hub, _):
             stats.reconnects += 1
+            hubDownSince[hub] = nil
+            if hub == "market" { lastPrintAt = Date() }
             do {
                 if hub == "user" { try await reconcile() } else { try await backfill() }
             } catch {
                 note("after the \(hub) hub reconnected: \(error)")
             }
         case .disconnected(let hub, let why):
-            note("\(hub) hub disconnected: \(why)")
+            // Once per outage: the failed attempts to reconnect that follow are not news (each
+            // note is a notification).
+            if hubDownSince[hub] == nil {
+                note("\(hub) hub disconnected: \(why)")
+                hubDownSince[hub] = Date()
+            }
         case .market(let target, let args):
             handleMarket(target, args)
         }
@@ -626,6 +667,8 @@ public actor LiveRunner {
             for p in prints {
                 guard let t = PXTime.parse(p.timestamp), let px = tick.ticks(decimal: p.price) else { continue }
                 stats.prints += 1
+                lastPrintAt = Date()
+                frozenSince = nil
                 if let done = builder.add(price: px, volume: p.volume, at: t.seconds) { closeBar(done) }
                 // At the gateway the market clock and the loss limits move with every print; a
                 // paper runner's exchange trades whole bars (`closeBar`).
@@ -878,6 +921,51 @@ public actor LiveRunner {
         }
     }
 
+    /// The feed watch, four times a second while live. A market feed without a trade print for
+    /// `silentFeedAfter` seconds while the market is open (by the market clock, moved on by the
+    /// wall clock since the last print) is reconnected. A hub down, or the feed frozen, for
+    /// `feedLossAfter` seconds is given notice once and, with `flattenOnFeedLoss`, everything is
+    /// cancelled and closed and no new order is taken (`halted`); the feed coming back does not
+    /// resume trading, a restart does.
+    func watchFeed() async {
+        let now = Date()
+        let quiet = now.timeIntervalSince(lastPrintAt)
+        let marketNow = Timestamp(seconds: broker.now.seconds + Int64(quiet))
+        if settings.silentFeedAfter > 0, hubDownSince["market"] == nil, quiet >= settings.silentFeedAfter,
+           session.calendar.isOpen(at: marketNow) {
+            frozenSince = frozenSince ?? lastPrintAt
+            lastPrintAt = now
+            let why = "no trade print for \(Int(settings.silentFeedAfter.rounded(.up))) s while the market is open"
+            note("market feed frozen: \(why); reconnecting the market hub")
+            await marketHub.reconnect(why, newToken: false)
+        }
+        func wall(_ d: Date) -> String { Timestamp(seconds: Int64(d.timeIntervalSince1970)).iso8601 }
+        var trouble: String?
+        var since: Date?
+        if let (hub, at) = hubDownSince.min(by: { $0.value < $1.value }) {
+            trouble = "\(hub) hub down since \(wall(at))"; since = at
+        }
+        if let f = frozenSince, since.map({ f < $0 }) ?? true {
+            trouble = "market feed frozen since \(wall(f))"; since = f
+        }
+        stats.feedTrouble = trouble
+        defer { published.set(stats) }
+        guard let since else { if !settings.flattenOnFeedLoss { feedLost = false }; return }
+        let lostFor = now.timeIntervalSince(since)
+        guard settings.feedLossAfter > 0, lostFor >= settings.feedLossAfter, !feedLost, let trouble else { return }
+        feedLost = true
+        guard settings.flattenOnFeedLoss, let gateway else {
+            note("feed lost for \(Int(lostFor)) s (\(trouble)); trading on (live.feed.on_loss: keep)")
+            return
+        }
+        note("feed lost for \(Int(lostFor)) s (\(trouble)): cancelling working orders, closing positions and halting (live.feed.on_loss: flatten)")
+        gateway.stopTrading("feed lost")
+        _ = gateway.flatten(nil, reason: "feed lost")
+        stats.halted = "feed lost: \(trouble)"
+        deliverEvents()
+        dispatch()
+    }
+
     func note(_ message: String) {
         if !observers.isEmpty { tell(.note(message)) }
         stats.lastErrors.append(message)
@@ -889,6 +977,7 @@ public actor LiveRunner {
 /// simulated exchange (the session's broker type differs; the runner needs only these calls).
 protocol RunnerSession: AnyObject {
     var tradeDay: Int64 { get }
+    var calendar: SessionCalendar { get }
     var nextBoundary: Int64 { get }
     func start()
     func finish()

@@ -98,11 +98,53 @@ public struct LivePin: Hashable, Sendable, Codable {
     }
 }
 
-/// The `live:` section of a live configuration file: the account to trade and the pin.
+/// `live.feed`: how the live runner watches its market and user feeds (`LiveRunner.watchFeed`).
+public struct FeedWatch: Hashable, Sendable {
+    /// `silent_seconds`: no trade print this long while the market is open reconnects the market
+    /// hub (0: never).
+    public var silentSeconds: Double = 60
+    /// `loss_seconds`: a hub down, or the feed frozen, this long is given notice and acted on
+    /// (0: never).
+    public var lossSeconds: Double = 120
+    /// `on_loss`: `flatten` (cancel, close and halt) or `keep` (notice only).
+    public var flattenOnLoss = true
+    public init() {}
+
+    static let keys = ["silent_seconds", "loss_seconds", "on_loss"]
+
+    /// Reads `live.feed.*` (`fields` keyed below `feed`); every bad value is named.
+    init(fields: [String: String], source: String) throws {
+        var problems: [String] = []
+        func seconds(_ key: String, _ current: Double) -> Double {
+            guard let v = fields[key] else { return current }
+            guard let d = Double(v), d.isFinite, d >= 0 else {
+                problems.append("live.feed.\(key): '\(v)' is not a number of seconds (0 or more; 0 switches it off)"); return current
+            }
+            return d
+        }
+        silentSeconds = seconds("silent_seconds", silentSeconds)
+        lossSeconds = seconds("loss_seconds", lossSeconds)
+        if let v = fields["on_loss"] {
+            switch v.lowercased() {
+            case "flatten": flattenOnLoss = true
+            case "keep": flattenOnLoss = false
+            default: problems.append("live.feed.on_loss: '\(v)' is neither flatten nor keep")
+            }
+        }
+        for k in fields.keys.sorted() where !Self.keys.contains(k) {
+            problems.append("live.feed.\(k): unknown setting (known: \(Self.keys.joined(separator: ", ")))")
+        }
+        if !problems.isEmpty { throw PromotionError.badSetting(source: source, problems: problems) }
+    }
+}
+
+/// The `live:` section of a live configuration file: the account to trade, the pin and how the
+/// feed is watched.
 public struct LiveSection: Hashable, Sendable {
     /// The TopStepX account name (as the gateway lists it).
     public var account: String?
     public var pin: LivePin?
+    public var feed = FeedWatch()
 
     public init(account: String?, pin: LivePin?) { self.account = account; self.pin = pin }
 
@@ -115,6 +157,9 @@ public struct LiveSection: Hashable, Sendable {
         var pinFields: [String: String] = [:]
         for (k, v) in pinned { pinFields[String(k.dropFirst("pinned.".count))] = v }
         pin = pinned.isEmpty ? nil : try LivePin(fields: pinFields, source: source)
+        var feedFields: [String: String] = [:]
+        for (k, v) in fields where k.hasPrefix("feed.") { feedFields[String(k.dropFirst("feed.".count))] = v }
+        feed = try FeedWatch(fields: feedFields, source: source)
     }
 
     /// `live:` with `account:` and `pinned:`, ready to append to a configuration file.
@@ -122,6 +167,10 @@ public struct LiveSection: Hashable, Sendable {
         var out = "live:\n"
         if let account { out += "  account: \(YAMLText.quoted(account))\n" }
         if let pin { out += "  pinned:\n" + pin.yaml(indent: 4) }
+        if feed != FeedWatch() {
+            out += "  feed:\n    silent_seconds: \(feed.silentSeconds)\n    loss_seconds: \(feed.lossSeconds)\n"
+                + "    on_loss: \(feed.flattenOnLoss ? "flatten" : "keep")\n"
+        }
         return out
     }
 }
@@ -168,6 +217,8 @@ public enum PromotionError: Error, Hashable, Sendable, CustomStringConvertible {
     case unpromotable(runID: String, reason: String)
     /// A `live.pinned` section with missing or malformed fields.
     case badPin(source: String, problems: [String])
+    /// Other `live` settings with bad values (`live.feed`).
+    case badSetting(source: String, problems: [String])
     /// The configuration is refused for live trading, for every reason listed.
     case refused([Refusal])
 
@@ -183,6 +234,8 @@ public enum PromotionError: Error, Hashable, Sendable, CustomStringConvertible {
             return "run \(run) cannot be promoted: \(reason)"
         case let .badPin(source, problems):
             return "\(source): the live.pinned section is incomplete:\n" + problems.map { "  - " + $0 }.joined(separator: "\n")
+        case let .badSetting(source, problems):
+            return "\(source): bad live settings:\n" + problems.map { "  - " + $0 }.joined(separator: "\n")
         case let .refused(refusals):
             return "refusing to trade this configuration live:\n" + refusals.map { "  - " + $0.description }.joined(separator: "\n")
         }

@@ -14,6 +14,8 @@ final class HubRegistry: @unchecked Sendable {
         var accounts = false
         var userStreams: [String: Set<Int>] = [:]
         var market: [MarketStream: Set<String>] = [:]
+        /// A frozen market feed (the `silent` fault): pings only.
+        var silent = false
     }
 
     private let lock = NSLock()
@@ -37,6 +39,27 @@ final class HubRegistry: @unchecked Sendable {
         for p in all.values { p.out.finish() }
     }
 
+    /// Ends every connection with a SignalR close message (the `closeHubs` fault).
+    func closeAll(error: String, allowReconnect: Bool) {
+        let all = lock.withLock { let p = peers; peers = [:]; return p }
+        let record = String(decoding: HubMessage.close(error: error, allowReconnect: allowReconnect).encoded(), as: UTF8.self)
+        for p in all.values {
+            p.out.yield(.text(record))
+            p.out.finish()
+        }
+    }
+
+    /// Sends `GatewayLogout` to every user-hub connection (the `logout` fault).
+    func logoutAll() {
+        let record = String(decoding: HubMessage.invocation(id: nil, target: "GatewayLogout", arguments: []).encoded(), as: UTF8.self)
+        lock.withLock { for p in peers.values where p.hub == .user { p.out.yield(.text(record)) } }
+    }
+
+    /// Freezes the market feed of every market-hub connection open now (the `silent` fault).
+    func silenceMarket() {
+        lock.withLock { for id in peers.keys where peers[id]!.hub == .market { peers[id]!.silent = true } }
+    }
+
     func send(_ id: UUID, _ record: Data) {
         let out = lock.withLock { peers[id]?.out }
         out?.yield(.text(String(decoding: record, as: UTF8.self)))
@@ -56,7 +79,7 @@ final class HubRegistry: @unchecked Sendable {
                         guard wanted else { continue }
                         frame += String(decoding: HubMessage.invocation(id: nil, target: target, arguments: args).encoded(), as: UTF8.self)
                     case .market(let target, let contract, let kind, let args):
-                        guard p.hub == .market, p.market[kind]?.contains(contract) ?? false else { continue }
+                        guard p.hub == .market, !p.silent, p.market[kind]?.contains(contract) ?? false else { continue }
                         frame += String(decoding: HubMessage.invocation(id: nil, target: target, arguments: args).encoded(), as: UTF8.self)
                     }
                 }
