@@ -54,12 +54,13 @@ public enum ConfigurationReference {
         out += """
             ## `live`
 
-            Written by `tsxlab promote` and read by `tsxlab live`; not part of the configuration's hash.
+            Read by `tsxlab live`; not part of the configuration's hash. `account` and `pinned` are written by `tsxlab promote`, `feed` by you.
 
 
             """
         var live: [[String]] = [[code("account"), cell("The TopStepX account to trade, as the gateway lists it (`--account` and `PROJECTX_ACCOUNT` override it).")]]
         live += LivePin.keyHelp.map { [code("pinned." + $0.key), cell($0.help)] }
+        live += FeedWatch.keyHelp.map { [code("feed." + $0.key), cell($0.help)] }
         out += table(live, header: ["key", "meaning"])
         return out
     }

@@ -110,7 +110,13 @@ public struct FeedWatch: Hashable, Sendable {
     public var flattenOnLoss = true
     public init() {}
 
-    static let keys = ["silent_seconds", "loss_seconds", "on_loss"]
+    /// The keys under `live.feed` with what each means (the configuration reference's text).
+    public static let keyHelp: [(key: String, help: String)] = [
+        ("silent_seconds", "Seconds without a trade print while the market is open after which the market feed counts as frozen and the market hub is reconnected; 0 switches it off (default 60)."),
+        ("loss_seconds", "Seconds a hub may stay down, or the feed frozen, before the runner gives notice and acts by `on_loss`; 0 switches it off (default 120)."),
+        ("on_loss", "`flatten` (default): cancel working orders, close positions and take no new order until restarted; `keep`: notice only."),
+    ]
+    static let keys = keyHelp.map(\.key)
 
     /// Reads `live.feed.*` (`fields` keyed below `feed`); every bad value is named.
     init(fields: [String: String], source: String) throws {
