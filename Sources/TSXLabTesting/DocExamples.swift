@@ -108,11 +108,15 @@ public enum DocExamples {
     /// leaves running in the background are stopped by their ids when it ends, and a page still
     /// running after `timeout` seconds is stopped the same way and fails at the block it was in.
     /// `postgresURL` is the database `postgres` blocks get as `TSXLAB_STORE` (nil: they are skipped).
+    ///
+    /// The pages name fixed local ports (`--port 5710`, `127.0.0.1:8787`), as a reader types them;
+    /// each is replaced by a port free now, in the code and the promised output alike, so two
+    /// suites on one machine, or a gateway a trader left running, cannot collide with a page.
     public static func run(_ blocks: [DocBlock], workDirectory: String, postgresURL: String? = nil, binary: String = CLI.binary,
                            packageRoot: String = TestEnvironment.packageRoot, timeout: Double = 900) async throws -> Report {
         var report = Report()
         let withPostgres = postgresURL != nil
-        let runnable = blocks.filter { $0.runs(withPostgres: withPostgres) }
+        let runnable = freshPorts(blocks.filter { $0.runs(withPostgres: withPostgres) })
         report.skipped = blocks.filter { !$0.runs(withPostgres: withPostgres) }
         let fm = FileManager.default
         let state = workDirectory + "/.doc-blocks"
@@ -158,6 +162,42 @@ public enum DocExamples {
             }
         }
         return report
+    }
+
+    /// The blocks with every local port they name (`127.0.0.1:PORT`, `--port PORT`) replaced by
+    /// one free now, the same replacement for the same port across the blocks and their output.
+    public static func freshPorts(_ blocks: [DocBlock]) -> [DocBlock] {
+        let re = try! NSRegularExpression(pattern: #"(127\.0\.0\.1:|--port )([0-9]{4,5})\b"#)
+        var map: [String: String] = [:]
+        func rewrite(_ text: String) -> String {
+            let ns = text as NSString
+            var out = text
+            for m in re.matches(in: text, range: NSRange(location: 0, length: ns.length)).reversed() {
+                let port = ns.substring(with: m.range(at: 2))
+                if map[port] == nil { map[port] = String(freePort()) }
+                out = (out as NSString).replacingCharacters(in: m.range(at: 2), with: map[port]!)
+            }
+            return out
+        }
+        return blocks.map { b in
+            var c = DocBlock(file: b.file, line: b.line, marker: b.marker, code: rewrite(b.code))
+            c.expected = b.expected.map(rewrite)
+            return c
+        }
+    }
+
+    /// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for port 0).
+    static func freePort() -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return UInt16(bigEndian: addr.sin_port)
     }
 
     /// The expected lines that match no line of `output` (`…` matches any text).

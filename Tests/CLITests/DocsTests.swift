@@ -76,6 +76,38 @@ struct DocsTests {
         #expect(kill(pid, 0) != 0, "the background process \(pid) still runs")
     }
 
+    @Test("a page's local ports become free ones, the same port the same way in its code and its promised output, while the one it named is taken")
+    func portsMadeFree() async throws {
+        // Something already listens on the page's port: the page still runs.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try #require(withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) } } == 0)
+        try #require(listen(listener, 1) == 0)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+        let taken = UInt16(bigEndian: addr.sin_port)
+        let page = """
+            ```bash
+            python3 -c 'import socket,sys; h,p=sys.argv[1].split(":"); s=socket.socket(); s.bind((h, int(p))); print("bound " + sys.argv[1])' 127.0.0.1:\(taken)
+            echo "--port \(taken) and http://127.0.0.1:\(taken)/ and ws://127.0.0.1:\(taken)"
+            ```
+
+            ```output
+            bound 127.0.0.1:\(taken)
+            ```
+            """
+        let blocks = try DocExamples.blocks(in: page, file: "ports.md")
+        let report = try await DocExamples.run(blocks, workDirectory: TestEnvironment.temporaryDirectory("docs-ports"))
+        #expect(report.passed, "\(report.failures)")
+        let fresh = DocExamples.freshPorts(blocks)
+        let ports = Set(fresh[0].code.matches(of: /(?:127\.0\.0\.1:|--port )([0-9]+)/).map { String($0.output.1) })
+        #expect(ports.count == 1 && !ports.contains(String(taken)), "\(fresh[0].code)")
+        #expect(fresh[0].expected == ["bound 127.0.0.1:\(ports.first ?? "")"])
+    }
+
     @Test("a misspelt marker, another shell dialect or a stray output block is refused, not skipped")
     func conventionsEnforced() throws {
         #expect(throws: DocExamples.Problem.self) { try DocExamples.blocks(in: "```bash acount\nls\n```\n", file: "x.md") }
