@@ -24,9 +24,11 @@ public struct LiveRunnerSettings: Sendable {
     /// Take the risk state the store kept on start (`LiveRunner.resumeRisk`); false starts it
     /// afresh from the replay, which the store then keeps (`--reset-risk-state`).
     public var resumeStoredRisk = true
-    /// Seconds without a trade print while the market is open after which the market feed counts
-    /// as frozen (a socket that stays open and carries nothing, as ProjectX feeds are reported to
-    /// do): the market hub is reconnected. 0: never (`live.feed.silent_seconds`).
+    /// Seconds without a trade print or a quote while the market is open after which the market
+    /// feed counts as frozen (a socket that stays open and carries nothing, as ProjectX feeds are
+    /// reported to do): the market hub is reconnected. Quotes count too, so a market that merely
+    /// trades nothing for a while (a thin contract at night) is not taken for a frozen feed and
+    /// flattened. 0: never (`live.feed.silent_seconds`).
     public var silentFeedAfter: Double = 60
     /// Seconds a hub may stay down, or the feed frozen, before the runner gives notice and, with
     /// `flattenOnFeedLoss`, flattens and halts. 0: never (`live.feed.loss_seconds`).
@@ -354,9 +356,9 @@ public actor LiveRunner {
     var watchdog: Task<Void, Never>?
     /// When each hub went down ("user", "market"), while it is down.
     var hubDownSince: [String: Date] = [:]
-    /// When the last trade print arrived (wall clock), and since when the market feed has been
+    /// When the last trade print or quote arrived (wall clock), and since when the market feed has been
     /// frozen, across the reconnects that tried to revive it.
-    var lastPrintAt = Date()
+    var lastMarketDataAt = Date()
     var frozenSince: Date?
     /// The feed has been lost longer than `feedLossAfter` and the runner acted on it.
     var feedLost = false
@@ -473,7 +475,7 @@ public actor LiveRunner {
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
         loop = Task(executorPreference: executor) { await self.run() }
-        lastPrintAt = Date()
+        lastMarketDataAt = Date()
         watchdog = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
@@ -621,7 +623,7 @@ public actor LiveRunner {
         case .connected(let hub, _):
             stats.reconnects += 1
             hubDownSince[hub] = nil
-            if hub == "market" { lastPrintAt = Date() }
+            if hub == "market" { lastMarketDataAt = Date() }
             do {
                 if hub == "user" { try await reconcile() } else { try await backfill() }
             } catch {
@@ -667,7 +669,7 @@ public actor LiveRunner {
             for p in prints {
                 guard let t = PXTime.parse(p.timestamp), let px = tick.ticks(decimal: p.price) else { continue }
                 stats.prints += 1
-                lastPrintAt = Date()
+                lastMarketDataAt = Date()
                 frozenSince = nil
                 if let done = builder.add(price: px, volume: p.volume, at: t.seconds) { closeBar(done) }
                 // At the gateway the market clock and the loss limits move with every print; a
@@ -679,6 +681,8 @@ public actor LiveRunner {
             }
         case "GatewayQuote":
             guard let q = try? PXQuote(json: args[1]), let ts = q.timestamp.flatMap(PXTime.parse) else { return }
+            lastMarketDataAt = Date()
+            frozenSince = nil
             if let done = builder.advance(to: ts.seconds) { closeBar(done) }
             if gateway != nil { clockReached(ts.seconds) }
         default:
@@ -921,7 +925,7 @@ public actor LiveRunner {
         }
     }
 
-    /// The feed watch, four times a second while live. A market feed without a trade print for
+    /// The feed watch, four times a second while live. A market feed without a print or quote for
     /// `silentFeedAfter` seconds while the market is open (by the market clock, moved on by the
     /// wall clock since the last print) is reconnected. A hub down, or the feed frozen, for
     /// `feedLossAfter` seconds is given notice once and, with `flattenOnFeedLoss`, everything is
@@ -929,13 +933,13 @@ public actor LiveRunner {
     /// resume trading, a restart does.
     func watchFeed() async {
         let now = Date()
-        let quiet = now.timeIntervalSince(lastPrintAt)
+        let quiet = now.timeIntervalSince(lastMarketDataAt)
         let marketNow = Timestamp(seconds: broker.now.seconds + Int64(quiet))
         if settings.silentFeedAfter > 0, hubDownSince["market"] == nil, quiet >= settings.silentFeedAfter,
            session.calendar.isOpen(at: marketNow) {
-            frozenSince = frozenSince ?? lastPrintAt
-            lastPrintAt = now
-            let why = "no trade print for \(Int(settings.silentFeedAfter.rounded(.up))) s while the market is open"
+            frozenSince = frozenSince ?? lastMarketDataAt
+            lastMarketDataAt = now
+            let why = "no trade print or quote for \(Int(settings.silentFeedAfter.rounded(.up))) s while the market is open"
             note("market feed frozen: \(why); reconnecting the market hub")
             await marketHub.reconnect(why, newToken: false)
         }

@@ -100,7 +100,7 @@ public struct LivePin: Hashable, Sendable, Codable {
 
 /// `live.feed`: how the live runner watches its market and user feeds (`LiveRunner.watchFeed`).
 public struct FeedWatch: Hashable, Sendable {
-    /// `silent_seconds`: no trade print this long while the market is open reconnects the market
+    /// `silent_seconds`: no trade print or quote this long while the market is open reconnects the market
     /// hub (0: never).
     public var silentSeconds: Double = 60
     /// `loss_seconds`: a hub down, or the feed frozen, this long is given notice and acted on
@@ -112,7 +112,7 @@ public struct FeedWatch: Hashable, Sendable {
 
     /// The keys under `live.feed` with what each means (the configuration reference's text).
     public static let keyHelp: [(key: String, help: String)] = [
-        ("silent_seconds", "Seconds without a trade print while the market is open after which the market feed counts as frozen and the market hub is reconnected; 0 switches it off (default 60)."),
+        ("silent_seconds", "Seconds without a trade print or quote while the market is open after which the market feed counts as frozen and the market hub is reconnected; 0 switches it off (default 60)."),
         ("loss_seconds", "Seconds a hub may stay down, or the feed frozen, before the runner gives notice and acts by `on_loss`; 0 switches it off (default 120)."),
         ("on_loss", "`flatten` (default): cancel working orders, close positions and take no new order until restarted; `keep`: notice only."),
     ]

@@ -75,7 +75,7 @@ struct LiveFeedTests {
         // The tape moves on; the runner hears nothing until it reconnects, then backfills.
         try await live.play(4)
         #expect(await live.runner.stats.reconnects > reconnects)
-        #expect(notes.contains("market feed frozen: no trade print for 1 s while the market is open"), "\(notes.all)")
+        #expect(notes.contains("market feed frozen: no trade print or quote for 1 s while the market is open"), "\(notes.all)")
         #expect(await live.runner.stats.backfilledBars >= 1)
         try await live.play(3)
         #expect(await live.runner.stats.barsProcessed == 12)
