@@ -700,6 +700,9 @@ public actor LiveRunner {
     }
 
     func closeBar(_ bar: Bar) {
+        // A bar is handed on once: after a reconnect the backfill from history and the prints
+        // still arriving for the same minute can both finish it.
+        if let last = stats.lastBar, bar.time.seconds <= last.time.seconds { return }
         stats.barsProcessed += 1
         stats.lastBar = bar
         closedBars.append(bar)
@@ -927,7 +930,7 @@ public actor LiveRunner {
 
     /// The feed watch, four times a second while live. A market feed without a print or quote for
     /// `silentFeedAfter` seconds while the market is open (by the market clock, moved on by the
-    /// wall clock since the last print) is reconnected. A hub down, or the feed frozen, for
+    /// wall clock since the last message) is reconnected, once until data comes again. A hub down, or the feed frozen, for
     /// `feedLossAfter` seconds is given notice once and, with `flattenOnFeedLoss`, everything is
     /// cancelled and closed and no new order is taken (`halted`); the feed coming back does not
     /// resume trading, a restart does.
@@ -935,13 +938,14 @@ public actor LiveRunner {
         let now = Date()
         let quiet = now.timeIntervalSince(lastMarketDataAt)
         let marketNow = Timestamp(seconds: broker.now.seconds + Int64(quiet))
-        if settings.silentFeedAfter > 0, hubDownSince["market"] == nil, quiet >= settings.silentFeedAfter,
+        // Once per frozen spell: a feed still silent after a fresh connection is left to the loss
+        // timer (reconnecting every few seconds would only drop what does arrive).
+        if settings.silentFeedAfter > 0, frozenSince == nil, hubDownSince["market"] == nil, quiet >= settings.silentFeedAfter,
            session.calendar.isOpen(at: marketNow) {
-            frozenSince = frozenSince ?? lastMarketDataAt
-            lastMarketDataAt = now
+            frozenSince = lastMarketDataAt
             let why = "no trade print or quote for \(Int(settings.silentFeedAfter.rounded(.up))) s while the market is open"
-            note("market feed frozen: \(why); reconnecting the market hub")
-            await marketHub.reconnect(why, newToken: false)
+            note("market feed frozen: \(why); reconnecting the market hub with a new token")
+            await marketHub.reconnect(why, newToken: true)
         }
         func wall(_ d: Date) -> String { Timestamp(seconds: Int64(d.timeIntervalSince1970)).iso8601 }
         var trouble: String?
