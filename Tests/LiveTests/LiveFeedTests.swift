@@ -103,7 +103,7 @@ struct LiveFeedTests {
         // The gateway goes away for ten minutes: sockets dropped, hub connections refused.
         _ = try await live.gw.post("/_gateway/faults", ["restart": true, "downMs": 600_000])
         try await live.wait("the feed loss acted on") { await live.runner.stats.halted?.hasPrefix("feed lost: ") == true }
-        #expect(notes.contains("feed lost for 2 s"), "\(notes.all)")
+        #expect(notes.contains("feed lost for "), "\(notes.all)")   // the seconds it says depend on when the watch ran
         #expect(await live.runner.stats.feedTrouble?.contains("hub down since") == true)
         // REST still works: the cancels and the close went out, and the close fills as the market
         // moves on (the tape plays; the runner, without its hubs, sees none of it).
