@@ -337,7 +337,8 @@ public actor LiveRunner {
     /// session's `step`, specialised for the paper broker's type).
     let paper: ((Bar) -> Void)?
     let client: ProjectXClient
-    let settings: LiveRunnerSettings
+    /// Fixed for the run; tests change the feed watch's times between steps (`adjust`).
+    private(set) var settings: LiveRunnerSettings
     /// The user hub (orders, trades, account); a paper runner has none.
     let userHub: HubClient?
     let marketHub: HubClient
@@ -927,6 +928,11 @@ public actor LiveRunner {
         case .close(let s, _): "close \(s)"
         }
     }
+
+    /// Changes settings read on each use (the feed watch's times): tests switch the silence watch
+    /// on only around the step that freezes the feed, so that a slow lock-step bar before it is
+    /// not taken for a frozen feed.
+    func adjust(_ change: (inout LiveRunnerSettings) -> Void) { change(&settings) }
 
     /// The feed watch, four times a second while live. A market feed without a print or quote for
     /// `silentFeedAfter` seconds while the market is open (by the market clock, moved on by the

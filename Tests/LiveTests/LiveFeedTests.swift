@@ -66,10 +66,13 @@ struct LiveFeedTests {
 
     @Test("a market feed that freezes with its socket open: after the configured silence the market hub reconnects once, with a new token; the missed bars arrive and prints flow again")
     func frozenFeed() async throws {
-        let live = try await LiveHarness.make(tape: Self.tape, strategies: [try LiveParityTests.overnight()]) { $0.silentFeedAfter = 1 }
+        let live = try await LiveHarness.make(tape: Self.tape, strategies: [try LiveParityTests.overnight()])
         let notes = Notes()
         await live.runner.observe { notes.take($0) }
+        // The harness plays bars in lock step; under load a second may pass between two of them,
+        // which a one-second watch would take for a frozen feed. It is switched on for the freeze only.
         try await live.play(5)
+        await live.runner.adjust { $0.silentFeedAfter = 1 }
         let reconnects = await live.runner.stats.reconnects, renewals = await live.client.renewals
         _ = try await live.gw.post("/_gateway/faults", ["silent": true])
         // The tape moves on four bars that the frozen connection does not carry.
@@ -81,7 +84,9 @@ struct LiveFeedTests {
         }
         #expect(notes.contains("market feed frozen: no trade print or quote for 1 s while the market is open; reconnecting the market hub with a new token"), "\(notes.all)")
         #expect(await live.client.renewals > renewals)
-        // The new connection carries the tape again.
+        // The new connection carries the tape again (the watch off, so that no second reconnect
+        // can drop what this step sends).
+        await live.runner.adjust { $0.silentFeedAfter = 0 }
         let prints = await live.runner.stats.prints
         _ = try await live.gw.post("/_gateway/step", ["bars": 1, "boundary": false])
         try await live.wait("prints on the new connection") { await live.runner.stats.prints > prints }
