@@ -61,6 +61,7 @@ public enum ConfigurationReference {
         var live: [[String]] = [[code("account"), cell("The TopStepX account to trade, as the gateway lists it (`--account` and `PROJECTX_ACCOUNT` override it).")]]
         live += LivePin.keyHelp.map { [code("pinned." + $0.key), cell($0.help)] }
         live += FeedWatch.keyHelp.map { [code("feed." + $0.key), cell($0.help)] }
+        live += VenueWatch.keyHelp.map { [code("venue." + $0.key), cell($0.help)] }
         out += table(live, header: ["key", "meaning"])
         return out
     }

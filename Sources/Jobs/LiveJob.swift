@@ -155,6 +155,8 @@ public struct LiveJob: Sendable {
         settings.silentFeedAfter = plan.live.feed.silentSeconds
         settings.feedLossAfter = plan.live.feed.lossSeconds
         settings.flattenOnFeedLoss = plan.live.feed.flattenOnLoss
+        settings.venueCheckEvery = plan.live.venue.checkSeconds
+        settings.flattenOnVenueMismatch = plan.live.venue.flattenOnMismatch
         let client = self.client
         let user = HubClient(url: plan.rtcURL + "/hubs/user") { try await client.token(replacing: $0) }
         let cache = feed.cache

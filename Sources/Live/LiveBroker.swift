@@ -706,6 +706,27 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     }
 
     public var fillCount: Int { lock.withLock { ledgerState.fills.count } }
+
+    /// The ledger as the venue's view is compared with it: positions by contract, the realised
+    /// balance and the fees counted (`VenueComparison`).
+    public func venueBook() -> VenueComparison.Book {
+        lock.withLock {
+            var positions: [String: Int64] = [:]
+            for (sym, p) in ledgerState.positions where !p.isFlat {
+                positions[contractOf[sym] ?? sym, default: 0] += p.quantity
+            }
+            return VenueComparison.Book(positions: positions, balance: ledgerState.balance, fees: ledgerState.feesPaid)
+        }
+    }
+
+    /// Closes, with `Position/closeContract`, positions the venue holds in contracts the ledger
+    /// has none in (a venue mismatch: the runner's flatten closes only what it knows of).
+    public func closeAtVenue(_ contractIDs: [String]) {
+        lock.withLock {
+            let symbolOf = Dictionary(contractOf.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+            for c in contractIDs { outbox.append(.close(symbol: symbolOf[c] ?? c, contractID: c)) }
+        }
+    }
 }
 
 extension Bracket {

@@ -35,6 +35,14 @@ public struct LiveRunnerSettings: Sendable {
     public var feedLossAfter: Double = 120
     /// `live.feed.on_loss`: `flatten` (true, the default) or `keep` trading blind.
     public var flattenOnFeedLoss = true
+    /// Seconds between REST snapshots of the account's positions and balance compared with the
+    /// ledger (`watchVenue`); 0: never compared (`live.venue.check_seconds`).
+    public var venueCheckEvery: Double = 60
+    /// `live.venue.on_mismatch`: `flatten` (true, the default) or `keep`.
+    public var flattenOnVenueMismatch = true
+    /// A difference counts once two snapshots this many seconds apart, with no fill between,
+    /// both show it: a fill on its way shows at the venue before it reaches the runner.
+    public var venueConfirmAfter: Double = 2
     public init(accountID: Int, symbol: String, contractID: String) {
         self.accountID = accountID; self.symbol = symbol; self.contractID = contractID
     }
@@ -310,6 +318,10 @@ public struct LiveRunnerStats: Sendable {
     public var halted: String?
     /// What is wrong with the feed now (a hub down, the market feed frozen), nil when nothing.
     public var feedTrouble: String?
+    /// How the venue's view of the account differs from the ledger, as last confirmed; nil when they agree.
+    public var venueMismatch: String?
+    /// REST snapshots of the venue's positions and balance compared with the ledger.
+    public var venueChecks = 0
     public var warmupBars = 0
     public var backfilledBars = 0
     public var lastErrors: [String] = []
@@ -363,10 +375,13 @@ public actor LiveRunner {
     var frozenSince: Date?
     /// The feed has been lost longer than `feedLossAfter` and the runner acted on it.
     var feedLost = false
+    /// The venue's view of the account (user-hub events, REST snapshots) and the comparison's
+    /// state (`watchVenue`).
+    var venue = VenueState()
     var inFlight = 0
     var criticalOut: CommandQueue?
     var normalOut: CommandQueue?
-    public private(set) var stats = LiveRunnerStats()
+    public internal(set) var stats = LiveRunnerStats()
     /// The latest counters, readable without waiting for the runner (status page, metrics).
     public nonisolated var currentStats: LiveRunnerStats { published.get() }
     nonisolated let published = StatsBox()
@@ -473,6 +488,7 @@ public actor LiveRunner {
         if let from = resumeFrom { try await warmUp(from: from) }
         try resumeRisk()
         try await reconcile()
+        try await checkVenueAtStart()
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
         loop = Task(executorPreference: executor) { await self.run() }
@@ -481,6 +497,7 @@ public actor LiveRunner {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
                 await self?.watchFeed()
+                await self?.watchVenue()
             }
         }
         dispatch()
@@ -610,8 +627,18 @@ public actor LiveRunner {
                 note("the gateway logged this session out: reconnecting both hubs with a new token")
                 await userHub?.reconnect("GatewayLogout", newToken: true)
                 await marketHub.reconnect("GatewayLogout", newToken: true)
+            case "GatewayUserPosition":
+                for p in PXUserEventPayload.entities(PXPosition.self, from: args) where p.accountId == settings.accountID {
+                    venue.book.positions[p.contractId] = p.size == 0 ? nil : (p.type == 2 ? -Int64(abs(p.size)) : Int64(abs(p.size)))
+                }
+                venueEventSeen()
+            case "GatewayUserAccount":
+                for a in PXUserEventPayload.entities(PXAccount.self, from: args) where a.id == settings.accountID {
+                    venue.book.balance = Money(decimal: a.balance)
+                }
+                venueEventSeen()
             default:
-                break   // positions and account: the ledger is built from trades; these confirm it
+                break
             }
         case .answer(let a):
             inFlight -= 1

@@ -98,59 +98,14 @@ public struct LivePin: Hashable, Sendable, Codable {
     }
 }
 
-/// `live.feed`: how the live runner watches its market and user feeds (`LiveRunner.watchFeed`).
-public struct FeedWatch: Hashable, Sendable {
-    /// `silent_seconds`: no trade print or quote this long while the market is open reconnects the market
-    /// hub (0: never).
-    public var silentSeconds: Double = 60
-    /// `loss_seconds`: a hub down, or the feed frozen, this long is given notice and acted on
-    /// (0: never).
-    public var lossSeconds: Double = 120
-    /// `on_loss`: `flatten` (cancel, close and halt) or `keep` (notice only).
-    public var flattenOnLoss = true
-    public init() {}
-
-    /// The keys under `live.feed` with what each means (the configuration reference's text).
-    public static let keyHelp: [(key: String, help: String)] = [
-        ("silent_seconds", "Seconds without a trade print or quote while the market is open after which the market feed counts as frozen and the market hub is reconnected; 0 switches it off (default 60)."),
-        ("loss_seconds", "Seconds a hub may stay down, or the feed frozen, before the runner gives notice and acts by `on_loss`; 0 switches it off (default 120)."),
-        ("on_loss", "`flatten` (default): cancel working orders, close positions and take no new order until restarted; `keep`: notice only."),
-    ]
-    static let keys = keyHelp.map(\.key)
-
-    /// Reads `live.feed.*` (`fields` keyed below `feed`); every bad value is named.
-    init(fields: [String: String], source: String) throws {
-        var problems: [String] = []
-        func seconds(_ key: String, _ current: Double) -> Double {
-            guard let v = fields[key] else { return current }
-            guard let d = Double(v), d.isFinite, d >= 0 else {
-                problems.append("live.feed.\(key): '\(v)' is not a number of seconds (0 or more; 0 switches it off)"); return current
-            }
-            return d
-        }
-        silentSeconds = seconds("silent_seconds", silentSeconds)
-        lossSeconds = seconds("loss_seconds", lossSeconds)
-        if let v = fields["on_loss"] {
-            switch v.lowercased() {
-            case "flatten": flattenOnLoss = true
-            case "keep": flattenOnLoss = false
-            default: problems.append("live.feed.on_loss: '\(v)' is neither flatten nor keep")
-            }
-        }
-        for k in fields.keys.sorted() where !Self.keys.contains(k) {
-            problems.append("live.feed.\(k): unknown setting (known: \(Self.keys.joined(separator: ", ")))")
-        }
-        if !problems.isEmpty { throw PromotionError.badSetting(source: source, problems: problems) }
-    }
-}
-
-/// The `live:` section of a live configuration file: the account to trade, the pin and how the
-/// feed is watched.
+/// The `live:` section of a live configuration file: the account to trade, the pin, how the
+/// feed is watched and how the venue's view of the account is checked.
 public struct LiveSection: Hashable, Sendable {
     /// The TopStepX account name (as the gateway lists it).
     public var account: String?
     public var pin: LivePin?
     public var feed = FeedWatch()
+    public var venue = VenueWatch()
 
     public init(account: String?, pin: LivePin?) { self.account = account; self.pin = pin }
 
@@ -165,7 +120,12 @@ public struct LiveSection: Hashable, Sendable {
         pin = pinned.isEmpty ? nil : try LivePin(fields: pinFields, source: source)
         var feedFields: [String: String] = [:]
         for (k, v) in fields where k.hasPrefix("feed.") { feedFields[String(k.dropFirst("feed.".count))] = v }
-        feed = try FeedWatch(fields: feedFields, source: source)
+        var venueFields: [String: String] = [:]
+        for (k, v) in fields where k.hasPrefix("venue.") { venueFields[String(k.dropFirst("venue.".count))] = v }
+        var problems: [String] = []
+        do { feed = try FeedWatch(fields: feedFields, source: source) } catch PromotionError.badSetting(_, let p) { problems += p }
+        do { venue = try VenueWatch(fields: venueFields, source: source) } catch PromotionError.badSetting(_, let p) { problems += p }
+        if !problems.isEmpty { throw PromotionError.badSetting(source: source, problems: problems) }
     }
 
     /// `live:` with `account:` and `pinned:`, ready to append to a configuration file.
@@ -176,6 +136,9 @@ public struct LiveSection: Hashable, Sendable {
         if feed != FeedWatch() {
             out += "  feed:\n    silent_seconds: \(feed.silentSeconds)\n    loss_seconds: \(feed.lossSeconds)\n"
                 + "    on_loss: \(feed.flattenOnLoss ? "flatten" : "keep")\n"
+        }
+        if venue != VenueWatch() {
+            out += "  venue:\n    check_seconds: \(venue.checkSeconds)\n    on_mismatch: \(venue.flattenOnMismatch ? "flatten" : "keep")\n"
         }
         return out
     }
@@ -223,7 +186,7 @@ public enum PromotionError: Error, Hashable, Sendable, CustomStringConvertible {
     case unpromotable(runID: String, reason: String)
     /// A `live.pinned` section with missing or malformed fields.
     case badPin(source: String, problems: [String])
-    /// Other `live` settings with bad values (`live.feed`).
+    /// Other `live` settings with bad values (`live.feed`, `live.venue`).
     case badSetting(source: String, problems: [String])
     /// The configuration is refused for live trading, for every reason listed.
     case refused([Refusal])

@@ -68,5 +68,11 @@ public struct GatewayFaults: Codable, Sendable, Equatable {
     /// The feed freezes: the market-hub connections open now get no more quotes or trades (pings
     /// go on, the socket stays open); a new connection is served normally.
     public var silent: Bool?
+    /// The user feed freezes the same way: the user-hub connections open now get no more order,
+    /// trade, position or account events (REST still tells all).
+    public var silentUser: Bool?
+    /// The venue posts a cash adjustment of this many dollars to the account (a charge or a
+    /// correction the runner's fills do not explain): the balance moves and an account event goes out.
+    public var adjustBalance: Decimal?
     public init() {}
 }

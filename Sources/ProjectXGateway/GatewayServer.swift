@@ -196,7 +196,9 @@ struct GatewayHTTPHandler: HTTPHandler {
             if f.dropSockets == true || f.restart == true { hubs.dropAll() }
             if f.closeHubs == true { hubs.closeAll(error: "Server closed the connection.", allowReconnect: f.allowReconnect ?? false) }
             if f.logout == true { hubs.logoutAll() }
-            if f.silent == true { hubs.silenceMarket() }
+            if f.silent == true { hubs.silence(.market) }
+            if f.silentUser == true { hubs.silence(.user) }
+            if let amount = f.adjustBalance { hubs.deliver(await venue.adjustBalance(by: amount)) }
             return json(now)
         case "/_gateway/state":
             var state = await venue.stateSummary()

@@ -14,7 +14,7 @@ final class HubRegistry: @unchecked Sendable {
         var accounts = false
         var userStreams: [String: Set<Int>] = [:]
         var market: [MarketStream: Set<String>] = [:]
-        /// A frozen market feed (the `silent` fault): pings only.
+        /// A frozen feed (the `silent` and `silentUser` faults): pings only.
         var silent = false
     }
 
@@ -55,9 +55,9 @@ final class HubRegistry: @unchecked Sendable {
         lock.withLock { for p in peers.values where p.hub == .user { p.out.yield(.text(record)) } }
     }
 
-    /// Freezes the market feed of every market-hub connection open now (the `silent` fault).
-    func silenceMarket() {
-        lock.withLock { for id in peers.keys where peers[id]!.hub == .market { peers[id]!.silent = true } }
+    /// Freezes the feed of every connection to `hub` open now (the `silent` and `silentUser` faults).
+    func silence(_ hub: HubKind) {
+        lock.withLock { for id in peers.keys where peers[id]!.hub == hub { peers[id]!.silent = true } }
     }
 
     func send(_ id: UUID, _ record: Data) {
@@ -73,7 +73,7 @@ final class HubRegistry: @unchecked Sendable {
                 for push in pushes {
                     switch push {
                     case .user(let target, let account, let args):
-                        guard p.hub == .user else { continue }
+                        guard p.hub == .user, !p.silent else { continue }
                         let stream = String(target.dropFirst("GatewayUser".count)) + "s"
                         let wanted = stream == "Accounts" ? p.accounts : (p.userStreams[stream]?.contains(account) ?? false)
                         guard wanted else { continue }
