@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // The live runner's log (swift-log's `Logger`, text or JSON lines): a few seconds of build.
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The live run's services and their ordered shutdown on SIGTERM/SIGINT (`ServiceGroup`).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // Thin module maps over the C libraries; each names the Debian package that provides it.
@@ -89,7 +91,9 @@ let package = Package(
         // package: the backtest job, the run recorder, sweeps (local, shards, the PostgreSQL queue
         // worker, walk-forward, each sweep's overfitting statistics).
         .target(name: "Jobs", dependencies: ["Backtest", "Configuration", "Strategies", "Trading", "Data", "Store", "Research", "Live", "Operations", "ProjectX",
-                                             .product(name: "Logging", package: "swift-log")]),
+                                             .product(name: "Logging", package: "swift-log"),
+                                             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                             .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
         // The user documentation's generated pages: the configuration reference (from the
         // parser's own key tables) and the CLI reference (from the help the CLI hands it).
         .target(name: "Documentation", dependencies: ["Configuration", "Strategies", "Trading", "Live"]),
@@ -100,6 +104,7 @@ let package = Package(
                 "Store", "Jobs", "Documentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "Research", "Store", "COpenBLAS", "TSXLabTesting"], swiftSettings: hotLoop),

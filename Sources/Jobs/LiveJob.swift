@@ -5,6 +5,8 @@ import Foundation
 import Live
 import Logging
 import Operations
+import ServiceLifecycle
+import UnixSignals
 import ProjectX
 import Store
 import Strategies
@@ -123,7 +125,8 @@ public struct LiveJob: Sendable {
     ///   stored risk state contradicts the rules or the account (`StoredRiskCheck`; unless
     ///   `resetRiskState`); `LiveStateUnreadable` for a stored state that cannot be read; `LiveSetupError`,
     ///   `ProjectXError` and store errors as set-up fails.
-    public func run(_ plan: LivePlan, until stop: AsyncStream<Void>) async throws {
+    /// `signals` (SIGTERM, SIGINT for the command line) and `stop` yielding both begin the shutdown.
+    public func run(_ plan: LivePlan, until stop: AsyncStream<Void>? = nil, signals: [UnixSignal] = []) async throws {
         let cfg = plan.config
         for w in try Promotion.verify(configHash: cfg.hash, pin: plan.live.pin, db: db, force: plan.force) { logger.warning("\(w)") }
         let account = try await client.activeAccount(named: plan.account)
@@ -201,43 +204,27 @@ public struct LiveJob: Sendable {
             log.notice("live: risk state started afresh from the replay and the rules' starting balance\(plan.resetRiskState ? " (--reset-risk-state)" : " (none stored)"): \(levels)")
         }
         log.notice("live: \(names.joined(separator: ", ")) on \(account.name) \(contract.id)\(plan.dryRun ? " (dry run)" : ""); replayed \(warm) bars")
-        let onBar = self.onBar
-        let reporter = Task {
-            // Each bar once, by time: the warm-up's bars are not reported.
-            var reported = await runner.closedBars.last?.time.seconds ?? Int64.min
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(200))
-                let s = await runner.stats
-                metrics.cache(cache.stats)
-                metrics.account(broker.account)
-                let fresh = await runner.closedBars(after: reported)
-                guard let last = fresh.last else { continue }
-                reported = last.time.seconds
-                let a = broker.account
-                let pos = broker.position(spec.symbol).quantity
-                for b in fresh {
-                    onBar(LiveBarLine(time: b.time, close: spec.format(b.close), position: pos, balance: a.balance, equity: a.equity,
-                                      dailyLossRemaining: a.dailyLossRemaining, halted: s.halted))
-                }
-            }
+        // The parts as services of one group: shut down in reverse order (trading, then the
+        // status page, then the notifier), on the signals given or when `stop` yields.
+        let trading = TradingService(runner: runner, broker: broker, observers: observers, notifier: notifier, metrics: metrics,
+                                     cache: cache, spec: spec, log: log, onBar: onBar)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: NotifierService(notifier: notifier, log: log), serviceName: "notifier")]
+        if let statusServer { services.append(.init(service: StatusService(server: statusServer, log: log), serviceName: "status page")) }
+        services.append(.init(service: trading, serviceName: "trading"))
+        for k in services.indices {
+            services[k].successTerminationBehavior = .gracefullyShutdownGroup
+            services[k].failureTerminationBehavior = .gracefullyShutdownGroup
         }
-        for await _ in stop { break }
-        // Ordered shutdown: working orders cancelled, positions closed, then the connections.
-        log.notice("live: stopping: cancelling working orders and closing positions")
-        _ = broker.flatten(nil, reason: "shutdown")
-        await runner.nudge()
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, !(await runner.isIdle) || !broker.positions().isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
-        reporter.cancel()
-        await runner.stop("shutdown")
-        // The shutdown's own fills reach the metrics and the notifier before the summary.
-        await observers.stop()
-        let a = broker.account
-        await notifier.post(Notice(kind: .dailySummary, text: "stopped: balance \(a.balance), today \(a.equity - a.dayStartBalance), \(broker.ledger.trades.count) trades",
-                                   time: broker.now))
-        for _ in 0..<50 where await notifier.pending > 0 { try? await Task.sleep(for: .milliseconds(100)) }
-        await notifier.stop()
-        await statusServer?.stop()
+        var groupLog = log
+        groupLog.logLevel = .warning
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals, logger: groupLog))
+        let stopping = Task {
+            guard let stop else { return }
+            for await _ in stop { break }
+            await group.triggerGracefulShutdown()
+        }
+        defer { stopping.cancel() }
+        try await group.run()
     }
 
     /// Paper trading until `stop` yields: bars built from the market hub's prints, traded by the

@@ -6,6 +6,7 @@ import Jobs
 import Live
 import Logging
 import Operations
+import UnixSignals
 import ProjectX
 import Trading
 
@@ -462,7 +463,7 @@ struct LiveRun: AsyncParsableCommand {
             if paper {
                 _ = try await job.paper(plan, until: stopSignals())
             } else {
-                try await job.run(plan, until: stopSignals())
+                try await job.run(plan, signals: [.sigterm, .sigint])
             }
         }
     }

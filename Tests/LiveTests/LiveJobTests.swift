@@ -86,8 +86,10 @@ struct LiveJobTests {
 
     @Test("a live run places the overnight range's entries at the cash open; on stop it cancels them, closes the position and leaves nothing at the venue")
     func liveRun() async throws {
-        let (gw, job, plan, reported) = try await Self.setUp("live-job")
+        let (gw, job, setUpPlan, reported) = try await Self.setUp("live-job")
         defer { gw.stop() }
+        var plan = setUpPlan
+        plan.statusAddress = .init(host: "127.0.0.1", port: 0)
         let (stop, stopping) = AsyncStream.makeStream(of: Void.self)
         let running = Task { try await job.run(plan, until: stop) }
         try await reported.wait("the runner to start") { reported.notes.withLock { $0.contains { $0.hasPrefix("live: overnight_range on 50KTC-LOOPBACK-1 CON.F.US.EP.Z13") } } }
@@ -98,7 +100,12 @@ struct LiveJobTests {
         try await reported.wait("the cash open's bar") { reported.bars.withLock { $0.contains { $0.time == Timestamp(iso8601: "2013-10-10T14:00:00Z")! } } }
         stopping.yield()
         try await running.value
-        #expect(reported.notes.withLock { $0.contains("live: stopping: cancelling working orders and closing positions") })
+        // The services stop in reverse order of their start, each after the one before it is done:
+        // trading (cancels, closes), then the status page, then the notifier.
+        let steps = ["live: stopping: cancelling working orders and closing positions", "live: trading stopped: flat, nothing working",
+                     "live: status page closed", "live: notifications stopped ("]
+        let order = reported.notes.withLock { notes in steps.map { step in notes.firstIndex { $0.hasPrefix(step) } } }
+        #expect(order.allSatisfy { $0 != nil } && order.map { $0 ?? -1 } == order.map { $0 ?? -1 }.sorted(), "\(reported.notes.withLock { $0 })")
         let client = job.client
         let account = try await client.activeAccount(named: nil)
         #expect(try await client.workingOrders(accountId: account.id).isEmpty)
