@@ -39,6 +39,10 @@ let package = Package(
         // Metrics API and its Prometheus back end for the runner's /metrics (small builds).
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        // The live runner's log (swift-log's `Logger`, text or JSON lines): a few seconds of build.
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // The live run's services and their ordered shutdown on SIGTERM/SIGINT (`ServiceGroup`).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // Thin module maps over the C libraries; each names the Debian package that provides it.
@@ -71,6 +75,7 @@ let package = Package(
         .target(name: "Operations", dependencies: ["Live", "Trading", "Data", "ProjectX", "HTTPServing",
                                                    .product(name: "CoreMetrics", package: "swift-metrics"),
                                                    .product(name: "Prometheus", package: "swift-prometheus"),
+                                                   .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "FlyingFox", package: "FlyingFox")]),
         // A ProjectX gateway on 127.0.0.1 that fills orders with the simulated exchange.
         .target(name: "ProjectXGateway", dependencies: ["ProjectX", "Backtest", "Trading", "Data", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
@@ -85,13 +90,21 @@ let package = Package(
         // The application services the commands run, callable from tests and a trader's own
         // package: the backtest job, the run recorder, sweeps (local, shards, the PostgreSQL queue
         // worker, walk-forward, each sweep's overfitting statistics).
-        .target(name: "Jobs", dependencies: ["Backtest", "Configuration", "Strategies", "Trading", "Data", "Store", "Research", "Live", "Operations", "ProjectX"]),
+        .target(name: "Jobs", dependencies: ["Backtest", "Configuration", "Strategies", "Trading", "Data", "Store", "Research", "Live", "Operations", "ProjectX",
+                                             .product(name: "Logging", package: "swift-log"),
+                                             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                             .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
+        // The user documentation's generated pages: the configuration reference (from the
+        // parser's own key tables) and the CLI reference (from the help the CLI hands it).
+        .target(name: "Documentation", dependencies: ["Configuration", "Strategies", "Trading", "Live"]),
         .executableTarget(
             name: "tsxlab",
             dependencies: [
                 "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Operations", "Reports", "Configuration", "Research",
-                "Store", "Jobs",
+                "Store", "Jobs", "Documentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "Research", "Store", "COpenBLAS", "TSXLabTesting"], swiftSettings: hotLoop),
@@ -101,12 +114,13 @@ let package = Package(
         .testTarget(name: "TradingTests", dependencies: ["Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
-        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Documentation", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Backtest", "Research", "Store", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Store", "Research", "Backtest", "Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BenchTests", dependencies: ["TSXLabBench", "TSXLabTesting"]),
-        .testTarget(name: "LiveTests", dependencies: ["Live", "Jobs", "Store", "Configuration", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "Jobs", "Store", "Configuration", "ProjectX", "ProjectXGateway", "Operations", "Backtest", "Strategies", "Trading", "Data", "TSXLabTesting",
+                                                  .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "Live", "Trading", "Data", "TSXLabTesting", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "ResearchTests", dependencies: ["Research", "Trading", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "IndicatorsTests", dependencies: ["Indicators", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),

@@ -75,14 +75,13 @@ extension RunConfiguration {
 
         // `live` (account and pin, written by `tsxlab promote`) is read by `liveSection(yaml:source:)`
         // and is not part of the hash: the hash stays what the backtest recorded.
-        let top = section(root, "(top level)", allowed: ["account", "data", "exchange", "strategies", "live"])
+        let top = section(root, "(top level)", allowed: ConfigurationSection.topLevelKeys)
         func child(_ name: String) -> Node? { top.first { $0.0 == name }?.1 }
 
         // Account.
         var rules = RiskRules.unlimited(Money(cents: 50_000_00))
-        let accountKeys = ["rules", "starting_balance", "daily_loss_limit", "max_loss_drawdown", "max_contracts",
-                           "profit_target", "consistency_share", "consistency_governor", "safety_buffer",
-                           "reduced_quantity", "no_new_entries_after", "flatten_time", "attempts", "min_days", "reset_price"]
+        // The keys, their defaults and descriptions: ConfigurationKeys.swift (the reference is written from it).
+        let accountKeys = ConfigurationSection.account.keyNames
         let account = section(child("account"), "account", allowed: accountKeys)
         if let preset = account.first(where: { $0.0 == "rules" }).flatMap({ scalar($0.1) }) {
             switch preset {
@@ -137,7 +136,7 @@ extension RunConfiguration {
 
         // Data.
         var data = DataSelection(symbol: "ES", timeframe: .oneMinute)
-        for (key, node) in section(child("data"), "data", allowed: ["symbol", "timeframe", "from", "to", "finer_timeframe"]) {
+        for (key, node) in section(child("data"), "data", allowed: ConfigurationSection.data.keyNames) {
             let v = scalar(node) ?? ""
             let at = "data.\(key) (\(line(node)))"
             switch key {
@@ -154,7 +153,7 @@ extension RunConfiguration {
 
         // Exchange.
         var exchange = ExchangeSettings()
-        let exchangeKeys = ["path_model", "stop_slippage_ticks", "market_slippage_ticks", "commission_per_side", "enforce_sessions"]
+        let exchangeKeys = ConfigurationSection.exchange.keyNames
         for (key, node) in section(child("exchange"), "exchange", allowed: exchangeKeys) {
             let v = scalar(node) ?? ""
             let at = "exchange.\(key) (\(line(node)))"
@@ -184,7 +183,7 @@ extension RunConfiguration {
             if let node = strategyNodes.first(where: { $0.0 == d.name })?.1 {
                 configured = true
                 entry.enabled = true
-                for (key, v) in section(node, "strategies.\(d.name)", allowed: ["enabled", "symbol"] + d.parameters.map(\.name)) {
+                for (key, v) in section(node, "strategies.\(d.name)", allowed: ConfigurationSection.strategyCommonKeys.map(\.name) + d.parameters.map(\.name)) {
                     let text = scalar(v) ?? ""
                     let at = "strategies.\(d.name).\(key) (\(line(v)))"
                     switch key {

@@ -31,7 +31,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(place): \(reason)"
         case let .unknownSymbol(s, known):
             return "unknown symbol '\(s)': no contract specification. Known: \(known.joined(separator: ", ")). "
-                + "Add it with a contracts file (--contracts FILE or TSXLAB_CONTRACTS) or give --tick-size."
+                + "Add it with a contracts file (--contracts-file FILE or TSXLAB_CONTRACTS) or give --tick-size."
         case let .noInput(path, reason):
             return "\(path): cannot read input: \(reason)"
         case let .store(url, op, message):

@@ -3,7 +3,10 @@ import Configuration
 import Data
 import Foundation
 import Live
+import Logging
 import Operations
+import ServiceLifecycle
+import UnixSignals
 import ProjectX
 import Store
 import Strategies
@@ -18,7 +21,7 @@ public struct LivePlan: Sendable {
     public var live: LiveSection
     /// The account to trade (its name or id); nil: the only active one.
     public var account: String?
-    /// Everything but sending: each would-be command goes to `onNote`.
+    /// Everything but sending: each would-be command goes to the log.
     public var dryRun = false
     /// Trade a configuration that fails the promotion check (its problems become warnings).
     public var force = false
@@ -77,8 +80,9 @@ public struct LiveJob: Sendable {
     public let store: any BarStore
     public let registry: ContractRegistry
     public let metrics: RunnerMetrics
-    /// Progress and warnings, one line each.
-    public var onNote: @Sendable (String) -> Void = { _ in }
+    /// Progress, warnings and what the runner reports (its notes, fills, refusals), one record
+    /// each; the account, contract and strategies are its metadata once known.
+    public var logger = Logger(label: "tsxlab.live")
     /// The account after each bar traded live (not during the warm-up replay).
     public var onBar: @Sendable (LiveBarLine) -> Void = { _ in }
 
@@ -121,24 +125,29 @@ public struct LiveJob: Sendable {
     ///   stored risk state contradicts the rules or the account (`StoredRiskCheck`; unless
     ///   `resetRiskState`); `LiveStateUnreadable` for a stored state that cannot be read; `LiveSetupError`,
     ///   `ProjectXError` and store errors as set-up fails.
-    public func run(_ plan: LivePlan, until stop: AsyncStream<Void>) async throws {
+    /// `signals` (SIGTERM, SIGINT for the command line) and `stop` yielding both begin the shutdown.
+    public func run(_ plan: LivePlan, until stop: AsyncStream<Void>? = nil, signals: [UnixSignal] = []) async throws {
         let cfg = plan.config
-        for w in try Promotion.verify(configHash: cfg.hash, pin: plan.live.pin, db: db, force: plan.force) { onNote("warning: " + w) }
+        for w in try Promotion.verify(configHash: cfg.hash, pin: plan.live.pin, db: db, force: plan.force) { logger.warning("\(w)") }
         let account = try await client.activeAccount(named: plan.account)
         // The configured rules must fit the venue's account before anything can trade.
         let fit = AccountRulesFit.check(cfg.account, against: account, source: cfg.source)
-        for w in fit.warnings { onNote("warning: " + w) }
+        for w in fit.warnings { logger.warning("\(w)") }
         if let refusal = fit.refusal { throw refusal }
         let (contract, spec) = try await client.contract(for: cfg.data.symbol, registry: registry)
         let strategies = try strategies(cfg, symbol: cfg.data.symbol)
         let names = strategies.map(\.name)
+        var log = logger
+        log[metadataKey: "account"] = "\(account.name)"
+        log[metadataKey: "contract"] = "\(contract.id)"
+        log[metadataKey: "strategies"] = "\(names.joined(separator: ","))"
         let state = LiveStateStore(db: db, account: String(account.id))
         let saved = try state.load()
         // The stored risk state (high-water mark, day start, locks, tally) is carried on unless it
         // contradicts the rules or the account (`StoredRiskCheck`).
         if let saved, !plan.resetRiskState {
             let stored = StoredRiskCheck.check(saved.risk, rules: cfg.account, against: account)
-            for w in stored.warnings { onNote("warning: " + w) }
+            for w in stored.warnings { logger.warning("\(w)") }
             if let refusal = stored.refusal { throw refusal }
         }
         let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
@@ -152,20 +161,25 @@ public struct LiveJob: Sendable {
         var settings = feed.settings
         settings.dryRun = plan.dryRun
         settings.resumeStoredRisk = !plan.resetRiskState
+        settings.silentFeedAfter = plan.live.feed.silentSeconds
+        settings.feedLossAfter = plan.live.feed.lossSeconds
+        settings.flattenOnFeedLoss = plan.live.feed.flattenOnLoss
+        settings.venueCheckEvery = plan.live.venue.checkSeconds
+        settings.flattenOnVenueMismatch = plan.live.venue.flattenOnMismatch
         let client = self.client
         let user = HubClient(url: plan.rtcURL + "/hubs/user") { try await client.token(replacing: $0) }
         let cache = feed.cache
-        let onNote = self.onNote, dryRun = plan.dryRun
+        let dryRun = plan.dryRun, commandLog = log
         let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: feed.market,
                                 state: state, history: feed.history) { cmd in
-            if dryRun { onNote("dry run: would send \(cmd)") }
+            if dryRun { commandLog.info("dry run: would send \(cmd)") }
         }
         // Day-to-day operation: metrics, notifications, the status page.
         let metrics = self.metrics
         let notifier = Notifier(targets: plan.webhooks)
         await notifier.start()
         let board = StatusBoard(runner: runner, broker: broker, accountName: account.name, strategies: names)
-        let observers = await runner.relayObservations(metrics: metrics, notifier: notifier, board: board) { _, p in spec.format(p) }
+        let observers = await runner.relayObservations(metrics: metrics, notifier: notifier, board: board, logger: log) { _, p in spec.format(p) }
         var statusServer: StatusServer?
         if let address = plan.statusAddress {
             let alerts = plan.alertSecret.map { secret in
@@ -176,7 +190,7 @@ public struct LiveJob: Sendable {
             }
             let server = try StatusServer(host: address.host, port: address.port, token: plan.statusToken, metrics: metrics, alerts: alerts) { await board.snapshot() }
             let bound = try await server.start()
-            onNote("live: status page at http://\(address.host):\(bound)/ (metrics at /metrics)")
+            log.notice("live: status page at http://\(address.host):\(bound)/ (metrics at /metrics)")
             statusServer = server
         }
         try await runner.start(resumeFrom: plan.warmupFrom)
@@ -185,49 +199,32 @@ public struct LiveJob: Sendable {
         let levels = "high-water mark $\(risk.highWaterMark), maximum-loss level \(risk.maxLossLevel.map { "$\($0)" } ?? "none"), start-of-day balance $\(risk.dayStartBalance)"
             + (risk.failed ? ", account ended by the maximum loss" : risk.lockedToday ? ", locked for the day" : "")
         if let saved, !plan.resetRiskState {
-            onNote("live: risk state from the store (kept on trade day \(TradeDate(dayNumber: saved.risk.tradeDay))): \(levels)")
+            log.notice("live: risk state from the store (kept on trade day \(TradeDate(dayNumber: saved.risk.tradeDay))): \(levels)")
         } else {
-            onNote("live: risk state started afresh from the replay and the rules' starting balance\(plan.resetRiskState ? " (--reset-risk-state)" : " (none stored)"): \(levels)")
+            log.notice("live: risk state started afresh from the replay and the rules' starting balance\(plan.resetRiskState ? " (--reset-risk-state)" : " (none stored)"): \(levels)")
         }
-        onNote("live: \(names.joined(separator: ", ")) on \(account.name) \(contract.id)\(plan.dryRun ? " (dry run)" : ""); replayed \(warm) bars")
-        let onBar = self.onBar
-        let reporter = Task {
-            // Each bar once, by time: the warm-up's bars are not reported.
-            var reported = await runner.closedBars.last?.time.seconds ?? Int64.min
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(200))
-                let s = await runner.stats
-                metrics.cache(cache.stats)
-                metrics.account(broker.account)
-                let fresh = await runner.closedBars(after: reported)
-                guard let last = fresh.last else { continue }
-                reported = last.time.seconds
-                let a = broker.account
-                let pos = broker.position(spec.symbol).quantity
-                for b in fresh {
-                    onBar(LiveBarLine(time: b.time, close: spec.format(b.close), position: pos, balance: a.balance, equity: a.equity,
-                                      dailyLossRemaining: a.dailyLossRemaining, halted: s.halted))
-                }
-            }
+        log.notice("live: \(names.joined(separator: ", ")) on \(account.name) \(contract.id)\(plan.dryRun ? " (dry run)" : ""); replayed \(warm) bars")
+        // The parts as services of one group: shut down in reverse order (trading, then the
+        // status page, then the notifier), on the signals given or when `stop` yields.
+        let trading = TradingService(runner: runner, broker: broker, observers: observers, notifier: notifier, metrics: metrics,
+                                     cache: cache, spec: spec, log: log, onBar: onBar)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: NotifierService(notifier: notifier, log: log), serviceName: "notifier")]
+        if let statusServer { services.append(.init(service: StatusService(server: statusServer, log: log), serviceName: "status page")) }
+        services.append(.init(service: trading, serviceName: "trading"))
+        for k in services.indices {
+            services[k].successTerminationBehavior = .gracefullyShutdownGroup
+            services[k].failureTerminationBehavior = .gracefullyShutdownGroup
         }
-        for await _ in stop { break }
-        // Ordered shutdown: working orders cancelled, positions closed, then the connections.
-        onNote("live: stopping: cancelling working orders and closing positions")
-        broker.stopTrading()
-        _ = broker.flatten(nil, reason: "shutdown")
-        await runner.nudge()
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, !(await runner.isIdle) || !broker.positions().isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
-        reporter.cancel()
-        await runner.stop("shutdown")
-        // The shutdown's own fills reach the metrics and the notifier before the summary.
-        await observers.stop()
-        let a = broker.account
-        await notifier.post(Notice(kind: .dailySummary, text: "stopped: balance \(a.balance), today \(a.equity - a.dayStartBalance), \(broker.ledger.trades.count) trades",
-                                   time: broker.now))
-        for _ in 0..<50 where await notifier.pending > 0 { try? await Task.sleep(for: .milliseconds(100)) }
-        await notifier.stop()
-        await statusServer?.stop()
+        var groupLog = log
+        groupLog.logLevel = .warning
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals, logger: groupLog))
+        let stopping = Task {
+            guard let stop else { return }
+            for await _ in stop { break }
+            await group.triggerGracefulShutdown()
+        }
+        defer { stopping.cancel() }
+        try await group.run()
     }
 
     /// Paper trading until `stop` yields: bars built from the market hub's prints, traded by the
@@ -235,7 +232,7 @@ public struct LiveJob: Sendable {
     /// the same runner. Nothing is sent to the gateway. Returns the session's trades and account.
     public func paper(_ plan: LivePlan, until stop: AsyncStream<Void>) async throws -> (trades: [Trade], account: AccountSnapshot) {
         let cfg = plan.config
-        for w in try Promotion.verify(configHash: cfg.hash, pin: plan.live.pin, db: db, force: true) { onNote("warning: " + w) }
+        for w in try Promotion.verify(configHash: cfg.hash, pin: plan.live.pin, db: db, force: true) { logger.warning("\(w)") }
         let (contract, spec) = try await client.contract(for: cfg.data.symbol, registry: registry)
         let strategies = try strategies(cfg, symbol: spec.symbol)
         let names = strategies.map(\.name).joined(separator: ", ")
@@ -256,11 +253,12 @@ public struct LiveJob: Sendable {
         }
         try await runner.startPaper(warmupFrom: plan.warmupFrom)
         replaying.withLock { $0 = false }
-        onNote("paper: \(names) on \(contract.id); replayed \(await runner.stats.warmupBars) bars")
+        let replayed = await runner.stats.warmupBars
+        logger.notice("paper: \(names) on \(contract.id); replayed \(replayed) bars")
         for await _ in stop { break }
         await runner.stop()
         let summary = await runner.summary()
-        onNote("paper: \(summary.trades.count) trades, net \(summary.account.balance - cfg.account.startingBalance)")
+        logger.notice("paper: \(summary.trades.count) trades, net \(summary.account.balance - cfg.account.startingBalance)")
         return summary
     }
 }

@@ -11,7 +11,7 @@ public enum HubEvent: Sendable {
     case message(target: String, arguments: [JSONValue])
     /// The connection dropped; a reconnect follows unless the client was stopped.
     case disconnected(String)
-    /// Stopped for good (the server closed without allowing a reconnect, or `stop()`).
+    /// Stopped for good (`stop()`).
     case stopped(String)
 }
 
@@ -52,6 +52,10 @@ public enum HubError: Error, CustomStringConvertible {
 /// A SignalR JSON hub client (projectx-gateway.md §7): direct WebSocket upgrade with the token in
 /// `access_token`, handshake, invocations with completions, keep-alive pings, reconnection with
 /// backoff using the newest token, and re-subscription after every reconnect.
+///
+/// A close message from the server that does not allow a reconnect (a session ended or revoked
+/// there) is not the end either: a trading runner must get its feed back, so the client
+/// reconnects with a new token (the one it had may be why it was closed). Only `stop()` ends it.
 public actor HubClient {
     public nonisolated let events: AsyncStream<HubEvent>
     private let eventSink: AsyncStream<HubEvent>.Continuation
@@ -155,6 +159,7 @@ public actor HubClient {
     private func connectOnce(reconnect: Bool) async throws {
         let t = try await token(refusedToken)
         refusedToken = nil
+        currentToken = t
         let sep = url.contains("?") ? "&" : "?"
         let full = url + sep + "access_token=" + (t.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? t)
         let timeout = timing.connectTimeout
@@ -220,7 +225,17 @@ public actor HubClient {
         }
     }
 
-    private var closeAllowsReconnect = true
+    /// The token the current connection was made with.
+    private var currentToken: String?
+
+    /// Drops the connection now and reconnects (with the usual backoff), with a new token when
+    /// `newToken` (a `GatewayLogout`), else with the current one (a feed that went silent).
+    public func reconnect(_ why: String, newToken: Bool) {
+        if newToken { refusedToken = currentToken }
+        guard let ws = socket else { return }
+        ws.close()
+        connectionEnded(ws, why)
+    }
 
     private func handle(record: Data, from ws: WebSocketConnection) {
         guard ws === socket else { return }
@@ -239,9 +254,10 @@ public actor HubClient {
             if let error { c.resume(throwing: HubError.invocation(target: id, error: error)) } else { c.resume(returning: result) }
         case .ping, .unsupported: break
         case .close(let error, let allow):
-            closeAllowsReconnect = allow
+            // Not allowed to reconnect as it was: the next connection asks for a new token.
+            if !allow { refusedToken = currentToken }
             socket?.close()
-            connectionEnded(socket, error ?? "server closed the hub")
+            connectionEnded(socket, "the server closed the hub" + (error.map { ": \($0)" } ?? "") + (allow ? "" : " (no reconnect allowed: reconnecting with a new token)"))
         }
     }
 
@@ -271,12 +287,6 @@ public actor HubClient {
                     connectionEnded(ws, "no message for \(timing.staleAfter) s")
                 }
                 continue
-            }
-            if !closeAllowsReconnect {
-                emit(.stopped(dropped ?? "closed"))
-                eventSink.finish()
-                stopped = true
-                return
             }
             let delays = timing.reconnectDelays.isEmpty ? [1.0] : timing.reconnectDelays
             let delay = delays[min(attempt, delays.count - 1)]

@@ -79,10 +79,11 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private var deferred: [OrderID: GatewayCommand] = [:]
     private var snapshotByTag: [String: PXOrder] = [:]
     private var snapshotByID: [Int64: PXOrder] = [:]
-    /// Refuses every new order from now on (the shutdown, before it cancels and closes): strategies
-    /// that still get bars while the closes fill cannot open a position the shutdown would leave.
-    public func stopTrading() { lock.withLock { closing = true } }
-    private var closing = false
+    /// Refuses every new order from now on, before everything is cancelled and closed (the feed
+    /// lost, `LiveRunner.watchFeed`): strategies that still get bars while the closes fill cannot
+    /// open a position again.
+    public func stopTrading(_ why: String) { lock.withLock { closing = why } }
+    private var closing: String?
 
     /// Tags earlier runs recorded in the store (sent, or about to be): never given to a new decision.
     private var usedTags: Set<String> = []
@@ -191,7 +192,7 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     }
 
     private func placeLocked(_ request: OrderRequest) -> CommandResult {
-        if closing { return reject(request, .venue(code: 0, message: "the runner is stopping: no new orders")) }
+        if let closing { return reject(request, .venue(code: 0, message: "trading halted (\(closing)): no new orders")) }
         var request = request
         var account = self
         switch OrderGate.admit(&request, to: &account) {
@@ -725,6 +726,27 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     }
 
     public var fillCount: Int { lock.withLock { ledgerState.fills.count } }
+
+    /// The ledger as the venue's view is compared with it: positions by contract, the realised
+    /// balance and the fees counted (`VenueComparison`).
+    public func venueBook() -> VenueComparison.Book {
+        lock.withLock {
+            var positions: [String: Int64] = [:]
+            for (sym, p) in ledgerState.positions where !p.isFlat {
+                positions[contractOf[sym] ?? sym, default: 0] += p.quantity
+            }
+            return VenueComparison.Book(positions: positions, balance: ledgerState.balance, fees: ledgerState.feesPaid)
+        }
+    }
+
+    /// Closes, with `Position/closeContract`, positions the venue holds in contracts the ledger
+    /// has none in (a venue mismatch: the runner's flatten closes only what it knows of).
+    public func closeAtVenue(_ contractIDs: [String]) {
+        lock.withLock {
+            let symbolOf = Dictionary(contractOf.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+            for c in contractIDs { outbox.append(.close(symbol: symbolOf[c] ?? c, contractID: c)) }
+        }
+    }
 }
 
 extension Bracket {

@@ -28,6 +28,25 @@ public struct LiveRunnerSettings: Sendable {
     /// placements a killed run sent without an answer: one may still be landing, and an order
     /// that lands after the read is one the runner has already called never received.
     public var inFlightGrace: Double = 2
+    /// Seconds without a trade print or a quote while the market is open after which the market
+    /// feed counts as frozen (a socket that stays open and carries nothing, as ProjectX feeds are
+    /// reported to do): the market hub is reconnected. Quotes count too, so a market that merely
+    /// trades nothing for a while (a thin contract at night) is not taken for a frozen feed and
+    /// flattened. 0: never (`live.feed.silent_seconds`).
+    public var silentFeedAfter: Double = 60
+    /// Seconds a hub may stay down, or the feed frozen, before the runner gives notice and, with
+    /// `flattenOnFeedLoss`, flattens and halts. 0: never (`live.feed.loss_seconds`).
+    public var feedLossAfter: Double = 120
+    /// `live.feed.on_loss`: `flatten` (true, the default) or `keep` trading blind.
+    public var flattenOnFeedLoss = true
+    /// Seconds between REST snapshots of the account's positions and balance compared with the
+    /// ledger (`watchVenue`); 0: never compared (`live.venue.check_seconds`).
+    public var venueCheckEvery: Double = 60
+    /// `live.venue.on_mismatch`: `flatten` (true, the default) or `keep`.
+    public var flattenOnVenueMismatch = true
+    /// A difference counts once two snapshots this many seconds apart, with no fill between,
+    /// both show it: a fill on its way shows at the venue before it reaches the runner.
+    public var venueConfirmAfter: Double = 2
     public init(accountID: Int, symbol: String, contractID: String) {
         self.accountID = accountID; self.symbol = symbol; self.contractID = contractID
     }
@@ -301,6 +320,12 @@ public struct LiveRunnerStats: Sendable {
     public var strategyOverruns = 0
     public var droppedMarketInputs = 0
     public var halted: String?
+    /// What is wrong with the feed now (a hub down, the market feed frozen), nil when nothing.
+    public var feedTrouble: String?
+    /// How the venue's view of the account differs from the ledger, as last confirmed; nil when they agree.
+    public var venueMismatch: String?
+    /// REST snapshots of the venue's positions and balance compared with the ledger.
+    public var venueChecks = 0
     public var warmupBars = 0
     public var backfilledBars = 0
     public var lastErrors: [String] = []
@@ -328,7 +353,8 @@ public actor LiveRunner {
     /// session's `step`, specialised for the paper broker's type).
     let paper: ((Bar) -> Void)?
     let client: ProjectXClient
-    let settings: LiveRunnerSettings
+    /// Fixed for the run; tests change the feed watch's times between steps (`adjust`).
+    private(set) var settings: LiveRunnerSettings
     /// The user hub (orders, trades, account); a paper runner has none.
     let userHub: HubClient?
     let marketHub: HubClient
@@ -343,10 +369,23 @@ public actor LiveRunner {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     nonisolated let doorbell = Doorbell()
     var loop: Task<Void, Never>?
+    /// Watches the feed (`watchFeed`) while live.
+    var watchdog: Task<Void, Never>?
+    /// When each hub went down ("user", "market"), while it is down.
+    var hubDownSince: [String: Date] = [:]
+    /// When the last trade print or quote arrived (wall clock), and since when the market feed has been
+    /// frozen, across the reconnects that tried to revive it.
+    var lastMarketDataAt = Date()
+    var frozenSince: Date?
+    /// The feed has been lost longer than `feedLossAfter` and the runner acted on it.
+    var feedLost = false
+    /// The venue's view of the account (user-hub events, REST snapshots) and the comparison's
+    /// state (`watchVenue`).
+    var venue = VenueState()
     var inFlight = 0
     var criticalOut: CommandQueue?
     var normalOut: CommandQueue?
-    public private(set) var stats = LiveRunnerStats()
+    public internal(set) var stats = LiveRunnerStats()
     /// The latest counters, readable without waiting for the runner (status page, metrics).
     public nonisolated var currentStats: LiveRunnerStats { published.get() }
     nonisolated let published = StatsBox()
@@ -453,9 +492,18 @@ public actor LiveRunner {
         if let from = resumeFrom { try await warmUp(from: from) }
         try resumeRisk()
         try await reconcile()
+        try await checkVenueAtStart()
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
         loop = Task(executorPreference: executor) { await self.run() }
+        lastMarketDataAt = Date()
+        watchdog = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                await self?.watchFeed()
+                await self?.watchVenue()
+            }
+        }
         dispatch()
     }
 
@@ -479,6 +527,7 @@ public actor LiveRunner {
     /// Stops: hubs closed, senders finished, strategies told.
     public func stop(_ why: String = "stopped") async {
         session.finish()
+        watchdog?.cancel()
         await userHub?.stop()
         await marketHub.stop()
         loop?.cancel()
@@ -577,8 +626,23 @@ public actor LiveRunner {
                 for o in PXUserEventPayload.entities(PXOrder.self, from: args) where o.accountId == settings.accountID { gateway?.apply(order: o) }
             case "GatewayUserTrade":
                 for t in PXUserEventPayload.entities(PXTrade.self, from: args) where t.accountId == settings.accountID { gateway?.apply(trade: t) }
+            case "GatewayLogout":
+                // The session was ended at the gateway: both hubs come back with a new token.
+                note("the gateway logged this session out: reconnecting both hubs with a new token")
+                await userHub?.reconnect("GatewayLogout", newToken: true)
+                await marketHub.reconnect("GatewayLogout", newToken: true)
+            case "GatewayUserPosition":
+                for p in PXUserEventPayload.entities(PXPosition.self, from: args) where p.accountId == settings.accountID {
+                    venue.book.positions[p.contractId] = p.size == 0 ? nil : (p.type == 2 ? -Int64(abs(p.size)) : Int64(abs(p.size)))
+                }
+                venueEventSeen()
+            case "GatewayUserAccount":
+                for a in PXUserEventPayload.entities(PXAccount.self, from: args) where a.id == settings.accountID {
+                    venue.book.balance = Money(decimal: a.balance)
+                }
+                venueEventSeen()
             default:
-                break   // positions and account: the ledger is built from trades; these confirm it
+                break
             }
         case .answer(let a):
             inFlight -= 1
@@ -590,13 +654,20 @@ public actor LiveRunner {
             recordAnswer(a)
         case .connected(let hub, _):
             stats.reconnects += 1
+            hubDownSince[hub] = nil
+            if hub == "market" { lastMarketDataAt = Date() }
             do {
                 if hub == "user" { try await reconcile() } else { try await backfill() }
             } catch {
                 note("after the \(hub) hub reconnected: \(error)")
             }
         case .disconnected(let hub, let why):
-            note("\(hub) hub disconnected: \(why)")
+            // Once per outage: the failed attempts to reconnect that follow are not news (each
+            // note is a notification).
+            if hubDownSince[hub] == nil {
+                note("\(hub) hub disconnected: \(why)")
+                hubDownSince[hub] = Date()
+            }
         case .market(let target, let args):
             handleMarket(target, args)
         }
@@ -630,6 +701,8 @@ public actor LiveRunner {
             for p in prints {
                 guard let t = PXTime.parse(p.timestamp), let px = tick.ticks(decimal: p.price) else { continue }
                 stats.prints += 1
+                lastMarketDataAt = Date()
+                frozenSince = nil
                 if let done = builder.add(price: px, volume: p.volume, at: t.seconds) { closeBar(done) }
                 // At the gateway the market clock and the loss limits move with every print; a
                 // paper runner's exchange trades whole bars (`closeBar`).
@@ -640,6 +713,8 @@ public actor LiveRunner {
             }
         case "GatewayQuote":
             guard let q = try? PXQuote(json: args[1]), let ts = q.timestamp.flatMap(PXTime.parse) else { return }
+            lastMarketDataAt = Date()
+            frozenSince = nil
             if let done = builder.advance(to: ts.seconds) { closeBar(done) }
             if gateway != nil { clockReached(ts.seconds) }
         default:
@@ -657,6 +732,9 @@ public actor LiveRunner {
     }
 
     func closeBar(_ bar: Bar) {
+        // A bar is handed on once: after a reconnect the backfill from history and the prints
+        // still arriving for the same minute can both finish it.
+        if let last = stats.lastBar, bar.time.seconds <= last.time.seconds { return }
         stats.barsProcessed += 1
         stats.lastBar = bar
         closedBars.append(bar)
@@ -907,6 +985,57 @@ public actor LiveRunner {
         }
     }
 
+    /// Changes settings read on each use (the feed watch's times): tests switch the silence watch
+    /// on only around the step that freezes the feed, so that a slow lock-step bar before it is
+    /// not taken for a frozen feed.
+    func adjust(_ change: (inout LiveRunnerSettings) -> Void) { change(&settings) }
+
+    /// The feed watch, four times a second while live. A market feed without a print or quote for
+    /// `silentFeedAfter` seconds while the market is open (by the market clock, moved on by the
+    /// wall clock since the last message) is reconnected, once until data comes again. A hub down, or the feed frozen, for
+    /// `feedLossAfter` seconds is given notice once and, with `flattenOnFeedLoss`, everything is
+    /// cancelled and closed and no new order is taken (`halted`); the feed coming back does not
+    /// resume trading, a restart does.
+    func watchFeed() async {
+        let now = Date()
+        let quiet = now.timeIntervalSince(lastMarketDataAt)
+        let marketNow = Timestamp(seconds: broker.now.seconds + Int64(quiet))
+        // Once per frozen spell: a feed still silent after a fresh connection is left to the loss
+        // timer (reconnecting every few seconds would only drop what does arrive).
+        if settings.silentFeedAfter > 0, frozenSince == nil, hubDownSince["market"] == nil, quiet >= settings.silentFeedAfter,
+           session.calendar.isOpen(at: marketNow) {
+            frozenSince = lastMarketDataAt
+            let why = "no trade print or quote for \(Int(settings.silentFeedAfter.rounded(.up))) s while the market is open"
+            note("market feed frozen: \(why); reconnecting the market hub with a new token")
+            await marketHub.reconnect(why, newToken: true)
+        }
+        func wall(_ d: Date) -> String { Timestamp(seconds: Int64(d.timeIntervalSince1970)).iso8601 }
+        var trouble: String?
+        var since: Date?
+        if let (hub, at) = hubDownSince.min(by: { $0.value < $1.value }) {
+            trouble = "\(hub) hub down since \(wall(at))"; since = at
+        }
+        if let f = frozenSince, since.map({ f < $0 }) ?? true {
+            trouble = "market feed frozen since \(wall(f))"; since = f
+        }
+        stats.feedTrouble = trouble
+        defer { published.set(stats) }
+        guard let since else { if !settings.flattenOnFeedLoss { feedLost = false }; return }
+        let lostFor = now.timeIntervalSince(since)
+        guard settings.feedLossAfter > 0, lostFor >= settings.feedLossAfter, !feedLost, let trouble else { return }
+        feedLost = true
+        guard settings.flattenOnFeedLoss, let gateway else {
+            note("feed lost for \(Int(lostFor)) s (\(trouble)); trading on (live.feed.on_loss: keep)")
+            return
+        }
+        note("feed lost for \(Int(lostFor)) s (\(trouble)): cancelling working orders, closing positions and halting (live.feed.on_loss: flatten)")
+        gateway.stopTrading("feed lost")
+        _ = gateway.flatten(nil, reason: "feed lost")
+        stats.halted = "feed lost: \(trouble)"
+        deliverEvents()
+        dispatch()
+    }
+
     func note(_ message: String) {
         if !observers.isEmpty { tell(.note(message)) }
         stats.lastErrors.append(message)
@@ -918,6 +1047,7 @@ public actor LiveRunner {
 /// simulated exchange (the session's broker type differs; the runner needs only these calls).
 protocol RunnerSession: AnyObject {
     var tradeDay: Int64 { get }
+    var calendar: SessionCalendar { get }
     var nextBoundary: Int64 { get }
     func start()
     func finish()

@@ -28,9 +28,24 @@ public struct LivePin: Hashable, Sendable, Codable {
         self.profitFactor = profitFactor; self.sharpe = sharpe; self.maxDrawdownUsd = maxDrawdownUsd
     }
 
+    /// The keys under `live.pinned`, in the order they are written, with what each holds (the
+    /// configuration reference is written from this table).
+    public static let keyHelp: [(key: String, help: String)] = [
+        ("run_id", "The stored backtest run that tested the configuration."),
+        ("config_hash", "SHA-256 (hex) of the configuration's canonical text, as the run recorded it; `tsxlab live` refuses a file that no longer hashes to it."),
+        ("data_from", "First bar of the tested series (UTC, ISO-8601)."),
+        ("data_to", "Last bar of the tested series (UTC, ISO-8601)."),
+        ("code_version", "The tsxlab version that ran the test."),
+        ("trades", "Trades in the tested run."),
+        ("net_pnl_usd", "Net P&L after fees, dollars with two decimals, as stored."),
+        ("win_rate", "Winning trades as a fraction (0.42 is 42 %)."),
+        ("profit_factor", "Gross profit ÷ gross loss, or null."),
+        ("sharpe", "The Sharpe ratio the run reported, or null."),
+        ("max_drawdown_usd", "Largest drawdown from a running peak, dollars, or null."),
+    ]
+
     /// The keys under `live.pinned`, in the order they are written.
-    static let keys = ["run_id", "config_hash", "data_from", "data_to", "code_version", "trades", "net_pnl_usd",
-                       "win_rate", "profit_factor", "sharpe", "max_drawdown_usd"]
+    static let keys = keyHelp.map(\.key)
 
     /// Reads the pin from the `live.pinned.*` fields of a file (`fields` keyed by the path below
     /// `pinned`, e.g. `run_id`). Every missing or malformed field is named at once.
@@ -83,11 +98,14 @@ public struct LivePin: Hashable, Sendable, Codable {
     }
 }
 
-/// The `live:` section of a live configuration file: the account to trade and the pin.
+/// The `live:` section of a live configuration file: the account to trade, the pin, how the
+/// feed is watched and how the venue's view of the account is checked.
 public struct LiveSection: Hashable, Sendable {
     /// The TopStepX account name (as the gateway lists it).
     public var account: String?
     public var pin: LivePin?
+    public var feed = FeedWatch()
+    public var venue = VenueWatch()
 
     public init(account: String?, pin: LivePin?) { self.account = account; self.pin = pin }
 
@@ -100,6 +118,14 @@ public struct LiveSection: Hashable, Sendable {
         var pinFields: [String: String] = [:]
         for (k, v) in pinned { pinFields[String(k.dropFirst("pinned.".count))] = v }
         pin = pinned.isEmpty ? nil : try LivePin(fields: pinFields, source: source)
+        var feedFields: [String: String] = [:]
+        for (k, v) in fields where k.hasPrefix("feed.") { feedFields[String(k.dropFirst("feed.".count))] = v }
+        var venueFields: [String: String] = [:]
+        for (k, v) in fields where k.hasPrefix("venue.") { venueFields[String(k.dropFirst("venue.".count))] = v }
+        var problems: [String] = []
+        do { feed = try FeedWatch(fields: feedFields, source: source) } catch PromotionError.badSetting(_, let p) { problems += p }
+        do { venue = try VenueWatch(fields: venueFields, source: source) } catch PromotionError.badSetting(_, let p) { problems += p }
+        if !problems.isEmpty { throw PromotionError.badSetting(source: source, problems: problems) }
     }
 
     /// `live:` with `account:` and `pinned:`, ready to append to a configuration file.
@@ -107,6 +133,13 @@ public struct LiveSection: Hashable, Sendable {
         var out = "live:\n"
         if let account { out += "  account: \(YAMLText.quoted(account))\n" }
         if let pin { out += "  pinned:\n" + pin.yaml(indent: 4) }
+        if feed != FeedWatch() {
+            out += "  feed:\n    silent_seconds: \(feed.silentSeconds)\n    loss_seconds: \(feed.lossSeconds)\n"
+                + "    on_loss: \(feed.flattenOnLoss ? "flatten" : "keep")\n"
+        }
+        if venue != VenueWatch() {
+            out += "  venue:\n    check_seconds: \(venue.checkSeconds)\n    on_mismatch: \(venue.flattenOnMismatch ? "flatten" : "keep")\n"
+        }
         return out
     }
 }
@@ -153,6 +186,8 @@ public enum PromotionError: Error, Hashable, Sendable, CustomStringConvertible {
     case unpromotable(runID: String, reason: String)
     /// A `live.pinned` section with missing or malformed fields.
     case badPin(source: String, problems: [String])
+    /// Other `live` settings with bad values (`live.feed`, `live.venue`).
+    case badSetting(source: String, problems: [String])
     /// The configuration is refused for live trading, for every reason listed.
     case refused([Refusal])
 
@@ -168,6 +203,8 @@ public enum PromotionError: Error, Hashable, Sendable, CustomStringConvertible {
             return "run \(run) cannot be promoted: \(reason)"
         case let .badPin(source, problems):
             return "\(source): the live.pinned section is incomplete:\n" + problems.map { "  - " + $0 }.joined(separator: "\n")
+        case let .badSetting(source, problems):
+            return "\(source): bad live settings:\n" + problems.map { "  - " + $0 }.joined(separator: "\n")
         case let .refused(refusals):
             return "refusing to trade this configuration live:\n" + refusals.map { "  - " + $0.description }.joined(separator: "\n")
         }

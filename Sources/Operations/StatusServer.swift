@@ -86,7 +86,8 @@ public actor StatusBoard {
             time: view.now.iso8601, account: accountName, balance: a.balance.dollars, equity: a.equity.dollars,
             dayPnL: (a.equity - a.dayStartBalance).dollars, dailyLossLimit: rules.dailyLossLimit?.dollars, dailyLossRemaining: a.dailyLossRemaining?.dollars,
             maxLossLimit: rules.maxLossDrawdown?.dollars, maxLossRemaining: a.maxLossRemaining?.dollars, positions: positions, orders: orders,
-            equityToday: curve, strategies: strategies, state: stats.halted.map { "halted: \($0)" } ?? "running", lastErrors: Array(stats.lastErrors.suffix(10)))
+            equityToday: curve, strategies: strategies, state: stats.halted.map { "halted: \($0)" } ?? stats.feedTrouble.map { "running; \($0)" }
+                ?? stats.venueMismatch.map { "running; the venue differs: \($0)" } ?? "running", lastErrors: Array(stats.lastErrors.suffix(10)))
     }
 }
 

@@ -59,5 +59,20 @@ public struct GatewayFaults: Codable, Sendable, Equatable {
     /// Answer every rejected order placement with `errorMessage: null`, which the envelope allows
     /// (reference §2): a client must act on the `errorCode` alone. Stays until switched off.
     public var nullErrorMessages: Bool?
+    /// Close every hub connection now with a SignalR close message (reference §7.2), which
+    /// allows the client to reconnect or not (`allowReconnect`, false when absent).
+    public var closeHubs: Bool?
+    public var allowReconnect: Bool?
+    /// Send `GatewayLogout` to every user-hub connection now (the session was ended elsewhere).
+    public var logout: Bool?
+    /// The feed freezes: the market-hub connections open now get no more quotes or trades (pings
+    /// go on, the socket stays open); a new connection is served normally.
+    public var silent: Bool?
+    /// The user feed freezes the same way: the user-hub connections open now get no more order,
+    /// trade, position or account events (REST still tells all).
+    public var silentUser: Bool?
+    /// The venue posts a cash adjustment of this many dollars to the account (a charge or a
+    /// correction the runner's fills do not explain): the balance moves and an account event goes out.
+    public var adjustBalance: Decimal?
     public init() {}
 }

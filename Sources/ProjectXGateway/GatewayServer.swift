@@ -194,6 +194,11 @@ struct GatewayHTTPHandler: HTTPHandler {
             guard let f = try? JSONDecoder().decode(GatewayFaults.self, from: body) else { return badRequest("a JSON object of GatewayFaults fields") }
             let now = await venue.applyFaults(f)
             if f.dropSockets == true || f.restart == true { hubs.dropAll() }
+            if f.closeHubs == true { hubs.closeAll(error: "Server closed the connection.", allowReconnect: f.allowReconnect ?? false) }
+            if f.logout == true { hubs.logoutAll() }
+            if f.silent == true { hubs.silence(.market) }
+            if f.silentUser == true { hubs.silence(.user) }
+            if let amount = f.adjustBalance { hubs.deliver(await venue.adjustBalance(by: amount)) }
             return json(now)
         case "/_gateway/state":
             var state = await venue.stateSummary()

@@ -157,6 +157,9 @@ public actor GatewayVenue {
         return faults
     }
 
+    /// Cash adjustments posted by the `adjustBalance` fault, in dollars.
+    private var balanceAdjustment: Decimal = 0
+
     public var hubsRefusing: Bool { hubsDownUntil.map { Date() < $0 } ?? false }
 
     public var slowMs: Int { faults.slowMs ?? 0 }
@@ -165,9 +168,18 @@ public actor GatewayVenue {
 
     // MARK: Reads
 
+    /// Posts a cash adjustment (the `adjustBalance` fault): the account's balance moves by
+    /// `amount` beside what its fills made; the account event to push is returned.
+    public func adjustBalance(by amount: Decimal) -> [GatewayPush] {
+        balanceAdjustment += amount
+        count("balanceAdjustments")
+        guard let a = accounts().first else { return [] }
+        return [.user(target: "GatewayUserAccount", accountID: config.accountID, arguments: PXUserEventPayload.encode(a, shape: config.payloadShape))]
+    }
+
     public func accounts() -> [PXAccount] {
         let a = exchange.account
-        return [PXAccount(id: config.accountID, name: config.accountName, balance: a.balance.decimal,
+        return [PXAccount(id: config.accountID, name: config.accountName, balance: a.balance.decimal + balanceAdjustment,
                           canTrade: !(a.lockedUntilNextDay || a.failed), isVisible: true, simulated: true)]
     }
 

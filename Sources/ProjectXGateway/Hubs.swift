@@ -14,6 +14,8 @@ final class HubRegistry: @unchecked Sendable {
         var accounts = false
         var userStreams: [String: Set<Int>] = [:]
         var market: [MarketStream: Set<String>] = [:]
+        /// A frozen feed (the `silent` and `silentUser` faults): pings only.
+        var silent = false
     }
 
     private let lock = NSLock()
@@ -37,6 +39,27 @@ final class HubRegistry: @unchecked Sendable {
         for p in all.values { p.out.finish() }
     }
 
+    /// Ends every connection with a SignalR close message (the `closeHubs` fault).
+    func closeAll(error: String, allowReconnect: Bool) {
+        let all = lock.withLock { let p = peers; peers = [:]; return p }
+        let record = String(decoding: HubMessage.close(error: error, allowReconnect: allowReconnect).encoded(), as: UTF8.self)
+        for p in all.values {
+            p.out.yield(.text(record))
+            p.out.finish()
+        }
+    }
+
+    /// Sends `GatewayLogout` to every user-hub connection (the `logout` fault).
+    func logoutAll() {
+        let record = String(decoding: HubMessage.invocation(id: nil, target: "GatewayLogout", arguments: []).encoded(), as: UTF8.self)
+        lock.withLock { for p in peers.values where p.hub == .user { p.out.yield(.text(record)) } }
+    }
+
+    /// Freezes the feed of every connection to `hub` open now (the `silent` and `silentUser` faults).
+    func silence(_ hub: HubKind) {
+        lock.withLock { for id in peers.keys where peers[id]!.hub == hub { peers[id]!.silent = true } }
+    }
+
     func send(_ id: UUID, _ record: Data) {
         let out = lock.withLock { peers[id]?.out }
         out?.yield(.text(String(decoding: record, as: UTF8.self)))
@@ -50,13 +73,13 @@ final class HubRegistry: @unchecked Sendable {
                 for push in pushes {
                     switch push {
                     case .user(let target, let account, let args):
-                        guard p.hub == .user else { continue }
+                        guard p.hub == .user, !p.silent else { continue }
                         let stream = String(target.dropFirst("GatewayUser".count)) + "s"
                         let wanted = stream == "Accounts" ? p.accounts : (p.userStreams[stream]?.contains(account) ?? false)
                         guard wanted else { continue }
                         frame += String(decoding: HubMessage.invocation(id: nil, target: target, arguments: args).encoded(), as: UTF8.self)
                     case .market(let target, let contract, let kind, let args):
-                        guard p.hub == .market, p.market[kind]?.contains(contract) ?? false else { continue }
+                        guard p.hub == .market, !p.silent, p.market[kind]?.contains(contract) ?? false else { continue }
                         frame += String(decoding: HubMessage.invocation(id: nil, target: target, arguments: args).encoded(), as: UTF8.self)
                     }
                 }

@@ -4,7 +4,9 @@ import Data
 import Foundation
 import Jobs
 import Live
+import Logging
 import Operations
+import UnixSignals
 import ProjectX
 import Trading
 
@@ -341,8 +343,10 @@ struct LiveRun: AsyncParsableCommand {
             pinned it (--force trades it anyway, with warnings). Replays the last --warmup-days of
             history through the strategies first, finding at the gateway by their tags the orders a
             previous run of the day placed (nothing is sent twice), and restores the day's risk state
-            from the store. One line per bar on stdout (--json: one JSON object per line). SIGINT or
-            SIGTERM: working orders cancelled, positions closed, then exit.
+            from the store. One line per bar on stdout (--json: one JSON object per line); the log
+            (progress, warnings, the runner's notices, fills and refusals) on stderr, as text or, with
+            --log-format json, one JSON object per line for the journal. SIGINT or SIGTERM: working
+            orders cancelled, positions closed, then exit.
             """)
 
     @Option(help: "The live configuration (written by `tsxlab promote`).") var config: String
@@ -353,6 +357,8 @@ struct LiveRun: AsyncParsableCommand {
     @Flag(help: "Paper trading: live market data, orders filled by the simulated exchange (nothing is sent; no promotion needed).") var paper = false
     @Option(help: ArgumentHelp("Serve the status page (/), /status.json and /metrics at HOST:PORT (beyond 127.0.0.1 it needs TSXLAB_HTTP_TOKEN).", valueName: "host:port"))
     var http: String?
+    @Option(help: "The log on stderr: text (for a terminal) or json (one object per line with time, level, message, account, strategy, order tag: for the journal).")
+    var logFormat: LogFormat = .text
     @Option(help: ArgumentHelp("Reserve CPU N for the trading threads (the runner's and the hub readers') and keep every other thread of the process off it (Linux, at least 2 CPUs); the runner polls there between events, so CPU N shows fully busy.", valueName: "n"))
     var tradingCPU: Int?
     @Option(help: "Days of history replayed before trading (indicator warm-up, today's orders).") var warmupDays: Int = 20
@@ -447,7 +453,8 @@ struct LiveRun: AsyncParsableCommand {
             }
             plan.webhooks = try Self.webhooks(env)
             var job = LiveJob(client: client, db: db, store: try options.storeOptions.openStore(), registry: try options.storeOptions.registry(), metrics: metrics)
-            job.onNote = { Terminal.note($0) }
+            let format = logFormat
+            job.logger = Logger(label: "tsxlab.live") { LineLogHandler(label: $0, format: format) }
             let json = options.json, paper = self.paper
             job.onBar = { line in
                 // Straight to the descriptor: a pipe sees each bar as it happens.
@@ -456,7 +463,7 @@ struct LiveRun: AsyncParsableCommand {
             if paper {
                 _ = try await job.paper(plan, until: stopSignals())
             } else {
-                try await job.run(plan, until: stopSignals())
+                try await job.run(plan, signals: [.sigterm, .sigint])
             }
         }
     }
@@ -486,3 +493,5 @@ struct LiveRun: AsyncParsableCommand {
         return out
     }
 }
+
+extension LogFormat: ExpressibleByArgument {}

@@ -8,12 +8,12 @@ struct BacktestAttemptsCLITests {
     var env: [String: String] { ["TSXLAB_DATA_DIR": dir] }
     func tsx(_ args: [String]) async throws -> CLI.Result { try await CLI.run(args, environment: env) }
 
-    @Test("the README's --attempts command lists every attempt in --json and run.json: contiguous, their P&L adding up to the run's, the totals from the list")
+    @Test("the engineering notes' --attempts command lists every attempt in --json and run.json: contiguous, their P&L adding up to the run's, the totals from the list")
     func attempts() async throws {
         var r = try await tsx(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
         #expect(r.status == 0, "\(r.stderr)")
-        // The README's command, as written.
-        let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/README.md", encoding: .utf8)
+        // The command of the notes on Combine attempts, as written.
+        let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/docs/engineering/combine-and-overfitting.md", encoding: .utf8)
         let command = try #require(readme.split(separator: "\n").first { $0.hasPrefix("tsxlab backtest ") && $0.hasSuffix(" --attempts") })
         let args = command.split(separator: " ").dropFirst().dropLast().map(String.init)
         r = try await tsx(args + ["--attempts", "--json", "--out", dir + "/run"])
@@ -42,7 +42,7 @@ struct BacktestAttemptsCLITests {
         // The text summary says the same, and a run without --attempts has no attempts.
         r = try await tsx(args + ["--attempts"])
         #expect(r.stdout.contains("  attempts \(list.count): \(passed) passed, \(failed) failed"), "\(r.stdout)")
-        // The figures the README quotes.
+        // The figures the notes quote.
         #expect(r.stdout.contains("  attempts 26: 4 passed, 21 failed, 1 open; pass rate 16%, median days to pass 12, resets 21 (1029.00 USD)"), "\(r.stdout)")
         #expect(readme.contains("makes 26 attempts: 4 passes, 21 failures (pass rate 16 %, median 12 days to pass, $1,029 of\nresets)"))
         r = try await tsx(args + ["--json"])

@@ -10,7 +10,7 @@ struct BacktestCLITests {
         try await CLI.run(args, environment: env.merging(extra) { $1 })
     }
 
-    @Test("the README's sma-bracket command reproduces the reference trade list and records the run")
+    @Test("the engineering notes' sma-bracket command reproduces the reference trade list and records the run")
     func smaBracket() async throws {
         var r = try await tsx(["data", "import", TestEnvironment.sharedDataset("ES_1m_2019.csv.gz"), "--symbol", "ES", "--timeframe", "1m"])
         #expect(r.status == 0, "\(r.stderr)")

@@ -162,14 +162,14 @@ struct CombineCLITests {
         }
     }
 
-    @Test("the README's combine and stats overfitting examples that name real files run as written")
+    @Test("the engineering notes' combine and stats overfitting examples that name real files run as written")
     func readmeExamples() async throws {
-        let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/README.md", encoding: .utf8)
+        let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/docs/engineering/combine-and-overfitting.md", encoding: .utf8)
         let examples = readme.split(separator: "\n").map { String($0.split(separator: "#").first ?? "").trimmingCharacters(in: .whitespaces) }
             .filter { $0.hasPrefix("tsxlab combine --trades ../") || $0.hasPrefix("tsxlab stats overfitting --returns Tests/") }
         #expect(examples.count == 2)
         for example in examples {
-            // Paths in the README are relative to the package root.
+            // Paths in the notes are relative to the package root.
             let args = example.split(separator: " ").dropFirst().map { a in
                 a.contains("/") && !a.hasPrefix("/") ? TestEnvironment.packageRoot + "/" + a : String(a)
             }

@@ -76,9 +76,9 @@ struct DataCLITests {
         #expect(r.status == 69 && !r.stderr.contains("pw-secret"))
     }
 
-    @Test("every data command documented in the README answers --help")
+    @Test("every data command the data layer's notes list answers --help")
     func readmeCommands() async throws {
-        let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/README.md", encoding: .utf8)
+        let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/docs/engineering/data.md", encoding: .utf8)
         let commands = Set(readme.split(separator: "\n").compactMap { line -> String? in
             let words = line.split(separator: " ")
             guard words.count >= 3, words[0] == "tsxlab", words[1] == "data" else { return nil }

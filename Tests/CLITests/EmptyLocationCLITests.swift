@@ -38,6 +38,7 @@ struct EmptyLocationCLITests {
         "live cancel": ["live", "cancel", "1"],
         "live flatten": ["live", "flatten"],
         "metrics": ["metrics"],
+        "docs generate": ["docs", "generate"],
     ]
 
     /// Options that name a file, folder or URL: these names, or a value shown as `<file>` or `<url>`.

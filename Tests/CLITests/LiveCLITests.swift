@@ -102,7 +102,7 @@ struct LiveCLITests {
     }
 }
 
-/// The README's live flow through the executables: backtest, promote, then `tsxlab live --config`
+/// The live flow the going-live guide describes, through the executables: backtest, promote, then `tsxlab live --config`
 /// against the gateway, stopped with SIGTERM.
 @Suite("tsxlab live --config: promoted configuration, end to end", .serialized)
 struct LiveRunCLITests {
@@ -128,7 +128,8 @@ struct LiveRunCLITests {
         let env = ["PROJECTX_API_URL": gw.baseURL, "PROJECTX_RTC_URL": gw.baseURL, "PROJECTX_USERNAME": "trader", "PROJECTX_API_KEY": "k-live-run"]
         // Three sessions and the fourth's cash open: the ATR (3 sessions) is ready on the fourth.
         try gw.step(3 * 1380)
-        let (p, collected) = try Collected.launch(["live", "--config", file, "--warmup-from", "2013-10-06"], environment: base.merging(env) { $1 }, cwd: dir)
+        // The log as the systemd unit writes it: one JSON object a line.
+        let (p, collected) = try Collected.launch(["live", "--config", file, "--warmup-from", "2013-10-06", "--log-format", "json"], environment: base.merging(env) { $1 }, cwd: dir)
         try await collected.wait("the runner to start", timeout: TestEnvironment.hangGuard) { $0.err.contains("live: overnight_range on 50KTC-LOOPBACK-1 CON.F.US.EP.Z13") }
         // Play to 2013-10-10 14:30Z (past the 09:30 ET cash open): the runner places the range entries.
         let tape = try SharedData.readBars(path: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), symbol: "ES", tickSize: TickSize("0.25")!)
@@ -144,6 +145,10 @@ struct LiveRunCLITests {
         #expect(stderr.contains("live: stopping: cancelling working orders and closing positions"))
         #expect(stdout.split(separator: "\n").contains { $0.hasPrefix("2013-10-10T14:00:00Z close ") && $0.contains("  position ") })
         #expect(!stdout.contains("k-live-run") && !stderr.contains("k-live-run"))
+        let records = stderr.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+        #expect(!records.isEmpty && records.allSatisfy { $0?["time"] != nil && $0?["level"] != nil && $0?["message"] != nil }, "\(stderr)")
+        #expect(records.contains { $0?["message"] == "live: stopping: cancelling working orders and closing positions" && $0?["account"] == "50KTC-LOOPBACK-1"
+                                   && $0?["strategies"] == "overnight_range" && $0?["level"] == "notice" }, "\(stderr)")
         let orders = try await CLI.run(["live", "orders"], environment: env)
         #expect(orders.stdout == "no working orders\n", "\(orders.stdout)")
 

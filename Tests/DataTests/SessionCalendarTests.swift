@@ -139,7 +139,7 @@ struct SessionCalendarTests {
         #expect(cal.session(for: date("2019-03-09")) == nil)
         #expect(cal.session(for: date("2019-03-10")) == nil)
         #expect(!cal.isTradingDay(date("2019-03-10")))
-        // The README's weekend bar: Sunday 2021-08-08 00:00 ET.
+        // A weekend bar: Sunday 2021-08-08 00:00 ET.
         #expect(!cal.isOpen(at: ts("2021-08-08T04:00:00Z")))
         #expect(cal.tradeDate(containing: ts("2021-08-08T04:00:00Z")) == date("2021-08-09"))
     }

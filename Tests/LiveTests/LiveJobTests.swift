@@ -3,6 +3,8 @@ import Data
 import Foundation
 import Jobs
 import Live
+import Logging
+import Operations
 import ProjectX
 import Store
 import Synchronization
@@ -14,10 +16,30 @@ import TSXLabTesting
 /// only parses, wires and prints), against a `tsxlab gateway serve` process over real sockets.
 @Suite("Live job: start, trade, ordered shutdown", .serialized)
 struct LiveJobTests {
-    /// Notes and bar lines a job reported.
+    /// Log lines (as the terminal shows them, and as the journal's JSON) and bar lines a job reported.
     final class Reported: Sendable {
         let notes = Mutex<[String]>([])
+        let json = Mutex<[String]>([])
         let bars = Mutex<[LiveBarLine]>([])
+
+        /// A log handler keeping each record in both formats.
+        struct Collector: LogHandler {
+            let reported: Reported
+            var metadata: Logger.Metadata = [:]
+            var logLevel: Logger.Level = .info
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+                get { metadata[key] }
+                set { metadata[key] = newValue }
+            }
+            func log(event: LogEvent) {
+                let fields = metadata.merging(event.metadata ?? [:]) { _, new in new }
+                let message = "\(event.message)"
+                reported.notes.withLock { $0.append(LineLogHandler.line(level: event.level, message: message, fields: fields, format: .text, at: Date())) }
+                reported.json.withLock { $0.append(LineLogHandler.line(level: event.level, message: message, fields: fields, format: .json, at: Date())) }
+            }
+        }
+        var logger: Logger { Logger(label: "test") { _ in Collector(reported: self) } }
+
         func wait(_ what: String, _ ok: () throws -> Bool) async throws {
             let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
             while try !ok() {
@@ -45,7 +67,7 @@ struct LiveJobTests {
         plan.force = true
         var job = LiveJob(client: client, db: db, store: store, registry: .builtIn)
         let reported = Reported()
-        job.onNote = { n in reported.notes.withLock { $0.append(n) } }
+        job.logger = reported.logger
         job.onBar = { b in reported.bars.withLock { $0.append(b) } }
         return (gw, job, plan, reported)
     }
@@ -64,8 +86,10 @@ struct LiveJobTests {
 
     @Test("a live run places the overnight range's entries at the cash open; on stop it cancels them, closes the position and leaves nothing at the venue")
     func liveRun() async throws {
-        let (gw, job, plan, reported) = try await Self.setUp("live-job")
+        let (gw, job, setUpPlan, reported) = try await Self.setUp("live-job")
         defer { gw.stop() }
+        var plan = setUpPlan
+        plan.statusAddress = .init(host: "127.0.0.1", port: 0)
         let (stop, stopping) = AsyncStream.makeStream(of: Void.self)
         let running = Task { try await job.run(plan, until: stop) }
         try await reported.wait("the runner to start") { reported.notes.withLock { $0.contains { $0.hasPrefix("live: overnight_range on 50KTC-LOOPBACK-1 CON.F.US.EP.Z13") } } }
@@ -76,11 +100,23 @@ struct LiveJobTests {
         try await reported.wait("the cash open's bar") { reported.bars.withLock { $0.contains { $0.time == Timestamp(iso8601: "2013-10-10T14:00:00Z")! } } }
         stopping.yield()
         try await running.value
-        #expect(reported.notes.withLock { $0.contains("live: stopping: cancelling working orders and closing positions") })
+        // The services stop in reverse order of their start, each after the one before it is done:
+        // trading (cancels, closes), then the status page, then the notifier.
+        let steps = ["live: stopping: cancelling working orders and closing positions", "live: trading stopped: flat, nothing working",
+                     "live: status page closed", "live: notifications stopped ("]
+        let order = reported.notes.withLock { notes in steps.map { step in notes.firstIndex { $0.hasPrefix(step) } } }
+        #expect(order.allSatisfy { $0 != nil } && order.map { $0 ?? -1 } == order.map { $0 ?? -1 }.sorted(), "\(reported.notes.withLock { $0 })")
         let client = job.client
         let account = try await client.activeAccount(named: nil)
         #expect(try await client.workingOrders(accountId: account.id).isEmpty)
         #expect(try await client.openPositions(accountId: account.id).isEmpty)
+        // The journal's form: one JSON object a line, with the run's context on every record
+        // once it is known and the order's tag and strategy on a fill; no credential anywhere.
+        let records = try reported.json.withLock { $0 }.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]) }
+        #expect(records.allSatisfy { $0["time"] != nil && $0["level"] != nil && $0["message"] != nil })
+        let started = try #require(records.first { $0["message"]!.hasPrefix("live: overnight_range on") })
+        #expect(started["account"] == "50KTC-LOOPBACK-1" && started["contract"] == "CON.F.US.EP.Z13" && started["strategies"] == "overnight_range" && started["level"] == "notice")
+        #expect(!reported.json.withLock { $0 }.contains { $0.contains(LoopbackGateway.key) })
         // The bar lines are the runner's bars, in order, none before the warm-up ended.
         let times = reported.bars.withLock { $0.map(\.time.seconds) }
         #expect(times == times.sorted() && Set(times).count == times.count)
@@ -180,6 +216,13 @@ struct LiveJobTests {
         try await running.value
         let after = try #require(try LiveStateStore(db: job.db, account: "1").load())
         #expect(after.risk.failed && after.risk.highWaterMarkCents == 51_990_00)
+        // The log names each fill's order tag and strategy (JSON for the journal; the terminal's
+        // line shows the record's own details, not the run's context).
+        let fills = try reported.json.withLock { $0 }.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]) }
+            .filter { $0["message"] == "filled" }
+        #expect(fills.contains { $0["strategy"] == "overnight_range" && $0["tag"]?.hasPrefix("tsx-") == true && $0["symbol"] == "ES" && $0["account"] == "50KTC-LOOPBACK-1" }, "\(fills)")
+        #expect(reported.notes.withLock { $0.contains { $0.hasPrefix("filled  ") && $0.contains("strategy=overnight_range") && !$0.contains("account=") } })
+        #expect(reported.json.withLock { $0.contains { $0.contains("\"level\":\"warning\"") && $0.contains("maximum loss") } }, "the runner's notes are in the log")
     }
 
     @Test("a stored state kept under other rules (a 150K mark) is not trusted on a 50K configuration: the start is refused naming both, and --reset-risk-state starts afresh")

@@ -21,11 +21,13 @@ struct LiveHarness {
     static let rules = RiskRules.topstepCombine(50)!
 
     static func make(tape: BarSeries, strategies: sending [any Strategy], gatewayArgs: [String] = [], rules: RiskRules = LiveHarness.rules,
-                     tagPrefix: String = "live", state: LiveStateStore? = nil, csv: String = LoopbackGateway.tape) async throws -> LiveHarness {
+                     tagPrefix: String = "live", state: LiveStateStore? = nil, csv: String = LoopbackGateway.tape,
+                     configure: (inout LiveRunnerSettings) -> Void = { _ in }) async throws -> LiveHarness {
         // The gateway replays the file (the shipped one unless given) up to the end of `tape`.
         let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
         let gw = try await GatewayProcess.start(csv: csv, contract: "ESZ13", extra: ["--to", end] + gatewayArgs)
-        return try await attach(gw, tape: tape, strategies: strategies, rules: rules, tagPrefix: tagPrefix, state: state, resumeFrom: nil)
+        return try await attach(gw, tape: tape, strategies: strategies, rules: rules, tagPrefix: tagPrefix, state: state, resumeFrom: nil,
+                                configure: configure)
     }
 
     /// A new runner (new client, broker and strategy objects) on the same gateway and store, as a
@@ -37,7 +39,7 @@ struct LiveHarness {
     }
 
     static func attach(_ gw: GatewayProcess, tape: BarSeries, strategies: sending [any Strategy], rules: RiskRules, tagPrefix: String,
-                       state: LiveStateStore?, resumeFrom: Timestamp?) async throws -> LiveHarness {
+                       state: LiveStateStore?, resumeFrom: Timestamp?, configure: (inout LiveRunnerSettings) -> Void = { _ in }) async throws -> LiveHarness {
         let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
                                     retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
         let spec = try ContractRegistry.builtIn.spec(for: "ES")
@@ -45,6 +47,10 @@ struct LiveHarness {
                                 startingBalance: rules.startingBalance, tagPrefix: tagPrefix, now: tape.first!.time)
         var settings = LiveRunnerSettings(accountID: 1, symbol: "ES", contractID: LoopbackGateway.contract)
         settings.flattenTime = rules.flattenTime
+        // The tape plays when a test steps it: a pause between steps is no frozen feed (the feed
+        // tests switch the watch on).
+        settings.silentFeedAfter = 0
+        configure(&settings)
         let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 30, reconnectDelays: [0.05, 0.2])
         let user = HubClient(url: gw.hubURL + "/hubs/user", timing: timing) { try await client.token(replacing: $0) }
         let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }

@@ -23,10 +23,10 @@ struct ReportCommandTests {
         #expect(r.status == 0 && r.stdout.hasSuffix("/reports/\(run.runID)\n"), "\(r.stderr)")
     }
 
-    @Test("the README's report commands run as written (RUN_ID replaced, optional parts dropped)", .enabled(if: CLIRun.canRun))
+    @Test("the report notes' commands run as written (RUN_ID replaced, optional parts dropped)", .enabled(if: CLIRun.canRun))
     func readme() async throws {
         let run = try await CLIRun.get()
-        let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/README.md", encoding: .utf8)
+        let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/docs/engineering/reports.md", encoding: .utf8)
         // Sweep report lines (SWEEP_ID) need a sweep; SweepCLITests runs those.
         let lines = readme.split(separator: "\n").map(String.init).filter { $0.hasPrefix("tsxlab report ") && !$0.contains("SWEEP_ID") }
         #expect(lines.count >= 3)

@@ -1,0 +1,100 @@
+import Data
+import Foundation
+import Live
+import Logging
+import Operations
+import ServiceLifecycle
+import Trading
+
+/// A live run's parts as services of one `ServiceGroup` (`LiveJob.run`): started in the order
+/// notifier, status page, trading; on SIGTERM or SIGINT (or the caller's stop) shut down in the
+/// reverse order, each waiting for the one before: trading stops first (no new order, working
+/// orders cancelled, positions closed, the state saved, the hubs closed), then the status page,
+/// then the notifier, once it has sent what trading's shutdown told it.
+
+/// Sends the notices (webhooks) until the end; shut down last, after posting what is queued.
+struct NotifierService: Service {
+    let notifier: Notifier
+    let log: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        // What the shutdown itself reported (the summary) goes out first, for up to 5 s.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while await notifier.pending > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        await notifier.stop()
+        let sent = await notifier.stats
+        log.notice("live: notifications stopped (\(sent.delivered) delivered, \(sent.failed) failed)")
+    }
+}
+
+/// The status page, `/status.json`, `/metrics` and the alert endpoint (already listening).
+struct StatusService: Service {
+    let server: StatusServer
+    let log: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await server.stop()
+        log.notice("live: status page closed")
+    }
+}
+
+/// The runner (already started): one line per live bar until shutdown, then the ordered stop.
+struct TradingService: Service {
+    let runner: LiveRunner
+    let broker: LiveBroker
+    let observers: ObservationRelay
+    let notifier: Notifier
+    let metrics: RunnerMetrics
+    let cache: BarCache
+    let spec: ContractSpec
+    let log: Logger
+    let onBar: @Sendable (LiveBarLine) -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await reportBars() }
+        // Ordered shutdown: no new order, working orders cancelled, positions closed, then the
+        // connections. The closes fill on the market's next prints: up to 15 s.
+        log.notice("live: stopping: cancelling working orders and closing positions")
+        broker.stopTrading("shutdown")
+        _ = broker.flatten(nil, reason: "shutdown")
+        await runner.nudge()
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline, !(await runner.isIdle) || !broker.positions().isEmpty {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        await runner.stop("shutdown")
+        let open = broker.positions().count, working = broker.openOrders().count
+        if open > 0 || working > 0 {
+            log.error("live: trading stopped with \(open) position(s) open and \(working) order(s) working after 15 s: close them at the venue")
+        } else {
+            log.notice("live: trading stopped: flat, nothing working")
+        }
+        // The shutdown's own fills reach the metrics, the log and the notifier before the summary.
+        await observers.stop()
+        let a = broker.account
+        await notifier.post(Notice(kind: .dailySummary, text: "stopped: balance \(a.balance), today \(a.equity - a.dayStartBalance), \(broker.ledger.trades.count) trades",
+                                   time: broker.now))
+    }
+
+    /// Each live bar once, by time (the warm-up's bars are not reported), with the account after it.
+    func reportBars() async {
+        var reported = await runner.closedBars.last?.time.seconds ?? Int64.min
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            let s = await runner.stats
+            metrics.cache(cache.stats)
+            metrics.account(broker.account)
+            let fresh = await runner.closedBars(after: reported)
+            guard let last = fresh.last else { continue }
+            reported = last.time.seconds
+            let a = broker.account
+            let pos = broker.position(spec.symbol).quantity
+            for b in fresh {
+                onBar(LiveBarLine(time: b.time, close: spec.format(b.close), position: pos, balance: a.balance, equity: a.equity,
+                                  dailyLossRemaining: a.dailyLossRemaining, halted: s.halted))
+            }
+        }
+    }
+}
