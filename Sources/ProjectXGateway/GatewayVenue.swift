@@ -208,6 +208,15 @@ public actor GatewayVenue {
         guard let target = Timeframe(projectXUnit: unit.rawValue, unitNumber: r.unitNumber) else {
             return PXRetrieveBarsResponse(bars: nil, errorCode: 3, errorMessage: "Invalid unit number")
         }
+        // An expired contract's second and minute bars, when the venue keeps none (`expiredMinuteHistory`).
+        if !config.expiredMinuteHistory, let width = target.fixedSeconds, width < 3600, !target.isSessionBased {
+            let e = tape.contract.expirationDate
+            let today = CivilTime(utcSeconds: clock.seconds)
+            if CivilTime.daysFromCivil(year: today.year, month: today.month, day: today.day) > CivilTime.daysFromCivil(year: e.year, month: e.month, day: e.day) {
+                count("expiredMinuteHistory")
+                return PXRetrieveBarsResponse(bars: [])
+            }
+        }
         // Only what has been played: the gateway never shows the future. Coarser bars come from
         // the product's own resampling (UTC-aligned intraday, session-aware days, weeks, months).
         let played = s.slice(0..<cursor).slice(from: start, to: end)

@@ -128,3 +128,28 @@ struct ThirdPartyClientTests {
         }
     }
 }
+
+@Suite("Loopback gateway: history as the venue keeps it", .serialized)
+struct GatewayHistoryTests {
+    /// The shipped tape played as ESU13 (expired 2013-09-20, before the tape starts): with
+    /// `--expired-minute-history none` its minute bars are gone and its hourly bars are not;
+    /// with the default they are served. A misspelt value is refused at start.
+    @Test("--expired-minute-history none: an expired contract's minute bars come back empty, its hourly bars do not; keep serves both")
+    func expiredMinuteHistory() async throws {
+        let start = Timestamp(iso8601: "2013-10-06T00:00:00Z")!, end = Timestamp(iso8601: "2013-10-08T00:00:00Z")!
+        var counts: [Bool: (minutes: Int, hours: Int)] = [:]
+        for keep in [false, true] {
+            let gw = try await GatewayProcess.start(csv: LoopbackGateway.tape, contract: "ESU13", extra: ["--expired-minute-history", keep ? "keep" : "none"])
+            defer { gw.stop() }
+            try gw.step(1380)
+            let client = LoopbackGateway.client(gw)
+            let minutes = try await client.retrieveBars(contractId: "CON.F.US.EP.U13", unit: .minute, unitNumber: 1, start: start, end: end)
+            let hours = try await client.retrieveBars(contractId: "CON.F.US.EP.U13", unit: .hour, unitNumber: 1, start: start, end: end)
+            counts[keep] = (minutes.count, hours.count)
+        }
+        #expect(counts[false]?.minutes == 0 && (counts[true]?.minutes ?? 0) > 1000, "\(counts)")
+        #expect(counts[false]?.hours == counts[true]?.hours && (counts[true]?.hours ?? 0) > 20, "\(counts)")
+        let refused = try await Subprocess.run(CLI.binary, ["gateway", "serve", "--csv", LoopbackGateway.tape, "--expired-minute-history", "never"])
+        #expect(refused.status == 64 && refused.stderr.contains("--expired-minute-history must be keep or none, not 'never'"), "\(refused.stderr)")
+    }
+}
