@@ -77,6 +77,8 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private var warming = false
     private var warmPlaced: [OrderID] = []
     private var deferred: [OrderID: GatewayCommand] = [:]
+    /// The end of the replay's last bar (`beginWarmup(snapshot:until:)`).
+    private var warmupEnd: Timestamp?
     private var snapshotByTag: [String: PXOrder] = [:]
     private var snapshotByID: [Int64: PXOrder] = [:]
     /// Refuses every new order from now on, before everything is cancelled and closed (the feed
@@ -595,9 +597,11 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
 
     /// Starts replaying history: commands are not sent; orders the strategies place are found at
     /// the gateway by their tags (`snapshot`: the gateway's orders over the replayed span).
-    public func beginWarmup(snapshot: [PXOrder]) {
+    /// `until`: the end of the last bar the replay will play (see `warmupBind`).
+    public func beginWarmup(snapshot: [PXOrder], until end: Timestamp? = nil) {
         lock.withLock {
             warming = true
+            warmupEnd = end
             for o in snapshot {
                 snapshotByID[o.id] = o
                 if let t = o.customTag { snapshotByTag[t] = o }
@@ -661,6 +665,20 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
                     suspended.status = PXOrderStatus.suspended.rawValue
                     applyOrder(suspended)
                 }
+            }
+            // A decision the gateway does not hold, made before the replay's last bar, was never
+            // sent (a replayed span before any run traded, or a run killed before it went out)
+            // and never will be (`endWarmup` refuses it): refused now, at its own bar, so the
+            // strategy goes on deciding through the rest of the replay as the runs that traded
+            // did, and its later decisions carry the tags they had then. Left pending to the end
+            // it kept the strategy out of every later decision, and after a restart the orders
+            // the earlier runs placed were not the strategy's own (`ReplayRestartTests`).
+            guard let end = warmupEnd else { return }
+            for id in placed where deferred[id] != nil {
+                guard var o = orders[id], o.status == .pending, o.createdAt < end else { continue }
+                deferred[id] = nil
+                o.apply(.reject, at: clock); put(o)
+                queued.append(.orderRejected(o.request, .venue(code: 0, message: "placed before the restart and never received by the gateway; not sent late")))
             }
         }
     }

@@ -866,7 +866,7 @@ public actor LiveRunner {
         for o in try await client.searchOrders(accountId: settings.accountID, from: since) { byID[o.id] = o }
         for o in try await client.workingOrders(accountId: settings.accountID) { byID[o.id] = o }
         let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
-        gateway.beginWarmup(snapshot: Array(byID.values))
+        gateway.beginWarmup(snapshot: Array(byID.values), until: bars.last.map { Timestamp(seconds: $0.time.seconds + settings.barSeconds) })
         for bar in bars {
             let end = Timestamp(seconds: bar.time.seconds + settings.barSeconds)
             clockReached(bar.time.seconds)
