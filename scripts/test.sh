@@ -8,13 +8,14 @@ source scripts/lib.sh
 ensure_packages "${BUILD_PACKAGES[@]}" python3 python3-venv chromium curl
 
 # The report tests render the HTML report in headless Chromium (above) and validate and execute
-# the notebook export with nbformat, pandas, matplotlib and nbconvert: a virtual environment under
+# the notebook export with nbformat, pandas, matplotlib and nbconvert; the gateway tests connect a
+# third-party SignalR client (signalrcore) through negotiation: a virtual environment under
 # .build-venv/, made and filled from PyPI only when something is missing.
-REPORT_PYTHON_MODULES="pandas matplotlib nbformat nbconvert ipykernel"
-if ! .build-venv/bin/python -c "import ${REPORT_PYTHON_MODULES// /, }" 2>/dev/null; then
-  echo "installing into .build-venv: $REPORT_PYTHON_MODULES" >&2
+PYTHON_MODULES="pandas matplotlib nbformat nbconvert ipykernel signalrcore"
+if ! .build-venv/bin/python -c "import ${PYTHON_MODULES// /, }" 2>/dev/null; then
+  echo "installing into .build-venv: $PYTHON_MODULES" >&2
   python3 -m venv .build-venv >&2
-  .build-venv/bin/python -m pip install -q --disable-pip-version-check $REPORT_PYTHON_MODULES >&2
+  .build-venv/bin/python -m pip install -q --disable-pip-version-check $PYTHON_MODULES >&2
 fi
 export TSXLAB_PYTHON="$PWD/.build-venv/bin/python"
 

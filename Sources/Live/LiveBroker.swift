@@ -77,6 +77,8 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private var warming = false
     private var warmPlaced: [OrderID] = []
     private var deferred: [OrderID: GatewayCommand] = [:]
+    /// The end of the replay's last bar (`beginWarmup(snapshot:until:)`).
+    private var warmupEnd: Timestamp?
     private var snapshotByTag: [String: PXOrder] = [:]
     private var snapshotByID: [Int64: PXOrder] = [:]
     /// Refuses every new order from now on, before everything is cancelled and closed (the feed
@@ -84,9 +86,6 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     /// open a position again.
     public func stopTrading(_ why: String) { lock.withLock { closing = why } }
     private var closing: String?
-
-    /// Tags earlier runs recorded in the store (sent, or about to be): never given to a new decision.
-    private var usedTags: Set<String> = []
     private var ledgerState: Ledger
     private var riskNow: RiskState
     /// The ledger's balance as each trade day began (replayed or live): the end of the day before.
@@ -214,19 +213,7 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
         // Tags are deterministic (prefix, trade day, the day's placement count): a restarted runner
         // that replays the day makes the same tags and finds its orders by them.
         daySequence += 1
-        var tag = request.tag?.value ?? "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
-        // After the replay, a tag an earlier run used (the gateway holds it, or the store recorded
-        // it) belongs to another decision: the replay took a different path (an order that run
-        // wrote and was killed before the gateway received stays pending through the replay and
-        // keeps the strategy out of the decisions that run made next). Reused, the gateway would
-        // refuse the order and this decision be bound to the old one, or the store's record mix
-        // two decisions; the count moves past it instead (LiveCrashTests pins it).
-        if request.tag == nil && !warming {
-            while snapshotByTag[tag] != nil || localOfTag[tag] != nil || usedTags.contains(tag) {
-                daySequence += 1
-                tag = "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
-            }
-        }
+        let tag = request.tag?.value ?? "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
         let order = Order(id: id, request: request, status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay)
         put(order)
         localOfTag[tag] = id
@@ -610,9 +597,11 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
 
     /// Starts replaying history: commands are not sent; orders the strategies place are found at
     /// the gateway by their tags (`snapshot`: the gateway's orders over the replayed span).
-    public func beginWarmup(snapshot: [PXOrder]) {
+    /// `until`: the end of the last bar the replay will play (see `warmupBind`).
+    public func beginWarmup(snapshot: [PXOrder], until end: Timestamp? = nil) {
         lock.withLock {
             warming = true
+            warmupEnd = end
             for o in snapshot {
                 snapshotByID[o.id] = o
                 if let t = o.customTag { snapshotByTag[t] = o }
@@ -677,6 +666,20 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
                     applyOrder(suspended)
                 }
             }
+            // A decision the gateway does not hold, made before the replay's last bar, was never
+            // sent (a replayed span before any run traded, or a run killed before it went out)
+            // and never will be (`endWarmup` refuses it): refused now, at its own bar, so the
+            // strategy goes on deciding through the rest of the replay as the runs that traded
+            // did, and its later decisions carry the tags they had then. Left pending to the end
+            // it kept the strategy out of every later decision, and after a restart the orders
+            // the earlier runs placed were not the strategy's own (`ReplayRestartTests`).
+            guard let end = warmupEnd else { return }
+            for id in placed where deferred[id] != nil {
+                guard var o = orders[id], o.status == .pending, o.createdAt < end else { continue }
+                deferred[id] = nil
+                o.apply(.reject, at: clock); put(o)
+                queued.append(.orderRejected(o.request, .venue(code: 0, message: "placed before the restart and never received by the gateway; not sent late")))
+            }
         }
     }
 
@@ -698,11 +701,6 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
             }
             deferred = [:]
         }
-    }
-
-    /// Tags earlier runs recorded (`LiveStateStore.orders`): a new decision never gets one of them.
-    public func reserveTags(_ tags: [String]) {
-        lock.withLock { usedTags.formUnion(tags) }
     }
 
     /// Takes the stored risk state in place of the one the replay built, carried forward to the

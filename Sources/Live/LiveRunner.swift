@@ -894,8 +894,7 @@ public actor LiveRunner {
             catch { note("cannot record order \(r.tag) as not received: \(error)") }
         }
         let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
-        if let recorded = try state?.orders() { gateway.reserveTags(recorded.map(\.tag)) }
-        gateway.beginWarmup(snapshot: Array(byID.values))
+        gateway.beginWarmup(snapshot: Array(byID.values), until: bars.last.map { Timestamp(seconds: $0.time.seconds + settings.barSeconds) })
         for bar in bars {
             let end = Timestamp(seconds: bar.time.seconds + settings.barSeconds)
             clockReached(bar.time.seconds)

@@ -27,6 +27,10 @@ public struct GatewayConfig: Sendable {
     public var speed: Double = 0
     /// Server keep-alive ping interval (SignalR default 15 s).
     public var pingInterval: Double = 15
+    /// Second and minute bars of a contract past its expiration date are served (true), or none
+    /// are (false: `--expired-minute-history none`), as the venue is reported to keep minute bars
+    /// only for the active contract month; hourly and coarser bars are served either way.
+    public var expiredMinuteHistory = true
     public init() {}
 
     /// The account's name for a Combine of `size` thousand dollars, with the size prefix TopStepX

@@ -66,7 +66,10 @@ struct GatewayHTTPHandler: HTTPHandler {
 
     func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
         let path = request.path.lowercased()
-        if path.hasPrefix("/hubs/") { return await upgrade(request, path: path) }
+        if path.hasPrefix("/hubs/") {
+            if path.hasSuffix("/negotiate") { return await negotiate(request, hubPath: String(path.dropLast("/negotiate".count))) }
+            return await upgrade(request, path: path)
+        }
         if path.hasPrefix("/_gateway/") { return try await control(request, path: path) }
         if path == "/api/status/ping" { return HTTPResponse(statusCode: .ok, headers: HTTPHeaders([.contentType: "text/plain"]), body: Data("pong".utf8)) }
         guard request.method == .POST else { return HTTPResponse(statusCode: .methodNotAllowed) }
@@ -164,16 +167,37 @@ struct GatewayHTTPHandler: HTTPHandler {
                      body: (try? JSONEncoder().encode(["error": why])) ?? Data())
     }
 
-    func upgrade(_ request: HTTPRequest, path: String) async -> HTTPResponse {
-        let hub: HubKind
-        switch path {
-        case "/hubs/user": hub = .user
-        case "/hubs/market": hub = .market
-        default: return HTTPResponse(statusCode: .notFound)
+    /// `POST /hubs/{user,market}/negotiate[?negotiateVersion=1]`, which the common SignalR clients
+    /// send before the WebSocket unless told to skip it: the connection's id (and, from version
+    /// 1, its token) and WebSockets as the one transport. The token is the bearer header or
+    /// `access_token`; the WebSocket then names the id (version 0) or the token (1) as `?id=`.
+    func negotiate(_ request: HTTPRequest, hubPath: String) async -> HTTPResponse {
+        guard let hub = HubKind(path: hubPath) else { return HTTPResponse(statusCode: .notFound) }
+        guard request.method == .POST else { return HTTPResponse(statusCode: .methodNotAllowed) }
+        if await venue.hubsRefusing { return HTTPResponse(statusCode: .serviceUnavailable) }
+        guard let token = bearer(request) ?? request.query.first(where: { $0.name == "access_token" })?.value, await venue.isValid(token: token) else {
+            return HTTPResponse(statusCode: .unauthorized)
         }
+        let version = min(1, max(0, request.query.first(where: { $0.name == "negotiateVersion" }).flatMap { Int($0.value) } ?? 0))
+        let (id, connectionToken) = hubs.issue(hub, version: version)
+        var body: [String: ProjectX.JSONValue] = [
+            "connectionId": .string(id), "negotiateVersion": .number(Decimal(version)),
+            "availableTransports": .array([.object(["transport": .string("WebSockets"), "transferFormats": .array([.string("Text"), .string("Binary")])])]),
+        ]
+        if let connectionToken { body["connectionToken"] = .string(connectionToken) }
+        return json(ProjectX.JSONValue.object(body))
+    }
+
+    /// The WebSocket of a hub: straight away (clients that skip negotiation, as the ProjectX
+    /// examples do) or after `negotiate` with `?id=` naming what it issued, once.
+    func upgrade(_ request: HTTPRequest, path: String) async -> HTTPResponse {
+        guard let hub = HubKind(path: path) else { return HTTPResponse(statusCode: .notFound) }
         if await venue.hubsRefusing { return HTTPResponse(statusCode: .serviceUnavailable) }
         guard let token = request.query.first(where: { $0.name == "access_token" })?.value, await venue.isValid(token: token) else {
             return HTTPResponse(statusCode: .unauthorized)
+        }
+        if let id = request.query.first(where: { $0.name == "id" })?.value, !hubs.redeem(id, hub) {
+            return HTTPResponse(statusCode: .notFound, headers: HTTPHeaders([.contentType: "text/plain"]), body: Data("No Connection with that ID".utf8))
         }
         let ws = WebSocketHTTPHandler(handler: MessageFrameWSHandler(handler: HubSession(hub: hub, registry: hubs), frameSize: 1 << 20))
         return (try? await ws.handleRequest(request)) ?? HTTPResponse(statusCode: .badRequest)
@@ -204,6 +228,7 @@ struct GatewayHTTPHandler: HTTPHandler {
             var state = await venue.stateSummary()
             state["hubConnections"] = .number(Decimal(hubs.connectionCount))
             state["hubConnectionsTotal"] = .number(Decimal(hubs.totalConnections))
+            state["negotiations"] = .number(Decimal(hubs.negotiations))
             return json(state)
         default:
             return HTTPResponse(statusCode: .notFound)

@@ -208,6 +208,15 @@ public actor GatewayVenue {
         guard let target = Timeframe(projectXUnit: unit.rawValue, unitNumber: r.unitNumber) else {
             return PXRetrieveBarsResponse(bars: nil, errorCode: 3, errorMessage: "Invalid unit number")
         }
+        // An expired contract's second and minute bars, when the venue keeps none (`expiredMinuteHistory`).
+        if !config.expiredMinuteHistory, let width = target.fixedSeconds, width < 3600, !target.isSessionBased {
+            let e = tape.contract.expirationDate
+            let today = CivilTime(utcSeconds: clock.seconds)
+            if CivilTime.daysFromCivil(year: today.year, month: today.month, day: today.day) > CivilTime.daysFromCivil(year: e.year, month: e.month, day: e.day) {
+                count("expiredMinuteHistory")
+                return PXRetrieveBarsResponse(bars: [])
+            }
+        }
         // Only what has been played: the gateway never shows the future. Coarser bars come from
         // the product's own resampling (UTC-aligned intraday, session-aware days, weeks, months).
         let played = s.slice(0..<cursor).slice(from: start, to: end)
@@ -536,6 +545,29 @@ public actor GatewayVenue {
         if let q = try? ProjectX.JSONValue(encoding: quote) {
             push([.market(target: "GatewayQuote", contractID: cid, kind: .quotes, arguments: [.string(cid), q])])
         }
+        push([.market(target: "GatewayDepth", contractID: cid, kind: .depth, arguments: [.string(cid), .array(depth(close: close, volume: s.volume[cursor - 1], tick: tick))])])
+    }
+
+    /// The order book at the end of the bar played last, derived from the tape (the tape holds no
+    /// book): a reset, then the best bid one tick under the close and the best ask at it, and five
+    /// levels each side whose resting size falls off with the distance, from the bar's volume.
+    /// DOM types as the reference lists them: 6 reset, 4 best bid, 3 best ask, 2 bid, 1 ask.
+    func depth(close: Price, volume: Int64, tick: TickSize) -> [ProjectX.JSONValue] {
+        let time = ProjectX.JSONValue.string(PXTime.format(clock))
+        func level(_ type: Int, _ price: Price, _ size: Int64) -> ProjectX.JSONValue {
+            .object(["timestamp": time, "type": .number(Decimal(type)), "price": .number(tick.decimal(price)),
+                     "volume": .number(Decimal(size)), "currentVolume": .number(Decimal(size))])
+        }
+        var out: [ProjectX.JSONValue] = [.object(["timestamp": time, "type": .number(6), "price": .number(0), "volume": .number(0), "currentVolume": .number(0)])]
+        let top = max(1, volume / 20)
+        out.append(level(4, close - 1, top))
+        out.append(level(3, close, top))
+        for k in 0..<5 {
+            let size = max(1, top * Int64(k + 2) / 2)
+            out.append(level(2, close - Int64(1 + k), size))
+            out.append(level(1, close + Int64(k), size))
+        }
+        return out
     }
 
     func split(_ v: Int64, _ parts: Int) -> [Int64] {

@@ -2,7 +2,18 @@ import Foundation
 import FlyingFox
 import ProjectX
 
-enum HubKind: String, Sendable { case user, market }
+enum HubKind: String, Sendable {
+    case user, market
+
+    /// `/hubs/user` or `/hubs/market` (lower-cased).
+    init?(path: String) {
+        switch path {
+        case "/hubs/user": self = .user
+        case "/hubs/market": self = .market
+        default: return nil
+        }
+    }
+}
 
 /// The connected hub clients and what each subscribed to. Pushes from the venue are routed here
 /// and written to each matching connection's outbound stream.
@@ -21,12 +32,48 @@ final class HubRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var peers: [UUID: Peer] = [:]
     private var total = 0
+    /// Ids a negotiation issued and no WebSocket has named yet: the hub, and the other name of
+    /// the same connection (a version-1 negotiation issues an id and a token; either redeems it).
+    private var issued: [String: (hub: HubKind, twin: String?)] = [:]
+    /// The last depth record of each contract: a new depth subscriber gets it at once (the
+    /// snapshot the real hub sends on subscribe).
+    private var book: [String: String] = [:]
+
+    /// The depth snapshot of `contract` to a connection that just subscribed to it.
+    func sendBook(_ id: UUID, contract: String) {
+        let (record, out) = lock.withLock { (book[contract], peers[id]?.out) }
+        if let record { out?.yield(.text(record)) }
+    }
+    private var negotiated = 0
     let venue: GatewayVenue
     let pingInterval: Double
 
     init(venue: GatewayVenue, pingInterval: Double) { self.venue = venue; self.pingInterval = pingInterval }
 
     var connectionCount: Int { lock.withLock { peers.count } }
+    var negotiations: Int { lock.withLock { negotiated } }
+
+    /// A negotiation: the connection's id and, from version 1, its token.
+    func issue(_ hub: HubKind, version: Int) -> (id: String, token: String?) {
+        let id = UUID().uuidString.lowercased()
+        let token = version >= 1 ? UUID().uuidString.lowercased() : nil
+        lock.withLock {
+            negotiated += 1
+            issued[id] = (hub, token)
+            if let token { issued[token] = (hub, id) }
+        }
+        return (id, token)
+    }
+
+    /// True once for an id (or token) a negotiation with `hub` issued.
+    func redeem(_ id: String, _ hub: HubKind) -> Bool {
+        lock.withLock {
+            guard let entry = issued[id], entry.hub == hub else { return false }
+            issued[id] = nil
+            if let twin = entry.twin { issued[twin] = nil }
+            return true
+        }
+    }
     var totalConnections: Int { lock.withLock { total } }
 
     func add(_ id: UUID, _ peer: Peer) { lock.withLock { peers[id] = peer; total += 1 } }
@@ -67,20 +114,30 @@ final class HubRegistry: @unchecked Sendable {
 
     func deliver(_ pushes: [GatewayPush]) {
         guard !pushes.isEmpty else { return }
+        // Each record encoded once, whoever receives it.
+        let records = pushes.map { push -> String in
+            switch push {
+            case .user(let target, _, let args), .market(let target, _, _, let args):
+                String(decoding: HubMessage.invocation(id: nil, target: target, arguments: args).encoded(), as: UTF8.self)
+            }
+        }
         lock.withLock {
+            for (push, record) in zip(pushes, records) {
+                if case .market(_, let contract, .depth, _) = push { book[contract] = record }
+            }
             for (_, p) in peers {
                 var frame = ""
-                for push in pushes {
+                for (push, record) in zip(pushes, records) {
                     switch push {
-                    case .user(let target, let account, let args):
+                    case .user(let target, let account, _):
                         guard p.hub == .user, !p.silent else { continue }
                         let stream = String(target.dropFirst("GatewayUser".count)) + "s"
                         let wanted = stream == "Accounts" ? p.accounts : (p.userStreams[stream]?.contains(account) ?? false)
                         guard wanted else { continue }
-                        frame += String(decoding: HubMessage.invocation(id: nil, target: target, arguments: args).encoded(), as: UTF8.self)
-                    case .market(let target, let contract, let kind, let args):
+                        frame += record
+                    case .market(_, let contract, let kind, _):
                         guard p.hub == .market, !p.silent, p.market[kind]?.contains(contract) ?? false else { continue }
-                        frame += String(decoding: HubMessage.invocation(id: nil, target: target, arguments: args).encoded(), as: UTF8.self)
+                        frame += record
                     }
                 }
                 // Several records in one frame, as the real hubs send them.
@@ -166,6 +223,7 @@ struct HubSession: WSMessageHandler {
             registry.update(id) { p in
                 if subscribe { p.market[kind, default: []].insert(contract) } else { p.market[kind]?.remove(contract) }
             }
+            if subscribe && kind == .depth { registry.sendBook(id, contract: contract) }
         }
         return nil
     }

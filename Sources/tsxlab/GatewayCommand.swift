@@ -82,6 +82,8 @@ struct GatewayServe: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Rate limit of the other endpoints as N/SECONDS.", valueName: "n/s"))
     var generalLimit: String = "200/60"
+    @Option(help: ArgumentHelp("Second and minute bars of an expired contract: keep (served) or none (the venue is reported to keep minute bars only for the active month).", valueName: "keep|none"))
+    var expiredMinuteHistory: String = "keep"
 
     func run() async throws {
         var config = GatewayConfig()
@@ -89,6 +91,11 @@ struct GatewayServe: AsyncParsableCommand {
         config.speed = speed
         config.tokenLifetime = tokenLifetime
         config.pingInterval = pingInterval
+        switch expiredMinuteHistory {
+        case "keep": config.expiredMinuteHistory = true
+        case "none": config.expiredMinuteHistory = false
+        default: throw ValidationError("--expired-minute-history must be keep or none, not '\(expiredMinuteHistory)'")
+        }
         guard let shape = PXUserEventPayload.Shape(rawValue: payloadShape) else {
             throw ValidationError("--payload-shape must be wrapped, bare or array, not '\(payloadShape)'")
         }
