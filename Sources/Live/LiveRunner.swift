@@ -24,6 +24,10 @@ public struct LiveRunnerSettings: Sendable {
     /// Take the risk state the store kept on start (`LiveRunner.resumeRisk`); false starts it
     /// afresh from the replay, which the store then keeps (`--reset-risk-state`).
     public var resumeStoredRisk = true
+    /// Seconds a restarted runner waits before reading the gateway's orders when the store holds
+    /// placements a killed run sent without an answer: one may still be landing, and an order
+    /// that lands after the read is one the runner has already called never received.
+    public var inFlightGrace: Double = 2
     /// Seconds without a trade print or a quote while the market is open after which the market
     /// feed counts as frozen (a socket that stays open and carries nothing, as ProjectX feeds are
     /// reported to do): the market hub is reconnected. Quotes count too, so a market that merely
@@ -854,17 +858,41 @@ public actor LiveRunner {
                 gateway.apply(order: o)
             }
         }
+        // Records of placements whose answer never came (a runner killed with the order on its way,
+        // an answer lost): the gateway's order with the tag completes them, so the store names
+        // every order the gateway holds for this account.
+        if let state {
+            let byTag = Dictionary(byID.values.compactMap { o in o.customTag.map { ($0, o.id) } }, uniquingKeysWith: max)
+            do {
+                for r in try state.orders() where r.gatewayID == nil {
+                    if let gid = byTag[r.tag] { try state.acknowledge(tag: r.tag, gatewayID: gid, at: gateway.now) }
+                }
+            } catch {
+                note("cannot complete the order records: \(error)")
+            }
+        }
         deliverEvents()
     }
 
     /// Replays the bars since `from` (see `start(resumeFrom:)`).
     func warmUp(from: Timestamp) async throws {
         guard let gateway else { return }
+        // Placements a killed run sent and never heard back about: given time to land before the
+        // gateway's orders are read (LiveCrashTests kills runs with orders in flight).
+        let unanswered = (try? state?.orders().filter { $0.gatewayID == nil && $0.status == "sending" }) ?? []
+        if !unanswered.isEmpty { try await Task.sleep(for: .seconds(settings.inFlightGrace)) }
         let bars = try await historyBars(from: from)
         let since = Timestamp(seconds: from.seconds - 86_400)
         var byID: [Int64: PXOrder] = [:]
         for o in try await client.searchOrders(accountId: settings.accountID, from: since) { byID[o.id] = o }
         for o in try await client.workingOrders(accountId: settings.accountID) { byID[o.id] = o }
+        // Those the gateway does not hold after the wait never reached it: recorded so, and the
+        // next restart does not wait for them again.
+        let held = Set(byID.values.compactMap(\.customTag))
+        for r in unanswered where !held.contains(r.tag) {
+            do { try state?.settle(tag: r.tag, status: "not received", at: broker.now) }
+            catch { note("cannot record order \(r.tag) as not received: \(error)") }
+        }
         let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
         gateway.beginWarmup(snapshot: Array(byID.values), until: bars.last.map { Timestamp(seconds: $0.time.seconds + settings.barSeconds) })
         for bar in bars {

@@ -63,6 +63,18 @@ public final class LiveStateStore: Sendable {
                           at: time.iso8601)
     }
 
+    /// Completes the record of a placement whose answer never came: the gateway holds the order
+    /// `gatewayID` under `tag`.
+    public func acknowledge(tag: String, gatewayID: Int64, at time: Timestamp) throws {
+        try tables.acknowledge(tag: tag, gatewayID: gatewayID, at: time.iso8601)
+    }
+
+    /// Sets the status of a recorded order (`not received`: a placement a killed run sent that
+    /// the gateway never took).
+    public func settle(tag: String, status: String, at time: Timestamp) throws {
+        try tables.settle(tag: tag, status: status, at: time.iso8601)
+    }
+
     public struct SentOrder: Sendable, Equatable {
         public var tag: String
         public var localID: Int64

@@ -91,6 +91,18 @@ public struct LiveTables: Sendable {
                   .text(o.symbol), .text(o.side), .int(o.quantity), .text(o.kind), .text(o.status), .text(time)])
     }
 
+    /// Sets the gateway id of a recorded order found at the gateway by its tag (status `accepted`).
+    public func acknowledge(tag: String, gatewayID: Int64, at time: String) throws {
+        try db.execute("UPDATE live_orders SET gateway_id = $1, status = 'accepted', updated_at = $2 WHERE account_id = $3 AND tag = $4",
+                       [.int(gatewayID), .text(time), .text(account), .text(tag)])
+    }
+
+    /// Sets the status of a recorded order.
+    public func settle(tag: String, status: String, at time: String) throws {
+        try db.execute("UPDATE live_orders SET status = $1, updated_at = $2 WHERE account_id = $3 AND tag = $4",
+                       [.text(status), .text(time), .text(account), .text(tag)])
+    }
+
     /// The orders sent from this account, by local id: tag, local id, gateway id and status.
     public func orders() throws -> [LiveOrderRow] {
         try db.query("SELECT tag, local_id, gateway_id, status, strategy, symbol, side, quantity, kind FROM live_orders WHERE account_id = $1 ORDER BY local_id",
