@@ -633,7 +633,7 @@ public actor LiveRunner {
                 await marketHub.reconnect("GatewayLogout", newToken: true)
             case "GatewayUserPosition":
                 for p in PXUserEventPayload.entities(PXPosition.self, from: args) where p.accountId == settings.accountID {
-                    venue.book.positions[p.contractId] = p.size == 0 ? nil : (p.type == 2 ? -Int64(abs(p.size)) : Int64(abs(p.size)))
+                    venue.book.positions[p.contractId] = p.size == 0 ? nil : Int64(p.signedSize)
                 }
                 venueEventSeen()
             case "GatewayUserAccount":
@@ -691,6 +691,12 @@ public actor LiveRunner {
         catch { note("cannot record order \(tag): \(error)") }
     }
 
+    /// A trade print or a quote came: the feed is alive (`watchFeed`).
+    func marketDataArrived() {
+        lastMarketDataAt = Date()
+        frozenSince = nil
+    }
+
     func handleMarket(_ target: String, _ args: [JSONValue]) {
         guard args.count >= 2, args[0].string == settings.contractID, let tick = broker.instrument(settings.symbol)?.spec.tickSize else { return }
         switch target {
@@ -698,11 +704,11 @@ public actor LiveRunner {
             let prints: [PXTradePrint]
             if case .array(let items) = args[1] { prints = (try? items.map { p throws(PayloadShapeError) in try PXTradePrint(json: p) }) ?? [] }
             else { prints = (try? PXTradePrint(json: args[1])).map { [$0] } ?? [] }
+            // Life on the feed (`watchFeed`): once per record, not per print.
+            if !prints.isEmpty { marketDataArrived() }
             for p in prints {
                 guard let t = PXTime.parse(p.timestamp), let px = tick.ticks(decimal: p.price) else { continue }
                 stats.prints += 1
-                lastMarketDataAt = Date()
-                frozenSince = nil
                 if let done = builder.add(price: px, volume: p.volume, at: t.seconds) { closeBar(done) }
                 // At the gateway the market clock and the loss limits move with every print; a
                 // paper runner's exchange trades whole bars (`closeBar`).
@@ -713,8 +719,7 @@ public actor LiveRunner {
             }
         case "GatewayQuote":
             guard let q = try? PXQuote(json: args[1]), let ts = q.timestamp.flatMap(PXTime.parse) else { return }
-            lastMarketDataAt = Date()
-            frozenSince = nil
+            marketDataArrived()
             if let done = builder.advance(to: ts.seconds) { closeBar(done) }
             if gateway != nil { clockReached(ts.seconds) }
         default:
@@ -879,7 +884,7 @@ public actor LiveRunner {
         guard let gateway else { return }
         // Placements a killed run sent and never heard back about: given time to land before the
         // gateway's orders are read (LiveCrashTests kills runs with orders in flight).
-        let unanswered = (try? state?.orders().filter { $0.gatewayID == nil && $0.status == "sending" }) ?? []
+        let unanswered = try state?.orders().filter { $0.gatewayID == nil && $0.status == "sending" } ?? []
         if !unanswered.isEmpty { try await Task.sleep(for: .seconds(settings.inFlightGrace)) }
         let bars = try await historyBars(from: from)
         let since = Timestamp(seconds: from.seconds - 86_400)
@@ -1028,9 +1033,18 @@ public actor LiveRunner {
             return
         }
         note("feed lost for \(Int(lostFor)) s (\(trouble)): cancelling working orders, closing positions and halting (live.feed.on_loss: flatten)")
-        gateway.stopTrading("feed lost")
-        _ = gateway.flatten(nil, reason: "feed lost")
-        stats.halted = "feed lost: \(trouble)"
+        halt("feed lost", status: "feed lost: \(trouble)")
+    }
+
+    /// Takes no new order from now on, cancels everything working and closes the positions the
+    /// ledger holds (and, by contract, `alsoClosing`: positions only the venue holds). A new
+    /// order is refused naming `why`; the status shows `status` until a restart.
+    func halt(_ why: String, status: String, alsoClosing contracts: [String] = []) {
+        guard let gateway else { return }
+        gateway.stopTrading(why)
+        _ = gateway.flatten(nil, reason: why)
+        gateway.closeAtVenue(contracts)
+        stats.halted = status
         deliverEvents()
         dispatch()
     }

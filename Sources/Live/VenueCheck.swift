@@ -101,7 +101,7 @@ extension LiveRunner {
         async let accounts = client.searchAccounts(onlyActive: false)
         var held: [String: Int64] = [:]
         for p in try await positions where p.accountId == settings.accountID && p.size != 0 {
-            held[p.contractId, default: 0] += p.type == 2 ? -Int64(abs(p.size)) : Int64(abs(p.size))
+            held[p.contractId, default: 0] += Int64(p.signedSize)
         }
         let balance = try await accounts.first { $0.id == settings.accountID }.map { Money(decimal: $0.balance) }
         return VenueComparison.Book(positions: held, balance: balance)
@@ -117,13 +117,9 @@ extension LiveRunner {
             note("the venue's view of the account differs from the runner's: \(text); trading on (live.venue.on_mismatch: keep)")
             return
         }
-        note("the venue's view of the account differs from the runner's: \(text): cancelling working orders, closing every position and halting (live.venue.on_mismatch: flatten)")
-        gateway.stopTrading("the venue's view differs")
-        _ = gateway.flatten(nil, reason: "venue mismatch")
+        note("the venue's view of the account differs from the runner's: \(text): cancelling working orders, closing every position and halting "
+             + "(live.venue.on_mismatch: flatten); check the account at the venue, then restart the runner")
         let known = gateway.venueBook().positions
-        gateway.closeAtVenue(venueHolds.keys.filter { known[$0] == nil }.sorted())
-        stats.halted = "venue mismatch: \(text)"
-        deliverEvents()
-        dispatch()
+        halt("the venue's view differs", status: "venue mismatch: \(text)", alsoClosing: venueHolds.keys.filter { known[$0] == nil }.sorted())
     }
 }

@@ -56,6 +56,54 @@ public enum Subprocess {
     }
 }
 
+/// A program started for a test that goes on running while the test acts on it (a live runner,
+/// a third-party client): its output is collected as it comes, and the test waits for what it
+/// needs to see there.
+public final class Collected: @unchecked Sendable {
+    // @unchecked: `o` and `e` are only touched under `lock`.
+    private let lock = NSLock()
+    private var o = Data(), e = Data()
+
+    /// Starts `executable` (the tsxlab binary unless given) with both pipes collected.
+    public static func launch(_ args: [String], executable: String = CLI.binary, environment: [String: String]? = nil,
+                              cwd: String? = nil) throws -> (Process, Collected) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        if let environment { p.environment = environment }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        let collected = Collected()
+        out.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.o.append(d) } }
+        err.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.e.append(d) } }
+        try p.run()
+        return (p, collected)
+    }
+
+    /// Everything the program wrote so far.
+    public var texts: (out: String, err: String) { lock.withLock { (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self)) } }
+
+    /// Waits until `ok` holds for the output so far, up to `timeout` seconds; then throws an
+    /// error naming `what` with the end of both outputs.
+    public func wait(_ what: String, timeout: Double, _ ok: ((out: String, err: String)) throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try !ok(texts) {
+            guard Date() < deadline else {
+                let t = texts
+                throw NotSeen(description: "timed out after \(Int(timeout)) s waiting for \(what); stdout ends: \(t.out.suffix(800)); stderr ends: \(t.err.suffix(800))")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    public struct NotSeen: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
+    }
+}
+
 extension Process {
     /// Waits for the process to exit on a thread of its own (see `Subprocess`), never holding a
     /// thread of the shared pool.

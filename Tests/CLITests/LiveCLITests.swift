@@ -186,37 +186,6 @@ extension LiveRunCLITests {
 }
 
 /// A `tsxlab` process left running, its output collected as it comes.
-final class Collected: @unchecked Sendable {
-    static func launch(_ args: [String], environment: [String: String], cwd: String) throws -> (Process, Collected) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        let collected = Collected()
-        out.fileHandleForReading.readabilityHandler = { h in collected.add(out: h.availableData) }
-        err.fileHandleForReading.readabilityHandler = { h in collected.add(err: h.availableData) }
-        try p.run()
-        return (p, collected)
-    }
-
-    private let lock = NSLock()
-    private var o = Data(), e = Data()
-    func add(out d: Data) { lock.withLock { o.append(d) } }
-    func add(err d: Data) { lock.withLock { e.append(d) } }
-    var texts: (out: String, err: String) { lock.withLock { (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self)) } }
-    func wait(_ what: String, timeout: Double, _ ok: ((out: String, err: String)) -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !ok(texts) {
-            if Date() > deadline { Issue.record("timed out waiting for \(what): \(texts.err.suffix(800))"); return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-    }
-}
-
 extension LiveRunCLITests {
     @Test("at start every problem with the file, the environment and the flags is named at once")
     func preflight() async throws {

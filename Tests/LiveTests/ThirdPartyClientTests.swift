@@ -35,41 +35,29 @@ struct ThirdPartyClientTests {
         let token = try await client.token(replacing: nil)
 
         // The client as its own process; its lines collected as they come.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [TestEnvironment.packageRoot + "/Tests/LiveTests/Support/signalr_client.py", gw.baseURL, token, LoopbackGateway.contract, "1"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        let lines = Mutex("")
-        out.fileHandleForReading.readabilityHandler = { h in
-            let d = h.availableData
-            lines.withLock { $0 += String(decoding: d, as: UTF8.self) }
-        }
-        try p.run()
+        let (p, collected) = try Collected.launch([TestEnvironment.packageRoot + "/Tests/LiveTests/Support/signalr_client.py", gw.baseURL, token, LoopbackGateway.contract, "1"],
+                                                  executable: python)
         defer { if p.isRunning { p.terminate() } }
-        func wait(_ what: String, _ done: () throws -> Bool) async throws {
-            let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
-            while try !done() {
-                guard Date() < deadline, p.isRunning || lines.withLock({ $0.contains("done") }) else {
-                    Issue.record("\(what): not reached; the client said: \(lines.withLock { $0 })")
-                    throw CancellationError()
-                }
-                try await Task.sleep(for: .milliseconds(20))
+        /// Until `done` holds for what the client printed; an early exit fails at once with its output.
+        func wait(_ what: String, _ done: @escaping (String) throws -> Bool) async throws {
+            try await collected.wait(what, timeout: TestEnvironment.hangGuard) { t in
+                if try done(t.out) { return true }
+                guard p.isRunning else { throw Collected.NotSeen(description: "\(what): the client ended: \(t.out) \(t.err)") }
+                return false
             }
         }
-        try await wait("both hubs open and subscribed") { lines.withLock { $0.contains("ready") } }
+        try await wait("both hubs open and subscribed") { $0.contains("ready") }
         #expect(try gw.state()["negotiations"] as? Int == 2, "one negotiation per hub")
 
         // A market order, and the tape moves: the fill reaches the user hub, the bar the market hub.
         _ = try await client.placeOrder(PXPlaceOrderRequest(accountId: 1, contractId: LoopbackGateway.contract, type: .market, side: .bid, size: 1))
-        try await wait("every kind of message") {
-            if lines.withLock({ $0.contains("done") }) { return true }
+        try await wait("every kind of message") { out in
+            if out.contains("done") { return true }
             try gw.step(1)
             return false
         }
         await p.exited()
-        let said = lines.withLock { $0 }
+        let said = collected.texts.out + collected.texts.err
         #expect(p.terminationStatus == 0, "\(said)")
         for target in ["GatewayQuote", "GatewayTrade", "GatewayDepth", "GatewayUserOrder", "GatewayUserTrade", "GatewayUserPosition"] {
             #expect(said.contains("event \(target)"), "\(target): \(said)")
