@@ -20,9 +20,8 @@ public enum Subprocess {
         try await onOwnThread { try runBlocking(executable, args, cwd: cwd, environment: environment, input: input, timeout: timeout) }
     }
 
-    /// `run` on the calling thread: for code that is not async and owns its thread.
-    public static func runBlocking(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil,
-                                   input: String? = nil, timeout: Double = 300) throws -> Output {
+    /// A process for `executable` with both output pipes attached, not yet started.
+    static func prepare(_ executable: String, _ args: [String], cwd: String?, environment: [String: String]?) -> (Process, Pipe, Pipe) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
@@ -31,6 +30,13 @@ public enum Subprocess {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        return (p, out, err)
+    }
+
+    /// `run` on the calling thread: for code that is not async and owns its thread.
+    public static func runBlocking(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil,
+                                   input: String? = nil, timeout: Double = 300) throws -> Output {
+        let (p, out, err) = prepare(executable, args, cwd: cwd, environment: environment)
         if let input {
             let inPipe = Pipe()
             p.standardInput = inPipe
@@ -67,14 +73,7 @@ public final class Collected: @unchecked Sendable {
     /// Starts `executable` (the tsxlab binary unless given) with both pipes collected.
     public static func launch(_ args: [String], executable: String = CLI.binary, environment: [String: String]? = nil,
                               cwd: String? = nil) throws -> (Process, Collected) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        if let environment { p.environment = environment }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
+        let (p, out, err) = Subprocess.prepare(executable, args, cwd: cwd, environment: environment)
         let collected = Collected()
         out.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.o.append(d) } }
         err.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.e.append(d) } }
