@@ -52,7 +52,6 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // sched_setaffinity and gettid, which Swift's Glibc module does not declare.
-        .target(name: "CLinuxSched"),
 
         // The CME holiday table ships as a resource file (one row per trade date, with its source).
         .target(name: "Data", dependencies: ["CSQLite", "CLibPQ", "CZlib"], resources: [.copy("Resources/cme-equity-holidays.csv")],
@@ -67,7 +66,7 @@ let package = Package(
         // The ProjectX wire format shared by the client and the loopback gateway: JSON shapes,
         // the SignalR JSON hub protocol and RFC 6455 frames.
         .target(name: "ProjectX", dependencies: ["Data"]),
-        .target(name: "Live", dependencies: ["Trading", "Data", "Store", "ProjectX", "CCurl", "CLinuxSched"]),
+        .target(name: "Live", dependencies: ["Trading", "Data", "Store", "ProjectX", "CCurl"]),
         // FlyingFox set up for small JSON answers on loopback (the gateway and the runner's address).
         .target(name: "HTTPServing", dependencies: [.product(name: "FlyingFox", package: "FlyingFox")]),
         // Running the live runner day to day: metrics (swift-metrics → Prometheus), the HTTP

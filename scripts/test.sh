@@ -31,7 +31,4 @@ export TSXLAB_TEST_PG_URL="$PG_URL"
 # of scripts/fuzz.sh).
 if [ "${TSXLAB_FUZZ_SECONDS:-20}" != 0 ]; then TSXLAB_FUZZ_QUIET=1 TSXLAB_FUZZ_REPEATABLE=1 bash scripts/fuzz.sh all "${TSXLAB_FUZZ_SECONDS:-20}" -seed=1 -runs=20000; fi
 swift build --build-tests "$@"
-# The test that blocks every thread of the shared pool (the trading path must not need one) runs
-# in a process of its own: beside the others it would stall their async work while it holds it.
-swift test --skip-build --skip withThePoolBlocked "$@"
-swift test --skip-build --filter withThePoolBlocked "$@"
+swift test --skip-build "$@"

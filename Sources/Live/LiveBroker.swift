@@ -45,7 +45,7 @@ public enum GatewayAnswer: Sendable {
 /// State is guarded by one lock; the runner calls in from its own task, the status page reads.
 public final class LiveBroker: SessionBroker, @unchecked Sendable {
     // @unchecked: every mutable field is touched only under `lock`.
-    private let lock = TradingLock()
+    private let lock = NSLock()
     public let accountID: Int
     let instruments: [String: Instrument]
     let contractOf: [String: String]

@@ -63,227 +63,41 @@ public enum RunnerObservation: Sendable {
     case note(String)
 }
 
-/// A serial executor with a thread of its own: the runner's work never waits for a thread of the
-/// shared pool, however busy the HTTP endpoints or the hubs keep it. It is also a task executor:
-/// the runner's loop task prefers it, so the loop resumes here after each wait instead of passing
-/// through the shared pool (which would put a pool thread on the path of every market event).
-///
-/// Its thread is a trading thread (`.trading`: real-time, on the reserved CPU if any) or only
-/// real-time (`.realTime`: the senders, which carry an order from the runner to the network and
-/// so must not wait behind HTTP requests for a CPU, but do their I/O off the reserved CPU).
-///
-/// While a CPU is reserved for the trading threads (`TradingThread.reserveCPU`) a trading
-/// executor's thread polls its queue between jobs instead of sleeping, yielding the CPU to the
-/// other trading threads (the hub readers) whenever they can run: a job then starts without the
-/// kernel waking a sleeping thread, which on a virtual machine means waking an idle CPU (tens of
-/// microseconds, more while the other CPUs are busy). The reserved CPU shows fully busy. Without
-/// a reservation, and on a real-time executor, the thread sleeps.
-public final class ThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
-    public enum Role: Sendable { case trading, realTime }
-    // @unchecked: `jobs` is only touched under `lock`; `spare` only by the executor's thread.
-    private let lock = TradingLock()
-    private let wake = DispatchSemaphore(value: 0)
-    private var jobs: [UnownedJob] = []
-    private var spare: [UnownedJob] = []
-    /// Jobs enqueued and not yet taken, read without the lock while polling.
-    private let queued = Atomic<Int>(0)
-    /// Set by the thread before it sleeps; whoever clears it owes the thread a wake-up.
-    private let sleeping = Atomic<Bool>(false)
-
-    private let polls: Bool
-
-    public init(name: String, role: Role = .trading) {
-        polls = role == .trading
-        // The thread keeps its executor: it runs as long as the process (a job may still come
-        // for a task that prefers the executor), and polls fields of it.
-        let t = Thread { [self] in
-            switch role {
-            case .trading: TradingThread.run(named: name) { self.loop() }
-            case .realTime:
-                TradingThread.nameCurrentThread(name)
-                TradingThread.raisePriority()
-                self.loop()
-            }
-        }
-        t.qualityOfService = .userInteractive
-        t.start()
-    }
-
-    public func enqueue(_ job: consuming ExecutorJob) {
-        let j = UnownedJob(job)
-        lock.withLock { jobs.append(j) }
-        queued.add(1, ordering: .sequentiallyConsistent)
-        // Woken after the lock is let go: the executor's thread, real-time, may take the CPU from
-        // the enqueuing thread at once, and must not then find the lock still held by it.
-        if sleeping.exchange(false, ordering: .sequentiallyConsistent) { wake.signal() }
-    }
-
-    private func loop() {
-        while true {
-            waitForJobs()
-            // The queue's buffer and a spare one take turns: no allocation per batch.
-            lock.withLock { swap(&jobs, &spare) }
-            queued.subtract(spare.count, ordering: .sequentiallyConsistent)
-            // Every job runs isolated to this executor and with it as the task executor: the
-            // thread runs one job at a time, so either holds, and a task that prefers this
-            // executor resumes here (not on the shared pool) and enters the runner without a hop.
-            for j in spare { j.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor()) }
-            spare.removeAll(keepingCapacity: true)
-        }
-    }
-
-    /// Returns once a job is queued: polling while a CPU is reserved, else asleep.
-    private func waitForJobs() {
-        if queued.load(ordering: .sequentiallyConsistent) > 0 { return }
-        while polls && TradingThread.isReserving {
-            if queued.load(ordering: .sequentiallyConsistent) > 0 { return }
-            TradingThread.yieldCPU()
-        }
-        // The enqueuer adds to `queued` before it reads `sleeping`, the thread sets `sleeping`
-        // before it reads `queued`: one of them sees the other, so no job is left asleep.
-        sleeping.store(true, ordering: .sequentiallyConsistent)
-        if queued.load(ordering: .sequentiallyConsistent) > 0 {
-            // Unless an enqueuer cleared the flag already (and so signals), nobody will.
-            if sleeping.exchange(false, ordering: .sequentiallyConsistent) { return }
-        }
-        wake.wait()
-    }
-
-    public func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
-    public func asUnownedTaskExecutor() -> UnownedTaskExecutor { UnownedTaskExecutor(ordinary: self) }
-}
-
-/// Wakes the runner's loop from any thread. The loop waits on the runner's own executor, so a
-/// ring puts it straight back on the runner's thread; an `AsyncStream` would resume it on the
-/// shared pool first, and every market event would then wait for a pool thread (busy with HTTP
-/// requests, or kept off a reserved CPU) before reaching the runner.
-final class Doorbell: @unchecked Sendable {
-    // @unchecked: `state` is only touched under `lock`.
-    private struct State {
-        var rung = false
-        var closed = false
-        var waiter: UnsafeContinuation<Bool, Never>?
-    }
-    /// Priority-inheriting, and tried again briefly before sleeping (`TradingLock`): the runner
-    /// waits here while a sender answering from another CPU rings.
-    private let lock = TradingLock()
-    private var state = State()
-
-    /// Wakes the waiting loop, or the next wait if none is waiting. Rings coalesce.
-    func ring() {
-        let waiter = lock.withLock { () -> UnsafeContinuation<Bool, Never>? in
-            if let w = state.waiter { state.waiter = nil; return w }
-            state.rung = true
-            return nil
-        }
-        waiter?.resume(returning: true)
-    }
-
-    /// Ends the loop: its wait returns false from now on.
-    func close() {
-        let waiter = lock.withLock { () -> UnsafeContinuation<Bool, Never>? in
-            state.closed = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: false)
-    }
-
-    /// Returns true at the next ring (at once if one came since the last wait), false once
-    /// closed; resumes on the caller's executor. One waiter at a time.
-    func wait(isolation: isolated (any Actor)? = #isolation) async -> Bool {
-        await withUnsafeContinuation(isolation: isolation) { (c: UnsafeContinuation<Bool, Never>) in
-            let now = lock.withLock { () -> Bool? in
-                if state.closed { return false }
-                if state.rung { state.rung = false; return true }
-                state.waiter = c
-                return nil
-            }
-            if let now { c.resume(returning: now) }
-        }
-    }
-}
-
-/// Commands from the runner's thread to a sender task, in order. Handing one over takes a
-/// priority-inheriting lock for an append (an `AsyncStream`'s lock does not inherit priority: the
-/// runner waited on it while the sender, holding it on a CPU busy with HTTP requests, waited for
-/// its turn); a waiting sender is resumed after the lock is let go.
-final class CommandQueue: @unchecked Sendable {
-    // @unchecked: `items`, `waiter` and `finished` are only touched under `lock`.
-    private let lock = TradingLock()
-    private var items: [GatewayCommand] = []
-    private var waiter: UnsafeContinuation<[GatewayCommand]?, Never>?
-    private var finished = false
-
-    /// Queues a command (dropped once finished).
-    func yield(_ command: GatewayCommand) {
-        let waiting = lock.withLock { () -> UnsafeContinuation<[GatewayCommand]?, Never>? in
-            guard !finished else { return nil }
-            if let w = waiter { waiter = nil; return w }
-            items.append(command)
-            return nil
-        }
-        waiting?.resume(returning: [command])
-    }
-
-    /// No more commands: the sender's next `next()` returns nil once the queue is empty.
-    func finish() {
-        let waiting = lock.withLock { () -> UnsafeContinuation<[GatewayCommand]?, Never>? in
-            finished = true
-            defer { waiter = nil }
-            return waiter
-        }
-        waiting?.resume(returning: nil)
-    }
-
-    /// The commands queued since the last call, in order, waiting for one if none is; nil once
-    /// finished and empty. One caller at a time.
-    func next() async -> [GatewayCommand]? {
-        await withUnsafeContinuation { (c: UnsafeContinuation<[GatewayCommand]?, Never>) in
-            let now = lock.withLock { () -> [GatewayCommand]?? in
-                if !items.isEmpty { defer { items = [] }; return .some(items) }
-                if finished { return .some(nil) }
-                waiter = c
-                return nil
-            }
-            if let now { c.resume(returning: now) }
-        }
-    }
-}
-
 /// The runner's two bounded work queues, filled from any thread without waiting for the runner.
-final class Inbox: @unchecked Sendable {
-    // @unchecked: both queues and the counter are only touched under `lock`.
-    private let lock = TradingLock()
-    private var critical: [LiveRunner.Input] = []
-    private var market: [LiveRunner.Input] = []
-    private var cHead = 0, mHead = 0
-    private var droppedCount = 0
+final class Inbox: Sendable {
+    private struct Queues {
+        var critical: [LiveRunner.Input] = []
+        var market: [LiveRunner.Input] = []
+        var cHead = 0, mHead = 0
+        var dropped = 0
+    }
+    private let queues = Mutex(Queues())
     let capacity: Int
     init(capacity: Int) { self.capacity = capacity }
 
     /// False when the market queue was full and its oldest input was dropped.
     func put(_ input: LiveRunner.Input) -> Bool {
-        lock.withLock {
+        let capacity = self.capacity
+        return queues.withLock { q in
             if case .market = input {
                 var ok = true
-                if market.count - mHead >= capacity {
-                    mHead += 1; droppedCount += 1; ok = false
+                if q.market.count - q.mHead >= capacity {
+                    q.mHead += 1; q.dropped += 1; ok = false
                     // Dropped inputs are cut off once they add up to a queue's worth, so a queue
                     // that stays full keeps its size instead of growing at the front.
-                    if mHead >= capacity { market.removeFirst(mHead); mHead = 0 }
+                    if q.mHead >= capacity { q.market.removeFirst(q.mHead); q.mHead = 0 }
                 }
-                market.append(input)
+                q.market.append(input)
                 return ok
             }
-            critical.append(input)
+            q.critical.append(input)
             return true
         }
     }
 
     /// The next input, critical ones first.
     func take() -> LiveRunner.Input? {
-        lock.withLock { Self.pop(&critical, &cHead) ?? Self.pop(&market, &mHead) }
+        queues.withLock { q in Self.pop(&q.critical, &q.cHead) ?? Self.pop(&q.market, &q.mHead) }
     }
 
     /// The input at `head`, if any; an emptied queue starts again at the front of its buffer.
@@ -294,18 +108,16 @@ final class Inbox: @unchecked Sendable {
         return i
     }
 
-    var isEmpty: Bool { lock.withLock { cHead == critical.count && mHead == market.count } }
+    var isEmpty: Bool { queues.withLock { $0.cHead == $0.critical.count && $0.mHead == $0.market.count } }
     /// Market inputs dropped so far because the queue was full.
-    var dropped: Int { lock.withLock { droppedCount } }
+    var dropped: Int { queues.withLock { $0.dropped } }
 }
 
 /// The runner's counters behind a lock, so readers never queue on the runner's actor.
-final class StatsBox: @unchecked Sendable {
-    // @unchecked: `value` is only touched under `lock`.
-    private let lock = TradingLock()
-    private var value = LiveRunnerStats()
-    func set(_ v: LiveRunnerStats) { lock.withLock { value = v } }
-    func get() -> LiveRunnerStats { lock.withLock { value } }
+final class StatsBox: Sendable {
+    private let value = Mutex(LiveRunnerStats())
+    func set(_ v: LiveRunnerStats) { value.withLock { $0 = v } }
+    func get() -> LiveRunnerStats { value.withLock { $0 } }
 }
 
 /// Counters a status line or the metrics page reads.
@@ -363,11 +175,10 @@ public actor LiveRunner {
     /// event delivery.
     let session: any RunnerSession
     nonisolated let inbox: Inbox
-    nonisolated let executor = ThreadExecutor(name: "tsxlab.runner")
-    nonisolated let senders = (critical: ThreadExecutor(name: "tsxlab.send.crit", role: .realTime),
-                               normal: ThreadExecutor(name: "tsxlab.send", role: .realTime))
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-    nonisolated let doorbell = Doorbell()
+    /// Rung (from any thread) when an input is queued; the loop drains the inbox at each ring.
+    /// Rings coalesce: one waiting is enough, whatever was queued meanwhile.
+    nonisolated let doorbell: AsyncStream<Void>.Continuation
+    let rings: AsyncStream<Void>
     var loop: Task<Void, Never>?
     /// Watches the feed (`watchFeed`) while live.
     var watchdog: Task<Void, Never>?
@@ -383,8 +194,9 @@ public actor LiveRunner {
     /// state (`watchVenue`).
     var venue = VenueState()
     var inFlight = 0
-    var criticalOut: CommandQueue?
-    var normalOut: CommandQueue?
+    /// The senders' queues: cancels and closes, and placements and modifications.
+    var criticalOut: AsyncStream<GatewayCommand>.Continuation?
+    var normalOut: AsyncStream<GatewayCommand>.Continuation?
     public internal(set) var stats = LiveRunnerStats()
     /// The latest counters, readable without waiting for the runner (status page, metrics).
     public nonisolated var currentStats: LiveRunnerStats { published.get() }
@@ -457,6 +269,7 @@ public actor LiveRunner {
         self.onCommand = onCommand
         builder = BarBuilder(length: settings.barSeconds)
         inbox = Inbox(capacity: settings.queueCapacity)
+        (rings, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Starts the strategies through the session, which from now on tells the runner of each
@@ -495,7 +308,7 @@ public actor LiveRunner {
         try await checkVenueAtStart()
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
-        loop = Task(executorPreference: executor) { await self.run() }
+        loop = Task { await self.run() }
         lastMarketDataAt = Date()
         watchdog = Task { [weak self] in
             while !Task.isCancelled {
@@ -521,7 +334,7 @@ public actor LiveRunner {
         }
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
-        loop = Task(executorPreference: executor) { await self.run() }
+        loop = Task { await self.run() }
     }
 
     /// Stops: hubs closed, senders finished, strategies told.
@@ -531,7 +344,7 @@ public actor LiveRunner {
         await userHub?.stop()
         await marketHub.stop()
         loop?.cancel()
-        doorbell.close()
+        doorbell.finish()
         criticalOut?.finish()
         normalOut?.finish()
         stats.halted = stats.halted ?? why
@@ -544,7 +357,7 @@ public actor LiveRunner {
         started = true
         startSenders()
         startSession()
-        loop = Task(executorPreference: executor) { await self.run() }
+        loop = Task { await self.run() }
     }
 
     /// Has `hub`'s events come into the runner's queues straight from its socket's reader thread
@@ -600,14 +413,14 @@ public actor LiveRunner {
 
     nonisolated func enqueue(_ input: Input) {
         if !inbox.put(input) { queueFull.store(true, ordering: .relaxed) }
-        doorbell.ring()
+        doorbell.yield()
     }
     /// Set by whichever thread found the market queue full; cleared by the runner when it reports it.
     nonisolated let queueFull = Atomic<Bool>(false)
 
-    /// The loop: drains the queues at each ring, on the runner's thread.
+    /// The loop: drains the queues at each ring.
     func run() async {
-        while await doorbell.wait() { await drainQueues() }
+        for await _ in rings { await drainQueues() }
     }
 
     func drainQueues() async {
@@ -784,22 +597,18 @@ public actor LiveRunner {
 
     // MARK: Commands
 
-    /// The senders: each a task on a real-time thread of its own, so an order leaves (and its
-    /// answer comes back) without waiting for a thread of the shared pool, which HTTP requests
-    /// may keep busy; cancels and closes on one, placements and modifications on the other.
+    /// The senders, two tasks: cancels and closes leave through one, placements and
+    /// modifications through the other, so a cancel never waits behind a placement.
     func startSenders() {
-        let crit = CommandQueue(), norm = CommandQueue()
-        criticalOut = crit
-        normalOut = norm
         let client = self.client, dry = settings.dryRun, account = settings.accountID
-        for (queue, priority, executor) in [(crit, TaskPriority.high, senders.critical), (norm, TaskPriority.medium, senders.normal)] {
-            Task.detached(executorPreference: executor, priority: priority) { [weak self] in
-                while let batch = await queue.next() {
-                    for cmd in batch {
-                        let answer = dry ? GatewayAnswer.failed(cmd, .rejected(endpoint: "dry run", code: 0, message: "dry run: not sent"))
-                            : await Self.send(cmd, client, account)
-                        self?.enqueue(.answer(answer))
-                    }
+        for (critical, priority) in [(true, TaskPriority.high), (false, TaskPriority.medium)] {
+            let (commands, queue) = AsyncStream.makeStream(of: GatewayCommand.self)
+            if critical { criticalOut = queue } else { normalOut = queue }
+            Task.detached(priority: priority) { [weak self] in
+                for await cmd in commands {
+                    let answer = dry ? GatewayAnswer.failed(cmd, .rejected(endpoint: "dry run", code: 0, message: "dry run: not sent"))
+                        : await Self.send(cmd, client, account)
+                    self?.enqueue(.answer(answer))
                 }
             }
         }
@@ -959,7 +768,7 @@ public actor LiveRunner {
     /// (tests of restarts).
     public func kill() async {
         loop?.cancel()
-        doorbell.close()
+        doorbell.finish()
         criticalOut?.finish()
         normalOut?.finish()
         await userHub?.stop()

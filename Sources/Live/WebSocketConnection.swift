@@ -37,7 +37,7 @@ private let curlGlobalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) 
 public final class WebSocketConnection: @unchecked Sendable {
     // @unchecked: `handle` (a C pointer) and `readBuffer` are used only under `lock`; the other
     // fields are set once in init or are themselves thread-safe.
-    private let lock = TradingLock()
+    private let lock = NSLock()
     private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var handle: UnsafeMutableRawPointer?
     private let socket: curl_socket_t
@@ -92,7 +92,8 @@ public final class WebSocketConnection: @unchecked Sendable {
             shutdown(); throw error
         }
         let reader = Thread { [self] in
-            TradingThread.run(named: "tsxlab.hub") { readLoop() }
+            Thread.current.name = "tsxlab.hub"   // for top -H and the log
+            readLoop()
         }
         reader.start()
     }

@@ -4,9 +4,9 @@ import Logging
 
 extension LiveRunner {
     /// Feeds the day-to-day parts from the runner's observations: the metrics, the notices the
-    /// notifier sends, the status board's equity curve, the log (`Logger.log(_:broker:format:)`). They run on an `ObservationRelay`'s
-    /// thread, never on the runner's: the metrics registry and the board are read by HTTP
-    /// requests, and the runner must not wait for one of those.
+    /// notifier sends, the status board's equity curve, the log (`Logger.log(_:broker:format:)`). They run in an `ObservationRelay`'s
+    /// task, never in the runner: the metrics registry and the board are read by HTTP requests,
+    /// and the runner must not wait for one of those.
     public func relayObservations(metrics: RunnerMetrics, notifier: Notifier?, board: StatusBoard?, logger: Logger? = nil,
                                   format: @escaping @Sendable (String, Price) -> String) -> ObservationRelay {
         let broker = gateway

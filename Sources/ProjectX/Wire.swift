@@ -573,7 +573,7 @@ struct PayloadFields {
 extension PXTradePrint {
     /// The print in a `GatewayTrade` argument, read from the parsed value directly (the same
     /// fields and kinds as its `Decodable` form; `JSONValue.decode` would encode it to JSON and
-    /// decode that, on the runner's thread, for every print).
+    /// decode that, in the runner, for every print).
     public init(json: JSONValue) throws(PayloadShapeError) {
         let f = try PayloadFields(json)
         self.init(symbolId: try f.optional("symbolId", "a string", PayloadFields.text),

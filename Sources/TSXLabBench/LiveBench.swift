@@ -92,14 +92,13 @@ func benchLive() throws {
     let observers = try waitFor { await runner.relayObservations(metrics: metrics, notifier: nil, board: board) { _, p in spec.format(p) } }
     try waitFor { await runner.startOffline() }
     runner.ingest(market: record(0))   // the first print opens the first bar: nothing to send yet
-    /// Feeds the next `count` records one by one, each waited for; latencies in µs, the events'
-    /// rate, and whether the feeding thread runs real-time.
-    /// - `.inProcess`: handed to `ingest(market:)` from a thread of the trading path started for
-    ///   it (the hub reader's part: the record is decoded there);
+    /// Feeds the next `count` records one by one, each waited for; latencies in µs and the events'
+    /// rate.
+    /// - `.inProcess`: handed to `ingest(market:)` from a thread started for it, as a hub reader
+    ///   hands them (the record is decoded there);
     /// - `.socket`: written as a WebSocket frame by `HubFeed` (the gateway's side) to the market
     ///   hub's client on 127.0.0.1, whose reader thread decodes it and hands it to the runner, as
-    ///   in `tsxlab live`. The feeding thread runs real-time (as a network interrupt would) but is
-    ///   not a trading thread, so with a CPU reserved it writes from another CPU.
+    ///   in `tsxlab live`.
     let next = Mutex(1)
     let feed = try HubFeed()
     let hub = HubClient(url: "ws://127.0.0.1:\(feed.port)/hubs/market") { _ in "bench" }
@@ -111,9 +110,9 @@ func benchLive() throws {
     accepted.wait()
     if let e = acceptError.withLock({ $0 }) { throw BenchError(e) }
     enum Path { case inProcess, socket }
-    func measure(_ path: Path, _ count: Int = events) -> (lat: [Double], perSecond: Double, realtime: Bool) {
+    func measure(_ path: Path, _ count: Int = events) -> (lat: [Double], perSecond: Double) {
         let from = next.withLock { n in defer { n += count }; return n }
-        let body: @Sendable (Bool) -> (lat: [Double], perSecond: Double, realtime: Bool) = { realtime in
+        let body: @Sendable () -> (lat: [Double], perSecond: Double) = {
             var lat: [Double] = []
             lat.reserveCapacity(count)
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -132,13 +131,13 @@ func benchLive() throws {
                     lat.append(Double(sent.withLock { $0.at } - start) / 1000)
                 }
             }
-            return (lat, Double(count) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9), realtime)
+            return (lat, Double(count) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9))
         }
-        return path == .inProcess ? onTradingThread(body) : onFeedThread(body)
+        return onThread(path == .inProcess ? "bench.feed" : "bench.network", body)
     }
     let unloaded = measure(.inProcess)
     let p = percentiles(unloaded.lat)
-    line("live: market event → order request (in process)", "p50 \(fmt(p.p50, 1)) µs", "p99 \(fmt(p.p99, 1)) µs, max \(fmt(p.max, 0)) µs over \(unloaded.lat.count) events, \(fmt(unloaded.perSecond / 1000, 1))k events/s (target p99 < 1 ms)\(unloaded.realtime ? "; real-time threads" : "; normal threads: no CAP_SYS_NICE")")
+    line("live: market event → order request (in process)", "p50 \(fmt(p.p50, 1)) µs", "p99 \(fmt(p.p99, 1)) µs, max \(fmt(p.max, 0)) µs over \(unloaded.lat.count) events, \(fmt(unloaded.perSecond / 1000, 1))k events/s (target p99 < 1 ms)")
     let overSocket = measure(.socket)
     let ps = percentiles(overSocket.lat)
     line("live: hub frame on a socket → order request", "p50 \(fmt(ps.p50, 1)) µs", "p99 \(fmt(ps.p99, 1)) µs, max \(fmt(ps.max, 0)) µs over \(overSocket.lat.count) events, \(fmt(overSocket.perSecond / 1000, 1))k events/s")
@@ -186,25 +185,19 @@ func benchLive() throws {
         // machine's CPUs away (steal) in each window: the pairs show whether a pooled figure
         // comes from the load or from a few windows the host disturbed.
         var pairRatios: [Path: [Double]] = [:], stealOn: [Double] = [], stealOff: [Double] = []
-        // The kernel's interrupts on the CPUs the trading threads run on, summed per kind of
-        // window: whether the load reaches the trading path through the kernel (IPIs from the
-        // other CPU: rescheduling, function calls, TLB shootdowns) rather than through the
-        // process's own locks.
-        var irqOn = KernelInterrupts.Counts(), irqOff = KernelInterrupts.Counts()
-        let tradingCPUs = TradingThread.reservedCPU.map { [$0] }
-        /// What one window measured: each path's latencies, the host's steal, the interrupts.
-        typealias Window = (lat: [Path: [Double]], steal: Double, irq: KernelInterrupts.Counts)
+        /// What one window measured: each path's latencies and the host's steal.
+        typealias Window = (lat: [Path: [Double]], steal: Double)
         /// One window: both paths, a `windows`-th of `events` each.
         func window() -> Window {
             var lat: [Path: [Double]] = [:]
-            let s0 = CPUTimes.read(), i0 = KernelInterrupts.read(cpus: tradingCPUs)
+            let s0 = CPUTimes.read()
             for path in [Path.inProcess, .socket] { lat[path] = measure(path, events / windows).lat }
-            return (lat, CPUTimes.stealPercent(s0, CPUTimes.read()), KernelInterrupts.read(cpus: tradingCPUs) - i0)
+            return (lat, CPUTimes.stealPercent(s0, CPUTimes.read()))
         }
         let load = try startLoad()
         Thread.sleep(forTimeInterval: 0.3)
         for k in 0..<windows {
-            var loadedWindow: Window = ([:], 0, .init()), quietWindow: Window = ([:], 0, .init())
+            var loadedWindow: Window = ([:], 0), quietWindow: Window = ([:], 0)
             for loadedNow in (k % 2 == 0 ? [true, false] : [false, true]) {
                 // After a switch the server finishes what is in flight (a few ms) or the load's
                 // connections pick up again before the window starts.
@@ -222,60 +215,30 @@ func benchLive() throws {
             }
             stealOn.append(loadedWindow.steal)
             stealOff.append(quietWindow.steal)
-            irqOn += loadedWindow.irq
-            irqOff += quietWindow.irq
         }
         _ = try load.stop()
         for (path, name) in [(Path.inProcess, "market event → order request"), (.socket, "hub frame on a socket → order request")] {
             let pl = percentiles(on[path] ?? []), po = percentiles(off[path] ?? [])
             let ratios = ([("the unloaded windows", po.p99)] + (baseline[path] ?? [])).map { "\(fmt((pl.p99 / $0.1 - 1) * 100, 0)) % vs \($0.0)" }.joined(separator: ", ")
-            line("live: \(name), under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs over \(on[path]?.count ?? 0) events (unloaded windows: p50 \(fmt(po.p50, 1)), p99 \(fmt(po.p99, 1)) µs): p99 \(ratios) (target ≤ +10 %)")
+            line("live: \(name), under that load", "p50 \(fmt(pl.p50, 1)) µs", "p99 \(fmt(pl.p99, 1)) µs over \(on[path]?.count ?? 0) events (unloaded windows: p50 \(fmt(po.p50, 1)), p99 \(fmt(po.p99, 1)) µs): p99 \(ratios) (target: p99 under 1 ms)")
             let pairs = (pairRatios[path] ?? []).sorted()
             let q = { (f: Double) in fmt((pairs[min(pairs.count - 1, Int(Double(pairs.count) * f))] - 1) * 100, 0) }
             line("  the same, pair by pair", "median \(q(0.5)) %", "p99 of each loaded window over its unloaded pair's, \(pairs.count) pairs: quartiles \(q(0.25)) % and \(q(0.75)) %, range \(q(0)) to \(q(1)) %")
             if calmPairs > 0 {
                 let cl = percentiles(calmOn[path] ?? []), co = percentiles(calmOff[path] ?? [])
-                line("  the same, host calm", "\(fmt((cl.p99 / co.p99 - 1) * 100, 0)) %", "pooled p99 \(fmt(cl.p99, 1)) µs loaded vs \(fmt(co.p99, 1)) µs unloaded over the \(calmPairs) pairs with steal under \(fmt(calm, 0)) % in both windows (target ≤ +10 %)")
+                line("  the same, host calm", "\(fmt((cl.p99 / co.p99 - 1) * 100, 0)) %", "pooled p99 \(fmt(cl.p99, 1)) µs loaded vs \(fmt(co.p99, 1)) µs unloaded over the \(calmPairs) pairs with steal under \(fmt(calm, 0)) % in both windows")
             } else {
                 line("  the same, host calm", "no pair", "(steal reached \(fmt(calm, 0)) % in a window of every pair)")
             }
         }
-        let perThousand = Double(windows * 2 * (events / windows)) / 1000   // events per kind of window, in thousands
-        let onWhich = tradingCPUs.map { TradingCPUError.list($0) } ?? "all CPUs"
-        line("  interrupts on \(onWhich), loaded", "per 1k events", irqOn.summary(per: perThousand))
-        line("  interrupts on \(onWhich), unloaded", "per 1k events", irqOff.summary(per: perThousand))
         let so = stealOn.sorted(), sf = stealOff.sorted()
         line("  steal (CPU time the host took)", "loaded \(fmt(so[so.count / 2], 1)) %", "unloaded \(fmt(sf[sf.count / 2], 1)) % (median window; loaded max \(fmt(so.last ?? 0, 1)) %, unloaded max \(fmt(sf.last ?? 0, 1)) %)")
     }
-    // TSXLAB_BENCH_RESERVED_ONLY=1 measures the loaded phase on a reserved CPU only (and skips
-    // the REST round trips): a quicker run while working on the trading path.
-    let reservedOnly = ProcessInfo.processInfo.environment["TSXLAB_BENCH_RESERVED_ONLY"] != nil
-    if !reservedOnly { try loaded("no CPU reserved", against: [.inProcess: [("unloaded", p.p99)], .socket: [("unloaded", ps.p99)]]) }
-
-    // The same two phases with a CPU reserved for the trading threads (`--trading-cpu`): the
-    // runner's thread and the feeding thread on it, the HTTP server, the pool and wrk (started
-    // from a thread that is off it) on the others. TSXLAB_BENCH_TRADING_CPU picks it (default:
-    // the last one the process may use).
-    let cpus = TradingThread.affinity(ofThread: TradingThread.currentThreadID) ?? []
-    if let cpu = ProcessInfo.processInfo.environment["TSXLAB_BENCH_TRADING_CPU"].flatMap({ Int($0) }) ?? cpus.last, cpus.count > 1 {
-        try TradingThread.reserveCPU(cpu)
-        let others = TradingCPUError.list(cpus.filter { $0 != cpu })
-        let pa = percentiles(measure(.inProcess).lat)
-        line("live: market event → order request, CPU \(cpu) reserved", "p50 \(fmt(pa.p50, 1)) µs", "p99 \(fmt(pa.p99, 1)) µs, max \(fmt(pa.max, 0)) µs (unloaded)")
-        let pas = percentiles(measure(.socket).lat)
-        line("live: hub frame on a socket → order request, CPU \(cpu) reserved", "p50 \(fmt(pas.p50, 1)) µs", "p99 \(fmt(pas.p99, 1)) µs, max \(fmt(pas.max, 0)) µs (unloaded)")
-        try loaded("trading threads on CPU \(cpu), HTTP and load on \(others)",
-                   against: [.inProcess: [("unloaded on CPU \(cpu)", pa.p99), ("unloaded without a reserved CPU", p.p99)],
-                             .socket: [("unloaded on CPU \(cpu)", pas.p99), ("unloaded without a reserved CPU", ps.p99)]])
-        TradingThread.releaseCPU()
-    } else {
-        line("live: trading path on a reserved CPU", "skipped", "(the process may run on \(cpus.count) CPU\(cpus.count == 1 ? "" : "s"))")
-    }
+    try loaded("the runner on the shared pool", against: [.inProcess: [("unloaded", p.p99)], .socket: [("unloaded", ps.p99)]])
     try waitFor { await status.stop() }
     try waitFor { await observers.stop() }
     let relayed = observers.counts
     line("live: observations relayed to metrics and the board", "\(relayed.handled) handled", "\(relayed.dropped) dropped of \(relayed.enqueued + relayed.dropped)")
-    if reservedOnly { return }
 
     // Loopback round trip: the REST client and the gateway over a socket on 127.0.0.1.
     let tape = try SharedData.readBars(path: TestEnvironment.shippedDataset("ESZ13_1m_lean.csv.gz"), symbol: "ES", tickSize: spec.tickSize)
@@ -310,31 +273,14 @@ func benchLive() throws {
     try waitFor { await server.stop() }
 }
 
-/// Runs `body` on a real-time thread of its own that is not a trading thread (the network side
-/// of the socket path), and waits for it.
-func onFeedThread<T: Sendable>(_ body: @escaping @Sendable (Bool) -> T) -> T {
+/// Runs `body` on a thread of its own named `name` (the feeding side: a hub reader, the network),
+/// and waits for it.
+func onThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () -> T) -> T {
     let box = ResultBox<T>()
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
-        TradingThread.nameCurrentThread("bench.network")
-        box.value = body(TradingThread.raisePriority())
-        done.signal()
-    }
-    thread.start()
-    done.wait()
-    return box.value!
-}
-
-/// Runs `body` on a thread of its own that is a trading thread while it runs (real-time when
-/// allowed, on the reserved CPU if any: told whether real-time took effect), and waits for it.
-func onTradingThread<T: Sendable>(_ body: @escaping @Sendable (Bool) -> T) -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    let thread = Thread {
-        TradingThread.nameCurrentThread("bench.feed")
-        let realtime = TradingThread.enter()
-        box.value = body(realtime)
-        TradingThread.leave()
+        Thread.current.name = name
+        box.value = body()
         done.signal()
     }
     thread.start()
@@ -505,49 +451,5 @@ struct CPUTimes {
     static func stealPercent(_ a: CPUTimes, _ b: CPUTimes) -> Double {
         let all = b.total - a.total
         return all > 0 ? (b.steal - a.steal) / all * 100 : 0
-    }
-}
-
-/// Interrupt counts from /proc/interrupts, summed over some CPUs: the inter-processor ones
-/// (rescheduling, function calls, TLB shootdowns), the local timer, and all device interrupts.
-enum KernelInterrupts {
-    struct Counts {
-        var reschedule = 0, functionCall = 0, tlbShootdown = 0, timer = 0, device = 0
-
-        static func - (a: Counts, b: Counts) -> Counts {
-            Counts(reschedule: a.reschedule - b.reschedule, functionCall: a.functionCall - b.functionCall,
-                   tlbShootdown: a.tlbShootdown - b.tlbShootdown, timer: a.timer - b.timer, device: a.device - b.device)
-        }
-        static func += (a: inout Counts, b: Counts) {
-            a.reschedule += b.reschedule; a.functionCall += b.functionCall; a.tlbShootdown += b.tlbShootdown
-            a.timer += b.timer; a.device += b.device
-        }
-        func summary(per n: Double) -> String {
-            "RES \(fmt(Double(reschedule) / n, 1)), CAL \(fmt(Double(functionCall) / n, 1)), TLB \(fmt(Double(tlbShootdown) / n, 1)), "
-                + "LOC \(fmt(Double(timer) / n, 1)), devices \(fmt(Double(device) / n, 1))"
-        }
-    }
-
-    /// The counts now on `cpus` (all CPUs when nil); zeros where /proc/interrupts is absent.
-    static func read(cpus: [Int]?) -> Counts {
-        var c = Counts()
-        guard let text = try? String(contentsOfFile: "/proc/interrupts", encoding: .utf8) else { return c }
-        var rows = text.split(separator: "\n")
-        guard !rows.isEmpty else { return c }
-        let width = rows.removeFirst().split(separator: " ").count   // the header names the CPUs
-        for row in rows {
-            let fields = row.split(separator: " ")
-            guard let label = fields.first?.dropLast(), fields.count > width else { continue }
-            let counts = fields.dropFirst().prefix(width).map { Int($0) ?? 0 }
-            let sum = cpus.map { $0.filter { $0 < counts.count }.reduce(0) { $0 + counts[$1] } } ?? counts.reduce(0, +)
-            switch label {
-            case "RES": c.reschedule += sum
-            case "CAL": c.functionCall += sum
-            case "TLB": c.tlbShootdown += sum
-            case "LOC": c.timer += sum
-            default: if Int(label) != nil { c.device += sum }
-            }
-        }
-        return c
     }
 }

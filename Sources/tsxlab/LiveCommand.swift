@@ -359,8 +359,6 @@ struct LiveRun: AsyncParsableCommand {
     var http: String?
     @Option(help: "The log on stderr: text (for a terminal) or json (one object per line with time, level, message, account, strategy, order tag: for the journal).")
     var logFormat: LogFormat = .text
-    @Option(help: ArgumentHelp("Reserve CPU N for the trading threads (the runner's and the hub readers') and keep every other thread of the process off it (Linux, at least 2 CPUs); the runner polls there between events, so CPU N shows fully busy.", valueName: "n"))
-    var tradingCPU: Int?
     @Option(help: "Days of history replayed before trading (indicator warm-up, today's orders).") var warmupDays: Int = 20
     @Option(help: ArgumentHelp("Replay history from this time instead (a rehearsal on a recorded tape).", valueName: "time")) var warmupFrom: TimeArgument?
     @OptionGroup var options: LiveOptions
@@ -403,9 +401,6 @@ struct LiveRun: AsyncParsableCommand {
             problems.append("an alert secret is set but --http is not: the alert endpoint needs the HTTP address")
         }
         if warmupDays < 1 { problems.append("--warmup-days must be at least 1, not \(warmupDays)") }
-        if let tradingCPU {
-            do { try TradingThread.checkCPU(tradingCPU) } catch { problems.append("--trading-cpu \(tradingCPU): \(error)") }
-        }
         return problems
     }
 
@@ -414,14 +409,6 @@ struct LiveRun: AsyncParsableCommand {
         guard problems.isEmpty else {
             Terminal.error("cannot start the live runner (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n" + problems.map { "  - " + $0 }.joined(separator: "\n"))
             throw ExitCode(64)
-        }
-        // First: threads started from here on inherit their CPUs instead of waiting for a sweep.
-        if let tradingCPU {
-            do { try TradingThread.reserveCPU(tradingCPU) } catch {
-                Terminal.error("cannot start the live runner: --trading-cpu \(tradingCPU): \(error)")
-                throw ExitCode(64)
-            }
-            Terminal.note("live: trading threads on CPU \(tradingCPU), every other thread of the process on the other CPUs")
         }
         let metrics = RunnerMetrics()
         let (client, recorder) = try options.connect(also: MetricsAPICallSink(metrics))

@@ -206,22 +206,6 @@ extension LiveRunCLITests {
 }
 
 extension LiveRunCLITests {
-    @Test("--trading-cpu: a value that is not a number, or not a CPU the process may run on, is refused naming the option")
-    func tradingCPU() async throws {
-        let env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TSXLAB_DATA_DIR": dir]
-        var r = try await Subprocess.run(CLI.binary, ["live", "--config", dir + "/missing.yaml", "--trading-cpu", "one"], environment: env)
-        #expect(r.status == 64 && r.stderr.contains("--trading-cpu"), "\(r.stderr)")
-        r = try await Subprocess.run(CLI.binary, ["live", "--config", dir + "/missing.yaml", "--trading-cpu", "4096"], environment: env)
-        #expect(r.status == 64)
-        #if os(Linux)
-        #expect(r.stderr.contains("--trading-cpu 4096: CPU 4096 is not one this process may run on (CPU"), "\(r.stderr)")
-        #else
-        #expect(r.stderr.contains("--trading-cpu 4096: reserving a CPU for the trading threads needs Linux"), "\(r.stderr)")
-        #endif
-    }
-}
-
-extension LiveRunCLITests {
     @Test("a configuration whose rules do not fit the account is refused at start: exit 65, both sides and the preset that fits on stderr, no order sent")
     func rulesThatDoNotFitTheAccount() async throws {
         let base = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "TSXLAB_DATA_DIR": dir]
