@@ -44,6 +44,10 @@ public struct ExchangeCore: Sendable {
     /// (see `noteClose`).
     @usableFromInline var closeSymbol = -1
     @usableFromInline var pendingClose: Int64 = 0
+    /// The highest high and lowest low of `closeSymbol`'s quiet bars while a position is open, not
+    /// yet in its open trade's excursion (`SymbolState.excHigh`/`excLow`; see `passesQuietly`).
+    @usableFromInline var pendingHigh = Int64.min
+    @usableFromInline var pendingLow = Int64.max
 
     public internal(set) var ledger: Ledger
     public internal(set) var risk: RiskState
