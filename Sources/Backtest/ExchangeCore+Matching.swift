@@ -47,7 +47,7 @@ extension ExchangeCore {
             return true
         }
         let t = bar.time.seconds
-        guard sym[s].bandValid && (!config.enforceSessions || (t >= openFrom && t < openUntil)) else { return false }
+        guard sym[s].bandValid && t >= openFrom && t < openUntil else { return false }
         return passesQuietly(bar, s)
     }
 
@@ -99,7 +99,7 @@ extension ExchangeCore {
     @inlinable @inline(__always)
     mutating func passesQuietly(_ bar: Bar, _ s: Int) -> Bool {
         let lo = bar.low.ticks, hi = bar.high.ticks
-        guard !sym[s].hasFiner && lo > sym[s].reachDown && hi < sym[s].reachUp else { return false }
+        guard lo > sym[s].reachDown && hi < sym[s].reachUp else { return false }
         noteClose(bar.close.ticks, s)
         if sym[s].position != 0 {
             if hi > pendingHigh { pendingHigh = hi }
@@ -116,6 +116,9 @@ extension ExchangeCore {
     mutating func computeReachBand(_ s: Int) {
         var down = Int64.min, up = Int64.max
         let st = sym[s]
+        // Finer bars decide every bar that holds an order or a position: no bar passes quietly
+        // (the band is empty; folded in here so a quiet bar tests one thing fewer).
+        if st.hasFiner { sym[s].reachDown = Int64.max; sym[s].reachUp = Int64.min; sym[s].bandValid = true; return }
         if st.hasBreach {
             if st.position > 0 { down = max(down, st.breachPrice) } else { up = min(up, st.breachPrice) }
         }

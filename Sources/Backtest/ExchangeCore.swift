@@ -37,7 +37,8 @@ public struct ExchangeCore: Sendable {
     @usableFromInline var sym: [SymbolState]
     /// Finer bars per symbol for drill-down (set before a run).
     var finer: [FinerBars?]
-    /// A stretch of time known to be inside an open session (avoids a calendar look-up per bar).
+    /// A stretch of time known to be inside an open session (avoids a calendar look-up per bar);
+    /// all time when sessions are not enforced, so a quiet bar tests the stretch alone.
     @usableFromInline var openFrom = Int64.max
     @usableFromInline var openUntil = Int64.min
     /// The last close of instrument `closeSymbol` (−1: none), not yet in `sym[closeSymbol].lastPrice`
@@ -105,12 +106,14 @@ public struct ExchangeCore: Sendable {
         risk = RiskState(rules: rules)
         if config.attempts && CombineAttempts.applies(to: rules) { attempts = CombineAttempts(rules: rules, balance: rules.startingBalance) }
         events.reserveCapacity(64)
+        if !config.enforceSessions { openFrom = Int64.min; openUntil = Int64.max }
     }
 
     /// Gives the exchange finer bars of an instrument to resolve coarse bars with.
     public mutating func setFinerBars(_ bars: BarSeries?, symbol s: Int) {
         finer[s] = bars.map(FinerBars.init)
         sym[s].hasFiner = bars != nil
+        sym[s].bandValid = false
     }
 
     /// The instrument index of `symbol`; a single-instrument exchange (the common backtest)
