@@ -72,6 +72,31 @@ public enum Migrations {
             // (2026-12-06).
             postgres: ["DROP INDEX IF EXISTS idx_bars_lookup"]
         ),
+        Migration(
+            version: 8, name: "trade prints (the tape)",
+            // One row a print, keyed by its time and its place among the prints at that time; prices
+            // in whole ticks, size and aggressor (1 buy, 2 sell) null when the source lacks them.
+            sqlite: [
+                "CREATE TABLE tick_series (series_id INTEGER PRIMARY KEY, symbol TEXT NOT NULL UNIQUE, tick_size TEXT NOT NULL)",
+                """
+                CREATE TABLE ticks (
+                    series_id INTEGER NOT NULL REFERENCES tick_series (series_id), time_ns INTEGER NOT NULL,
+                    seq INTEGER NOT NULL, price INTEGER NOT NULL, size INTEGER, aggressor INTEGER,
+                    PRIMARY KEY (series_id, time_ns, seq)
+                ) WITHOUT ROWID
+                """,
+            ],
+            postgres: [
+                "CREATE TABLE tick_series (series_id BIGSERIAL PRIMARY KEY, symbol VARCHAR(40) NOT NULL UNIQUE, tick_size TEXT NOT NULL)",
+                """
+                CREATE TABLE ticks (
+                    series_id BIGINT NOT NULL REFERENCES tick_series (series_id), time_ns BIGINT NOT NULL,
+                    seq INTEGER NOT NULL, price BIGINT NOT NULL, size BIGINT, aggressor SMALLINT,
+                    PRIMARY KEY (series_id, time_ns, seq)
+                )
+                """,
+            ]
+        ),
     ]
 
     public static var latest: Int { all.last?.version ?? 0 }

@@ -1,0 +1,138 @@
+/// Which side took liquidity in a trade print, when the source says.
+public enum Aggressor: Int64, Hashable, Sendable, CustomStringConvertible {
+    case buy = 1, sell = 2
+    public var description: String { self == .buy ? "buy" : "sell" }
+}
+
+/// One trade print: its UTC time in nanoseconds (the source's precision, whatever it is), its
+/// price in whole ticks, its size and aggressor when the source gives them.
+public struct TradePrint: Hashable, Sendable {
+    public var time: Int64
+    public var price: Int64
+    public var size: Int64?
+    public var aggressor: Aggressor?
+    public init(time: Int64, price: Int64, size: Int64? = nil, aggressor: Aggressor? = nil) {
+        self.time = time; self.price = price; self.size = size; self.aggressor = aggressor
+    }
+}
+
+/// What the store holds of one symbol's prints.
+public struct TapeInfo: Hashable, Sendable {
+    public var symbol: String
+    public var tickSize: TickSize
+    public var count: Int
+    /// First and last print times (UTC nanoseconds).
+    public var first: Int64?
+    public var last: Int64?
+    public init(symbol: String, tickSize: TickSize, count: Int, first: Int64?, last: Int64?) {
+        self.symbol = symbol; self.tickSize = tickSize; self.count = count; self.first = first; self.last = last
+    }
+}
+
+/// The trade prints of each symbol (a dated contract such as `ESZ13`, or a product), in the
+/// store's database beside the bars: SQLite or PostgreSQL through `SQLDatabase`, the same
+/// statements for both.
+///
+/// Prints are kept in the order they were given, equal times included: prints that share a
+/// time and a price are separate trades, never merged. Each is keyed by its time and its place
+/// among the prints stored at that time (`seq`), so an append continues a run of equal times
+/// that an earlier append ended with. Every append is one transaction.
+public struct TapeStore: Sendable {
+    public let db: any SQLDatabase
+    public init(db: any SQLDatabase) { self.db = db }
+
+    /// Rows per INSERT statement (6 parameters a row).
+    static let rowsPerInsert = 100
+
+    /// Appends `prints` of `symbol` after what is stored, in their order; returns how many.
+    /// Refuses a tick size that differs from the one the symbol's prints are stored at.
+    @discardableResult
+    public func append(_ prints: [TradePrint], symbol: String, tickSize: TickSize) throws -> Int {
+        guard !prints.isEmpty else { return 0 }
+        return try db.transaction {
+            let id = try seriesID(symbol, tickSize: tickSize)
+            // The newest stored time and how many prints share it: where equal times continue.
+            let newest = try db.query("SELECT time_ns, MAX(seq) FROM ticks WHERE series_id = $1 AND time_ns = (SELECT MAX(time_ns) FROM ticks WHERE series_id = $1) GROUP BY time_ns",
+                                      [.int(id)]).first
+            var lastTime = newest?[0].int ?? Int64.min, lastSeq = newest?[1].int ?? -1
+            var rows: [SQLValue] = []
+            rows.reserveCapacity(Self.rowsPerInsert * 6)
+            func flush() throws {
+                guard !rows.isEmpty else { return }
+                let n = rows.count / 6
+                let tuples = (0..<n).map { r in "(" + (1...6).map { "$\(r * 6 + $0)" }.joined(separator: ",") + ")" }
+                try db.execute("INSERT INTO ticks (series_id, time_ns, seq, price, size, aggressor) VALUES " + tuples.joined(separator: ","), rows)
+                rows.removeAll(keepingCapacity: true)
+            }
+            for p in prints {
+                let seq: Int64
+                if p.time > lastTime {
+                    seq = 0; lastTime = p.time; lastSeq = 0
+                } else if p.time == lastTime {
+                    lastSeq += 1; seq = lastSeq
+                } else {
+                    // Earlier than the newest stored print (a source that sends late prints): after
+                    // those stored at its time, including the ones this append already queued.
+                    try flush()
+                    let stored = try db.query("SELECT MAX(seq) FROM ticks WHERE series_id = $1 AND time_ns = $2", [.int(id), .int(p.time)])
+                    seq = (stored.first?[0].int ?? -1) + 1
+                }
+                rows += [.int(id), .int(p.time), .int(seq), .int(p.price), p.size.map(SQLValue.int) ?? .null, p.aggressor.map { .int($0.rawValue) } ?? .null]
+                if rows.count == Self.rowsPerInsert * 6 { try flush() }
+            }
+            try flush()
+            return prints.count
+        }
+    }
+
+    /// The prints of `symbol` in `window` (by time, half-open), in stored order.
+    public func read(_ symbol: String, _ window: TimeWindow) throws -> [TradePrint] {
+        guard let id = try existingID(symbol) else { return [] }
+        let rows = try db.query("SELECT time_ns, price, size, aggressor FROM ticks WHERE series_id = $1 AND time_ns >= $2 AND time_ns < $3 ORDER BY time_ns, seq",
+                                [.int(id), .int(Self.nanoseconds(window.from)), .int(Self.nanoseconds(window.to))])
+        return rows.map { r in
+            TradePrint(time: r[0].int ?? 0, price: r[1].int ?? 0, size: r[2].int, aggressor: r[3].int.flatMap(Aggressor.init(rawValue:)))
+        }
+    }
+
+    /// Every symbol with stored prints.
+    public func list() throws -> [TapeInfo] {
+        try db.query("""
+            SELECT s.symbol, s.tick_size, COUNT(t.time_ns), MIN(t.time_ns), MAX(t.time_ns)
+            FROM tick_series s LEFT JOIN ticks t ON t.series_id = s.series_id
+            GROUP BY s.symbol, s.tick_size ORDER BY s.symbol
+            """, []).compactMap { r in
+            guard case .text(let symbol) = r[0], let tick = r[1].text.flatMap(TickSize.init) else { return nil }
+            return TapeInfo(symbol: symbol, tickSize: tick, count: Int(r[2].int ?? 0), first: r[3].int, last: r[4].int)
+        }
+    }
+
+    /// How many prints of `symbol` are stored.
+    public func count(_ symbol: String) throws -> Int {
+        guard let id = try existingID(symbol) else { return 0 }
+        return Int(try db.query("SELECT COUNT(*) FROM ticks WHERE series_id = $1", [.int(id)]).first?[0].int ?? 0)
+    }
+
+    /// A time in whole seconds as nanoseconds, held within what 64 bits hold (the distant past and
+    /// future of `Timestamp` are beyond them).
+    static func nanoseconds(_ t: Timestamp) -> Int64 {
+        let (v, overflow) = t.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? (t.seconds < 0 ? Int64.min : Int64.max) : v
+    }
+
+    func existingID(_ symbol: String) throws -> Int64? {
+        try db.query("SELECT series_id FROM tick_series WHERE symbol = $1", [.text(symbol)]).first?[0].int
+    }
+
+    func seriesID(_ symbol: String, tickSize: TickSize) throws -> Int64 {
+        if let row = try db.query("SELECT series_id, tick_size FROM tick_series WHERE symbol = $1", [.text(symbol)]).first {
+            if let stored = row[1].text, TickSize(stored) != tickSize {
+                throw DataError.badInput(file: "\(symbol) prints", line: nil, field: "tick_size",
+                    reason: "the store holds this symbol's prints at tick \(stored), the new prints are at \(tickSize); store them under another symbol or fix the contract spec")
+            }
+            return row[0].int ?? 0
+        }
+        try db.execute("INSERT INTO tick_series (symbol, tick_size) VALUES ($1, $2)", [.text(symbol), .text(tickSize.description)])
+        return try existingID(symbol) ?? 0
+    }
+}
