@@ -41,6 +41,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         guard let parsed else { return nil }
         self.seconds = parsed
     }
+
+    /// The nanoseconds since the epoch of ISO-8601 text, to the text's own precision (nil when
+    /// it is not such text or lies beyond what 64 bits of nanoseconds hold, after 2262).
+    public static func nanoseconds(iso8601 text: String) -> Int64? {
+        var t = text
+        guard !t.isEmpty, let p = t.withUTF8({ buf in TimestampParser.parseISO(buf.baseAddress!, buf.count) }) else { return nil }
+        let (whole, overflow) = p.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? nil : whole.addingReportingOverflow(p.nanos).overflow ? nil : whole + p.nanos
+    }
 }
 
 /// A wall-clock reading split into calendar fields, with conversions to and from day numbers.

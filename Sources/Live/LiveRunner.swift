@@ -211,6 +211,13 @@ public actor LiveRunner {
         return Array(closedBars[i...])
     }
     var observers: [@Sendable (RunnerObservation) -> Void] = []
+    /// Keeps every trade print received (`recordTape`); nil: prints only build bars.
+    var recorder: TapeRecorder?
+    /// The symbol the tape keeps the contract's prints under: its CME code (`ESZ13`).
+    var tapeSymbol: String { ContractID(projectX: settings.contractID)?.cmeCode ?? settings.contractID }
+
+    /// Hands every trade print received from now on to `recorder` (nil: no longer).
+    public func recordTape(_ recorder: TapeRecorder?) { self.recorder = recorder }
 
     /// Adds an observer; it is called on the runner's task, so it must only hand work off.
     public func observe(_ f: @escaping @Sendable (RunnerObservation) -> Void) { observers.append(f) }
@@ -519,6 +526,7 @@ public actor LiveRunner {
             else { prints = (try? PXTradePrint(json: args[1])).map { [$0] } ?? [] }
             // Life on the feed (`watchFeed`): once per record, not per print.
             if !prints.isEmpty { marketDataArrived() }
+            if let recorder { recorder.record(prints.compactMap { $0.tapePrint(tick: tick) }, symbol: tapeSymbol, tickSize: tick) }
             for p in prints {
                 guard let t = PXTime.parse(p.timestamp), let px = tick.ticks(decimal: p.price) else { continue }
                 stats.prints += 1
