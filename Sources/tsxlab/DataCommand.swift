@@ -5,8 +5,8 @@ import Foundation
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Import, export, list, resample and inspect stored bars.",
-        subcommands: [Import.self, Export.self, List.self, Resample.self, Roll.self, Stats.self]
+        abstract: "Import, pull, export, list, resample and inspect stored bars.",
+        subcommands: [Import.self, Pull.self, Export.self, List.self, Resample.self, Roll.self, Stats.self]
     )
 }
 
@@ -147,19 +147,9 @@ extension DataCommand {
                     throw ValidationError("--adjust must be none or back, not '\(adjust)'")
                 }
                 let store = try storeOptions.openStore()
-                var parts: [BarSeries] = []
-                for c in contracts.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).uppercased() }) {
-                    let s = try store.read(SeriesKey(symbol: c, timeframe: timeframe), TimeWindow(from: .distantPast, to: .distantFuture))
-                    guard !s.isEmpty else {
-                        throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: "contracts",
-                            reason: "no \(c) \(timeframe) bars stored: import the contract first")
-                    }
-                    parts.append(s)
-                }
-                let (series, rolls) = try ContinuousSeries.stitch(symbol: symbol.uppercased(), contracts: parts, adjustment: adjustment)
-                let coverage = TimeWindow(from: Timestamp(seconds: series.time[0]),
-                                          to: Timestamp(seconds: series.time[series.count - 1]).adding(seconds: timeframe.nominalSeconds))
-                let r = try store.write(series, coverage: coverage)
+                let names = contracts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+                let (series, rolls, r) = try ContinuousSeries.rollStored(store, symbol: symbol.uppercased(), timeframe: timeframe,
+                                                                         contracts: names, adjustment: adjustment)
                 func points(_ t: Int64?) -> String { t.map { series.tickSize.format(Price(ticks: $0)) } ?? "n/a" }
                 if json {
                     try Terminal.printJSON(rolls.map { ["from": $0.from.cmeCode, "to": $0.to.cmeCode, "at": $0.at.description, "spread": points($0.spreadTicks)] })
