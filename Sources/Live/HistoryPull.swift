@@ -210,7 +210,7 @@ public struct HistoryPull: Sendable {
             // Whole trade days: a daily bar is built from its whole session.
             window.from = calendar.session(for: calendar.tradeDate(containing: window.from))?.open ?? window.from
             let lastDay = calendar.tradeDate(containing: window.to.adding(seconds: -1))
-            window.to = min(now, calendar.session(for: lastDay)?.close ?? window.to)
+            if let s = calendar.session(for: lastDay), s.open < window.to { window.to = min(now, s.close) }
         }
         let parts = try contracts(r, spec: spec, window: window)
         let listed = try await venueContracts(spec)
@@ -315,14 +315,18 @@ public struct HistoryPull: Sendable {
         return t.count == 1 ? .oneMinute : nil
     }
 
-    /// The newest bar stored at `timeframe`'s pulled timeframe for `symbol`: its continuous
-    /// series or any of its dated contracts. `data pull --keep-fresh` starts there.
-    public func lastStored(symbol: String, timeframe: Timeframe) throws -> Timestamp? {
+    /// Where `data pull --keep-fresh` starts for `symbol` at `timeframe`: the newest bar stored
+    /// (its continuous series or any of its dated contracts); for 1d, 1w and 1M, the newest such
+    /// bar, else the oldest minute bar stored (everything stored is built). Nil: nothing stored.
+    public func freshFrom(symbol: String, timeframe: Timeframe) throws -> Timestamp? {
         guard let base = Self.pulledTimeframe(timeframe) else { return nil }
         let product = (try? registry.spec(for: symbol).symbol) ?? symbol.uppercased()
-        return try store.listSeries().filter { s in
-            s.key.timeframe == base && (s.key.symbol == product || ContractID(cme: s.key.symbol)?.symbol == product)
-        }.compactMap(\.last).max()
+        let series = try store.listSeries().filter { s in s.key.symbol == product || ContractID(cme: s.key.symbol)?.symbol == product }
+        if timeframe.isSessionBased {
+            if let built = series.filter({ $0.key.timeframe == timeframe }).compactMap(\.last).max() { return built }
+            return series.filter { $0.key.timeframe == base }.compactMap(\.first).min()
+        }
+        return series.filter { $0.key.timeframe == base }.compactMap(\.last).max()
     }
 
     /// Resamples a stored series over `window` to a trade-day timeframe and stores the result.
@@ -347,9 +351,10 @@ public struct HistoryPull: Sendable {
         throw PullError.unknownSymbol(symbol, near: Array(near.prefix(10)))
     }
 
-    /// Within two edits, or one contains the other.
+    /// One contains the other, or they are within one edit (two for names of four letters or more).
     static func isNear(_ a: String, _ b: String) -> Bool {
         if a.contains(b) || b.contains(a) { return true }
+        let allowed = min(a.count, b.count) >= 4 ? 2 : 1
         let x = Array(a), y = Array(b)
         var row = Array(0...y.count)
         for i in 1...max(1, x.count) where i <= x.count {
@@ -359,7 +364,7 @@ public struct HistoryPull: Sendable {
             }
             row = next
         }
-        return row[y.count] <= 2
+        return row[y.count] <= allowed
     }
 
     /// The dated contracts to pull, each with its window.

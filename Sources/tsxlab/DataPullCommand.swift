@@ -30,7 +30,7 @@ extension DataCommand {
         @Flag(help: "Stitch the product's continuous series at the roll dates after pulling.") var continuous = false
         @Option(help: "With --continuous: none (prices as traded) or back (back-adjusted).") var adjust: String = "none"
         @Option(help: ArgumentHelp("Bars per history call (1…20,000).", valueName: "n")) var pageBars = 20_000
-        @Flag(help: "Pull the configured symbols and timeframes from the last stored bar to now.") var keepFresh = false
+        @Flag(help: "Pull the configured symbols and timeframes from the last stored bar to now (or --to).") var keepFresh = false
         @Option(help: ArgumentHelp("The pull configuration for --keep-fresh. Default: pull.yaml in the data directory.", valueName: "file")) var config: String?
         @Flag(help: "Print a summary as JSON on stdout.") var json = false
         @OptionGroup var storeOptions: StoreOptions
@@ -39,8 +39,8 @@ extension DataCommand {
             guard (1...20_000).contains(pageBars) else { throw ValidationError("--page-bars must be 1…20000, not \(pageBars)") }
             guard ContinuousSeries.Adjustment(rawValue: adjust) != nil else { throw ValidationError("--adjust must be none or back, not '\(adjust)'") }
             if keepFresh {
-                guard symbols.isEmpty, from == nil, to == nil, contract == nil else {
-                    throw ValidationError("--keep-fresh takes its symbols and timeframes from the configuration: leave out SYMBOL, --from, --to and --contract")
+                guard symbols.isEmpty, from == nil, contract == nil else {
+                    throw ValidationError("--keep-fresh takes its symbols and timeframes from the configuration: leave out SYMBOL, --from and --contract")
                 }
             } else {
                 guard !symbols.isEmpty else { throw ValidationError("name a symbol to pull (e.g. ES), or pass --keep-fresh") }
@@ -98,11 +98,11 @@ extension DataCommand {
             var out: [PullRequest] = []
             for s in cfg.symbols {
                 for t in cfg.timeframes {
-                    guard let from = try pull.lastStored(symbol: s, timeframe: t) ?? cfg.since else {
+                    guard let from = try pull.freshFrom(symbol: s, timeframe: t) ?? cfg.since else {
                         throw DataError.badInput(file: path, line: nil, field: "since",
                             reason: "nothing of \(s) \(t) is stored yet: give since: (the first date to pull) or pull a window first with --from")
                     }
-                    var r = PullRequest(symbol: s, timeframe: t, from: from)
+                    var r = PullRequest(symbol: s, timeframe: t, from: from, to: to?.timestamp)
                     r.continuous = cfg.continuous
                     out.append(r)
                 }
@@ -119,7 +119,7 @@ extension DataCommand {
             for roll in r.rolls { lines.append("roll \(roll.from) → \(roll.to) at \(roll.at)") }
             for b in r.built { lines.append("\(b.symbol) \(b.timeframe): \(b.bars) bars built (\(b.inserted) new, \(b.updated) updated)") }
             let slowed = r.rateLimited > 0 ? ", \(r.rateLimited) rate-limit answers waited out" : ""
-            lines.append("\(r.symbol) \(r.timeframe): \(r.bars) bars from \(r.calls) history calls\(slowed) (\(String(format: "%.1f", r.seconds)) s)")
+            lines.append("\(r.symbol) \(r.timeframe): \(r.bars) \(r.pulledTimeframe) bars from \(r.calls) history calls\(slowed) (\(String(format: "%.1f", r.seconds)) s)")
             return lines.joined(separator: "\n")
         }
     }
