@@ -233,7 +233,7 @@ public struct HistoryPull: Sendable {
         }
         let total = plans.reduce(Int64(0)) { $0 + $1.missing.reduce(Int64(0)) { $0 + $1.to.seconds - $1.from.seconds } }
         var done: Int64 = 0
-        let callsBefore = counter?.calls ?? 0, limitedBefore = counter?.rateLimited ?? 0
+        let limitedBefore = counter?.rateLimited ?? 0
         var calls = 0, bars = 0
 
         for plan in plans {
@@ -301,7 +301,7 @@ public struct HistoryPull: Sendable {
                 if r.timeframe.isSessionBased { try await build(symbol, from: base, to: r.timeframe, window: window, into: &report) }
             }
         }
-        report.calls = counter.map { $0.calls - callsBefore } ?? calls
+        report.calls = calls
         report.rateLimited = (counter?.rateLimited ?? 0) - limitedBefore
         report.bars = bars
         report.seconds = monotonicSeconds() - started
