@@ -10,7 +10,8 @@ import TSXLabTesting
 /// served as ESH19.
 ///
 /// - rate limits off: 20,000-bar pages as fast as the gateway answers them — bounded by the
-///   gateway's JSON, the client's decoding and the store's writes;
+///   per-bar work of a page (the gateway building and encoding it, the client decoding it and
+///   turning times and Decimal prices into ticks: each measured alone), not by the store's writes;
 /// - rate limits on (50 calls / 30 s on both sides, the venue's budget): 20,000-bar pages, then
 ///   1,000-bar pages, where the budget is what bounds the pull: past 50 calls it waits for the window.
 func benchPull() throws {
@@ -42,7 +43,7 @@ func benchPull() throws {
         let frozen = request
         let report = try waitFor { try await pull.run(frozen) }
         let seconds = now() - t0
-        let bound = limited ? "budget bound \(fmt(50.0 * Double(pageBars) / 30, 0)) bars/s" : "bound: JSON and store writes"
+        let bound = limited ? "budget bound \(fmt(50.0 * Double(pageBars) / 30, 0)) bars/s" : "bound: the per-bar JSON, time and Decimal work above"
         line("pull, rate limits \(limited ? "on" : "off"), \(pageBars)-bar pages", "\(fmt(Double(report.bars) / seconds / 1000, 1))k bars/s",
              "(\(report.bars) bars, \(report.calls) calls, \(fmt(seconds, 1)) s; \(bound))")
     }
@@ -55,6 +56,26 @@ func benchPull() throws {
         while i < renamed.count { _ = try writeStore.write(renamed.slice(i..<min(renamed.count, i + 20_000)), coverage: nil); i += 20_000 }
     }
     line("pull's store share: the same bars written in 20,000-bar pages", "\(fmt(Double(tape.count) / writes[0] / 1000, 1))k bars/s", "(\(fmt(writes[0], 2)) s)")
+    // The rest of one 20,000-bar page, step by step: the gateway building and encoding it, the
+    // client decoding it (Decimal prices) and turning it into ticks.
+    var config = GatewayConfig()
+    config.rules = .unlimited()
+    let venue = GatewayVenue(config: config, tape: GatewayTape(series: tape, contract: ContractID(cme: "ESH19")!))
+    _ = try waitFor { await venue.step(tape.count) }
+    let request = PXRetrieveBarsRequest(contractId: ContractID(cme: "ESH19")!.projectXID(), live: false, startTime: PXTime.request(window.0),
+                                        endTime: PXTime.request(window.1), unit: 2, unitNumber: 1, limit: 20_000, includePartialBar: false)
+    var answer = PXRetrieveBarsResponse(bars: [])
+    let build = try measure(5) { answer = try waitFor { await venue.bars(request) } }
+    var body = Data()
+    let encode = try measure(5) { body = try JSONEncoder().encode(answer) }
+    var decoded = answer
+    let decode = try measure(5) { decoded = try JSONDecoder().decode(PXRetrieveBarsResponse.self, from: body) }
+    let key = SeriesKey(symbol: "ESH19", timeframe: .oneMinute)
+    let convert = try measure(5) { _ = try ProjectXBarSource.series(decoded.bars ?? [], key, spec.tickSize) }
+    let page = Double(answer.bars?.count ?? 0)
+    for (what, times) in [("gateway: slice and build", build), ("gateway: JSON encode", encode), ("client: JSON decode", decode), ("client: prices to ticks", convert)] {
+        line("pull's page costs, \(what)", "\(fmt(page / median(times) / 1000, 1))k bars/s", "(\(fmt(median(times) * 1000, 1)) ms for \(Int(page)) bars, \(body.count / 1024) KiB)")
+    }
     try run("off 20000", limited: false, pageBars: 20_000)
     try run("off 1000", limited: false, pageBars: 1_000)
     try run("on 20000", limited: true, pageBars: 20_000)
