@@ -217,8 +217,8 @@ public struct HistoryPull: Sendable {
 
         var report = PullReport(symbol: spec.symbol, timeframe: r.timeframe.description, pulledTimeframe: base.description,
                                 from: window.from.description, to: window.to.description)
-        let (unitNumber, count) = base.projectXUnit
-        guard let unit = PXBarUnit(rawValue: unitNumber) else { throw PullError.timeframeUnsupported(r.timeframe) }
+        let (unitCode, unitCount) = base.projectXUnit
+        guard let unit = PXBarUnit(rawValue: unitCode) else { throw PullError.timeframeUnsupported(r.timeframe) }
         let settled = now.adding(seconds: -settleSeconds)
         let limit = max(1, min(r.pageBars, 20_000))
 
@@ -247,7 +247,7 @@ public struct HistoryPull: Sendable {
                 while end > gap.from {
                     let page: [PXBar]
                     do {
-                        page = try await client.retrieveBarsPage(contractId: plan.pxID, unit: unit, unitNumber: count,
+                        page = try await client.retrieveBarsPage(contractId: plan.pxID, unit: unit, unitNumber: unitCount,
                                                                  start: gap.from, end: end, limit: limit)
                     } catch ProjectXError.rateLimited {
                         // Still limited after the client's own waits: wait on (the limiter holds
