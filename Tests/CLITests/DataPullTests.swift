@@ -139,8 +139,7 @@ struct DataPullTests {
     func badInput() async throws {
         let gw = try await gateway()
         defer { gw.stop() }
-        let url = "sqlite:" + dir + "/bad.sqlite"
-        let e = env(gw, url)
+        let e = env(gw, "sqlite:" + dir + "/bad.sqlite")
         func pull(_ args: [String], _ environment: [String: String]) async throws -> CLI.Result {
             try await CLI.run(["data", "pull"] + args, environment: environment)
         }
