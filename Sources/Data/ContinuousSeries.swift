@@ -20,6 +20,58 @@ public enum ContinuousSeries {
         public var spreadTicks: Int64?
     }
 
+    /// The first instant the contract after `contract` serves: the session open of `contract`'s
+    /// roll date (or of the next trading day when the exchange is closed that day), UTC.
+    public static func rollStart(after contract: ContractID, calendar: SessionCalendar = .cmeEquityIndex) -> Timestamp {
+        let r = contract.rollDate
+        let date = TradeDate(year: r.year, month: r.month, day: r.day)
+        return calendar.session(for: date)?.open ?? calendar.session(for: calendar.nextTradingDay(after: date))!.open
+    }
+
+    /// The dated contracts that are front month somewhere in `window`, each with the part of the
+    /// window it serves (`rollStart` to `rollStart`, the rule `stitch` uses), oldest first.
+    /// `cycle` is the product's listing months (`HMUZ`).
+    public static func segments(symbol: String, cycle: String, window: TimeWindow,
+                                calendar: SessionCalendar = .cmeEquityIndex) -> [(contract: ContractID, window: TimeWindow)] {
+        guard !window.isEmpty else { return [] }
+        // Start a few weeks early and skip what rolled before the window opens.
+        var c = ContractID.front(symbol: symbol, on: CivilTime(utcSeconds: window.from.seconds - 40 * 86_400), cycle: cycle)
+        var start = Timestamp.distantPast
+        var out: [(contract: ContractID, window: TimeWindow)] = []
+        while start < window.to {
+            let end = rollStart(after: c, calendar: calendar)
+            let part = TimeWindow(from: max(start, window.from), to: min(end, window.to))
+            if !part.isEmpty { out.append((c, part)) }
+            start = end
+            c = c.next(in: cycle)
+        }
+        return out
+    }
+
+    /// Stitches the stored series of `contracts` at `timeframe` into the continuous series named
+    /// `symbol` and stores it (one transaction); what `tsxlab data roll` and `data pull
+    /// --continuous` do.
+    ///
+    /// - Throws: `DataError.badInput` when a contract has no stored bars, and `stitch`'s errors.
+    public static func rollStored(
+        _ store: any BarStore, symbol: String, timeframe: Timeframe, contracts: [String], adjustment: Adjustment = .none,
+        calendar: SessionCalendar = .cmeEquityIndex
+    ) throws -> (series: BarSeries, rolls: [Roll], stored: UpsertResult) {
+        var parts: [BarSeries] = []
+        for c in contracts {
+            let s = try store.read(SeriesKey(symbol: c, timeframe: timeframe), TimeWindow(from: .distantPast, to: .distantFuture))
+            guard !s.isEmpty else {
+                throw DataError.badInput(file: store.displayURL, line: nil, field: "contracts",
+                    reason: "no \(c) \(timeframe) bars stored: import the contract first")
+            }
+            parts.append(s)
+        }
+        let (series, rolls) = try stitch(symbol: symbol, contracts: parts, adjustment: adjustment, calendar: calendar)
+        let coverage = TimeWindow(from: Timestamp(seconds: series.time[0]),
+                                  to: Timestamp(seconds: series.time[series.count - 1]).adding(seconds: timeframe.nominalSeconds))
+        return (series, rolls, try store.write(series, coverage: coverage))
+    }
+
     /// Builds the continuous series named `symbol` from `contracts` (any order; each series'
     /// symbol must be a dated code such as `ESZ13`).
     public static func stitch(
@@ -48,10 +100,7 @@ public enum ContinuousSeries {
         var rolls: [Roll] = []
         for k in 1..<max(1, dated.count) {
             let prev = dated[k - 1], next = dated[k]
-            let r = prev.0.rollDate
-            let date = TradeDate(year: r.year, month: r.month, day: r.day)
-            let open = calendar.session(for: date)?.open
-                ?? calendar.session(for: calendar.nextTradingDay(after: date))!.open
+            let open = rollStart(after: prev.0, calendar: calendar)
             starts.append(open.seconds)
             // The spread at the last minute both contracts traded before the switch.
             var spread: Int64?

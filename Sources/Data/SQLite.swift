@@ -65,6 +65,7 @@ final class SQLiteConnection {
     /// Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back on any error.
     func transaction<T>(_ body: () throws -> T) throws -> T {
         try exec("BEGIN IMMEDIATE")
+        defer { resetCached() }
         do {
             let v = try body()
             try exec("COMMIT")
@@ -73,6 +74,14 @@ final class SQLiteConnection {
             try? exec("ROLLBACK")
             throw error
         }
+    }
+
+    /// Resets every cached statement. A statement left on a row keeps its read transaction open
+    /// after the call that stepped it: the connection then reads an old snapshot, and its next
+    /// write fails at once ("database is locked") once another connection has written — the
+    /// store's api_metrics recorder beside a pull's page writes (DataPullTests).
+    func resetCached() {
+        for s in statementCache.values { s.reset() }
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }

@@ -172,6 +172,7 @@ public final class SQLiteBarStore: BarStore, SQLDatabase {
 
     public func read(_ key: SeriesKey, _ window: TimeWindow, fallbackTickSize: TickSize?) throws -> BarSeries {
         try conn.withLock { c in
+            defer { c.resetCached() }
             let tf = key.timeframe.description
             let tq = try c.cached("SELECT series_id, tick_size FROM bar_series WHERE symbol = ?1 AND timeframe = ?2")
             tq.bind(1, key.symbol); tq.bind(2, tf)
@@ -220,6 +221,7 @@ public final class SQLiteBarStore: BarStore, SQLDatabase {
 
     public func count(_ key: SeriesKey) throws -> Int {
         try conn.withLock { c in
+            defer { c.resetCached() }
             guard let id = try Self.seriesID(c, key.symbol, key.timeframe.description, nil, create: false) else { return 0 }
             return try Self.count(c, id, Int64.min, Int64.max)
         }

@@ -39,13 +39,29 @@ public struct ProjectXBarSource: BarSource {
         guard let unit = PXBarUnit(rawValue: u) else { throw SourceError.noUnit(key.timeframe) }
         let client = self.client
         let bars = try waitFor { try await client.retrieveBars(contractId: contract, unit: unit, unitNumber: n, start: window.from, end: window.to) }
+        return try Self.series(bars, key, tick)
+    }
+
+    /// The gateway's bars as a series in time order (any order in; a repeated time keeps the
+    /// last); a bar with an unreadable time is skipped.
+    ///
+    /// - Throws: `SourceError.offGrid` for a price off the tick grid.
+    public static func series(_ bars: [PXBar], _ key: SeriesKey, _ tick: TickSize) throws -> BarSeries {
+        var rows: [(Int64, PXBar)] = []
+        rows.reserveCapacity(bars.count)
+        for b in bars { if let t = PXTime.parse(b.t) { rows.append((t.seconds, b)) } }
+        rows.sort { $0.0 < $1.0 }
         var series = BarSeries(symbol: key.symbol, timeframe: key.timeframe, tickSize: tick)
-        series.reserveCapacity(bars.count)
-        for b in bars {
-            guard let t = PXTime.parse(b.t) else { continue }
+        series.reserveCapacity(rows.count)
+        for (t, b) in rows {
             guard let o = tick.ticks(decimal: b.o), let h = tick.ticks(decimal: b.h), let l = tick.ticks(decimal: b.l),
                   let c = tick.ticks(decimal: b.c) else { throw SourceError.offGrid("\(b.o) \(b.h) \(b.l) \(b.c)", tick) }
-            series.append(Bar(t.seconds, o, h, l, c, b.v))
+            if series.time.last == t {
+                let j = series.count - 1
+                series.open[j] = o; series.high[j] = h; series.low[j] = l; series.close[j] = c; series.volume[j] = b.v
+            } else {
+                series.append(Bar(t, o, h, l, c, b.v))
+            }
         }
         return series
     }

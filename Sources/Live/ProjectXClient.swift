@@ -118,10 +118,8 @@ public actor ProjectXClient {
         var byTime: [Int64: PXBar] = [:]
         var pageEnd = end
         for _ in 0..<maxPages {
-            let req = PXRetrieveBarsRequest(contractId: contractId, live: live, startTime: PXTime.request(start), endTime: PXTime.request(pageEnd),
-                                            unit: unit.rawValue, unitNumber: unitNumber, limit: min(limit, 20_000), includePartialBar: includePartialBar)
-            let r: PXRetrieveBarsResponse = try await call("/api/History/retrieveBars", req, budget: .history)
-            let bars = r.bars ?? []
+            let bars = try await retrieveBarsPage(contractId: contractId, unit: unit, unitNumber: unitNumber, start: start, end: pageEnd,
+                                                  limit: limit, includePartialBar: includePartialBar, live: live)
             var earliest: Int64 = .max
             var added = 0
             for b in bars {
@@ -134,6 +132,17 @@ public actor ProjectXClient {
             pageEnd = Timestamp(seconds: earliest)
         }
         return byTime.keys.sorted().compactMap { byTime[$0] }.filter { b in PXTime.parse(b.t).map { $0 >= start && $0 < end } ?? false }
+    }
+
+    /// One call of the history endpoint: at most `limit` bars (capped at 20,000) between `start`
+    /// and `end` (UTC), the most recent ones when more exist, newest first as the gateway sends
+    /// them. A caller pages backwards by moving `end` to the earliest bar received.
+    public func retrieveBarsPage(contractId: String, unit: PXBarUnit, unitNumber: Int, start: Timestamp, end: Timestamp,
+                                 limit: Int = 20_000, includePartialBar: Bool = false, live: Bool = false) async throws -> [PXBar] {
+        let req = PXRetrieveBarsRequest(contractId: contractId, live: live, startTime: PXTime.request(start), endTime: PXTime.request(end),
+                                        unit: unit.rawValue, unitNumber: unitNumber, limit: min(limit, 20_000), includePartialBar: includePartialBar)
+        let r: PXRetrieveBarsResponse = try await call("/api/History/retrieveBars", req, budget: .history)
+        return r.bars ?? []
     }
 
     /// Places an order and returns the gateway's order id.

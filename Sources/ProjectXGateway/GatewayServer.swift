@@ -15,9 +15,9 @@ public final class GatewayServer: Sendable {
     let hubs: HubRegistry
     let config: GatewayConfig
 
-    public init(config: GatewayConfig, tape: GatewayTape?) throws {
+    public init(config: GatewayConfig, tape: GatewayTape?, history: [GatewayTape] = []) throws {
         self.config = config
-        venue = GatewayVenue(config: config, tape: tape)
+        venue = GatewayVenue(config: config, tape: tape, history: history)
         hubs = HubRegistry(venue: venue, pingInterval: config.pingInterval)
         server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: config.port), timeout: 60,
                             pool: NoDelayPool(HTTPServer.defaultPool()), logger: .disabled)

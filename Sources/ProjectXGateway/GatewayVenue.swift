@@ -4,7 +4,9 @@ import Trading
 import Backtest
 import ProjectX
 
-/// A recorded market the gateway replays: one contract's bars.
+/// A recorded market the gateway replays: one contract's bars. Other dated contracts of the
+/// tape's product (`history`) are served by the contract and history endpoints only (not traded),
+/// up to the replay clock: a pull across a roll sees both months.
 public struct GatewayTape: Sendable {
     public var series: BarSeries
     public var contract: ContractID
@@ -30,6 +32,8 @@ public actor GatewayVenue {
     var symbolOfContract: [String: String] = [:]
     var contractOfSymbol: [String: String] = [:]
     var tape: GatewayTape?
+    /// Further dated contracts, served by the contract and history endpoints only.
+    let history: [GatewayTape]
     /// Index of the next bar to play.
     public private(set) var cursor = 0
     /// The trade day, rolled by the rule every broker uses.
@@ -55,10 +59,11 @@ public actor GatewayVenue {
     /// Where pushes go (the hub layer installs it).
     var push: @Sendable ([GatewayPush]) -> Void = { _ in }
 
-    public init(config: GatewayConfig, tape: GatewayTape?, registry: ContractRegistry = .builtIn) {
+    public init(config: GatewayConfig, tape: GatewayTape?, history: [GatewayTape] = [], registry: ContractRegistry = .builtIn) {
         self.config = config
         self.registry = registry
         self.tape = tape
+        self.history = history
         var exchangeConfig = ExchangeConfig()
         exchangeConfig.rejectWhenClosed = true
         var instruments: [Instrument] = []
@@ -79,6 +84,15 @@ public actor GatewayVenue {
                 activeContract: true, symbolId: "F.US.\(spec.projectXRoot)"))
             symbolOfContract[pxID] = spec.symbol
             contractOfSymbol[spec.symbol] = pxID
+        }
+        for h in history {
+            guard let spec = registry.specs[h.contract.symbol] else { continue }
+            let pxID = h.contract.projectXID(registry: registry)
+            guard !contracts.contains(where: { $0.id == pxID }) else { continue }
+            contracts.append(PXContract(
+                id: pxID, name: h.contract.cmeCode, description: "\(spec.name): \(h.contract.cmeCode)",
+                tickSize: Decimal(string: spec.tickSize.description) ?? 0, tickValue: spec.tickValue.decimal,
+                activeContract: false, symbolId: "F.US.\(spec.projectXRoot)"))
         }
         exchange.setClock(start)
         if let first = tape?.series.first {
@@ -202,15 +216,15 @@ public actor GatewayVenue {
         guard let unit = PXBarUnit(rawValue: r.unit) else { return PXRetrieveBarsResponse(bars: nil, errorCode: 2, errorMessage: "Invalid unit") }
         guard r.unitNumber > 0 else { return PXRetrieveBarsResponse(bars: nil, errorCode: 3, errorMessage: "Invalid unit number") }
         guard (1...20_000).contains(r.limit) else { return PXRetrieveBarsResponse(bars: nil, errorCode: 4, errorMessage: "Invalid limit") }
-        guard let tape, contractOfSymbol[tape.series.symbol] == r.contractId,
+        guard let (served, cursor) = servedTape(r.contractId),
               let start = PXTime.parse(r.startTime), let end = PXTime.parse(r.endTime) else { return PXRetrieveBarsResponse(bars: []) }
-        let s = tape.series
+        let s = served.series
         guard let target = Timeframe(projectXUnit: unit.rawValue, unitNumber: r.unitNumber) else {
             return PXRetrieveBarsResponse(bars: nil, errorCode: 3, errorMessage: "Invalid unit number")
         }
         // An expired contract's second and minute bars, when the venue keeps none (`expiredMinuteHistory`).
         if !config.expiredMinuteHistory, let width = target.fixedSeconds, width < 3600, !target.isSessionBased {
-            let e = tape.contract.expirationDate
+            let e = served.contract.expirationDate
             let today = CivilTime(utcSeconds: clock.seconds)
             if CivilTime.daysFromCivil(year: today.year, month: today.month, day: today.day) > CivilTime.daysFromCivil(year: e.year, month: e.month, day: e.day) {
                 count("expiredMinuteHistory")
@@ -244,6 +258,14 @@ public actor GatewayVenue {
                   l: tick.decimal(Price(ticks: b.3)), c: tick.decimal(Price(ticks: b.4)), v: b.5)
         }
         return PXRetrieveBarsResponse(bars: Array(bars))
+    }
+
+    /// The tape serving a contract id with the number of its bars played: the traded tape's
+    /// cursor, or a history tape's bars before the replay clock.
+    func servedTape(_ contractID: String) -> (GatewayTape, Int)? {
+        if let tape, contractOfSymbol[tape.series.symbol]?.caseInsensitiveCompare(contractID) == .orderedSame { return (tape, cursor) }
+        guard let h = history.first(where: { $0.contract.projectXID(registry: registry).caseInsensitiveCompare(contractID) == .orderedSame }) else { return nil }
+        return (h, h.series.lowerBound(clock.seconds))
     }
 
     public func orders(statuses: Set<Int>? = nil, contractID: String? = nil, from: Timestamp? = nil, to: Timestamp? = nil) -> [PXOrder] {

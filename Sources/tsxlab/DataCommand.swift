@@ -5,8 +5,8 @@ import Foundation
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Import, export, list, resample and inspect stored bars.",
-        subcommands: [Import.self, Export.self, List.self, Resample.self, Roll.self, Stats.self]
+        abstract: "Import, pull, export, list, resample and inspect stored bars.",
+        subcommands: [Import.self, Pull.self, Export.self, List.self, Resample.self, Roll.self, Stats.self]
     )
 }
 
@@ -147,19 +147,9 @@ extension DataCommand {
                     throw ValidationError("--adjust must be none or back, not '\(adjust)'")
                 }
                 let store = try storeOptions.openStore()
-                var parts: [BarSeries] = []
-                for c in contracts.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).uppercased() }) {
-                    let s = try store.read(SeriesKey(symbol: c, timeframe: timeframe), TimeWindow(from: .distantPast, to: .distantFuture))
-                    guard !s.isEmpty else {
-                        throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: "contracts",
-                            reason: "no \(c) \(timeframe) bars stored: import the contract first")
-                    }
-                    parts.append(s)
-                }
-                let (series, rolls) = try ContinuousSeries.stitch(symbol: symbol.uppercased(), contracts: parts, adjustment: adjustment)
-                let coverage = TimeWindow(from: Timestamp(seconds: series.time[0]),
-                                          to: Timestamp(seconds: series.time[series.count - 1]).adding(seconds: timeframe.nominalSeconds))
-                let r = try store.write(series, coverage: coverage)
+                let names = contracts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+                let (series, rolls, r) = try ContinuousSeries.rollStored(store, symbol: symbol.uppercased(), timeframe: timeframe,
+                                                                         contracts: names, adjustment: adjustment)
                 func points(_ t: Int64?) -> String { t.map { series.tickSize.format(Price(ticks: $0)) } ?? "n/a" }
                 if json {
                     try Terminal.printJSON(rolls.map { ["from": $0.from.cmeCode, "to": $0.to.cmeCode, "at": $0.at.description, "spread": points($0.spreadTicks)] })
@@ -206,7 +196,14 @@ extension DataCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the stored series with their bar counts and ranges.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the stored series with their bar counts, ranges and holes.",
+            discussion: """
+                A hole is trading time between a series' first and last bar that the store never
+                fetched (imported, pulled or built): the parts of the session calendar's sessions
+                its coverage lacks. Minutes without a trade inside fetched time are no holes.
+                `data pull` over the same window fills them.
+                """)
         @Flag(help: "Print as JSON.") var json = false
         @OptionGroup var storeOptions: StoreOptions
 
@@ -214,17 +211,30 @@ extension DataCommand {
             try runReportingErrors {
                 let store = try storeOptions.openStore()
                 let series = try store.listSeries()
+                var holes: [SeriesKey: [TimeWindow]] = [:]
+                for s in series {
+                    guard let first = s.first, let last = s.last else { continue }
+                    let within = TimeWindow(from: first, to: last.adding(seconds: s.key.timeframe.nominalSeconds))
+                    holes[s.key] = SeriesCoverage.holes(coverage: try store.coverage(s.key), within: within)
+                }
                 if json {
-                    try Terminal.printJSON(series.map(SeriesInfoJSON.init))
+                    try Terminal.printJSON(series.map { SeriesInfoJSON($0, holes: holes[$0.key] ?? []) })
                     return
                 }
                 print("store: \(store.displayURL)")
-                if series.isEmpty { print("no bars stored yet: import some with `tsxlab data import`"); return }
+                if series.isEmpty { print("no bars stored yet: import some with `tsxlab data import` or `tsxlab data pull`"); return }
                 let rows = series.map { s in
-                    [s.key.symbol, s.key.timeframe.description, s.tickSize.description, String(s.count),
-                     s.first?.description ?? "-", s.last?.description ?? "-"]
+                    let h = holes[s.key] ?? []
+                    return [s.key.symbol, s.key.timeframe.description, s.tickSize.description, String(s.count),
+                            s.first?.description ?? "-", s.last?.description ?? "-",
+                            h.isEmpty ? "none" : "\(h.count) (\(formatDuration(h.reduce(0) { $0 + $1.to.seconds - $1.from.seconds })))"]
                 }
-                print(table(["symbol", "tf", "tick", "bars", "first", "last"], rows))
+                print(table(["symbol", "tf", "tick", "bars", "first", "last", "holes"], rows))
+                for s in series {
+                    guard let h = holes[s.key], !h.isEmpty else { continue }
+                    let shown = h.prefix(5).map { "[\($0.from), \($0.to))" }.joined(separator: ", ")
+                    print("\(s.key) holes: \(shown)\(h.count > 5 ? " and \(h.count - 5) more" : "")")
+                }
             }
         }
     }
@@ -253,7 +263,7 @@ extension DataCommand {
                 }
                 let src: (any BarSource)? = try source.map { CSVFolderSource(folder: $0, registry: try storeOptions.registry()) }
                 let cache = BarCache(store: store, source: src)
-                var probe = CacheProbeJSON(store: store.displayURL, series: all.map(SeriesInfoJSON.init))
+                var probe = CacheProbeJSON(store: store.displayURL, series: all.map { SeriesInfoJSON($0) })
                 if let t = target, let first = t.first, t.count > window {
                     // Pick window start times from the stored bars themselves, then read each twice
                     // (the second read shows the memory tier).
@@ -305,10 +315,18 @@ struct SeriesInfoJSON: Encodable {
     let symbol, timeframe, tickSize: String
     let bars: Int
     let first, last: String?
-    init(_ s: SeriesInfo) {
+    /// Trading time inside [first, last] the store never fetched (`data list` only).
+    let holes: [WindowJSON]?
+    init(_ s: SeriesInfo, holes: [TimeWindow]? = nil) {
         symbol = s.key.symbol; timeframe = s.key.timeframe.description; tickSize = s.tickSize.description
         bars = s.count; first = s.first?.description; last = s.last?.description
+        self.holes = holes.map { $0.map(WindowJSON.init) }
     }
+}
+
+struct WindowJSON: Encodable {
+    let from, to: String
+    init(_ w: TimeWindow) { from = w.from.description; to = w.to.description }
 }
 
 struct TierJSON: Encodable {

@@ -53,6 +53,9 @@ struct GatewayServe: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Read the tape from this CSV/CSV.gz file instead of the store.", valueName: "file"))
     var csv: String?
 
+    @Option(name: .customLong("history-tape"), help: ArgumentHelp("Another dated contract's bars (CODE=FILE, or CODE for the store's CODE series), served by the contract and history endpoints up to the replay clock, not traded: a pull across a roll sees both months. Repeatable.", valueName: "code[=file]"))
+    var historyTapes: [String] = []
+
     @Option(help: "Market seconds played per real second (0: only on request).")
     var speed: Double = 0
 
@@ -126,7 +129,12 @@ struct GatewayServe: AsyncParsableCommand {
             Terminal.error(e.description)
             throw ExitCode(e.exitCode)
         }
-        let server = try GatewayServer(config: config, tape: tape)
+        let history: [GatewayTape]
+        do { history = try historyTapes.map(loadHistoryTape) } catch let e as DataError {
+            Terminal.error(e.description)
+            throw ExitCode(e.exitCode)
+        }
+        let server = try GatewayServer(config: config, tape: tape, history: history)
         let bound = try await server.start()
         // Written straight to the descriptor (no stdio buffer): a script waits for this line.
         FileHandle.standardOutput.write(Data("listening http://127.0.0.1:\(bound) (\(tape.contract.cmeCode), \(tape.series.count) bars from \(tape.series.first?.time.iso8601 ?? "-"))\n".utf8))
@@ -142,6 +150,25 @@ struct GatewayServe: AsyncParsableCommand {
             throw ValidationError("\(flag) takes N/SECONDS, e.g. 50/30, not '\(text)'")
         }
         return (n, s)
+    }
+
+    /// `CODE=FILE` or `CODE` (the store's series of that name) as a history-only tape.
+    func loadHistoryTape(_ text: String) throws -> GatewayTape {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard let id = ContractID(cme: parts[0]) else {
+            throw ValidationError("--history-tape '\(text)' must start with a dated contract code such as ESH14")
+        }
+        let spec = try storeOptions.registry().spec(for: id.symbol)
+        let series: BarSeries
+        if parts.count == 2 {
+            series = try BarCSV.read(path: parts[1], options: BarCSVOptions(symbol: id.symbol, timeframe: timeframe, tickSize: spec.tickSize)).0
+        } else {
+            series = try storeOptions.openStore().read(SeriesKey(symbol: id.cmeCode, timeframe: timeframe), TimeWindow(from: .distantPast, to: .distantFuture))
+        }
+        guard !series.isEmpty else {
+            throw DataError.noInput(path: parts.count == 2 ? parts[1] : storeOptions.storeURL(), reason: "no \(id.cmeCode) \(timeframe) bars for --history-tape")
+        }
+        return GatewayTape(series: series, contract: id)
     }
 
     func loadTape() throws -> GatewayTape {

@@ -40,7 +40,8 @@ struct LiveOptions: ParsableArguments {
     @OptionGroup var storeOptions: StoreOptions
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
-    var apiURL: String { environment["PROJECTX_API_URL"] ?? "https://api.topstepx.com" }
+    var apiURL: String { Self.apiURL(environment) }
+    static func apiURL(_ environment: [String: String]) -> String { environment["PROJECTX_API_URL"] ?? "https://api.topstepx.com" }
     var rtcURL: String {
         let base = environment["PROJECTX_RTC_URL"] ?? "https://rtc.topstepx.com"
         if base.hasPrefix("https://") { return "wss://" + base.dropFirst(8) }
@@ -58,15 +59,7 @@ struct LiveOptions: ParsableArguments {
 
     /// The client, recording every request in the store's `api_metrics` (when the store can).
     func connect(also extra: (any APICallSink)? = nil) throws -> (ProjectXClient, StoreAPICallRecorder?) {
-        let credentials: APICredentials
-        do { credentials = try APICredentials.load(environment: environment) } catch let e as CredentialsError {
-            Terminal.error(e.description)
-            throw ExitCode(e == .missing("PROJECTX_USERNAME") || e == .missing("PROJECTX_API_KEY") ? 64 : 66)
-        }
-        var recorder: StoreAPICallRecorder?
-        if let db = try? storeOptions.openStore() as? any SQLDatabase { recorder = StoreAPICallRecorder(db: db) }
-        let sinks: [any APICallSink] = [recorder ?? MemoryAPICallSink()] + (extra.map { [$0] } ?? [])
-        return (ProjectXClient(baseURL: apiURL, credentials: credentials, calls: FanOutAPICallSink(sinks)), recorder)
+        try connectProjectX(storeOptions, environment: environment, also: extra)
     }
 
     func resolveAccount(_ client: ProjectXClient) async throws -> PXAccount {
@@ -76,6 +69,21 @@ struct LiveOptions: ParsableArguments {
     func resolveContract(_ client: ProjectXClient, _ symbol: String) async throws -> (PXContract, ContractSpec) {
         try await client.contract(for: symbol, registry: try storeOptions.registry())
     }
+}
+
+/// The ProjectX client with the credentials from the environment or a 0600 key file (a missing
+/// or unreadable one: stderr and exit 64 or 66), recording every request in the store's
+/// `api_metrics` (when the store can).
+func connectProjectX(_ storeOptions: StoreOptions, environment: [String: String], also extra: (any APICallSink)? = nil) throws -> (ProjectXClient, StoreAPICallRecorder?) {
+    let credentials: APICredentials
+    do { credentials = try APICredentials.load(environment: environment) } catch let e as CredentialsError {
+        Terminal.error(e.description)
+        throw ExitCode(e == .missing("PROJECTX_USERNAME") || e == .missing("PROJECTX_API_KEY") ? 64 : 66)
+    }
+    var recorder: StoreAPICallRecorder?
+    if let db = try? storeOptions.openStore() as? any SQLDatabase { recorder = StoreAPICallRecorder(db: db) }
+    let sinks: [any APICallSink] = [recorder ?? MemoryAPICallSink()] + (extra.map { [$0] } ?? [])
+    return (ProjectXClient(baseURL: LiveOptions.apiURL(environment), credentials: credentials, calls: FanOutAPICallSink(sinks)), recorder)
 }
 
 enum LiveCLIError: Error, CustomStringConvertible {

@@ -14,6 +14,7 @@ enum LocationArguments {
         "store": "--store", "contractsFile": "--contracts-file", "config": "--config", "source": "--source",
         "envFile": "--env-file", "out": "--out", "csv": "--csv", "url": "--url", "equity": "--equity",
         "trades": "--trades", "files": "<files>", "html": "--html", "returns": "--returns",
+        "historyTapes": "--history-tape",
     ]
 
     /// Environment variables read as a path or URL by every command.
@@ -51,6 +52,7 @@ enum LocationArguments {
                     switch child.value {
                     case let o as Option<String?>: check(flag, o.wrappedValue)
                     case let o as Option<String>: check(flag, o.wrappedValue)
+                    case let o as Option<[String]>: for v in o.wrappedValue { check(flag, v) }
                     case let a as Argument<[String]>: for v in a.wrappedValue { check(flag, v) }
                     case let a as Argument<String>: check(flag, a.wrappedValue)
                     default: walk(child.value, depth: depth + 1)
