@@ -38,6 +38,14 @@ final class HubRegistry: @unchecked Sendable {
     /// The last depth record of each contract: a new depth subscriber gets it at once (the
     /// snapshot the real hub sends on subscribe).
     private var book: [String: String] = [:]
+    /// The trade prints pushed to market-hub connections, in order (the latest `sentLimit`): each
+    /// print object with its contract and the number of connections it went to. Tests compare a
+    /// recorded tape with it (`GET /_gateway/sent-prints`).
+    private var sent: [(contract: String, print: ProjectX.JSONValue, connections: Int)] = []
+    let sentLimit = 200_000
+
+    /// The prints pushed so far (the latest `sentLimit`).
+    var sentPrints: [(contract: String, print: ProjectX.JSONValue, connections: Int)] { lock.withLock { sent } }
 
     /// The depth snapshot of `contract` to a connection that just subscribed to it.
     func sendBook(_ id: UUID, contract: String) {
@@ -125,9 +133,10 @@ final class HubRegistry: @unchecked Sendable {
             for (push, record) in zip(pushes, records) {
                 if case .market(_, let contract, .depth, _) = push { book[contract] = record }
             }
+            var receivers = Array(repeating: 0, count: pushes.count)
             for (_, p) in peers {
                 var frame = ""
-                for (push, record) in zip(pushes, records) {
+                for (k, (push, record)) in zip(pushes, records).enumerated() {
                     switch push {
                     case .user(let target, let account, _):
                         guard p.hub == .user, !p.silent else { continue }
@@ -138,11 +147,18 @@ final class HubRegistry: @unchecked Sendable {
                     case .market(_, let contract, let kind, _):
                         guard p.hub == .market, !p.silent, p.market[kind]?.contains(contract) ?? false else { continue }
                         frame += record
+                        if kind == .trades { receivers[k] += 1 }
                     }
                 }
                 // Several records in one frame, as the real hubs send them.
                 if !frame.isEmpty { p.out.yield(.text(frame)) }
             }
+            for (k, push) in pushes.enumerated() {
+                guard case .market(_, let contract, .trades, let args) = push, args.count > 1 else { continue }
+                let prints: [ProjectX.JSONValue] = if case .array(let items) = args[1] { items } else { [args[1]] }
+                sent += prints.map { (contract, $0, receivers[k]) }
+            }
+            if sent.count > sentLimit { sent.removeFirst(sent.count - sentLimit) }
         }
     }
 }

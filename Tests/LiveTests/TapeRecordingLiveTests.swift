@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import Data
+import ProjectX
+import TSXLabTesting
+@testable import Live
+
+@Suite("Recording the tape from a live runner, over real sockets", .serialized)
+struct TapeRecordingLiveTests {
+    static let tape = { try! LiveParityTests.esz13(through: "2013-10-09T00:00:00Z") }()
+
+    @Test("prints recorded by the runner over a session with a dropped socket equal the prints the gateway sent, each once, in order")
+    func droppedSocket() async throws {
+        let (store, _, _) = try StoreKind.sqlite.make()
+        let tapeStore = TapeStore(db: try #require(store as? any SQLDatabase))
+        let recorder = TapeRecorder(tape: tapeStore)
+        let live = try await LiveHarness.make(tape: Self.tape, strategies: [try LiveParityTests.overnight()])
+        await live.runner.recordTape(recorder)
+        try await live.play(40)
+        // The sockets drop while the tape plays on: the prints of those bars reach nobody.
+        _ = try await live.gw.post("/_gateway/faults", ["dropSockets": true])
+        let r = try await live.gw.post("/_gateway/step", ["bars": 15])
+        let cursor = try #require(r["cursor"] as? Int)
+        let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
+        while true {
+            let stats = await live.runner.stats
+            if stats.barsProcessed >= cursor - 1 && stats.reconnects >= 2 { break }
+            guard Date() < deadline else { Issue.record("the runner did not reconnect and catch up: \(stats.barsProcessed) bars, \(stats.reconnects) reconnects"); break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await live.play(40)
+        await recorder.finish()
+        let sent = try #require(try await live.gw.post("/_gateway/sent-prints")["prints"] as? [[String: Any]])
+        await live.stop()
+
+        // What went out to a connection, as the tape keeps it; every print went to one connection
+        // at most (the runner's), so none can arrive twice.
+        let tick = TickSize("0.25")!
+        #expect(sent.allSatisfy { ($0["connections"] as? Int ?? 0) <= 1 })
+        let delivered = try sent.filter { ($0["connections"] as? Int ?? 0) == 1 }.map { item -> TradePrint in
+            let json = try JSONValue.parse(Data(try JSONSerialization.data(withJSONObject: item["print"]!)))
+            return try #require(try PXTradePrint(json: json).tapePrint(tick: tick))
+        }
+        #expect(sent.count > delivered.count, "some prints went out while the runner was away")
+        #expect(delivered.count > 100)
+        let recorded = try tapeStore.read("ESZ13", TimeWindow(from: .distantPast, to: .distantFuture))
+        #expect(recorded == delivered)
+        #expect(recorder.counts.failures == 0 && recorder.counts.stored == recorded.count)
+    }
+}
