@@ -136,3 +136,38 @@ public struct TapeStore: Sendable {
         return try existingID(symbol) ?? 0
     }
 }
+
+/// The tape as CSV, in the form of the shared ESH4 trades file: `timestamp,price,size,aggressor`,
+/// UTC to the nanosecond, the price in the contract's decimals, size and aggressor (`B`/`S`)
+/// empty when unknown.
+public enum TapeCSV {
+    public static let header = "timestamp,price,size,aggressor\n"
+
+    public static func text(_ prints: [TradePrint], tickSize: TickSize, decimals: Int? = nil) -> String {
+        var out = header
+        out.reserveCapacity(header.utf8.count + prints.count * 48)
+        for p in prints {
+            out += timestamp(p.time)
+            out += ","
+            out += tickSize.format(Price(ticks: p.price), decimals: decimals)
+            out += ","
+            if let s = p.size { out += String(s) }
+            out += ","
+            if let a = p.aggressor { out += a == .buy ? "B" : "S" }
+            out += "\n"
+        }
+        return out
+    }
+
+    /// `2023-12-25T23:00:00.085275419Z` for a time in nanoseconds.
+    public static func timestamp(_ ns: Int64) -> String {
+        let (s, n) = (ns.floorDiv(1_000_000_000), ns.floorMod(1_000_000_000))
+        let digits = String(n)
+        return String(Timestamp(seconds: s).iso8601.dropLast()) + "." + String(repeating: "0", count: 9 - digits.count) + digits + "Z"
+    }
+}
+
+extension Int64 {
+    fileprivate func floorDiv(_ d: Int64) -> Int64 { let q = self / d; return (self % d != 0 && (self < 0) != (d < 0)) ? q - 1 : q }
+    fileprivate func floorMod(_ d: Int64) -> Int64 { self - floorDiv(d) * d }
+}

@@ -39,6 +39,8 @@ public struct LivePlan: Sendable {
     /// Start the risk state afresh from the replay instead of the store's (the trader checked the
     /// account at the venue after a `StoredRiskMismatch`); the store then keeps the new one.
     public var resetRiskState = false
+    /// Keep every trade print the market hub delivers in the store's tape (`tsxlab live --record-tape`).
+    public var recordTape = false
 
     public struct StatusAddress: Sendable, Hashable {
         public var host: String
@@ -193,6 +195,11 @@ public struct LiveJob: Sendable {
             log.notice("live: status page at http://\(address.host):\(bound)/ (metrics at /metrics)")
             statusServer = server
         }
+        let recorder = plan.recordTape ? TapeRecorder(tape: TapeStore(db: db)) : nil
+        if let recorder {
+            await runner.recordTape(recorder)
+            log.notice("live: recording the tape of \(contract.id) in the store")
+        }
         try await runner.start(resumeFrom: plan.warmupFrom)
         let warm = await runner.stats.warmupBars
         let risk = broker.risk
@@ -207,7 +214,7 @@ public struct LiveJob: Sendable {
         // The parts as services of one group: shut down in reverse order (trading, then the
         // status page, then the notifier), on the signals given or when `stop` yields.
         let trading = TradingService(runner: runner, broker: broker, observers: observers, notifier: notifier, metrics: metrics,
-                                     cache: cache, spec: spec, log: log, onBar: onBar)
+                                     cache: cache, spec: spec, log: log, recorder: recorder, onBar: onBar)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: NotifierService(notifier: notifier, log: log), serviceName: "notifier")]
         if let statusServer { services.append(.init(service: StatusService(server: statusServer, log: log), serviceName: "status page")) }
         services.append(.init(service: trading, serviceName: "trading"))

@@ -50,6 +50,8 @@ struct TradingService: Service {
     let cache: BarCache
     let spec: ContractSpec
     let log: Logger
+    /// The tape recorder, when recording: written out once trading has stopped.
+    let recorder: TapeRecorder?
     let onBar: @Sendable (LiveBarLine) -> Void
 
     func run() async throws {
@@ -70,6 +72,15 @@ struct TradingService: Service {
             log.error("live: trading stopped with \(open) position(s) open and \(working) order(s) working after 15 s: close them at the venue")
         } else {
             log.notice("live: trading stopped: flat, nothing working")
+        }
+        if let recorder {
+            await recorder.finish()
+            let c = recorder.counts
+            if c.stored < c.received {
+                log.error("live: the tape kept \(c.stored) of \(c.received) prints: the store refused \(c.failures) write(s), the last: \(c.lastError ?? "")")
+            } else {
+                log.notice("live: the tape kept \(c.stored) prints")
+            }
         }
         // The shutdown's own fills reach the metrics, the log and the notifier before the summary.
         await observers.stop()

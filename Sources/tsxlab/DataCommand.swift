@@ -164,19 +164,27 @@ extension DataCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write stored bars as CSV (timestamp,open,high,low,close,volume; UTC).")
-        @Option var symbol: String
-        @Option var timeframe: Timeframe
+        static let configuration = CommandConfiguration(
+            abstract: "Write stored bars as CSV (timestamp,open,high,low,close,volume; UTC), or with --ticks the stored trade prints (timestamp,price,size,aggressor; UTC to the nanosecond).")
+        @Option(help: "The symbol; with --ticks a dated contract as recorded, e.g. ESZ13.") var symbol: String
+        @Option(help: "The bars' timeframe (not with --ticks).") var timeframe: Timeframe?
+        @Flag(help: "Write the symbol's recorded trade prints instead of bars.") var ticks = false
         @Option(help: "First bar time (UTC date or ISO time), inclusive.") var from: TimeArgument?
         @Option(help: "End time (UTC date or ISO time), exclusive.") var to: TimeArgument?
         @Option(help: "Output file; - for stdout.") var out: String
         @OptionGroup var storeOptions: StoreOptions
 
+        func validate() throws {
+            if ticks && timeframe != nil { throw ValidationError("--ticks writes prints, which have no timeframe: give --ticks or --timeframe, not both") }
+            if !ticks && timeframe == nil { throw ValidationError("give --timeframe for bars, or --ticks for the recorded prints") }
+        }
+
         func run() throws {
             try runReportingErrors {
                 let store = try storeOptions.openStore()
-                let key = SeriesKey(symbol: symbol.uppercased(), timeframe: timeframe)
                 let window = TimeWindow(from: from?.timestamp ?? .distantPast, to: to?.timestamp ?? .distantFuture)
+                if ticks { return try exportTicks(store, window) }
+                let key = SeriesKey(symbol: symbol.uppercased(), timeframe: timeframe!)
                 let series = try store.read(key, window)
                 guard !series.isEmpty else {
                     throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: nil,
@@ -191,6 +199,27 @@ extension DataCommand {
                     try BarCSVWriter.write(series, decimals: decimals, to: out)
                     Terminal.note("wrote \(series.count) bars to \(out)")
                 }
+            }
+        }
+
+        func exportTicks(_ store: any BarStore, _ window: TimeWindow) throws {
+            guard let db = store as? any SQLDatabase else { return }
+            let tape = TapeStore(db: db)
+            let symbol = self.symbol.uppercased()
+            guard let info = try tape.list().first(where: { $0.symbol == symbol }) else {
+                let known = try tape.list().map(\.symbol)
+                throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: "symbol",
+                    reason: "no recorded prints of \(symbol)" + (known.isEmpty ? "; record some with `tsxlab record` or `tsxlab live --record-tape`" : "; recorded: \(known.joined(separator: ", "))"))
+            }
+            let prints = try tape.read(symbol, window)
+            let product = ContractID(cme: symbol)?.symbol ?? symbol
+            let decimals = try? storeOptions.registry().spec(for: product).priceDecimals
+            let text = TapeCSV.text(prints, tickSize: info.tickSize, decimals: decimals)
+            if out == "-" {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            } else {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+                Terminal.note("wrote \(prints.count) prints of \(symbol) to \(out)")
             }
         }
     }

@@ -42,7 +42,9 @@ struct LiveOptions: ParsableArguments {
     var environment: [String: String] { ProcessInfo.processInfo.environment }
     var apiURL: String { Self.apiURL(environment) }
     static func apiURL(_ environment: [String: String]) -> String { environment["PROJECTX_API_URL"] ?? "https://api.topstepx.com" }
-    var rtcURL: String {
+    var rtcURL: String { Self.rtcURL(environment) }
+    /// The hubs' base URL: PROJECTX_RTC_URL (http(s) written as ws(s)), else TopStepX's.
+    static func rtcURL(_ environment: [String: String]) -> String {
         let base = environment["PROJECTX_RTC_URL"] ?? "https://rtc.topstepx.com"
         if base.hasPrefix("https://") { return "wss://" + base.dropFirst(8) }
         if base.hasPrefix("http://") { return "ws://" + base.dropFirst(7) }
@@ -362,6 +364,7 @@ struct LiveRun: AsyncParsableCommand {
     @Flag(help: "Trade a configuration that fails the promotion check, with warnings.") var force = false
     @Flag(help: "Run everything but send no order: each would-be command is printed.") var dryRun = false
     @Flag(help: "Start the risk state (high-water mark, day start, locks) afresh from the replay instead of the store's; after checking the account at the venue.") var resetRiskState = false
+    @Flag(help: "Keep every trade print the market hub delivers in the store (the tape: `tsxlab data export --ticks`).") var recordTape = false
     @Flag(help: "Paper trading: live market data, orders filled by the simulated exchange (nothing is sent; no promotion needed).") var paper = false
     @Option(help: ArgumentHelp("Serve the status page (/), /status.json and /metrics at HOST:PORT (beyond 127.0.0.1 it needs TSXLAB_HTTP_TOKEN).", valueName: "host:port"))
     var http: String?
@@ -440,6 +443,7 @@ struct LiveRun: AsyncParsableCommand {
             plan.dryRun = dryRun
             plan.force = force
             plan.resetRiskState = resetRiskState
+            plan.recordTape = recordTape
             // `preflight` refused a malformed --http.
             if let address = statusAddress {
                 plan.statusAddress = address

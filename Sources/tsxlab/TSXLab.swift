@@ -12,7 +12,7 @@ struct TSXLab: AsyncParsableCommand {
             Exit codes: 0 success, 64 bad arguments, 65 bad input data, 66 missing input file,
             69 store unavailable, 70 internal failure.
             """,
-        subcommands: [DataCommand.self, BacktestCommand.self, SweepCommand.self, ReportCommand.self, IndicatorsCommand.self, StatsCommand.self, CombineCommand.self, GatewayCommand.self, PromoteCommand.self, LiveCommand.self, MetricsCommand.self, DocsCommand.self]
+        subcommands: [DataCommand.self, BacktestCommand.self, SweepCommand.self, ReportCommand.self, IndicatorsCommand.self, StatsCommand.self, CombineCommand.self, GatewayCommand.self, PromoteCommand.self, LiveCommand.self, RecordCommand.self, MetricsCommand.self, DocsCommand.self]
     )
 }
 

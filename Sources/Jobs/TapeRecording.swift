@@ -1,0 +1,92 @@
+import Data
+import Foundation
+import Live
+import Logging
+import ProjectX
+import ServiceLifecycle
+import UnixSignals
+
+/// `tsxlab record SYMBOL…`: the market hub's trade prints of some contracts kept in the store's
+/// tape, without trading. The hub client reconnects and subscribes again by itself; every print
+/// it delivers is stored once (`TapeRecorder`).
+public struct TapeRecording: Sendable {
+    public let client: ProjectXClient
+    public let db: any SQLDatabase
+    public let registry: ContractRegistry
+    public let rtcURL: String
+    public var logger = Logger(label: "tsxlab.record")
+    /// Called every `progressEvery` seconds with the prints received and stored so far.
+    public var onProgress: @Sendable (_ received: Int, _ stored: Int) -> Void = { _, _ in }
+    public var progressEvery: Double = 10
+
+    public init(client: ProjectXClient, db: any SQLDatabase, registry: ContractRegistry, rtcURL: String) {
+        self.client = client; self.db = db; self.registry = registry; self.rtcURL = rtcURL
+    }
+
+    /// What a recording kept.
+    public struct Summary: Sendable {
+        public var contracts: [String]
+        public var received: Int
+        public var stored: Int
+        public var failures: Int
+        public var lastError: String?
+    }
+
+    /// Records `symbols` (products, for their front month, or dated contracts such as `ESZ25`)
+    /// until one of `signals` arrives or `stop` yields; returns what was kept.
+    public func run(_ symbols: [String], until stop: AsyncStream<Void>? = nil, signals: [UnixSignal] = []) async throws -> Summary {
+        var contracts: [String: (code: String, tick: TickSize)] = [:]
+        for s in symbols {
+            let (contract, spec) = try await client.contract(for: s, registry: registry)
+            let code = ContractID(projectX: contract.id, registry: registry)?.cmeCode ?? contract.id
+            contracts[contract.id] = (code, spec.tickSize)
+        }
+        let recorder = TapeRecorder(tape: TapeStore(db: db))
+        let client = self.client
+        let hub = HubClient(url: rtcURL + "/hubs/market") { try await client.token(replacing: $0) }
+        let known = contracts
+        await hub.deliver { event in
+            guard case .message("GatewayTrade", let args) = event, args.count >= 2, let id = args[0].string, let c = known[id] else { return }
+            let items: [JSONValue] = if case .array(let a) = args[1] { a } else { [args[1]] }
+            let prints = items.compactMap { try? PXTradePrint(json: $0) }.compactMap { $0.tapePrint(tick: c.tick) }
+            recorder.record(prints, symbol: c.code, tickSize: c.tick)
+        }
+        try await hub.start()
+        for id in contracts.keys.sorted() { try await hub.subscribe("SubscribeContractTrades", [.string(id)]) }
+        let codes = contracts.values.map(\.code).sorted()
+        logger.notice("record: the tape of \(codes.joined(separator: ", ")) into the store; SIGINT or SIGTERM stops")
+
+        let service = RecordService(recorder: recorder, every: progressEvery, onProgress: onProgress)
+        var quiet = logger
+        quiet.logLevel = .warning
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: service)], gracefulShutdownSignals: signals, logger: quiet))
+        let stopping = Task {
+            guard let stop else { return }
+            for await _ in stop { break }
+            await group.triggerGracefulShutdown()
+        }
+        defer { stopping.cancel() }
+        try await group.run()
+        await hub.stop()
+        await recorder.finish()
+        let c = recorder.counts
+        return Summary(contracts: codes, received: c.received, stored: c.stored, failures: c.failures, lastError: c.lastError)
+    }
+}
+
+/// Reports progress until the graceful shutdown.
+struct RecordService: Service {
+    let recorder: TapeRecorder
+    let every: Double
+    let onProgress: @Sendable (Int, Int) -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(every))
+                let c = recorder.counts
+                onProgress(c.received, c.stored)
+            }
+        }
+    }
+}

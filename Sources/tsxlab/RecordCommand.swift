@@ -1,0 +1,55 @@
+import ArgumentParser
+import Data
+import Foundation
+import Jobs
+import Live
+import Logging
+import Operations
+
+struct RecordCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Keep the market hub's trade prints of some contracts in the store (the tape), without trading.",
+        discussion: """
+            Each contract's prints are kept under its CME code (ESZ25) with their time to the
+            nanosecond as the venue sends it, price, size and aggressor; `tsxlab data export
+            --symbol ESZ25 --ticks` writes them out. Runs until SIGINT or SIGTERM, then writes what
+            is left. Connection and credentials as for `tsxlab live`. `tsxlab live --record-tape`
+            keeps the traded contract's tape while trading.
+            """)
+    @Argument(help: "Products (their front month) or dated contracts, e.g. ES or ESZ25.") var symbols: [String]
+    @Flag(help: "Print the summary as JSON.") var json = false
+    @OptionGroup var storeOptions: StoreOptions
+
+    struct Output: Encodable {
+        var contracts: [String]
+        var received: Int
+        var stored: Int
+        var storeFailures: Int
+    }
+
+    func run() async throws {
+        let env = storeOptions.environment
+        let (store, registry): (any BarStore, ContractRegistry)
+        do { (store, registry) = (try storeOptions.openStore(), try storeOptions.registry()) } catch { throw reported(error) }
+        let db = store as! any SQLDatabase   // both stores are
+        let (client, calls) = try connectProjectX(storeOptions, environment: env)
+        try await runLive(calls) {
+            var job = TapeRecording(client: client, db: db, registry: registry, rtcURL: LiveOptions.rtcURL(env))
+            job.logger = Logger(label: "tsxlab.record") { LineLogHandler(label: $0, format: .text) }
+            job.onProgress = { received, stored in
+                Terminal.note("record: \(received) prints received, \(stored) stored")
+            }
+            let s = try await job.run(symbols, signals: [.sigterm, .sigint])
+            if json {
+                try Terminal.printJSON(Output(contracts: s.contracts, received: s.received, stored: s.stored, storeFailures: s.failures))
+            } else {
+                print("recorded \(s.stored) prints of \(s.contracts.joined(separator: ", "))")
+            }
+            if s.stored < s.received {
+                Terminal.error("the store kept \(s.stored) of \(s.received) prints (\(s.failures) refused write(s); the last: \(s.lastError ?? "")): check the store, then record again")
+                throw ExitCode(74)
+            }
+        }
+    }
+}
