@@ -141,6 +141,18 @@ func benchLive() throws {
     let overSocket = measure(.socket)
     let ps = percentiles(overSocket.lat)
     line("live: hub frame on a socket → order request", "p50 \(fmt(ps.p50, 1)) µs", "p99 \(fmt(ps.p99, 1)) µs, max \(fmt(ps.max, 0)) µs over \(overSocket.lat.count) events, \(fmt(overSocket.perSecond / 1000, 1))k events/s")
+    // The same with the tape recorded: every print also goes to the recorder, whose task writes
+    // it to a SQLite store beside the trading path.
+    do {
+        let db = try StoreURL.open("sqlite:" + TestEnvironment.temporaryDirectory("bench-tape") + "/tape.sqlite") as! any SQLDatabase
+        let recorder = TapeRecorder(tape: TapeStore(db: db))
+        try waitFor { await runner.recordTape(recorder) }
+        let rin = percentiles(measure(.inProcess).lat), rso = percentiles(measure(.socket).lat)
+        try waitFor { await runner.recordTape(nil) }
+        try waitFor { await recorder.finish() }
+        let c = recorder.counts
+        line("live: market event → order request, recording the tape", "p99 \(fmt(rin.p99, 1)) µs", "in process (without: \(fmt(p.p99, 1)) µs); over the socket \(fmt(rso.p99, 1)) µs (without: \(fmt(ps.p99, 1)) µs); \(c.stored) of \(c.received) prints stored")
+    }
 
     // The same, while the status page, /status.json, /metrics and the alert endpoint serve
     // 200 requests a second from 4 HTTP clients on loopback: a busy dashboard and alert feed,
