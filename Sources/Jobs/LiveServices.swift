@@ -63,7 +63,16 @@ struct TradingService: Service {
         _ = broker.flatten(nil, reason: "shutdown")
         await runner.nudge()
         let deadline = ContinuousClock.now + .seconds(15)
+        var flattened = ContinuousClock.now
         while ContinuousClock.now < deadline, !(await runner.isIdle) || !broker.positions().isEmpty {
+            // An entry that filled as the shutdown began (its cancel came too late) opens a
+            // position after the flatten: once everything sent is answered, close it too.
+            if !broker.positions().isEmpty, await runner.isIdle, ContinuousClock.now - flattened > .seconds(1) {
+                log.notice("live: stopping: a position opened during the shutdown; closing it")
+                _ = broker.flatten(nil, reason: "shutdown")
+                await runner.nudge()
+                flattened = ContinuousClock.now
+            }
             try? await Task.sleep(for: .milliseconds(100))
         }
         await runner.stop("shutdown")
