@@ -222,16 +222,7 @@ public struct LiveJob: Sendable {
             services[k].successTerminationBehavior = .gracefullyShutdownGroup
             services[k].failureTerminationBehavior = .gracefullyShutdownGroup
         }
-        var groupLog = log
-        groupLog.logLevel = .warning
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals, logger: groupLog))
-        let stopping = Task {
-            guard let stop else { return }
-            for await _ in stop { break }
-            await group.triggerGracefulShutdown()
-        }
-        defer { stopping.cancel() }
-        try await group.run()
+        try await runServiceGroup(services, logger: log, signals: signals, until: stop)
     }
 
     /// Paper trading until `stop` yields: bars built from the market hub's prints, traded by the

@@ -57,16 +57,7 @@ public struct TapeRecording: Sendable {
         logger.notice("record: the tape of \(codes.joined(separator: ", ")) into the store; SIGINT or SIGTERM stops")
 
         let service = RecordService(recorder: recorder, every: progressEvery, onProgress: onProgress)
-        var quiet = logger
-        quiet.logLevel = .warning
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: service)], gracefulShutdownSignals: signals, logger: quiet))
-        let stopping = Task {
-            guard let stop else { return }
-            for await _ in stop { break }
-            await group.triggerGracefulShutdown()
-        }
-        defer { stopping.cancel() }
-        try await group.run()
+        try await runServiceGroup([.init(service: service)], logger: logger, signals: signals, until: stop)
         await hub.stop()
         await recorder.finish()
         let c = recorder.counts
