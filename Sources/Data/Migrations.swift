@@ -97,6 +97,42 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 9, name: "quotes and depth updates beside the prints",
+            // Keyed as the prints are; prices in whole ticks, null where the venue sent nothing.
+            sqlite: [
+                """
+                CREATE TABLE quotes (
+                    series_id INTEGER NOT NULL REFERENCES tick_series (series_id), time_ns INTEGER NOT NULL,
+                    seq INTEGER NOT NULL, bid INTEGER, ask INTEGER, last INTEGER, volume INTEGER,
+                    PRIMARY KEY (series_id, time_ns, seq)
+                ) WITHOUT ROWID
+                """,
+                """
+                CREATE TABLE depth (
+                    series_id INTEGER NOT NULL REFERENCES tick_series (series_id), time_ns INTEGER NOT NULL,
+                    seq INTEGER NOT NULL, type INTEGER NOT NULL, price INTEGER NOT NULL, volume INTEGER, resting INTEGER,
+                    PRIMARY KEY (series_id, time_ns, seq)
+                ) WITHOUT ROWID
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE quotes (
+                    series_id BIGINT NOT NULL REFERENCES tick_series (series_id), time_ns BIGINT NOT NULL,
+                    seq INTEGER NOT NULL, bid BIGINT, ask BIGINT, last BIGINT, volume BIGINT,
+                    PRIMARY KEY (series_id, time_ns, seq)
+                )
+                """,
+                """
+                CREATE TABLE depth (
+                    series_id BIGINT NOT NULL REFERENCES tick_series (series_id), time_ns BIGINT NOT NULL,
+                    seq INTEGER NOT NULL, type SMALLINT NOT NULL, price BIGINT NOT NULL, volume BIGINT, resting BIGINT,
+                    PRIMARY KEY (series_id, time_ns, seq)
+                )
+                """,
+            ]
+        ),
     ]
 
     public static var latest: Int { all.last?.version ?? 0 }

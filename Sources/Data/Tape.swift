@@ -16,6 +16,33 @@ public struct TradePrint: Hashable, Sendable {
     }
 }
 
+/// A quote from the market hub: best bid, best ask and last price in ticks, the session volume,
+/// each when the venue sent it (it sends only what changed).
+public struct QuoteRecord: Hashable, Sendable {
+    public var time: Int64
+    public var bid: Int64?
+    public var ask: Int64?
+    public var last: Int64?
+    public var volume: Int64?
+    public init(time: Int64, bid: Int64? = nil, ask: Int64? = nil, last: Int64? = nil, volume: Int64? = nil) {
+        self.time = time; self.bid = bid; self.ask = ask; self.last = last; self.volume = volume
+    }
+}
+
+/// One order-book update from the market hub, as sent: the venue's DOM type (1 ask, 2 bid, 3 best
+/// ask, 4 best bid, 5 trade, 6 reset, …), the price in ticks, the change in size and the size
+/// resting at the price after it.
+public struct DepthUpdate: Hashable, Sendable {
+    public var time: Int64
+    public var type: Int64
+    public var price: Int64
+    public var volume: Int64?
+    public var resting: Int64?
+    public init(time: Int64, type: Int64, price: Int64, volume: Int64? = nil, resting: Int64? = nil) {
+        self.time = time; self.type = type; self.price = price; self.volume = volume; self.resting = resting
+    }
+}
+
 /// What the store holds of one symbol's prints.
 public struct TapeInfo: Hashable, Sendable {
     public var symbol: String
@@ -41,67 +68,120 @@ public struct TapeStore: Sendable {
     public let db: any SQLDatabase
     public init(db: any SQLDatabase) { self.db = db }
 
-    /// Rows per INSERT statement (6 parameters a row).
+    /// Rows per INSERT statement (6 or 7 parameters a row).
     static let rowsPerInsert = 100
 
     /// Appends `prints` of `symbol` after what is stored, in their order; returns how many.
     /// Refuses a tick size that differs from the one the symbol's prints are stored at.
     @discardableResult
     public func append(_ prints: [TradePrint], symbol: String, tickSize: TickSize) throws -> Int {
-        guard !prints.isEmpty else { return 0 }
-        return try db.transaction {
-            let id = try seriesID(symbol, tickSize: tickSize)
-            // The newest stored time and how many prints share it: where equal times continue.
-            let newest = try db.query("SELECT time_ns, MAX(seq) FROM ticks WHERE series_id = $1 AND time_ns = (SELECT MAX(time_ns) FROM ticks WHERE series_id = $1) GROUP BY time_ns",
-                                      [.int(id)]).first
-            var lastTime = newest?[0].int ?? Int64.min, lastSeq = newest?[1].int ?? -1
-            var rows: [SQLValue] = []
-            rows.reserveCapacity(Self.rowsPerInsert * 6)
-            let full = Self.insertSQL(rows: Self.rowsPerInsert, dialect: db.dialect)
-            func flush() throws {
-                guard !rows.isEmpty else { return }
-                let n = rows.count / 6
-                try db.execute(n == Self.rowsPerInsert ? full : Self.insertSQL(rows: n, dialect: db.dialect), rows)
-                rows.removeAll(keepingCapacity: true)
+        try append(.prints, prints.map { p in
+            (p.time, [.int(p.price), p.size.map(SQLValue.int) ?? .null, p.aggressor.map { .int($0.rawValue) } ?? .null])
+        }, symbol: symbol, tickSize: tickSize)
+    }
+
+    /// Appends `quotes` of `symbol` after what is stored, in their order; returns how many.
+    @discardableResult
+    public func append(_ quotes: [QuoteRecord], symbol: String, tickSize: TickSize) throws -> Int {
+        try append(.quotes, quotes.map { q in
+            (q.time, [q.bid.map(SQLValue.int) ?? .null, q.ask.map(SQLValue.int) ?? .null, q.last.map(SQLValue.int) ?? .null, q.volume.map(SQLValue.int) ?? .null])
+        }, symbol: symbol, tickSize: tickSize)
+    }
+
+    /// Appends depth `updates` of `symbol` after what is stored, in their order; returns how many.
+    @discardableResult
+    public func append(_ updates: [DepthUpdate], symbol: String, tickSize: TickSize) throws -> Int {
+        try append(.depth, updates.map { d in
+            (d.time, [.int(d.type), .int(d.price), d.volume.map(SQLValue.int) ?? .null, d.resting.map(SQLValue.int) ?? .null])
+        }, symbol: symbol, tickSize: tickSize)
+    }
+
+    /// The three streams of the tape: their table and the columns after the key.
+    enum Stream: String {
+        case prints = "ticks", quotes, depth
+        var columns: [String] {
+            switch self {
+            case .prints: ["price", "size", "aggressor"]
+            case .quotes: ["bid", "ask", "last", "volume"]
+            case .depth: ["type", "price", "volume", "resting"]
             }
-            for p in prints {
-                let seq: Int64
-                if p.time > lastTime {
-                    seq = 0; lastTime = p.time; lastSeq = 0
-                } else if p.time == lastTime {
-                    lastSeq += 1; seq = lastSeq
-                } else {
-                    // Earlier than the newest stored print (a source that sends late prints): after
-                    // those stored at its time, including the ones this append already queued.
-                    try flush()
-                    let stored = try db.query("SELECT MAX(seq) FROM ticks WHERE series_id = $1 AND time_ns = $2", [.int(id), .int(p.time)])
-                    seq = (stored.first?[0].int ?? -1) + 1
-                }
-                rows += [.int(id), .int(p.time), .int(seq), .int(p.price), p.size.map(SQLValue.int) ?? .null, p.aggressor.map { .int($0.rawValue) } ?? .null]
-                if rows.count == Self.rowsPerInsert * 6 { try flush() }
-            }
-            try flush()
-            return prints.count
         }
     }
 
-    /// A multi-row INSERT of `rows` prints. SQLite gets anonymous `?` placeholders: its numbered
-    /// `$n` names are looked up one by one per statement, which made a 100-row insert cost 80 µs a
-    /// print (12k prints/s; with `?` 368k, `tsxlab-bench tape`).
-    static func insertSQL(rows: Int, dialect: String) -> String {
-        let tuples = (0..<rows).map { r in
-            "(" + (1...6).map { dialect == "sqlite" ? "?" : "$\(r * 6 + $0)" }.joined(separator: ",") + ")"
+    /// One append of rows (a time and the stream's values) in their order, in one transaction:
+    /// each keyed by its time and its place among the rows at that time.
+    func append(_ stream: Stream, _ items: [(time: Int64, values: [SQLValue])], symbol: String, tickSize: TickSize) throws -> Int {
+        guard !items.isEmpty else { return 0 }
+        let table = stream.rawValue, width = stream.columns.count + 3
+        return try db.transaction {
+            let id = try seriesID(symbol, tickSize: tickSize)
+            // The newest stored time and how many rows share it: where equal times continue.
+            let newest = try db.query("SELECT time_ns, MAX(seq) FROM \(table) WHERE series_id = $1 AND time_ns = (SELECT MAX(time_ns) FROM \(table) WHERE series_id = $1) GROUP BY time_ns",
+                                      [.int(id)]).first
+            var lastTime = newest?[0].int ?? Int64.min, lastSeq = newest?[1].int ?? -1
+            var rows: [SQLValue] = []
+            rows.reserveCapacity(Self.rowsPerInsert * width)
+            let full = Self.insertSQL(stream, rows: Self.rowsPerInsert, dialect: db.dialect)
+            func flush() throws {
+                guard !rows.isEmpty else { return }
+                let n = rows.count / width
+                try db.execute(n == Self.rowsPerInsert ? full : Self.insertSQL(stream, rows: n, dialect: db.dialect), rows)
+                rows.removeAll(keepingCapacity: true)
+            }
+            for item in items {
+                let seq: Int64
+                if item.time > lastTime {
+                    seq = 0; lastTime = item.time; lastSeq = 0
+                } else if item.time == lastTime {
+                    lastSeq += 1; seq = lastSeq
+                } else {
+                    // Earlier than the newest stored row (a source that sends late prints): after
+                    // those stored at its time, including the ones this append already queued.
+                    try flush()
+                    let stored = try db.query("SELECT MAX(seq) FROM \(table) WHERE series_id = $1 AND time_ns = $2", [.int(id), .int(item.time)])
+                    seq = (stored.first?[0].int ?? -1) + 1
+                }
+                rows += [.int(id), .int(item.time), .int(seq)] + item.values
+                if rows.count == Self.rowsPerInsert * width { try flush() }
+            }
+            try flush()
+            return items.count
         }
-        return "INSERT INTO ticks (series_id, time_ns, seq, price, size, aggressor) VALUES " + tuples.joined(separator: ",")
+    }
+
+    /// A multi-row INSERT of `rows` rows of `stream`. SQLite gets anonymous `?` placeholders: its
+    /// numbered `$n` names are looked up one by one per statement, which made a 100-row insert of
+    /// prints cost 80 µs a print (12k prints/s; with `?` 368k, `tsxlab-bench tape`).
+    static func insertSQL(_ stream: Stream, rows: Int, dialect: String) -> String {
+        let width = stream.columns.count + 3
+        let tuples = (0..<rows).map { r in
+            "(" + (1...width).map { dialect == "sqlite" ? "?" : "$\(r * width + $0)" }.joined(separator: ",") + ")"
+        }
+        return "INSERT INTO \(stream.rawValue) (series_id, time_ns, seq, \(stream.columns.joined(separator: ", "))) VALUES " + tuples.joined(separator: ",")
+    }
+
+    /// Rows of `stream` for `symbol` in `window` (by time, half-open), in stored order: the time
+    /// and the stream's values.
+    func read(_ stream: Stream, _ symbol: String, _ window: TimeWindow) throws -> [(time: Int64, values: [SQLValue])] {
+        guard let id = try existingID(symbol) else { return [] }
+        return try db.query("SELECT time_ns, \(stream.columns.joined(separator: ", ")) FROM \(stream.rawValue) WHERE series_id = $1 AND time_ns >= $2 AND time_ns < $3 ORDER BY time_ns, seq",
+                            [.int(id), .int(Self.nanoseconds(window.from)), .int(Self.nanoseconds(window.to))]).map { r in (r[0].int ?? 0, Array(r.dropFirst())) }
+    }
+
+    /// The quotes of `symbol` in `window`, in stored order.
+    public func quotes(_ symbol: String, _ window: TimeWindow) throws -> [QuoteRecord] {
+        try read(.quotes, symbol, window).map { QuoteRecord(time: $0.time, bid: $0.values[0].int, ask: $0.values[1].int, last: $0.values[2].int, volume: $0.values[3].int) }
+    }
+
+    /// The depth updates of `symbol` in `window`, in stored order.
+    public func depth(_ symbol: String, _ window: TimeWindow) throws -> [DepthUpdate] {
+        try read(.depth, symbol, window).map { DepthUpdate(time: $0.time, type: $0.values[0].int ?? 0, price: $0.values[1].int ?? 0, volume: $0.values[2].int, resting: $0.values[3].int) }
     }
 
     /// The prints of `symbol` in `window` (by time, half-open), in stored order.
     public func read(_ symbol: String, _ window: TimeWindow) throws -> [TradePrint] {
-        guard let id = try existingID(symbol) else { return [] }
-        let rows = try db.query("SELECT time_ns, price, size, aggressor FROM ticks WHERE series_id = $1 AND time_ns >= $2 AND time_ns < $3 ORDER BY time_ns, seq",
-                                [.int(id), .int(Self.nanoseconds(window.from)), .int(Self.nanoseconds(window.to))])
-        return rows.map { r in
-            TradePrint(time: r[0].int ?? 0, price: r[1].int ?? 0, size: r[2].int, aggressor: r[3].int.flatMap(Aggressor.init(rawValue:)))
+        try read(.prints, symbol, window).map { r in
+            TradePrint(time: r.time, price: r.values[0].int ?? 0, size: r.values[1].int, aggressor: r.values[2].int.flatMap(Aggressor.init(rawValue:)))
         }
     }
 

@@ -39,8 +39,11 @@ public struct LivePlan: Sendable {
     /// Start the risk state afresh from the replay instead of the store's (the trader checked the
     /// account at the venue after a `StoredRiskMismatch`); the store then keeps the new one.
     public var resetRiskState = false
-    /// Keep every trade print the market hub delivers in the store's tape (`tsxlab live --record-tape`).
+    /// Keep every trade print the market hub delivers in the store's tape (`tsxlab live
+    /// --record-tape`), and with these the quotes and the order book's updates too.
     public var recordTape = false
+    public var recordQuotes = false
+    public var recordDepth = false
 
     public struct StatusAddress: Sendable, Hashable {
         public var host: String
@@ -197,7 +200,7 @@ public struct LiveJob: Sendable {
         }
         let recorder = plan.recordTape ? TapeRecorder(tape: TapeStore(db: db)) : nil
         if let recorder {
-            await runner.recordTape(recorder)
+            await runner.recordTape(recorder, quotes: plan.recordQuotes, depth: plan.recordDepth)
             log.notice("live: recording the tape of \(contract.id) in the store")
         }
         try await runner.start(resumeFrom: plan.warmupFrom)

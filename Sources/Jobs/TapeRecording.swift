@@ -15,8 +15,12 @@ public struct TapeRecording: Sendable {
     public let registry: ContractRegistry
     public let rtcURL: String
     public var logger = Logger(label: "tsxlab.record")
-    /// Called every `progressEvery` seconds with the prints received and stored so far.
-    public var onProgress: @Sendable (_ received: Int, _ stored: Int) -> Void = { _, _ in }
+    /// Called every `progressEvery` seconds with the records received and stored so far.
+    public var onProgress: @Sendable (_ received: TapeRecorder.Tally, _ stored: TapeRecorder.Tally) -> Void = { _, _ in }
+    /// Keep the quotes (best bid, best ask, last) too.
+    public var quotes = false
+    /// Keep the order book's updates too (the venue may need a depth subscription for them).
+    public var depth = false
     public var progressEvery: Double = 10
 
     public init(client: ProjectXClient, db: any SQLDatabase, registry: ContractRegistry, rtcURL: String) {
@@ -26,8 +30,8 @@ public struct TapeRecording: Sendable {
     /// What a recording kept.
     public struct Summary: Sendable {
         public var contracts: [String]
-        public var received: Int
-        public var stored: Int
+        public var received: TapeRecorder.Tally
+        public var stored: TapeRecorder.Tally
         public var failures: Int
         public var lastError: String?
     }
@@ -46,13 +50,24 @@ public struct TapeRecording: Sendable {
         let hub = HubClient(url: rtcURL + "/hubs/market") { try await client.token(replacing: $0) }
         let known = contracts
         await hub.deliver { event in
-            guard case .message("GatewayTrade", let args) = event, args.count >= 2, let id = args[0].string, let c = known[id] else { return }
+            guard case .message(let target, let args) = event, args.count >= 2, let id = args[0].string, let c = known[id] else { return }
             let items: [JSONValue] = if case .array(let a) = args[1] { a } else { [args[1]] }
-            let prints = items.compactMap { try? PXTradePrint(json: $0) }.compactMap { $0.tapePrint(tick: c.tick) }
-            recorder.record(prints, symbol: c.code, tickSize: c.tick)
+            switch target {
+            case "GatewayTrade":
+                recorder.record(items.compactMap { try? PXTradePrint(json: $0) }.compactMap { $0.tapePrint(tick: c.tick) }, symbol: c.code, tickSize: c.tick)
+            case "GatewayQuote":
+                recorder.record(items.compactMap { try? PXQuote(json: $0) }.compactMap { $0.tapeQuote(tick: c.tick) }, symbol: c.code, tickSize: c.tick)
+            case "GatewayDepth":
+                recorder.record(items.compactMap { DepthUpdate(json: $0, tick: c.tick) }, symbol: c.code, tickSize: c.tick)
+            default:
+                break
+            }
         }
         try await hub.start()
-        for id in contracts.keys.sorted() { try await hub.subscribe("SubscribeContractTrades", [.string(id)]) }
+        let streams = ["SubscribeContractTrades"] + (quotes ? ["SubscribeContractQuotes"] : []) + (depth ? ["SubscribeContractMarketDepth"] : [])
+        for id in contracts.keys.sorted() {
+            for s in streams { try await hub.subscribe(s, [.string(id)]) }
+        }
         let codes = contracts.values.map(\.code).sorted()
         logger.notice("record: the tape of \(codes.joined(separator: ", ")) into the store; SIGINT or SIGTERM stops")
 
@@ -60,8 +75,8 @@ public struct TapeRecording: Sendable {
         try await runServiceGroup([.init(service: service)], logger: logger, signals: signals, until: stop)
         await hub.stop()
         await recorder.finish()
-        let c = recorder.counts
-        return Summary(contracts: codes, received: c.received, stored: c.stored, failures: c.failures, lastError: c.lastError)
+        let c = recorder.counts, t = recorder.tallies
+        return Summary(contracts: codes, received: t.received, stored: t.stored, failures: c.failures, lastError: c.lastError)
     }
 }
 
@@ -69,14 +84,14 @@ public struct TapeRecording: Sendable {
 struct RecordService: Service {
     let recorder: TapeRecorder
     let every: Double
-    let onProgress: @Sendable (Int, Int) -> Void
+    let onProgress: @Sendable (TapeRecorder.Tally, TapeRecorder.Tally) -> Void
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(every))
-                let c = recorder.counts
-                onProgress(c.received, c.stored)
+                let t = recorder.tallies
+                onProgress(t.received, t.stored)
             }
         }
     }

@@ -211,13 +211,21 @@ public actor LiveRunner {
         return Array(closedBars[i...])
     }
     var observers: [@Sendable (RunnerObservation) -> Void] = []
-    /// Keeps every trade print received (`recordTape`); nil: prints only build bars.
+    /// Keeps every trade print received (`recordTape`), and the quotes and depth updates when
+    /// asked; nil: prints only build bars.
     var recorder: TapeRecorder?
+    var recordQuotes = false, recordDepth = false
     /// The symbol the tape keeps the contract's prints under: its CME code (`ESZ13`).
     var tapeSymbol: String { ContractID(projectX: settings.contractID)?.cmeCode ?? settings.contractID }
 
-    /// Hands every trade print received from now on to `recorder` (nil: no longer).
-    public func recordTape(_ recorder: TapeRecorder?) { self.recorder = recorder }
+    /// Hands every trade print received from now on to `recorder` (nil: no longer), with `quotes`
+    /// the quotes too, and with `depth` the order book's updates (subscribed to at start, so
+    /// asked for before `start`).
+    public func recordTape(_ recorder: TapeRecorder?, quotes: Bool = false, depth: Bool = false) {
+        self.recorder = recorder
+        recordQuotes = recorder != nil && quotes
+        recordDepth = recorder != nil && depth
+    }
 
     /// Adds an observer; it is called on the runner's task, so it must only hand work off.
     public func observe(_ f: @escaping @Sendable (RunnerObservation) -> Void) { observers.append(f) }
@@ -315,6 +323,7 @@ public actor LiveRunner {
         try await checkVenueAtStart()
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
+        if recordDepth { try await marketHub.subscribe("SubscribeContractMarketDepth", [.string(settings.contractID)]) }
         loop = Task { await self.run() }
         lastMarketDataAt = Date()
         watchdog = Task { [weak self] in
@@ -341,6 +350,7 @@ public actor LiveRunner {
         }
         try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
         try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
+        if recordDepth { try await marketHub.subscribe("SubscribeContractMarketDepth", [.string(settings.contractID)]) }
         loop = Task { await self.run() }
     }
 
@@ -540,9 +550,14 @@ public actor LiveRunner {
             }
         case "GatewayQuote":
             guard let q = try? PXQuote(json: args[1]), let ts = q.timestamp.flatMap(PXTime.parse) else { return }
+            if recordQuotes, let recorder, let r = q.tapeQuote(tick: tick) { recorder.record([r], symbol: tapeSymbol, tickSize: tick) }
             marketDataArrived()
             if let done = builder.advance(to: ts.seconds) { closeBar(done) }
             if gateway != nil { clockReached(ts.seconds) }
+        case "GatewayDepth":
+            guard recordDepth, let recorder else { return }
+            let items: [JSONValue] = if case .array(let a) = args[1] { a } else { [args[1]] }
+            recorder.record(items.compactMap { DepthUpdate(json: $0, tick: tick) }, symbol: tapeSymbol, tickSize: tick)
         default:
             break
         }

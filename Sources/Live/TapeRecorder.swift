@@ -11,14 +11,22 @@ import ProjectX
 /// prints only (the hub replays nothing), and a batch the store refuses is kept and tried
 /// again with the next (its failure is counted and reported, never dropped silently).
 public final class TapeRecorder: Sendable {
-    /// One symbol's prints waiting for the store.
+    /// What waits for the store, by symbol, and what happened to what came before.
     struct Pending {
         var prints: [String: [TradePrint]] = [:]
+        var quotes: [String: [QuoteRecord]] = [:]
+        var depth: [String: [DepthUpdate]] = [:]
         var tickSizes: [String: TickSize] = [:]
-        var received = 0
-        var stored = 0
+        var received = Tally()
+        var stored = Tally()
         var failures = 0
         var lastError: String?
+        var isEmpty: Bool { prints.isEmpty && quotes.isEmpty && depth.isEmpty }
+    }
+    /// Records by kind.
+    public struct Tally: Sendable, Equatable {
+        public var prints = 0, quotes = 0, depth = 0
+        public var total: Int { prints + quotes + depth }
     }
     private let pending = Mutex(Pending())
     private let bell: AsyncStream<Void>.Continuation
@@ -43,35 +51,66 @@ public final class TapeRecorder: Sendable {
         pending.withLock { p in
             p.prints[symbol, default: []] += prints
             p.tickSizes[symbol] = tickSize
-            p.received += prints.count
+            p.received.prints += prints.count
         }
         bell.yield()
     }
 
-    /// Writes what waits, one append per symbol; what the store refuses waits for the next try.
-    private func write() {
-        let (batch, ticks) = pending.withLock { p -> ([String: [TradePrint]], [String: TickSize]) in
-            defer { p.prints = [:] }
-            return (p.prints, p.tickSizes)
+    /// Hands over quotes of `symbol` from any thread.
+    public func record(_ quotes: [QuoteRecord], symbol: String, tickSize: TickSize) {
+        guard !quotes.isEmpty else { return }
+        pending.withLock { p in
+            p.quotes[symbol, default: []] += quotes
+            p.tickSizes[symbol] = tickSize
+            p.received.quotes += quotes.count
         }
-        for (symbol, prints) in batch.sorted(by: { $0.key < $1.key }) {
-            do {
-                try tape.append(prints, symbol: symbol, tickSize: ticks[symbol]!)
-                pending.withLock { $0.stored += prints.count }
-            } catch {
-                pending.withLock { p in
-                    p.prints[symbol] = prints + (p.prints[symbol] ?? [])
-                    p.failures += 1
-                    p.lastError = "\(error)"
-                }
+        bell.yield()
+    }
+
+    /// Hands over depth updates of `symbol` from any thread.
+    public func record(_ updates: [DepthUpdate], symbol: String, tickSize: TickSize) {
+        guard !updates.isEmpty else { return }
+        pending.withLock { p in
+            p.depth[symbol, default: []] += updates
+            p.tickSizes[symbol] = tickSize
+            p.received.depth += updates.count
+        }
+        bell.yield()
+    }
+
+    /// Writes what waits, one append per symbol and kind; what the store refuses waits for the
+    /// next try, ahead of what came since.
+    private func write() {
+        let (batch, ticks) = pending.withLock { p -> (Pending, [String: TickSize]) in
+            defer { p.prints = [:]; p.quotes = [:]; p.depth = [:] }
+            return (p, p.tickSizes)
+        }
+        func attempt(_ body: () throws -> Void, requeue: (inout Pending) -> Void) {
+            do { try body() } catch {
+                pending.withLock { p in requeue(&p); p.failures += 1; p.lastError = "\(error)" }
             }
+        }
+        for (symbol, prints) in batch.prints.sorted(by: { $0.key < $1.key }) {
+            attempt({ try tape.append(prints, symbol: symbol, tickSize: ticks[symbol]!); pending.withLock { $0.stored.prints += prints.count } },
+                    requeue: { $0.prints[symbol] = prints + ($0.prints[symbol] ?? []) })
+        }
+        for (symbol, quotes) in batch.quotes.sorted(by: { $0.key < $1.key }) {
+            attempt({ try tape.append(quotes, symbol: symbol, tickSize: ticks[symbol]!); pending.withLock { $0.stored.quotes += quotes.count } },
+                    requeue: { $0.quotes[symbol] = quotes + ($0.quotes[symbol] ?? []) })
+        }
+        for (symbol, depth) in batch.depth.sorted(by: { $0.key < $1.key }) {
+            attempt({ try tape.append(depth, symbol: symbol, tickSize: ticks[symbol]!); pending.withLock { $0.stored.depth += depth.count } },
+                    requeue: { $0.depth[symbol] = depth + ($0.depth[symbol] ?? []) })
         }
     }
 
-    /// Prints handed over, stored, and the store's refusals so far (with the last one's reason).
+    /// Prints handed over and stored so far, the store's refusals (with the last one's reason).
     public var counts: (received: Int, stored: Int, failures: Int, lastError: String?) {
-        pending.withLock { ($0.received, $0.stored, $0.failures, $0.lastError) }
+        pending.withLock { ($0.received.prints, $0.stored.prints, $0.failures, $0.lastError) }
     }
+
+    /// Records of every kind handed over and stored so far.
+    public var tallies: (received: Tally, stored: Tally) { pending.withLock { ($0.received, $0.stored) } }
 
     /// Writes everything handed over so far, then ends the writing task.
     public func finish() async {
@@ -86,5 +125,24 @@ extension PXTradePrint {
     public func tapePrint(tick: TickSize) -> TradePrint? {
         guard let t = Timestamp.nanoseconds(iso8601: timestamp), let px = tick.ticks(decimal: price) else { return nil }
         return TradePrint(time: t, price: px, size: volume, aggressor: type == 0 ? .buy : type == 1 ? .sell : nil)
+    }
+}
+
+extension PXQuote {
+    /// The quote as the tape keeps it (prices in ticks of `tick`); nil without a readable time.
+    public func tapeQuote(tick: TickSize) -> QuoteRecord? {
+        guard let t = timestamp.flatMap(Timestamp.nanoseconds(iso8601:)) else { return nil }
+        return QuoteRecord(time: t, bid: bestBid.flatMap { tick.ticks(decimal: $0) }, ask: bestAsk.flatMap { tick.ticks(decimal: $0) },
+                           last: lastPrice.flatMap { tick.ticks(decimal: $0) }, volume: volume)
+    }
+}
+
+extension DepthUpdate {
+    /// One entry of a `GatewayDepth` push (`timestamp, type, price, volume, currentVolume`), prices
+    /// in ticks of `tick`; nil when its time, type or price cannot be read.
+    public init?(json: JSONValue, tick: TickSize) {
+        guard case .object(let o) = json, let t = o["timestamp"]?.string.flatMap(Timestamp.nanoseconds(iso8601:)),
+              let type = o["type"]?.int64, case .number(let px)? = o["price"], let price = tick.ticks(decimal: px) else { return nil }
+        self.init(time: t, type: type, price: price, volume: o["volume"]?.int64, resting: o["currentVolume"]?.int64)
     }
 }

@@ -224,11 +224,13 @@ struct GatewayHTTPHandler: HTTPHandler {
             if f.silentUser == true { hubs.silence(.user) }
             if let amount = f.adjustBalance { hubs.deliver(await venue.adjustBalance(by: amount)) }
             return json(now)
-        case "/_gateway/sent-prints":
-            // The trade prints pushed to market-hub connections, in order, each with its contract
-            // and how many connections it went to (the latest 200,000).
-            let items = hubs.sentPrints.map { ProjectX.JSONValue.object(["contract": .string($0.contract), "print": $0.print, "connections": .number(Decimal($0.connections))]) }
-            return json(ProjectX.JSONValue.object(["prints": .array(items)]))
+        case "/_gateway/sent-market":
+            // The trade prints, quotes and depth updates pushed on the market hub, in order, each
+            // with its target, contract and how many connections it went to (the latest 200,000).
+            let items = hubs.sentMarketData.map {
+                ProjectX.JSONValue.object(["target": .string($0.target), "contract": .string($0.contract), "item": $0.item, "connections": .number(Decimal($0.connections))])
+            }
+            return json(ProjectX.JSONValue.object(["sent": .array(items)]))
         case "/_gateway/state":
             var state = await venue.stateSummary()
             state["hubConnections"] = .number(Decimal(hubs.connectionCount))

@@ -37,20 +37,26 @@ final class HubRegistry: @unchecked Sendable {
     private var issued: [String: (hub: HubKind, twin: String?)] = [:]
     /// The last depth record of each contract: a new depth subscriber gets it at once (the
     /// snapshot the real hub sends on subscribe).
-    private var book: [String: String] = [:]
-    /// The trade prints pushed to market-hub connections, in order (the latest `sentLimit`): each
-    /// print object with its contract and the number of connections it went to. Tests compare a
-    /// recorded tape with it (`GET /_gateway/sent-prints`).
-    private var sent: [(contract: String, print: ProjectX.JSONValue, connections: Int)] = []
+    private var book: [String: (record: String, items: [ProjectX.JSONValue])] = [:]
+    /// What went out on the market hub, in order (the latest `sentLimit` entries): each trade
+    /// print, quote and depth update with its target, contract and the number of connections it
+    /// went to. Tests compare a recorded tape with it (`/_gateway/sent-market`).
+    private var sent: [SentMarketData] = []
     let sentLimit = 200_000
+    struct SentMarketData { var target: String; var contract: String; var item: ProjectX.JSONValue; var connections: Int }
 
-    /// The prints pushed so far (the latest `sentLimit`).
-    var sentPrints: [(contract: String, print: ProjectX.JSONValue, connections: Int)] { lock.withLock { sent } }
+    /// The market data pushed so far (the latest `sentLimit` entries).
+    var sentMarketData: [SentMarketData] { lock.withLock { sent } }
 
     /// The depth snapshot of `contract` to a connection that just subscribed to it.
     func sendBook(_ id: UUID, contract: String) {
-        let (record, out) = lock.withLock { (book[contract], peers[id]?.out) }
-        if let record { out?.yield(.text(record)) }
+        let (snapshot, out) = lock.withLock { () -> ((record: String, items: [ProjectX.JSONValue])?, AsyncStream<WSMessage>.Continuation?) in
+            let snapshot = book[contract]
+            // Sent to this connection alone, and noted as what went out.
+            if let snapshot { sent += snapshot.items.map { SentMarketData(target: "GatewayDepth", contract: contract, item: $0, connections: 1) } }
+            return (snapshot, peers[id]?.out)
+        }
+        if let snapshot { out?.yield(.text(snapshot.record)) }
     }
     private var negotiated = 0
     let venue: GatewayVenue
@@ -131,7 +137,9 @@ final class HubRegistry: @unchecked Sendable {
         }
         lock.withLock {
             for (push, record) in zip(pushes, records) {
-                if case .market(_, let contract, .depth, _) = push { book[contract] = record }
+                if case .market(_, let contract, .depth, let args) = push, args.count > 1 {
+                    book[contract] = (record, { if case .array(let items) = args[1] { items } else { [args[1]] } }())
+                }
             }
             var receivers = Array(repeating: 0, count: pushes.count)
             for (_, p) in peers {
@@ -147,16 +155,16 @@ final class HubRegistry: @unchecked Sendable {
                     case .market(_, let contract, let kind, _):
                         guard p.hub == .market, !p.silent, p.market[kind]?.contains(contract) ?? false else { continue }
                         frame += record
-                        if kind == .trades { receivers[k] += 1 }
+                        receivers[k] += 1
                     }
                 }
                 // Several records in one frame, as the real hubs send them.
                 if !frame.isEmpty { p.out.yield(.text(frame)) }
             }
             for (k, push) in pushes.enumerated() {
-                guard case .market(_, let contract, .trades, let args) = push, args.count > 1 else { continue }
-                let prints: [ProjectX.JSONValue] = if case .array(let items) = args[1] { items } else { [args[1]] }
-                sent += prints.map { (contract, $0, receivers[k]) }
+                guard case .market(let target, let contract, _, let args) = push, args.count > 1 else { continue }
+                let items: [ProjectX.JSONValue] = if case .array(let items) = args[1] { items } else { [args[1]] }
+                sent += items.map { SentMarketData(target: target, contract: contract, item: $0, connections: receivers[k]) }
             }
             if sent.count > sentLimit { sent.removeFirst(sent.count - sentLimit) }
         }

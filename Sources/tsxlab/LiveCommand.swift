@@ -365,6 +365,8 @@ struct LiveRun: AsyncParsableCommand {
     @Flag(help: "Run everything but send no order: each would-be command is printed.") var dryRun = false
     @Flag(help: "Start the risk state (high-water mark, day start, locks) afresh from the replay instead of the store's; after checking the account at the venue.") var resetRiskState = false
     @Flag(help: "Keep every trade print the market hub delivers in the store (the tape: `tsxlab data export --ticks`).") var recordTape = false
+    @Flag(help: "With --record-tape: keep the quotes too.") var recordQuotes = false
+    @Flag(help: "With --record-tape: keep the order book's updates too (the venue may need a market-depth subscription).") var recordDepth = false
     @Flag(help: "Paper trading: live market data, orders filled by the simulated exchange (nothing is sent; no promotion needed).") var paper = false
     @Option(help: ArgumentHelp("Serve the status page (/), /status.json and /metrics at HOST:PORT (beyond 127.0.0.1 it needs TSXLAB_HTTP_TOKEN).", valueName: "host:port"))
     var http: String?
@@ -412,6 +414,7 @@ struct LiveRun: AsyncParsableCommand {
             problems.append("an alert secret is set but --http is not: the alert endpoint needs the HTTP address")
         }
         if warmupDays < 1 { problems.append("--warmup-days must be at least 1, not \(warmupDays)") }
+        if (recordQuotes || recordDepth) && !recordTape { problems.append("--record-quotes and --record-depth add to --record-tape: give it too") }
         return problems
     }
 
@@ -444,6 +447,8 @@ struct LiveRun: AsyncParsableCommand {
             plan.force = force
             plan.resetRiskState = resetRiskState
             plan.recordTape = recordTape
+            plan.recordQuotes = recordQuotes
+            plan.recordDepth = recordDepth
             // `preflight` refused a malformed --http.
             if let address = statusAddress {
                 plan.statusAddress = address

@@ -90,4 +90,23 @@ struct TapeStoreTests {
         }
         #expect(try store.count("ES") == 10)
     }
+
+    @Test("quotes and depth updates read back as appended, beside the prints, each in its own order", arguments: StoreKind.available)
+    func quotesAndDepth(kind: StoreKind) throws {
+        let store = try tape(kind)
+        let t: Int64 = 1_703_545_200_000_000_000
+        let quotes = [QuoteRecord(time: t, bid: 19_200, ask: 19_201, last: 19_201, volume: 10), QuoteRecord(time: t, bid: 19_200),
+                      QuoteRecord(time: t + 5, ask: 19_202, volume: 12)]
+        let depth = [DepthUpdate(time: t, type: 6, price: 0), DepthUpdate(time: t + 1, type: 2, price: 19_200, volume: 5, resting: 40),
+                     DepthUpdate(time: t + 1, type: 1, price: 19_201, volume: -3, resting: 0)]
+        try store.append(Array(quotes[..<2]), symbol: "ESH4", tickSize: quarter)
+        try store.append(Array(quotes[2...]), symbol: "ESH4", tickSize: quarter)
+        try store.append(depth, symbol: "ESH4", tickSize: quarter)
+        try store.append([TradePrint(time: t, price: 19_201, size: 1)], symbol: "ESH4", tickSize: quarter)
+        let all = TimeWindow(from: .distantPast, to: .distantFuture)
+        #expect(try store.quotes("ESH4", all) == quotes)
+        #expect(try store.depth("ESH4", all) == depth)
+        #expect(try store.count("ESH4") == 1)
+        #expect(try store.quotes("NQH4", all).isEmpty)
+    }
 }

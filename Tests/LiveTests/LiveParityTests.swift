@@ -22,12 +22,13 @@ struct LiveHarness {
 
     static func make(tape: BarSeries, strategies: sending [any Strategy], gatewayArgs: [String] = [], rules: RiskRules = LiveHarness.rules,
                      tagPrefix: String = "live", state: LiveStateStore? = nil, csv: String = LoopbackGateway.tape,
+                     recorder: TapeRecorder? = nil,
                      configure: (inout LiveRunnerSettings) -> Void = { _ in }) async throws -> LiveHarness {
         // The gateway replays the file (the shipped one unless given) up to the end of `tape`.
         let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
         let gw = try await GatewayProcess.start(csv: csv, contract: "ESZ13", extra: ["--to", end] + gatewayArgs)
         return try await attach(gw, tape: tape, strategies: strategies, rules: rules, tagPrefix: tagPrefix, state: state, resumeFrom: nil,
-                                configure: configure)
+                                recorder: recorder, configure: configure)
     }
 
     /// A new runner (new client, broker and strategy objects) on the same gateway and store, as a
@@ -39,7 +40,8 @@ struct LiveHarness {
     }
 
     static func attach(_ gw: GatewayProcess, tape: BarSeries, strategies: sending [any Strategy], rules: RiskRules, tagPrefix: String,
-                       state: LiveStateStore?, resumeFrom: Timestamp?, configure: (inout LiveRunnerSettings) -> Void = { _ in }) async throws -> LiveHarness {
+                       state: LiveStateStore?, resumeFrom: Timestamp?, recorder: TapeRecorder? = nil,
+                       configure: (inout LiveRunnerSettings) -> Void = { _ in }) async throws -> LiveHarness {
         let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
                                     retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
         let spec = try ContractRegistry.builtIn.spec(for: "ES")
@@ -55,6 +57,8 @@ struct LiveHarness {
         let user = HubClient(url: gw.hubURL + "/hubs/user", timing: timing) { try await client.token(replacing: $0) }
         let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
         let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market, state: state)
+        // The tape with everything the hub sends, when a test records it.
+        if let recorder { await runner.recordTape(recorder, quotes: true, depth: true) }
         try await runner.start(resumeFrom: resumeFrom)
         return LiveHarness(gw: gw, client: client, broker: broker, runner: runner, tape: tape)
     }

@@ -9,13 +9,12 @@ import TSXLabTesting
 struct TapeRecordingLiveTests {
     static let tape = { try! LiveParityTests.esz13(through: "2013-10-09T00:00:00Z") }()
 
-    @Test("prints recorded by the runner over a session with a dropped socket equal the prints the gateway sent, each once, in order")
+    @Test("prints, quotes and depth recorded by the runner over a session with a dropped socket equal what the gateway sent, each once, in order")
     func droppedSocket() async throws {
         let (store, _, _) = try StoreKind.sqlite.make()
         let tapeStore = TapeStore(db: try #require(store as? any SQLDatabase))
         let recorder = TapeRecorder(tape: tapeStore)
-        let live = try await LiveHarness.make(tape: Self.tape, strategies: [try LiveParityTests.overnight()])
-        await live.runner.recordTape(recorder)
+        let live = try await LiveHarness.make(tape: Self.tape, strategies: [try LiveParityTests.overnight()], recorder: recorder)
         try await live.play(40)
         // The sockets drop while the tape plays on: the prints of those bars reach nobody.
         _ = try await live.gw.post("/_gateway/faults", ["dropSockets": true])
@@ -30,7 +29,8 @@ struct TapeRecordingLiveTests {
         }
         try await live.play(40)
         await recorder.finish()
-        let sent = try #require(try await live.gw.post("/_gateway/sent-prints")["prints"] as? [[String: Any]])
+        let everything = try #require(try await live.gw.post("/_gateway/sent-market")["sent"] as? [[String: Any]])
+        let sent = everything.filter { $0["target"] as? String == "GatewayTrade" }
         await live.stop()
 
         // What went out to a connection, as the tape keeps it; every print went to one connection
@@ -38,7 +38,7 @@ struct TapeRecordingLiveTests {
         let tick = TickSize("0.25")!
         #expect(sent.allSatisfy { ($0["connections"] as? Int ?? 0) <= 1 })
         let delivered = try sent.filter { ($0["connections"] as? Int ?? 0) == 1 }.map { item -> TradePrint in
-            let json = try JSONValue.parse(Data(try JSONSerialization.data(withJSONObject: item["print"]!)))
+            let json = try JSONValue.parse(Data(try JSONSerialization.data(withJSONObject: item["item"]!)))
             return try #require(try PXTradePrint(json: json).tapePrint(tick: tick))
         }
         #expect(sent.count > delivered.count, "some prints went out while the runner was away")
@@ -46,5 +46,16 @@ struct TapeRecordingLiveTests {
         let recorded = try tapeStore.read("ESZ13", TimeWindow(from: .distantPast, to: .distantFuture))
         #expect(recorded == delivered)
         #expect(recorder.counts.failures == 0 && recorder.counts.stored == recorded.count)
+        // The quotes and depth updates the runner got, the same way.
+        func items(_ target: String) throws -> [JSONValue] {
+            try everything.filter { $0["target"] as? String == target && $0["connections"] as? Int == 1 }
+                .map { try JSONValue.parse(Data(try JSONSerialization.data(withJSONObject: $0["item"]!))) }
+        }
+        let all = TimeWindow(from: .distantPast, to: .distantFuture)
+        let quotes = try items("GatewayQuote").compactMap { try PXQuote(json: $0).tapeQuote(tick: tick) }
+        let depth = try items("GatewayDepth").compactMap { DepthUpdate(json: $0, tick: tick) }
+        #expect(quotes.count > 50 && depth.count > 50)
+        #expect(try tapeStore.quotes("ESZ13", all) == quotes)
+        #expect(try tapeStore.depth("ESZ13", all) == depth)
     }
 }
