@@ -46,34 +46,21 @@ public final class TapeRecorder: Sendable {
     }
 
     /// Hands over prints of `symbol` (a dated contract, e.g. `ESZ13`) from any thread.
-    public func record(_ prints: [TradePrint], symbol: String, tickSize: TickSize) {
-        guard !prints.isEmpty else { return }
-        pending.withLock { p in
-            p.prints[symbol, default: []] += prints
-            p.tickSizes[symbol] = tickSize
-            p.received.prints += prints.count
-        }
-        bell.yield()
-    }
+    public func record(_ prints: [TradePrint], symbol: String, tickSize: TickSize) { hand(prints, symbol, tickSize, \.prints, \.prints) }
 
     /// Hands over quotes of `symbol` from any thread.
-    public func record(_ quotes: [QuoteRecord], symbol: String, tickSize: TickSize) {
-        guard !quotes.isEmpty else { return }
-        pending.withLock { p in
-            p.quotes[symbol, default: []] += quotes
-            p.tickSizes[symbol] = tickSize
-            p.received.quotes += quotes.count
-        }
-        bell.yield()
-    }
+    public func record(_ quotes: [QuoteRecord], symbol: String, tickSize: TickSize) { hand(quotes, symbol, tickSize, \.quotes, \.quotes) }
 
     /// Hands over depth updates of `symbol` from any thread.
-    public func record(_ updates: [DepthUpdate], symbol: String, tickSize: TickSize) {
-        guard !updates.isEmpty else { return }
+    public func record(_ updates: [DepthUpdate], symbol: String, tickSize: TickSize) { hand(updates, symbol, tickSize, \.depth, \.depth) }
+
+    private func hand<T>(_ items: [T], _ symbol: String, _ tick: TickSize, _ queue: WritableKeyPath<Pending, [String: [T]]> & Sendable,
+                         _ kind: WritableKeyPath<Tally, Int> & Sendable) {
+        guard !items.isEmpty else { return }
         pending.withLock { p in
-            p.depth[symbol, default: []] += updates
-            p.tickSizes[symbol] = tickSize
-            p.received.depth += updates.count
+            p[keyPath: queue][symbol, default: []] += items
+            p.tickSizes[symbol] = tick
+            p.received[keyPath: kind] += items.count
         }
         bell.yield()
     }
@@ -85,22 +72,24 @@ public final class TapeRecorder: Sendable {
             defer { p.prints = [:]; p.quotes = [:]; p.depth = [:] }
             return (p, p.tickSizes)
         }
-        func attempt(_ body: () throws -> Void, requeue: (inout Pending) -> Void) {
-            do { try body() } catch {
-                pending.withLock { p in requeue(&p); p.failures += 1; p.lastError = "\(error)" }
+        store(batch.prints, ticks, \.prints, \.prints) { try $0.append($1, symbol: $2, tickSize: $3) }
+        store(batch.quotes, ticks, \.quotes, \.quotes) { try $0.append($1, symbol: $2, tickSize: $3) }
+        store(batch.depth, ticks, \.depth, \.depth) { try $0.append($1, symbol: $2, tickSize: $3) }
+    }
+
+    private func store<T>(_ batch: [String: [T]], _ ticks: [String: TickSize], _ queue: WritableKeyPath<Pending, [String: [T]]> & Sendable,
+                          _ kind: WritableKeyPath<Tally, Int> & Sendable, _ append: (TapeStore, [T], String, TickSize) throws -> Int) {
+        for (symbol, items) in batch.sorted(by: { $0.key < $1.key }) {
+            do {
+                _ = try append(tape, items, symbol, ticks[symbol]!)
+                pending.withLock { $0.stored[keyPath: kind] += items.count }
+            } catch {
+                pending.withLock { p in
+                    p[keyPath: queue][symbol] = items + (p[keyPath: queue][symbol] ?? [])
+                    p.failures += 1
+                    p.lastError = "\(error)"
+                }
             }
-        }
-        for (symbol, prints) in batch.prints.sorted(by: { $0.key < $1.key }) {
-            attempt({ try tape.append(prints, symbol: symbol, tickSize: ticks[symbol]!); pending.withLock { $0.stored.prints += prints.count } },
-                    requeue: { $0.prints[symbol] = prints + ($0.prints[symbol] ?? []) })
-        }
-        for (symbol, quotes) in batch.quotes.sorted(by: { $0.key < $1.key }) {
-            attempt({ try tape.append(quotes, symbol: symbol, tickSize: ticks[symbol]!); pending.withLock { $0.stored.quotes += quotes.count } },
-                    requeue: { $0.quotes[symbol] = quotes + ($0.quotes[symbol] ?? []) })
-        }
-        for (symbol, depth) in batch.depth.sorted(by: { $0.key < $1.key }) {
-            attempt({ try tape.append(depth, symbol: symbol, tickSize: ticks[symbol]!); pending.withLock { $0.stored.depth += depth.count } },
-                    requeue: { $0.depth[symbol] = depth + ($0.depth[symbol] ?? []) })
         }
     }
 
