@@ -65,11 +65,14 @@ struct TradingService: Service {
         await runner.nudge()
         let deadline = ContinuousClock.now + .seconds(15)
         var flattened = ContinuousClock.now
-        while ContinuousClock.now < deadline, !(await runner.isIdle) || !broker.positions().isEmpty {
-            // An entry that filled as the shutdown began (its cancel came too late) opens a
-            // position after the flatten: once everything sent is answered, close it too.
-            if !broker.positions().isEmpty, await runner.isIdle, ContinuousClock.now - flattened > .seconds(1) {
-                log.notice("live: stopping: a position opened during the shutdown; closing it")
+        func done() -> Bool { broker.positions().isEmpty && broker.openOrders().isEmpty }
+        while ContinuousClock.now < deadline, !(await runner.isIdle) || !done() {
+            // What the flatten could not reach yet closes once everything sent is answered: an
+            // order whose placement was still on its way (no venue id to cancel by), or an entry
+            // that filled as its cancel went out (found by the SIGKILL crash test and the live
+            // job test when the runner was behind the tape).
+            if !done(), await runner.isIdle, ContinuousClock.now - flattened > .seconds(1) {
+                log.notice("live: stopping: an order or a position appeared during the shutdown; cancelling and closing again")
                 _ = broker.flatten(nil, reason: "shutdown")
                 await runner.nudge()
                 flattened = ContinuousClock.now

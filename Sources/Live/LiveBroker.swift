@@ -412,8 +412,14 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     }
 
     private func bind(_ local: OrderID, _ gid: Int64) {
+        let first = gatewayOf[local] == nil
         gatewayOf[local] = gid
         localOf[gid] = local
+        // A cancel asked for before the venue's id was known (the placement still on its way, a
+        // flatten at shutdown) goes out now that it can name the order.
+        if first, cancelReasons[local] != nil, orders[local]?.status.isLive == true, !warming {
+            outbox.append(.cancel(local: local, gatewayID: gid))
+        }
     }
 
     /// A `GatewayUserOrder` event (or an order from a REST snapshot): status changes, bracket

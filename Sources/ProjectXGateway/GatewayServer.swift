@@ -210,7 +210,7 @@ struct GatewayHTTPHandler: HTTPHandler {
             struct Step: Decodable { var bars: Int?; var boundary: Bool? }
             let r = try? JSONDecoder().decode(Step.self, from: body)
             let played = await venue.step(r?.bars ?? 1, boundary: r?.boundary ?? true)
-            return json(["played": played, "cursor": await venue.cursor, "trades": await venue.tradeCount])
+            return json(["played": played, "cursor": await venue.cursor, "trades": await venue.tradeCount, "printsSent": hubs.printsSent])
         case "/_gateway/tick":
             await venue.closeBar()
             return json(["cursor": await venue.cursor])
@@ -234,6 +234,7 @@ struct GatewayHTTPHandler: HTTPHandler {
         case "/_gateway/state":
             var state = await venue.stateSummary()
             state["hubConnections"] = .number(Decimal(hubs.connectionCount))
+            state["printsSent"] = .number(Decimal(hubs.printsSent))
             state["hubConnectionsTotal"] = .number(Decimal(hubs.totalConnections))
             state["negotiations"] = .number(Decimal(hubs.negotiations))
             return json(state)

@@ -45,6 +45,11 @@ final class HubRegistry: @unchecked Sendable {
     let sentLimit = 200_000
     struct SentMarketData { var target: String; var contract: String; var item: ProjectX.JSONValue; var connections: Int }
 
+    /// Trade prints that went to at least one connection, since the start: a test waits until its
+    /// client has read as many (the answer of `/_gateway/step`).
+    private var printsDelivered = 0
+    var printsSent: Int { lock.withLock { printsDelivered } }
+
     /// The market data pushed so far (the latest `sentLimit` entries).
     var sentMarketData: [SentMarketData] { lock.withLock { sent } }
 
@@ -165,6 +170,7 @@ final class HubRegistry: @unchecked Sendable {
                 guard case .market(let target, let contract, _, let args) = push, args.count > 1 else { continue }
                 let items: [ProjectX.JSONValue] = if case .array(let items) = args[1] { items } else { [args[1]] }
                 sent += items.map { SentMarketData(target: target, contract: contract, item: $0, connections: receivers[k]) }
+                if target == "GatewayTrade" && receivers[k] > 0 { printsDelivered += items.count }
             }
             if sent.count > sentLimit { sent.removeFirst(sent.count - sentLimit) }
         }

@@ -12,6 +12,7 @@ struct EmptyLocationCLITests {
     static let commands: [String: [String]] = [
         "data import": ["data", "import", "x.csv", "--symbol", "ES", "--timeframe", "1m"],
         "data pull": ["data", "pull", "ES", "--from", "2013-11-18"],
+        "record": ["record", "ES"],
         "data export": ["data", "export", "--symbol", "ES", "--timeframe", "1m", "--out", "-"],
         "data list": ["data", "list"],
         "data resample": ["data", "resample", "--symbol", "ES", "--from-timeframe", "1m", "--to-timeframe", "1h"],

@@ -17,6 +17,8 @@ struct LiveHarness {
     let broker: LiveBroker
     let runner: LiveRunner
     let tape: BarSeries
+    /// Prints the gateway had sent before this runner started (an earlier runner's).
+    var printsBefore = 0
 
     static let rules = RiskRules.topstepCombine(50)!
 
@@ -59,8 +61,9 @@ struct LiveHarness {
         let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market, state: state)
         // The tape with everything the hub sends, when a test records it.
         if let recorder { await runner.recordTape(recorder, quotes: true, depth: true) }
+        let printsBefore = (try gw.state()["printsSent"] as? Int) ?? 0
         try await runner.start(resumeFrom: resumeFrom)
-        return LiveHarness(gw: gw, client: client, broker: broker, runner: runner, tape: tape)
+        return LiveHarness(gw: gw, client: client, broker: broker, runner: runner, tape: tape, printsBefore: printsBefore)
     }
 
     /// Plays the next `count` bars, each in the two phases (`playBar`).
@@ -76,7 +79,13 @@ struct LiveHarness {
         let r = try await gw.post("/_gateway/step", ["bars": 1, "boundary": false])
         guard (r["played"] as? Int) == 1 else { throw HarnessError.stalled("the gateway played no bar \(k)") }
         let trades = r["trades"] as? Int ?? 0
-        try await settle { broker.tradesSeen >= trades }
+        // Every print the gateway sent has been read too: a print still on its way would let the
+        // bar end before the runner acted on it.
+        let prints = (r["printsSent"] as? Int ?? 0) - printsBefore
+        try await settle {
+            guard broker.tradesSeen >= trades else { return false }
+            return await runner.stats.prints >= prints
+        }
         _ = try await gw.post("/_gateway/tick")
         try await settle { await runner.stats.barsProcessed >= k + 1 }
     }

@@ -38,24 +38,29 @@ struct ThirdPartyClientTests {
         let (p, collected) = try Collected.launch([TestEnvironment.packageRoot + "/Tests/LiveTests/Support/signalr_client.py", gw.baseURL, token, LoopbackGateway.contract, "1"],
                                                   executable: python)
         defer { if p.isRunning { p.terminate() } }
-        /// Until `done` holds for what the client printed; an early exit fails at once with its output.
-        func wait(_ what: String, _ done: @escaping (String) throws -> Bool) async throws {
+        /// Until the client has printed `line`, stepping the tape a bar at a time while it waits when
+        /// `stepping`; a client that ends without printing it fails with its output (its last lines
+        /// get a few seconds to come through the pipe first).
+        func wait(_ what: String, for line: String, stepping: Bool = false) async throws {
+            var endedAt: Date?
             try await collected.wait(what, timeout: TestEnvironment.hangGuard) { t in
-                if try done(t.out) { return true }
-                guard p.isRunning else { throw Collected.NotSeen(description: "\(what): the client ended: \(t.out) \(t.err)") }
-                return false
+                if t.out.contains(line) { return true }
+                if p.isRunning {
+                    if stepping { try gw.step(1) }
+                    return false
+                }
+                let ended = endedAt ?? Date()
+                endedAt = ended
+                guard Date().timeIntervalSince(ended) > 5 else { return false }
+                throw Collected.NotSeen(description: "\(what): the client ended: \(t.out) \(t.err)")
             }
         }
-        try await wait("both hubs open and subscribed") { $0.contains("ready") }
+        try await wait("both hubs open and subscribed", for: "ready")
         #expect(try gw.state()["negotiations"] as? Int == 2, "one negotiation per hub")
 
         // A market order, and the tape moves: the fill reaches the user hub, the bar the market hub.
         _ = try await client.placeOrder(PXPlaceOrderRequest(accountId: 1, contractId: LoopbackGateway.contract, type: .market, side: .bid, size: 1))
-        try await wait("every kind of message") { out in
-            if out.contains("done") { return true }
-            try gw.step(1)
-            return false
-        }
+        try await wait("every kind of message", for: "done", stepping: true)
         await p.exited()
         let said = collected.texts.out + collected.texts.err
         #expect(p.terminationStatus == 0, "\(said)")
