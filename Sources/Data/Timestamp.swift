@@ -48,7 +48,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         var t = text
         guard !t.isEmpty, let p = t.withUTF8({ buf in TimestampParser.parseISO(buf.baseAddress!, buf.count) }) else { return nil }
         let (whole, overflow) = p.seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? nil : whole.addingReportingOverflow(p.nanos).overflow ? nil : whole + p.nanos
+        guard !overflow else { return nil }
+        let (ns, past) = whole.addingReportingOverflow(p.nanos)
+        return past ? nil : ns
     }
 }
 

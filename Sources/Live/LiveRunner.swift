@@ -215,8 +215,9 @@ public actor LiveRunner {
     /// asked; nil: prints only build bars.
     var recorder: TapeRecorder?
     var recordQuotes = false, recordDepth = false
-    /// The symbol the tape keeps the contract's prints under: its CME code (`ESZ13`).
-    var tapeSymbol: String { ContractID(projectX: settings.contractID)?.cmeCode ?? settings.contractID }
+    /// The symbol the tape keeps the contract's prints under: its CME code (`ESZ13`), worked out
+    /// once, not per record.
+    let tapeSymbol: String
 
     /// Hands every trade print received from now on to `recorder` (nil: no longer), with `quotes`
     /// the quotes too, and with `depth` the order book's updates (subscribed to at start, so
@@ -284,6 +285,7 @@ public actor LiveRunner {
         self.onCommand = onCommand
         builder = BarBuilder(length: settings.barSeconds)
         inbox = Inbox(capacity: settings.queueCapacity)
+        tapeSymbol = ContractID(projectX: settings.contractID)?.cmeCode ?? settings.contractID
         (rings, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 

@@ -3,9 +3,10 @@ import Synchronization
 import Data
 import ProjectX
 
-/// Keeps the trade prints the market hub delivers: the runner (or `tsxlab record`) hands each
-/// record's prints over as they arrive, and a task of the recorder's own writes them to the
-/// store's tape in batches, so the trading path never waits for the database.
+/// Keeps the trade prints (and, when asked, quotes and depth updates) the market hub delivers:
+/// the runner (or `tsxlab record`) hands each record's over as it arrives, and a task of the
+/// recorder's own writes them to the store's tape in batches, so the trading path never waits
+/// for the database.
 ///
 /// Prints are stored in the order they were handed over, each once: a reconnect delivers new
 /// prints only (the hub replays nothing), and a batch the store refuses is kept and tried

@@ -50,7 +50,7 @@ final class HubRegistry: @unchecked Sendable {
     private var printsDelivered = 0
     var printsSent: Int { lock.withLock { printsDelivered } }
 
-    /// The market data pushed so far (the latest `sentLimit` entries).
+    /// The market data pushed so far (the latest `sentLimit` entries, up to a quarter more).
     var sentMarketData: [SentMarketData] { lock.withLock { sent } }
 
     /// The depth snapshot of `contract` to a connection that just subscribed to it.
@@ -172,7 +172,9 @@ final class HubRegistry: @unchecked Sendable {
                 sent += items.map { SentMarketData(target: target, contract: contract, item: $0, connections: receivers[k]) }
                 if target == "GatewayTrade" && receivers[k] > 0 { printsDelivered += items.count }
             }
-            if sent.count > sentLimit { sent.removeFirst(sent.count - sentLimit) }
+            // Trimmed a quarter at a time: once full, a shift of the whole log on every push would
+            // cost a long-running gateway more than the push itself.
+            if sent.count > sentLimit + sentLimit / 4 { sent.removeFirst(sent.count - sentLimit) }
         }
     }
 }

@@ -203,7 +203,9 @@ extension DataCommand {
         }
 
         func exportTicks(_ store: any BarStore, _ window: TimeWindow) throws {
-            guard let db = store as? any SQLDatabase else { return }
+            guard let db = store as? any SQLDatabase else {
+                throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: "store", reason: "this store has no tape tables; give a SQLite or PostgreSQL store")
+            }
             let tape = TapeStore(db: db)
             let symbol = self.symbol.uppercased()
             guard let info = try tape.list().first(where: { $0.symbol == symbol }) else {

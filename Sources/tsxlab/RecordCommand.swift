@@ -37,7 +37,7 @@ struct RecordCommand: AsyncParsableCommand {
         let env = storeOptions.environment
         let (store, registry): (any BarStore, ContractRegistry)
         do { (store, registry) = (try storeOptions.openStore(), try storeOptions.registry()) } catch { throw reported(error) }
-        let db = store as! any SQLDatabase   // both stores are
+        guard let db = store as? any SQLDatabase else { throw reported(LiveCLIError.usage("this store has no tape tables; give a SQLite or PostgreSQL store")) }
         let (client, calls) = try connectProjectX(storeOptions, environment: env)
         try await runLive(calls) {
             var job = TapeRecording(client: client, db: db, registry: registry, rtcURL: LiveOptions.rtcURL(env))
