@@ -55,13 +55,14 @@ final class HubRegistry: @unchecked Sendable {
 
     /// The depth snapshot of `contract` to a connection that just subscribed to it.
     func sendBook(_ id: UUID, contract: String) {
-        let (snapshot, out) = lock.withLock { () -> ((record: String, items: [ProjectX.JSONValue])?, AsyncStream<WSMessage>.Continuation?) in
-            let snapshot = book[contract]
-            // Sent to this connection alone, and noted as what went out.
-            if let snapshot { sent += snapshot.items.map { SentMarketData(target: "GatewayDepth", contract: contract, item: $0, connections: 1) } }
-            return (snapshot, peers[id]?.out)
+        // Sent to this connection alone and noted as what went out, under the lock as `deliver`
+        // sends: a push between the two would otherwise reach the socket before the snapshot
+        // while the log has it after.
+        lock.withLock {
+            guard let snapshot = book[contract], let out = peers[id]?.out else { return }
+            sent += snapshot.items.map { SentMarketData(target: "GatewayDepth", contract: contract, item: $0, connections: 1) }
+            out.yield(.text(snapshot.record))
         }
-        if let snapshot { out?.yield(.text(snapshot.record)) }
     }
     private var negotiated = 0
     let venue: GatewayVenue
