@@ -28,9 +28,18 @@ struct TapeRecordingLiveTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         try await live.play(40)
-        await recorder.finish()
         let everything = try #require(try await live.gw.post("/_gateway/sent-market")["sent"] as? [[String: Any]])
         let sent = everything.filter { $0["target"] as? String == "GatewayTrade" }
+        // `play` waits for the prints; a bar's last quote and depth update may still be on their
+        // way to the runner: wait until the recorder was handed as many as went out to it.
+        func delivered(_ target: String) -> Int { everything.filter { $0["target"] as? String == target && $0["connections"] as? Int == 1 }.count }
+        let (quotesOut, depthOut) = (delivered("GatewayQuote"), delivered("GatewayDepth"))
+        let handed = Date().addingTimeInterval(TestEnvironment.hangGuard)
+        while recorder.tallies.received.quotes < quotesOut || recorder.tallies.received.depth < depthOut {
+            guard Date() < handed else { Issue.record("the recorder was handed \(recorder.tallies.received), the gateway sent \(quotesOut) quotes and \(depthOut) depth updates"); break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await recorder.finish()
         await live.stop()
 
         // What went out to a connection, as the tape keeps it; every print went to one connection
@@ -44,7 +53,7 @@ struct TapeRecordingLiveTests {
         #expect(sent.count > delivered.count, "some prints went out while the runner was away")
         #expect(delivered.count > 100)
         let recorded = try tapeStore.read("ESZ13", TimeWindow(from: .distantPast, to: .distantFuture))
-        #expect(recorded == delivered)
+        #expect(recorded == delivered, "\(Self.difference(recorded, delivered))")
         #expect(recorder.counts.failures == 0 && recorder.counts.stored == recorded.count)
         // The quotes and depth updates the runner got, the same way.
         func items(_ target: String) throws -> [JSONValue] {
@@ -55,7 +64,16 @@ struct TapeRecordingLiveTests {
         let quotes = try items("GatewayQuote").compactMap { try PXQuote(json: $0).tapeQuote(tick: tick) }
         let depth = try items("GatewayDepth").compactMap { DepthUpdate(json: $0, tick: tick) }
         #expect(quotes.count > 50 && depth.count > 50)
-        #expect(try tapeStore.quotes("ESZ13", all) == quotes)
-        #expect(try tapeStore.depth("ESZ13", all) == depth)
+        let storedQuotes = try tapeStore.quotes("ESZ13", all)
+        #expect(storedQuotes == quotes, "\(Self.difference(storedQuotes, quotes))")
+        let storedDepth = try tapeStore.depth("ESZ13", all)
+        #expect(storedDepth == depth, "\(Self.difference(storedDepth, depth))")
+    }
+
+    /// Where a recorded stream first parts from what was sent: the counts and the items around.
+    static func difference<T: Equatable>(_ recorded: [T], _ sent: [T]) -> String {
+        let first = zip(recorded, sent).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(recorded.count, sent.count)
+        let near = max(0, first - 2)..<(first + 3)
+        return "recorded \(recorded.count), sent \(sent.count), first difference at \(first); recorded there \(recorded[near.clamped(to: recorded.indices)]), sent there \(sent[near.clamped(to: sent.indices)])"
     }
 }
