@@ -122,23 +122,7 @@ public enum BarCSV {
             let p = line.baseAddress ?? UnsafePointer(bitPattern: 1)!
             let n = line.count
             if n == 0 || p[0] == UInt8(ascii: "#") { return true }
-            // Split into fields (quotes around a field are stripped; no embedded delimiters).
-            var nf = 0
-            var s = 0
-            var i = 0
-            while true {
-                if i == n || p[i] == delim {
-                    guard nf < maxFields else { throw fail(lineNo, nil, "more than \(maxFields) fields") }
-                    var a = s, b = i
-                    while a < b, p[a] == 32 || p[a] == 9 { a += 1 }
-                    while b > a, p[b - 1] == 32 || p[b - 1] == 9 { b -= 1 }
-                    if b - a >= 2, p[a] == 34, p[b - 1] == 34 { a += 1; b -= 1 }
-                    starts[nf] = a; ends[nf] = b; nf += 1
-                    if i == n { break }
-                    s = i + 1
-                }
-                i += 1
-            }
+            guard let nf = CSVFields.split(p, n, delim, starts, ends, max: maxFields) else { throw fail(lineNo, nil, "more than \(maxFields) fields") }
             if !headerSeen {
                 headerSeen = true
                 let firstIsDigit = n > 0 && p[starts[0]] >= 48 && p[starts[0]] <= 57
@@ -146,11 +130,7 @@ public enum BarCSV {
                     for (k, f) in [Field.timestamp, .open, .high, .low, .close, .volume].enumerated() { col[f.rawValue] = k }
                     guard nf >= 6 else { throw fail(lineNo, nil, "no header and fewer than 6 columns: expected timestamp,open,high,low,close,volume") }
                 } else {
-                    var names: [String] = []
-                    for k in 0..<nf {
-                        names.append(String(decoding: UnsafeBufferPointer(start: p + starts[k], count: ends[k] - starts[k]), as: UTF8.self).lowercased())
-                    }
-                    col = try mapHeader(names, options.columns, path: path, line: lineNo)
+                    col = try mapHeader(CSVFields.names(p, starts, ends, nf), options.columns, path: path, line: lineNo)
                     return true
                 }
             }
@@ -232,9 +212,7 @@ public enum BarCSV {
         return (series, report)
     }
 
-    static func text(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
-        String(decoding: UnsafeBufferPointer(start: p, count: min(n, 80)), as: UTF8.self)
-    }
+    static func text(_ p: UnsafePointer<UInt8>, _ n: Int) -> String { CSVFields.text(p, n) }
 
     static func mapHeader(_ names: [String], _ overrides: [String: String], path: String, line: Int) throws -> [Int] {
         var col = [Int](repeating: -1, count: Field.allCases.count)
@@ -337,6 +315,41 @@ public enum BarCSV {
             }
         }
         return g
+    }
+}
+
+/// Splitting a CSV line into fields, for the bar and tick readers.
+enum CSVFields {
+    /// Splits `n` bytes at `p` on `delim` into field bounds (`starts`, `ends`), trimming blanks
+    /// and stripping quotes around a field (no embedded delimiters); the field count, nil when
+    /// there are more than `max`.
+    @inline(__always)
+    static func split(_ p: UnsafePointer<UInt8>, _ n: Int, _ delim: UInt8, _ starts: UnsafeMutablePointer<Int>,
+                      _ ends: UnsafeMutablePointer<Int>, max: Int) -> Int? {
+        var nf = 0, s = 0, i = 0
+        while true {
+            if i == n || p[i] == delim {
+                guard nf < max else { return nil }
+                var a = s, b = i
+                while a < b, p[a] == 32 || p[a] == 9 { a += 1 }
+                while b > a, p[b - 1] == 32 || p[b - 1] == 9 { b -= 1 }
+                if b - a >= 2, p[a] == 34, p[b - 1] == 34 { a += 1; b -= 1 }
+                starts[nf] = a; ends[nf] = b; nf += 1
+                if i == n { return nf }
+                s = i + 1
+            }
+            i += 1
+        }
+    }
+
+    /// A field's text for an error message (at most 80 bytes).
+    static func text(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
+        String(decoding: UnsafeBufferPointer(start: p, count: min(n, 80)), as: UTF8.self)
+    }
+
+    /// The header's names, lower-cased.
+    static func names(_ p: UnsafePointer<UInt8>, _ starts: UnsafeMutablePointer<Int>, _ ends: UnsafeMutablePointer<Int>, _ nf: Int) -> [String] {
+        (0..<nf).map { k in String(decoding: UnsafeBufferPointer(start: p + starts[k], count: ends[k] - starts[k]), as: UTF8.self).lowercased() }
     }
 }
 

@@ -269,6 +269,10 @@ public final class PostgresBarStore: BarStore, SQLDatabase {
         }
     }
 
+    public func insert(into table: String, columns: [String], rows values: [Int64?]) throws {
+        try insertByStatements(into: table, columns: columns, rows: values)
+    }
+
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try conn.withLock { _ = try $0.exec("BEGIN") }
         do {

@@ -42,4 +42,25 @@ public protocol SQLDatabase: AnyObject, Sendable {
     func query(_ sql: String, _ params: [SQLValue]) throws -> [[SQLValue]]
     /// Runs `body` in one transaction; any error rolls it back.
     func transaction<T>(_ body: () throws -> T) throws -> T
+    /// Inserts rows of integers (nil for NULL) into `columns` of `table`: `values` holds the rows
+    /// one after another. The bulk path of the tape, where a statement per row would cost more
+    /// than the row.
+    func insert(into table: String, columns: [String], rows values: [Int64?]) throws
+}
+
+extension SQLDatabase {
+    /// `insert(into:columns:rows:)` as multi-row INSERT statements of up to `rowsPerStatement`
+    /// rows, with numbered placeholders.
+    public func insertByStatements(into table: String, columns: [String], rows values: [Int64?], rowsPerStatement: Int = 100) throws {
+        let width = columns.count
+        precondition(width > 0 && values.count % width == 0, "values must hold whole rows")
+        var start = 0
+        while start < values.count {
+            let rows = min(rowsPerStatement, (values.count - start) / width)
+            let tuples = (0..<rows).map { r in "(" + (1...width).map { "$\(r * width + $0)" }.joined(separator: ",") + ")" }
+            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + tuples.joined(separator: ",")
+            try execute(sql, values[start..<(start + rows * width)].map { $0.map(SQLValue.int) ?? .null })
+            start += rows * width
+        }
+    }
 }

@@ -68,32 +68,66 @@ public struct TapeStore: Sendable {
     public let db: any SQLDatabase
     public init(db: any SQLDatabase) { self.db = db }
 
-    /// Rows per INSERT statement (6 or 7 parameters a row).
-    static let rowsPerInsert = 100
+    /// The tape beside `store`'s bars; a store without SQL tables (none today) is named.
+    public init(_ store: any BarStore, storeURL: String) throws {
+        guard let db = store as? any SQLDatabase else {
+            throw DataError.badInput(file: storeURL, line: nil, field: "store", reason: "this store has no tape tables; give a SQLite or PostgreSQL store")
+        }
+        self.db = db
+    }
 
     /// Appends `prints` of `symbol` after what is stored, in their order; returns how many.
     /// Refuses a tick size that differs from the one the symbol's prints are stored at.
     @discardableResult
     public func append(_ prints: [TradePrint], symbol: String, tickSize: TickSize) throws -> Int {
-        try append(.prints, prints.map { p in
-            (p.time, [.int(p.price), p.size.map(SQLValue.int) ?? .null, p.aggressor.map { .int($0.rawValue) } ?? .null])
-        }, symbol: symbol, tickSize: tickSize)
+        try append(.prints, prints.map { p in (p.time, [p.price, p.size, p.aggressor?.rawValue]) }, symbol: symbol, tickSize: tickSize)
     }
 
     /// Appends `quotes` of `symbol` after what is stored, in their order; returns how many.
     @discardableResult
     public func append(_ quotes: [QuoteRecord], symbol: String, tickSize: TickSize) throws -> Int {
-        try append(.quotes, quotes.map { q in
-            (q.time, [q.bid.map(SQLValue.int) ?? .null, q.ask.map(SQLValue.int) ?? .null, q.last.map(SQLValue.int) ?? .null, q.volume.map(SQLValue.int) ?? .null])
-        }, symbol: symbol, tickSize: tickSize)
+        try append(.quotes, quotes.map { q in (q.time, [q.bid, q.ask, q.last, q.volume]) }, symbol: symbol, tickSize: tickSize)
     }
 
     /// Appends depth `updates` of `symbol` after what is stored, in their order; returns how many.
     @discardableResult
     public func append(_ updates: [DepthUpdate], symbol: String, tickSize: TickSize) throws -> Int {
-        try append(.depth, updates.map { d in
-            (d.time, [.int(d.type), .int(d.price), d.volume.map(SQLValue.int) ?? .null, d.resting.map(SQLValue.int) ?? .null])
-        }, symbol: symbol, tickSize: tickSize)
+        try append(.depth, updates.map { d in (d.time, [d.type, d.price, d.volume, d.resting]) }, symbol: symbol, tickSize: tickSize)
+    }
+
+    /// Stores a file's prints of `symbol` in place of what the store holds over the same span
+    /// (from the file's first print to its last, both included), in one transaction: `produce`
+    /// hands the prints over in chunks, in time order, and whatever it throws rolls the whole
+    /// file back, so a bad row late in a file stores nothing and keeps what was there. Storing
+    /// the same file again replaces it with itself. Returns the prints stored and the stored
+    /// prints they replaced.
+    public func replace(symbol: String, tickSize: TickSize,
+                        _ produce: (_ write: ([TradePrint]) throws -> Void) throws -> Void) throws -> (stored: Int, replaced: Int) {
+        try db.transaction {
+            let id = try seriesID(symbol, tickSize: tickSize)
+            var stored = 0, replaced = 0
+            var lastTime: Int64?, lastSeq: Int64 = -1
+            var rows: [Int64?] = []
+            try produce { chunk in
+                guard let first = chunk.first, let last = chunk.last else { return }
+                // What the store held from the end of the previous chunk to this one's last time.
+                let (op, lo) = lastTime.map { (">", $0) } ?? (">=", first.time)
+                let span = "series_id = $1 AND time_ns \(op) $2 AND time_ns <= $3"
+                let params: [SQLValue] = [.int(id), .int(lo), .int(last.time)]
+                replaced += Int(try db.query("SELECT COUNT(*) FROM ticks WHERE \(span)", params).first?[0].int ?? 0)
+                try db.execute("DELETE FROM ticks WHERE \(span)", params)
+                rows.removeAll(keepingCapacity: true)
+                rows.reserveCapacity(chunk.count * 6)
+                for p in chunk {
+                    lastSeq = p.time == lastTime ? lastSeq + 1 : 0
+                    lastTime = p.time
+                    rows += [id, p.time, lastSeq, p.price, p.size, p.aggressor?.rawValue] as [Int64?]
+                }
+                try db.insert(into: "ticks", columns: ["series_id", "time_ns", "seq"] + Stream.prints.columns, rows: rows)
+                stored += chunk.count
+            }
+            return (stored, replaced)
+        }
     }
 
     /// The three streams of the tape: their table and the columns after the key.
@@ -110,24 +144,17 @@ public struct TapeStore: Sendable {
 
     /// One append of rows (a time and the stream's values) in their order, in one transaction:
     /// each keyed by its time and its place among the rows at that time.
-    func append(_ stream: Stream, _ items: [(time: Int64, values: [SQLValue])], symbol: String, tickSize: TickSize) throws -> Int {
+    func append(_ stream: Stream, _ items: [(time: Int64, values: [Int64?])], symbol: String, tickSize: TickSize) throws -> Int {
         guard !items.isEmpty else { return 0 }
-        let table = stream.rawValue, width = stream.columns.count + 3
+        let table = stream.rawValue, columns = ["series_id", "time_ns", "seq"] + stream.columns
         return try db.transaction {
             let id = try seriesID(symbol, tickSize: tickSize)
             // The newest stored time and how many rows share it: where equal times continue.
             let newest = try db.query("SELECT time_ns, MAX(seq) FROM \(table) WHERE series_id = $1 AND time_ns = (SELECT MAX(time_ns) FROM \(table) WHERE series_id = $1) GROUP BY time_ns",
                                       [.int(id)]).first
             var lastTime = newest?[0].int ?? Int64.min, lastSeq = newest?[1].int ?? -1
-            var rows: [SQLValue] = []
-            rows.reserveCapacity(Self.rowsPerInsert * width)
-            let full = Self.insertSQL(stream, rows: Self.rowsPerInsert, dialect: db.dialect)
-            func flush() throws {
-                guard !rows.isEmpty else { return }
-                let n = rows.count / width
-                try db.execute(n == Self.rowsPerInsert ? full : Self.insertSQL(stream, rows: n, dialect: db.dialect), rows)
-                rows.removeAll(keepingCapacity: true)
-            }
+            var rows: [Int64?] = []
+            rows.reserveCapacity(items.count * columns.count)
             for item in items {
                 let seq: Int64
                 if item.time > lastTime {
@@ -137,27 +164,17 @@ public struct TapeStore: Sendable {
                 } else {
                     // Earlier than the newest stored row (a source that sends late prints): after
                     // those stored at its time, including the ones this append already queued.
-                    try flush()
+                    try db.insert(into: table, columns: columns, rows: rows)
+                    rows.removeAll(keepingCapacity: true)
                     let stored = try db.query("SELECT MAX(seq) FROM \(table) WHERE series_id = $1 AND time_ns = $2", [.int(id), .int(item.time)])
                     seq = (stored.first?[0].int ?? -1) + 1
                 }
-                rows += [.int(id), .int(item.time), .int(seq)] + item.values
-                if rows.count == Self.rowsPerInsert * width { try flush() }
+                rows += [id, item.time, seq] as [Int64?]
+                rows += item.values
             }
-            try flush()
+            try db.insert(into: table, columns: columns, rows: rows)
             return items.count
         }
-    }
-
-    /// A multi-row INSERT of `rows` rows of `stream`. SQLite gets anonymous `?` placeholders: its
-    /// numbered `$n` names are looked up one by one per statement, which made a 100-row insert of
-    /// prints cost 80 µs a print (12k prints/s; with `?` 368k, `tsxlab-bench tape`).
-    static func insertSQL(_ stream: Stream, rows: Int, dialect: String) -> String {
-        let width = stream.columns.count + 3
-        let tuples = (0..<rows).map { r in
-            "(" + (1...width).map { dialect == "sqlite" ? "?" : "$\(r * width + $0)" }.joined(separator: ",") + ")"
-        }
-        return "INSERT INTO \(stream.rawValue) (series_id, time_ns, seq, \(stream.columns.joined(separator: ", "))) VALUES " + tuples.joined(separator: ",")
     }
 
     /// Rows of `stream` for `symbol` in `window` (by time, half-open), in stored order: the time

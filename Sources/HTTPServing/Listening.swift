@@ -18,9 +18,10 @@ extension HTTPServer {
     /// address is not IPv4). A failure to
     /// bind (the port taken, an address not on this host) is thrown at once with its own words,
     /// where FlyingFox's `waitUntilListening` would wait out its timeout. The timeout only guards
-    /// against a hang: a process whose shared thread pool is busy may take many seconds to get
-    /// the server's task going, and that is no reason to fail.
-    public func listen(timeout: Double = 120) async throws -> UInt16? {
+    /// against a hang: a process whose shared thread pool is busy may take minutes to get the
+    /// server's task going, and that is no reason to fail (the test suite, hundreds of tests on
+    /// two cores beside a build, once kept a status server's task waiting over 120 s).
+    public func listen(timeout: Double = 900) async throws -> UInt16? {
         let failure = Mutex<(any Error)?>(nil)
         Task {
             do { try await self.run() } catch { failure.withLock { $0 = error } }

@@ -13,17 +13,24 @@ struct DataCommand: ParsableCommand {
 extension DataCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import bar CSV files (plain or gzip) into the store, one transaction per file.",
+            abstract: "Import bar or tick CSV files (plain or gzip) into the store, one transaction per file.",
             discussion: """
                 Columns are found by header name (timestamp/time/datetime/date, open, high, low, close,
                 volume; separate date and time columns are joined); --column FIELD=HEADER maps others.
                 A file with any bad row stores nothing; files before it stay stored. Duplicate rows
                 merge, out-of-order rows are sorted and gaps are summarised.
+
+                With --ticks the files hold trade prints (timestamp, price, and size and aggressor
+                when the source has them; without a header in that order), in time order, stored
+                to the nanosecond. Prints at one time are separate trades and keep the file's
+                order. A file takes the place of the prints stored over its span, so importing it
+                again changes nothing.
                 """)
 
         @Argument(help: "CSV or CSV.gz files.") var files: [String]
-        @Option(help: "Symbol the bars belong to (a contract root such as ES, MNQ).") var symbol: String
-        @Option(help: "Bar length: 1s 5s 15s 30s 1m 2m 3m 5m 15m 30m 1h 2h 4h 1d 1w 1M.") var timeframe: Timeframe
+        @Option(help: "Symbol the bars belong to (a contract root such as ES, MNQ); with --ticks the contract traded, e.g. ESM8.") var symbol: String
+        @Option(help: "Bar length: 1s 5s 15s 30s 1m 2m 3m 5m 15m 30m 1h 2h 4h 1d 1w 1M (not with --ticks).") var timeframe: Timeframe?
+        @Flag(help: "The files hold trade prints, not bars.") var ticks = false
         @Option(help: "Tick size for a symbol with no contract specification.") var tickSize: String?
         @Flag(help: "Round off-grid prices to the nearest tick instead of refusing them.") var roundToTick = false
         @Option(name: .customLong("column"), help: ArgumentHelp("Map a field to a header name, e.g. --column timestamp=Date.", valueName: "field=header"))
@@ -32,28 +39,45 @@ extension DataCommand {
         @Flag(help: "Print the reports as JSON.") var json = false
         @OptionGroup var storeOptions: StoreOptions
 
+        func validate() throws {
+            if ticks && timeframe != nil { throw ValidationError("--ticks imports prints, which have no timeframe: give --ticks or --timeframe, not both") }
+            if !ticks && timeframe == nil { throw ValidationError("give --timeframe for bar files, or --ticks for files of trade prints") }
+        }
+
         func run() throws {
             try runReportingErrors {
                 let registry = try storeOptions.registry()
+                let symbol = self.symbol.uppercased()
                 let tick: TickSize
                 if let t = tickSize {
                     guard let ts = TickSize(t) else { throw ValidationError("--tick-size '\(t)' is not a positive decimal") }
                     tick = ts
                 } else {
-                    tick = try registry.spec(for: symbol).tickSize
+                    // A dated contract (ESM8) has its product's tick.
+                    tick = try registry.spec(for: ticks ? ContractID(cme: symbol)?.symbol ?? symbol : symbol).tickSize
                 }
-                var options = BarCSVOptions(symbol: symbol.uppercased(), timeframe: timeframe, tickSize: tick)
-                options.offGrid = roundToTick ? .roundToNearest : .reject
+                var mapping: [String: String] = [:]
                 for c in columns {
                     let parts = c.split(separator: "=", maxSplits: 1).map(String.init)
                     guard parts.count == 2 else { throw ValidationError("--column '\(c)' must be FIELD=HEADER") }
-                    options.columns[parts[0].lowercased()] = parts[1]
+                    mapping[parts[0].lowercased()] = parts[1]
                 }
-                if let tz = timezone {
+                let localToUTC: (@Sendable (Int64) -> Int64)? = try timezone.map { tz in
                     let rules = try ZoneRules(identifier: tz)
-                    options.localToUTC = { rules.utcSeconds(fromLocalSeconds: $0) }
+                    return { rules.utcSeconds(fromLocalSeconds: $0) }
                 }
                 let store = try storeOptions.openStore()
+                if ticks {
+                    var options = TickCSVOptions(symbol: symbol, tickSize: tick)
+                    options.offGrid = roundToTick ? .roundToNearest : .reject
+                    options.columns = mapping
+                    options.localToUTC = localToUTC
+                    return try importTicks(options, store)
+                }
+                var options = BarCSVOptions(symbol: symbol, timeframe: timeframe!, tickSize: tick)
+                options.offGrid = roundToTick ? .roundToNearest : .reject
+                options.columns = mapping
+                options.localToUTC = localToUTC
                 var reports: [ImportReportJSON] = []
                 for file in files {
                     let name = (file as NSString).lastPathComponent
@@ -65,6 +89,29 @@ extension DataCommand {
                 }
                 if json { try Terminal.printJSON(reports) }
             }
+        }
+
+        func importTicks(_ options: TickCSVOptions, _ store: any BarStore) throws {
+            let tape = try TapeStore(store, storeURL: storeOptions.storeURL())
+            var reports: [TickImportReportJSON] = []
+            for file in files {
+                let name = (file as NSString).lastPathComponent
+                let r = try TickImport.importFile(path: file, options: options, into: tape) { done, total in
+                    Terminal.progress("importing \(name)", done, total)
+                }
+                reports.append(TickImportReportJSON(r))
+                if !json { print(summary(r)) }
+            }
+            if json { try Terminal.printJSON(reports) }
+        }
+
+        func summary(_ r: TickImportReport) -> String {
+            let rate = r.seconds > 0 ? Int(Double(r.prints) / r.seconds) : 0
+            var lines = ["\(r.file): \(r.prints) prints → \(r.symbol) (\(String(format: "%.2f", r.seconds)) s, \(rate) prints/s)"]
+            if let f = r.first, let l = r.last { lines.append("  range \(TapeCSV.timestamp(f)) → \(TapeCSV.timestamp(l))") }
+            lines.append("  \(r.withSize) with a size, \(r.withAggressor) with an aggressor side; \(r.sameTimeAsPrevious) at the time of the print before (kept apart, in the file's order)")
+            if r.replaced > 0 { lines.append("  replaced the \(r.replaced) prints stored over the same span") }
+            return lines.joined(separator: "\n")
         }
 
         func summary(_ r: ImportReport) -> String {
@@ -94,17 +141,24 @@ extension DataCommand {
                 trade dates by ISO week and calendar month.
                 """)
         @Option var symbol: String
-        @Option(help: "Source timeframe.") var fromTimeframe: Timeframe
+        @Option(help: "Source timeframe (not with --from-ticks).") var fromTimeframe: Timeframe?
+        @Flag(help: "Build the bars from the stored trade prints of the symbol (a contract, e.g. ESM8).") var fromTicks = false
         @Option(help: "Target timeframe.") var toTimeframe: Timeframe
         @Option(help: "First bar time (UTC date or ISO time), inclusive.") var from: TimeArgument?
         @Option(help: "End time (UTC date or ISO time), exclusive.") var to: TimeArgument?
         @Flag(help: "Print the result as JSON.") var json = false
         @OptionGroup var storeOptions: StoreOptions
 
+        func validate() throws {
+            if fromTicks && fromTimeframe != nil { throw ValidationError("--from-ticks builds from prints, which have no timeframe: give --from-ticks or --from-timeframe, not both") }
+            if !fromTicks && fromTimeframe == nil { throw ValidationError("give --from-timeframe for stored bars, or --from-ticks for the stored prints") }
+        }
+
         func run() throws {
             try runReportingErrors {
                 let store = try storeOptions.openStore()
-                let key = SeriesKey(symbol: symbol.uppercased(), timeframe: fromTimeframe)
+                if fromTicks { return try resampleTicks(store) }
+                let key = SeriesKey(symbol: symbol.uppercased(), timeframe: fromTimeframe!)
                 let window = TimeWindow(from: from?.timestamp ?? .distantPast, to: to?.timestamp ?? .distantFuture)
                 let source = try store.read(key, window)
                 guard !source.isEmpty else {
@@ -116,12 +170,40 @@ extension DataCommand {
                                           to: Timestamp(seconds: out.time[out.count - 1]).adding(seconds: toTimeframe.nominalSeconds))
                 let r = try store.write(out, coverage: coverage)
                 if json {
-                    try Terminal.printJSON(["symbol": key.symbol, "from": fromTimeframe.description, "to": toTimeframe.description,
+                    try Terminal.printJSON(["symbol": key.symbol, "from": key.timeframe.description, "to": toTimeframe.description,
                                             "sourceBars": String(source.count), "bars": String(out.count),
                                             "inserted": String(r.inserted), "updated": String(r.updated)])
                 } else {
-                    print("\(key.symbol): \(source.count) \(fromTimeframe) bars → \(out.count) \(toTimeframe) bars (\(r.inserted) new, \(r.updated) updated, \(r.unchanged) unchanged)")
+                    print("\(key.symbol): \(source.count) \(key.timeframe) bars → \(out.count) \(toTimeframe) bars (\(r.inserted) new, \(r.updated) updated, \(r.unchanged) unchanged)")
                 }
+            }
+        }
+
+        func resampleTicks(_ store: any BarStore) throws {
+            let tape = try TapeStore(store, storeURL: storeOptions.storeURL())
+            let symbol = self.symbol.uppercased()
+            let window = TimeWindow(from: from?.timestamp ?? .distantPast, to: to?.timestamp ?? .distantFuture)
+            guard let built = try TickBars.build(from: tape, symbol: symbol, timeframe: toTimeframe, window: window, progress: { done, total in
+                Terminal.progress("building \(toTimeframe) bars of \(symbol)", done, total)
+            }) else {
+                let known = try tape.list().map(\.symbol)
+                throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: "symbol",
+                    reason: "no stored prints of \(symbol)" + (known.isEmpty ? "; import some with `tsxlab data import --ticks`" : "; stored: \(known.joined(separator: ", "))"))
+            }
+            let out = built.bars
+            guard !out.isEmpty else {
+                throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: nil, reason: "no prints of \(symbol) in \(window)")
+            }
+            let coverage = TimeWindow(from: Timestamp(seconds: out.time[0]),
+                                      to: Timestamp(seconds: out.time[out.count - 1]).adding(seconds: toTimeframe.nominalSeconds))
+            let r = try store.write(out, coverage: coverage)
+            if json {
+                try Terminal.printJSON(["symbol": symbol, "from": "ticks", "to": toTimeframe.description,
+                                        "prints": String(built.prints), "printsWithoutSize": String(built.withoutSize), "bars": String(out.count),
+                                        "inserted": String(r.inserted), "updated": String(r.updated)])
+            } else {
+                print("\(symbol): \(built.prints) prints → \(out.count) \(toTimeframe) bars (\(r.inserted) new, \(r.updated) updated, \(r.unchanged) unchanged)")
+                if built.withoutSize > 0 { print("  \(built.withoutSize) prints had no size: each counted as one contract in the volume") }
             }
         }
     }
@@ -203,10 +285,7 @@ extension DataCommand {
         }
 
         func exportTicks(_ store: any BarStore, _ window: TimeWindow) throws {
-            guard let db = store as? any SQLDatabase else {
-                throw DataError.badInput(file: storeOptions.storeURL(), line: nil, field: "store", reason: "this store has no tape tables; give a SQLite or PostgreSQL store")
-            }
-            let tape = TapeStore(db: db)
+            let tape = try TapeStore(store, storeURL: storeOptions.storeURL())
             let symbol = self.symbol.uppercased()
             guard let info = try tape.list().first(where: { $0.symbol == symbol }) else {
                 let known = try tape.list().map(\.symbol)
@@ -339,6 +418,18 @@ struct ImportReportJSON: Encodable {
         conflictingDuplicates = r.conflictingDuplicates; outOfOrderRows = r.outOfOrderRows
         gaps = r.gaps.count; intraSessionGaps = r.gaps.intraSession; longGaps = r.gaps.longGaps; missingBars = r.gaps.missingBars
         first = r.first?.description; last = r.last?.description; seconds = r.seconds
+    }
+}
+
+struct TickImportReportJSON: Encodable {
+    let file, symbol: String
+    let prints, withSize, withAggressor, sameTimeAsPrevious, replaced: Int
+    let first, last: String?
+    let seconds: Double
+    init(_ r: TickImportReport) {
+        file = r.file; symbol = r.symbol; prints = r.prints; withSize = r.withSize; withAggressor = r.withAggressor
+        sameTimeAsPrevious = r.sameTimeAsPrevious; replaced = r.replaced
+        first = r.first.map(TapeCSV.timestamp); last = r.last.map(TapeCSV.timestamp); seconds = r.seconds
     }
 }
 

@@ -76,6 +76,37 @@ struct DataCLITests {
         #expect(r.status == 69 && !r.stderr.contains("pw-secret"))
     }
 
+    @Test("tick files: import --ticks, resample --from-ticks and export --ticks; a bad file exits 65 naming file, line and field and keeps what was stored")
+    func ticks() async throws {
+        let esh4 = TestEnvironment.sharedDataset("ESH4_trades_2023-12-25_1800-1900ET.csv.gz")
+        var r = try await tsx("data", "import", "--ticks", esh4, "--symbol", "ESH4", "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(report["prints"] as? Int == 2_973 && report["withAggressor"] as? Int == 2_972 && report["first"] as? String == "2023-12-25T23:00:00.000000000Z")
+        // The prints come back out in the file's own form.
+        r = try await tsx("data", "export", "--symbol", "ESH4", "--ticks", "--out", "-")
+        #expect(r.stdout == (try gunzipText(esh4)))
+        r = try await tsx("data", "resample", "--from-ticks", "--symbol", "ESH4", "--to-timeframe", "1m", "--json")
+        #expect(r.status == 0, "\(r.stderr)")
+        let built = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: String])
+        #expect(built["prints"] == "2973" && built["bars"] == "60" && built["printsWithoutSize"] == "0")
+        r = try await tsx("data", "export", "--symbol", "ESH4", "--timeframe", "1m", "--out", "-")
+        let fixture = TestEnvironment.packageRoot + "/Tests/DataTests/Fixtures/tickbars_ESH4_1m.csv"
+        #expect(r.stdout == (try String(contentsOfFile: fixture, encoding: .utf8)), "the reference script's bars")
+
+        let bad = dir + "/bad-ticks.csv"
+        try "timestamp,price,size,aggressor\n2023-12-25T23:00:00Z,4800.25,44,\n2023-12-25T23:00:01Z,4800.30,1,B\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        r = try await tsx("data", "import", "--ticks", bad, "--symbol", "ESH4")
+        #expect(r.status == 65 && r.stdout.isEmpty)
+        #expect(r.stderr.contains("\(bad):3 field 'price'") && r.stderr.contains("--round-to-tick"), "\(r.stderr)")
+        r = try await tsx("data", "export", "--symbol", "ESH4", "--ticks", "--out", "-")
+        #expect(r.stdout == (try gunzipText(esh4)), "the stored prints are untouched")
+        r = try await tsx("data", "import", "--ticks", esh4, "--symbol", "ESH4", "--timeframe", "1m")
+        #expect(r.status == 64 && r.stderr.contains("not both"))
+        r = try await tsx("data", "resample", "--from-ticks", "--symbol", "NQH4", "--to-timeframe", "1m")
+        #expect(r.status == 65 && r.stderr.contains("no stored prints of NQH4") && r.stderr.contains("ESH4"), "\(r.stderr)")
+    }
+
     @Test("every data command the data layer's notes list answers --help")
     func readmeCommands() async throws {
         let readme = try String(contentsOfFile: TestEnvironment.packageRoot + "/docs/engineering/data.md", encoding: .utf8)
