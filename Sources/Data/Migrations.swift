@@ -133,6 +133,30 @@ public enum Migrations {
                 """,
             ]
         ),
+        Migration(
+            version: 10, name: "prints in blocks",
+            // A block holds a run of prints in tape order (`TickBlock`), keyed by its first print's
+            // time; blocks of a symbol never overlap in time. The rows of `ticks` move into blocks
+            // when this build first uses the tape (`TapeStore.moveRowPrints`).
+            sqlite: [
+                """
+                CREATE TABLE tick_blocks (
+                    series_id INTEGER NOT NULL REFERENCES tick_series (series_id), first_ns INTEGER NOT NULL,
+                    last_ns INTEGER NOT NULL, prints INTEGER NOT NULL, body BLOB NOT NULL,
+                    PRIMARY KEY (series_id, first_ns)
+                )
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE tick_blocks (
+                    series_id BIGINT NOT NULL REFERENCES tick_series (series_id), first_ns BIGINT NOT NULL,
+                    last_ns BIGINT NOT NULL, prints INTEGER NOT NULL, body BYTEA NOT NULL,
+                    PRIMARY KEY (series_id, first_ns)
+                )
+                """,
+            ]
+        ),
     ]
 
     public static var latest: Int { all.last?.version ?? 0 }

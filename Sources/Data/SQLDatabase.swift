@@ -4,6 +4,9 @@ public enum SQLValue: Hashable, Sendable, CustomStringConvertible {
     case int(Int64)
     case double(Double)
     case text(String)
+    /// Bytes (SQLite BLOB, PostgreSQL BYTEA; on PostgreSQL's text protocol it goes and comes back
+    /// as `\x` and hex digits, which `bytes` reads).
+    case blob([UInt8])
 
     public var description: String {
         switch self {
@@ -11,6 +14,41 @@ public enum SQLValue: Hashable, Sendable, CustomStringConvertible {
         case .int(let v): String(v)
         case .double(let v): String(v)
         case .text(let v): v
+        case .blob(let b): Self.hex(b)
+        }
+    }
+    static func hex(_ b: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = [92, 120]
+        out.reserveCapacity(2 + b.count * 2)
+        for x in b { out.append(digits[Int(x >> 4)]); out.append(digits[Int(x & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+    /// The bytes of a blob, or of PostgreSQL's `\x…` text form of one.
+    public var bytes: [UInt8]? {
+        switch self {
+        case .blob(let b): return b
+        case .text(let t):
+            let u = Array(t.utf8)
+            guard u.count >= 2, u[0] == 92, u[1] == 120, u.count % 2 == 0 else { return nil }
+            func nibble(_ c: UInt8) -> UInt8? {
+                switch c {
+                case 48...57: c - 48
+                case 97...102: c - 87
+                case 65...70: c - 55
+                default: nil
+                }
+            }
+            var out = [UInt8]()
+            out.reserveCapacity(u.count / 2 - 1)
+            var i = 2
+            while i < u.count {
+                guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
+                out.append(hi << 4 | lo)
+                i += 2
+            }
+            return out
+        default: return nil
         }
     }
     public var int: Int64? {

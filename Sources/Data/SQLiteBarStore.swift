@@ -251,6 +251,7 @@ public final class SQLiteBarStore: BarStore, SQLDatabase {
                     case SQLITE_INTEGER: .int(st.int64(i))
                     case SQLITE_FLOAT: .double(st.double(i))
                     case SQLITE_NULL: .null
+                    case SQLITE_BLOB: .blob(Array(UnsafeRawBufferPointer(start: sqlite3_column_blob(st.s, i), count: Int(sqlite3_column_bytes(st.s, i)))))
                     default: .text(st.text(i))
                     }
                 })
@@ -314,6 +315,9 @@ public final class SQLiteBarStore: BarStore, SQLDatabase {
             case .int(let v): st.bind(i, v)
             case .double(let v): st.bind(i, v)
             case .text(let v): st.bind(i, v)
+            case .blob(let b):
+                // SQLITE_TRANSIENT: SQLite copies the bytes.
+                _ = b.withUnsafeBytes { sqlite3_bind_blob(st.s, i, $0.baseAddress, Int32($0.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self)) }
             }
         }
     }

@@ -61,9 +61,10 @@ public struct TapeInfo: Hashable, Sendable {
 /// statements for both.
 ///
 /// Prints are kept in the order they were given, equal times included: prints that share a
-/// time and a price are separate trades, never merged. Each is keyed by its time and its place
-/// among the prints stored at that time (`seq`), so an append continues a run of equal times
-/// that an earlier append ended with. Every append is one transaction.
+/// time and a price are separate trades, never merged. They are stored in blocks of about 4,096
+/// (`TickBlock`); quotes and depth updates a row each, keyed by time and their place among the
+/// rows at that time (`seq`), so an append continues a run of equal times that an earlier
+/// append ended with. Every append is one transaction.
 public struct TapeStore: Sendable {
     public let db: any SQLDatabase
     public init(db: any SQLDatabase) { self.db = db }
@@ -74,13 +75,6 @@ public struct TapeStore: Sendable {
             throw DataError.badInput(file: storeURL, line: nil, field: "store", reason: "this store has no tape tables; give a SQLite or PostgreSQL store")
         }
         self.db = db
-    }
-
-    /// Appends `prints` of `symbol` after what is stored, in their order; returns how many.
-    /// Refuses a tick size that differs from the one the symbol's prints are stored at.
-    @discardableResult
-    public func append(_ prints: [TradePrint], symbol: String, tickSize: TickSize) throws -> Int {
-        try append(.prints, prints.map { p in (p.time, [p.price, p.size, p.aggressor?.rawValue]) }, symbol: symbol, tickSize: tickSize)
     }
 
     /// Appends `quotes` of `symbol` after what is stored, in their order; returns how many.
@@ -95,47 +89,12 @@ public struct TapeStore: Sendable {
         try append(.depth, updates.map { d in (d.time, [d.type, d.price, d.volume, d.resting]) }, symbol: symbol, tickSize: tickSize)
     }
 
-    /// Stores a file's prints of `symbol` in place of what the store holds over the same span
-    /// (from the file's first print to its last, both included), in one transaction: `produce`
-    /// hands the prints over in chunks, in time order, and whatever it throws rolls the whole
-    /// file back, so a bad row late in a file stores nothing and keeps what was there. Storing
-    /// the same file again replaces it with itself. Returns the prints stored and the stored
-    /// prints they replaced.
-    public func replace(symbol: String, tickSize: TickSize,
-                        _ produce: (_ write: ([TradePrint]) throws -> Void) throws -> Void) throws -> (stored: Int, replaced: Int) {
-        try db.transaction {
-            let id = try seriesID(symbol, tickSize: tickSize)
-            var stored = 0, replaced = 0
-            var lastTime: Int64?, lastSeq: Int64 = -1
-            var rows: [Int64?] = []
-            try produce { chunk in
-                guard let first = chunk.first, let last = chunk.last else { return }
-                // What the store held from the end of the previous chunk to this one's last time.
-                let (op, lo) = lastTime.map { (">", $0) } ?? (">=", first.time)
-                let span = "series_id = $1 AND time_ns \(op) $2 AND time_ns <= $3"
-                let params: [SQLValue] = [.int(id), .int(lo), .int(last.time)]
-                replaced += Int(try db.query("SELECT COUNT(*) FROM ticks WHERE \(span)", params).first?[0].int ?? 0)
-                try db.execute("DELETE FROM ticks WHERE \(span)", params)
-                rows.removeAll(keepingCapacity: true)
-                rows.reserveCapacity(chunk.count * 6)
-                for p in chunk {
-                    lastSeq = p.time == lastTime ? lastSeq + 1 : 0
-                    lastTime = p.time
-                    rows += [id, p.time, lastSeq, p.price, p.size, p.aggressor?.rawValue] as [Int64?]
-                }
-                try db.insert(into: "ticks", columns: ["series_id", "time_ns", "seq"] + Stream.prints.columns, rows: rows)
-                stored += chunk.count
-            }
-            return (stored, replaced)
-        }
-    }
-
-    /// The three streams of the tape: their table and the columns after the key.
+    /// The streams of the tape kept a row an item: their table and the columns after the key.
+    /// (Prints are kept in blocks: `Tape+Prints.swift`.)
     enum Stream: String {
-        case prints = "ticks", quotes, depth
+        case quotes, depth
         var columns: [String] {
             switch self {
-            case .prints: ["price", "size", "aggressor"]
             case .quotes: ["bid", "ask", "last", "volume"]
             case .depth: ["type", "price", "volume", "resting"]
             }
@@ -193,31 +152,6 @@ public struct TapeStore: Sendable {
     /// The depth updates of `symbol` in `window`, in stored order.
     public func depth(_ symbol: String, _ window: TimeWindow) throws -> [DepthUpdate] {
         try read(.depth, symbol, window).map { DepthUpdate(time: $0.time, type: $0.values[0].int ?? 0, price: $0.values[1].int ?? 0, volume: $0.values[2].int, resting: $0.values[3].int) }
-    }
-
-    /// The prints of `symbol` in `window` (by time, half-open), in stored order.
-    public func read(_ symbol: String, _ window: TimeWindow) throws -> [TradePrint] {
-        try read(.prints, symbol, window).map { r in
-            TradePrint(time: r.time, price: r.values[0].int ?? 0, size: r.values[1].int, aggressor: r.values[2].int.flatMap(Aggressor.init(rawValue:)))
-        }
-    }
-
-    /// Every symbol with stored prints.
-    public func list() throws -> [TapeInfo] {
-        try db.query("""
-            SELECT s.symbol, s.tick_size, COUNT(t.time_ns), MIN(t.time_ns), MAX(t.time_ns)
-            FROM tick_series s LEFT JOIN ticks t ON t.series_id = s.series_id
-            GROUP BY s.symbol, s.tick_size ORDER BY s.symbol
-            """, []).compactMap { r in
-            guard case .text(let symbol) = r[0], let tick = r[1].text.flatMap(TickSize.init) else { return nil }
-            return TapeInfo(symbol: symbol, tickSize: tick, count: Int(r[2].int ?? 0), first: r[3].int, last: r[4].int)
-        }
-    }
-
-    /// How many prints of `symbol` are stored.
-    public func count(_ symbol: String) throws -> Int {
-        guard let id = try existingID(symbol) else { return 0 }
-        return Int(try db.query("SELECT COUNT(*) FROM ticks WHERE series_id = $1", [.int(id)]).first?[0].int ?? 0)
     }
 
     /// A time in whole seconds as nanoseconds, held within what 64 bits hold (the distant past and

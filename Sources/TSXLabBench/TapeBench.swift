@@ -79,5 +79,9 @@ func benchTickImport() throws {
         let rate = Double(r.prints) / (monotonicSeconds() - t1)
         line("ticks: import \(n / 1_000_000)M prints into \(label)", "\(fmt(rate / 1e6, 2))M prints/s",
              label == "SQLite" ? "bound ≥ 2M prints/s: \(rate >= 2e6 ? "met" : "not met")" : "")
+        let t2 = monotonicSeconds()
+        let back = try tape.read("ESM8", TimeWindow(from: .distantPast, to: .distantFuture))
+        line("ticks: read the \(n / 1_000_000)M prints back from \(label)", "\(fmt(Double(back.count) / (monotonicSeconds() - t2) / 1e6, 2))M prints/s",
+             url.hasPrefix("sqlite:") ? "\(fmt(Double(try FileManager.default.attributesOfItem(atPath: String(url.dropFirst(7)))[.size] as? Int ?? 0) / Double(n), 1)) bytes a print on disk" : "")
     }
 }

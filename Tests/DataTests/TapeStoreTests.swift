@@ -71,16 +71,16 @@ struct TapeStoreTests {
         let store = try tape(kind)
         let p = prints(10)
         try store.append(p, symbol: "ES", tickSize: quarter)
-        // A print the database refuses (a trigger on a price of -1), the 250th of 300: nothing
-        // of the append is kept.
+        // A block the database refuses (a trigger on a block of fewer than 1,000 prints): the
+        // append of 5,000 is written as a block of 4,096 (taking the stored 10 in) and one of
+        // 914, the second refused; nothing of the append is kept, and the stored block is back.
         if kind == .sqlite {
-            try store.db.execute("CREATE TRIGGER poison BEFORE INSERT ON ticks WHEN NEW.price = -1 BEGIN SELECT RAISE(ABORT, 'poisoned print'); END", [])
+            try store.db.execute("CREATE TRIGGER poison BEFORE INSERT ON tick_blocks WHEN NEW.prints < 1000 BEGIN SELECT RAISE(ABORT, 'poisoned block'); END", [])
         } else {
-            try store.db.execute("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.price = -1 THEN RAISE EXCEPTION 'poisoned print'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql", [])
-            try store.db.execute("CREATE TRIGGER poison BEFORE INSERT ON ticks FOR EACH ROW EXECUTE FUNCTION poison()", [])
+            try store.db.execute("CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN IF NEW.prints < 1000 THEN RAISE EXCEPTION 'poisoned block'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql", [])
+            try store.db.execute("CREATE TRIGGER poison BEFORE INSERT ON tick_blocks FOR EACH ROW EXECUTE FUNCTION poison()", [])
         }
-        var more = prints(300, from: p.last!.time + 1)
-        more[249].price = -1
+        let more = prints(5_000, from: p.last!.time + 1)
         #expect(throws: (any Error).self) { try store.append(more, symbol: "ES", tickSize: quarter) }
         #expect(try store.read("ES", all) == p)
         #expect {
@@ -108,5 +108,85 @@ struct TapeStoreTests {
         #expect(try store.depth("ESH4", all) == depth)
         #expect(try store.count("ESH4") == 1)
         #expect(try store.quotes("NQH4", all).isEmpty)
+    }
+
+    /// The blocks as stored: first and last time and count of each, in order.
+    func blocks(_ store: TapeStore, _ symbol: String) throws -> [(first: Int64, last: Int64, prints: Int64)] {
+        try store.db.query("SELECT b.first_ns, b.last_ns, b.prints FROM tick_blocks b JOIN tick_series s ON s.series_id = b.series_id WHERE s.symbol = $1 ORDER BY b.first_ns", [.text(symbol)])
+            .map { ($0[0].int!, $0[1].int!, $0[2].int!) }
+    }
+
+    @Test("property: any mix of appends (late prints, long runs at one time) and file replacements reads back as a model of the tape says; blocks stay apart in time", arguments: StoreKind.available)
+    func blocksFollowTheModel(kind: StoreKind) throws {
+        let store = try tape(kind)
+        var rng = SeededGenerator(seed: 22)
+        var model: [TradePrint] = []
+        let base: Int64 = 1_525_699_800_000_000_000
+        func random(_ n: Int, around t: Int64) -> [TradePrint] {
+            var time = t
+            return (0..<n).map { _ in
+                if Int.random(in: 0..<4, using: &rng) > 0 { time += Int64.random(in: 1...3_000_000, using: &rng) }
+                return TradePrint(time: time, price: 10_680 + Int64.random(in: -20...20, using: &rng), size: Bool.random(using: &rng) ? Int64.random(in: 1...50, using: &rng) : nil,
+                                  aggressor: [nil, .buy, .sell][Int.random(in: 0...2, using: &rng)])
+            }
+        }
+        for step in 0..<40 {
+            let end = model.last?.time ?? base
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0..<5:
+                // Appends after the end, a few prints or many.
+                let q = random(Int.random(in: 1...(step % 7 == 0 ? 6_000 : 40), using: &rng), around: end)
+                try store.append(q, symbol: "ES", tickSize: quarter)
+                model += q
+            case 5, 6:
+                // Late prints: each after those stored at its time.
+                let times = model.isEmpty ? [base] : (0..<3).map { _ in model[Int.random(in: 0..<model.count, using: &rng)].time }
+                let q = times.map { TradePrint(time: $0, price: 10_600, size: 1) }
+                try store.append(q, symbol: "ES", tickSize: quarter)
+                for p in q { model.insert(p, at: model.lastIndex { $0.time <= p.time }.map { $0 + 1 } ?? 0) }
+            case 7:
+                // A run of 5,000 prints at one instant.
+                let q = Array(repeating: TradePrint(time: end + 1, price: 10_700, size: 2), count: 5_000)
+                try store.append(q, symbol: "ES", tickSize: quarter)
+                model += q
+            default:
+                // A file over part of what is stored, in two chunks.
+                guard model.count > 10 else { continue }
+                let a = model[Int.random(in: 0..<(model.count / 2), using: &rng)].time
+                let file = random(Int.random(in: 2...3_000, using: &rng), around: a)
+                let cut = file.count / 2
+                let r = try store.replace(symbol: "ES", tickSize: quarter) { write in try write(Array(file[..<cut])); try write(Array(file[cut...])) }
+                let (lo, hi) = (file.first!.time, file.last!.time)
+                let before = model.count
+                model.removeAll { $0.time >= lo && $0.time <= hi }
+                #expect(r.replaced == before - model.count)
+                let at = model.firstIndex { $0.time > hi } ?? model.count
+                model.insert(contentsOf: file, at: at)
+            }
+            #expect(try store.read("ES", all) == model, "step \(step)")
+            let b = try blocks(store, "ES")
+            #expect(zip(b, b.dropFirst()).allSatisfy { $0.last < $1.first }, "step \(step): blocks overlap")
+            #expect(b.reduce(0) { $0 + $1.prints } == model.count)
+        }
+        let window = TimeWindow(from: Timestamp(seconds: (model[model.count / 3].time) / 1_000_000_000), to: Timestamp(seconds: model[2 * model.count / 3].time / 1_000_000_000))
+        let from = window.from.seconds * 1_000_000_000, to = window.to.seconds * 1_000_000_000
+        #expect(try store.read("ES", window) == model.filter { $0.time >= from && $0.time < to })
+    }
+
+    @Test("prints a store kept a row each move into blocks on first use, in their order", arguments: StoreKind.available)
+    func rowsMoveIntoBlocks(kind: StoreKind) throws {
+        let store = try tape(kind)
+        try store.db.execute("INSERT INTO tick_series (symbol, tick_size) VALUES ($1, $2)", [.text("ESZ13"), .text("0.25")])
+        let id = try #require(try store.db.query("SELECT series_id FROM tick_series WHERE symbol = $1", [.text("ESZ13")]).first?[0].int)
+        let t: Int64 = 1_381_152_600_000_000_000
+        // Stored out of order on purpose: the key (time, seq) is the order.
+        for (time, seq, price, size, side) in [(t + 5, 0, 6_700, 1, 2), (t, 1, 6_701, 3, 1), (t, 0, 6_700, 2, 0), (t + 5, 1, 6_702, 0, 0)] as [(Int64, Int64, Int64, Int64, Int64)] {
+            try store.db.execute("INSERT INTO ticks (series_id, time_ns, seq, price, size, aggressor) VALUES ($1, $2, $3, $4, $5, $6)",
+                                 [.int(id), .int(time), .int(seq), .int(price), size == 0 ? .null : .int(size), side == 0 ? .null : .int(side)])
+        }
+        #expect(try store.read("ESZ13", all) == [TradePrint(time: t, price: 6_700, size: 2), TradePrint(time: t, price: 6_701, size: 3, aggressor: .buy),
+                                                 TradePrint(time: t + 5, price: 6_700, size: 1, aggressor: .sell), TradePrint(time: t + 5, price: 6_702)])
+        #expect(try store.db.query("SELECT COUNT(*) FROM ticks", []).first?[0].int == 0)
+        #expect(try store.count("ESZ13") == 4)
     }
 }
