@@ -145,9 +145,7 @@ public enum BarCSV {
             var parsed: TimestampParser.Parsed?
             if col[Field.timestamp.rawValue] >= 0 {
                 let (tp, tn) = try field(.timestamp)
-                var allDigits = tn > 0
-                for k in 0..<tn where tp[k] < 48 || tp[k] > 57 { allDigits = false; break }
-                parsed = allDigits ? TimestampParser.parseEpoch(tp, tn) : TimestampParser.parseISO(tp, tn)
+                parsed = TimestampParser.parse(tp, tn)
                 if parsed == nil {
                     throw fail(lineNo, "timestamp", "'\(text(tp, tn))' is not a timestamp (ISO-8601 like 2019-01-01T23:00:00Z, or epoch seconds/ms/µs/ns)")
                 }
@@ -215,37 +213,9 @@ public enum BarCSV {
     static func text(_ p: UnsafePointer<UInt8>, _ n: Int) -> String { CSVFields.text(p, n) }
 
     static func mapHeader(_ names: [String], _ overrides: [String: String], path: String, line: Int) throws -> [Int] {
-        var col = [Int](repeating: -1, count: Field.allCases.count)
-        func index(_ name: String) -> Int? { names.firstIndex(of: name.lowercased()) }
-        for (key, header) in overrides {
-            guard let f = Field.allCases.first(where: { "\($0)" == key }) else {
-                throw DataError.badInput(file: path, line: line, field: key,
-                    reason: "unknown field in a column mapping; fields are timestamp, date, time, open, high, low, close, volume")
-            }
-            guard let i = index(header) else {
-                throw DataError.badInput(file: path, line: line, field: key,
-                    reason: "the header has no column '\(header)' (columns: \(names.joined(separator: ",")))")
-            }
-            col[f.rawValue] = i
-        }
-        for (f, names) in aliases where col[f.rawValue] < 0 {
-            col[f.rawValue] = names.lazy.compactMap(index).first ?? -1
-        }
-        if col[Field.timestamp.rawValue] < 0 {
-            let d = col[Field.date.rawValue] >= 0 ? col[Field.date.rawValue] : (index("date") ?? -1)
-            let t = col[Field.time.rawValue] >= 0 ? col[Field.time.rawValue] : (index("time") ?? -1)
-            if d >= 0 && t >= 0 { col[Field.date.rawValue] = d; col[Field.time.rawValue] = t }
-            else if d >= 0 { col[Field.timestamp.rawValue] = d }
-            else if t >= 0 { col[Field.timestamp.rawValue] = t }
-        }
-        let hasTime = col[Field.timestamp.rawValue] >= 0 || (col[Field.date.rawValue] >= 0 && col[Field.time.rawValue] >= 0)
-        var missing: [String] = hasTime ? [] : ["timestamp"]
-        for f in [Field.open, .high, .low, .close, .volume] where col[f.rawValue] < 0 { missing.append("\(f)") }
-        if !missing.isEmpty {
-            throw DataError.badInput(file: path, line: line, field: missing.joined(separator: ","),
-                reason: "missing column(s) \(missing.joined(separator: ", ")) in header '\(names.joined(separator: ","))'; map them with --column FIELD=HEADER")
-        }
-        return col
+        try CSVFields.mapHeader(names, overrides, fields: Field.allCases.map { "\($0)" },
+                                aliases: Dictionary(uniqueKeysWithValues: aliases.map { ("\($0.key)", $0.value) }),
+                                required: ["open", "high", "low", "close", "volume"], path: path, line: line)
     }
 
     /// `20231126` / `2023-11-26` with `180000` / `18:00[:00]` → parsed wall-clock stamp.
@@ -340,6 +310,47 @@ enum CSVFields {
             }
             i += 1
         }
+    }
+
+    /// The column of each of `fields` (which include `timestamp`, `date` and `time`) in a
+    /// header: from `overrides` (field → header name), else the first of the field's `aliases`
+    /// present; a file without a timestamp column may have `date` and `time` columns, joined, or
+    /// either alone. -1 for a field not found; a missing time or `required` field is an error
+    /// naming them.
+    static func mapHeader(_ names: [String], _ overrides: [String: String], fields: [String], aliases: [String: [String]],
+                          required: [String], path: String, line: Int) throws -> [Int] {
+        var col = [Int](repeating: -1, count: fields.count)
+        func index(_ name: String) -> Int? { names.firstIndex(of: name.lowercased()) }
+        func slot(_ field: String) -> Int { fields.firstIndex(of: field)! }
+        for (key, header) in overrides {
+            guard let f = fields.firstIndex(of: key) else {
+                throw DataError.badInput(file: path, line: line, field: key,
+                    reason: "unknown field in a column mapping; fields are \(fields.joined(separator: ", "))")
+            }
+            guard let i = index(header) else {
+                throw DataError.badInput(file: path, line: line, field: key,
+                    reason: "the header has no column '\(header)' (columns: \(names.joined(separator: ",")))")
+            }
+            col[f] = i
+        }
+        for (field, names) in aliases where col[slot(field)] < 0 {
+            col[slot(field)] = names.lazy.compactMap(index).first ?? -1
+        }
+        let (ts, date, time) = (slot("timestamp"), slot("date"), slot("time"))
+        if col[ts] < 0 {
+            let d = col[date] >= 0 ? col[date] : (index("date") ?? -1)
+            let t = col[time] >= 0 ? col[time] : (index("time") ?? -1)
+            if d >= 0 && t >= 0 { col[date] = d; col[time] = t }
+            else if d >= 0 { col[ts] = d }
+            else if t >= 0 { col[ts] = t }
+        }
+        let hasTime = col[ts] >= 0 || (col[date] >= 0 && col[time] >= 0)
+        let missing = (hasTime ? [] : ["timestamp"]) + required.filter { col[slot($0)] < 0 }
+        if !missing.isEmpty {
+            throw DataError.badInput(file: path, line: line, field: missing.joined(separator: ","),
+                reason: "missing column(s) \(missing.joined(separator: ", ")) in header '\(names.joined(separator: ","))'; map them with --column FIELD=HEADER")
+        }
+        return col
     }
 
     /// A field's text for an error message (at most 80 bytes).

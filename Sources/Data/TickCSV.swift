@@ -121,9 +121,7 @@ public enum TickCSV {
             var parsed: TimestampParser.Parsed?
             if col[Field.timestamp.rawValue] >= 0 {
                 let (tp, tn) = try field(.timestamp)
-                var allDigits = tn > 0
-                for k in 0..<tn where tp[k] < 48 || tp[k] > 57 { allDigits = false; break }
-                parsed = allDigits ? TimestampParser.parseEpoch(tp, tn) : TimestampParser.parseISO(tp, tn)
+                parsed = TimestampParser.parse(tp, tn)
                 if parsed == nil {
                     throw fail(lineNo, "timestamp", "'\(CSVFields.text(tp, tn))' is not a timestamp (ISO-8601 like 2018-05-07T13:30:00.001532Z, or epoch seconds/ms/µs/ns)")
                 }
@@ -202,35 +200,9 @@ public enum TickCSV {
     }
 
     static func mapHeader(_ names: [String], _ overrides: [String: String], path: String, line: Int) throws -> [Int] {
-        var col = [Int](repeating: -1, count: Field.allCases.count)
-        func index(_ name: String) -> Int? { names.firstIndex(of: name.lowercased()) }
-        for (key, header) in overrides {
-            guard let f = Field.allCases.first(where: { "\($0)" == key }) else {
-                throw DataError.badInput(file: path, line: line, field: key,
-                    reason: "unknown field in a column mapping; fields of a tick file are timestamp, date, time, price, size, aggressor")
-            }
-            guard let i = index(header) else {
-                throw DataError.badInput(file: path, line: line, field: key,
-                    reason: "the header has no column '\(header)' (columns: \(names.joined(separator: ",")))")
-            }
-            col[f.rawValue] = i
-        }
-        for (f, names) in aliases where col[f.rawValue] < 0 {
-            col[f.rawValue] = names.lazy.compactMap(index).first ?? -1
-        }
-        if col[Field.timestamp.rawValue] < 0 {
-            let d = col[Field.date.rawValue] >= 0 ? col[Field.date.rawValue] : (index("date") ?? -1)
-            let t = col[Field.time.rawValue] >= 0 ? col[Field.time.rawValue] : (index("time") ?? -1)
-            if d >= 0 && t >= 0 { col[Field.date.rawValue] = d; col[Field.time.rawValue] = t }
-            else if t >= 0 { col[Field.timestamp.rawValue] = t }
-        }
-        let hasTime = col[Field.timestamp.rawValue] >= 0 || (col[Field.date.rawValue] >= 0 && col[Field.time.rawValue] >= 0)
-        let missing = (hasTime ? [] : ["timestamp"]) + (col[Field.price.rawValue] < 0 ? ["price"] : [])
-        if !missing.isEmpty {
-            throw DataError.badInput(file: path, line: line, field: missing.joined(separator: ","),
-                reason: "missing column(s) \(missing.joined(separator: ", ")) in header '\(names.joined(separator: ","))'; map them with --column FIELD=HEADER")
-        }
-        return col
+        try CSVFields.mapHeader(names, overrides, fields: Field.allCases.map { "\($0)" },
+                                aliases: Dictionary(uniqueKeysWithValues: aliases.map { ("\($0.key)", $0.value) }),
+                                required: ["price"], path: path, line: line)
     }
 }
 

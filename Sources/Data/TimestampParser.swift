@@ -24,6 +24,14 @@ public enum TimestampParser {
         return v
     }
 
+    /// Parses a CSV timestamp: integer epoch digits (`parseEpoch`) or ISO-8601 text (`parseISO`).
+    @inline(__always)
+    public static func parse(_ p: UnsafePointer<UInt8>, _ n: Int) -> Parsed? {
+        var allDigits = n > 0
+        for k in 0..<n where p[k] < 48 || p[k] > 57 { allDigits = false; break }
+        return allDigits ? parseEpoch(p, n) : parseISO(p, n)
+    }
+
     /// Parses ISO-8601-like text: `YYYY-MM-DD`, optionally followed by `T` or a space and
     /// `HH:MM[:SS[.digits]]`, optionally followed by `Z` or `±HH[:MM]`.
     public static func parseISO(_ p: UnsafePointer<UInt8>, _ n: Int) -> Parsed? {

@@ -78,28 +78,25 @@ extension DataCommand {
                 options.offGrid = roundToTick ? .roundToNearest : .reject
                 options.columns = mapping
                 options.localToUTC = localToUTC
-                var reports: [ImportReportJSON] = []
-                for file in files {
-                    let name = (file as NSString).lastPathComponent
-                    let r = try BarImport.importFile(path: file, options: options, into: store) { done, total in
-                        Terminal.progress("importing \(name)", done, total)
-                    }
-                    reports.append(ImportReportJSON(r))
-                    if !json { print(summary(r)) }
-                }
-                if json { try Terminal.printJSON(reports) }
+                try importEach({ file, progress in try BarImport.importFile(path: file, options: options, into: store, progress: progress) },
+                               ImportReportJSON.init, summary)
             }
         }
 
         func importTicks(_ options: TickCSVOptions, _ store: any BarStore) throws {
             let tape = try TapeStore(store, storeURL: storeOptions.storeURL())
-            var reports: [TickImportReportJSON] = []
+            try importEach({ file, progress in try TickImport.importFile(path: file, options: options, into: tape, progress: progress) },
+                           TickImportReportJSON.init, summary)
+        }
+
+        /// Imports the files one by one with a progress bar, printing each report (or all as JSON).
+        func importEach<Report, JSON: Encodable>(_ importFile: (String, @escaping (Int64, Int64) -> Void) throws -> Report,
+                                                 _ encoded: (Report) -> JSON, _ summary: (Report) -> String) throws {
+            var reports: [JSON] = []
             for file in files {
                 let name = (file as NSString).lastPathComponent
-                let r = try TickImport.importFile(path: file, options: options, into: tape) { done, total in
-                    Terminal.progress("importing \(name)", done, total)
-                }
-                reports.append(TickImportReportJSON(r))
+                let r = try importFile(file) { done, total in Terminal.progress("importing \(name)", done, total) }
+                reports.append(encoded(r))
                 if !json { print(summary(r)) }
             }
             if json { try Terminal.printJSON(reports) }
@@ -314,12 +311,15 @@ extension DataCommand {
                 its coverage lacks. Minutes without a trade inside fetched time are no holes.
                 `data pull` over the same window fills them.
                 """)
+        @Flag(help: "List the stored trade prints (by contract) instead of bars.") var ticks = false
         @Flag(help: "Print as JSON.") var json = false
         @OptionGroup var storeOptions: StoreOptions
 
         func run() throws {
             try runReportingErrors {
                 let store = try storeOptions.openStore()
+                let tapes = try TapeStore(store, storeURL: storeOptions.storeURL()).list().filter { $0.count > 0 }
+                if ticks { return try listTicks(tapes, store.displayURL) }
                 let series = try store.listSeries()
                 var holes: [SeriesKey: [TimeWindow]] = [:]
                 for s in series {
@@ -332,6 +332,9 @@ extension DataCommand {
                     return
                 }
                 print("store: \(store.displayURL)")
+                if !tapes.isEmpty {
+                    print("trade prints of \(tapes.map(\.symbol).joined(separator: ", ")) are stored too: `tsxlab data list --ticks`")
+                }
                 if series.isEmpty { print("no bars stored yet: import some with `tsxlab data import` or `tsxlab data pull`"); return }
                 let rows = series.map { s in
                     let h = holes[s.key] ?? []
@@ -346,6 +349,15 @@ extension DataCommand {
                     print("\(s.key) holes: \(shown)\(h.count > 5 ? " and \(h.count - 5) more" : "")")
                 }
             }
+        }
+
+        func listTicks(_ tapes: [TapeInfo], _ url: String) throws {
+            if json { return try Terminal.printJSON(tapes.map(TapeInfoJSON.init)) }
+            print("store: \(url)")
+            if tapes.isEmpty { print("no trade prints stored yet: import a tick file with `tsxlab data import --ticks` or record with `tsxlab record`"); return }
+            print(table(["symbol", "tick", "prints", "first", "last"], tapes.map { t in
+                [t.symbol, t.tickSize.description, String(t.count), t.first.map(TapeCSV.timestamp) ?? "-", t.last.map(TapeCSV.timestamp) ?? "-"]
+            }))
         }
     }
 
@@ -430,6 +442,16 @@ struct TickImportReportJSON: Encodable {
         file = r.file; symbol = r.symbol; prints = r.prints; withSize = r.withSize; withAggressor = r.withAggressor
         sameTimeAsPrevious = r.sameTimeAsPrevious; replaced = r.replaced
         first = r.first.map(TapeCSV.timestamp); last = r.last.map(TapeCSV.timestamp); seconds = r.seconds
+    }
+}
+
+struct TapeInfoJSON: Encodable {
+    let symbol, tickSize: String
+    let prints: Int
+    let first, last: String?
+    init(_ t: TapeInfo) {
+        symbol = t.symbol; tickSize = t.tickSize.description; prints = t.count
+        first = t.first.map(TapeCSV.timestamp); last = t.last.map(TapeCSV.timestamp)
     }
 }
 

@@ -83,6 +83,12 @@ struct DataCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let report = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])?.first)
         #expect(report["prints"] as? Int == 2_973 && report["withAggressor"] as? Int == 2_972 && report["first"] as? String == "2023-12-25T23:00:00.000000000Z")
+        r = try await tsx("data", "list", "--ticks", "--json")
+        let tapes = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(tapes.count == 1 && tapes.first?["symbol"] as? String == "ESH4" && tapes.first?["prints"] as? Int == 2_973
+                && tapes.first?["last"] as? String == "2023-12-25T23:59:56.799167221Z", "\(r.stdout)")
+        r = try await tsx("data", "list")
+        #expect(r.stdout.contains("trade prints of ESH4 are stored too: `tsxlab data list --ticks`"), "\(r.stdout)")
         // The prints come back out in the file's own form.
         r = try await tsx("data", "export", "--symbol", "ESH4", "--ticks", "--out", "-")
         #expect(r.stdout == (try gunzipText(esh4)))
