@@ -10,7 +10,7 @@ public struct BacktestResult: Sendable {
     public var breaches: [RuleBreach]
     public var rejections: [(OrderRequest, RejectReason)]
     /// Fills resolved exactly / by drill-down to finer bars / by the path model.
-    public var resolution: (exact: Int, drillDown: Int, pathModel: Int)
+    public var resolution: (exact: Int, drillDown: Int, pathModel: Int, prints: Int)
     public var account: AccountSnapshot
     public var startingBalance: Money
     public var bars: Int
@@ -52,28 +52,30 @@ public final class BacktestEngine {
         TradingSession(broker: exchange, strategy: driver, calendar: exchange.config.calendar, flattenTime: flattenTime)
     }
 
-    /// Runs over one series (the strategies' symbol) with optional finer bars for drill-down.
-    public func run(_ series: BarSeries, finer: BarSeries? = nil) -> BacktestResult {
+    /// Runs over one series (the strategies' symbol) with optional finer bars and trade prints
+    /// for drill-down (prints first where they cover a bar).
+    public func run(_ series: BarSeries, finer: BarSeries? = nil, prints: [TradePrint]? = nil) -> BacktestResult {
         // One strategy: the loop is specialised for its dynamic type (the existential is opened).
-        if strategies.count == 1 { return run(series, finer: finer, driver: strategies[0]) }
-        return run(series, finer: finer, session: session())
+        if strategies.count == 1 { return run(series, finer: finer, prints: prints, driver: strategies[0]) }
+        return run(series, finer: finer, prints: prints, session: session())
     }
 
     /// The same run with the driving strategy's type known to the caller: the bar loop is then
     /// specialised for it (the strategy's bar call can be inlined). `driver` must be the engine's
     /// only strategy.
-    public func run<S: Strategy>(_ series: BarSeries, finer: BarSeries? = nil, driver: S) -> BacktestResult {
+    public func run<S: Strategy>(_ series: BarSeries, finer: BarSeries? = nil, prints: [TradePrint]? = nil, driver: S) -> BacktestResult {
         precondition(strategies.count == 1 && strategies.first === driver, "the driver must be the engine's strategy")
-        return run(series, finer: finer, session: session(driver: driver))
+        return run(series, finer: finer, prints: prints, session: session(driver: driver))
     }
 
-    func run<S: Strategy>(_ series: BarSeries, finer: BarSeries?, session: TradingSession<SimulatedExchange, S>) -> BacktestResult {
+    func run<S: Strategy>(_ series: BarSeries, finer: BarSeries?, prints: [TradePrint]? = nil, session: TradingSession<SimulatedExchange, S>) -> BacktestResult {
         let t0 = monotonicSeconds()
         guard let s = exchange.index(of: series.symbol) else {
             preconditionFailure("the exchange has no instrument \(series.symbol)")
         }
         let length = series.timeframe.fixedSeconds ?? 0
         exchange.setFinerBars(finer, symbol: series.symbol)
+        exchange.setPrints(prints, symbol: series.symbol)
         session.start()
 
         let n = series.count
@@ -91,7 +93,7 @@ public final class BacktestEngine {
         return BacktestResult(
             trades: exchange.ledger.trades, fills: exchange.ledger.fills, orders: exchange.allOrders, equity: session.equity,
             breaches: exchange.risk.breaches, rejections: exchange.core.rejected,
-            resolution: (rc[0], rc[1], rc[2]), account: exchange.account,
+            resolution: (rc[0], rc[1], rc[2], rc[3]), account: exchange.account,
             startingBalance: exchange.ledger.startingBalance, bars: n, seconds: monotonicSeconds() - t0,
             attempts: exchange.attempts)
     }

@@ -14,6 +14,28 @@ public struct FinerBars: Sendable {
     }
 }
 
+/// Trade prints of an instrument, for resolving a bar that could fill something.
+public struct FinerPrints: Sendable {
+    /// UTC nanoseconds, in order.
+    public let time: [Int64]
+    public let price: [Int64]
+    public let size: [Int64]
+    public init(_ prints: [TradePrint]) {
+        time = prints.map(\.time); price = prints.map(\.price); size = prints.map { $0.size ?? 1 }
+    }
+
+    /// Indexes of the prints inside `[from, to)` (whole seconds).
+    public func range(from: Int64, to: Int64) -> Range<Int> {
+        func lowerBound(_ ns: Int64) -> Int {
+            var lo = 0, hi = time.count
+            while lo < hi { let mid = (lo + hi) >> 1; if time[mid] < ns { lo = mid + 1 } else { hi = mid } }
+            return lo
+        }
+        let a = lowerBound(from * 1_000_000_000)
+        return a..<max(a, lowerBound(to * 1_000_000_000))
+    }
+}
+
 extension ExchangeCore {
     /// Trades one bar, then moves the clock to its close; true when events are waiting.
     ///
@@ -157,6 +179,28 @@ extension ExchangeCore {
     mutating func processSlow(_ bar: Bar, _ s: Int, _ length: Int64) {
         now = bar.time
         let touchable = touchableCount(bar, s)
+        // Whenever the bar could fill anything and its prints are there, they decide, print by
+        // print in time order.
+        if touchable >= 1, let p = prints[s] {
+            let r = p.range(from: bar.time.seconds, to: bar.time.seconds + length)
+            if !r.isEmpty {
+                barLow = bar.low.ticks; barHigh = bar.high.ticks; barVolume = bar.volume
+                barResolution = .prints
+                if config.maxVolumeShare != nil { barFills.removeAll(keepingCapacity: true) }
+                printsWalked += r.count
+                barsDecidedByPrints += 1
+                for k in r {
+                    let t = p.time[k] >= 0 ? p.time[k] / 1_000_000_000 : (p.time[k] + 1) / 1_000_000_000 - 1
+                    // The session's open stretch is cached: the calendar is asked once per stretch,
+                    // not per print (asked per print, it held the walk to 2.9M prints/s).
+                    if config.enforceSessions && !(t >= openFrom && t < openUntil) && !refreshOpenInterval(t) { continue }
+                    now = Timestamp(seconds: t)
+                    tradePrint(p.price[k], s)
+                }
+                sym[s].lastPrice = bar.close.ticks
+                return
+            }
+        }
         // Whenever the bar could fill anything and finer bars exist, they decide: the minute (or
         // second) and the price a fill happened at, not only the order of several fills.
         if touchable >= 1, let finer = finer[s] {
@@ -205,6 +249,57 @@ extension ExchangeCore {
         }
         if sym[s].hasBreach && (sym[s].position > 0 ? lo <= sym[s].breachPrice : hi >= sym[s].breachPrice) { n += 1 }
         return n
+    }
+
+    // MARK: Prints
+
+    /// The market trades `px` (one print): every order the print fills, one after another in the
+    /// order they were placed (bracket exits born by a fill may fill on the same print), then the
+    /// risk stop, the trailing stops and the open trade's excursion.
+    mutating func tradePrint(_ px: Int64, _ s: Int) {
+        var n = 0
+        while let (i, at) = nextOnPrint(px, s), n < 1000 {
+            execute(i, s, at: at)
+            n += 1
+        }
+        if sym[s].hasBreach, sym[s].position > 0 ? px <= sym[s].breachPrice : (sym[s].position < 0 && px >= sym[s].breachPrice) {
+            breach(s, at: px)
+        }
+        updateTrails(s, to: px)
+        markExcursion(s, px)
+    }
+
+    /// The first order (by placement) that a print at `px` fills, and its price: a market order,
+    /// a stop or trailing stop the print reaches (at the print), a marketable limit (at the print
+    /// or its limit, the better for it), a resting limit the print goes through (or touches, as
+    /// configured; at its limit). A stop-limit whose stop the print reaches is triggered here.
+    mutating func nextOnPrint(_ px: Int64, _ s: Int) -> (Int, Int64)? {
+        let touch = config.limitFillOnPrints == .touch
+        for k in book.indices where book[k].symbol == s && !book[k].suspended && !exhausted(book[k].index) {
+            let e = book[k], buy = e.sign > 0
+            func limitFill(_ limit: Int64) -> Int64? {
+                if e.marketable { return (buy ? px <= limit : px >= limit) ? (buy ? min(px, limit) : max(px, limit)) : nil }
+                let fills = touch ? (buy ? px <= limit : px >= limit) : (buy ? px < limit : px > limit)
+                return fills ? limit : nil
+            }
+            switch e.kind {
+            case .market: return (e.index, px)
+            case .stop: if buy ? px >= e.stop : px <= e.stop { return (e.index, px) }
+            case .trailing: if e.hasTrail && (buy ? px >= e.trail : px <= e.trail) { return (e.index, px) }
+            case .limit: if let at = limitFill(e.limit) { return (e.index, at) }
+            case .stopLimit:
+                if !e.triggered {
+                    guard buy ? px >= e.stop : px <= e.stop else { continue }
+                    orders[e.index].apply(.trigger, at: now)
+                    book[k].triggered = true
+                    // Triggered by this print, it takes liquidity up to its limit.
+                    book[k].marketable = true
+                    sym[s].bandValid = false
+                }
+                if buy ? px <= book[k].limit : px >= book[k].limit { return (e.index, buy ? min(px, book[k].limit) : max(px, book[k].limit)) }
+            }
+        }
+        return nil
     }
 
     // MARK: The path

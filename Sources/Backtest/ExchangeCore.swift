@@ -37,6 +37,7 @@ public struct ExchangeCore: Sendable {
     @usableFromInline var sym: [SymbolState]
     /// Finer bars per symbol for drill-down (set before a run).
     var finer: [FinerBars?]
+    var prints: [FinerPrints?]
     /// A stretch of time known to be inside an open session (avoids a calendar look-up per bar);
     /// all time when sessions are not enforced, so a quiet bar tests the stretch alone.
     @usableFromInline var openFrom = Int64.max
@@ -79,7 +80,10 @@ public struct ExchangeCore: Sendable {
     /// Every refused command of the run, in order (also delivered as `.orderRejected`).
     public internal(set) var rejected: [(OrderRequest, RejectReason)] = []
     /// Fills by how their place in the bar was decided: exact, drill-down, path model.
-    public internal(set) var resolutionCounts: [Int] = [0, 0, 0]
+    public internal(set) var resolutionCounts: [Int] = [0, 0, 0, 0]
+    /// Trade prints walked to decide bars (drill-down to prints), and the bars they decided.
+    public internal(set) var printsWalked = 0
+    public internal(set) var barsDecidedByPrints = 0
     public var currentStrategy: String?
 
     // The bar being simulated.
@@ -102,6 +106,7 @@ public struct ExchangeCore: Sendable {
         let n = instruments.count
         sym = Array(repeating: SymbolState(), count: n)
         finer = Array(repeating: nil, count: n)
+        prints = Array(repeating: nil, count: n)
         ledger = Ledger(startingBalance: rules.startingBalance)
         risk = RiskState(rules: rules)
         if config.attempts && CombineAttempts.applies(to: rules) { attempts = CombineAttempts(rules: rules, balance: rules.startingBalance) }
@@ -109,10 +114,18 @@ public struct ExchangeCore: Sendable {
         if !config.enforceSessions { openFrom = Int64.min; openUntil = Int64.max }
     }
 
+    /// Gives the exchange the trade prints of an instrument (in time order) to resolve coarse
+    /// bars with: they come before finer bars wherever they cover a bar.
+    public mutating func setPrints(_ prints: [TradePrint]?, symbol s: Int) {
+        self.prints[s] = prints.map(FinerPrints.init)
+        sym[s].hasFiner = prints != nil || finer[s] != nil
+        sym[s].bandValid = false
+    }
+
     /// Gives the exchange finer bars of an instrument to resolve coarse bars with.
     public mutating func setFinerBars(_ bars: BarSeries?, symbol s: Int) {
         finer[s] = bars.map(FinerBars.init)
-        sym[s].hasFiner = bars != nil
+        sym[s].hasFiner = bars != nil || prints[s] != nil
         sym[s].bandValid = false
     }
 
@@ -300,6 +313,9 @@ public struct ExchangeCore: Sendable {
         case .trailingStop(let d): e.kind = .trailing; e.trailDistance = d
         }
         e.triggered = orders[i].triggered
+        // A limit that the last price already satisfies takes liquidity (fills at the print);
+        // any other rests and, on prints, fills at its own price.
+        e.marketable = e.kind == .limit && e.satisfied(at: lastPrice(e.symbol))
         if let t = orders[i].trailStop { e.trail = t.ticks; e.hasTrail = true }
         e.suspended = orders[i].status == .suspended
         book[k] = e

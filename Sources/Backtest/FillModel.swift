@@ -25,6 +25,11 @@ public enum PathModel: String, Sendable, CaseIterable, CustomStringConvertible {
 /// The simulated exchange's settings.
 public struct ExchangeConfig: Sendable {
     public var pathModel: PathModel = .nearestExtremeFirst
+    /// On trade prints, a resting limit order fills when a print goes through its price by at
+    /// least a tick (the default: the queue ahead of it is not modelled, and a print at the price
+    /// may have filled others first), or when a print touches it.
+    public var limitFillOnPrints: LimitFill = .through
+    public enum LimitFill: String, Sendable, CaseIterable { case through, touch }
     /// Adverse slippage in ticks for stop and market fills (limits fill at their price or
     /// better). A slipped price never leaves the range the bar traded.
     public var stopSlippageTicks: Int64 = 0

@@ -15,6 +15,8 @@ public struct RunSummary: Codable, Hashable, Sendable {
         public var exact: Int
         public var drillDown: Int
         public var pathModel: Int
+        /// Fills the bar's trade prints decided (absent in summaries written before prints could).
+        public var prints: Int?
     }
 
     public var runId: String
@@ -71,7 +73,7 @@ public struct RunSummary: Codable, Hashable, Sendable {
     }
 
     static func make(runId: String, trades: [Trade], equity: [EquityPoint], breaches: [RuleBreach],
-                     resolution: (exact: Int, drillDown: Int, pathModel: Int), account: AccountSnapshot, startingBalance: Money,
+                     resolution: (exact: Int, drillDown: Int, pathModel: Int, prints: Int), account: AccountSnapshot, startingBalance: Money,
                      bars: Int, seconds: Double, strategies: [String], series: BarSeries,
                      rules: RiskRules, configHash: String, now: Date) -> RunSummary {
         let r = (trades: trades, equity: equity, breaches: breaches, resolution: resolution, account: account,
@@ -97,7 +99,7 @@ public struct RunSummary: Codable, Hashable, Sendable {
             expectancyUsd: ts.expectancy, sharpe: sharpe, sortino: sortino, maxDrawdownUsd: ddUsd, maxDrawdownPercent: ddPct,
             startingBalanceUsd: r.startingBalance.description, endingBalanceUsd: r.account.balance.description,
             ruleBreaches: r.breaches.map { Breach(rule: $0.rule.rawValue, time: $0.time.description, detail: $0.detail) },
-            fillResolution: Resolution(exact: r.resolution.exact, drillDown: r.resolution.drillDown, pathModel: r.resolution.pathModel),
+            fillResolution: Resolution(exact: r.resolution.exact, drillDown: r.resolution.drillDown, pathModel: r.resolution.pathModel, prints: r.resolution.prints),
             rules: rules.name, configHash: configHash, codeVersion: ProductVersion.string, seconds: r.seconds)
     }
 

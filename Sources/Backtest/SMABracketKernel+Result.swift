@@ -8,7 +8,7 @@ public struct SMABracketRun: Sendable {
     public var trades: [Trade]
     public var equity: [EquityPoint]
     /// Fills resolved exactly / by drill-down / by the path model (as the engine counts them).
-    public var resolution: (exact: Int, drillDown: Int, pathModel: Int)
+    public var resolution: (exact: Int, drillDown: Int, pathModel: Int, prints: Int)
     public var account: AccountSnapshot
     public var startingBalance: Money
     public var bars: Int
@@ -108,7 +108,7 @@ extension SMABracketKernel {
         let account = AccountSnapshot(balance: Money(cents: balance), equity: Money(cents: balance),
                                       dayStartBalance: Money(cents: dayStartBalance), maxLossLevel: nil, dailyLossRemaining: nil,
                                       maxLossRemaining: nil, lockedUntilNextDay: false, failed: false)
-        return SMABracketRun(trades: trades, equity: equity, resolution: (resolution[0], resolution[1], resolution[2]),
+        return SMABracketRun(trades: trades, equity: equity, resolution: (resolution[0], resolution[1], resolution[2], 0),
                              account: account, startingBalance: startingBalance, bars: n, seconds: monotonicSeconds() - t0)
     }
 }

@@ -60,6 +60,11 @@ public final class SimulatedExchange: BarTradingBroker {
         return core.step(bar, symbol: s, length: length)
     }
 
+    /// Trade prints of an instrument, for resolving coarse bars: the finest data there is.
+    public func setPrints(_ prints: [TradePrint]?, symbol: String) {
+        if let s = core.symbolIndex[symbol] { core.setPrints(prints, symbol: s) }
+    }
+
     /// Finer bars of an instrument, for resolving coarse bars (drill-down).
     public func setFinerBars(_ bars: BarSeries?, symbol: String) {
         if let s = core.symbolIndex[symbol] { core.setFinerBars(bars, symbol: s) }
@@ -95,6 +100,8 @@ struct LiveOrder: Sendable {
     @usableFromInline var trail: Int64 = 0
     @usableFromInline var hasTrail = false
     @usableFromInline var triggered = false
+    /// A limit the market already satisfied when it was placed or moved.
+    @usableFromInline var marketable = false
     @usableFromInline var suspended: Bool
     @usableFromInline var reduceOnly: Bool
     @usableFromInline var isStopLoss: Bool

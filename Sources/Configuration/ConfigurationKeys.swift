@@ -81,6 +81,8 @@ extension ConfigurationSection {
                              help: "End of the bars read (exclusive)."),
             ConfigurationKey("finer_timeframe", values: "a timeframe finer than timeframe", default: "none", example: "1s",
                              help: "Finer bars that decide the order of fills inside a bar when the store has them; otherwise the path model decides."),
+            ConfigurationKey("ticks", values: "a contract whose trade prints are stored", default: "none", example: "ESM8",
+                             help: "Trade prints that decide fills inside a bar wherever they cover it, print by print, before finer bars and the path model."),
         ])
 
     /// `exchange`: the simulated exchange's settings.
@@ -96,6 +98,8 @@ extension ConfigurationSection {
                              help: "Ticks of slippage on market fills (never outside the bar's range)."),
             ConfigurationKey("commission_per_side", values: "dollars", default: "the contract table's fee", example: "2.50",
                              help: "Fee per contract per side, overriding the contract table's TopStepX fee."),
+            ConfigurationKey("limit_fill", values: "through or touch", default: "through", example: "touch",
+                             help: "On trade prints, a resting limit fills when a print goes through its price by a tick (the queue ahead of it is not modelled), or when one touches it."),
             ConfigurationKey("enforce_sessions", values: "true or false", default: "true", example: "false",
                              help: "No fills while the market is closed (weekends, holidays, the daily halt)."),
         ])

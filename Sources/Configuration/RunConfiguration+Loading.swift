@@ -147,6 +147,8 @@ extension RunConfiguration {
             case "from", "to":
                 guard let t = Timestamp(iso8601: v) else { problems.append("\(at): '\(v)' is not a date or ISO-8601 time"); continue }
                 if key == "from" { data.from = t } else { data.to = t }
+            case "ticks":
+                data.ticks = v.isEmpty || v == "none" ? nil : v.uppercased()
             default: break
             }
         }
@@ -167,6 +169,9 @@ extension RunConfiguration {
             case "commission_per_side":
                 guard let m = Money(v), m.cents >= 0 else { problems.append("\(at): '\(v)' is not an amount in dollars"); continue }
                 exchange.commissionPerSide = m
+            case "limit_fill":
+                if ["through", "touch"].contains(v) { exchange.limitFill = v }
+                else { problems.append("\(at): '\(v)' is not through or touch") }
             case "enforce_sessions":
                 guard let b = Bool(v.lowercased()) else { problems.append("\(at): '\(v)' is not true or false"); continue }
                 exchange.enforceSessions = b

@@ -23,6 +23,8 @@ public struct DataSelection: Hashable, Sendable {
     public var to: Timestamp?
     /// Finer bars for drill-down (e.g. 1s inside 1m), when the store has them.
     public var finerTimeframe: Timeframe?
+    /// The contract whose stored trade prints decide fills inside bars (`data.ticks`).
+    public var ticks: String?
 }
 
 /// The simulated exchange's settings as configured (mapped onto `ExchangeConfig` by the CLI).
@@ -33,6 +35,8 @@ public struct ExchangeSettings: Hashable, Sendable {
     /// Overrides the contract table's fee per contract per side.
     public var commissionPerSide: Money?
     public var enforceSessions = true
+    /// `through` or `touch`: when a resting limit fills on trade prints.
+    public var limitFill = "through"
 }
 
 /// One configured strategy.
@@ -112,6 +116,11 @@ public struct RunConfiguration: Hashable, Sendable {
         lines.append("data.from=\(data.from?.description ?? "start")")
         lines.append("data.to=\(data.to?.description ?? "end")")
         lines.append("data.finer_timeframe=\(data.finerTimeframe?.description ?? "none")")
+        // Only with prints, so the hash of every run without them stays what it was.
+        if let ticks = data.ticks {
+            lines.append("data.ticks=\(ticks)")
+            lines.append("exchange.limit_fill=\(exchange.limitFill)")
+        }
         lines.append("exchange.path_model=\(exchange.pathModel)")
         lines.append("exchange.stop_slippage_ticks=\(exchange.stopSlippageTicks)")
         lines.append("exchange.market_slippage_ticks=\(exchange.marketSlippageTicks)")

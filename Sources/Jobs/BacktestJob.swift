@@ -25,8 +25,23 @@ public struct BacktestJob: Sendable {
         c.stopSlippageTicks = config.exchange.stopSlippageTicks
         c.marketSlippageTicks = config.exchange.marketSlippageTicks
         c.enforceSessions = config.exchange.enforceSessions
+        c.limitFillOnPrints = ExchangeConfig.LimitFill(rawValue: config.exchange.limitFill) ?? .through
         c.attempts = config.attempts
         return c
+    }
+
+    /// The stored trade prints the configuration names (`data.ticks`) over its window, nil when
+    /// it names none.
+    ///
+    /// - Throws: `DataError.badInput` when the store holds no prints of that contract.
+    public func loadPrints() throws -> [TradePrint]? {
+        guard let symbol = config.data.ticks else { return nil }
+        let tape = try TapeStore(store, storeURL: store.displayURL)
+        guard try tape.list().contains(where: { $0.symbol == symbol && $0.count > 0 }) else {
+            throw DataError.badInput(file: store.displayURL, line: nil, field: "data.ticks",
+                reason: "no stored prints of \(symbol); import them with `tsxlab data import --ticks` or record them with `tsxlab record`")
+        }
+        return try tape.read(symbol, TimeWindow(from: config.data.from ?? .distantPast, to: config.data.to ?? .distantFuture))
     }
 
     /// Loads the bars through the cache tiers (memory → store → source): the configuration's
@@ -103,7 +118,7 @@ public struct BacktestJob: Sendable {
         }
         let ex = SimulatedExchange(instruments: [ins], rules: config.account, config: exchangeConfig())
         let engine = BacktestEngine(exchange: ex, strategies: strategies)
-        let result = engine.run(series, finer: finer)
+        let result = engine.run(series, finer: finer, prints: try loadPrints())
         let runID = RunRecorder.newRunID(configHash: config.hash)
         let summary = RunSummary.make(runId: runID, result: result, strategies: strategies.map(\.name), series: series,
                                       rules: config.account, configHash: config.hash)

@@ -27,6 +27,8 @@ public struct SweepJob: Sendable {
     public let strategy: StrategyEntry
     public let series: BarSeries
     public let finer: BarSeries?
+    /// The trade prints that decide fills inside bars (`data.ticks`), when configured.
+    public let prints: [TradePrint]?
     public let instrument: Instrument
     /// The sweep's identity: a hash of the base configuration, the axes and the bars' span.
     public let sweepID: String
@@ -43,10 +45,11 @@ public struct SweepJob: Sendable {
             throw SweepSetupError(description: "a sweep runs one strategy: enable exactly one")
         }
         let (series, finer) = try backtest.loadBars()
+        let prints = try backtest.loadPrints()
         let instrument = try backtest.instrument()
         try base.checkConsistency()
         self.base = base; self.space = space; self.cells = cells ?? space.grid(); self.backtest = backtest
-        self.strategy = entry; self.series = series; self.finer = finer; self.instrument = instrument
+        self.strategy = entry; self.series = series; self.finer = finer; self.prints = prints; self.instrument = instrument
         self.sweepID = String(SHA256.hex(Array((base.canonicalText + space.description + "\(series.first!.time)…\(series.last!.time)").utf8)).prefix(16))
     }
 
@@ -81,7 +84,7 @@ public struct SweepJob: Sendable {
         let c = try configuration(for: cell)
         let strategies = try c.enabledStrategies.map { try StrategyCatalog.descriptor(named: $0.name).build(symbol: $0.symbol, parameters: $0.parameters) }
         let ex = SimulatedExchange(instruments: [instrument], rules: c.account, config: backtest.exchangeConfig())
-        let result = BacktestEngine(exchange: ex, strategies: strategies).run(bars, finer: finer)
+        let result = BacktestEngine(exchange: ex, strategies: strategies).run(bars, finer: finer, prints: prints)
         let summary = RunSummary.make(runId: "", result: result, strategies: strategies.map(\.name), series: bars,
                                       rules: c.account, configHash: c.hash)
         return (result, summary, c.hash)
@@ -91,6 +94,8 @@ public struct SweepJob: Sendable {
     /// `SMABracketKernel` models (same results as the engine: its tests pin that); nil sends every
     /// configuration through the engine.
     public func kernel(for cells: [SweepCell]) throws -> SMABracketKernel? {
+        // The kernel trades bars only: prints go through the engine.
+        guard prints == nil else { return nil }
         guard let p = try Self.smaBracketKernelParameters(cells.map(configuration), base: base, entry: strategy,
                                                            exchange: backtest.exchangeConfig(), finer: finer) else { return nil }
         return SMABracketKernel(series: series, instrument: instrument, rules: base.account, config: backtest.exchangeConfig(), parameters: p)

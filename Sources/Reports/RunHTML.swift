@@ -262,7 +262,7 @@ public enum RunHTML {
         let run: [[String]] = [
             ["Run id", s.runId], ["Created", s.createdAt], ["Strategies", s.strategies.joined(separator: ", ")], ["Rules", s.rules],
             ["Starting balance", Fmt.usd(r.startingBalance)],
-            ["Fills", "\(s.fillResolution.exact) exact, \(s.fillResolution.drillDown) by drill-down, \(s.fillResolution.pathModel) by the path model"],
+            ["Fills", "\(s.fillResolution.exact) exact, \(s.fillResolution.drillDown) by drill-down, \(s.fillResolution.prints ?? 0) by prints, \(s.fillResolution.pathModel) by the path model"],
             ["Engine time", Fmt.fixed(s.seconds * 1000, 1) + " ms"], ["Code version", s.codeVersion], ["Configuration hash", s.configHash],
         ].map { [HTML.escape($0[0]), HTML.escape($0[1])] }
         let config = r.configuration.map { [HTML.escape($0.key), HTML.escape($0.value)] }

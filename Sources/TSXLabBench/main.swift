@@ -179,7 +179,7 @@ func cachedReads(store: any BarStore, label: String, series: BarSeries, key: Ser
 }
 
 let suites = CommandLine.arguments.dropFirst()
-let all: [(String, () throws -> Void)] = [("data", benchData), ("engine", benchEngine), ("sma", benchSMABracket), ("overnight", benchOvernight), ("sweep", benchSweep), ("report", benchReport), ("indicators", benchIndicators), ("live", benchLive), ("combine", benchCombine), ("pull", benchPull), ("tape", benchTape), ("ticks", benchTickImport), ("pg-import", benchPostgresImport)]
+let all: [(String, () throws -> Void)] = [("data", benchData), ("engine", benchEngine), ("sma", benchSMABracket), ("overnight", benchOvernight), ("sweep", benchSweep), ("report", benchReport), ("indicators", benchIndicators), ("live", benchLive), ("combine", benchCombine), ("pull", benchPull), ("tape", benchTape), ("ticks", benchTickImport), ("drilldown", benchDrillDown), ("pg-import", benchPostgresImport)]
 #if DEBUG
 print("note: debug build; run `swift run -c release tsxlab-bench` for real figures")
 #endif

@@ -8,12 +8,15 @@ public enum FillResolution: Int8, Hashable, Sendable, CaseIterable, CustomString
     case drillDown
     /// Several orders could trade in the bar and the intrabar path model decided.
     case pathModel
+    /// The bar's trade prints decided, one by one in time order.
+    case prints
 
     public var description: String {
         switch self {
         case .exact: "exact"
         case .drillDown: "drill-down"
         case .pathModel: "path model"
+        case .prints: "prints"
         }
     }
 }

@@ -60,7 +60,7 @@ struct BacktestCommand: ParsableCommand {
             "  trades \(s.trades) (\(s.longs) long, \(s.shorts) short), win rate \(f(s.winRate * 100, 1))%, profit factor \(f(s.profitFactor))",
             "  net P&L \(s.netPnlUsd) USD (fees \(s.feesUsd)), expectancy \(f(s.expectancyUsd)) per trade",
             "  Sharpe \(f(s.sharpe)), Sortino \(f(s.sortino)), max drawdown \(f(s.maxDrawdownUsd)) USD (\(f(s.maxDrawdownPercent))%)",
-            "  fills: \(s.fillResolution.exact) exact, \(s.fillResolution.drillDown) by drill-down, \(s.fillResolution.pathModel) by the path model",
+            "  fills: \(s.fillResolution.exact) exact, \(s.fillResolution.drillDown) by drill-down, \(s.fillResolution.prints ?? 0) by prints, \(s.fillResolution.pathModel) by the path model",
             "  rules \(s.rules): \(s.ruleBreaches.isEmpty ? "no breaches" : "\(s.ruleBreaches.count) breach(es)")",
         ]
         for b in s.ruleBreaches.prefix(5) { lines.append("    \(b.time) \(b.rule): \(b.detail)") }

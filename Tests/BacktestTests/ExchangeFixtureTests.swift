@@ -8,12 +8,12 @@ let esSpec = try! ContractRegistry.builtIn.spec(for: "ES")
 
 /// Runs a scripted strategy over hand-built bars on the simulated exchange.
 func runFixture(_ b: BarBuilder, _ st: ScriptedStrategy, config: ExchangeConfig = ExchangeConfig(),
-                rules: RiskRules = .unlimited(), finer: BarSeries? = nil, fee: Money = .zero,
+                rules: RiskRules = .unlimited(), finer: BarSeries? = nil, prints: [TradePrint]? = nil, fee: Money = .zero,
                 closeAtEnd: Bool = false) -> (BacktestResult, SimulatedExchange) {
     let ex = SimulatedExchange(instruments: [Instrument(spec: esSpec, feePerSide: fee)], rules: rules, config: config)
     let engine = BacktestEngine(exchange: ex, strategies: [st])
     engine.closeAtEnd = closeAtEnd
-    return (engine.run(b.series, finer: finer), ex)
+    return (engine.run(b.series, finer: finer, prints: prints), ex)
 }
 
 func order(_ side: OrderSide, _ kind: OrderKind, qty: Int64 = 1, bracket: Bracket? = nil, tif: TimeInForce = .day,

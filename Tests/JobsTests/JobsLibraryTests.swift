@@ -60,6 +60,44 @@ struct JobsLibraryTests {
                 == Int64(outcome.summary.trades))
     }
 
+    @Test("data.ticks and exchange.limit_fill from the file: the job reads the stored prints and they decide the fills; a contract without prints is named, and the hash of a run without them is unchanged")
+    func backtestOnPrints() throws {
+        let dir = TestEnvironment.temporaryDirectory("jobs-ticks")
+        let store = try StoreSchema.open("sqlite:" + dir + "/tsxlab.sqlite")
+        let tick = TickSize("0.25")!
+        let bars = try SharedData.readBars(path: TestEnvironment.sharedDataset("ESM8_1m_2018-05-07_2018-05-11_unadjusted.csv.gz"),
+                                           symbol: "ES", tickSize: tick, timeframe: .oneMinute)
+        try store.write(bars, coverage: nil)
+        let yaml = """
+            data:
+              symbol: ES
+              from: 2018-05-07T13:30:00Z
+              to: 2018-05-07T17:00:00Z
+              ticks: esm8
+            exchange:
+              limit_fill: touch
+            strategies:
+              sma_bracket:
+                fast: 5
+                slow: 20
+            """
+        let cfg = try RunConfiguration.parse(yaml: yaml, source: "test.yaml", environment: [:])
+        #expect(cfg.data.ticks == "ESM8" && cfg.exchange.limitFill == "touch")
+        #expect(cfg.canonicalText.contains("data.ticks=ESM8\nexchange.limit_fill=touch"))
+        var plain = cfg
+        plain.data.ticks = nil
+        #expect(!plain.canonicalText.contains("data.ticks") && !plain.canonicalText.contains("limit_fill"))
+        let job = BacktestJob(config: cfg, registry: .builtIn, store: store, source: nil)
+        #expect { try job.run(record: false) } throws: { "\($0)".contains("no stored prints of ESM8") && "\($0)".contains("data import --ticks") }
+        _ = try TickImport.importFile(path: TestEnvironment.sharedDataset("ESM8_ticks_2018-05-07_0830-1200CT.csv.gz"),
+                                      options: TickCSVOptions(symbol: "ESM8", tickSize: tick), into: TapeStore(store, storeURL: dir))
+        #expect(job.exchangeConfig().limitFillOnPrints == .touch)
+        let outcome = try job.run(record: false)
+        #expect(outcome.result.trades.count > 0 && outcome.result.resolution.prints > 0)
+        #expect(outcome.summary.fillResolution.prints == outcome.result.resolution.prints)
+        #expect(outcome.result.fills.allSatisfy { $0.resolution == .prints || $0.resolution == .exact })
+    }
+
     @Test("a small sweep runs every configuration, records it, resumes with nothing left, and agrees with single backtests")
     func sweep() async throws {
         let (job, _) = try Self.setUp("jobs-sweep")
