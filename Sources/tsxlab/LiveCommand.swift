@@ -6,7 +6,6 @@ import Jobs
 import Live
 import Logging
 import Operations
-import UnixSignals
 import ProjectX
 import Trading
 
@@ -424,6 +423,10 @@ struct LiveRun: AsyncParsableCommand {
             Terminal.error("cannot start the live runner (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n" + problems.map { "  - " + $0 }.joined(separator: "\n"))
             throw ExitCode(64)
         }
+        // SIGTERM and SIGINT are taken from here on: one that comes while the runner starts up
+        // (connecting, replaying) stops it gracefully once it is up, instead of killing it
+        // half-started (the default action, exit 143, with nothing cancelled or closed).
+        let stop = stopSignals()
         let metrics = RunnerMetrics()
         let (client, recorder) = try options.connect(also: MetricsAPICallSink(metrics))
         try await runLive(recorder) {
@@ -465,9 +468,9 @@ struct LiveRun: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((Self.format(line, json: json, paper: paper) + "\n").utf8))
             }
             if paper {
-                _ = try await job.paper(plan, until: stopSignals())
+                _ = try await job.paper(plan, until: stop)
             } else {
-                try await job.run(plan, signals: [.sigterm, .sigint])
+                try await job.run(plan, until: stop)
             }
         }
     }

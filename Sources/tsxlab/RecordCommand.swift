@@ -34,6 +34,8 @@ struct RecordCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Signals are taken from the start: one during start-up ends the recording once it runs.
+        let stop = stopSignals()
         let env = storeOptions.environment
         let (store, registry): (any BarStore, ContractRegistry)
         do { (store, registry) = (try storeOptions.openStore(), try storeOptions.registry()) } catch { throw reported(error) }
@@ -47,7 +49,7 @@ struct RecordCommand: AsyncParsableCommand {
             job.onProgress = { received, stored in
                 Terminal.note("record: \(received.total) records received, \(stored.total) stored")
             }
-            let s = try await job.run(symbols, signals: [.sigterm, .sigint])
+            let s = try await job.run(symbols, until: stop)
             if json {
                 try Terminal.printJSON(Output(contracts: s.contracts, received: s.received.prints, stored: s.stored.prints, quotes: s.stored.quotes,
                                               depthUpdates: s.stored.depth, storeFailures: s.failures))
