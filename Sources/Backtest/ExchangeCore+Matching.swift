@@ -262,11 +262,16 @@ extension ExchangeCore {
             execute(i, s, at: at)
             n += 1
         }
+        breachIfReached(s, px)
+        updateTrails(s, to: px)
+        markExcursion(s, px)
+    }
+
+    /// The risk stop (the price at which equity meets the breach level) when `px` reaches it.
+    mutating func breachIfReached(_ s: Int, _ px: Int64) {
         if sym[s].hasBreach, sym[s].position > 0 ? px <= sym[s].breachPrice : (sym[s].position < 0 && px >= sym[s].breachPrice) {
             breach(s, at: px)
         }
-        updateTrails(s, to: px)
-        markExcursion(s, px)
     }
 
     /// The first order (by placement) that a print at `px` fills, and its price: a market order,
@@ -315,9 +320,7 @@ extension ExchangeCore {
             execute(i, s, at: open)
             guardCount += 1
         }
-        if sym[s].hasBreach, sym[s].position > 0 ? open <= sym[s].breachPrice : (sym[s].position < 0 && open >= sym[s].breachPrice) {
-            breach(s, at: open)
-        }
+        breachIfReached(s, open)
         updateTrails(s, to: open)
         markExcursion(s, open)
         // Worst/best-case paths depend on the position held once the open has traded (an entry
