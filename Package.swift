@@ -91,8 +91,7 @@ let package = Package(
         // worker, walk-forward, each sweep's overfitting statistics).
         .target(name: "Jobs", dependencies: ["Backtest", "Configuration", "Strategies", "Trading", "Data", "Store", "Research", "Live", "Operations", "ProjectX",
                                              .product(name: "Logging", package: "swift-log"),
-                                             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                                             .product(name: "UnixSignals", package: "swift-service-lifecycle")]),
+                                             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // The user documentation's generated pages: the configuration reference (from the
         // parser's own key tables) and the CLI reference (from the help the CLI hands it).
         .target(name: "Documentation", dependencies: ["Configuration", "Strategies", "Trading", "Live"]),
@@ -103,7 +102,6 @@ let package = Package(
                 "Store", "Jobs", "Documentation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "Research", "Store", "COpenBLAS", "TSXLabTesting"], swiftSettings: hotLoop),

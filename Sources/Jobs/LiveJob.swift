@@ -6,7 +6,6 @@ import Live
 import Logging
 import Operations
 import ServiceLifecycle
-import UnixSignals
 import ProjectX
 import Store
 import Strategies
@@ -130,8 +129,8 @@ public struct LiveJob: Sendable {
     ///   stored risk state contradicts the rules or the account (`StoredRiskCheck`; unless
     ///   `resetRiskState`); `LiveStateUnreadable` for a stored state that cannot be read; `LiveSetupError`,
     ///   `ProjectXError` and store errors as set-up fails.
-    /// `signals` (SIGTERM, SIGINT for the command line) and `stop` yielding both begin the shutdown.
-    public func run(_ plan: LivePlan, until stop: AsyncStream<Void>? = nil, signals: [UnixSignal] = []) async throws {
+    /// `stop` yielding begins the shutdown (the command line turns SIGTERM and SIGINT into it).
+    public func run(_ plan: LivePlan, until stop: AsyncStream<Void>? = nil) async throws {
         let cfg = plan.config
         for w in try Promotion.verify(configHash: cfg.hash, pin: plan.live.pin, db: db, force: plan.force) { logger.warning("\(w)") }
         let account = try await client.activeAccount(named: plan.account)
@@ -215,7 +214,7 @@ public struct LiveJob: Sendable {
         }
         log.notice("live: \(names.joined(separator: ", ")) on \(account.name) \(contract.id)\(plan.dryRun ? " (dry run)" : ""); replayed \(warm) bars")
         // The parts as services of one group: shut down in reverse order (trading, then the
-        // status page, then the notifier), on the signals given or when `stop` yields.
+        // status page, then the notifier), when `stop` yields.
         let trading = TradingService(runner: runner, broker: broker, observers: observers, notifier: notifier, metrics: metrics,
                                      cache: cache, spec: spec, log: log, recorder: recorder, onBar: onBar)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: NotifierService(notifier: notifier, log: log), serviceName: "notifier")]
@@ -225,7 +224,7 @@ public struct LiveJob: Sendable {
             services[k].successTerminationBehavior = .gracefullyShutdownGroup
             services[k].failureTerminationBehavior = .gracefullyShutdownGroup
         }
-        try await runServiceGroup(services, logger: log, signals: signals, until: stop)
+        try await runServiceGroup(services, logger: log, until: stop)
     }
 
     /// Paper trading until `stop` yields: bars built from the market hub's prints, traded by the

@@ -4,7 +4,6 @@ import Live
 import Logging
 import Operations
 import ServiceLifecycle
-import UnixSignals
 import Trading
 
 /// A live run's parts as services of one `ServiceGroup` (`LiveJob.run`): started in the order
@@ -123,13 +122,13 @@ struct TradingService: Service {
     }
 }
 
-/// Runs `services` as one group until one of `signals` arrives or `stop` yields, then shuts them
-/// down in reverse order; the group's own log at warnings and above.
-func runServiceGroup(_ services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger, signals: [UnixSignal],
+/// Runs `services` as one group until `stop` yields (the command turns SIGTERM and SIGINT into it,
+/// see `stopSignals()`), then shuts them down in reverse order; the group's own log at warnings and above.
+func runServiceGroup(_ services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger,
                      until stop: AsyncStream<Void>?) async throws {
     var groupLog = logger
     groupLog.logLevel = .warning
-    let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals, logger: groupLog))
+    let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [], logger: groupLog))
     let stopping = Task {
         guard let stop else { return }
         for await _ in stop { break }

@@ -4,7 +4,6 @@ import Live
 import Logging
 import ProjectX
 import ServiceLifecycle
-import UnixSignals
 
 /// `tsxlab record SYMBOL…`: the market hub's trade prints of some contracts kept in the store's
 /// tape, without trading. The hub client reconnects and subscribes again by itself; every print
@@ -37,8 +36,8 @@ public struct TapeRecording: Sendable {
     }
 
     /// Records `symbols` (products, for their front month, or dated contracts such as `ESZ25`)
-    /// until one of `signals` arrives or `stop` yields; returns what was kept.
-    public func run(_ symbols: [String], until stop: AsyncStream<Void>? = nil, signals: [UnixSignal] = []) async throws -> Summary {
+    /// until `stop` yields; returns what was kept.
+    public func run(_ symbols: [String], until stop: AsyncStream<Void>? = nil) async throws -> Summary {
         var contracts: [String: (code: String, tick: TickSize)] = [:]
         for s in symbols {
             let (contract, spec) = try await client.contract(for: s, registry: registry)
@@ -72,7 +71,7 @@ public struct TapeRecording: Sendable {
         logger.notice("record: the tape of \(codes.joined(separator: ", ")) into the store; SIGINT or SIGTERM stops")
 
         let service = RecordService(recorder: recorder, every: progressEvery, onProgress: onProgress)
-        try await runServiceGroup([.init(service: service)], logger: logger, signals: signals, until: stop)
+        try await runServiceGroup([.init(service: service)], logger: logger, until: stop)
         await hub.stop()
         await recorder.finish()
         let c = recorder.counts, t = recorder.tallies

@@ -62,7 +62,7 @@ public struct RetryPolicy: Sendable {
 public actor ProjectXClient {
     public let baseURL: String
     private let credentials: APICredentials
-    private let session: URLSession
+    private let requestTimeout: Double
     private let calls: any APICallSink
     public let retry: RetryPolicy
     private let historyLimiter: RateLimiter
@@ -81,10 +81,7 @@ public actor ProjectXClient {
         self.retry = retry
         historyLimiter = RateLimiter(limit: historyLimit.0, window: historyLimit.1)
         generalLimiter = RateLimiter(limit: generalLimit.0, window: generalLimit.1)
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = requestTimeout
-        config.httpMaximumConnectionsPerHost = 4
-        session = URLSession(configuration: config)
+        self.requestTimeout = requestTimeout
     }
 
     // MARK: Endpoints
@@ -390,12 +387,13 @@ public actor ProjectXClient {
         var req = URLRequest(url: url)
         req.httpMethod = method
         req.httpBody = body
+        req.timeoutInterval = requestTimeout
         req.setValue("application/json", forHTTPHeaderField: "Content-Type")
         req.setValue("application/json", forHTTPHeaderField: "Accept")
         if let bearer { req.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         let started = Date()
         do {
-            let (data, response) = try await session.data(for: req)
+            let (data, response) = try await RESTSession.shared.data(for: req)
             let http = response as? HTTPURLResponse
             let status = http?.statusCode ?? 0
             var ok = status == 200

@@ -85,7 +85,7 @@ public actor Notifier {
     let targets: [WebhookTarget]
     let capacity: Int
     let retryDelays: [Double]
-    let session: URLSession
+    let timeout: Double
     var queues: [[Notice]]
     var waiting: [CheckedContinuation<Void, Never>?]
     public private(set) var stats = Stats()
@@ -95,9 +95,7 @@ public actor Notifier {
         self.targets = targets; self.capacity = capacity; self.retryDelays = retryDelays
         queues = Array(repeating: [], count: targets.count)
         waiting = Array(repeating: nil, count: targets.count)
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = timeout
-        session = URLSession(configuration: config)
+        self.timeout = timeout
     }
 
     /// Starts the senders.
@@ -136,7 +134,7 @@ public actor Notifier {
         while let n = await next(i) {
             var attempt = 0
             while true {
-                if await Self.deliver(n, to: target, session: session) { stats.delivered += 1; break }
+                if await Self.deliver(n, to: target, timeout: timeout) { stats.delivered += 1; break }
                 guard attempt < retryDelays.count, !Task.isCancelled else { stats.failed += 1; break }
                 stats.retries += 1
                 try? await Task.sleep(for: .seconds(retryDelays[attempt]))
@@ -145,13 +143,14 @@ public actor Notifier {
         }
     }
 
-    nonisolated static func deliver(_ n: Notice, to target: WebhookTarget, session: URLSession) async -> Bool {
+    nonisolated static func deliver(_ n: Notice, to target: WebhookTarget, timeout: Double) async -> Bool {
         guard let url = URL(string: target.url.reveal()) else { return false }
         var req = URLRequest(url: url)
         req.httpMethod = "POST"
+        req.timeoutInterval = timeout
         req.httpBody = target.body(n)
         req.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        guard let (_, response) = try? await session.data(for: req), let http = response as? HTTPURLResponse else { return false }
+        guard let (_, response) = try? await RESTSession.shared.data(for: req), let http = response as? HTTPURLResponse else { return false }
         return (200..<300).contains(http.statusCode)
     }
 }
