@@ -17,6 +17,8 @@ public struct BacktestResult: Sendable {
     public var seconds: Double
     /// Combine attempts on history (`ExchangeConfig.attempts`), nil when off.
     public var attempts: CombineAttempts? = nil
+    /// The fidelity audit (`ExchangeConfig.fidelityAudit`), nil when off.
+    public var fidelity: FidelityAudit? = nil
 
     public var netPnL: Money { account.balance - startingBalance }
 }
@@ -95,7 +97,7 @@ public final class BacktestEngine {
             breaches: exchange.risk.breaches, rejections: exchange.core.rejected,
             resolution: (rc[0], rc[1], rc[2], rc[3]), account: exchange.account,
             startingBalance: exchange.ledger.startingBalance, bars: n, seconds: monotonicSeconds() - t0,
-            attempts: exchange.attempts)
+            attempts: exchange.attempts, fidelity: exchange.core.audit)
     }
 
     /// The bar loop: the exchange trades each bar, the session does the rest.

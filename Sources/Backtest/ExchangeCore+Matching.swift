@@ -179,44 +179,28 @@ extension ExchangeCore {
     mutating func processSlow(_ bar: Bar, _ s: Int, _ length: Int64) {
         now = bar.time
         let touchable = touchableCount(bar, s)
-        // Whenever the bar could fill anything and its prints are there, they decide, print by
-        // print in time order.
-        if touchable >= 1, let p = prints[s] {
-            let r = p.range(from: bar.time.seconds, to: bar.time.seconds + length)
-            if !r.isEmpty {
-                barLow = bar.low.ticks; barHigh = bar.high.ticks; barVolume = bar.volume
-                barResolution = .prints
-                if config.maxVolumeShare != nil { barFills.removeAll(keepingCapacity: true) }
-                printsWalked += r.count
-                barsDecidedByPrints += 1
-                for k in r {
-                    let t = p.time[k] >= 0 ? p.time[k] / 1_000_000_000 : (p.time[k] + 1) / 1_000_000_000 - 1
-                    // The session's open stretch is cached: the calendar is asked once per stretch,
-                    // not per print (asked per print, it held the walk to 2.9M prints/s).
-                    if config.enforceSessions && !(t >= openFrom && t < openUntil) && !refreshOpenInterval(t) { continue }
-                    now = Timestamp(seconds: t)
-                    tradePrint(p.price[k], s)
-                }
-                sym[s].lastPrice = bar.close.ticks
-                return
+        // Whenever the bar could fill anything and finer data covers it, the finer data decides:
+        // its trade prints first, else its finer bars.
+        var byPrints: Range<Int>?, byFinerBars: Range<Int>?
+        if touchable >= 1 {
+            if let r = prints[s]?.range(from: bar.time.seconds, to: bar.time.seconds + length), !r.isEmpty {
+                byPrints = r
+            } else if let r = finer[s]?.range(from: bar.time.seconds, to: bar.time.seconds + length), !r.isEmpty {
+                byFinerBars = r
             }
         }
-        // Whenever the bar could fill anything and finer bars exist, they decide: the minute (or
-        // second) and the price a fill happened at, not only the order of several fills.
-        if touchable >= 1, let finer = finer[s] {
-            let r = finer.range(from: bar.time.seconds, to: bar.time.seconds + length)
-            if !r.isEmpty {
-                for i in r {
-                    let sub = finer.series[i]
-                    if config.enforceSessions && !config.calendar.isOpen(at: sub.time) { continue }
-                    now = sub.time
-                    simulate(sub, s, resolution: touchableCount(sub, s) >= 2 ? .pathModel : .drillDown)
-                }
-                sym[s].lastPrice = bar.close.ticks
-                return
-            }
-        }
-        if touchable == 0 && !book.contains(where: { $0.symbol == s && $0.kind == .trailing && !$0.suspended }) {
+        // The fidelity audit: what each path model would have done with an ambiguous bar that
+        // finer data is about to decide.
+        var trials: [[FidelityAudit.FillKey]]?
+        let before = events.count
+        if audit != nil && touchable >= 2 && (byPrints != nil || byFinerBars != nil) { trials = pathModelTrials(bar, s) }
+
+        if let r = byPrints {
+            walkPrints(r, bar, s)
+        } else if let r = byFinerBars {
+            let settled = walkFinerBars(r, s)
+            if !settled, trials != nil { audit!.barsNotSettled += 1; trials = nil }
+        } else if touchable == 0 && !book.contains(where: { $0.symbol == s && $0.kind == .trailing && !$0.suspended }) {
             if sym[s].position != 0 {
                 sym[s].excHigh = max(sym[s].excHigh, bar.high.ticks)
                 sym[s].excLow = min(sym[s].excLow, bar.low.ticks)
@@ -225,6 +209,66 @@ extension ExchangeCore {
             simulate(bar, s, resolution: touchable >= 2 ? .pathModel : .exact)
         }
         sym[s].lastPrice = bar.close.ticks
+        if let trials {
+            audit!.record(bar: bar.time, byPrints: byPrints != nil, actual: fillKeys(since: before), trials: trials,
+                          tickSize: instruments[s].spec.tickSize)
+        }
+    }
+
+    /// The bar's trade prints decide, print by print in time order.
+    mutating func walkPrints(_ r: Range<Int>, _ bar: Bar, _ s: Int) {
+        let p = prints[s]!
+        barLow = bar.low.ticks; barHigh = bar.high.ticks; barVolume = bar.volume
+        barResolution = .prints
+        if config.maxVolumeShare != nil { barFills.removeAll(keepingCapacity: true) }
+        printsWalked += r.count
+        barsDecidedByPrints += 1
+        for k in r {
+            let t = p.time[k] >= 0 ? p.time[k] / 1_000_000_000 : (p.time[k] + 1) / 1_000_000_000 - 1
+            // The session's open stretch is cached: the calendar is asked once per stretch,
+            // not per print (asked per print, it held the walk to 2.9M prints/s).
+            if config.enforceSessions && !(t >= openFrom && t < openUntil) && !refreshOpenInterval(t) { continue }
+            now = Timestamp(seconds: t)
+            tradePrint(p.price[k], s)
+        }
+    }
+
+    /// The bar's finer bars decide: the minute (or second) and the price a fill happened at, not
+    /// only the order of several fills. False when a finer bar was itself ambiguous (the path
+    /// model decided inside it).
+    mutating func walkFinerBars(_ r: Range<Int>, _ s: Int) -> Bool {
+        let finer = finer[s]!
+        var settled = true
+        for i in r {
+            let sub = finer.series[i]
+            if config.enforceSessions && !config.calendar.isOpen(at: sub.time) { continue }
+            now = sub.time
+            let ambiguous = touchableCount(sub, s) >= 2
+            if ambiguous { settled = false }
+            simulate(sub, s, resolution: ambiguous ? .pathModel : .drillDown)
+        }
+        return settled
+    }
+
+    /// The fills each path model would make in `bar`, played on copies of the exchange (the
+    /// audit only: a copy per model per audited bar).
+    mutating func pathModelTrials(_ bar: Bar, _ s: Int) -> [[FidelityAudit.FillKey]] {
+        PathModel.allCases.map { model in
+            var trial = self
+            trial.audit = nil
+            trial.config.pathModel = model
+            let before = trial.events.count
+            trial.simulate(bar, s, resolution: .pathModel)
+            return trial.fillKeys(since: before)
+        }
+    }
+
+    /// The fills among the events from index `start` on.
+    func fillKeys(since start: Int) -> [FidelityAudit.FillKey] {
+        events[start...].compactMap {
+            if case .orderFilled(_, let f) = $0 { return FidelityAudit.FillKey(order: f.orderID, side: f.side, quantity: f.quantity, price: f.price.ticks) }
+            return nil
+        }
     }
 
     /// How many distinct things could trade inside the bar: live orders whose trigger the bar

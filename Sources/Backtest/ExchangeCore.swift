@@ -9,7 +9,7 @@ import Trading
 /// call them are mutating, and a non-mutating call from there is handed a copy of the whole core
 /// (several hundred bytes) each time, a dozen copies a trade.
 public struct ExchangeCore: Sendable {
-    public let config: ExchangeConfig
+    public internal(set) var config: ExchangeConfig
     public var now: Timestamp = Timestamp(seconds: 0)
 
     @usableFromInline let instruments: [Instrument]
@@ -84,6 +84,8 @@ public struct ExchangeCore: Sendable {
     /// Trade prints walked to decide bars (drill-down to prints), and the bars they decided.
     public internal(set) var printsWalked = 0
     public internal(set) var barsDecidedByPrints = 0
+    /// The fidelity audit (`ExchangeConfig.fidelityAudit`): nil when off.
+    public internal(set) var audit: FidelityAudit?
     public var currentStrategy: String?
 
     // The bar being simulated.
@@ -110,6 +112,7 @@ public struct ExchangeCore: Sendable {
         ledger = Ledger(startingBalance: rules.startingBalance)
         risk = RiskState(rules: rules)
         if config.attempts && CombineAttempts.applies(to: rules) { attempts = CombineAttempts(rules: rules, balance: rules.startingBalance) }
+        if config.fidelityAudit { audit = FidelityAudit() }
         events.reserveCapacity(64)
         if !config.enforceSessions { openFrom = Int64.min; openUntil = Int64.max }
     }

@@ -50,6 +50,9 @@ public struct ExchangeConfig: Sendable {
     /// fails (maximum loss), the attempt is recorded and a fresh account opens the next trade day
     /// (`CombineAttempts`; needs rules with a profit target or a maximum loss).
     public var attempts = false
+    /// Play every ambiguous bar that finer data decides under each path model too, and score the
+    /// models against the finer data (`FidelityAudit`).
+    public var fidelityAudit = false
     public init() {}
 }
 

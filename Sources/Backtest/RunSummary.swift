@@ -52,6 +52,8 @@ public struct RunSummary: Codable, Hashable, Sendable {
     public var seconds: Double
     /// Combine attempts on history (`backtest --attempts`); absent otherwise.
     public var attempts: Attempts?
+    /// The fidelity audit (`backtest --fidelity`); absent otherwise.
+    public var fidelity: FidelityAudit?
 
     /// Builds the summary of a finished run.
     public static func make(runId: String, result r: BacktestResult, strategies: [String], series: BarSeries,
@@ -60,6 +62,7 @@ public struct RunSummary: Codable, Hashable, Sendable {
                      startingBalance: r.startingBalance, bars: r.bars, seconds: r.seconds, strategies: strategies, series: series,
                      rules: rules, configHash: configHash, now: now)
         s.attempts = r.attempts.map(Attempts.init)
+        s.fidelity = r.fidelity
         return s
     }
 

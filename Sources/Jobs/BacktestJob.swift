@@ -13,6 +13,9 @@ public struct BacktestJob: Sendable {
     public var registry: ContractRegistry
     public var store: any BarStore
     public var source: (any BarSource)?
+    /// Run the fidelity audit (`FidelityAudit`): score each path model on the ambiguous bars finer
+    /// data decides, and run the bars alone under each model for the P&L it would have reported.
+    public var fidelity = false
 
     public init(config: RunConfiguration, registry: ContractRegistry, store: any BarStore, source: (any BarSource)?) {
         self.config = config; self.registry = registry; self.store = store; self.source = source
@@ -27,6 +30,7 @@ public struct BacktestJob: Sendable {
         c.enforceSessions = config.exchange.enforceSessions
         c.limitFillOnPrints = ExchangeConfig.LimitFill(rawValue: config.exchange.limitFill) ?? .through
         c.attempts = config.attempts
+        c.fidelityAudit = fidelity
         return c
     }
 
@@ -116,9 +120,28 @@ public struct BacktestJob: Sendable {
             throw DataError.badInput(file: store.displayURL, line: nil, field: "tick_size",
                 reason: "stored \(series.symbol) bars are at tick \(series.tickSize), the contract table says \(ins.spec.tickSize)")
         }
+        let prints = try loadPrints()
+        if fidelity && finer == nil && prints == nil {
+            throw DataError.badInput(file: config.source, line: nil, field: "--fidelity",
+                reason: "the audit needs finer data to measure the path models against: name stored prints with data.ticks (or --ticks), or finer bars with data.finer_timeframe")
+        }
         let ex = SimulatedExchange(instruments: [ins], rules: config.account, config: exchangeConfig())
         let engine = BacktestEngine(exchange: ex, strategies: strategies)
-        let result = engine.run(series, finer: finer, prints: try loadPrints())
+        var result = engine.run(series, finer: finer, prints: prints)
+        if fidelity, var audit = result.fidelity {
+            // What each model would have reported on the bars alone: the same run, fresh
+            // strategies, no finer data.
+            audit.netPnlUsd = result.netPnL.description
+            for (m, model) in PathModel.allCases.enumerated() {
+                var c = exchangeConfig()
+                c.fidelityAudit = false
+                c.pathModel = model
+                let alone = BacktestEngine(exchange: SimulatedExchange(instruments: [ins], rules: config.account, config: c),
+                                           strategies: try self.strategies()).run(series)
+                audit.scores[m].netPnlUsd = alone.netPnL.description
+            }
+            result.fidelity = audit
+        }
         let runID = RunRecorder.newRunID(configHash: config.hash)
         let summary = RunSummary.make(runId: runID, result: result, strategies: strategies.map(\.name), series: series,
                                       rules: config.account, configHash: config.hash)

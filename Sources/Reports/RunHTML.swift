@@ -24,7 +24,7 @@ public enum RunHTML {
         let stats = r.tradeStatistics()
         return [
             HTMLSection(id: "headline", title: "Headline", body: headline(r, stats)),
-        ] + attemptsSections(r) + [
+        ] + attemptsSections(r) + fidelitySections(r) + [
             HTMLSection(id: "equity", title: "Equity and drawdown", body: equitySection(r)),
             HTMLSection(id: "daily", title: "Daily P&L", body: dailySection(r)),
             HTMLSection(id: "monthly", title: "Monthly returns", body: monthlySection(r)),

@@ -27,6 +27,8 @@ struct BacktestCommand: ParsableCommand {
     @Flag(help: "Print the summary as one JSON object.") var json = false
     @Flag(help: "Combine attempts on history: when the account passes or fails, record the attempt and open a fresh one the next trade day (needs rules with a profit target or a maximum loss, e.g. --rules topstep-50k).")
     var attempts = false
+    @Flag(help: "Audit the path models: on every bar that could fill two things and that prints or finer bars decide, score what nearest, worst, best and stop-first would have done, and the P&L each reports on the bars alone.")
+    var fidelity = false
 
     func run() throws {
         try runReportingErrors {
@@ -39,7 +41,9 @@ struct BacktestCommand: ParsableCommand {
                     guard parts.count == 2 else { throw ValidationError("--param '\(p)' must be name=value") }
                     try RunOptions.setParameter(&cfg, name: parts[0], value: parts[1], source: "--param")
                 }
-                outcome = try options.job(cfg).run(
+                var job = try options.job(cfg)
+                job.fidelity = fidelity
+                outcome = try job.run(
                     out: out, runsFolder: StoreURL.dataDirectory(environment: options.storeOptions.environment) + "/runs")
             } catch let e as ConfigurationError {
                 Terminal.error(e.description)
@@ -65,7 +69,28 @@ struct BacktestCommand: ParsableCommand {
         ]
         for b in s.ruleBreaches.prefix(5) { lines.append("    \(b.time) \(b.rule): \(b.detail)") }
         if let a = s.attempts { lines += describe(a) }
+        if let a = s.fidelity { lines += describe(a) }
         if let folder { lines.append("  files: \(folder)") }
         return lines.joined(separator: "\n")
     }
+
+    /// The fidelity audit as a table: one row per path model.
+    static func describe(_ a: FidelityAudit) -> [String] {
+        var lines = ["  fidelity audit: \(a.audited) ambiguous bar\(a.audited == 1 ? "" : "s") decided by finer data (\(a.barsByPrints) by prints, \(a.barsByFinerBars) by finer bars)"
+                     + (a.barsNotSettled > 0 ? "; \(a.barsNotSettled) left ambiguous inside their finer bars, not audited" : "")]
+        lines.append("    " + "model".padding(toLength: 12, withPad: " ", startingAt: 0) + "wrong".leftPadded(7) + "rate".leftPadded(9)
+                     + "other price".leftPadded(13) + "net P&L on bars alone".leftPadded(24))
+        for (m, sc) in zip(PathModel.allCases, a.scores) {
+            let rate = a.errorRate(m).map { String(format: "%.1f%%", $0 * 100) } ?? "n/a"
+            lines.append("    " + sc.model.padding(toLength: 12, withPad: " ", startingAt: 0) + String(sc.wrong).leftPadded(7) + rate.leftPadded(9)
+                         + String(sc.otherPrices).leftPadded(13) + (sc.netPnlUsd ?? "n/a").leftPadded(24))
+        }
+        lines.append("    finer data deciding: net P&L \(a.netPnlUsd ?? "n/a")")
+        return lines
+    }
+}
+
+private extension String {
+    /// The text right-aligned in `width` columns.
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

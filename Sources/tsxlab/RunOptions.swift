@@ -17,6 +17,10 @@ struct RunOptions: ParsableArguments {
     @Option(help: "End time, exclusive.") var to: TimeArgument?
     @Option(help: "Commission per contract per side in dollars (default: the contract table's TopStepX fees).") var commission: String?
     @Option(help: "Intrabar path model: nearest, worst, best, stop-first.") var pathModel: String?
+    @Option(help: ArgumentHelp("A contract whose stored trade prints decide fills inside bars (data.ticks), e.g. ESM8.", valueName: "contract"))
+    var ticks: String?
+    @Option(help: ArgumentHelp("Finer stored bars that decide fills inside bars when no prints do (data.finer_timeframe), e.g. 1m under 5m bars.", valueName: "timeframe"))
+    var finerTimeframe: Timeframe?
     @Option(help: "Account rules preset: unlimited, topstep-50k, topstep-100k, topstep-150k.") var rules: String?
     @Flag(help: "Ignore session hours (fill at any bar), as the sma-bracket reference does.") var ignoreSessions = false
     @Option(help: "CSV folder the cache may fetch missing windows from.") var source: String?
@@ -37,6 +41,8 @@ struct RunOptions: ParsableArguments {
         }
         if let symbol { cfg.data.symbol = symbol.uppercased(); for i in cfg.strategies.indices { cfg.strategies[i].symbol = symbol.uppercased() } }
         if let timeframe { cfg.data.timeframe = timeframe }
+        if let ticks { cfg.data.ticks = ticks.uppercased() }
+        if let finerTimeframe { cfg.data.finerTimeframe = finerTimeframe }
         if let from { cfg.data.from = from.timestamp }
         if let to { cfg.data.to = to.timestamp }
         if let commission {

@@ -78,8 +78,10 @@ struct JobsLibraryTests {
               limit_fill: touch
             strategies:
               sma_bracket:
-                fast: 5
-                slow: 20
+                fast: 2
+                slow: 5
+                stop_ticks: 4
+                target_ticks: 4
             """
         let cfg = try RunConfiguration.parse(yaml: yaml, source: "test.yaml", environment: [:])
         #expect(cfg.data.ticks == "ESM8" && cfg.exchange.limitFill == "touch")
@@ -96,6 +98,26 @@ struct JobsLibraryTests {
         #expect(outcome.result.trades.count > 0 && outcome.result.resolution.prints > 0)
         #expect(outcome.summary.fillResolution.prints == outcome.result.resolution.prints)
         #expect(outcome.result.fills.allSatisfy { $0.resolution == .prints || $0.resolution == .exact })
+        #expect(outcome.summary.fidelity == nil)
+
+        // The audit: the same trades; each model's P&L is the run on the bars alone under it.
+        var audited = job
+        audited.fidelity = true
+        let withAudit = try audited.run(record: false)
+        #expect(withAudit.result.trades == outcome.result.trades)
+        let a = try #require(withAudit.summary.fidelity)
+        #expect(a.barsByPrints == a.audited && a.audited > 0 && a.netPnlUsd == outcome.result.netPnL.description)
+        for (m, model) in PathModel.allCases.enumerated() {
+            var alone = cfg
+            alone.data.ticks = nil
+            alone.exchange.pathModel = model.rawValue
+            let pnl = try BacktestJob(config: alone, registry: .builtIn, store: store, source: nil).run(record: false).result.netPnL
+            #expect(a.scores[m].netPnlUsd == pnl.description, "\(model)")
+        }
+        // Nothing finer than the bars: nothing to audit against, and the error says what to store.
+        var bare = audited
+        bare.config.data.ticks = nil
+        #expect { try bare.run(record: false) } throws: { "\($0)".contains("--fidelity") && "\($0)".contains("data.ticks") && "\($0)".contains("finer_timeframe") }
     }
 
     @Test("a small sweep runs every configuration, records it, resumes with nothing left, and agrees with single backtests")
