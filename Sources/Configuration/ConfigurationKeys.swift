@@ -83,6 +83,8 @@ extension ConfigurationSection {
                              help: "Finer bars that decide the order of fills inside a bar when the store has them; otherwise the path model decides."),
             ConfigurationKey("ticks", values: "a contract whose trade prints are stored", default: "none", example: "ESM8",
                              help: "Trade prints that decide fills inside a bar wherever they cover it, print by print, before finer bars and the path model."),
+            ConfigurationKey("bars_from", values: "store, ticks", default: "store", example: "ticks",
+                             help: "Where the strategy's bars come from: the store, or built from data.ticks's prints at timeframe (tick replay: the prints also decide every fill)."),
         ])
 
     /// `exchange`: the simulated exchange's settings.

@@ -149,6 +149,9 @@ extension RunConfiguration {
                 if key == "from" { data.from = t } else { data.to = t }
             case "ticks":
                 data.ticks = v.isEmpty || v == "none" ? nil : v.uppercased()
+            case "bars_from":
+                guard v == "store" || v == "ticks" else { problems.append("\(at): '\(v)' is not store or ticks"); continue }
+                data.barsFromTicks = v == "ticks"
             default: break
             }
         }

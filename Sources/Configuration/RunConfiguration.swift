@@ -25,6 +25,9 @@ public struct DataSelection: Hashable, Sendable {
     public var finerTimeframe: Timeframe?
     /// The contract whose stored trade prints decide fills inside bars (`data.ticks`).
     public var ticks: String?
+    /// Tick replay (`data.bars_from: ticks`): the strategy's bars are built from those prints at
+    /// `timeframe` instead of read from the store, and the prints decide every fill.
+    public var barsFromTicks = false
 }
 
 /// The simulated exchange's settings as configured (mapped onto `ExchangeConfig` by the CLI).
@@ -89,6 +92,9 @@ public struct RunConfiguration: Hashable, Sendable {
         if attempts && account.profitTarget == nil && account.maxLossDrawdown == nil {
             problems.append("account.attempts: the rules '\(account.name)' have neither a profit target nor a maximum loss, so no attempt can pass or fail; choose rules such as topstep-50k")
         }
+        if data.barsFromTicks && data.ticks == nil {
+            problems.append("data.bars_from: ticks builds the bars from stored trade prints, but data.ticks names none; set data.ticks to the contract (e.g. ESM8)")
+        }
         if !problems.isEmpty { throw ConfigurationError(source: source, problems: problems) }
     }
 
@@ -119,6 +125,7 @@ public struct RunConfiguration: Hashable, Sendable {
         // Only with prints, so the hash of every run without them stays what it was.
         if let ticks = data.ticks {
             lines.append("data.ticks=\(ticks)")
+            if data.barsFromTicks { lines.append("data.bars_from=ticks") }
             lines.append("exchange.limit_fill=\(exchange.limitFill)")
         }
         lines.append("exchange.path_model=\(exchange.pathModel)")

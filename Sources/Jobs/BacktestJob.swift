@@ -50,11 +50,23 @@ public struct BacktestJob: Sendable {
 
     /// Loads the bars through the cache tiers (memory → store → source): the configuration's
     /// series and, when it names one, the finer series for drill-down (nil when none is stored).
+    /// With `data.bars_from: ticks` the series is built from the stored prints instead.
     ///
     /// - Throws: `DataError.badInput` when the window holds no bars.
     public func loadBars() throws -> (BarSeries, BarSeries?) {
         let d = config.data
         let window = TimeWindow(from: d.from ?? .distantPast, to: d.to ?? .distantFuture)
+        if d.barsFromTicks, let ticks = d.ticks {
+            // Tick replay: the bars from the prints; they also decide every fill (`loadPrints`).
+            guard let built = try TickBars.build(from: TapeStore(store, storeURL: store.displayURL), symbol: ticks, timeframe: d.timeframe, window: window),
+                  !built.bars.isEmpty else {
+                throw DataError.badInput(file: store.displayURL, line: nil, field: "data.bars_from",
+                    reason: "no stored prints of \(ticks) \(window) to build \(d.timeframe) bars from; import them with `tsxlab data import --ticks` or record them with `tsxlab record`")
+            }
+            var series = built.bars
+            series.symbol = d.symbol
+            return (series, nil)
+        }
         let cache = BarCache(store: store, source: source)
         let key = SeriesKey(symbol: d.symbol, timeframe: d.timeframe)
         var series = try cache.bars(key, window)

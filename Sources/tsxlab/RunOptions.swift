@@ -19,6 +19,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Intrabar path model: nearest, worst, best, stop-first.") var pathModel: String?
     @Option(help: ArgumentHelp("A contract whose stored trade prints decide fills inside bars (data.ticks), e.g. ESM8.", valueName: "contract"))
     var ticks: String?
+    @Flag(help: "Tick replay: build the strategy's bars from the --ticks prints at --timeframe (data.bars_from: ticks); the prints decide every fill.")
+    var barsFromTicks = false
     @Option(help: ArgumentHelp("Finer stored bars that decide fills inside bars when no prints do (data.finer_timeframe), e.g. 1m under 5m bars.", valueName: "timeframe"))
     var finerTimeframe: Timeframe?
     @Option(help: "Account rules preset: unlimited, topstep-50k, topstep-100k, topstep-150k.") var rules: String?
@@ -43,6 +45,7 @@ struct RunOptions: ParsableArguments {
         if let timeframe { cfg.data.timeframe = timeframe }
         if let ticks { cfg.data.ticks = ticks.uppercased() }
         if let finerTimeframe { cfg.data.finerTimeframe = finerTimeframe }
+        if barsFromTicks { cfg.data.barsFromTicks = true }
         if let from { cfg.data.from = from.timestamp }
         if let to { cfg.data.to = to.timestamp }
         if let commission {

@@ -14,7 +14,7 @@ struct TickReplayReferenceTests {
         return all
     }()
 
-    @Test("one-minute bars with drill-down to the prints make exactly the reference's trades, for 4/4, 8/8 and 8/16-tick brackets",
+    @Test("one-minute bars with drill-down to the prints, and the prints alone (tick replay), make exactly the reference's trades, for 4/4, 8/8 and 8/16-tick brackets",
           arguments: [(Int64(4), Int64(4)), (8, 8), (8, 16)])
     func sameTrades(stop: Int64, target: Int64) throws {
         let tick = TickSize("0.25")!
@@ -34,6 +34,18 @@ struct TickReplayReferenceTests {
         }
         #expect(got == want)
         #expect(want.count > 10)
+
+        // Tick replay: the prints are the only input, the strategy's minute bars built from them.
+        // The strategy's entries depend on the clock alone, so the trades are the reference's too.
+        var built = BarSeries(symbol: "ES", timeframe: .oneMinute, tickSize: tick)
+        TickBars.add(Self.prints, to: &built)
+        let replay = BacktestEngine(exchange: SimulatedExchange(instruments: [es], rules: .unlimited(), config: ExchangeConfig()),
+                                    strategies: [EveryFewMinutes(stop: stop, target: target, from: Timestamp(iso8601: "2018-05-07T13:30:00Z")!,
+                                                                 through: Timestamp(iso8601: "2018-05-07T16:30:00Z")!)])
+            .run(built, prints: Self.prints)
+        #expect(replay.trades.map { t in
+            "\(t.entryTime.iso8601),\(tick.format(Price(ticks: Int64(t.entryPriceTicks)), decimals: 2)),\(t.exitTime.iso8601),\(tick.format(Price(ticks: Int64(t.exitPriceTicks)), decimals: 2)),\(t.exitReason)"
+        } == want)
         // Every fill inside a bar was decided by the prints.
         #expect(result.fills.allSatisfy { $0.resolution == FillResolution.prints } && result.resolution.prints == result.fills.count)
     }

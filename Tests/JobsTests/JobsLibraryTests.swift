@@ -114,6 +114,27 @@ struct JobsLibraryTests {
             let pnl = try BacktestJob(config: alone, registry: .builtIn, store: store, source: nil).run(record: false).result.netPnL
             #expect(a.scores[m].netPnlUsd == pnl.description, "\(model)")
         }
+        // Tick replay: the bars are built from the prints at the configured timeframe; the stored
+        // bars are not read.
+        var replay = job
+        replay.config.data.barsFromTicks = true
+        replay.config.data.timeframe = Timeframe("5m")!
+        #expect(replay.config.canonicalText.contains("data.ticks=ESM8\ndata.bars_from=ticks\n") && !cfg.canonicalText.contains("bars_from"))
+        let built = try #require(try TickBars.build(from: TapeStore(store, storeURL: dir), symbol: "ESM8", timeframe: Timeframe("5m")!,
+                                                     window: TimeWindow(from: cfg.data.from!, to: cfg.data.to!)))
+        let (series, finer) = try replay.loadBars()
+        #expect(series.symbol == "ES" && series.timeframe == Timeframe("5m")! && series.count == 42 && finer == nil)
+        #expect(series.time == built.bars.time && series.open == built.bars.open && series.high == built.bars.high
+                && series.low == built.bars.low && series.close == built.bars.close && series.volume == built.bars.volume)
+        let replayed = try replay.run(record: false)
+        #expect(replayed.result.bars == 42 && replayed.result.fills.allSatisfy { $0.resolution == .prints || $0.resolution == .exact })
+        var noTicks = replay
+        noTicks.config.data.ticks = nil
+        #expect { try noTicks.run(record: false) } throws: { "\($0)".contains("data.bars_from") && "\($0)".contains("data.ticks names none") }
+        var otherContract = replay
+        otherContract.config.data.ticks = "ESU8"
+        #expect { try otherContract.run(record: false) } throws: { "\($0)".contains("no stored prints of ESU8") }
+
         // Nothing finer than the bars: nothing to audit against, and the error says what to store.
         var bare = audited
         bare.config.data.ticks = nil
