@@ -57,6 +57,9 @@ public struct GatewayFaults: Codable, Sendable, Equatable {
     /// A restart: drop every socket, forget every token, refuse hub connections for `downMs`.
     public var restart: Bool?
     public var downMs: Int?
+    /// Refuse hub connections (as a restart does) until switched off: with `dropSockets`, the
+    /// clients stay away for exactly as long as a test needs the tape to play without them.
+    public var refuseHubs: Bool?
     /// Answer the next N order placements with HTTP 500 *after* taking the order (the answer is
     /// lost, the order exists): the case the custom tag exists for.
     public var loseNextPlaceAnswer: Int?

@@ -162,6 +162,7 @@ public actor GatewayVenue {
         if let v = f.slowMs { faults.slowMs = v }
         if let v = f.loseNextPlaceAnswer { faults.loseNextPlaceAnswer = v }
         if let v = f.nullErrorMessages { faults.nullErrorMessages = v }
+        if let v = f.refuseHubs { faults.refuseHubs = v }
         if f.expireTokens == true { tokens = [:]; count("tokensExpired") }
         if f.restart == true {
             tokens = [:]
@@ -174,7 +175,7 @@ public actor GatewayVenue {
     /// Cash adjustments posted by the `adjustBalance` fault, in dollars.
     private var balanceAdjustment: Decimal = 0
 
-    public var hubsRefusing: Bool { hubsDownUntil.map { Date() < $0 } ?? false }
+    public var hubsRefusing: Bool { faults.refuseHubs == true || (hubsDownUntil.map { Date() < $0 } ?? false) }
 
     public var slowMs: Int { faults.slowMs ?? 0 }
     /// Rejections go out with `errorMessage: null` (the `nullErrorMessages` fault).

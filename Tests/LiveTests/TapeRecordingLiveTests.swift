@@ -16,10 +16,12 @@ struct TapeRecordingLiveTests {
         let recorder = TapeRecorder(tape: tapeStore)
         let live = try await LiveHarness.make(tape: Self.tape, strategies: [try LiveParityTests.overnight()], recorder: recorder)
         try await live.play(40)
-        // The sockets drop while the tape plays on: the prints of those bars reach nobody.
-        _ = try await live.gw.post("/_gateway/faults", ["dropSockets": true])
+        // The sockets drop and stay refused while the tape plays on: the prints of those bars
+        // reach nobody. Then the runner may come back.
+        _ = try await live.gw.post("/_gateway/faults", ["dropSockets": true, "refuseHubs": true])
         let r = try await live.gw.post("/_gateway/step", ["bars": 15])
         let cursor = try #require(r["cursor"] as? Int)
+        _ = try await live.gw.post("/_gateway/faults", ["refuseHubs": false])
         let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
         while true {
             let stats = await live.runner.stats
