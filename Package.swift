@@ -1,8 +1,8 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 // Module graph (see ARCHITECTURE.md in the shared folder); an arrow is "imports":
-//   tsxlab (CLI: parse, wire, print) → Jobs, Reports, Live, Operations, ProjectXGateway, Configuration, …
+//   tsxlab (its main) → TSXLabCLI (CLI: parse, wire, print) → Jobs, Reports, Live, Operations, ProjectXGateway, Configuration, …
 //   Jobs (app services: backtest job, run recorder, sweeps local/shards/queue/walk-forward)
 //       → Backtest, Strategies, Configuration, Store
 //   Reports → Backtest, Indicators;  Live → Trading, ProjectX, Store;  Operations → Live
@@ -22,8 +22,14 @@ let package = Package(
     products: [
         .executable(name: "tsxlab", targets: ["tsxlab"]),
         .executable(name: "tsxlab-bench", targets: ["TSXLabBench"]),
+        // For a trader's own package (docs/writing-a-strategy.md): the vocabulary, the built-in
+        // strategies, the simulated exchange, the test helpers and the whole command line.
         .library(name: "Data", targets: ["Data"]),
+        .library(name: "Indicators", targets: ["Indicators"]),
+        .library(name: "Strategies", targets: ["Strategies"]),
+        .library(name: "Backtest", targets: ["Backtest"]),
         .library(name: "TSXLabTesting", targets: ["TSXLabTesting"]),
+        .library(name: "TSXLabCLI", targets: ["TSXLabCLI"]),
         // For the fuzz targets' package (Fuzz/), which builds them with the fuzzer's instrumentation.
         .library(name: "ProjectX", targets: ["ProjectX"]),
         .library(name: "Live", targets: ["Live"]),
@@ -95,8 +101,10 @@ let package = Package(
         // The user documentation's generated pages: the configuration reference (from the
         // parser's own key tables) and the CLI reference (from the help the CLI hands it).
         .target(name: "Documentation", dependencies: ["Configuration", "Strategies", "Trading", "Live"]),
-        .executableTarget(
-            name: "tsxlab",
+        // The command line as a library: the product's executable and a trader's own package
+        // (`TSXLab.main(strategies:)`) run the same commands.
+        .target(
+            name: "TSXLabCLI",
             dependencies: [
                 "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Operations", "Reports", "Configuration", "Research",
                 "Store", "Jobs", "Documentation",
@@ -104,8 +112,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "tsxlab", dependencies: ["TSXLabCLI"]),
         .executableTarget(name: "TSXLabBench", dependencies: ["Data", "Indicators", "Trading", "Strategies", "Backtest", "Reports", "Live", "ProjectX", "ProjectXGateway", "Operations", "Research", "Store", "COpenBLAS", "TSXLabTesting"], swiftSettings: hotLoop),
-        .target(name: "TSXLabTesting", dependencies: ["Data", "Trading", "Store"]),
+        .target(name: "TSXLabTesting", dependencies: ["Data", "Trading", "Store", "Backtest"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["TSXLabTesting", "Data"]),
         .testTarget(name: "TradingTests", dependencies: ["Trading", "Data", "TSXLabTesting"]),

@@ -31,4 +31,6 @@ export TSXLAB_TEST_PG_URL="$PG_URL"
 # of scripts/fuzz.sh).
 if [ "${TSXLAB_FUZZ_SECONDS:-20}" != 0 ]; then TSXLAB_FUZZ_QUIET=1 TSXLAB_FUZZ_REPEATABLE=1 bash scripts/fuzz.sh all "${TSXLAB_FUZZ_SECONDS:-20}" -seed=1 -runs=20000; fi
 swift build --build-tests "$@"
+# A strategy package of the trader's own (the example and the template), built against this checkout.
+bash scripts/sdk.sh
 swift test --skip-build "$@"

@@ -47,7 +47,7 @@ public enum ConfigurationReference {
             if let env = d.enabledEnvironment { out += "Environment: `\(env)` switches it on or off.\n" }
             out += "\n"
             out += table(d.parameters.map { p in
-                [code(p.name), cell(values(p.kind)), cell(p.defaultValue.description), cell(p.help), p.environment.map(code) ?? ""]
+                [code(p.name), cell(p.allowed), cell(p.defaultValue.description), cell(p.help), p.environment.map(code) ?? ""]
             }, header: ["key", "values", "default", "meaning", "environment"])
             out += "\n"
         }
@@ -65,18 +65,6 @@ public enum ConfigurationReference {
         out += table(live, header: ["key", "meaning"])
         return out
     }
-
-    static func values(_ kind: ParameterSpec.Kind) -> String {
-        switch kind {
-        case .int(let r): "whole number \(r.lowerBound) … \(r.upperBound)"
-        case .double(let r): "number \(trim(r.lowerBound)) … \(trim(r.upperBound))"
-        case .bool: "true or false"
-        case .time: "time of day with its zone"
-        case .choice(let options): options.joined(separator: ", ")
-        }
-    }
-
-    static func trim(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
 }
 
 /// Markdown table helpers shared by the generated pages.

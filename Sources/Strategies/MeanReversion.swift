@@ -62,14 +62,14 @@ public final class MeanReversion: Strategy {
         name: "mean_reversion", summary: "RSI extremes away from a moving average, faded with a bracket",
         enabledEnvironment: "MEAN_REVERSION_ENABLED",
         parameters: [
-            ParameterSpec("position_size", .int(1...1000), default: .int(1), env: "MEAN_REVERSION_POSITION_SIZE", help: "contracts per entry"),
-            ParameterSpec("rsi_period", .int(2...500), default: .int(14), env: "MEAN_REVERSION_RSI_PERIOD", help: "bars in the RSI"),
+            ParameterSpec("position_size", .int(1...1000), default: .int(1), unit: "contracts", env: "MEAN_REVERSION_POSITION_SIZE", help: "contracts per entry"),
+            ParameterSpec("rsi_period", .int(2...500), default: .int(14), unit: "bars", env: "MEAN_REVERSION_RSI_PERIOD", help: "bars in the RSI"),
             ParameterSpec("oversold", .double(0...100), default: .double(30), env: "MEAN_REVERSION_RSI_OVERSOLD", help: "RSI at or below which to buy"),
             ParameterSpec("overbought", .double(0...100), default: .double(70), env: "MEAN_REVERSION_RSI_OVERBOUGHT", help: "RSI at or above which to sell"),
-            ParameterSpec("ma_period", .int(2...1000), default: .int(20), env: "MEAN_REVERSION_MA_PERIOD", help: "bars in the moving average"),
-            ParameterSpec("deviation_pts", .double(0...10_000), default: .double(2), env: "MEAN_REVERSION_DEVIATION_PTS", help: "points from the average needed"),
-            ParameterSpec("stop_ticks", .int(1...100_000), default: .int(16), env: "MEAN_REVERSION_STOP_TICKS", help: "stop distance from the fill"),
-            ParameterSpec("target_ticks", .int(1...100_000), default: .int(16), env: "MEAN_REVERSION_TARGET_TICKS", help: "target distance from the fill"),
+            ParameterSpec("ma_period", .int(2...1000), default: .int(20), unit: "bars", env: "MEAN_REVERSION_MA_PERIOD", help: "bars in the moving average"),
+            ParameterSpec("deviation_pts", .double(0...10_000), default: .double(2), unit: "points", env: "MEAN_REVERSION_DEVIATION_PTS", help: "points from the average needed"),
+            ParameterSpec("stop_ticks", .int(1...100_000), default: .int(16), unit: "ticks", env: "MEAN_REVERSION_STOP_TICKS", help: "stop distance from the fill"),
+            ParameterSpec("target_ticks", .int(1...100_000), default: .int(16), unit: "ticks", env: "MEAN_REVERSION_TARGET_TICKS", help: "target distance from the fill"),
         ] + SessionGuard.parameters,
         make: { symbol, p in
             guard p.double("oversold") < p.double("overbought") else {

@@ -1,4 +1,5 @@
 import Data
+import Synchronization
 import Trading
 
 /// A strategy the product knows by name: its parameters and how to build it.
@@ -20,14 +21,50 @@ public struct StrategyDescriptor: Sendable {
     public func build(symbol: String, parameters: ParameterSet) throws -> any Strategy { try make(symbol, parameters) }
 }
 
-/// Every strategy, registered by name (`overnight_range`, `mean_reversion`, `trend_following`,
-/// `sma_bracket`). Names with a dash are accepted too (`sma-bracket`).
-public enum StrategyCatalog {
-    public static var all: [StrategyDescriptor] { registered }
+/// A strategy the product can build by name: its descriptor declares its parameters once (name,
+/// kind and range, default, unit, help), and from it come the configuration keys and their
+/// checks, `--param`, the configuration hash, reports, promotion and `tsxlab strategies`.
+public protocol CatalogStrategy: Strategy {
+    static var descriptor: StrategyDescriptor { get }
+}
 
-    static let registered: [StrategyDescriptor] = [
+/// Every strategy by name: the built-in ones (`overnight_range`, `mean_reversion`,
+/// `trend_following`, `sma_bracket`) and those a trader's package registers
+/// (`TSXLab.main(strategies:)`). Names with a dash are accepted too (`sma-bracket`).
+public enum StrategyCatalog {
+    public static var all: [StrategyDescriptor] { builtIn + registered.withLock { $0 } }
+
+    public static let builtIn: [StrategyDescriptor] = [
         OvernightRangeBreakout.descriptor, MeanReversion.descriptor, TrendFollowing.descriptor, SMABracket.descriptor,
     ]
+
+    private static let registered = Mutex<[StrategyDescriptor]>([])
+
+    /// Adds a trader's strategies, all or none. A name must be a lower-case identifier (letters,
+    /// digits and `_`, a letter first) and differ from every registered one.
+    public static func register(_ descriptors: [StrategyDescriptor]) throws {
+        try registered.withLock { registeredList in
+            var list = registeredList
+            for d in descriptors {
+                let valid = d.name.first.map { $0.isLetter && $0.isLowercase } == true
+                    && d.name.allSatisfy { ($0.isLetter && $0.isLowercase) || $0.isNumber || $0 == "_" }
+                guard valid else {
+                    throw DataError.badInput(file: "strategy", line: nil, field: "name",
+                        reason: "'\(d.name)' is not a strategy name: use lower-case letters, digits and _, a letter first (e.g. opening_range)")
+                }
+                guard !(builtIn + list).contains(where: { $0.name == d.name }) else {
+                    throw DataError.badInput(file: "strategy", line: nil, field: "name",
+                        reason: "a strategy named '\(d.name)' is already registered; give yours another name")
+                }
+                var names = Set<String>()
+                for p in d.parameters where !names.insert(p.name).inserted {
+                    throw DataError.badInput(file: "strategy \(d.name)", line: nil, field: p.name, reason: "the parameter is declared twice")
+                }
+                list.append(d)
+            }
+            registeredList = list
+        }
+    }
 
     public static func descriptor(named name: String) throws -> StrategyDescriptor {
         let key = name.replacingOccurrences(of: "-", with: "_").lowercased()
@@ -37,16 +74,21 @@ public enum StrategyCatalog {
     }
 }
 
+extension OvernightRangeBreakout: CatalogStrategy {}
+extension MeanReversion: CatalogStrategy {}
+extension TrendFollowing: CatalogStrategy {}
+extension SMABracket: CatalogStrategy {}
+
 extension SMABracket {
     public static let descriptor = StrategyDescriptor(
         name: "sma_bracket", summary: "SMA cross, market entry at the next open, fixed bracket (the reference workload)",
         enabledEnvironment: nil,
         parameters: [
-            ParameterSpec("fast", .int(1...10_000), default: .int(10), help: "bars in the fast SMA"),
-            ParameterSpec("slow", .int(2...10_000), default: .int(30), help: "bars in the slow SMA, more than fast"),
-            ParameterSpec("stop_ticks", .int(1...100_000), default: .int(20), help: "stop distance from the fill, in ticks"),
-            ParameterSpec("target_ticks", .int(1...100_000), default: .int(40), help: "target distance from the fill, in ticks"),
-            ParameterSpec("quantity", .int(1...1000), default: .int(1), help: "contracts per trade"),
+            ParameterSpec("fast", .int(1...10_000), default: .int(10), unit: "bars", help: "bars in the fast SMA"),
+            ParameterSpec("slow", .int(2...10_000), default: .int(30), unit: "bars", help: "bars in the slow SMA, more than fast"),
+            ParameterSpec("stop_ticks", .int(1...100_000), default: .int(20), unit: "ticks", help: "stop distance from the fill"),
+            ParameterSpec("target_ticks", .int(1...100_000), default: .int(40), unit: "ticks", help: "target distance from the fill"),
+            ParameterSpec("quantity", .int(1...1000), default: .int(1), unit: "contracts", help: "contracts per trade"),
         ],
         make: { symbol, p in
             guard p.int("fast") < p.int("slow") else {

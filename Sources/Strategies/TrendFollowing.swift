@@ -68,11 +68,11 @@ public final class TrendFollowing: Strategy {
         name: "trend_following", summary: "moving-average crossover held with a trailing stop",
         enabledEnvironment: "TREND_FOLLOWING_ENABLED",
         parameters: [
-            ParameterSpec("position_size", .int(1...1000), default: .int(1), env: "TREND_FOLLOWING_POSITION_SIZE", help: "contracts per entry"),
+            ParameterSpec("position_size", .int(1...1000), default: .int(1), unit: "contracts", env: "TREND_FOLLOWING_POSITION_SIZE", help: "contracts per entry"),
             ParameterSpec("ma_type", .choice(["sma", "ema"]), default: .string("ema"), env: "TREND_FOLLOWING_MA_TYPE", help: "sma or ema"),
-            ParameterSpec("fast_period", .int(1...1000), default: .int(20), env: "TREND_FOLLOWING_FAST_PERIOD", help: "bars in the fast average"),
-            ParameterSpec("slow_period", .int(2...5000), default: .int(50), env: "TREND_FOLLOWING_SLOW_PERIOD", help: "bars in the slow average"),
-            ParameterSpec("trail_ticks", .int(1...100_000), default: .int(24), env: "TREND_FOLLOWING_TRAIL_TICKS", help: "trailing stop distance"),
+            ParameterSpec("fast_period", .int(1...1000), default: .int(20), unit: "bars", env: "TREND_FOLLOWING_FAST_PERIOD", help: "bars in the fast average"),
+            ParameterSpec("slow_period", .int(2...5000), default: .int(50), unit: "bars", env: "TREND_FOLLOWING_SLOW_PERIOD", help: "bars in the slow average"),
+            ParameterSpec("trail_ticks", .int(1...100_000), default: .int(24), unit: "ticks", env: "TREND_FOLLOWING_TRAIL_TICKS", help: "trailing stop distance"),
         ] + SessionGuard.parameters,
         make: { symbol, p in
             guard p.int("fast_period") < p.int("slow_period") else {

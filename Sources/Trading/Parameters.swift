@@ -34,10 +34,12 @@ public struct ParameterSpec: Sendable, Hashable {
     public let kind: Kind
     public let defaultValue: ParameterValue
     public let environment: String?
+    /// What the value counts, when it has a unit: `ticks`, `bars`, `contracts`, `× ATR`.
+    public let unit: String?
     public let help: String
 
-    public init(_ name: String, _ kind: Kind, default value: ParameterValue, env: String? = nil, help: String) {
-        self.name = name; self.kind = kind; self.defaultValue = value; self.environment = env; self.help = help
+    public init(_ name: String, _ kind: Kind, default value: ParameterValue, unit: String? = nil, env: String? = nil, help: String) {
+        self.name = name; self.kind = kind; self.defaultValue = value; self.unit = unit; self.environment = env; self.help = help
     }
 
     /// Parses text for this parameter; the error names `source` (file, `--param`, variable) and
@@ -68,6 +70,19 @@ public struct ParameterSpec: Sendable, Hashable {
             guard options.contains(text) else { throw fail("'\(text)' is not one of \(options.joined(separator: ", "))") }
             return .string(text)
         }
+    }
+
+    /// What the parameter takes, in words, with its unit: `whole number 1 … 100000 ticks`.
+    public var allowed: String {
+        func trim(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
+        let values = switch kind {
+        case .int(let r): "whole number \(r.lowerBound) … \(r.upperBound)"
+        case .double(let r): "number \(trim(r.lowerBound)) … \(trim(r.upperBound))"
+        case .bool: "true or false"
+        case .time: "time of day with its zone"
+        case .choice(let options): options.joined(separator: ", ")
+        }
+        return unit.map { values + " " + $0 } ?? values
     }
 
     /// Checks a value that arrived already typed (from YAML).

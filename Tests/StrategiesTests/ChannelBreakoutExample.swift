@@ -9,7 +9,7 @@ import Trading
 
 /// Buys when a bar closes above the highest high of the `lookback` bars before it, with a
 /// bracket of `stop_ticks` and `target_ticks` from the fill; one position at a time.
-public final class ChannelBreakout: Strategy {
+public final class ChannelBreakout: CatalogStrategy {
     public let name = "channel_breakout"
     public let symbols: [String]
     let p: ParameterSet

@@ -29,3 +29,29 @@ struct ChannelBreakoutExampleTests {
         #expect(t.side == .buy && t.entryPriceTicks == 10008 && t.exitPriceTicks == 10040 && t.grossTicks == 32, "\(t)")
     }
 }
+
+@Suite("Registering a trader's strategies")
+struct StrategyRegistrationTests {
+    func descriptor(_ name: String, parameters: [ParameterSpec] = []) -> StrategyDescriptor {
+        StrategyDescriptor(name: name, summary: "test", enabledEnvironment: nil, parameters: parameters, make: { symbol, p in
+            ChannelBreakout(symbol: symbol, parameters: ChannelBreakout.descriptor.defaults())
+        })
+    }
+
+    @Test("a name taken, not a lower-case identifier, or a parameter declared twice is refused, and nothing of the list is registered")
+    func refused() throws {
+        let before = StrategyCatalog.all.map(\.name)
+        #expect { try StrategyCatalog.register([descriptor("fresh_one"), descriptor("sma_bracket")]) } throws: {
+            "\($0)".contains("'sma_bracket' is already registered")
+        }
+        #expect { try StrategyCatalog.register([descriptor("My-Breakout")]) } throws: {
+            "\($0)".contains("'My-Breakout' is not a strategy name")
+        }
+        let twice = ParameterSpec("lookback", .int(1...10), default: .int(2), help: "x")
+        #expect { try StrategyCatalog.register([descriptor("twice", parameters: [twice, twice])]) } throws: {
+            "\($0)".contains("lookback") && "\($0)".contains("declared twice")
+        }
+        #expect(StrategyCatalog.all.map(\.name) == before)
+        #expect(throws: (any Error).self) { try StrategyCatalog.descriptor(named: "fresh_one") }
+    }
+}

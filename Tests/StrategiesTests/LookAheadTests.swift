@@ -76,6 +76,58 @@ struct LookAheadTests {
     }
 }
 
+/// Trades one-minute bars on coarser ones: buys when a five-minute bar closes above the last
+/// completed day's high, sells when one closes below its low; a bracket either way. Records when
+/// each coarser bar arrived.
+final class TwoTimeframes: Strategy {
+    let name = "two_timeframes"
+    let symbols = ["ES"]
+    var fiveMinute = BarAggregator(from: .oneMinute, to: Timeframe("5m")!)
+    var daily = BarAggregator(from: .oneMinute, to: .oneDay)
+    var early = 0, seen = 0
+
+    func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+        let days = daily.add(bar), fives = fiveMinute.add(bar)
+        for d in days where broker.now < SessionCalendar.cmeEquityIndex.session(for: SessionCalendar.cmeEquityIndex.tradeDate(containing: d.time))!.close { early += 1 }
+        for f in fives where broker.now.seconds < f.time.seconds + 300 { early += 1 }
+        seen += days.count + fives.count
+        guard let day = daily.completed.last, let five = fives.last, broker.position(symbol).quantity == 0, broker.openOrders().isEmpty else { return }
+        let side: OrderSide? = five.close.ticks > day.high.ticks ? .buy : five.close.ticks < day.low.ticks ? .sell : nil
+        guard let side else { return }
+        _ = broker.place(OrderRequest(symbol: symbol, side: side, quantity: 1, kind: .market,
+                                      bracket: Bracket(stopLoss: .ticks(12), takeProfit: .ticks(24))))
+    }
+}
+
+@Suite("No strategy sees the future on coarser bars either")
+struct MultiTimeframeLookAheadTests {
+    @Test("five-minute and daily bars reach the strategy once closed; truncating or scrambling after a cut changes nothing before it")
+    func future() throws {
+        let full = try SharedData.loadBars("ES_1m_2023-09-24_2023-10-09.csv.gz", symbol: "ES", tickSize: TickSize("0.25")!)
+        let cut = full.count * 3 / 5
+        let cutTime = Timestamp(seconds: full.time[cut])
+        var scrambled = full.slice(0..<cut)
+        let pivot = full.close[cut - 1]
+        for i in cut..<full.count {
+            let b = full[i]
+            scrambled.append(Bar(b.time.seconds, 2 * pivot - b.open.ticks, 2 * pivot - b.low.ticks, 2 * pivot - b.high.ticks,
+                                 2 * pivot - b.close.ticks, b.volume))
+        }
+        func run(_ series: BarSeries) -> (BacktestResult, TwoTimeframes) {
+            let st = TwoTimeframes()
+            let engine = BacktestEngine(exchange: SimulatedExchange(instruments: [Instrument(spec: esSpecification)], rules: .unlimited()), strategies: [st])
+            engine.closeAtEnd = false
+            return (engine.run(series), st)
+        }
+        let (a, sa) = run(full), (b, _) = run(full.slice(0..<cut)), (c, _) = run(scrambled)
+        #expect(sa.early == 0 && sa.seen > 2_000)
+        #expect(a.trades.count > 5)
+        func before(_ r: BacktestResult) -> [Trade] { r.trades.filter { $0.exitTime < cutTime } }
+        #expect(before(a) == before(b) && before(a) == before(c))
+        #expect(a.fills.filter { $0.time < cutTime } == c.fills.filter { $0.time < cutTime })
+    }
+}
+
 @Suite("Intraday strategies keep their hours")
 struct IntradayHoursTests {
     @Test("mean reversion and trend following enter only in their window and are flat at the end of the day",

@@ -70,7 +70,7 @@ struct OverfittingCommand: ParsableCommand {
                       ["P(out-of-sample loss)", String(format: "%.4f", o.probabilityOfLoss)],
                       ["degradation (OOS on IS Sharpe)", String(format: "slope %.3f, intercept %.4f", o.degradationSlope, o.degradationIntercept)]]
         }
-        out += tsxlab.table(["statistic", "value"], table)
+        out += TSXLabCLI.table(["statistic", "value"], table)
         return out + "\n" + s.sentences.joined(separator: "\n")
     }
 }

@@ -237,7 +237,9 @@ struct SweepCommand: AsyncParsableCommand {
             i += 1
         }
         let params = names.map { "--param \($0)=\(r.cell.values[$0] ?? "")" }
-        return (["tsxlab", "backtest"] + kept + params).joined(separator: " ")
+        // The program as it was called by name: `tsxlab`, or a trader's own (`orb`).
+        let program = CommandLine.arguments.first.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "tsxlab"
+        return ([program, "backtest"] + kept + params).joined(separator: " ")
     }
 }
 

@@ -2,17 +2,34 @@ import ArgumentParser
 import Data
 import Foundation
 import Store
+import Strategies
 
-@main
-struct TSXLab: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The whole command line. A trader's own package runs it with their strategies beside the
+/// built-in ones: `TSXLab.main(strategies: [MyBreakout.self])` in the package's `main.swift`, then
+/// `swift run mybot backtest|sweep|report|promote|live|gateway …`.
+public struct TSXLab: AsyncParsableCommand {
+    public init() {}
+
+    /// Registers `strategies` (their names must differ from every other) and runs the command
+    /// line; a name already taken ends the program with the clash named (exit 64).
+    public static func main(strategies: [any CatalogStrategy.Type]) async {
+        do {
+            try StrategyCatalog.register(strategies.map { $0.descriptor })
+        } catch {
+            Terminal.error("\(error)")
+            Self.exit(withError: ExitCode(64))
+        }
+        await main()
+    }
+
+    public static let configuration = CommandConfiguration(
         commandName: "tsxlab",
         abstract: "Research, backtest and sweep futures strategies over cached bars; trade the tested configuration on TopStepX.",
         discussion: """
             Exit codes: 0 success, 64 bad arguments, 65 bad input data, 66 missing input file,
             69 store unavailable, 70 internal failure.
             """,
-        subcommands: [DataCommand.self, BacktestCommand.self, SweepCommand.self, ReportCommand.self, IndicatorsCommand.self, StatsCommand.self, CombineCommand.self, GatewayCommand.self, PromoteCommand.self, LiveCommand.self, RecordCommand.self, MetricsCommand.self, DocsCommand.self]
+        subcommands: [DataCommand.self, BacktestCommand.self, StrategiesCommand.self, NewCommand.self, SweepCommand.self, ReportCommand.self, IndicatorsCommand.self, StatsCommand.self, CombineCommand.self, GatewayCommand.self, PromoteCommand.self, LiveCommand.self, RecordCommand.self, MetricsCommand.self, DocsCommand.self]
     )
 }
 
