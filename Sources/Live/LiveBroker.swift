@@ -74,6 +74,8 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private var seenTrades: Set<Int64> = []
     private var nextLocal: Int64
     private var daySequence = 0
+    /// Earlier runs' entries found working once live, to be cancelled (`applyOrder`).
+    private var staleEntries: [OrderID] = []
     private var warming = false
     private var warmPlaced: [OrderID] = []
     private var deferred: [OrderID: GatewayCommand] = [:]
@@ -212,8 +214,14 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
         nextLocal += 1
         // Tags are deterministic (prefix, trade day, the day's placement count): a restarted runner
         // that replays the day makes the same tags and finds its orders by them.
-        daySequence += 1
-        let tag = request.tag?.value ?? "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
+        // Once live, a tag an earlier run already used at the gateway (its decisions differed from
+        // the replay's) is skipped: the gateway would refuse it, and finding "the order with that
+        // tag" would name another decision's order.
+        var tag: String
+        repeat {
+            daySequence += 1
+            tag = request.tag?.value ?? "\(tagPrefix)-\(riskNow.tradeDay)-\(daySequence)"
+        } while request.tag == nil && !warming && snapshotByTag[tag] != nil
         let order = Order(id: id, request: request, status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay)
         put(order)
         localOfTag[tag] = id
@@ -425,12 +433,42 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     /// A `GatewayUserOrder` event (or an order from a REST snapshot): status changes, bracket
     /// exits the gateway created, modifications.
     public func apply(order px: PXOrder) {
-        lock.withLock { applyOrder(px) }
+        lock.withLock {
+            applyOrder(px)
+            cancelStaleEntries()
+        }
     }
+
+    /// Cancels the earlier runs' entries `applyOrder` found working (after their state is applied,
+    /// so a cancel goes to a working order).
+    private func cancelStaleEntries() {
+        let stale = staleEntries
+        staleEntries = []
+        for id in stale { _ = cancelLocked(id, .requested) }
+    }
+
+    /// Whether the gateway's order `px` is the decision `o`: the same side and size. A tag names
+    /// the n-th decision of a trade day; after a restart the replay's n-th decision can differ from
+    /// the one an earlier run sent (that run saw its fills later than their bars, under load), and
+    /// binding a BUY decision to a SELL order booked the venue's fills on the wrong side
+    /// (LiveCrashTests, seed 1066865262 on a loaded machine).
+    private func decisionMatches(_ px: PXOrder, _ o: Order) -> Bool {
+        (px.side == 0) == (o.side == .buy) && Int64(px.size) == o.request.quantity
+    }
+
+    /// The local decision a gateway order's tag names, when it is that decision.
+    private func decision(taggedAs px: PXOrder) -> OrderID? {
+        guard let tag = px.customTag, let l = localOfTag[tag], let o = orders[l], o.status.isLive || o.status == .filled,
+              decisionMatches(px, o) else { return nil }
+        return l
+    }
+
+    /// Whether `px` carries this runner's tag: a decision of this or an earlier run.
+    private func isOwn(_ px: PXOrder) -> Bool { px.customTag?.hasPrefix(tagPrefix + "-") == true }
 
     private func applyOrder(_ px: PXOrder) {
         var local = localOf[px.id]
-        if local == nil, let tag = px.customTag, let l = localOfTag[tag] { bind(l, px.id); local = l }
+        if local == nil, let l = decision(taggedAs: px) { bind(l, px.id); local = l }
         if local == nil, let parent = px.parentOrderId, let pl = localOf[parent], let entry = orders[pl], let sym = symbolOf[px.contractId],
            let tick = instruments[sym]?.spec.tickSize {
             // A bracket exit the gateway created for our entry.
@@ -451,6 +489,9 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
                       status: .pending, createdAt: clock, tradeDay: riskNow.tradeDay))
             bind(id, px.id)
             local = id
+            // An entry of an earlier run that no decision of the strategy's is (see `endWarmup`),
+            // still working once live: cancelled, so it cannot trade beside the strategy's own.
+            if isOwn(px), px.parentOrderId == nil, !px.orderStatus.isTerminal, !warming { staleEntries.append(id) }
         }
         guard let id = local, var o = orders[id] else { return }
         for step in ProjectXTranslation.steps(local: o.status, venue: px.orderStatus) {
@@ -588,6 +629,7 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
                 if localOf[t.orderId] != nil { book(t) } else { waitingTrades[t.orderId, default: []].append(t) }
             }
             for o in snapshot where o.orderStatus == .filled { applyOrder(o) }
+            cancelStaleEntries()
         }
     }
 
@@ -622,7 +664,9 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
         lock.withLock {
             for t in trades.sorted(by: { $0.id < $1.id }) where !seenTrades.contains(t.id) {
                 guard let ts = PXTime.parse(t.creationTimestamp), ts < end else { continue }
-                if localOf[t.orderId] == nil, let o = snapshotByID[t.orderId], o.customTag == nil || localOfTag[o.customTag!] == nil {
+                // An order the replay has no matching decision for (yet): the gateway's, tracked
+                // so its fills are booked as they happened.
+                if localOf[t.orderId] == nil, let o = snapshotByID[t.orderId], decision(taggedAs: o) == nil {
                     applyOrder(o)
                 }
                 guard localOf[t.orderId] != nil else { continue }
@@ -662,6 +706,9 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
             warmPlaced = []
             for id in placed {
                 guard let tag = tagOf[id], let px = snapshotByTag[tag], var o = orders[id] else { continue }
+                // The gateway's order with this tag is another decision (an earlier run's n-th
+                // decision of the day differed): this one was never sent, and is refused below.
+                guard decisionMatches(px, o), localOf[px.id] == nil else { continue }
                 bind(id, px.id)
                 deferred[id] = nil
                 o.apply(.accept(suspended: false), at: clock); put(o)
@@ -695,9 +742,23 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     public func endWarmup() {
         lock.withLock {
             warming = false
+            // An earlier run's entry that no replayed decision is (that run decided otherwise: it
+            // saw its fills later than their bars), still working at the gateway, would trade
+            // beside the strategy's own decisions: cancelled before any of them goes out.
+            for px in snapshotByID.values.sorted(by: { $0.id < $1.id }) where px.parentOrderId == nil && isOwn(px) && !px.orderStatus.isTerminal {
+                if let l = localOf[px.id] {
+                    if strategyOf[l] == nil { _ = cancelLocked(l, .requested) }
+                } else {
+                    applyOrder(px)
+                }
+            }
+            cancelStaleEntries()
             for (id, cmd) in deferred.sorted(by: { $0.key < $1.key }) {
                 guard var o = orders[id], o.status == .pending else { continue }
-                if o.createdAt >= clock {
+                // Its tag names another order at the gateway (`warmupBind` did not bind it): sent,
+                // it would be refused as a tag already used, and found as that other order.
+                let tagTaken = tagOf[id].map { snapshotByTag[$0] != nil } ?? false
+                if o.createdAt >= clock && !tagTaken {
                     outbox.append(cmd)
                 } else {
                     // A decision of the past the gateway never saw: not sent late.

@@ -60,6 +60,10 @@ public struct GatewayFaults: Codable, Sendable, Equatable {
     /// Refuse hub connections (as a restart does) until switched off: with `dropSockets`, the
     /// clients stay away for exactly as long as a test needs the tape to play without them.
     public var refuseHubs: Bool?
+    /// Answer this many more history calls, then hold every further one unanswered until the
+    /// fault is cleared (a negative value clears it): a client caught part-way, for as long as a
+    /// test needs.
+    public var holdHistoryAfter: Int?
     /// Answer the next N order placements with HTTP 500 *after* taking the order (the answer is
     /// lost, the order exists): the case the custom tag exists for.
     public var loseNextPlaceAnswer: Int?

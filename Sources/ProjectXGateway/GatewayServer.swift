@@ -105,6 +105,9 @@ struct GatewayHTTPHandler: HTTPHandler {
             return json(PXContractByIDResponse(contract: nil, errorCode: 1, errorMessage: "Contract not found"))
         case "/api/history/retrievebars":
             guard let r = decode(PXRetrieveBarsRequest.self) else { return badRequest("every field of retrieveBars is required") }
+            if await venue.holdsHistoryCall() {
+                while await venue.holdingHistory { try? await Task.sleep(for: .milliseconds(20)) }
+            }
             return json(await venue.bars(r))
         case "/api/order/place":
             guard let r = decode(PXPlaceOrderRequest.self) else { return badRequest("accountId, contractId, type, side and size are required") }

@@ -163,6 +163,7 @@ public actor GatewayVenue {
         if let v = f.loseNextPlaceAnswer { faults.loseNextPlaceAnswer = v }
         if let v = f.nullErrorMessages { faults.nullErrorMessages = v }
         if let v = f.refuseHubs { faults.refuseHubs = v }
+        if let v = f.holdHistoryAfter { faults.holdHistoryAfter = v < 0 ? nil : v }
         if f.expireTokens == true { tokens = [:]; count("tokensExpired") }
         if f.restart == true {
             tokens = [:]
@@ -178,6 +179,17 @@ public actor GatewayVenue {
     public var hubsRefusing: Bool { faults.refuseHubs == true || (hubsDownUntil.map { Date() < $0 } ?? false) }
 
     public var slowMs: Int { faults.slowMs ?? 0 }
+
+    /// Whether a history call arriving now is held (`holdHistoryAfter`); one that is not counts
+    /// against the calls still to answer.
+    public func holdsHistoryCall() -> Bool {
+        guard let left = faults.holdHistoryAfter else { return false }
+        if left > 0 { faults.holdHistoryAfter = left - 1; return false }
+        return true
+    }
+
+    /// Whether history calls are held now.
+    public var holdingHistory: Bool { faults.holdHistoryAfter == 0 }
     /// Rejections go out with `errorMessage: null` (the `nullErrorMessages` fault).
     public var nullsErrorMessages: Bool { faults.nullErrorMessages ?? false }
 

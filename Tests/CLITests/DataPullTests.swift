@@ -102,15 +102,18 @@ struct DataPullTests {
         let slowed = try Self.report(r)["rateLimited"] as? Int ?? 0
         #expect(limited > 0 && slowed > 0, "the budget of 3 calls a second was never spent: \(limited), \(slowed)")
 
-        // The same pull on a new store, killed once a few pages are in.
+        // The same pull on a new store, killed once a few pages are in: the gateway answers three
+        // history calls and holds the next, so the pull is surely part-way when it is killed.
         let url = try kind.make().url
         before = try historyCalls(gw)
+        _ = try await gw.post("/_gateway/faults", ["holdHistoryAfter": 3])
         let (p, out) = try Collected.launch(Self.pullArgs, environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(env(gw, url)) { $1 })
         let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
         while try historyCalls(gw) - before < 3 && p.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(p.isRunning, "the pull ended before it could be killed: \(out.texts)")
         kill(p.processIdentifier, SIGKILL)
         await p.exited()
+        _ = try await gw.post("/_gateway/faults", ["holdHistoryAfter": -1])
         let killed = try historyCalls(gw) - before
         #expect(killed < full)
 

@@ -50,4 +50,53 @@ struct ReplayRestartTests {
         }
         await second.stop()
     }
+
+    /// Buys two contracts at the market on every fifth bar when flat: its decisions carry the
+    /// tags the first run's did, but are not the orders those tags name at the gateway.
+    final class EveryFifthBarTwo: Strategy {
+        let name = "every_fifth_two"
+        let symbols = ["ES"]
+        var n = 0
+        func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+            n += 1
+            guard n % 5 == 0, broker.position(symbol).isFlat, broker.openOrders().isEmpty else { return }
+            _ = broker.place(OrderRequest(symbol: symbol, side: .buy, quantity: 2, kind: .market,
+                                          bracket: Bracket(stopLoss: .ticks(8), takeProfit: .ticks(8))))
+        }
+    }
+
+    @Test("a replay whose decisions differ from the first run's (the same tags, other orders) binds none of them: the gateway's orders and fills are booked as they are, and the books agree with the venue")
+    func replayDecisionsDiffer() async throws {
+        let tape = try LiveParityTests.esz13(through: "2013-10-08T00:00:00Z")
+        let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
+        let gw = try await GatewayProcess.start(csv: LoopbackGateway.tape, contract: "ESZ13", extra: ["--to", end])
+        defer { gw.stop() }
+        let open = (0..<tape.count).filter { tape.time[$0] < Timestamp(iso8601: "2013-10-07T13:30:00Z")!.seconds }.count
+        try gw.step(open)
+        let dir = TestEnvironment.temporaryDirectory("replay-differs")
+        let db = try #require(try StoreURL.open("sqlite:\(dir)/state.db") as? any SQLDatabase)
+        let state = LiveStateStore(db: db, account: "1")
+        let warmup = Timestamp(iso8601: "2013-10-07T13:30:00Z")!
+
+        let first = try await LiveHarness.attach(gw, tape: tape, strategies: [try Self.sma()], rules: LiveHarness.rules, tagPrefix: "d",
+                                                 state: state, resumeFrom: warmup)
+        try await first.play(20)
+        await first.runner.kill()
+        let placed = try await first.client.searchOrders(accountId: 1, from: warmup).filter { $0.customTag != nil }
+        #expect(placed.count >= 2 && placed.allSatisfy { $0.size == 1 }, "the first run traded one lot: \(placed.map(\.size))")
+
+        let second = try await LiveHarness.attach(gw, tape: tape, strategies: [EveryFifthBarTwo()], rules: LiveHarness.rules, tagPrefix: "d",
+                                                  state: state, resumeFrom: warmup)
+        // None of the first run's orders became a two-lot decision of the second's strategy.
+        for o in placed {
+            let local = second.broker.allOrders.first { second.broker.tag(of: $0.id) == o.customTag }
+            #expect(local.map { second.broker.owner(of: $0.id) != "every_fifth_two" || $0.status == .rejected } ?? true,
+                    "\(o.customTag!) was bound to the replay's decision")
+        }
+        // The books agree with the venue: the position, contract by contract.
+        let venue = try await second.client.openPositions(accountId: 1).reduce(0) { $0 + ($1.type == 1 ? abs($1.size) : -abs($1.size)) }
+        #expect(second.broker.position("ES").quantity == Int64(venue), "ledger \(second.broker.position("ES").quantity), venue \(venue)")
+        await second.stop()
+    }
 }
+
