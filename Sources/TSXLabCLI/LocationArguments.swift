@@ -14,7 +14,7 @@ enum LocationArguments {
         "store": "--store", "contractsFile": "--contracts-file", "config": "--config", "source": "--source",
         "envFile": "--env-file", "out": "--out", "csv": "--csv", "url": "--url", "equity": "--equity",
         "trades": "--trades", "files": "<files>", "html": "--html", "returns": "--returns",
-        "historyTapes": "--history-tape",
+        "historyTapes": "--history-tape", "dir": "--dir", "tsxlabPath": "--tsxlab-path", "tsxlabURL": "--tsxlab-url",
     ]
 
     /// Environment variables read as a path or URL by every command.

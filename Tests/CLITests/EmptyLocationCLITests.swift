@@ -41,10 +41,11 @@ struct EmptyLocationCLITests {
         "live flatten": ["live", "flatten"],
         "metrics": ["metrics"],
         "docs generate": ["docs", "generate"],
+        "new strategy": ["new", "strategy", "MyBreakout", "--tsxlab-path", "."],
     ]
 
     /// Options that name a file, folder or URL: these names, or a value shown as `<file>` or `<url>`.
-    static let locationNames: Set<String> = ["store", "contracts-file", "config", "source", "env-file", "out", "csv", "url", "equity", "trades", "html", "returns"]
+    static let locationNames: Set<String> = ["store", "contracts-file", "config", "source", "env-file", "out", "csv", "url", "equity", "trades", "html", "returns", "dir", "tsxlab-path", "tsxlab-url"]
 
     /// (command, option) for every location option the executable's own help lists.
     static func locationOptions() throws -> [(command: String, option: String)] {
