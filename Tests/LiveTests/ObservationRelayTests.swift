@@ -22,12 +22,16 @@ struct ObservationRelayTests {
             let tid = UInt(pthread_self())
             seen.lock.withLock { seen.notes.append(Self.text(o)); seen.threads.insert(tid) }
         }
-        let fed = DispatchSemaphore(value: 0)
+        let fed = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
         let feeder = Mutex<UInt>(0)
+        // The feeder stays alive until the checks are done: a thread's id is reused once it has
+        // ended, and a pool thread started later could carry the feeder's (a clean run saw it).
+        defer { release.signal() }
         Thread.detachNewThread {
             feeder.withLock { $0 = UInt(pthread_self()) }
             for i in 0..<10_000 { relay.enqueue(.note("\(i)")) }
             fed.signal()
+            release.wait()
         }
         try await onOwnThread { fed.wait() }
         await relay.stop()
