@@ -11,7 +11,10 @@ public struct HTMLSection: Sendable {
 /// A self-contained page: inline CSS and script, inline SVG charts, no external resource of any
 /// kind; a Content-Security-Policy forbids the browser to fetch one even if a string slipped in.
 public enum HTMLPage {
-    public static func render(title: String, subtitle: String, sections: [HTMLSection], footer: String) -> String {
+    /// `css` and `scripts` are a page's own additions (a chart library, a comparison's controls),
+    /// inlined after the shared style and the trades table's script.
+    public static func render(title: String, subtitle: String, sections: [HTMLSection], footer: String,
+                              css extraCSS: String = "", scripts: [String] = []) -> String {
         var out = """
             <!DOCTYPE html>
             <html lang="en">
@@ -21,7 +24,7 @@ public enum HTMLPage {
             <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
             <meta name="generator" content="tsxlab">
             <title>\(HTML.escape(title))</title>
-            <style>\(css)</style>
+            <style>\(css)\(extraCSS)</style>
             </head>
             <body>
             <header><h1>\(HTML.escape(title))</h1><p class="sub">\(subtitle)</p>
@@ -34,7 +37,9 @@ public enum HTMLPage {
             out += s.body
             out += "\n</section>\n"
         }
-        out += "</main>\n<footer>\(footer)</footer>\n<script>\(script)</script>\n</body>\n</html>\n"
+        out += "</main>\n<footer>\(footer)</footer>\n<script>\(script)</script>\n"
+        for s in scripts { out += "<script>" + s + "</script>\n" }
+        out += "</body>\n</html>\n"
         return out
     }
 
