@@ -91,7 +91,10 @@ let package = Package(
         // (the TopStepX presets are resources), and the overfitting statistics of a sweep.
         .target(name: "Research", dependencies: ["Data", .product(name: "Yams", package: "Yams")],
                 resources: [.copy("Rules")], swiftSettings: hotLoop),
-        .target(name: "Reports", dependencies: ["Data", "Trading", "Indicators", "Backtest", "Research", "Store"]),
+        // The price chart of an HTML report embeds TradingView's Lightweight Charts (Apache-2.0),
+        // shipped with its licence and notice.
+        .target(name: "Reports", dependencies: ["Data", "Trading", "Indicators", "Backtest", "Research", "Store"],
+                resources: [.copy("Resources")]),
         // The application services the commands run, callable from tests and a trader's own
         // package: the backtest job, the run recorder, sweeps (local, shards, the PostgreSQL queue
         // worker, walk-forward, each sweep's overfitting statistics).

@@ -19,6 +19,9 @@ public struct BacktestResult: Sendable {
     public var attempts: CombineAttempts? = nil
     /// The fidelity audit (`ExchangeConfig.fidelityAudit`), nil when off.
     public var fidelity: FidelityAudit? = nil
+    /// The levels a report's price chart draws (`BacktestEngine.recordChartLevels`): each working
+    /// order's price over time, then the strategies' own levels. Empty when not recorded.
+    public var chartLevels: [ChartLevel] = []
 
     public var netPnL: Money { account.balance - startingBalance }
 }
@@ -38,6 +41,9 @@ public final class BacktestEngine {
     public var flattenTime: LocalTime?
     /// Close open positions at the last bar's close when the data ends (reason `end`).
     public var closeAtEnd = true
+    /// Record the levels of working orders (with every modification and trailing move) and the
+    /// strategies' own levels for a report's chart. Off in sweeps: a stored run turns it on.
+    public var recordChartLevels = false
 
     public init(exchange: SimulatedExchange, strategies: [any Strategy], flattenTime: LocalTime? = nil) {
         self.exchange = exchange
@@ -78,6 +84,15 @@ public final class BacktestEngine {
         let length = series.timeframe.fixedSeconds ?? 0
         exchange.setFinerBars(finer, symbol: series.symbol)
         exchange.setPrints(prints, symbol: series.symbol)
+        let journal = recordChartLevels ? OrderLevelJournal() : nil
+        if let journal {
+            // Trailing moves happen while a bar trades, before that bar's events are delivered.
+            exchange.core.trailMoves = []
+            session.onEvent = { [unowned exchange] e in
+                Self.drainTrailMoves(exchange, into: journal)
+                journal.note(e)
+            }
+        }
         session.start()
 
         let n = series.count
@@ -91,13 +106,25 @@ public final class BacktestEngine {
             exchange.core.finishAttempts()
         }
         session.finish()
+        var levels: [ChartLevel] = []
+        if let journal {
+            Self.drainTrailMoves(exchange, into: journal)
+            levels = journal.finish(at: n > 0 ? series[n - 1].time : exchange.now)
+            for case let s as any DrawsChartLevels in strategies { levels += s.chartLevels }
+        }
         let rc = exchange.resolutionCounts
         return BacktestResult(
             trades: exchange.ledger.trades, fills: exchange.ledger.fills, orders: exchange.allOrders, equity: session.equity,
             breaches: exchange.risk.breaches, rejections: exchange.core.rejected,
             resolution: (rc[0], rc[1], rc[2], rc[3]), account: exchange.account,
             startingBalance: exchange.ledger.startingBalance, bars: n, seconds: monotonicSeconds() - t0,
-            attempts: exchange.attempts, fidelity: exchange.core.audit)
+            attempts: exchange.attempts, fidelity: exchange.core.audit, chartLevels: levels)
+    }
+
+    static func drainTrailMoves(_ exchange: SimulatedExchange, into journal: OrderLevelJournal) {
+        guard let moves = exchange.core.trailMoves, !moves.isEmpty else { return }
+        for m in moves { journal.trailMoved(m.order, to: m.level, at: m.time) }
+        exchange.core.trailMoves = []
     }
 
     /// The bar loop: the exchange trades each bar, the session does the rest.

@@ -500,6 +500,7 @@ extension ExchangeCore {
                 book[k].hasTrail = true
                 sym[s].bandValid = false
                 orders[e.index].trailStop = Price(ticks: level)
+                if trailMoves != nil { trailMoves!.append((orders[e.index].id, level, now)) }
             }
         }
     }

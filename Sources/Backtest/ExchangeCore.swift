@@ -87,6 +87,9 @@ public struct ExchangeCore: Sendable {
     /// The fidelity audit (`ExchangeConfig.fidelityAudit`): nil when off.
     public internal(set) var audit: FidelityAudit?
     public var currentStrategy: String?
+    /// Every move of a trailing stop (order, new level, time), for a report's chart: nil when not
+    /// recorded (`SimulatedExchange.recordTrailMoves()`). A venue moves trailing stops without an event.
+    public internal(set) var trailMoves: [(order: OrderID, level: Int64, time: Timestamp)]?
 
     // The bar being simulated.
     var barLow: Int64 = 0

@@ -139,6 +139,7 @@ public struct BacktestJob: Sendable {
         }
         let ex = SimulatedExchange(instruments: [ins], rules: config.account, config: exchangeConfig())
         let engine = BacktestEngine(exchange: ex, strategies: strategies)
+        engine.recordChartLevels = record
         var result = engine.run(series, finer: finer, prints: prints)
         if fidelity, var audit = result.fidelity {
             // What each model would have reported on the bars alone: the same run, fresh

@@ -15,7 +15,7 @@ public enum RunRecorder {
         return "\(stamp)-\(salt)"
     }
 
-    /// Saves the run, its trades, fills and daily equity, and each strategy's performance row, in
+    /// Saves the run, its trades, fills, daily equity and chart levels, and each strategy's performance row, in
     /// one transaction (the store's `RunTables`, created first if the database lacks them).
     /// Trades and fills of a symbol `spec` does not know are left out.
     public static func save(_ summary: RunSummary, result: BacktestResult, configText: String, kind: String = "backtest",
@@ -39,6 +39,11 @@ public enum RunRecorder {
         let equity = result.equity.map {
             RunEquityRow(time: $0.time.description, tradeDate: $0.tradeDate.description, balanceUsd: $0.balance.description, equityUsd: $0.equity.description)
         }
+        let levels: [RunLevelRow] = result.chartLevels.compactMap { l in
+            guard let s = spec(l.symbol) else { return nil }
+            return RunLevelRow(symbol: l.symbol, name: l.name, orderID: l.orderID?.raw, side: l.side.map { $0 == .buy ? "buy" : "sell" },
+                               timeFrom: l.from.description, timeTo: l.to.description, price: s.format(Price(ticks: l.priceTicks)))
+        }
         let single = summary.strategies.count == 1
         let performance = summary.strategies.map { name in
             let mine = result.trades.filter { $0.strategy == name }
@@ -49,7 +54,7 @@ public enum RunRecorder {
                                           sharpe: single ? summary.sharpe : nil, maxDrawdown: single ? summary.maxDrawdownUsd : nil)
         }
         try StoreSchema.migrate(db)
-        try RunTables(db: db).insert(run, trades: trades, fills: fills, equity: equity, performance: performance)
+        try RunTables(db: db).insert(run, trades: trades, fills: fills, equity: equity, performance: performance, levels: levels)
     }
 
     /// Writes `trades.csv`, `fills.csv`, `equity.csv` and `run.json` into `folder` (created).

@@ -10,6 +10,8 @@ public enum Fmt {
     public static let zoneLabel = "ET"
 
     static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    /// By `TradeDate.weekday` (0 Sunday).
+    static let weekdayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
 
     /// `1234567` → `1,234,567`.
     public static func grouped(_ v: UInt64) -> String {

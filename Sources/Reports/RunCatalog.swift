@@ -2,6 +2,7 @@ import Backtest
 import Data
 import Trading
 import Foundation
+import Store
 
 /// Finds and loads the runs a store holds (the tables of migration 2), on SQLite and PostgreSQL
 /// alike through `SQLDatabase`.
@@ -9,15 +10,17 @@ public struct RunCatalog: Sendable {
     public let db: any SQLDatabase
     /// The store as it may be printed (no password).
     public let storeName: String
+    /// Where a run's bars are read for its price chart (nil: reports without the chart's candles).
+    public let barStore: (any BarStore)?
 
-    public init(db: any SQLDatabase, storeName: String) {
-        self.db = db; self.storeName = storeName
+    public init(db: any SQLDatabase, storeName: String, barStore: (any BarStore)? = nil) {
+        self.db = db; self.storeName = storeName; self.barStore = barStore
     }
 
     /// Opens the catalog of a bar store, which must also be a SQL database.
     public init(store: any BarStore) throws {
         guard let db = store as? any SQLDatabase else { throw ReportError.notSQL(store: store.displayURL) }
-        self.init(db: db, storeName: store.displayURL)
+        self.init(db: db, storeName: store.displayURL, barStore: store)
     }
 
     public struct Entry: Sendable, Hashable, CustomStringConvertible {
@@ -53,8 +56,9 @@ public struct RunCatalog: Sendable {
         throw ReportError.unknownRun(id: idOrLatest, store: storeName, newest: try newest(5).map(\.description))
     }
 
-    /// Loads a run: its summary, configuration, trades, fills and daily equity. `spec` gives each
-    /// symbol's tick value (for MAE/MFE in dollars); a symbol without one still loads.
+    /// Loads a run: its summary, configuration, trades, fills, daily equity, chart levels, and its
+    /// bars when the store holds them. `spec` gives each symbol's tick value (for MAE/MFE in
+    /// dollars); a symbol without one still loads.
     public func load(_ runID: String, spec: (String) -> ContractSpec? = { try? ContractRegistry.builtIn.spec(for: $0) }) throws -> RunReport {
         guard let run = try db.query("SELECT summary_json, config_text FROM backtest_runs WHERE run_id = $1", [.text(runID)]).first else {
             throw ReportError.unknownRun(id: runID, store: storeName, newest: try newest(5).map(\.description))
@@ -102,7 +106,32 @@ public struct RunCatalog: Sendable {
             return EquityPoint(time: try p.time(r[1], "time"), tradeDate: d, balance: try p.money(r[3], "balance_usd"),
                                      equity: try p.money(r[4], "equity_usd"))
         }
-        return RunReport(summary: summary, configText: run[1].text ?? "", trades: trades, fills: fills, equity: equity)
+        var report = RunReport(summary: summary, configText: run[1].text ?? "", trades: trades, fills: fills, equity: equity)
+        report.levels = try levels(runID)
+        report.bars = try bars(of: summary)
+        return report
+    }
+
+    /// The run's chart levels (`backtest_levels`; none for a run stored before the table existed).
+    func levels(_ runID: String) throws -> [ReportLevel] {
+        guard try StoreSchema.version(db) >= 7 else { return [] }
+        var p = RowParser(runID: runID, table: "backtest_levels")
+        return try db.query("""
+            SELECT seq, symbol, name, order_id, side, time_from, time_to, price FROM backtest_levels WHERE run_id = $1 ORDER BY seq
+            """, [.text(runID)]).map { r -> ReportLevel in
+            p.seq = r[0].int
+            return ReportLevel(symbol: r[1].text ?? "", name: r[2].text ?? "", orderID: r[3].int, side: r[4].text,
+                               from: try p.time(r[5], "time_from"), to: try p.time(r[6], "time_to"), price: r[7].text ?? "")
+        }
+    }
+
+    /// The stored bars the run traded (its symbol and timeframe from its first to its last bar),
+    /// nil when the store holds none of them.
+    func bars(of s: RunSummary) throws -> BarSeries? {
+        guard let barStore, let tf = Timeframe(s.timeframe), let from = s.dataFrom.flatMap({ Timestamp(iso8601: $0) }),
+              let to = s.dataTo.flatMap({ Timestamp(iso8601: $0) }) else { return nil }
+        let series = try barStore.read(SeriesKey(symbol: s.symbol, timeframe: tf), TimeWindow(from: from, to: Timestamp(seconds: to.seconds + 1)))
+        return series.isEmpty ? nil : series
     }
 }
 

@@ -71,8 +71,27 @@ public struct ReportFill: Sendable, Hashable {
     }
 }
 
+/// A price held from one time to another on the run's chart: a working order's stop or limit
+/// (`orderID` and `side` set), or a level the strategy drew (`overnight high`, `ATR zone low`).
+public struct ReportLevel: Sendable, Hashable {
+    public var symbol: String
+    /// The order's purpose (`entry`, `stop`, `target`, an exit's label) or the strategy's name for it.
+    public var name: String
+    public var orderID: Int64?
+    /// `buy` or `sell` for an order's level.
+    public var side: String?
+    public var from: Timestamp
+    public var to: Timestamp
+    /// The contract's decimal text.
+    public var price: String
+
+    public init(symbol: String, name: String, orderID: Int64?, side: String?, from: Timestamp, to: Timestamp, price: String) {
+        self.symbol = symbol; self.name = name; self.orderID = orderID; self.side = side; self.from = from; self.to = to; self.price = price
+    }
+}
+
 /// Everything a report shows about one backtest run: the stored summary, configuration, trades,
-/// fills and daily equity, with the derived tables (daily P&L, drawdown, monthly returns) computed
+/// fills, daily equity, and for the price chart its bars and levels, with the derived tables (daily P&L, drawdown, monthly returns) computed
 /// here once so that CSV, HTML and notebook agree.
 public struct RunReport: Sendable {
     public var summary: RunSummary
@@ -81,13 +100,19 @@ public struct RunReport: Sendable {
     public var trades: [ReportTrade]
     public var fills: [ReportFill]
     public var equity: [EquityPoint]
+    /// The levels the price chart draws.
+    public var levels: [ReportLevel] = []
+    /// The run's bars, for the price chart: nil when the store does not hold them (a run on bars
+    /// built from prints, or bars since deleted).
+    public var bars: BarSeries?
 
     public init(summary: RunSummary, configText: String, trades: [ReportTrade], fills: [ReportFill], equity: [EquityPoint]) {
         self.summary = summary; self.configText = configText; self.trades = trades; self.fills = fills; self.equity = equity
     }
 
-    /// A report of a run still in memory (tests, benchmarks, a sweep's best configuration).
-    public init(summary: RunSummary, result: BacktestResult, configText: String, spec: (String) -> ContractSpec?) {
+    /// A report of a run still in memory (tests, benchmarks, a sweep's best configuration), with
+    /// the bars it ran on when the chart should show them.
+    public init(summary: RunSummary, result: BacktestResult, configText: String, bars: BarSeries? = nil, spec: (String) -> ContractSpec?) {
         var trades: [ReportTrade] = []
         trades.reserveCapacity(result.trades.count)
         for (k, t) in result.trades.enumerated() {
@@ -105,6 +130,11 @@ public struct RunReport: Sendable {
                        orderID: f.orderID.raw, purpose: f.purpose.reason, resolution: f.resolution.description)
         }
         self.init(summary: summary, configText: configText, trades: trades, fills: fills, equity: result.equity)
+        levels = result.chartLevels.map { l in
+            ReportLevel(symbol: l.symbol, name: l.name, orderID: l.orderID?.raw, side: l.side.map { $0 == .buy ? "buy" : "sell" },
+                        from: l.from, to: l.to, price: spec(l.symbol).map { $0.format(Price(ticks: l.priceTicks)) } ?? String(l.priceTicks))
+        }
+        self.bars = bars
     }
 
     // MARK: derived values

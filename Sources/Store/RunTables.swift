@@ -51,6 +51,19 @@ public struct RunEquityRow: Hashable, Sendable {
     }
 }
 
+/// A price held from one time to another on a run's chart (`backtest_levels`): a working order's
+/// stop or limit (`orderID` and `side` set), or a strategy's own level.
+public struct RunLevelRow: Hashable, Sendable {
+    public var symbol, name: String
+    public var orderID: Int64?
+    public var side: String?
+    public var timeFrom, timeTo, price: String
+    public init(symbol: String, name: String, orderID: Int64?, side: String?, timeFrom: String, timeTo: String, price: String) {
+        self.symbol = symbol; self.name = name; self.orderID = orderID; self.side = side
+        self.timeFrom = timeFrom; self.timeTo = timeTo; self.price = price
+    }
+}
+
 /// One strategy's line for a run (`strategy_performance`, the seed's table); P&L in dollars.
 public struct StrategyPerformanceRow: Hashable, Sendable {
     public var strategy, symbol: String
@@ -72,7 +85,7 @@ public struct RunTables: Sendable {
     /// Inserts a run with its trades, fills, equity and per-strategy rows in one transaction
     /// (rows numbered from 1 in the order given). Fails, writing nothing, when the run id exists.
     public func insert(_ run: RunRow, trades: [RunTradeRow], fills: [RunFillRow], equity: [RunEquityRow],
-                       performance: [StrategyPerformanceRow]) throws {
+                       performance: [StrategyPerformanceRow], levels: [RunLevelRow] = []) throws {
         try db.transaction {
             try db.execute("""
                 INSERT INTO backtest_runs (run_id, created_at, kind, config_hash, config_text, symbol, timeframe, data_from, data_to, code_version, summary_json)
@@ -98,6 +111,13 @@ public struct RunTables: Sendable {
             for (k, e) in equity.enumerated() {
                 try db.execute("INSERT INTO backtest_equity (run_id, seq, time, trade_date, balance_usd, equity_usd) VALUES ($1, $2, $3, $4, $5, $6)",
                                [.text(run.runID), .int(Int64(k + 1)), .text(e.time), .text(e.tradeDate), .text(e.balanceUsd), .text(e.equityUsd)])
+            }
+            for (k, l) in levels.enumerated() {
+                try db.execute("""
+                    INSERT INTO backtest_levels (run_id, seq, symbol, name, order_id, side, time_from, time_to, price)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                    """, [.text(run.runID), .int(Int64(k + 1)), .text(l.symbol), .text(l.name), l.orderID.map(SQLValue.int) ?? .null,
+                          l.side.map(SQLValue.text) ?? .null, .text(l.timeFrom), .text(l.timeTo), .text(l.price)])
             }
             for p in performance {
                 try db.execute("""

@@ -225,5 +225,23 @@ extension StoreSchema {
                 "ALTER TABLE sweeps ADD COLUMN chosen_by TEXT",
             ]
         ),
+        StoreMigration(
+            version: 7, legacyVersion: nil,
+            name: "the levels a run's price chart draws: each working order's price over time, and the strategies' own levels",
+            sqlite: [
+                """
+                CREATE TABLE backtest_levels (
+                    run_id TEXT NOT NULL, seq INTEGER NOT NULL, symbol TEXT NOT NULL, name TEXT NOT NULL, order_id INTEGER,
+                    side TEXT, time_from TEXT NOT NULL, time_to TEXT NOT NULL, price TEXT NOT NULL, PRIMARY KEY (run_id, seq))
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE backtest_levels (
+                    run_id TEXT NOT NULL, seq BIGINT NOT NULL, symbol TEXT NOT NULL, name TEXT NOT NULL, order_id BIGINT,
+                    side TEXT, time_from TEXT NOT NULL, time_to TEXT NOT NULL, price TEXT NOT NULL, PRIMARY KEY (run_id, seq))
+                """,
+            ]
+        ),
     ]
 }

@@ -54,6 +54,10 @@ public final class OvernightRangeBreakout: Strategy {
         public var longEntry: Int64?, longStop: Int64?, longTarget: Int64?
         public var shortEntry: Int64?, shortStop: Int64?, shortTarget: Int64?
         public var longTargetFromZone: Bool, shortTargetFromZone: Bool
+        /// The day's ATR zone, `anchor ± (dailyATR / 2) × zone_multiplier`, in ticks.
+        public var upperZone: Int64, lowerZone: Int64
+        /// The overnight window, and when the day's orders stop (the flatten time, else the session's close).
+        public var rangeFrom: Timestamp, rangeTo: Timestamp, dayEnd: Timestamp
     }
 
     public init(symbol: String, parameters: ParameterSet, calendar: SessionCalendar = .cmeEquityIndex) throws {
@@ -178,8 +182,10 @@ public final class OvernightRangeBreakout: Strategy {
         let shortFromZone = lowerZone < rangeLow && lowerZone < shortEntry
         let longTarget = longFromZone ? upperZone : longEntry + tpTicks
         let shortTarget = shortFromZone ? lowerZone : shortEntry - tpTicks
+        let dayEnd = min(flattenInstant, Timestamp(seconds: dayEnds))
         var plan = Plan(tradeDate: td, rangeHigh: rangeHigh, rangeLow: rangeLow, dailyATR: atrPts, anchor: anchor,
-                        longTargetFromZone: longFromZone, shortTargetFromZone: shortFromZone)
+                        longTargetFromZone: longFromZone, shortTargetFromZone: shortFromZone, upperZone: upperZone, lowerZone: lowerZone,
+                        rangeFrom: window.from, rangeTo: window.to, dayEnd: dayEnd)
         let qty = p.int("position_size")
         let group = "overnight-\(td)"
         if anchor < longEntry {
@@ -233,4 +239,17 @@ extension OvernightRangeBreakout {
             ParameterSpec("min_dll_remaining_usd", .double(0...1_000_000), default: .double(0), unit: "USD", help: "daily loss room needed to trade"),
         ],
         make: { symbol, p in try OvernightRangeBreakout(symbol: symbol, parameters: p) })
+}
+
+extension OvernightRangeBreakout: DrawsChartLevels {
+    /// Each planned day's overnight high and low (over the overnight window, then on to the day's
+    /// end) and its ATR zone (from the cash open to the day's end).
+    public var chartLevels: [ChartLevel] {
+        plans.flatMap { p in [
+            ChartLevel(name: "overnight high", symbol: symbols[0], from: p.rangeFrom, to: p.dayEnd, priceTicks: p.rangeHigh),
+            ChartLevel(name: "overnight low", symbol: symbols[0], from: p.rangeFrom, to: p.dayEnd, priceTicks: p.rangeLow),
+            ChartLevel(name: "ATR zone high", symbol: symbols[0], from: p.rangeTo, to: p.dayEnd, priceTicks: p.upperZone),
+            ChartLevel(name: "ATR zone low", symbol: symbols[0], from: p.rangeTo, to: p.dayEnd, priceTicks: p.lowerZone),
+        ] }
+    }
 }

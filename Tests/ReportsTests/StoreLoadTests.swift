@@ -12,9 +12,11 @@ struct StoreLoadTests {
           arguments: StoreKind.available)
     func roundTrip(kind: StoreKind) throws {
         let (summary, result, config) = Fixtures.engineResult()
-        let memory = RunReport(summary: summary, result: result, configText: config, spec: { _ in esSpec })
+        let bars = Fixtures.engineBars()
+        let memory = RunReport(summary: summary, result: result, configText: config, bars: bars, spec: { _ in esSpec })
         let (store, _, _) = try kind.make()
         let db = try #require(store as? any SQLDatabase)
+        try store.write(bars, coverage: nil)
         try RunRecorder.save(summary, result: result, configText: config, spec: { _ in esSpec }, into: db)
         let catalog = try RunCatalog(store: store)
         #expect(try catalog.resolve("latest") == summary.runId)
@@ -25,6 +27,9 @@ struct StoreLoadTests {
         #expect(loaded.trades == memory.trades)
         #expect(loaded.fills == memory.fills)
         #expect(loaded.equity == memory.equity)
+        // The chart: the resting limit's level, and the bars the run traded.
+        #expect(loaded.levels == memory.levels && loaded.levels.map(\.price) == ["2497.50"])
+        #expect(loaded.bars == bars)
         // So every format is the same whether the run came from memory or from the store.
         for f in ReportFormat.allCases {
             #expect(ReportWriter().files(loaded, format: f).map(\.text) == ReportWriter().files(memory, format: f).map(\.text))

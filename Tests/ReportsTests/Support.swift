@@ -136,10 +136,9 @@ enum Fixtures {
         return RunReport(summary: summary, result: result, configText: config, spec: { _ in esSpec })
     }
 
-    /// The run behind `engineRun`, as the engine produced it.
-    static func engineResult(strategyName: String = "scripted") -> (RunSummary, BacktestResult, String) {
+    /// The bars behind `engineRun`: three one-minute bars on each of three days.
+    static func engineBars() -> BarSeries {
         var b = BarBuilder()
-        let st = ScriptedStrategy(name: strategyName)
         // Day 1 (Tue 2019-03-05): buy at 2500.00, sell at 2504.00.
         b.bar(10000, 10002, 9999, 10001); b.bar(10001, 10016, 10000, 10015); b.bar(10016, 10017, 10014, 10016)
         b.skip(seconds: 86_400 - 180)
@@ -148,6 +147,15 @@ enum Fixtures {
         b.skip(seconds: 86_400 - 180)
         // Day 3: buy at 2506.00, sell at 2509.00.
         b.bar(10024, 10025, 10023, 10024); b.bar(10024, 10037, 10023, 10036); b.bar(10036, 10037, 10035, 10036)
+        return b.series
+    }
+
+    /// The run behind `engineRun`, as the engine produced it, with its chart levels recorded: a
+    /// buy limit at 2497.50 rests on day 1 from the first bar's close until the day's orders expire.
+    static func engineResult(strategyName: String = "scripted") -> (RunSummary, BacktestResult, String) {
+        let series = engineBars()
+        let st = ScriptedStrategy(name: strategyName)
+        st.at(0) { $0.place(OrderRequest(symbol: "ES", side: .buy, quantity: 1, kind: .limit(Price(ticks: 9990)))) }
         st.at(0) { $0.place(OrderRequest(symbol: "ES", side: .buy, quantity: 1, kind: .market)) }
         st.at(1) { $0.place(OrderRequest(symbol: "ES", side: .sell, quantity: 1, kind: .market, purpose: .exit("signal"))) }
         st.at(3) { $0.place(OrderRequest(symbol: "ES", side: .sell, quantity: 2, kind: .market)) }
@@ -156,8 +164,10 @@ enum Fixtures {
         st.at(7) { $0.place(OrderRequest(symbol: "ES", side: .sell, quantity: 1, kind: .market, purpose: .exit("signal"))) }
         let rules = RiskRules.topstepCombine(50)!
         let ex = SimulatedExchange(instruments: [Instrument(spec: esSpec)], rules: rules)
-        let result = BacktestEngine(exchange: ex, strategies: [st]).run(b.series)
-        let summary = RunSummary.make(runId: "20190305-000000-fixture", result: result, strategies: [strategyName], series: b.series,
+        let engine = BacktestEngine(exchange: ex, strategies: [st])
+        engine.recordChartLevels = true
+        let result = engine.run(series)
+        let summary = RunSummary.make(runId: "20190305-000000-fixture", result: result, strategies: [strategyName], series: series,
                                       rules: rules, configHash: "feed", now: Date(timeIntervalSince1970: 1_551_800_000))
         let config = "account.rules=TopStepX 50K Combine\naccount.starting_balance=50000.00\naccount.daily_loss_limit=1000.00\ndata.symbol=ES\n"
         return (summary, result, config)

@@ -65,6 +65,15 @@ struct OvernightRangeFixtureTests {
         let entries = ex.allOrders.filter { $0.request.purpose == .entry }
         #expect(entries.map(\.request.kind) == [.stop(Price(ticks: 10031)), .stop(Price(ticks: 10009))])
         #expect(entries.allSatisfy { $0.createdAt == Timestamp(iso8601: "2019-01-08T14:30:00Z") })
+        // What the report's chart draws for the day: the overnight range over the window (Mon 18:00
+        // → Tue 09:30 ET) and on to the 16:00 ET flatten, the ATR zone 10020 ± 14 from the cash open.
+        func t(_ iso: String) -> Timestamp { Timestamp(iso8601: iso)! }
+        #expect(st.chartLevels == [
+            ChartLevel(name: "overnight high", symbol: "ES", from: t("2019-01-07T23:00:00Z"), to: t("2019-01-08T21:00:00Z"), priceTicks: 10030),
+            ChartLevel(name: "overnight low", symbol: "ES", from: t("2019-01-07T23:00:00Z"), to: t("2019-01-08T21:00:00Z"), priceTicks: 10010),
+            ChartLevel(name: "ATR zone high", symbol: "ES", from: t("2019-01-08T14:30:00Z"), to: t("2019-01-08T21:00:00Z"), priceTicks: 10034),
+            ChartLevel(name: "ATR zone low", symbol: "ES", from: t("2019-01-08T14:30:00Z"), to: t("2019-01-08T21:00:00Z"), priceTicks: 10006),
+        ])
     }
 
     @Test("a breakout up fills the buy stop and exits at the zone target")
