@@ -313,6 +313,19 @@ struct CompareReportCLITests {
         #expect(c.values["net_pnl"] == [a.runId: Fmt.usd(netA), b.runId: Fmt.usd(netB)])
         let diff = netB - netA
         #expect(c.deltas["net_pnl"] == [b.runId: (diff.cents > 0 ? "+" : "") + Fmt.usd(diff)])
+        // Every difference shown is the difference of the two figures shown beside it.
+        func number(_ text: String) -> Double? {
+            Double(text.replacingOccurrences(of: "$", with: "").replacingOccurrences(of: ",", with: "")
+                .replacingOccurrences(of: " pp", with: "").replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "+", with: ""))
+        }
+        var checked = 0
+        for (stat, values) in c.values {
+            guard let va = values[a.runId].flatMap(number), let vb = values[b.runId].flatMap(number) else { continue }
+            let d = try #require(c.deltas[stat]?[b.runId].flatMap(number), "\(stat): \(c.deltas[stat] ?? [:])")
+            #expect(abs(d - (vb - va)) < 1e-9, "\(stat): \(values) → \(d)")
+            checked += 1
+        }
+        #expect(checked >= 12, "\(c.values)")
         #expect(c.values["trades"] == [a.runId: String(a.trades), b.runId: String(b.trades)])
         #expect(c.deltas["trades"] == [b.runId: (b.trades > a.trades ? "+" : "") + String(b.trades - a.trades)])
         // The trades each run took alone, as the model counts them from the stored runs.
