@@ -107,7 +107,7 @@ let package = Package(
             name: "TSXLabCLI",
             dependencies: [
                 "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Operations", "Reports", "Configuration", "Research",
-                "Store", "Jobs", "Documentation",
+                "Store", "Jobs", "Documentation", "HTTPServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
