@@ -6,6 +6,7 @@ import Foundation
 import HTTPServing
 import ReportServer
 import Reports
+import Store
 import Testing
 import TSXLabTesting
 #if canImport(FoundationNetworking)
@@ -97,6 +98,52 @@ struct ResearchServerTests {
         #expect(answer.status == 500)
         #expect(answer.body.contains("backtest_runs"), "the message names what failed: \(answer.body.prefix(400))")
         #expect(site.respond(path: "/runs/x", query: []).status == 500)
+    }
+
+    @Test("the listing reads runs and sweeps the same on SQLite and PostgreSQL: newest first, best net P&L as a number, a sweep without results listed",
+          arguments: StoreKind.available)
+    func listingOnEveryStore(_ kind: StoreKind) throws {
+        let (store, _, url) = try kind.make()
+        let db = try #require(store as? any SQLDatabase)
+        let summary = Fixtures.engineRun().summary
+        let runs = RunTables(db: db)
+        for (id, created) in [("20240101-000000-older", "2024-01-01T00:00:00Z"), ("20240102-000000-newer", "2024-01-02T00:00:00Z")] {
+            try runs.insert(RunRow(runID: id, createdAt: created, kind: "backtest", configHash: "cafe" + id, configText: "", symbol: "ES",
+                                   timeframe: "1m", dataFrom: "2019-03-05T00:00:00Z", dataTo: nil, codeVersion: "t", summaryJSON: summary.json),
+                            trades: [], fills: [], equity: [], performance: [])
+        }
+        // A summary that does not parse still lists the run, its figures empty.
+        try runs.insert(RunRow(runID: "20231231-000000-garbled", createdAt: "2023-12-31T00:00:00Z", kind: "backtest", configHash: "x",
+                               configText: "", symbol: "NQ", timeframe: "5m", dataFrom: nil, dataTo: nil, codeVersion: "t", summaryJSON: "{"),
+                        trades: [], fills: [], equity: [], performance: [])
+        let sweeps = SweepTables(db: db)
+        try sweeps.register(SweepRow(sweepID: "aaaa000000000001", createdAt: "2024-01-03T00:00:00Z", strategy: "sma_bracket", symbol: "ES",
+                                     timeframe: "1m", dataFrom: nil, dataTo: nil, space: "fast=5,10", baseConfig: "", cells: 3))
+        for (k, pnl) in ["987.00", "1234.56"].enumerated() {
+            try sweeps.insert(SweepResultRow(configHash: "h\(k)", cell: k, params: "fast=\(5 * (k + 1))", trades: 3, netPnlUsd: pnl, winRate: 0.5,
+                                             profitFactor: nil, sharpe: nil, maxDrawdownUsd: nil, ruleBreaches: 0, seconds: 0), sweepID: "aaaa000000000001")
+        }
+        try sweeps.register(SweepRow(sweepID: "bbbb000000000002", createdAt: "2024-01-01T00:00:00Z", strategy: "orb", symbol: "ES",
+                                     timeframe: "1m", dataFrom: nil, dataTo: nil, space: "x=1", baseConfig: "", cells: 1))
+
+        let catalog = try RunCatalog(store: store)
+        let listed = try catalog.listRuns()
+        #expect(listed.map(\.runID) == ["20240102-000000-newer", "20240101-000000-older", "20231231-000000-garbled"], "\(url)")
+        #expect(listed[0].netPnl == Money(summary.netPnlUsd))
+        #expect(listed[0].trades == summary.trades)
+        #expect(listed[0].strategy == summary.strategies.joined(separator: " + "))
+        #expect(listed[0].configHash == "cafe20240102-000000-newer")
+        #expect(listed[2].netPnl == nil && listed[2].strategy == "backtest")
+        let listedSweeps = try catalog.listSweeps()
+        #expect(listedSweeps.map(\.sweepID) == ["aaaa000000000001", "bbbb000000000002"])
+        #expect(listedSweeps[0].configurations == 2 && listedSweeps[0].cells == 3)
+        #expect(listedSweeps[0].bestNetPnlUsd == 1234.56, "the best is the numeric maximum, not the text one (987.00 sorts after 1234.56 as text)")
+        #expect(listedSweeps[1].configurations == 0 && listedSweeps[1].bestNetPnlUsd == nil)
+
+        let page = ResearchPage.render(runs: listed, sweeps: listedSweeps, store: url)
+        let data = try ListingData(page: page)
+        #expect(data.runs.ids == listed.map(\.runID))
+        #expect(data.sweeps.rows[0].contains("2 of 3"))
     }
 
     @Test("in Chromium the page lists the runs, the filter narrows them, a run's link opens its report; nothing fetched beyond 127.0.0.1, no sideways scroll at 390 px",
