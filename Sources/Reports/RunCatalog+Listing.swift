@@ -20,6 +20,13 @@ extension RunCatalog {
         /// Dollars, positive (the largest fall from a peak).
         public var maxDrawdownUsd: Double?
         public var configHash: String
+
+        public init(runID: String, createdAt: String, strategy: String, symbol: String, timeframe: String, dataFrom: String?, dataTo: String?,
+                    netPnl: Money?, trades: Int?, winRate: Double?, maxDrawdownUsd: Double?, configHash: String) {
+            self.runID = runID; self.createdAt = createdAt; self.strategy = strategy; self.symbol = symbol; self.timeframe = timeframe
+            self.dataFrom = dataFrom; self.dataTo = dataTo; self.netPnl = netPnl; self.trades = trades; self.winRate = winRate
+            self.maxDrawdownUsd = maxDrawdownUsd; self.configHash = configHash
+        }
     }
 
     /// One sweep as the research page lists it.
@@ -37,6 +44,13 @@ extension RunCatalog {
         public var cells: Int
         /// The highest net P&L (dollars) over the configurations, nil before any result.
         public var bestNetPnlUsd: Double?
+
+        public init(sweepID: String, createdAt: String, strategy: String, symbol: String, timeframe: String, dataFrom: String?, dataTo: String?,
+                    configurations: Int, cells: Int, bestNetPnlUsd: Double?) {
+            self.sweepID = sweepID; self.createdAt = createdAt; self.strategy = strategy; self.symbol = symbol; self.timeframe = timeframe
+            self.dataFrom = dataFrom; self.dataTo = dataTo; self.configurations = configurations; self.cells = cells
+            self.bestNetPnlUsd = bestNetPnlUsd
+        }
     }
 
     /// Every backtest run, newest first (by creation time, then run id). A summary that does not

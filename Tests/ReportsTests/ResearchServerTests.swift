@@ -146,6 +146,23 @@ struct ResearchServerTests {
         #expect(data.sweeps.rows[0].contains("2 of 3"))
     }
 
+    @Test("stored text that looks like markup stays text: it cannot close the data's script element or add an element")
+    func hostileTextStaysText() throws {
+        let evil = "</script><img src=x onerror=alert(1)>&amp;"
+        let run = RunCatalog.ListedRun(runID: "r-" + evil, createdAt: "2024-01-01T00:00:00Z", strategy: evil, symbol: "ES", timeframe: "1m",
+                                       dataFrom: nil, dataTo: nil, netPnl: Money(cents: -1250), trades: 1, winRate: 0, maxDrawdownUsd: 12.5,
+                                       configHash: evil)
+        let sweep = RunCatalog.ListedSweep(sweepID: evil, createdAt: "x", strategy: evil, symbol: "ES", timeframe: "1m", dataFrom: nil,
+                                           dataTo: nil, configurations: 1, cells: 1, bestNetPnlUsd: nil)
+        let page = ResearchPage.render(runs: [run], sweeps: [sweep], store: "sqlite:" + evil)
+        #expect(!page.contains("<img"), "markup reached the page")
+        #expect(page.components(separatedBy: "</script>").count == 4, "only the page's own three script elements close")
+        let data = try ListingData(page: page)
+        #expect(data.runs.rows[0][2] == evil && data.sweeps.ids == [evil], "the text itself survives, for textContent")
+        let missing = ResearchPage.notFound(kind: "run", id: evil, store: "s")
+        #expect(!missing.contains("<img") && missing.contains("&lt;img"))
+    }
+
     @Test("in Chromium the page lists the runs, the filter narrows them, a run's link opens its report; nothing fetched beyond 127.0.0.1, no sideways scroll at 390 px",
           .enabled(if: Tools.available(Tools.chromium)))
     func researchPageInChromium() async throws {
