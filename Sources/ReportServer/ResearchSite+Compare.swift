@@ -1,8 +1,8 @@
 import Reports
 
 extension ResearchSite {
-    /// The comparison of loaded runs. This build has no comparison page yet: a 501 saying so.
+    /// The loaded runs side by side: the page `tsxlab report RUN_A RUN_B …` writes.
     func compared(_ runs: [RunReport]) -> ResearchResponse {
-        page(501, ResearchPage.badRequest("comparing runs is not in this build of tsxlab yet"))
+        ResearchResponse(status: 200, body: reports.comparisonHTML(runs))
     }
 }

@@ -80,8 +80,8 @@ public struct ResearchSite: Sendable {
 
     func compare(_ list: String?) throws -> ResearchResponse {
         let ids = (list ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !ids.isEmpty else {
-            return page(400, ResearchPage.badRequest("/compare needs the runs to compare: /compare?runs=RUN_A,RUN_B"))
+        guard ids.count >= 2 else {
+            return page(400, ResearchPage.badRequest("/compare needs two or more runs to compare: /compare?runs=RUN_A,RUN_B"))
         }
         var runs: [RunReport] = []
         for id in ids {

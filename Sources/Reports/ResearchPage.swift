@@ -24,7 +24,7 @@ public enum ResearchPage {
     public static func render(runs: [RunCatalog.ListedRun], sweeps: [RunCatalog.ListedSweep], store: String) -> String {
         let runsBody = """
             <div class="toolbar"><input type="search" id="filter" placeholder="Filter: run or sweep id, strategy, symbol, date…" aria-label="Filter runs and sweeps" autocomplete="off">\
-            <button type="button" id="compare" disabled>Compare</button><span id="runs-info" class="note"></span></div>
+            <a id="compare" class="button" role="button" aria-disabled="true">Compare</a><span id="runs-info" class="note"></span></div>
             \(table(id: "runs-table", columns: [("", false)] + runColumns))
             <noscript><p class="note">The tables need JavaScript.</p></noscript>
             <p class="note">Tick two or more runs and press Compare. Click a column title to sort.</p>
@@ -115,7 +115,8 @@ public enum ResearchPage {
         table.listing th,table.listing td{padding:4px 6px}
         .toolbar{display:flex;flex-wrap:wrap;align-items:center;gap:8px;margin:8px 0}
         .toolbar input{font:inherit;padding:4px 8px;flex:1 1 240px;min-width:0;max-width:460px}
-        .toolbar button{font:inherit;padding:3px 12px}
+        .toolbar a.button{display:inline-block;padding:3px 12px;border:1px solid var(--accent);border-radius:4px;background:var(--accent);color:#fff}
+        .toolbar a.button[aria-disabled=true]{background:var(--card);border-color:var(--line);color:var(--muted);pointer-events:none}
         table.listing td a{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
         table.listing td:first-child,table.listing th:first-child{width:1%}
         """
@@ -127,7 +128,7 @@ public enum ResearchPage {
         """
 
     /// Both tables from the embedded rows: filter (every word must appear in some cell), sort by
-    /// any column, tick runs and open the comparison.
+    /// any column, tick runs: the Compare link names the ticked runs in the table's order.
     static let script = """
         (function(){
         var el=document.getElementById('research-data');if(!el)return;
@@ -166,10 +167,10 @@ public enum ResearchPage {
         heads[c+off].addEventListener('click',function(){sortBy(c);});
         heads[c+off].addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sortBy(c);}});})(h-off);
         filter.addEventListener('input',render);render();}
-        function update(){var ids=Object.keys(ticked);compare.disabled=ids.length<2;
+        function update(){var ids=d.runs.ids.filter(function(id){return ticked[id];});
+        if(ids.length<2){compare.removeAttribute('href');compare.setAttribute('aria-disabled','true');}
+        else{compare.href=withToken('/compare?runs='+ids.map(encodeURIComponent).join(','));compare.setAttribute('aria-disabled','false');}
         compare.textContent=ids.length?'Compare ('+ids.length+')':'Compare';}
-        compare.addEventListener('click',function(){var ids=d.runs.ids.filter(function(id){return ticked[id];});
-        if(ids.length<2)return;location.href=withToken('/compare?runs='+ids.map(encodeURIComponent).join(','));});
         setup('runs','/runs/',true);setup('sweeps','/sweeps/',false);update();
         })();
         """

@@ -32,6 +32,11 @@ public struct StoredReports: Sendable {
     /// The writer of a run's report files, with this scrubber.
     public var writer: ReportWriter { ReportWriter(scrubber: scrubber) }
 
+    /// Two or more runs on one page, as `tsxlab report RUN_A RUN_B …` writes it.
+    public func comparisonHTML(_ runs: [RunReport]) -> String {
+        scrubber.scrub(CompareHTML.render(runs))
+    }
+
     /// The sweep with this id (or a unique prefix of it), or nil when the store has none.
     public func sweep(_ idOrPrefix: String) throws -> StoredSweep? {
         try StoredSweep.load(idOrPrefix, from: catalog.db)

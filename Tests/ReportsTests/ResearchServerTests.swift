@@ -54,9 +54,18 @@ struct ResearchServerTests {
             #expect(missing.body.contains("href=\"/\""), "the 404 page links back")
             #expect(missing.header("Content-Security-Policy")?.contains("default-src 'none'") == true)
         }
-        let incomplete = try await HTTPGet.fetch(serve.url + "compare")
-        #expect(incomplete.status == 400)
-        #expect(incomplete.body.contains("/compare?runs="))
+        let ids = store.runs.map(\.runId)
+        let compared = try await HTTPGet.fetch(serve.url + "compare?runs=" + ids.joined(separator: ","))
+        #expect(compared.status == 200)
+        #expect(compared.body == (try await store.reportFile(ids)), "/compare differs from `tsxlab report \(ids.joined(separator: " "))`")
+        let oneMissing = try await HTTPGet.fetch(serve.url + "compare?runs=" + ids[0] + ",20991231-000000-nosuchrun")
+        #expect(oneMissing.status == 404)
+        #expect(oneMissing.body.contains("20991231-000000-nosuchrun"))
+        for query in ["", "?runs=", "?runs=" + ids[0]] {
+            let incomplete = try await HTTPGet.fetch(serve.url + "compare" + query)
+            #expect(incomplete.status == 400, "/compare\(query)")
+            #expect(incomplete.body.contains("/compare?runs="))
+        }
 
         for page in [root.body, sweepPage.body] {
             #expect(!page.contains(CLIRun.secret) && !page.contains(CLIRun.token), "a secret reached a page")
@@ -191,6 +200,15 @@ struct ResearchServerTests {
         #expect(report.probe.stats["net_pnl"] == Fmt.usd(Money(only.netPnlUsd)!))
         #expect(report.probe.resources.allSatisfy { $0.hasPrefix("http://127.0.0.1:") }, "\(report.probe.resources)")
 
+        // Ticking two runs makes Compare a link to both, in the table's order; it opens the comparison.
+        let compareHref = try #require(wide.probe.compareHref)
+        #expect(compareHref.hasPrefix(proxy.url + "compare?runs="))
+        #expect(store.runs.allSatisfy { compareHref.contains($0.runId) }, "\(compareHref)")
+        let comparison = try await ResearchBrowser.probe(chromium, url: compareHref, width: 1280, height: 900)
+        #expect(comparison.probe.errors == [], "\(comparison.log.suffix(2000))")
+        #expect(comparison.probe.resources.allSatisfy { $0.hasPrefix("http://127.0.0.1:") }, "\(comparison.probe.resources)")
+        #expect(comparison.probe.title.contains("ompar"), "\(comparison.probe.title)")
+
         let narrow = try await ResearchBrowser.probe(chromium, url: proxy.url, width: 390, height: 844)
         #expect(narrow.probe.errors == [])
         #expect(narrow.probe.overflow <= 1, "the page scrolls sideways at 390 px by \(narrow.probe.overflow) px")
@@ -243,10 +261,13 @@ struct ResearchStore: Sendable {
     }
 
     /// The `report.html` that `tsxlab report ID` writes.
-    func reportFile(_ id: String) async throws -> String {
+    func reportFile(_ id: String) async throws -> String { try await reportFile([id]) }
+
+    /// The `report.html` that `tsxlab report ID …` writes (two or more ids: the comparison).
+    func reportFile(_ ids: [String]) async throws -> String {
         let out = dir + "/report-\(UUID().uuidString.prefix(6))"
-        let r = try await CLIRun.tsx(["report", id, "--out", out], dir: dir, env: environment)
-        guard r.status == 0 else { throw TestFailure("report \(id) failed (\(r.status)): \(r.stderr)") }
+        let r = try await CLIRun.tsx(["report"] + ids + ["--out", out], dir: dir, env: environment)
+        guard r.status == 0 else { throw TestFailure("report \(ids) failed (\(r.status)): \(r.stderr)") }
         return try String(contentsOfFile: out + "/report.html", encoding: .utf8)
     }
 }
@@ -399,6 +420,7 @@ final class ProbeProxy: Sendable {
 enum ResearchBrowser {
     struct Probe: Decodable, Sendable {
         var errors: [String]
+        var title: String
         var overflow: Double
         var resources: [String]
         var stats: [String: String]
@@ -409,6 +431,7 @@ enum ResearchBrowser {
         var filteredFirst: String?
         var compareDisabled: Bool?
         var compareAfterTwo: Bool?
+        var compareHref: String?
     }
 
     static let probeScript = """
@@ -418,15 +441,16 @@ enum ResearchBrowser {
         var __ce=console.error;console.error=function(){window.__errors.push('console: '+Array.prototype.join.call(arguments,' '));__ce.apply(console,arguments);};
         document.addEventListener('securitypolicyviolation',function(e){window.__errors.push('csp: '+e.violatedDirective+' '+e.blockedURI);});
         window.addEventListener('load',function(){setTimeout(function(){
-        var out={errors:window.__errors,overflow:document.documentElement.scrollWidth-window.innerWidth,stats:{},links:[],
+        var out={errors:window.__errors,title:document.title,overflow:document.documentElement.scrollWidth-window.innerWidth,stats:{},links:[],
         resources:performance.getEntriesByType('resource').map(function(r){return r.name;})};
         document.querySelectorAll('[data-stat]').forEach(function(d){out.stats[d.getAttribute('data-stat')]=d.querySelector('.value').textContent;});
         document.querySelectorAll('#runs-table a, #sweeps-table a').forEach(function(a){out.links.push(a.href);});
         var runs=document.getElementById('runs-table');
         if(runs){out.runRows=runs.tBodies[0].rows.length;out.sweepRows=document.getElementById('sweeps-table').tBodies[0].rows.length;
-        var c=document.getElementById('compare');out.compareDisabled=c.disabled;
+        var c=document.getElementById('compare');out.compareDisabled=c.getAttribute('aria-disabled')==='true'&&!c.hasAttribute('href');
         var boxes=runs.querySelectorAll('input[type=checkbox]');
-        if(boxes.length>=2){boxes[0].click();boxes[1].click();out.compareAfterTwo=c.disabled;boxes[0].click();boxes[1].click();}
+        if(boxes.length>=2){boxes[0].click();boxes[1].click();out.compareAfterTwo=c.getAttribute('aria-disabled')==='true';out.compareHref=c.href;
+        boxes[0].click();boxes[1].click();}
         var f=document.getElementById('filter');f.value='sma_bracket';f.dispatchEvent(new Event('input'));
         out.filteredRuns=runs.tBodies[0].rows.length;
         if(out.filteredRuns>0)out.filteredFirst=runs.tBodies[0].rows[0].cells[1].textContent;}
