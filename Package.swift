@@ -5,6 +5,7 @@ import PackageDescription
 //   tsxlab (its main) → TSXLabCLI (CLI: parse, wire, print) → Jobs, Reports, Live, Operations, ProjectXGateway, Configuration, …
 //   Jobs (app services: backtest job, run recorder, sweeps local/shards/queue/walk-forward)
 //       → Backtest, Strategies, Configuration, Store
+//   ReportServer (the research page, `tsxlab serve`) → Reports, Store, HTTPServing (FlyingFox)
 //   Reports → Backtest, Indicators;  Live → Trading, ProjectX, Store;  Operations → Live
 //   Backtest → Trading, Indicators;  Strategies → Trading, Indicators;  Trading, Indicators → Data
 //   Store (runs, sweeps, sweep queue, live orders and account state; its own migrations) → Data
@@ -95,6 +96,9 @@ let package = Package(
         // shipped with its licence and notice.
         .target(name: "Reports", dependencies: ["Data", "Trading", "Indicators", "Backtest", "Research", "Store"],
                 resources: [.copy("Resources")]),
+        // The research page over a store (`tsxlab serve`): the report renderers' pages served on
+        // demand, on loopback or behind the status page's token rule.
+        .target(name: "ReportServer", dependencies: ["Reports", "Store", "Data", "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
         // The application services the commands run, callable from tests and a trader's own
         // package: the backtest job, the run recorder, sweeps (local, shards, the PostgreSQL queue
         // worker, walk-forward, each sweep's overfitting statistics).
@@ -110,7 +114,7 @@ let package = Package(
             name: "TSXLabCLI",
             dependencies: [
                 "Data", "Indicators", "Trading", "Strategies", "Backtest", "Live", "ProjectX", "ProjectXGateway", "Operations", "Reports", "Configuration", "Research",
-                "Store", "Jobs", "Documentation",
+                "Store", "Jobs", "Documentation", "ReportServer", "HTTPServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -124,7 +128,8 @@ let package = Package(
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Documentation", "Strategies", "Trading", "Data", "TSXLabTesting"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Backtest", "Research", "Store", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ReportServer", "Jobs", "Backtest", "Research", "Store", "Trading", "Data", "TSXLabTesting",
+                                                     "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Data", "TSXLabTesting"], exclude: ["Fixtures"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Store", "Research", "Backtest", "Configuration", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BenchTests", dependencies: ["TSXLabBench", "TSXLabTesting"]),

@@ -2,6 +2,7 @@ import Foundation
 import Data
 import Trading
 import Live
+import HTTPServing
 
 /// TradingView-style alerts as an entry path: `POST /alert` with a JSON body such as
 /// `{"secret": "…", "symbol": "ES", "action": "buy", "quantity": 1, "time": "2026-11-25T14:30:00Z"}`
@@ -38,7 +39,7 @@ public struct AlertEndpoint: Sendable {
         }
         // The secret first: nothing else is said to a caller without it.
         let given = headerSecret ?? (a["secret"] as? String)
-        guard let given, Self.constantTimeEqual(given, secret.reveal()) else { return refuse(401, "missing or wrong secret") }
+        guard let given, HTTPAccess.constantTimeEqual(given, secret.reveal()) else { return refuse(401, "missing or wrong secret") }
         guard let symbolText = a["symbol"] as? String, !symbolText.isEmpty else { return refuse(400, "field 'symbol' is required (a string such as ES)") }
         let symbol = symbolText.uppercased()
         guard let spec = symbols[symbol] else {
@@ -83,14 +84,5 @@ public struct AlertEndpoint: Sendable {
         case .accepted(let id): return Answer(status: 202, body: ["status": "accepted", "order": id.description])
         case .rejected(let why): return refuse(422, why.description)
         }
-    }
-
-    /// Compares secrets in a time that does not depend on where they differ (the status page's
-    /// token uses it too).
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var diff = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<max(x.count, y.count) { diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
-        return diff == 0
     }
 }

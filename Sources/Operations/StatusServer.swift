@@ -100,11 +100,11 @@ public final class StatusServer: Sendable {
     public init(host: String, port: UInt16, token: Secret?, metrics: RunnerMetrics, alerts: AlertEndpoint? = nil,
                 snapshot: @escaping @Sendable () async -> StatusSnapshot) throws {
         let extraRoutes: [(String, @Sendable (HTTPRequest) async -> HTTPResponse)] = alerts.map { [("/alert", $0.route)] } ?? []
-        let loopback = host == "127.0.0.1" || host == "localhost"
-        guard loopback || token != nil else { throw StatusServerError.tokenRequired(host) }
-        server = HTTPServer(address: try .inet(ip4: host == "localhost" ? "127.0.0.1" : host, port: port), timeout: 60,
+        let access: HTTPAccess
+        do { access = try HTTPAccess(host: host, token: token?.reveal()) } catch { throw StatusServerError.tokenRequired(host) }
+        server = HTTPServer(address: try .inet(ip4: access.bindAddress, port: port), timeout: 60,
                             pool: NoDelayPool(), logger: .disabled)
-        let handler = StatusHandler(token: loopback ? nil : token, metrics: metrics, snapshot: snapshot,
+        let handler = StatusHandler(access: access, metrics: metrics, snapshot: snapshot,
                                     extra: Dictionary(extraRoutes, uniquingKeysWith: { a, _ in a }))
         self.handler = handler
         address = "\(host):\(port)"
@@ -154,7 +154,8 @@ public enum StatusServerError: Error, CustomStringConvertible {
 }
 
 struct StatusHandler: HTTPHandler {
-    let token: Secret?
+    /// Loopback, or the token beyond it (the rule the research page shares).
+    let access: HTTPAccess
     let metrics: RunnerMetrics
     let snapshot: @Sendable () async -> StatusSnapshot
     let extra: [String: @Sendable (HTTPRequest) async -> HTTPResponse]
@@ -165,11 +166,7 @@ struct StatusHandler: HTTPHandler {
     func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
         // Extra routes (the alert endpoint) authenticate on their own terms.
         if let route = extra[request.path] { return await route(request) }
-        if let token {
-            let given = request.query.first { $0.name == "token" }?.value
-                ?? request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
-            guard let given, AlertEndpoint.constantTimeEqual(given, token.reveal()) else { return HTTPResponse(statusCode: .unauthorized) }
-        }
+        guard access.admits(request) else { return HTTPResponse(statusCode: .unauthorized) }
         switch request.path {
         case "/":
             return HTTPResponse(statusCode: .ok, headers: HTTPHeaders([.contentType: "text/html; charset=utf-8"]), body: Self.page)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Data
 import Foundation
+import HTTPServing
 import Jobs
 import Live
 import Logging
@@ -403,7 +404,7 @@ struct LiveRun: AsyncParsableCommand {
         }
         if let http {
             if let address = statusAddress {
-                if address.host != "127.0.0.1" && address.host != "localhost" && env["TSXLAB_HTTP_TOKEN"] == nil && env["TSXLAB_HTTP_TOKEN_FILE"] == nil {
+                if !HTTPAccess.isLoopback(address.host) && env["TSXLAB_HTTP_TOKEN"] == nil && env["TSXLAB_HTTP_TOKEN_FILE"] == nil {
                     problems.append("--http \(http) listens beyond loopback: set TSXLAB_HTTP_TOKEN or TSXLAB_HTTP_TOKEN_FILE")
                 }
             } else {

@@ -25,6 +25,7 @@ enum LocationArguments {
         switch value {
         case is StoreOptions: ["TSXLAB_STORE", "TSXLAB_CONTRACTS"]
         case is LiveOptions: ["PROJECTX_API_URL", "PROJECTX_RTC_URL", "PROJECTX_API_KEY_FILE"]
+        case is ServeCommand: ["TSXLAB_HTTP_TOKEN_FILE"]
         case is LiveRun: ["TSXLAB_HTTP_TOKEN_FILE", "TSXLAB_ALERT_SECRET_FILE", "TSXLAB_DISCORD_WEBHOOK_FILE", "TSXLAB_WEBHOOK_URL_FILE"]
         default: []
         }

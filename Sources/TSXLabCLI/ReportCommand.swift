@@ -38,36 +38,32 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             do {
-                let store = try storeOptions.openStore()
+                let reports = try storeOptions.storedReports()
                 if runIDs.count > 1 {
-                    try compare(store: store)
+                    try compare(reports)
                     return
                 }
                 let runID = runIDs[0]
                 // A sweep id: its heatmap and top configurations (HTML) or its results table (CSV).
-                if runID != "latest", let db = store as? any SQLDatabase, let sweep = try StoredSweep.load(runID, from: db) {
+                if runID != "latest", let sweep = try reports.sweep(runID) {
                     let folder = out ?? "reports/sweep-\(sweep.id)"
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                    let scrub = SecretScrubber(environment: storeOptions.environment)
                     let path: String
                     switch format {
                     case .csv:
                         path = folder + "/results.csv"
-                        try scrub.scrub(SweepReport.csv(sweep.table)).write(toFile: path, atomically: true, encoding: .utf8)
+                        try reports.sweepCSV(sweep).write(toFile: path, atomically: true, encoding: .utf8)
                     default:
                         path = folder + "/report.html"
-                        try scrub.scrub(try sweep.html()).write(toFile: path, atomically: true, encoding: .utf8)
+                        try reports.sweepHTML(sweep).write(toFile: path, atomically: true, encoding: .utf8)
                     }
                     print(URL(fileURLWithPath: path).standardizedFileURL.path)
                     return
                 }
-                let registry = try storeOptions.registry()
-                let catalog = try RunCatalog(store: store)
-                let id = try catalog.resolve(runID)
-                let report = try catalog.load(id) { try? registry.spec(for: $0) }
+                let id = try reports.catalog.resolve(runID)
+                let report = try reports.run(id)
                 let folder = out ?? format.defaultFolder(runID: id)
-                let writer = ReportWriter(scrubber: SecretScrubber(environment: storeOptions.environment))
-                let path = try writer.write(report, format: format, to: folder)
+                let path = try reports.writer.write(report, format: format, to: folder)
                 print(URL(fileURLWithPath: path).standardizedFileURL.path)
             } catch let e as ReportError {
                 Terminal.error(e.description)
@@ -77,13 +73,22 @@ struct ReportCommand: ParsableCommand {
     }
 
     /// Two or more runs on one page; every id is resolved before anything is written.
-    func compare(store: any BarStore) throws {
-        let registry = try storeOptions.registry()
-        let catalog = try RunCatalog(store: store)
-        let ids = try runIDs.map { try catalog.resolve($0) }
-        let reports = try ids.map { id in try catalog.load(id) { try? registry.spec(for: $0) } }
-        let writer = ReportWriter(scrubber: SecretScrubber(environment: storeOptions.environment))
-        let path = try writer.writeComparison(reports, to: out ?? ReportWriter.comparisonFolder(runIDs: ids))
+    func compare(_ reports: StoredReports) throws {
+        let ids = try runIDs.map { try reports.catalog.resolve($0) }
+        let runs = try ids.map { try reports.run($0) }
+        let path = try reports.writer.writeComparison(runs, to: out ?? ReportWriter.comparisonFolder(runIDs: ids))
         print(URL(fileURLWithPath: path).standardizedFileURL.path)
+    }
+}
+
+extension StoreOptions {
+    /// The store's runs and sweeps as reports: its catalog, the contract registry (with
+    /// --contracts-file) and a scrubber of the environment's secrets. `tsxlab report` and
+    /// `tsxlab serve` build their pages through it.
+    ///
+    /// - Throws: `ReportError.notSQL` for a store that cannot hold runs.
+    func storedReports() throws -> StoredReports {
+        StoredReports(catalog: try RunCatalog(store: try openStore()), registry: try registry(),
+                      scrubber: SecretScrubber(environment: environment))
     }
 }

@@ -29,7 +29,7 @@ public struct TSXLab: AsyncParsableCommand {
             Exit codes: 0 success, 64 bad arguments, 65 bad input data, 66 missing input file,
             69 store unavailable, 70 internal failure.
             """,
-        subcommands: [DataCommand.self, BacktestCommand.self, StrategiesCommand.self, NewCommand.self, SweepCommand.self, ReportCommand.self, IndicatorsCommand.self, StatsCommand.self, CombineCommand.self, GatewayCommand.self, PromoteCommand.self, LiveCommand.self, RecordCommand.self, MetricsCommand.self, DocsCommand.self]
+        subcommands: [DataCommand.self, BacktestCommand.self, StrategiesCommand.self, NewCommand.self, SweepCommand.self, ReportCommand.self, ServeCommand.self, IndicatorsCommand.self, StatsCommand.self, CombineCommand.self, GatewayCommand.self, PromoteCommand.self, LiveCommand.self, RecordCommand.self, MetricsCommand.self, DocsCommand.self]
     )
 }
 

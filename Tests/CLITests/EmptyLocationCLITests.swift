@@ -21,6 +21,7 @@ struct EmptyLocationCLITests {
         "backtest": ["backtest"],
         "sweep": ["sweep"],
         "report": ["report", "latest"],
+        "serve": ["serve", "--port", "0"],
         "indicators": ["indicators", "--symbol", "ES", "--timeframe", "1m", "--indicator", "atr:14", "--out", "-"],
         "stats": ["stats"],
         "stats summary": ["stats", "summary"],
