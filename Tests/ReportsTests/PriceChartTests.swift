@@ -74,11 +74,7 @@ struct PriceChartTests {
     }
 
     /// What the page shows: read after the chart has drawn, then after a click on a trade row.
-    static let probe = """
-        window.__errors=[];
-        window.addEventListener('error',function(e){window.__errors.push('error: '+(e.message||e.type));},true);
-        var __ce=console.error;console.error=function(){window.__errors.push('console: '+Array.prototype.join.call(arguments,' '));__ce.apply(console,arguments);};
-        document.addEventListener('securitypolicyviolation',function(e){window.__errors.push('csp: '+e.violatedDirective+' '+e.blockedURI);});
+    static let probe = Browser.errorCapture + """
         window.addEventListener('load',function(){requestAnimationFrame(function(){requestAnimationFrame(function(){
         var box=document.getElementById('price-chart'),out={};
         out.day=box.getAttribute('data-day');out.markers=box.getAttribute('data-markers');out.info=document.getElementById('pc-info').textContent;

@@ -434,12 +434,7 @@ enum ResearchBrowser {
         var compareHref: String?
     }
 
-    static let probeScript = """
-        window.__errors=[];
-        window.addEventListener('error',function(e){window.__errors.push('error: '+(e.message||e.type));},true);
-        window.addEventListener('unhandledrejection',function(e){window.__errors.push('rejection: '+e.reason);});
-        var __ce=console.error;console.error=function(){window.__errors.push('console: '+Array.prototype.join.call(arguments,' '));__ce.apply(console,arguments);};
-        document.addEventListener('securitypolicyviolation',function(e){window.__errors.push('csp: '+e.violatedDirective+' '+e.blockedURI);});
+    static let probeScript = Browser.errorCapture + """
         window.addEventListener('load',function(){setTimeout(function(){
         var out={errors:window.__errors,title:document.title,overflow:document.documentElement.scrollWidth-window.innerWidth,stats:{},links:[],
         resources:performance.getEntriesByType('resource').map(function(r){return r.name;})};

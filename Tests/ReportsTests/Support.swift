@@ -292,12 +292,17 @@ enum Browser {
         var info: String?
     }
 
-    static let probeScript = """
+    /// The probe's first part, shared by every page's probe: script errors, rejected promises,
+    /// console errors and policy violations, recorded in `window.__errors` from the first moment.
+    static let errorCapture = """
         window.__errors=[];
         window.addEventListener('error',function(e){window.__errors.push('error: '+(e.message||e.type));},true);
         window.addEventListener('unhandledrejection',function(e){window.__errors.push('rejection: '+e.reason);});
         var __ce=console.error;console.error=function(){window.__errors.push('console: '+Array.prototype.join.call(arguments,' '));__ce.apply(console,arguments);};
         document.addEventListener('securitypolicyviolation',function(e){window.__errors.push('csp: '+e.violatedDirective+' '+e.blockedURI);});
+        """
+
+    static let probeScript = errorCapture + """
         window.addEventListener('load',function(){setTimeout(function(){
         var out={errors:window.__errors,svgs:[],stats:{},overflow:document.documentElement.scrollWidth-window.innerWidth,
         resources:performance.getEntriesByType('resource').length};
