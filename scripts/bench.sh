@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-# wrk: the live suite's HTTP load, out of process as a browser or an alert sender is.
-ensure_packages "${BUILD_PACKAGES[@]}" python3 wrk
+# wrk: the live suite's HTTP load, out of process as a browser or an alert sender is; chromium: the chart suite opens a report in it.
+ensure_packages "${BUILD_PACKAGES[@]}" python3 wrk chromium
 start_postgres
 trap stop_postgres EXIT
 swift build -c release --product tsxlab-bench >&2
