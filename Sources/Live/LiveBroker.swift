@@ -19,6 +19,45 @@ public enum GatewayCommand: Sendable {
     }
 }
 
+extension GatewayCommand: CustomStringConvertible {
+    /// The command as a trader reads it (the dry run logs these): `place BUY 1 CON.F.US.EP.Z13 stop
+    /// 1650.25, bracket stop -8 ticks target +16 ticks, tag r-12 (order #12)`, `modify #12 stop 1651
+    /// (gateway order 345)`, `cancel #12 (gateway order 345)`, `close ES (CON.F.US.EP.Z13)`.
+    public var description: String {
+        func prices(limit: Decimal?, stop: Decimal?, trail: Decimal?) -> String {
+            [limit.map { "limit \($0)" }, stop.map { "stop \($0)" }, trail.map { "trail \($0)" }].compactMap { $0 }.joined(separator: " ")
+        }
+        switch self {
+        case .place(let local, let r):
+            func at(_ p: Decimal?) -> String { p.map { " \($0)" } ?? "" }
+            let kind = switch PXOrderType(rawValue: r.type) {
+            case .limit: "limit" + at(r.limitPrice)
+            case .market: "market"
+            case .stopLimit: "stop-limit" + at(r.stopPrice) + (r.limitPrice.map { " limit \($0)" } ?? "")
+            case .stop: "stop" + at(r.stopPrice)
+            case .trailingStop: "trailing stop" + at(r.trailPrice)
+            case .joinBid: "join bid"
+            case .joinAsk: "join ask"
+            case nil: "order type \(r.type) " + prices(limit: r.limitPrice, stop: r.stopPrice, trail: r.trailPrice)
+            }
+            var text = "place \(r.side == PXSide.bid.rawValue ? "BUY" : "SELL") \(r.size) \(r.contractId) \(kind)"
+            let legs = [r.stopLossBracket.map { "stop \($0.ticks > 0 ? "+" : "")\($0.ticks) ticks" },
+                        r.takeProfitBracket.map { "target \($0.ticks > 0 ? "+" : "")\($0.ticks) ticks" }].compactMap { $0 }
+            if !legs.isEmpty { text += ", bracket " + legs.joined(separator: " ") }
+            if let tag = r.customTag { text += ", tag \(tag)" }
+            return text + " (order \(local))"
+        case .modify(let local, let r):
+            let change = [r.size.map { "size \($0)" }, Optional(prices(limit: r.limitPrice, stop: r.stopPrice, trail: r.trailPrice))]
+                .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+            return "modify \(local) \(change) (gateway order \(r.orderId))"
+        case .cancel(let local, let gatewayID):
+            return "cancel \(local) (gateway order \(gatewayID))"
+        case .close(let symbol, let contractID):
+            return "close \(symbol) (\(contractID))"
+        }
+    }
+}
+
 /// The gateway's answer to a command.
 public enum GatewayAnswer: Sendable {
     case placed(local: OrderID, gatewayID: Int64)

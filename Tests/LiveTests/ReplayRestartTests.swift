@@ -21,26 +21,43 @@ struct ReplayRestartTests {
         return try d.build(symbol: "ES", parameters: p)
     }
 
-    @Test("a restart whose replay covers decisions the first run never sent binds each of the first run's orders to its decision")
-    func replayBindsEarlierOrders() async throws {
+    /// The ESZ13 tape to the Monday's end on a gateway stepped to its cash open, a state store, and a
+    /// first sma-bracket run warmed up from `warmup` that trades twenty bars and is killed.
+    struct FirstRun {
+        let tape: BarSeries
+        let gw: GatewayProcess
+        let state: LiveStateStore
+        let first: LiveHarness
+    }
+
+    static func firstRun(_ name: String, tagPrefix: String, warmup: Timestamp) async throws -> FirstRun {
         let tape = try LiveParityTests.esz13(through: "2013-10-08T00:00:00Z")
         let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
         let gw = try await GatewayProcess.start(csv: LoopbackGateway.tape, contract: "ESZ13", extra: ["--to", end])
-        defer { gw.stop() }
-        let open = (0..<tape.count).filter { tape.time[$0] < Timestamp(iso8601: "2013-10-07T13:30:00Z")!.seconds }.count
-        try gw.step(open)
-        let dir = TestEnvironment.temporaryDirectory("replay-restart")
-        let db = try #require(try StoreURL.open("sqlite:\(dir)/state.db") as? any SQLDatabase)
-        let state = LiveStateStore(db: db, account: "1")
+        do {
+            let open = (0..<tape.count).filter { tape.time[$0] < Timestamp(iso8601: "2013-10-07T13:30:00Z")!.seconds }.count
+            try gw.step(open)
+            let dir = TestEnvironment.temporaryDirectory(name)
+            let db = try #require(try StoreURL.open("sqlite:\(dir)/state.db") as? any SQLDatabase)
+            let state = LiveStateStore(db: db, account: "1")
+            let first = try await LiveHarness.attach(gw, tape: tape, strategies: [try Self.sma()], rules: LiveHarness.rules, tagPrefix: tagPrefix,
+                                                     state: state, resumeFrom: warmup)
+            try await first.play(20)
+            await first.runner.kill()
+            return FirstRun(tape: tape, gw: gw, state: state, first: first)
+        } catch {
+            gw.stop()
+            throw error
+        }
+    }
+
+    @Test("a restart whose replay covers decisions the first run never sent binds each of the first run's orders to its decision")
+    func replayBindsEarlierOrders() async throws {
         let warmup = Timestamp(iso8601: "2013-10-07T13:00:00Z")!
-
-        let first = try await LiveHarness.attach(gw, tape: tape, strategies: [try Self.sma()], rules: LiveHarness.rules, tagPrefix: "r",
-                                                 state: state, resumeFrom: warmup)
-        try await first.play(20)
-        await first.runner.kill()
-
-        let second = try await LiveHarness.attach(gw, tape: tape, strategies: [try Self.sma()], rules: LiveHarness.rules, tagPrefix: "r",
-                                                  state: state, resumeFrom: warmup)
+        let run = try await Self.firstRun("replay-restart", tagPrefix: "r", warmup: warmup)
+        defer { run.gw.stop() }
+        let second = try await LiveHarness.attach(run.gw, tape: run.tape, strategies: [try Self.sma()], rules: LiveHarness.rules, tagPrefix: "r",
+                                                  state: run.state, resumeFrom: warmup)
         let placed = try await second.client.searchOrders(accountId: 1, from: warmup).filter { $0.customTag != nil }
         #expect(placed.count >= 3, "the first run traded: \(placed.map { $0.customTag ?? "" })")
         let own = second.broker.allOrders.compactMap { o in second.broker.tag(of: o.id).map { ($0, second.broker.owner(of: o.id)) } }
@@ -67,26 +84,14 @@ struct ReplayRestartTests {
 
     @Test("a replay whose decisions differ from the first run's (the same tags, other orders) binds none of them: the gateway's orders and fills are booked as they are, and the books agree with the venue")
     func replayDecisionsDiffer() async throws {
-        let tape = try LiveParityTests.esz13(through: "2013-10-08T00:00:00Z")
-        let end = Timestamp(seconds: tape.time[tape.count - 1] + 60).iso8601
-        let gw = try await GatewayProcess.start(csv: LoopbackGateway.tape, contract: "ESZ13", extra: ["--to", end])
-        defer { gw.stop() }
-        let open = (0..<tape.count).filter { tape.time[$0] < Timestamp(iso8601: "2013-10-07T13:30:00Z")!.seconds }.count
-        try gw.step(open)
-        let dir = TestEnvironment.temporaryDirectory("replay-differs")
-        let db = try #require(try StoreURL.open("sqlite:\(dir)/state.db") as? any SQLDatabase)
-        let state = LiveStateStore(db: db, account: "1")
         let warmup = Timestamp(iso8601: "2013-10-07T13:30:00Z")!
-
-        let first = try await LiveHarness.attach(gw, tape: tape, strategies: [try Self.sma()], rules: LiveHarness.rules, tagPrefix: "d",
-                                                 state: state, resumeFrom: warmup)
-        try await first.play(20)
-        await first.runner.kill()
-        let placed = try await first.client.searchOrders(accountId: 1, from: warmup).filter { $0.customTag != nil }
+        let run = try await Self.firstRun("replay-differs", tagPrefix: "d", warmup: warmup)
+        defer { run.gw.stop() }
+        let placed = try await run.first.client.searchOrders(accountId: 1, from: warmup).filter { $0.customTag != nil }
         #expect(placed.count >= 2 && placed.allSatisfy { $0.size == 1 }, "the first run traded one lot: \(placed.map(\.size))")
 
-        let second = try await LiveHarness.attach(gw, tape: tape, strategies: [EveryFifthBarTwo()], rules: LiveHarness.rules, tagPrefix: "d",
-                                                  state: state, resumeFrom: warmup)
+        let second = try await LiveHarness.attach(run.gw, tape: run.tape, strategies: [EveryFifthBarTwo()], rules: LiveHarness.rules, tagPrefix: "d",
+                                                  state: run.state, resumeFrom: warmup)
         // None of the first run's orders became a two-lot decision of the second's strategy.
         for o in placed {
             let local = second.broker.allOrders.first { second.broker.tag(of: $0.id) == o.customTag }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Data
 import ProjectX
+import Trading
 @testable import Live
 
 @Suite("RFC 6455 frames")
@@ -181,5 +182,24 @@ struct CredentialsTests {
         #expect(throws: CredentialsError.emptyKey("PROJECTX_API_KEY")) {
             try APICredentials.load(environment: ["PROJECTX_USERNAME": "t", "PROJECTX_API_KEY": ""])
         }
+    }
+}
+
+@Suite("Gateway commands as a trader reads them (the dry run's log)")
+struct GatewayCommandTextTests {
+    @Test("each command in a line: side, size, contract, kind and prices, bracket legs, tag, the local and gateway order")
+    func lines() {
+        let place = PXPlaceOrderRequest(accountId: 7, contractId: "CON.F.US.EP.Z13", type: .stop, side: .bid, size: 2, stopPrice: Decimal(string: "1650.25"),
+                                        customTag: "r-12", stopLossBracket: PXBracket(ticks: -8, type: .stop), takeProfitBracket: PXBracket(ticks: 16, type: .limit))
+        #expect(GatewayCommand.place(local: OrderID(12), place).description
+                == "place BUY 2 CON.F.US.EP.Z13 stop 1650.25, bracket stop -8 ticks target +16 ticks, tag r-12 (order #12)")
+        let market = PXPlaceOrderRequest(accountId: 7, contractId: "CON.F.US.EP.Z13", type: .market, side: .ask, size: 1)
+        #expect(GatewayCommand.place(local: OrderID(3), market).description == "place SELL 1 CON.F.US.EP.Z13 market (order #3)")
+        let modify = PXModifyOrderRequest(accountId: 7, orderId: 345, stopPrice: Decimal(string: "1651"))
+        #expect(GatewayCommand.modify(local: OrderID(12), modify).description == "modify #12 stop 1651 (gateway order 345)")
+        #expect(GatewayCommand.cancel(local: OrderID(12), gatewayID: 345).description == "cancel #12 (gateway order 345)")
+        #expect(GatewayCommand.close(symbol: "ES", contractID: "CON.F.US.EP.Z13").description == "close ES (CON.F.US.EP.Z13)")
+        // No account number or raw field names in the line.
+        #expect(!GatewayCommand.place(local: OrderID(12), place).description.contains("accountId"))
     }
 }

@@ -24,6 +24,21 @@ let strategyCases: [(String, [String: String])] = [
     ("sma_bracket", [:]),
 ]
 
+extension BarSeries {
+    /// The future replaced: the bars from `cut` on keep their timestamps, with the price path
+    /// mirrored around the last close before the cut.
+    func scrambled(after cut: Int) -> BarSeries {
+        var out = slice(0..<cut)
+        let pivot = close[cut - 1]
+        for i in cut..<count {
+            let b = self[i]
+            out.append(Bar(b.time.seconds, 2 * pivot - b.open.ticks, 2 * pivot - b.low.ticks, 2 * pivot - b.high.ticks,
+                           2 * pivot - b.close.ticks, b.volume))
+        }
+        return out
+    }
+}
+
 @Suite("No strategy sees the future")
 struct LookAheadTests {
     @Test("truncating or scrambling the bars after a cut never changes what happened before it",
@@ -33,14 +48,7 @@ struct LookAheadTests {
         let full = try SharedData.loadBars("ES_1m_2023-09-24_2023-10-09.csv.gz", symbol: "ES", tickSize: TickSize("0.25")!)
         let cut = full.count * 3 / 5
         let cutTime = Timestamp(seconds: full.time[cut])
-        // The future replaced: the same timestamps with the price path mirrored around the cut.
-        var scrambled = full.slice(0..<cut)
-        let pivot = full.close[cut - 1]
-        for i in cut..<full.count {
-            let b = full[i]
-            scrambled.append(Bar(b.time.seconds, 2 * pivot - b.open.ticks, 2 * pivot - b.low.ticks, 2 * pivot - b.high.ticks,
-                                 2 * pivot - b.close.ticks, b.volume))
-        }
+        let scrambled = full.scrambled(after: cut)
         let a = try runCatalogued(name, full, changes)
         let b = try runCatalogued(name, full.slice(0..<cut), changes)
         let c = try runCatalogued(name, scrambled, changes)
@@ -106,13 +114,7 @@ struct MultiTimeframeLookAheadTests {
         let full = try SharedData.loadBars("ES_1m_2023-09-24_2023-10-09.csv.gz", symbol: "ES", tickSize: TickSize("0.25")!)
         let cut = full.count * 3 / 5
         let cutTime = Timestamp(seconds: full.time[cut])
-        var scrambled = full.slice(0..<cut)
-        let pivot = full.close[cut - 1]
-        for i in cut..<full.count {
-            let b = full[i]
-            scrambled.append(Bar(b.time.seconds, 2 * pivot - b.open.ticks, 2 * pivot - b.low.ticks, 2 * pivot - b.high.ticks,
-                                 2 * pivot - b.close.ticks, b.volume))
-        }
+        let scrambled = full.scrambled(after: cut)
         func run(_ series: BarSeries) -> (BacktestResult, TwoTimeframes) {
             let st = TwoTimeframes()
             let engine = BacktestEngine(exchange: SimulatedExchange(instruments: [Instrument(spec: esSpecification)], rules: .unlimited()), strategies: [st])
