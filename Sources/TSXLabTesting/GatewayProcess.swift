@@ -9,8 +9,7 @@ public final class GatewayProcess: @unchecked Sendable {
     // @unchecked: `process` is set once in init; `stop` is idempotent.
     public let port: Int
     public let arguments: [String]
-    private let process: Process
-    private let output: Pipe
+    private let process: ChildProcess
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var hubURL: String { "ws://127.0.0.1:\(port)" }
@@ -18,21 +17,15 @@ public final class GatewayProcess: @unchecked Sendable {
     /// Starts a gateway replaying `csv` (a shared dataset path) as `contract`.
     public init(csv: String, symbol: String = "ES", contract: String, extra: [String] = [], environment: [String: String] = [:]) throws {
         arguments = ["gateway", "serve", "--csv", csv, "--symbol", symbol, "--contract", contract, "--port", "0"] + extra
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = arguments
         var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(CLI.binary, arguments, environment: env, stderr: .null)
+        let output = process.standardOutput!
         // The first line names the port.
         var line = Data()
         let deadline = Date().addingTimeInterval(30)
         while !line.contains(0x0A) {
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = output.availableData
             if chunk.isEmpty {
                 if Date() > deadline || !process.isRunning { break }
                 continue

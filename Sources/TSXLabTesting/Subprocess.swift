@@ -20,32 +20,10 @@ public enum Subprocess {
         try await onOwnThread { try runBlocking(executable, args, cwd: cwd, environment: environment, input: input, timeout: timeout) }
     }
 
-    /// A process for `executable` with both output pipes attached, not yet started.
-    static func prepare(_ executable: String, _ args: [String], cwd: String?, environment: [String: String]?) -> (Process, Pipe, Pipe) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        if let environment { p.environment = environment }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        return (p, out, err)
-    }
-
     /// `run` on the calling thread: for code that is not async and owns its thread.
     public static func runBlocking(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String]? = nil,
                                    input: String? = nil, timeout: Double = 300) throws -> Output {
-        let (p, out, err) = prepare(executable, args, cwd: cwd, environment: environment)
-        if let input {
-            let inPipe = Pipe()
-            p.standardInput = inPipe
-            inPipe.fileHandleForWriting.write(Data(input.utf8))
-            try inPipe.fileHandleForWriting.close()
-        } else {
-            p.standardInput = FileHandle.nullDevice
-        }
-        try p.run()
+        let p = try ChildProcess(executable, args, cwd: cwd, environment: environment, stdin: input.map { .text($0) } ?? .null)
         let pid = p.processIdentifier
         let watchdog = DispatchWorkItem { if p.isRunning { kill(pid, SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
@@ -53,8 +31,8 @@ public enum Subprocess {
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        DispatchQueue.global().async { outData = p.standardOutput!.readDataToEndOfFile(); group.leave() }
+        let errData = p.standardError!.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
         return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
@@ -72,12 +50,11 @@ public final class Collected: @unchecked Sendable {
 
     /// Starts `executable` (the tsxlab binary unless given) with both pipes collected.
     public static func launch(_ args: [String], executable: String = CLI.binary, environment: [String: String]? = nil,
-                              cwd: String? = nil) throws -> (Process, Collected) {
-        let (p, out, err) = Subprocess.prepare(executable, args, cwd: cwd, environment: environment)
+                              cwd: String? = nil) throws -> (ChildProcess, Collected) {
+        let p = try ChildProcess(executable, args, cwd: cwd, environment: environment)
         let collected = Collected()
-        out.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.o.append(d) } }
-        err.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.e.append(d) } }
-        try p.run()
+        p.standardOutput!.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.o.append(d) } }
+        p.standardError!.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.e.append(d) } }
         return (p, collected)
     }
 
@@ -100,14 +77,6 @@ public final class Collected: @unchecked Sendable {
     public struct NotSeen: Error, CustomStringConvertible {
         public var description: String
         public init(description: String) { self.description = description }
-    }
-}
-
-extension Process {
-    /// Waits for the process to exit on a thread of its own (see `Subprocess`), never holding a
-    /// thread of the shared pool.
-    public func exited() async {
-        _ = try? await onOwnThread { self.waitUntilExit() }
     }
 }
 

@@ -8,15 +8,9 @@ struct SweepQueueTests {
                        "--param", "stop_ticks,target_ticks=8:8,20:40", "--symbol", "ES", "--commission", "2.50", "--to", "2019-03-01"]
 
     /// Starts `tsxlab` without waiting.
-    func spawn(_ args: [String], env: [String: String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = args
-        p.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(env) { $1 }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
+    func spawn(_ args: [String], env: [String: String]) throws -> ChildProcess {
+        try ChildProcess(CLI.binary, args, environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()].merging(env) { $1 },
+                         stdout: .null, stderr: .null)
     }
 
     @Test("three workers, one killed holding a lease: every configuration is computed exactly once and equals a local sweep",

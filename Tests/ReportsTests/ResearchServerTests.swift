@@ -275,32 +275,23 @@ struct ResearchStore: Sendable {
 /// A `tsxlab serve --port 0` process: started, its printed URL awaited, stopped with SIGTERM.
 final class ServeProcess: @unchecked Sendable {
     // @unchecked: `process` is set once in init; `stop` runs once, at the end of a test.
-    let process: Process
+    let process: ChildProcess
     let port: Int
     let stderrPath: String
 
     var url: String { "http://127.0.0.1:\(port)/" }
 
     private init(_ store: ResearchStore, arguments: [String], environment: [String: String]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["serve", "--port", "0"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: store.dir)
         var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
         for (k, v) in store.environment.merging(environment, uniquingKeysWith: { $1 }) { env[k] = v }
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
         stderrPath = store.dir + "/serve-\(UUID().uuidString.prefix(6)).err"
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(CLI.binary, ["serve", "--port", "0"] + arguments, cwd: store.dir, environment: env, stderr: .file(stderrPath))
+        let out = process.standardOutput!
         // The first line is `listening http://HOST:PORT/`, written once the socket listens.
         var line = Data()
         let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
         while !line.contains(0x0A) {
-            let chunk = out.fileHandleForReading.availableData
+            let chunk = out.availableData
             if chunk.isEmpty {
                 if Date() > deadline || !process.isRunning { break }
                 continue
