@@ -42,6 +42,8 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(help: "Seconds a worker's lease lasts; a dead worker's configurations are redone after it.") var lease = 120
     @Flag(help: "Run every configuration as a full engine backtest, even where a specialised sweep kernel applies (to cross-check it).")
     var engineOnly = false
+    @Flag(help: ArgumentHelp("Ask/tell: read configurations as JSON objects, one a line, on standard input ({\"fast\": 10, \"slow\": 30}); answer each with one JSON line on standard output (its parameters, then the results.csv fields), or {\"line\": N, \"error\": …}. Ends at the end of input; recorded as a sweep."))
+    var askTell = false
     @Option(help: "Folder for results.csv.") var out: String?
     @Flag(help: "Print the ranking as JSON.") var json = false
 
@@ -60,11 +62,12 @@ struct SweepCommand: AsyncParsableCommand {
     func sweep() async throws {
         guard SweepOutcome.metrics.contains(metric) else { throw ValidationError("--metric must be one of \(SweepOutcome.metrics.joined(separator: ", "))") }
         let base = try options.configuration()
-        let axes = try params.map(SweepAxis.parse)
-        guard !axes.isEmpty else { throw ValidationError("give at least one --param axis") }
         guard base.enabledStrategies.count == 1, let entry = base.enabledStrategies.first else {
             throw ValidationError("a sweep runs one strategy: enable exactly one (--strategy NAME)")
         }
+        if askTell { return try await Self.askTell(try options.job(base), engineOnly: engineOnly, refusing: askTellConflicts) }
+        let axes = try params.map(SweepAxis.parse)
+        guard !axes.isEmpty else { throw ValidationError("give at least one --param axis") }
         // Every value must parse before anything runs.
         for a in axes { for t in a.tuples { for (k, n) in a.names.enumerated() { var c = base; try RunOptions.setParameter(&c, name: n, value: t[k], source: "--param") } } }
         let space = SweepSpace(axes: axes)
@@ -194,6 +197,35 @@ struct SweepCommand: AsyncParsableCommand {
             print("re-run the best as a full backtest:\n  " + Self.rerunCommand(first, names: space.names))
         }
         if interrupted { throw ExitCode(130) }
+    }
+
+    /// The options given that an ask/tell sweep does not take (its configurations come from the lines).
+    var askTellConflicts: [String] {
+        [("--param", !params.isEmpty), ("--samples", samples != nil), ("--shard", shard != nil), ("--walk-forward", walkForward != nil),
+         ("--enqueue", enqueue), ("--worker", worker), ("--out", out != nil), ("--json", json)].filter(\.1).map(\.0)
+    }
+
+    /// `--ask-tell`: one JSON line out per line in, flushed at once, until the end of input.
+    static func askTell(_ backtest: BacktestJob, engineOnly: Bool, refusing conflicts: [String]) async throws {
+        guard conflicts.isEmpty else {
+            throw ValidationError("--ask-tell takes its configurations as JSON lines on standard input and answers in JSON lines: drop \(conflicts.joined(separator: ", "))")
+        }
+        var session = try SweepJob.AskTell(job: try SweepJob.askTell(backtest: backtest), engineOnly: engineOnly)
+        let job = session.job
+        Terminal.note("ask/tell sweep \(job.sweepID): \(job.strategy.name) on \(job.series.symbol) \(job.series.timeframe), \(job.series.count) bars"
+                      + (session.configurations > 0 ? ", \(session.configurations) configurations already recorded" : "")
+                      + "; one JSON object a line on standard input")
+        // Unbuffered writes: a driver reading line by line sees each answer at once.
+        func answer(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        while let line = readLine(strippingNewline: true) {
+            switch session.answer(line) {
+            case .success(let result): answer(result)
+            case .failure(let e):
+                answer(e.json)
+                Terminal.error(e.description)
+            }
+        }
+        Terminal.note("ask/tell sweep \(job.sweepID): \(session.evaluated) evaluated, \(session.failed) refused; \(session.configurations) configurations recorded (tsxlab report \(job.sweepID))")
     }
 
     /// Prints a walk-forward: the windows as a table (or JSON) with each window's in-sample PSR,
