@@ -70,10 +70,12 @@ public final class Collected: @unchecked Sendable {
     private let lock = NSLock()
     private var o = Data(), e = Data()
 
-    /// Starts `executable` (the tsxlab binary unless given) with both pipes collected.
+    /// Starts `executable` (the tsxlab binary unless given) with both pipes collected; with
+    /// `input`, the test writes the program's standard input there as it goes.
     public static func launch(_ args: [String], executable: String = CLI.binary, environment: [String: String]? = nil,
-                              cwd: String? = nil) throws -> (Process, Collected) {
+                              cwd: String? = nil, input: Pipe? = nil) throws -> (Process, Collected) {
         let (p, out, err) = Subprocess.prepare(executable, args, cwd: cwd, environment: environment)
+        if let input { p.standardInput = input }
         let collected = Collected()
         out.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.o.append(d) } }
         err.fileHandleForReading.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.e.append(d) } }
