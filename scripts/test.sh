@@ -9,9 +9,10 @@ ensure_packages "${BUILD_PACKAGES[@]}" python3 python3-venv chromium curl
 
 # The report tests render the HTML report in headless Chromium (above) and validate and execute
 # the notebook export with nbformat, pandas, matplotlib and nbconvert; the gateway tests connect a
-# third-party SignalR client (signalrcore) through negotiation: a virtual environment under
-# .build-venv/, made and filled from PyPI only when something is missing.
-PYTHON_MODULES="pandas matplotlib nbformat nbconvert ipykernel signalrcore"
+# third-party SignalR client (signalrcore) through negotiation; the ask/tell tests run the Optuna
+# example (examples/optuna-sma-bracket): a virtual environment under .build-venv/, made and filled
+# from PyPI only when something is missing.
+PYTHON_MODULES="pandas matplotlib nbformat nbconvert ipykernel signalrcore optuna"
 if ! .build-venv/bin/python -c "import ${PYTHON_MODULES// /, }" 2>/dev/null; then
   echo "installing into .build-venv: $PYTHON_MODULES" >&2
   python3 -m venv .build-venv >&2

@@ -116,6 +116,30 @@ public final class SMABracketKernel: Sendable {
         (dayStarts, lastDay) = Self.dayStarts(series.time, calendar)
     }
 
+    /// A kernel over the same bars with these signals (`preparing(_:)` extends one this way).
+    init(sharing k: SMABracketKernel, signals: [Pair: [Int32]]) {
+        series = k.series; instrument = k.instrument; startingBalance = k.startingBalance; calendar = k.calendar
+        self.signals = signals; dayStarts = k.dayStarts; lastDay = k.lastDay
+    }
+
+    /// This kernel, prepared also for the `(fast, slow)` pairs of `parameters` it was not prepared
+    /// for: the bars, day boundaries and signals already computed are shared, and each new pair's
+    /// signals are computed once (from its own two window sums). Returns `self` when every pair is
+    /// prepared. An ask/tell sweep, whose configurations arrive one at a time, grows its kernel so.
+    /// Invalid parameters are a precondition failure, as in `init`.
+    public func preparing(_ parameters: [Parameters]) -> SMABracketKernel {
+        precondition(parameters.allSatisfy(\.isValid), "sma-bracket parameters need 0 < fast < slow and positive bracket and quantity")
+        let new = Set(parameters.map { Pair(fast: $0.fast, slow: $0.slow) }).subtracting(signals.keys)
+        guard !new.isEmpty else { return self }
+        var table = signals
+        let close = series.close
+        for p in new {
+            let sums = WindowSums(windows: [p.fast, p.slow], close: close)
+            table[p] = Self.crossSignals(fast: p.fast, slow: p.slow, f: sums[p.fast], s: sums[p.slow], n: close.count)
+        }
+        return SMABracketKernel(sharing: self, signals: table)
+    }
+
     /// The engine's day boundaries: the bars at which the trading session starts a trade day
     /// (`TradeDayClock`, the rule the session uses).
     static func dayStarts(_ time: [Int64], _ cal: SessionCalendar) -> ([(bar: Int, endedDay: Int64)], Int64) {

@@ -39,8 +39,17 @@ public struct SweepJob: Sendable {
     /// - Throws: `SweepSetupError` without an axis or without exactly one enabled strategy; the
     ///   job's errors when bars, contract or configuration are wrong.
     public init(backtest: BacktestJob, space: SweepSpace, cells: [SweepCell]? = nil) throws {
+        try self.init(backtest: backtest, space: space, cells: cells, identity: space.description)
+    }
+
+    /// `identity` is what, beside the base configuration and the bars' span, tells this sweep
+    /// from others: the axes for a grid, `ask-tell` for configurations that arrive one at a time
+    /// (which has no axes).
+    init(backtest: BacktestJob, space: SweepSpace, cells: [SweepCell]?, identity: String) throws {
         let base = backtest.config
-        guard !space.names.isEmpty else { throw SweepSetupError(description: "a sweep needs at least one parameter axis") }
+        guard !space.names.isEmpty || identity == Self.askTellSpace else {
+            throw SweepSetupError(description: "a sweep needs at least one parameter axis")
+        }
         guard base.enabledStrategies.count == 1, let entry = base.enabledStrategies.first else {
             throw SweepSetupError(description: "a sweep runs one strategy: enable exactly one")
         }
@@ -50,16 +59,17 @@ public struct SweepJob: Sendable {
         try base.checkConsistency()
         self.base = base; self.space = space; self.cells = cells ?? space.grid(); self.backtest = backtest
         self.strategy = entry; self.series = series; self.finer = finer; self.prints = prints; self.instrument = instrument
-        self.sweepID = String(SHA256.hex(Array((base.canonicalText + space.description + "\(series.first!.time)…\(series.last!.time)").utf8)).prefix(16))
+        self.sweepID = String(SHA256.hex(Array((base.canonicalText + identity + "\(series.first!.time)…\(series.last!.time)").utf8)).prefix(16))
     }
 
     /// The store's database, when the store is SQL (results are then recorded and resumed).
     public var database: (any SQLDatabase)? { backtest.store as? any SQLDatabase }
 
-    /// The base configuration with a cell's parameter values set.
+    /// The base configuration with a cell's parameter values set (a grid cell has one per axis
+    /// name; an ask/tell cell those its line named).
     public func configuration(for cell: SweepCell) throws -> RunConfiguration {
         var c = base
-        for n in space.names { try c.setParameter(n, value: cell.values[n]!, source: "--param") }
+        for n in cell.values.keys.sorted() { try c.setParameter(n, value: cell.values[n]!, source: "--param") }
         return c
     }
 
@@ -94,11 +104,17 @@ public struct SweepJob: Sendable {
     /// `SMABracketKernel` models (same results as the engine: its tests pin that); nil sends every
     /// configuration through the engine.
     public func kernel(for cells: [SweepCell]) throws -> SMABracketKernel? {
+        guard let p = try kernelParameters(for: cells) else { return nil }
+        return SMABracketKernel(series: series, instrument: instrument, rules: base.account, config: backtest.exchangeConfig(), parameters: p)
+    }
+
+    /// The kernel parameters of these cells when `SMABracketKernel` models every one of them; nil
+    /// sends them through the engine.
+    func kernelParameters(for cells: [SweepCell]) throws -> [SMABracketKernel.Parameters]? {
         // The kernel trades bars only: prints go through the engine.
         guard prints == nil else { return nil }
-        guard let p = try Self.smaBracketKernelParameters(cells.map(configuration), base: base, entry: strategy,
-                                                           exchange: backtest.exchangeConfig(), finer: finer) else { return nil }
-        return SMABracketKernel(series: series, instrument: instrument, rules: base.account, config: backtest.exchangeConfig(), parameters: p)
+        return try Self.smaBracketKernelParameters(cells.map(configuration), base: base, entry: strategy,
+                                                   exchange: backtest.exchangeConfig(), finer: finer)
     }
 
     /// The outcome of one cell on the whole series, through `kernel` when given; with `daily`,
@@ -176,14 +192,21 @@ public struct SweepJob: Sendable {
 
     /// `results.csv`: the parameters by name, then `trades`, `net_pnl_usd` and the statistics.
     public static func csv(_ rows: [SweepOutcome], names: [String]) -> String {
-        var out = (names + ["trades", "net_pnl_usd", "win_rate", "profit_factor", "sharpe", "max_drawdown_usd", "rule_breaches", "config_hash"])
-            .joined(separator: ",") + "\n"
+        var out = (names + resultColumns).joined(separator: ",") + "\n"
         for r in rows {
-            let f = { (v: Double?) in v.map { String(format: "%.6f", $0) } ?? "" }
-            out += (names.map { r.cell.values[$0] ?? "" } + [String(r.trades), r.netPnl.description, f(r.winRate), f(r.profitFactor),
-                    f(r.sharpe), f(r.maxDrawdown), String(r.ruleBreaches), r.configHash]).joined(separator: ",") + "\n"
+            out += (names.map { r.cell.values[$0] ?? "" } + resultFields(r)).joined(separator: ",") + "\n"
         }
         return out
+    }
+
+    /// The result columns of `results.csv`, after the parameters (and the fields of an ask/tell answer).
+    public static let resultColumns = ["trades", "net_pnl_usd", "win_rate", "profit_factor", "sharpe", "max_drawdown_usd", "rule_breaches", "config_hash"]
+
+    /// A result's cells under `resultColumns`, as `results.csv` writes them (empty: no value).
+    public static func resultFields(_ r: SweepOutcome) -> [String] {
+        let f = { (v: Double?) in v.map { String(format: "%.6f", $0) } ?? "" }
+        return [String(r.trades), r.netPnl.description, f(r.winRate), f(r.profitFactor), f(r.sharpe), f(r.maxDrawdown),
+                String(r.ruleBreaches), r.configHash]
     }
 
     /// The kernel parameters of every configuration when the sweep is of `sma_bracket` and each

@@ -87,6 +87,11 @@ public struct SweepTables: Sendable {
         Set(try db.query("SELECT config_hash FROM sweep_results WHERE sweep_id = $1", [.text(sweepID)]).compactMap { $0.first?.text })
     }
 
+    /// Sets how many configurations the sweep has: an ask/tell sweep grows as configurations arrive.
+    public func setCells(_ sweepID: String, cells: Int) throws {
+        try db.execute("UPDATE sweeps SET cells = $1 WHERE sweep_id = $2", [.int(Int64(cells)), .text(sweepID)])
+    }
+
     /// Records a result. `ignoringDuplicate` keeps the first of two results for one configuration
     /// (queue workers may both finish a configuration whose lease expired); without it a duplicate fails.
     public func insert(_ r: SweepResultRow, sweepID: String, ignoringDuplicate: Bool = false) throws {

@@ -37,11 +37,15 @@ struct SweepCommand: AsyncParsableCommand {
     @Option(help: "Parallel workers (default: the machine's cores).") var workers: Int?
     @Option(help: "Walk-forward: in=MONTHS,out=MONTHS[,anchored]: optimise in-sample by --metric, trade the next window, stitch the out-of-sample results.")
     var walkForward: String?
+    @Flag(help: "With --walk-forward: successive halving: every configuration on the first in-sample window, then only the better half of the window before on each next one.")
+    var halving = false
     @Flag(help: "Put every configuration on the sweep's work queue in PostgreSQL and exit (workers take them).") var enqueue = false
     @Flag(help: "Work the sweep's queue in PostgreSQL: lease a configuration, run it, record it, repeat until none is left.") var worker = false
     @Option(help: "Seconds a worker's lease lasts; a dead worker's configurations are redone after it.") var lease = 120
     @Flag(help: "Run every configuration as a full engine backtest, even where a specialised sweep kernel applies (to cross-check it).")
     var engineOnly = false
+    @Flag(help: ArgumentHelp("Ask/tell: read configurations as JSON objects, one a line, on standard input ({\"fast\": 10, \"slow\": 30}); answer each with one JSON line on standard output (its parameters, then the results.csv fields), or {\"line\": N, \"error\": …}. Ends at the end of input; recorded as a sweep."))
+    var askTell = false
     @Option(help: "Folder for results.csv.") var out: String?
     @Flag(help: "Print the ranking as JSON.") var json = false
 
@@ -60,10 +64,14 @@ struct SweepCommand: AsyncParsableCommand {
     func sweep() async throws {
         guard SweepOutcome.metrics.contains(metric) else { throw ValidationError("--metric must be one of \(SweepOutcome.metrics.joined(separator: ", "))") }
         let base = try options.configuration()
-        let axes = try params.map(SweepAxis.parse)
-        guard !axes.isEmpty else { throw ValidationError("give at least one --param axis") }
         guard base.enabledStrategies.count == 1, let entry = base.enabledStrategies.first else {
             throw ValidationError("a sweep runs one strategy: enable exactly one (--strategy NAME)")
+        }
+        if askTell { return try await Self.askTell(try options.job(base), engineOnly: engineOnly, refusing: askTellConflicts) }
+        let axes = try params.map(SweepAxis.parse)
+        guard !axes.isEmpty else { throw ValidationError("give at least one --param axis") }
+        guard !halving || walkForward != nil else {
+            throw ValidationError("--halving drops configurations window by window of a walk-forward: give --walk-forward in=MONTHS,out=MONTHS too")
         }
         // Every value must parse before anything runs.
         for a in axes { for t in a.tuples { for (k, n) in a.names.enumerated() { var c = base; try RunOptions.setParameter(&c, name: n, value: t[k], source: "--param") } } }
@@ -114,11 +122,11 @@ struct SweepCommand: AsyncParsableCommand {
         }
         if let wf = walkForward {
             let plan = try WalkForward.parse(wf)
-            let result = try await sweep.walkForward(plan, spec: wf, metric: metric, minTrades: minTrades,
-                                                     workers: workers ?? ProcessInfo.processInfo.activeProcessorCount,
+            let result = try await sweep.walkForward(plan, spec: halving ? wf + ", successive halving" : wf, metric: metric, minTrades: minTrades,
+                                                     workers: workers ?? ProcessInfo.processInfo.activeProcessorCount, halving: halving,
                                                      isCancelled: { stop.withLock { $0 } },
                                                      progress: { Terminal.progress("walk-forward", Int64($0), Int64($1)) })
-            try Self.printWalkForward(result, wf: plan, names: space.names, metric: metric, configurations: cells.count, json: json)
+            try Self.printWalkForward(result, wf: plan, names: space.names, metric: metric, configurations: cells.count, halving: halving, json: json)
             return
         }
         // sma-bracket with settings the kernel models runs through `SMABracketKernel`: bars and
@@ -196,20 +204,52 @@ struct SweepCommand: AsyncParsableCommand {
         if interrupted { throw ExitCode(130) }
     }
 
+    /// The options given that an ask/tell sweep does not take (its configurations come from the lines).
+    var askTellConflicts: [String] {
+        [("--param", !params.isEmpty), ("--samples", samples != nil), ("--shard", shard != nil), ("--walk-forward", walkForward != nil),
+         ("--halving", halving), ("--enqueue", enqueue), ("--worker", worker), ("--out", out != nil), ("--json", json)].filter(\.1).map(\.0)
+    }
+
+    /// `--ask-tell`: one JSON line out per line in, flushed at once, until the end of input.
+    static func askTell(_ backtest: BacktestJob, engineOnly: Bool, refusing conflicts: [String]) async throws {
+        guard conflicts.isEmpty else {
+            throw ValidationError("--ask-tell takes its configurations as JSON lines on standard input and answers in JSON lines: drop \(conflicts.joined(separator: ", "))")
+        }
+        var session = try SweepJob.AskTell(job: try SweepJob.askTell(backtest: backtest), engineOnly: engineOnly)
+        let job = session.job
+        Terminal.note("ask/tell sweep \(job.sweepID): \(job.strategy.name) on \(job.series.symbol) \(job.series.timeframe), \(job.series.count) bars"
+                      + (session.configurations > 0 ? ", \(session.configurations) configurations already recorded" : "")
+                      + "; one JSON object a line on standard input")
+        // Unbuffered writes: a driver reading line by line sees each answer at once.
+        func answer(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        while let line = readLine(strippingNewline: true) {
+            switch session.answer(line) {
+            case .success(let result): answer(result)
+            case .failure(let e):
+                answer(e.json)
+                Terminal.error(e.description)
+            }
+        }
+        Terminal.note("ask/tell sweep \(job.sweepID): \(session.evaluated) evaluated, \(session.failed) refused; \(session.configurations) configurations recorded (tsxlab report \(job.sweepID))")
+    }
+
     /// Prints a walk-forward: the windows as a table (or JSON) with each window's in-sample PSR,
     /// DSR and PBO, the average PBO in a sentence, and the stitched out-of-sample line.
     static func printWalkForward(_ r: SweepJob.WalkForwardResult, wf: WalkForward, names: [String], metric: String, configurations: Int,
-                                 json: Bool) throws {
+                                 halving: Bool = false, json: Bool) throws {
         if json {
             try Terminal.printJSON(["windows": AnyEncodable(r.windows), "stitched_out_of_sample_net_pnl_usd": AnyEncodable(r.stitchedNetPnl.description),
                                     "stitched_out_of_sample_trades": AnyEncodable(r.stitchedTrades)])
             return
         }
-        print("walk-forward \(wf.inMonths) months in / \(wf.outMonths) out\(wf.anchored ? ", anchored" : ", rolling"), optimising \(metric)")
+        let halved = halving ? ", successive halving (\(r.windows.map { String($0.configurations) }.joined(separator: " → ")) configurations)" : ""
+        print("walk-forward \(wf.inMonths) months in / \(wf.outMonths) out\(wf.anchored ? ", anchored" : ", rolling")\(halved), optimising \(metric)")
         func f(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
-        print(table(["out of sample", "best"] + ["in-sample \(metric)", "OOS trades", "OOS net", "IS PSR", "IS DSR", "IS PBO"], r.windows.map { w in
+        print(table(["out of sample", "best"] + ["in-sample \(metric)", "OOS trades", "OOS net", "IS PSR", "IS DSR", "IS PBO"] + (halving ? ["configs"] : []),
+                    r.windows.map { w in
             [w.outOfSample, names.map { "\($0)=\(w.best[$0] ?? "")" }.joined(separator: " "), String(format: "%.2f", w.inSampleMetric),
              String(w.outOfSampleTrades), w.outOfSampleNetPnlUsd, f(w.inSamplePsr), f(w.inSampleDsr), f(w.inSamplePbo)]
+                + (halving ? [String(w.configurations)] : [])
         }))
         let pbos = r.windows.compactMap(\.inSamplePbo)
         if !pbos.isEmpty {
@@ -223,7 +263,7 @@ struct SweepCommand: AsyncParsableCommand {
     static func rerunCommand(_ r: SweepOutcome, names: [String]) -> String {
         let sweepOnly: Set<String> = ["--param", "--samples", "--seed", "--shard", "--metric", "--min-trades", "--top", "--workers",
                                       "--out", "--walk-forward", "--lease"]
-        let sweepFlags: Set<String> = ["--json", "--enqueue", "--worker", "--engine-only"]
+        let sweepFlags: Set<String> = ["--json", "--enqueue", "--worker", "--engine-only", "--halving", "--ask-tell"]
         var args = Array(CommandLine.arguments.dropFirst())
         if let i = args.firstIndex(of: "sweep") { args.remove(at: i) }
         var kept: [String] = []

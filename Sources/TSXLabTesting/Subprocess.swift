@@ -48,10 +48,11 @@ public final class Collected: @unchecked Sendable {
     private let lock = NSLock()
     private var o = Data(), e = Data()
 
-    /// Starts `executable` (the tsxlab binary unless given) with both pipes collected.
+    /// Starts `executable` (the tsxlab binary unless given) with both pipes collected; with
+    /// `stdin: .pipe`, the test writes the program's standard input (`standardInput`) as it goes.
     public static func launch(_ args: [String], executable: String = CLI.binary, environment: [String: String]? = nil,
-                              cwd: String? = nil) throws -> (ChildProcess, Collected) {
-        let p = try ChildProcess(executable, args, cwd: cwd, environment: environment)
+                              cwd: String? = nil, stdin: ChildProcess.Stream = .null) throws -> (ChildProcess, Collected) {
+        let p = try ChildProcess(executable, args, cwd: cwd, environment: environment, stdin: stdin)
         let collected = Collected()
         p.standardOutput!.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.o.append(d) } }
         p.standardError!.readabilityHandler = { h in let d = h.availableData; collected.lock.withLock { collected.e.append(d) } }

@@ -69,6 +69,17 @@ struct SweepCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let html = try String(contentsOfFile: dir + "/wf/report.html", encoding: .utf8)
         #expect(html.contains("Walk-forward in=3,out=1, optimising net_pnl"))
+        // Successive halving over the same windows: every configuration on the first, the better
+        // half on each next one; the report shows the latest walk-forward, named as such.
+        r = try await tsx(args + ["--halving"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("rolling, successive halving (6 → 3 → 2 → 1 → 1 → 1 configurations), optimising net_pnl"), "\(r.stdout)")
+        #expect(r.stdout.contains("stitched out of sample") && r.stdout.contains("configs"))
+        r = try await tsx(["report", sweepID, "--out", dir + "/wf-halving"])
+        #expect(try String(contentsOfFile: dir + "/wf-halving/report.html", encoding: .utf8)
+            .contains("Walk-forward in=3,out=1, successive halving, optimising net_pnl"))
+        r = try await tsx(Array(args.dropLast(2)) + ["--halving"])
+        #expect(r.status == 64 && r.stderr.contains("--halving drops configurations window by window of a walk-forward"), "\(r.stderr)")
     }
 
     @Test("the sma-bracket sweep kernel and --engine-only write the same results.csv, statistics included")

@@ -102,6 +102,12 @@ struct SMABracketKernelTests {
         // With too little room to keep every window's sums, each pair computes its own: same results.
         let lean = SMABracketKernel(series: series, instrument: Self.es, rules: .unlimited(), config: Self.config, parameters: params, sumBudget: 0)
         for p in params { #expect(lean.summary(p) == kernel.summary(p)) }
+        // Grown one configuration at a time, as an ask/tell sweep grows it: same results, and a
+        // configuration whose pair is prepared adds nothing.
+        var grown = SMABracketKernel(series: series, instrument: Self.es, rules: .unlimited(), config: Self.config, parameters: [params[0]])
+        for p in params.dropFirst() { grown = grown.preparing([p]) }
+        for p in params { #expect(grown.summary(p) == kernel.summary(p) && grown.run(p).trades == kernel.run(p).trades && grown.run(p).equity == kernel.run(p).equity) }
+        #expect(grown.preparing([params[7]]) === grown)
     }
 
     @Test("it is chosen only for settings it models; anything else runs through the engine")
