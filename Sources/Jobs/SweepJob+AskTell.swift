@@ -179,21 +179,7 @@ extension SweepJob {
             return outcome
         }
 
-        static func quoted(_ s: String) -> String {
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-                default: out.unicodeScalars.append(u)
-                }
-            }
-            return out + "\""
-        }
+        static func quoted(_ s: String) -> String { JSONText.string(s) }
 
         /// A `results.csv` cell as a JSON value: a finite number bare, nothing as `null`, anything
         /// else (`inf`) quoted.

@@ -92,17 +92,9 @@ struct PriceChartTests {
         let page = try String(contentsOfFile: html, encoding: .utf8)
         let copy = html.replacingOccurrences(of: ".html", with: "-chart-\(width).html")
         try page.replacingOccurrences(of: "<head>", with: "<head><script>" + probe + "</script>").write(toFile: copy, atomically: true, encoding: .utf8)
-        let profile = TestEnvironment.temporaryDirectory("chromium-profile")
-        defer { try? FileManager.default.removeItem(atPath: profile) }
-        let out = try await Tools.run(chromium, Browser.flags(width: width, height: height, profile: profile)
-            + ["--virtual-time-budget=10000", "--dump-dom", "file://" + copy], timeout: 120)
-        guard out.status == 0, let a = out.stdout.range(of: "<pre id=\"chart-probe\">"),
-              let b = out.stdout.range(of: "</pre>", range: a.upperBound..<out.stdout.endIndex) else {
-            throw TestFailure("the chart probe wrote nothing (\(out.status)): \(out.stderr.suffix(2000))")
-        }
-        let json = String(out.stdout[a.upperBound..<b.lowerBound])
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
-        return try JSONDecoder().decode([String: String].self, from: Data(json.utf8))
+        let (seen, _): ([String: String], String) = try await Browser.dump(chromium, "file://" + copy, width: width, height: height,
+                                                                          marker: "chart-probe", budget: 10000)
+        return seen
     }
 
     @Test("in headless Chromium: the first trade's day with its markers, a click on a trade row moves the chart to it, next day, on a laptop and a phone",

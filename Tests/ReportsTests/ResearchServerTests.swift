@@ -444,32 +444,11 @@ enum ResearchBrowser {
         """
 
     static func probe(_ chromium: String, url: String, width: Int, height: Int) async throws -> (probe: Probe, log: String) {
-        let profile = TestEnvironment.temporaryDirectory("chromium-profile")
-        defer { try? FileManager.default.removeItem(atPath: profile) }
-        let out = try await Tools.run(chromium, Browser.flags(width: width, height: height, profile: profile)
-            + ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom", url], timeout: TestEnvironment.hangGuard)
-        guard out.status == 0 else { throw TestFailure("chromium exited \(out.status): \(out.stderr.suffix(2000))") }
-        guard let a = out.stdout.range(of: "<pre id=\"tsxlab-probe\">"),
-              let b = out.stdout.range(of: "</pre>", range: a.upperBound..<out.stdout.endIndex) else {
-            throw TestFailure("the probe wrote nothing: the page did not finish loading.\n\(out.stderr.suffix(2000))")
-        }
-        let json = String(out.stdout[a.upperBound..<b.lowerBound])
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
-        return (try JSONDecoder().decode(Probe.self, from: Data(json.utf8)), out.stderr)
+        try await Browser.dump(chromium, url, width: width, height: height)
     }
 
     /// A screenshot of `url`; returns the PNG's pixel size.
     static func screenshot(_ chromium: String, url: String, png: String, width: Int, height: Int) async throws -> (Int, Int) {
-        let profile = TestEnvironment.temporaryDirectory("chromium-profile")
-        defer { try? FileManager.default.removeItem(atPath: profile) }
-        let out = try await Tools.run(chromium, Browser.flags(width: width, height: height, profile: profile)
-            + ["--virtual-time-budget=5000", "--screenshot=" + png, url], timeout: TestEnvironment.hangGuard)
-        guard out.status == 0, let data = FileManager.default.contents(atPath: png), data.count > 24 else {
-            throw TestFailure("no screenshot (\(out.status)): \(out.stderr.suffix(2000))")
-        }
-        let b = [UInt8](data)
-        guard b[0] == 0x89, b[1] == 0x50, b[2] == 0x4E, b[3] == 0x47 else { throw TestFailure("\(png) is not a PNG") }
-        func be32(_ i: Int) -> Int { Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3]) }
-        return (be32(16), be32(20))
+        try await Browser.screenshot(chromium, html: url, png: png, width: width, height: height)
     }
 }

@@ -330,25 +330,36 @@ enum Browser {
         let probed = page.replacingCharacters(in: head, with: "<head><script>" + probeScript + "</script>" + extra)
         let copy = html.replacingOccurrences(of: ".html", with: "-probe-\(width).html")
         try probed.write(toFile: copy, atomically: true, encoding: .utf8)
+        return try await dump(chromium, "file://" + copy, width: width, height: height)
+    }
+
+    /// Loads `target` (a `file://` or `http://` address) in headless Chromium, lets its scripts
+    /// run, and decodes the JSON a probe wrote into `<pre id="MARKER">`; also Chromium's stderr
+    /// (with console logging on).
+    static func dump<P: Decodable>(_ chromium: String, _ target: String, width: Int, height: Int, marker: String = "tsxlab-probe",
+                                   budget: Int = 5000) async throws -> (P, String) {
         let profile = TestEnvironment.temporaryDirectory("chromium-profile")
         defer { try? FileManager.default.removeItem(atPath: profile) }
         let out = try await Tools.run(chromium, flags(width: width, height: height, profile: profile)
-            + ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom", "file://" + copy], timeout: 90)
+            + ["--enable-logging=stderr", "--v=0", "--virtual-time-budget=\(budget)", "--dump-dom", target], timeout: TestEnvironment.hangGuard)
         guard out.status == 0 else { throw TestFailure("chromium exited \(out.status): \(out.stderr.suffix(2000))") }
-        guard let a = out.stdout.range(of: "<pre id=\"tsxlab-probe\">"),
+        guard let a = out.stdout.range(of: "<pre id=\"\(marker)\">"),
               let b = out.stdout.range(of: "</pre>", range: a.upperBound..<out.stdout.endIndex) else {
             throw TestFailure("the probe wrote nothing: the page did not finish loading.\n\(out.stderr.suffix(2000))")
         }
         let json = String(out.stdout[a.upperBound..<b.lowerBound])
             .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
-        return (try JSONDecoder().decode(Probe.self, from: Data(json.utf8)), out.stderr)
+        return (try JSONDecoder().decode(P.self, from: Data(json.utf8)), out.stderr)
     }
 
-    /// Takes a screenshot and returns the PNG's pixel size.
+    /// Takes a screenshot of a page (a file path, or an `http://` address) after its scripts ran,
+    /// and returns the PNG's pixel size.
     static func screenshot(_ chromium: String, html: String, png: String, width: Int, height: Int) async throws -> (Int, Int) {
         let profile = TestEnvironment.temporaryDirectory("chromium-profile")
         defer { try? FileManager.default.removeItem(atPath: profile) }
-        let out = try await Tools.run(chromium, flags(width: width, height: height, profile: profile) + ["--screenshot=" + png, "file://" + html], timeout: 90)
+        let target = html.contains("://") ? html : "file://" + html
+        let out = try await Tools.run(chromium, flags(width: width, height: height, profile: profile)
+            + ["--virtual-time-budget=5000", "--screenshot=" + png, target], timeout: TestEnvironment.hangGuard)
         guard out.status == 0, let data = FileManager.default.contents(atPath: png), data.count > 24 else {
             throw TestFailure("no screenshot (\(out.status)): \(out.stderr.suffix(2000))")
         }
