@@ -115,6 +115,12 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private var daySequence = 0
     /// Earlier runs' entries found working once live, to be cancelled (`applyOrder`).
     private var staleEntries: [OrderID] = []
+    /// Earlier runs' entries being settled: cancelled, or, when the fill won the race with the
+    /// cancel, flattened (true once the flatten went out). While any is unsettled the strategies' entries
+    /// are refused, so nothing trades beside a position no decision owns (LiveCrashTests, seed
+    /// 1136489078 under load: an earlier run's market entry filled after the restart had sent
+    /// the replay's own entry, and the position reached two contracts).
+    private var settling: [OrderID: Bool] = [:]
     private var warming = false
     private var warmPlaced: [OrderID] = []
     private var deferred: [OrderID: GatewayCommand] = [:]
@@ -233,6 +239,9 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
 
     private func placeLocked(_ request: OrderRequest) -> CommandResult {
         if let closing { return reject(request, .venue(code: 0, message: "trading halted (\(closing)): no new orders")) }
+        if !settling.isEmpty, request.purpose == .entry, !request.reduceOnly {
+            return reject(request, .venue(code: 0, message: "an earlier run's order is being settled at the gateway: no new entries until it is"))
+        }
         var request = request
         var account = self
         switch OrderGate.admit(&request, to: &account) {
@@ -483,7 +492,28 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
     private func cancelStaleEntries() {
         let stale = staleEntries
         staleEntries = []
-        for id in stale { _ = cancelLocked(id, .requested) }
+        for id in stale {
+            settling[id] = false
+            _ = cancelLocked(id, .requested)
+        }
+        settle()
+    }
+
+    /// Moves the earlier runs' entries being settled along: one that ended unfilled is settled;
+    /// one that filled (its fill beat the cancel) has the symbol flattened, as any flatten does
+    /// (working orders cancelled, the position closed with `Position/closeContract`, the
+    /// strategies told), and is settled once the position is flat.
+    private func settle() {
+        for (id, flattened) in settling {
+            guard let o = orders[id], o.status.isTerminal else { continue }
+            if o.filledQuantity == 0 { settling[id] = nil; continue }
+            if !flattened {
+                flattenLocked(o.symbol, reason: "an earlier run's entry filled after the restart")
+                settling[id] = true
+            } else if ledgerState.position(o.symbol).isFlat && !liveOrders.contains(where: { $0.parent == id }) {
+                settling[id] = nil
+            }
+        }
     }
 
     /// Whether the gateway's order `px` is the decision `o`: the same side and size. A tag names
@@ -575,6 +605,7 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
             guard !t.voided, !seenTrades.contains(t.id) else { return }
             guard localOf[t.orderId] != nil else { waitingTrades[t.orderId, default: []].append(t); return }
             book(t)
+            settle()
         }
     }
 
@@ -786,9 +817,11 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
             // beside the strategy's own decisions: cancelled before any of them goes out.
             for px in snapshotByID.values.sorted(by: { $0.id < $1.id }) where px.parentOrderId == nil && isOwn(px) && !px.orderStatus.isTerminal {
                 if let l = localOf[px.id] {
-                    if strategyOf[l] == nil { _ = cancelLocked(l, .requested) }
+                    if strategyOf[l] == nil { staleEntries.append(l) }
                 } else {
                     applyOrder(px)
+                    // Its bracket exits, so a fill that beats the cancel finds them to cancel.
+                    for child in snapshotByID.values.filter({ $0.parentOrderId == px.id }).sorted(by: { $0.id < $1.id }) { applyOrder(child) }
                 }
             }
             cancelStaleEntries()
@@ -797,8 +830,13 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
                 // Its tag names another order at the gateway (`warmupBind` did not bind it): sent,
                 // it would be refused as a tag already used, and found as that other order.
                 let tagTaken = tagOf[id].map { snapshotByTag[$0] != nil } ?? false
-                if o.createdAt >= clock && !tagTaken {
+                if o.createdAt >= clock && !tagTaken && (settling.isEmpty || o.request.purpose != .entry) {
                     outbox.append(cmd)
+                } else if !settling.isEmpty && o.request.purpose == .entry {
+                    // It decided beside an earlier run's entry that is still being cancelled (or
+                    // closed): not sent, so the two cannot both trade.
+                    o.apply(.reject, at: clock); put(o)
+                    queued.append(.orderRejected(o.request, .venue(code: 0, message: "an earlier run's order is being settled at the gateway: not sent")))
                 } else {
                     // A decision of the past the gateway never saw: not sent late.
                     o.apply(.reject, at: clock); put(o)

@@ -91,11 +91,13 @@ public final class WebSocketConnection: @unchecked Sendable {
         } catch {
             shutdown(); throw error
         }
-        let reader = Thread { [self] in
-            Thread.current.name = "tsxlab.hub"   // for top -H and the log
-            readLoop()
-        }
+        let reader = Thread { [self] in readLoop() }
         reader.start()
+        // For top -H and the log. Named here, after `start()`: Foundation's `Thread.name` setter
+        // names the thread only once `start()` has recorded its handle, which the new thread can
+        // outrun if it names itself (it then kept its creator's name, a pool thread's: seen in a
+        // loaded run). Nothing reaches the reader before this returns and the hub handshakes.
+        reader.name = "tsxlab.hub"
     }
 
     deinit { shutdown() }

@@ -291,11 +291,12 @@ func onThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () -> T) 
     let box = ResultBox<T>()
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
-        Thread.current.name = name
         box.value = body()
         done.signal()
     }
     thread.start()
+    // Named once started (see `WebSocketConnection`: a thread that names itself can outrun start()).
+    thread.name = name
     done.wait()
     return box.value!
 }
