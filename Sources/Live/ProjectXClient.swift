@@ -393,7 +393,7 @@ public actor ProjectXClient {
         if let bearer { req.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
         let started = Date()
         do {
-            let (data, response) = try await RESTSession.shared.data(for: req)
+            let (data, response) = try await RESTSession.data(for: req)
             let http = response as? HTTPURLResponse
             let status = http?.statusCode ?? 0
             var ok = status == 200

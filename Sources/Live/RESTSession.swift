@@ -17,4 +17,45 @@ public enum RESTSession {
         config.httpMaximumConnectionsPerHost = 8
         return URLSession(configuration: config)
     }()
+
+    /// `URLSession.data(for:)` on the shared session, cancelled with the calling task, without
+    /// the deadlock of FoundationNetworking's own: its cancellation handler cancels the request
+    /// synchronously on the session's queue while the task's status is locked, and that queue,
+    /// completing the same request, waits for that lock to resume the caller (seen in a clean
+    /// run: `LiveRunner.stop` cancelling a task mid-request froze every REST call in the process).
+    /// Here the request is cancelled from another thread.
+    public static func data(for request: URLRequest) async throws -> (Data, URLResponse) {
+        let pending = PendingRequest()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (done: CheckedContinuation<(Data, URLResponse), any Error>) in
+                let task = shared.dataTask(with: request) { data, response, error in
+                    if let error { done.resume(throwing: error) }
+                    else if let data, let response { done.resume(returning: (data, response)) }
+                    else { done.resume(throwing: URLError(.badServerResponse)) }
+                }
+                pending.start(task)
+            }
+        } onCancel: {
+            DispatchQueue.global().async { pending.cancel() }
+        }
+    }
+}
+
+/// A request that may be cancelled before or after it starts.
+private final class PendingRequest: @unchecked Sendable {
+    // @unchecked: both fields are only touched under `lock`.
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
+
+    func start(_ t: URLSessionDataTask) {
+        let cancelNow = lock.withLock { task = t; return cancelled }
+        t.resume()
+        if cancelNow { DispatchQueue.global().async { t.cancel() } }
+    }
+
+    func cancel() {
+        let t = lock.withLock { cancelled = true; return task }
+        t?.cancel()
+    }
 }

@@ -150,7 +150,7 @@ public actor Notifier {
         req.timeoutInterval = timeout
         req.httpBody = target.body(n)
         req.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        guard let (_, response) = try? await RESTSession.shared.data(for: req), let http = response as? HTTPURLResponse else { return false }
+        guard let (_, response) = try? await RESTSession.data(for: req), let http = response as? HTTPURLResponse else { return false }
         return (200..<300).contains(http.statusCode)
     }
 }
