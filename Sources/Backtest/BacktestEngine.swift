@@ -44,6 +44,13 @@ public final class BacktestEngine {
     /// Record the levels of working orders (with every modification and trailing move) and the
     /// strategies' own levels for a report's chart. Off in sweeps: a stored run turns it on.
     public var recordChartLevels = false
+    /// Jump over bars where nothing can happen when the strategy says what it is waiting for
+    /// (`DeclaresWake`): no order or risk stop reachable, none of its wake conditions true. The
+    /// results are the same either way; off, every bar is handed to the strategy.
+    public var skipQuietBars = true
+    /// The shared series of the run's bars (a sweep hands every configuration the same book); nil,
+    /// or a book over other bars, makes one for the run.
+    public var seriesBook: SeriesBook?
 
     public init(exchange: SimulatedExchange, strategies: [any Strategy], flattenTime: LocalTime? = nil) {
         self.exchange = exchange
@@ -93,10 +100,23 @@ public final class BacktestEngine {
                 journal.note(e)
             }
         }
+        // Strategies reading shared series get the run's market (whole series; the bar loop
+        // moves its index); the others never see it.
+        let market: MarketSeries
+        if strategies.contains(where: { $0 is any ReadsSeries }) {
+            market = MarketSeries(book: book(for: series))
+            session.markets[series.symbol] = market
+        } else {
+            market = MarketSeries(growing: BarSeries(symbol: series.symbol, timeframe: series.timeframe, tickSize: series.tickSize))
+        }
         session.start()
 
         let n = series.count
-        barLoop(series, s, length, session)
+        if skipQuietBars, strategies.count == 1, session.timeStrategyCalls == nil, let waking = strategies[0] as? any DeclaresWake {
+            skippingBarLoop(series, s, length, session, market, waking)
+        } else {
+            barLoop(series, s, length, session, market)
+        }
         if n > 0 {
             let last = series[n - 1]
             exchange.setClock(last.time)
@@ -127,8 +147,18 @@ public final class BacktestEngine {
         exchange.core.trailMoves = []
     }
 
+    /// The shared-series book for `series`: the engine's when it is over these bars.
+    func book(for series: BarSeries) -> SeriesBook {
+        if let b = seriesBook, b.bars.count == series.count, b.bars.symbol == series.symbol,
+           b.bars.time.first == series.time.first, b.bars.time.last == series.time.last {
+            return b
+        }
+        return SeriesBook(bars: series)
+    }
+
     /// The bar loop: the exchange trades each bar, the session does the rest.
-    func barLoop<S: Strategy>(_ series: BarSeries, _ s: Int, _ length: Int64, _ session: TradingSession<SimulatedExchange, S>) {
+    func barLoop<S: Strategy>(_ series: BarSeries, _ s: Int, _ length: Int64, _ session: TradingSession<SimulatedExchange, S>,
+                              _ market: MarketSeries) {
         let n = series.count
         let ex = exchange
         let symbol = series.symbol
@@ -153,8 +183,76 @@ public final class BacktestEngine {
                 if time[mid] < boundary { end = mid + 1 } else { hi = mid }
             }
             session.trade(i..<end, symbol: symbol,
-                          bar: { k in Bar(time[k], open[k], high[k], low[k], close[k], volume[k]) },
+                          bar: { k in market.index = k; return Bar(time[k], open[k], high[k], low[k], close[k], volume[k]) },
                           trade: { ex.step($0, symbol: s, length: length) })
+            i = end
+        }
+        }}}}}}
+    }
+
+    /// The bar loop for a strategy that says what it is waiting for: within each stretch of the
+    /// day, bars on which the exchange can fill nothing (no working order's price, no risk stop
+    /// reached: its reach band) and none of the strategy's wake conditions holds pass in a scan
+    /// of the bar arrays, marking only the last price and the open trade's excursion as the
+    /// exchange does for a quiet bar; the other bars go through the session one at a time, as in
+    /// `barLoop`. The strategy is asked again what it waits for after each bar it was handed.
+    func skippingBarLoop<S: Strategy>(_ series: BarSeries, _ s: Int, _ length: Int64, _ session: TradingSession<SimulatedExchange, S>,
+                                      _ market: MarketSeries, _ waking: any DeclaresWake) {
+        let n = series.count
+        let ex = exchange
+        let symbol = series.symbol
+        series.time.withUnsafeBufferPointer { time in
+        series.open.withUnsafeBufferPointer { open in
+        series.high.withUnsafeBufferPointer { high in
+        series.low.withUnsafeBufferPointer { low in
+        series.close.withUnsafeBufferPointer { close in
+        series.volume.withUnsafeBufferPointer { volume in
+        // The first index in `from..<to` whose bar starts at or after `t`.
+        func firstAtOrAfter(_ t: Int64, _ from: Int, _ to: Int) -> Int {
+            var lo = from, hi = to
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if time[mid] < t { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        var i = 0
+        while i < n {
+            let t = time[i]
+            if t >= session.nextBoundary { session.clockReached(t) }
+            let end = firstAtOrAfter(session.nextBoundary, i + 1, n)
+            var k = i
+            while k < end {
+                let wake = waking.waitingFor
+                // Events still waiting (the flatten's at a boundary) are delivered with a traded bar.
+                if !wake.everyBar && !ex.hasEvents {
+                    // How far the strategy can sleep: its next wake by time or by a series' sign.
+                    var limit = end
+                    if wake.closeAtOrAfter != Int64.max { limit = firstAtOrAfter(wake.closeAtOrAfter &- length, k, limit) }
+                    for v in wake.signChanges { limit = v.firstSignChange(from: k, to: limit) }
+                    // Where the exchange and the strategy's price conditions allow bars to pass.
+                    let band = ex.core.quietBand(s, at: time[k])
+                    if band.until != Int64.max { limit = firstAtOrAfter(band.until, k, limit) }
+                    let down = max(band.down, wake.lowAtOrBelow), up = min(band.up, wake.highAtOrAbove)
+                    var j = k, highest = Int64.min, lowest = Int64.max
+                    while j < limit {
+                        let h = high[j], l = low[j]
+                        if l <= down || h >= up { break }
+                        if h > highest { highest = h }
+                        if l < lowest { lowest = l }
+                        j += 1
+                    }
+                    if j > k {
+                        ex.core.passQuietly(s, close: close[j - 1], high: highest, low: lowest, now: time[j - 1] &+ length)
+                        k = j
+                        if k == end { break }
+                    }
+                }
+                session.trade(k..<(k + 1), symbol: symbol,
+                              bar: { k in market.index = k; return Bar(time[k], open[k], high[k], low[k], close[k], volume[k]) },
+                              trade: { ex.step($0, symbol: s, length: length) })
+                k += 1
+            }
             i = end
         }
         }}}}}}

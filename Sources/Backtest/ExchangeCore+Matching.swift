@@ -99,6 +99,28 @@ extension ExchangeCore {
         }
     }
 
+    /// For the engine's skip over quiet bars (`BacktestEngine.skippingBarLoop`): bars of `s` from
+    /// time `t` on pass quietly while their low stays above `down`, their high below `up` and they
+    /// start before `until` — exactly the bars `quietBar` would pass. An empty band (`down` =
+    /// `Int64.max`) when the bar at `t` must be traded.
+    mutating func quietBand(_ s: Int, at t: Int64) -> (down: Int64, up: Int64, until: Int64) {
+        if sym[s].live == 0 && sym[s].position == 0 { return (Int64.min, Int64.max, Int64.max) }
+        guard t >= openFrom && t < openUntil else { return (Int64.max, Int64.min, Int64.max) }
+        if !sym[s].bandValid { computeReachBand(s) }
+        return (sym[s].reachDown, sym[s].reachUp, openUntil)
+    }
+
+    /// Bars of `s` passed quietly up to `now` (their last close, highest high and lowest low):
+    /// what `quietBar` records for each, at once.
+    mutating func passQuietly(_ s: Int, close: Int64, high: Int64, low: Int64, now: Int64) {
+        noteClose(close, s)
+        if sym[s].position != 0 {
+            if high > pendingHigh { pendingHigh = high }
+            if low < pendingLow { pendingLow = low }
+        }
+        self.now = Timestamp(seconds: now)
+    }
+
     /// The rest of `process`: the session check, the reach band, and the bar's fills.
     @usableFromInline @inline(never)
     mutating func processBusy(_ bar: Bar, _ s: Int, _ length: Int64) {

@@ -4,6 +4,7 @@ import Data
 import Foundation
 import Store
 import Strategies
+import Synchronization
 import Trading
 
 /// A sweep used outside what it supports: not exactly one enabled strategy, or no axis.
@@ -32,6 +33,15 @@ public struct SweepJob: Sendable {
     public let instrument: Instrument
     /// The sweep's identity: a hash of the base configuration, the axes and the bars' span.
     public let sweepID: String
+    /// Share indicator series between configurations: each distinct series is computed once per
+    /// set of bars (the whole series, a walk-forward fold) and read by every configuration that
+    /// asks for it. Off, each configuration computes its own; the results are the same.
+    public var sharesSeries = true
+    /// Jump over bars where nothing can happen (`BacktestEngine.skipQuietBars`); the results are
+    /// the same either way.
+    public var skipsQuietBars = true
+    /// The shared series, one book per set of bars the configurations run on.
+    let books = SeriesBooks()
 
     /// Loads the bars and contract of `backtest` (whose configuration is the base).
     ///
@@ -94,7 +104,10 @@ public struct SweepJob: Sendable {
         let c = try configuration(for: cell)
         let strategies = try c.enabledStrategies.map { try StrategyCatalog.descriptor(named: $0.name).build(symbol: $0.symbol, parameters: $0.parameters) }
         let ex = SimulatedExchange(instruments: [instrument], rules: c.account, config: backtest.exchangeConfig())
-        let result = BacktestEngine(exchange: ex, strategies: strategies).run(bars, finer: finer, prints: prints)
+        let engine = BacktestEngine(exchange: ex, strategies: strategies)
+        engine.skipQuietBars = skipsQuietBars
+        if sharesSeries { engine.seriesBook = books.book(for: bars) }
+        let result = engine.run(bars, finer: finer, prints: prints)
         let summary = RunSummary.make(runId: "", result: result, strategies: strategies.map(\.name), series: bars,
                                       rules: c.account, configHash: c.hash)
         return (result, summary, c.hash)
@@ -230,5 +243,21 @@ public struct SweepJob: Sendable {
     public static func smaBracketParameters(_ p: ParameterSet) -> SMABracketKernel.Parameters {
         SMABracketKernel.Parameters(fast: Int(p.int("fast")), slow: Int(p.int("slow")), stopTicks: p.int("stop_ticks"),
                                     targetTicks: p.int("target_ticks"), quantity: p.int("quantity"))
+    }
+}
+
+/// The shared-series books of a sweep, one per set of bars (the whole series, each walk-forward
+/// fold), made on first request and kept for the sweep's life.
+final class SeriesBooks: Sendable {
+    private let books = Mutex<[String: SeriesBook]>([:])
+
+    func book(for bars: BarSeries) -> SeriesBook {
+        let key = "\(bars.symbol) \(bars.timeframe) \(bars.count) \(bars.time.first ?? 0) \(bars.time.last ?? 0)"
+        return books.withLock { known in
+            if let b = known[key] { return b }
+            let b = SeriesBook(bars: bars)
+            known[key] = b
+            return b
+        }
     }
 }

@@ -5,33 +5,25 @@ import Trading
 /// entered at the next bar's open with a fixed bracket, one position at a time, so tsxlab can be
 /// compared trade by trade and in speed with Python backtesters.
 ///
-/// Signals use the integer `D(i) = slow·F(i) − fast·S(i)` of running tick sums (no floating
-/// point, so ties are exact): long when `D(i) > 0 ≥ D(i−1)`, short when `D(i) < 0 ≤ D(i−1)`. A
+/// Signals use `D(i) = slow·F(i) − fast·S(i)` of running tick sums, a whole number (ties are
+/// exact) in a series shared by every configuration with the same windows: long when `D(i) > 0 ≥ D(i−1)`, short when `D(i) < 0 ≤ D(i−1)`. A
 /// signal counts only if no position was held at any moment of its bar (the "occupied bar"
 /// rule); it enters with a good-till-cancelled market order and a bracket of `stopTicks` /
 /// `targetTicks` from the fill. Run it with the `stopFirst` path model and sessions ignored to
 /// reproduce the reference exactly.
-public final class SMABracket: Strategy {
+///
+/// It waits for the sign of `D` to change, so in a backtest the engine jumps over the bars
+/// between crossings and between a bracket's fill and its exit.
+public final class SMABracket: ReadsSeries, DeclaresWake {
     public typealias Parameters = SMABracketParameters
 
     public let name = "sma_bracket"
     public let symbols: [String]
     public let parameters: Parameters
 
-    // Ring buffer of the last `slow` closes (owned here, freed in deinit: no copy-on-write check
-    // per bar), zero-filled so the closes leaving the windows read 0 during the warm-up, and the
-    // two running sums, in ticks.
-    @usableFromInline let ring: UnsafeMutablePointer<Int64>
-    @usableFromInline let fast: Int64
-    @usableFromInline let slow: Int64
-    /// Where the next close goes (the slow window's oldest close) and the fast window's oldest.
-    @usableFromInline var head = 0
-    @usableFromInline var fastTail: Int
-    /// Bars still to see before `D` exists (it first does on bar `slow − 1`).
-    @usableFromInline var warmup: Int
-    @usableFromInline var fastSum: Int64 = 0
-    @usableFromInline var slowSum: Int64 = 0
-    @usableFromInline var previousD: Int64 = 0
+    /// `D(i)` per bar, shared with every configuration of the same (fast, slow) in a sweep; NaN
+    /// before bar `slow − 1`.
+    @usableFromInline var d: Series!
     // Occupied-bar bookkeeping.
     @usableFromInline var inPosition = false
     @usableFromInline var filledThisBar = false
@@ -41,15 +33,20 @@ public final class SMABracket: Strategy {
         precondition(parameters.fast > 0 && parameters.fast < parameters.slow, "0 < fast < slow")
         self.symbols = [symbol]
         self.parameters = parameters
-        ring = .allocate(capacity: parameters.slow)
-        ring.initialize(repeating: 0, count: parameters.slow)
-        fast = Int64(parameters.fast)
-        slow = Int64(parameters.slow)
-        fastTail = parameters.slow - parameters.fast
-        warmup = parameters.slow
     }
 
-    deinit { ring.deallocate() }
+    /// The recipe of `D(i) = slow·F(i) − fast·S(i)` over running sums of closes in ticks. As a
+    /// Double it is exact: |D| stays far below 2⁵³ for windows up to 10,000 bars of tick prices.
+    public static func difference(fast: Int, slow: Int) -> SeriesRecipe {
+        SeriesRecipe("sma_bracket.d:\(fast):\(slow)") { SMADifference(fast: fast, slow: slow) }
+    }
+
+    public func attach(_ market: MarketSeries) {
+        d = market.series(Self.difference(fast: parameters.fast, slow: parameters.slow))
+    }
+
+    /// A signal needs the sign of `D` to change; fills and exits arrive as events.
+    public var waitingFor: Wake { .signChange(of: d) }
 
     public func onEvent(_ event: BrokerEvent, broker: any Broker) {
         switch event {
@@ -67,31 +64,15 @@ public final class SMABracket: Strategy {
         }
     }
 
-    /// Inlinable so the engine's bar loop, specialised for this strategy, runs the running sums
-    /// in place; placing the entry is a separate call (it happens a few thousand times a run).
+    /// Inlinable so the engine's bar loop, specialised for this strategy, reads `D` in place;
+    /// placing the entry is a separate call (it happens a few thousand times a run).
     @inlinable @inline(__always)
     public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
-        let c = bar.close.ticks
-        // Running sums: add the new close, drop the ones leaving each window (0 while warming up).
-        // Wrapping arithmetic: sums of tick prices over at most 10,000 bars cannot overflow, and
-        // the hot path then carries no overflow traps.
-        let slowOut = ring[head], fastOut = ring[fastTail]
-        ring[head] = c
-        head = head &+ 1 == Int(slow) ? 0 : head &+ 1
-        fastTail = fastTail &+ 1 == Int(slow) ? 0 : fastTail &+ 1
-        fastSum = fastSum &+ (c &- fastOut)
-        slowSum = slowSum &+ (c &- slowOut)
         let occupied = inPosition || filledThisBar || entryPending
         filledThisBar = false
-        if warmup != 0 {
-            warmup -= 1
-            if warmup == 0 { previousD = slow &* fastSum &- fast &* slowSum }
-            return
-        }
-        let d = slow &* fastSum &- fast &* slowSum
-        let previous = previousD
-        previousD = d
         guard !occupied else { return }
+        // NaN (warming up) compares false both ways: no signal before bar `slow`.
+        let d = self.d[0], previous = self.d[1]
         if d > 0 && previous <= 0 { enter(.buy, broker) } else if d < 0 && previous >= 0 { enter(.sell, broker) }
     }
 
@@ -103,5 +84,33 @@ public final class SMABracket: Strategy {
         let r = broker.place(OrderRequest(symbol: symbols[0], side: side, quantity: p.quantity, kind: .market, timeInForce: .gtc,
                                           bracket: Bracket(stopLoss: .ticks(p.stopTicks), takeProfit: .ticks(p.targetTicks))))
         if r.rejection != nil { entryPending = false }
+    }
+}
+
+/// `D(i) = slow·F(i) − fast·S(i)` bar by bar, from running sums of the last `fast` and `slow`
+/// closes in ticks (integers: ties are exact); NaN until `slow` closes are in.
+struct SMADifference: SeriesFold {
+    let fast: Int, slow: Int
+    var ring: [Int64]
+    var head = 0, fastTail: Int, seen = 0
+    var fastSum: Int64 = 0, slowSum: Int64 = 0
+
+    init(fast: Int, slow: Int) {
+        self.fast = fast; self.slow = slow
+        ring = Array(repeating: 0, count: slow)
+        fastTail = slow - fast
+    }
+
+    mutating func next(_ bar: Bar) -> Double {
+        let c = bar.close.ticks
+        let slowOut = ring[head], fastOut = ring[fastTail]
+        ring[head] = c
+        head = head + 1 == slow ? 0 : head + 1
+        fastTail = fastTail + 1 == slow ? 0 : fastTail + 1
+        fastSum += c - fastOut
+        slowSum += c - slowOut
+        seen += 1
+        guard seen >= slow else { return .nan }
+        return Double(Int64(slow) * fastSum - Int64(fast) * slowSum)
     }
 }

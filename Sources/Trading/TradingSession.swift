@@ -67,6 +67,11 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
 
     @usableFromInline var batch: [BrokerEvent] = []
 
+    /// The markets strategies read shared series from (`ReadsSeries`), by symbol. A backtest sets
+    /// them over its whole series before `start()`; otherwise `start()` makes growing ones, and
+    /// each finished bar (`barClosed`, `step`) extends its symbol's.
+    public var markets: [String: MarketSeries] = [:]
+
     /// A session whose bar calls go to `driver`. `strategies` lists every strategy (`[driver]`, or
     /// the members of a `StrategyGroup` driver).
     public init(broker: B, driver: S, strategies: [any Strategy], calendar: SessionCalendar, flattenTime: LocalTime?) {
@@ -93,6 +98,9 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
 
     /// Calls every strategy's `onStart`, then delivers what they caused.
     public func start() {
+        for case let st as any ReadsSeries in strategies {
+            for symbol in st.symbols { st.attach(market(symbol)) }
+        }
         for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: strategyBroker) }
         if single { broker.currentStrategy = strategies[0].name }
         deliver()
@@ -108,6 +116,21 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
         for st in strategies { broker.currentStrategy = st.name; st.onFinish(broker: strategyBroker) }
         if single { broker.currentStrategy = strategies[0].name }
         deliver()
+    }
+
+    /// The market of `symbol`: the one set, or a growing one made now.
+    func market(_ symbol: String) -> MarketSeries {
+        if let m = markets[symbol] { return m }
+        let tick = broker.instrument(symbol)?.spec.tickSize ?? TickSize(units: 1, scale: 0)
+        let m = MarketSeries(growing: BarSeries(symbol: symbol, timeframe: Timeframe(1, .minute), tickSize: tick))
+        markets[symbol] = m
+        return m
+    }
+
+    /// A finished bar of a growing market (live, paper, a bar-by-bar backtest) extends it.
+    @inlinable
+    func extendMarket(_ bar: Bar, _ symbol: String) {
+        if !markets.isEmpty, let m = markets[symbol], m.isGrowing { m.append(bar) }
     }
 
     // MARK: Clock
@@ -168,7 +191,7 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
             for k in indexes {
                 let b = bar(k)
                 if trade(b) { deliver() }
-                barClosed(b, symbol: symbol)
+                handBar(b, symbol: symbol)
             }
             return
         }
@@ -185,6 +208,13 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
     /// events they caused.
     @inlinable
     public func barClosed(_ bar: Bar, symbol: String) {
+        extendMarket(bar, symbol)
+        handBar(bar, symbol: symbol)
+    }
+
+    /// `barClosed` once the market holds the bar.
+    @inlinable
+    func handBar(_ bar: Bar, symbol: String) {
         if timed {
             timedBar(bar, symbol)
         } else {
@@ -311,6 +341,7 @@ extension TradingSession where B: BarTradingBroker {
     public func step(_ bar: Bar, symbol: String, length: Int64) {
         let t = bar.time.seconds
         if t >= nextBoundary { clockReached(t) }
+        extendMarket(bar, symbol)
         trade(0..<1, symbol: symbol, bar: { _ in bar }, trade: { broker.trade($0, symbol: symbol, length: length) })
     }
 }
