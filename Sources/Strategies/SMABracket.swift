@@ -24,6 +24,9 @@ public final class SMABracket: ReadsSeries, DeclaresWake {
     /// `D(i)` per bar, shared with every configuration of the same (fast, slow) in a sweep; NaN
     /// before bar `slow − 1`.
     @usableFromInline var d: Series!
+    /// What it waits for while flat: the sign of `D` changing (made once: a `Wake` per call would
+    /// allocate its list of series).
+    var crossing = Wake.nothing
     // Occupied-bar bookkeeping.
     @usableFromInline var inPosition = false
     @usableFromInline var filledThisBar = false
@@ -43,10 +46,13 @@ public final class SMABracket: ReadsSeries, DeclaresWake {
 
     public func attach(_ market: MarketSeries) {
         d = market.series(Self.difference(fast: parameters.fast, slow: parameters.slow))
+        crossing = .signChange(of: d)
     }
 
-    /// A signal needs the sign of `D` to change; fills and exits arrive as events.
-    public var waitingFor: Wake { .signChange(of: d) }
+    /// Flat, a signal needs the sign of `D` to change. Holding a position or an entry, no signal
+    /// can count (the occupied-bar rule) until the fill or the exit arrives as an event, and the
+    /// strategy is handed that bar: it waits for nothing.
+    public var waitingFor: Wake { inPosition || entryPending ? .nothing : crossing }
 
     public func onEvent(_ event: BrokerEvent, broker: any Broker) {
         switch event {

@@ -21,27 +21,27 @@ func benchSweep() throws {
     print("== sweep: \(workers) workers")
     let params = grid.grid().map(smaParameters)
     let rules = RiskRules.unlimited()
-    // The engine path (every configuration a full backtest) on 100k bars, for comparison.
-    do {
-        let bars = series.slice(0..<100_000)
-        let t0 = monotonicSeconds()
-        let box = TradesBox()
-        let sem = DispatchSemaphore(value: 0)
-        Task {
-            try await SweepRunner.run(grid.grid(), workers: workers, isCancelled: { false }, evaluate: { cell in
+    // The general path: every configuration a full engine backtest, as every strategy runs.
+    // "every bar, own series" is how the engine ran before shared series and skipping; "shared,
+    // skipping" is how a sweep runs now (`SweepJob`: one book for the grid, quiet bars skipped).
+    for n in [100_000, series.count] {
+        let bars = series.slice(0..<n)
+        for (shared, skip) in [(false, false), (true, true)] {
+            let book = SeriesBook(bars: bars)
+            let t0 = monotonicSeconds()
+            let trades = try timeGrid(grid.grid(), workers: workers) { cell in
                 let p = smaParameters(cell)
                 let st = SMABracket(symbol: "ES", parameters: .init(fast: p.fast, slow: p.slow, stopTicks: p.stopTicks, targetTicks: p.targetTicks))
-                let ex = SimulatedExchange(instruments: [es], rules: rules, config: cfg)
-                let r = BacktestEngine(exchange: ex, strategies: [st]).run(bars, driver: st)
-                return SweepOutcome(cell: cell, configHash: "", trades: r.trades.count, netPnl: r.netPnL, winRate: 0, profitFactor: nil,
-                                    sharpe: nil, maxDrawdown: nil, ruleBreaches: 0, seconds: r.seconds)
-            }) { box.add($0.trades) }
-            sem.signal()
+                let engine = BacktestEngine(exchange: SimulatedExchange(instruments: [es], rules: rules, config: cfg), strategies: [st])
+                engine.skipQuietBars = skip
+                if shared { engine.seriesBook = book }
+                return engine.run(bars, driver: st).trades.count
+            }
+            let secs = monotonicSeconds() - t0
+            line("sma-bracket 100-config grid, \(n) bars, engine, \(shared ? "shared series, skipping" : "every bar, own series")",
+                 "\(fmt(Double(n) * 100 / secs / 1e6, 1))M bar-steps/s",
+                 "(\(fmt(secs, 2)) s, \(fmt(100 / secs, 0)) configs/s, \(trades) trades; target ≥ 400M shared and skipping)")
         }
-        sem.wait()
-        let secs = monotonicSeconds() - t0
-        line("sma-bracket 100-config grid, 100000 bars, engine", "\(fmt(1e5 * 100 / secs / 1e6, 1))M bar-steps/s",
-             "(\(fmt(secs, 2)) s, \(box.total) trades; every config a full engine backtest)")
     }
     // The kernel path, chosen as a sweep chooses it: sma-bracket with settings the kernel models.
     precondition(SMABracketKernel.models(config: cfg, rules: rules))
@@ -75,24 +75,48 @@ func benchSweep() throws {
                                   SweepAxis(name: "atr_multiplier_tp", values: ["0.5", "1", "1.5", "2", "2.5", "3", "3.5", "4", "4.5", "5"])])
     let d = OvernightRangeBreakout.descriptor
     let esTable = Instrument(spec: try ContractRegistry.builtIn.spec(for: "ES"))
-    let t0 = monotonicSeconds()
-    let box = TradesBox()
-    let sem = DispatchSemaphore(value: 0)
-    Task {
-        try await SweepRunner.run(space.grid(), workers: workers, isCancelled: { false }, evaluate: { cell in
+    for (shared, skip) in [(false, false), (true, true)] {
+        let book = SeriesBook(bars: year)
+        let t0 = monotonicSeconds()
+        let trades = try timeGrid(space.grid(), workers: workers) { cell in
             var p = d.defaults()
             for (k, v) in cell.values { try p.set(k, text: v, source: "bench") }
             let st = try OvernightRangeBreakout(symbol: "ES", parameters: p)
-            let ex = SimulatedExchange(instruments: [esTable], rules: .unlimited())
-            let r = BacktestEngine(exchange: ex, strategies: [st]).run(year, driver: st)
-            return SweepOutcome(cell: cell, configHash: "", trades: r.trades.count, netPnl: r.netPnL, winRate: 0, profitFactor: nil,
-                                sharpe: nil, maxDrawdown: nil, ruleBreaches: 0, seconds: r.seconds)
-        }) { box.add($0.trades) }
+            let engine = BacktestEngine(exchange: SimulatedExchange(instruments: [esTable], rules: .unlimited()), strategies: [st])
+            engine.skipQuietBars = skip
+            if shared { engine.seriesBook = book }
+            return engine.run(year, driver: st).trades.count
+        }
+        let secs = monotonicSeconds() - t0
+        line("overnight-range 1,000-config grid, one year, \(shared ? "shared series, skipping" : "every bar, own series")", "\(fmt(secs, 2)) s",
+             "(\(fmt(1000 / secs, 1)) configs/s, \(trades) trades; target ≥ 5× every bar)")
+    }
+}
+
+/// Runs `evaluate` (a configuration's trade count) for every cell on `workers` tasks; the total.
+func timeGrid(_ cells: [SweepCell], workers: Int, _ evaluate: @escaping @Sendable (SweepCell) throws -> Int) throws -> Int {
+    let box = TradesBox()
+    let sem = DispatchSemaphore(value: 0)
+    let failure = FailureBox()
+    Task {
+        do {
+            try await SweepRunner.run(cells, workers: workers, isCancelled: { false }, evaluate: { cell in
+                SweepOutcome(cell: cell, configHash: "", trades: try evaluate(cell), netPnl: .zero, winRate: 0, profitFactor: nil,
+                             sharpe: nil, maxDrawdown: nil, ruleBreaches: 0, seconds: 0)
+            }) { box.add($0.trades) }
+        } catch { failure.set(error) }
         sem.signal()
     }
     sem.wait()
-    let secs = monotonicSeconds() - t0
-    line("overnight-range 1,000-config grid, one year", "\(fmt(secs, 1)) s", "(\(fmt(1000 / secs, 1)) configs/s, \(box.total) trades; target < 10 s)")
+    if let e = failure.error { throw e }
+    return box.total
+}
+
+final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+    func set(_ e: Error) { lock.lock(); stored = e; lock.unlock() }
+    var error: Error? { lock.lock(); defer { lock.unlock() }; return stored }
 }
 
 /// A grid cell of the sma-bracket sweep as kernel parameters.
