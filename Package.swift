@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TSXLabTesting", "Data"]),
         .testTarget(name: "TradingTests", dependencies: ["Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest", "Trading", "Data", "TSXLabTesting"]),
-        .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Data", "TSXLabTesting"]),
+        .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Backtest", "Trading", "Indicators", "Data", "TSXLabTesting"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Documentation", "Strategies", "Trading", "Data", "TSXLabTesting"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ReportServer", "Jobs", "Backtest", "Research", "Store", "Trading", "Data", "TSXLabTesting",
                                                      "HTTPServing", .product(name: "FlyingFox", package: "FlyingFox")]),

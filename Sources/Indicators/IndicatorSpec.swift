@@ -103,6 +103,45 @@ public struct IndicatorSpec: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The spec of `kind`, its text the canonical one.
+    public init(_ kind: Kind) {
+        self.kind = kind
+        text = IndicatorSpec.canonicalText(of: kind)
+    }
+
+    /// The spec in one spelling: lower case, with every default and seeding written out
+    /// (`SMA:20` → `sma:20`, `atr:14` → `atr:14:talib`, `bbupper:20` → `bbupper:20:2.0`, `macd` →
+    /// `macd:12:26:9`). Two texts that parse to the same indicator have the same canonical text and
+    /// two that differ never do, so it names a computed series (a strategy's shared series are
+    /// keyed by it); it parses back to the same `kind`.
+    public var canonicalText: String { IndicatorSpec.canonicalText(of: kind) }
+
+    static func canonicalText(of kind: Kind) -> String {
+        func seeding(_ s: ATRSeeding) -> String { s == .pine ? "pine" : "talib" }
+        // A Double's description is its shortest round-tripping spelling (`2` and `2.0` give
+        // `2.0`); `-0` is the same number of deviations as `0`, so it is spelt `0.0` too.
+        func number(_ k: Double) -> String { (k == 0 ? 0.0 : k).description }
+        switch kind {
+        case .sma(let p): return "sma:\(p)"
+        case .ema(let p): return "ema:\(p)"
+        case .wma(let p): return "wma:\(p)"
+        case .rma(let p): return "rma:\(p)"
+        case .trueRange(let s): return "tr:\(seeding(s))"
+        case let .atr(p, s): return "atr:\(p):\(seeding(s))"
+        case .rsi(let p): return "rsi:\(p)"
+        case let .bollingerUpper(p, k): return "bbupper:\(p):\(number(k))"
+        case .bollingerMiddle(let p): return "bbmiddle:\(p)"
+        case let .bollingerLower(p, k): return "bblower:\(p):\(number(k))"
+        case let .macd(f, s, g): return "macd:\(f):\(s):\(g)"
+        case let .macdSignal(f, s, g): return "macdsignal:\(f):\(s):\(g)"
+        case let .macdHistogram(f, s, g): return "macdhist:\(f):\(s):\(g)"
+        case .highest(let p): return "highest:\(p)"
+        case .lowest(let p): return "lowest:\(p)"
+        case let .standardDeviation(p, k): return "stddev:\(p):\(number(k))"
+        case .vwap: return "vwap"
+        }
+    }
+
     /// False only for the RSI, which has no price unit.
     public var isPrice: Bool { if case .rsi = kind { return false } else { return true } }
 

@@ -8,13 +8,18 @@ import Trading
 /// Long when RSI(`rsi_period`) ≤ `oversold` and the close is at least `deviation_pts` below
 /// SMA(`ma_period`); short on the mirror image. One position at a time, entries only inside the
 /// entry window, a bracket of `stop_ticks` / `target_ticks` from the fill, flat at the end of the
-/// day. Indicators update on every bar, so the first signal waits for their warm-up.
-public final class MeanReversion: Strategy {
+/// day. The first signal waits for the indicators' warm-up.
+///
+/// RSI and SMA are of the close in ticks, read from the market's shared series (`rsi:N`,
+/// `sma:N`): a sweep computes each once for every configuration with the same period. It
+/// declares no wake and is handed every bar: its session guard flattens on the first bar it
+/// sees at or after the flatten time, so a skipped bar would move the flatten.
+public final class MeanReversion: ReadsSeries {
     public let name = "mean_reversion"
     public let symbols: [String]
     let p: ParameterSet
-    var rsi: RSI
-    var ma: SMA
+    var rsi: Series!
+    var ma: Series!
     var guardian: SessionGuard
     var flat = true
     var pending = false
@@ -23,9 +28,12 @@ public final class MeanReversion: Strategy {
     public init(symbol: String, parameters: ParameterSet) {
         symbols = [symbol]
         p = parameters
-        rsi = RSI(period: Int(parameters.int("rsi_period")))
-        ma = SMA(period: Int(parameters.int("ma_period")))
         guardian = SessionGuard(parameters)
+    }
+
+    public func attach(_ market: MarketSeries) {
+        rsi = market.series(.indicator(.rsi(Int(p.int("rsi_period")))))
+        ma = market.series(.indicator(.sma(Int(p.int("ma_period")))))
     }
 
     public func onStart(broker: any Broker) {
@@ -43,10 +51,10 @@ public final class MeanReversion: Strategy {
 
     public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
         let c = Double(bar.close.ticks)
-        let r = rsi.update(c)
-        let m = ma.update(c)
+        let r = rsi[0], m = ma[0]
         let mayEnter = guardian.check(bar, now: broker.now, symbol: symbols[0], broker: broker)
-        guard mayEnter, flat, !pending, let r, let m else { return }
+        // NaN while warming up.
+        guard mayEnter, flat, !pending, !r.isNaN, !m.isNaN else { return }
         let deviation = p.double("deviation_pts") / tick
         let side: OrderSide
         if r <= p.double("oversold") && c <= m - deviation { side = .buy }

@@ -8,14 +8,17 @@ import Trading
 /// first); crosses below, go short. Each position carries a trailing stop `trail_ticks` behind
 /// the best price, placed once the entry fills. Entries only inside the entry window; flat at the
 /// end of the day.
-public final class TrendFollowing: Strategy {
+///
+/// The averages are of the close in ticks, read from the market's shared series (`ema:N` or
+/// `sma:N`): a sweep computes each once for every configuration that uses it, and a cross is
+/// read from the averages at this bar and the one before. It declares no wake and is handed
+/// every bar: its session guard flattens on the first bar it sees at or after the flatten
+/// time, so a skipped bar would move the flatten.
+public final class TrendFollowing: ReadsSeries {
     public let name = "trend_following"
     public let symbols: [String]
     let p: ParameterSet
-    var fastSMA: SMA, slowSMA: SMA
-    var fastEMA: EMA, slowEMA: EMA
-    let useEMA: Bool
-    var previousDiff: Double?
+    var fast: Series!, slow: Series!
     var guardian: SessionGuard
     var position: Int64 = 0
     var pending = false
@@ -23,10 +26,14 @@ public final class TrendFollowing: Strategy {
     public init(symbol: String, parameters: ParameterSet) {
         symbols = [symbol]
         p = parameters
-        let f = Int(parameters.int("fast_period")), s = Int(parameters.int("slow_period"))
-        fastSMA = SMA(period: f); slowSMA = SMA(period: s); fastEMA = EMA(period: f); slowEMA = EMA(period: s)
-        useEMA = parameters.string("ma_type") == "ema"
         guardian = SessionGuard(parameters)
+    }
+
+    public func attach(_ market: MarketSeries) {
+        let ema = p.string("ma_type") == "ema"
+        func average(_ period: Int64) -> SeriesRecipe { .indicator(ema ? .ema(Int(period)) : .sma(Int(period))) }
+        fast = market.series(average(p.int("fast_period")))
+        slow = market.series(average(p.int("slow_period")))
     }
 
     public func onEvent(_ event: BrokerEvent, broker: any Broker) {
@@ -46,14 +53,10 @@ public final class TrendFollowing: Strategy {
     }
 
     public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
-        let c = Double(bar.close.ticks)
-        let fast = useEMA ? fastEMA.update(c) : fastSMA.update(c)
-        let slow = useEMA ? slowEMA.update(c) : slowSMA.update(c)
         let mayEnter = guardian.check(bar, now: broker.now, symbol: symbols[0], broker: broker)
-        guard let fast, let slow else { return }
-        let diff = fast - slow
-        defer { previousDiff = diff }
-        guard let prev = previousDiff, !pending else { return }
+        // NaN while either average warms up: no cross until both have a value on two bars.
+        let diff = fast[0] - slow[0], prev = fast[1] - slow[1]
+        guard !diff.isNaN, !prev.isNaN, !pending else { return }
         let side: OrderSide
         if diff > 0 && prev <= 0 { side = .buy } else if diff < 0 && prev >= 0 { side = .sell } else { return }
         // An opposite cross closes the current position whether or not a new one may open.
