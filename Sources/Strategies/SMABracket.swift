@@ -107,6 +107,7 @@ struct SMADifference: SeriesFold {
         fastTail = slow - fast
     }
 
+    @inline(__always)
     mutating func next(_ bar: Bar) -> Double {
         let c = bar.close.ticks
         let slowOut = ring[head], fastOut = ring[fastTail]
