@@ -56,7 +56,7 @@ struct SessionGuard {
 extension BrokerEvent {
     /// True when this event ends a strategy's own entry order without filling it (rejected,
     /// cancelled or expired), so the strategy may try again.
-    var endsUnfilledEntry: Bool {
+    public var endsUnfilledEntry: Bool {
         switch self {
         case .orderRejected(let r, _): r.purpose == .entry
         case .orderCancelled(let o, _), .orderExpired(let o): o.request.purpose == .entry && o.filledQuantity == 0

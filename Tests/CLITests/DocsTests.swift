@@ -125,7 +125,7 @@ struct DocsTests {
     @Test("the strategy guide's Swift blocks are the code its test compiles and runs")
     func swiftExamplesCompiled() throws {
         let page = try String(contentsOfFile: Self.root + "/docs/writing-a-strategy.md", encoding: .utf8)
-        let sources = try ["ChannelBreakoutExample.swift", "ChannelBreakoutExampleTests.swift"].map {
+        let sources = try ["ChannelBreakoutExample.swift", "ChannelBreakoutExampleTests.swift", "MovingAverageCrossExample.swift"].map {
             try String(contentsOfFile: Self.root + "/Tests/StrategiesTests/" + $0, encoding: .utf8)
         }
         // Leading blanks aside (the test's lines are indented), each block is lines of those files.
@@ -133,7 +133,7 @@ struct DocsTests {
             text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.drop { $0 == " " } }.joined(separator: "\n")
         }
         let blocks = page.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] }
-        #expect(blocks.count == 2)
+        #expect(blocks.count == 3)
         for block in blocks {
             #expect(sources.contains { flush($0).contains(flush(block)) }, "a Swift block of docs/writing-a-strategy.md is not in Tests/StrategiesTests:\n\(block)")
         }
