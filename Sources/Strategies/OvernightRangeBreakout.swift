@@ -13,12 +13,18 @@ import Trading
 /// moves to the entry; at `eod_flatten_time` everything is closed. All prices are whole ticks.
 ///
 /// - The ATR is the daily ATR (`atr_period` completed sessions, TA-Lib seeding by default,
-///   `atr_seeding: pine` for Pine Script's), computed from the bars the strategy has seen, so it
-///   never uses the day it trades.
+///   `atr_seeding: pine` for Pine Script's), computed from the bars before the day it trades, so
+///   it never uses that day.
 /// - The zone anchor is the last traded price when the cash open arrives (the close of the bar
 ///   ending at 09:30 ET): what a live runner knows at 09:30:00. No later price is used.
 /// - A side whose entry the market has already passed at the cash open is not placed.
-public final class OvernightRangeBreakout: Strategy {
+///
+/// The daily ATR, the overnight range and the previous close are shared series
+/// (`OvernightRangeBreakout+Series.swift`): a sweep computes them once per window, ATR period and
+/// seeding, and the strategy needs no bar for them. What it still decides on bars it declares
+/// (`waitingFor`), so a backtest hands it only the bars that can matter: the first of each trade
+/// date, the cash open, the breakeven price, the flatten time.
+public final class OvernightRangeBreakout: Strategy, ReadsSeries, DeclaresWake {
     public let name = "overnight_range"
     public let symbols: [String]
     let p: ParameterSet
@@ -27,19 +33,22 @@ public final class OvernightRangeBreakout: Strategy {
     let windowEnd: LocalTime
     let flattenAt: LocalTime?
 
-    // Daily ATR from completed sessions.
-    var atr: ATR
-    var dayHigh = Int64.min, dayLow = Int64.max, dayClose: Int64 = 0, dayHasBars = false
-    // The current trade date.
-    var day: TradeDate?
+    // The shared series (ticks), attached before `onStart`.
+    var dailyATR: Series!
+    var overnightHigh: Series!, overnightLow: Series!
+    var previousClose: Series!
+    /// The current trade date, rolled by the calendar at the first bar of each date as the series'
+    /// folds roll it.
+    var dates: TradeDateTracker
     var window = TimeWindow(from: .distantPast, to: .distantPast)
-    var rangeHigh = Int64.min, rangeLow = Int64.max
     var placed = false
     var flattened = false
     var entrySide: OrderSide?
     var entryPrice: Int64 = 0
     var stopOrder: OrderID?
     var breakevenDone = false
+    /// Gain in ticks that moves the stop to the entry; nil when `use_breakeven` is off.
+    var breakevenTicks: Int64?
     var flattenInstant = Timestamp.distantFuture
     /// Why no orders were placed on a day (for reports and tests).
     public private(set) var skipped: [(TradeDate, String)] = []
@@ -64,16 +73,47 @@ public final class OvernightRangeBreakout: Strategy {
         symbols = [symbol]
         p = parameters
         self.calendar = calendar
+        dates = TradeDateTracker(calendar: calendar)
         windowStart = parameters.time("window_start")
         windowEnd = parameters.time("window_end")
         flattenAt = parameters.bool("eod_flatten") ? parameters.time("eod_flatten_time") : nil
-        atr = ATR(period: Int(parameters.int("atr_period")), seeding: parameters.string("atr_seeding") == "pine" ? .pine : .taLib)
     }
 
     var tick: Double = 0.25
 
+    public func attach(_ market: MarketSeries) {
+        let seeding: ATRSeeding = p.string("atr_seeding") == "pine" ? .pine : .taLib
+        dailyATR = market.series(Self.dailyATR(period: Int(p.int("atr_period")), seeding: seeding, calendar: calendar))
+        overnightHigh = market.series(Self.overnightHigh(start: windowStart, end: windowEnd, calendar: calendar))
+        overnightLow = market.series(Self.overnightLow(start: windowStart, end: windowEnd, calendar: calendar))
+        previousClose = market.series(Self.previousClose(calendar: calendar))
+    }
+
     public func onStart(broker: any Broker) {
         if let ins = broker.instrument(symbols[0]) { tick = ins.spec.tickSize.value }
+        breakevenTicks = p.bool("use_breakeven") ? Int64((p.double("breakeven_profit_pts") / tick).rounded()) : nil
+    }
+
+    /// The bars `onBar` acts on; on any other bar it changes nothing. The next trade date's first
+    /// bar, which rolls the day (asked as the bar closing at the session's close, so the day's last
+    /// bar is handed too: a bar on which nothing holds changes nothing); until the orders are
+    /// placed, the bar closing at the cash open; until flattened, the bar closing at the flatten
+    /// time; while a filled entry waits for breakeven, a bar reaching entry ± the breakeven gain.
+    /// Fills and the stop's id arrive as events.
+    ///
+    /// The day rolls at the calendar's first bar of a date, as it did when the strategy saw every
+    /// bar, not at the session's roll (`onSessionOpen`): the two differ where bars fall in the
+    /// daily break or after an early close (four dates of ES 2018, `calendarBeforeSession`), and
+    /// the roll comes before the first bar's fills where the day used to start after them.
+    public var waitingFor: Wake {
+        guard dates.day != nil else { return .everyBar }
+        var wake = Wake.barClosing(atOrAfter: Timestamp(seconds: dates.dayEnds))
+        if !placed { wake = wake.or(.barClosing(atOrAfter: window.to)) }
+        if !flattened && flattenAt != nil { wake = wake.or(.barClosing(atOrAfter: flattenInstant)) }
+        if let side = entrySide, !breakevenDone, let need = breakevenTicks, stopOrder != nil {
+            wake = wake.or(side == .buy ? .high(atOrAbove: entryPrice + need) : .low(atOrBelow: entryPrice - need))
+        }
+        return wake
     }
 
     public func onEvent(_ event: BrokerEvent, broker: any Broker) {
@@ -90,24 +130,10 @@ public final class OvernightRangeBreakout: Strategy {
         }
     }
 
-    /// Bars before this instant belong to the current trade date (its session close): the
-    /// calendar is consulted once a day, not once a bar.
-    var dayEnds = Int64.min
-
     public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
-        if bar.time.seconds >= dayEnds || day == nil {
-            let td = calendar.tradeDate(containing: bar.time)
-            if td != day { startDay(td) }
-            dayEnds = calendar.session(for: td)?.close.seconds ?? bar.time.seconds + 1
-        }
-        let td = day!
+        if dates.startsNewDate(bar.time), let td = dates.day { startDay(td) }
+        let td = dates.day!
         let t = bar.time
-        if t >= window.from && t < window.to {
-            rangeHigh = max(rangeHigh, bar.high.ticks)
-            rangeLow = min(rangeLow, bar.low.ticks)
-        }
-        dayHigh = max(dayHigh, bar.high.ticks); dayLow = min(dayLow, bar.low.ticks); dayClose = bar.close.ticks; dayHasBars = true
-
         let closeTime = broker.now
         if !placed && closeTime >= window.to {
             placed = true
@@ -118,8 +144,7 @@ public final class OvernightRangeBreakout: Strategy {
                 skipped.append((td, "no bar ended at the cash open"))
             }
         }
-        if let side = entrySide, !breakevenDone, p.bool("use_breakeven"), let stop = stopOrder {
-            let need = Int64((p.double("breakeven_profit_pts") / tick).rounded())
+        if let side = entrySide, !breakevenDone, let need = breakevenTicks, let stop = stopOrder {
             let favourable = side == .buy ? bar.high.ticks - entryPrice : entryPrice - bar.low.ticks
             if favourable >= need {
                 breakevenDone = true
@@ -133,14 +158,7 @@ public final class OvernightRangeBreakout: Strategy {
     }
 
     func startDay(_ td: TradeDate) {
-        if dayHasBars {
-            _ = atr.update(high: Double(dayHigh), low: Double(dayLow), close: Double(dayClose))
-            lastSessionClose = dayClose
-        }
-        day = td
-        dayHigh = Int64.min; dayLow = Int64.max; dayHasBars = false
         window = calendar.overnightWindow(for: td, start: windowStart, end: windowEnd)
-        rangeHigh = Int64.min; rangeLow = Int64.max
         placed = false; flattened = false; breakevenDone = false; stopOrder = nil
         flattenInstant = flattenAt?.instant(on: td) ?? .distantFuture
     }
@@ -148,8 +166,12 @@ public final class OvernightRangeBreakout: Strategy {
     func skip(_ td: TradeDate, _ why: String) { skipped.append((td, why)) }
 
     func placeOrders(anchor: Int64, td: TradeDate, broker: any Broker) {
-        guard rangeHigh > Int64.min, rangeHigh >= rangeLow else { return skip(td, "no overnight bars") }
-        guard let atrTicks = atr.value else { return skip(td, "daily ATR still warming up (\(p.int("atr_period")) sessions)") }
+        // The window's bars up to this one; NaN before its first bar compares false.
+        let high = overnightHigh[0], low = overnightLow[0]
+        guard high >= low else { return skip(td, "no overnight bars") }
+        let rangeHigh = Int64(high), rangeLow = Int64(low)
+        let atrTicks = dailyATR[0]
+        guard !atrTicks.isNaN else { return skip(td, "daily ATR still warming up (\(p.int("atr_period")) sessions)") }
         let range = rangeHigh - rangeLow
         let pts = { (ticks: Int64) in Double(ticks) * self.tick }
         if p.bool("filter_range_size") {
@@ -158,7 +180,7 @@ public final class OvernightRangeBreakout: Strategy {
             }
         }
         if p.bool("filter_gap") {
-            let gap = abs(anchor - lastSessionClose)
+            let gap = abs(anchor - Int64(previousClose[0]))
             if pts(gap) > p.double("max_gap_pts") { return skip(td, "opening gap \(pts(gap)) points above \(p.double("max_gap_pts"))") }
         }
         let atrPts = atrTicks * tick
@@ -182,7 +204,7 @@ public final class OvernightRangeBreakout: Strategy {
         let shortFromZone = lowerZone < rangeLow && lowerZone < shortEntry
         let longTarget = longFromZone ? upperZone : longEntry + tpTicks
         let shortTarget = shortFromZone ? lowerZone : shortEntry - tpTicks
-        let dayEnd = min(flattenInstant, Timestamp(seconds: dayEnds))
+        let dayEnd = min(flattenInstant, Timestamp(seconds: dates.dayEnds))
         var plan = Plan(tradeDate: td, rangeHigh: rangeHigh, rangeLow: rangeLow, dailyATR: atrPts, anchor: anchor,
                         longTargetFromZone: longFromZone, shortTargetFromZone: shortFromZone, upperZone: upperZone, lowerZone: lowerZone,
                         rangeFrom: window.from, rangeTo: window.to, dayEnd: dayEnd)
@@ -202,9 +224,6 @@ public final class OvernightRangeBreakout: Strategy {
         }
         plans.append(plan)
     }
-
-    /// The last close before the overnight window (the previous session's close), for the gap filter.
-    var lastSessionClose: Int64 = 0
 }
 
 extension OvernightRangeBreakout {
