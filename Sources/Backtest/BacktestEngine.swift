@@ -207,9 +207,13 @@ public final class BacktestEngine {
         series.low.withUnsafeBufferPointer { low in
         series.close.withUnsafeBufferPointer { close in
         series.volume.withUnsafeBufferPointer { volume in
-        // The first index in `from..<to` whose bar starts at or after `t`.
+        // The first index in `from..<to` whose bar starts at or after `t`: galloping from `from`
+        // (the answer is mostly a few bars on), then a binary search of the last stride.
         func firstAtOrAfter(_ t: Int64, _ from: Int, _ to: Int) -> Int {
-            var lo = from, hi = to
+            guard from < to, time[from] < t else { return from }
+            var lo = from &+ 1, step = 1
+            while lo &+ step < to && time[lo &+ step] < t { lo &+= step &+ 1; step &<<= 1 }
+            var hi = min(to, lo &+ step)
             while lo < hi {
                 let mid = (lo + hi) >> 1
                 if time[mid] < t { lo = mid + 1 } else { hi = mid }
@@ -257,21 +261,19 @@ public final class BacktestEngine {
     }
 
     /// The first index in `from..<to` whose bar reaches `down` or below or `up` or above, or `to`.
-    /// Four bars a compare while none does (most bars of a skip): a scalar loop took about 1 ns a
-    /// bar, a quarter of the overnight-range grid's time with shared series (perf, `tsxlab-bench
-    /// sweep`).
+    /// Four bars a branch while none does (most bars of a skip): the compares are combined without
+    /// short-circuiting. A loop with a branch per bar took a quarter of the overnight-range grid's
+    /// time with shared series (perf, `tsxlab-bench sweep`); 64-bit SIMD compares are emulated on
+    /// baseline x86-64 and were no faster.
     @inline(__always)
     static func firstLeaving(_ low: UnsafeBufferPointer<Int64>, _ high: UnsafeBufferPointer<Int64>, down: Int64, up: Int64,
                              from: Int, to: Int) -> Int {
         var j = from
-        if let lo = low.baseAddress, let hi = high.baseAddress {
-            let downs = SIMD4<Int64>(repeating: down), ups = SIMD4<Int64>(repeating: up)
-            while j &+ 4 <= to {
-                let l = UnsafeRawPointer(lo + j).loadUnaligned(as: SIMD4<Int64>.self)
-                let h = UnsafeRawPointer(hi + j).loadUnaligned(as: SIMD4<Int64>.self)
-                if any((l .<= downs) .| (h .>= ups)) { break }
-                j &+= 4
-            }
+        while j &+ 4 <= to {
+            // 1 where a bar leaves the band: a flag, not a branch.
+            @inline(__always) func leaves(_ m: Int) -> UInt8 { (low[m] <= down ? 1 : 0) | (high[m] >= up ? 1 : 0) }
+            if (leaves(j) | leaves(j &+ 1)) | (leaves(j &+ 2) | leaves(j &+ 3)) != 0 { break }
+            j &+= 4
         }
         while j < to && low[j] > down && high[j] < up { j &+= 1 }
         return j

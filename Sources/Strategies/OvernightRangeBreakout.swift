@@ -77,7 +77,29 @@ public final class OvernightRangeBreakout: Strategy, ReadsSeries, DeclaresWake {
         windowStart = parameters.time("window_start")
         windowEnd = parameters.time("window_end")
         flattenAt = parameters.bool("eod_flatten") ? parameters.time("eod_flatten_time") : nil
+        settings = Settings(parameters)
     }
+
+    /// The parameters read when the orders are placed, looked up once: by name each day they cost
+    /// 5 % of the overnight-range sweep with shared series (hashing, perf on `tsxlab-bench sweep`).
+    struct Settings {
+        let atrPeriod: Int64, quantity: Int64, entryBuffer: Int64
+        let stopATRs: Double, targetATRs: Double, zoneMultiplier: Double
+        let filterRange: Bool, minRange: Double, maxRange: Double
+        let filterGap: Bool, maxGap: Double
+        let filterATR: Bool, minATR: Double, maxATR: Double
+        let filterLossRoom: Bool, minLossRoom: Double
+
+        init(_ p: ParameterSet) {
+            atrPeriod = p.int("atr_period"); quantity = p.int("position_size"); entryBuffer = p.int("entry_buffer_ticks")
+            stopATRs = p.double("atr_multiplier_sl"); targetATRs = p.double("atr_multiplier_tp"); zoneMultiplier = p.double("zone_multiplier")
+            filterRange = p.bool("filter_range_size"); minRange = p.double("min_range_pts"); maxRange = p.double("max_range_pts")
+            filterGap = p.bool("filter_gap"); maxGap = p.double("max_gap_pts")
+            filterATR = p.bool("filter_volatility"); minATR = p.double("min_atr_pts"); maxATR = p.double("max_atr_pts")
+            filterLossRoom = p.bool("filter_dll_proximity"); minLossRoom = p.double("min_dll_remaining_usd")
+        }
+    }
+    let settings: Settings
 
     var tick: Double = 0.25
 
@@ -166,37 +188,37 @@ public final class OvernightRangeBreakout: Strategy, ReadsSeries, DeclaresWake {
     func skip(_ td: TradeDate, _ why: String) { skipped.append((td, why)) }
 
     func placeOrders(anchor: Int64, td: TradeDate, broker: any Broker) {
+        let s = settings
         // The window's bars up to this one; NaN before its first bar compares false.
         let high = overnightHigh[0], low = overnightLow[0]
         guard high >= low else { return skip(td, "no overnight bars") }
         let rangeHigh = Int64(high), rangeLow = Int64(low)
         let atrTicks = dailyATR[0]
-        guard !atrTicks.isNaN else { return skip(td, "daily ATR still warming up (\(p.int("atr_period")) sessions)") }
+        guard !atrTicks.isNaN else { return skip(td, "daily ATR still warming up (\(s.atrPeriod) sessions)") }
         let range = rangeHigh - rangeLow
         let pts = { (ticks: Int64) in Double(ticks) * self.tick }
-        if p.bool("filter_range_size") {
-            if pts(range) < p.double("min_range_pts") || pts(range) > p.double("max_range_pts") {
-                return skip(td, "overnight range \(pts(range)) points outside \(p.double("min_range_pts"))…\(p.double("max_range_pts"))")
+        if s.filterRange {
+            if pts(range) < s.minRange || pts(range) > s.maxRange {
+                return skip(td, "overnight range \(pts(range)) points outside \(s.minRange)…\(s.maxRange)")
             }
         }
-        if p.bool("filter_gap") {
+        if s.filterGap {
             let gap = abs(anchor - Int64(previousClose[0]))
-            if pts(gap) > p.double("max_gap_pts") { return skip(td, "opening gap \(pts(gap)) points above \(p.double("max_gap_pts"))") }
+            if pts(gap) > s.maxGap { return skip(td, "opening gap \(pts(gap)) points above \(s.maxGap)") }
         }
         let atrPts = atrTicks * tick
-        if p.bool("filter_volatility") {
-            if atrPts < p.double("min_atr_pts") || atrPts > p.double("max_atr_pts") {
-                return skip(td, "daily ATR \(atrPts) points outside \(p.double("min_atr_pts"))…\(p.double("max_atr_pts"))")
+        if s.filterATR {
+            if atrPts < s.minATR || atrPts > s.maxATR {
+                return skip(td, "daily ATR \(atrPts) points outside \(s.minATR)…\(s.maxATR)")
             }
         }
-        if p.bool("filter_dll_proximity"), let room = broker.account.dailyLossRemaining,
-           room.dollars < p.double("min_dll_remaining_usd") {
-            return skip(td, "daily loss limit room \(room) below \(p.double("min_dll_remaining_usd"))")
+        if s.filterLossRoom, let room = broker.account.dailyLossRemaining, room.dollars < s.minLossRoom {
+            return skip(td, "daily loss limit room \(room) below \(s.minLossRoom)")
         }
-        let buffer = p.int("entry_buffer_ticks")
-        let slTicks = Int64((atrTicks * p.double("atr_multiplier_sl")).rounded())
-        let tpTicks = Int64((atrTicks * p.double("atr_multiplier_tp")).rounded())
-        let zoneTicks = Int64((atrTicks / 2 * p.double("zone_multiplier")).rounded())
+        let buffer = s.entryBuffer
+        let slTicks = Int64((atrTicks * s.stopATRs).rounded())
+        let tpTicks = Int64((atrTicks * s.targetATRs).rounded())
+        let zoneTicks = Int64((atrTicks / 2 * s.zoneMultiplier).rounded())
         let upperZone = anchor + zoneTicks, lowerZone = anchor - zoneTicks
         let longEntry = rangeHigh + buffer, shortEntry = rangeLow - buffer
         // The zone is used unless it lies inside the overnight range (it would not be beyond the entry).
@@ -208,7 +230,7 @@ public final class OvernightRangeBreakout: Strategy, ReadsSeries, DeclaresWake {
         var plan = Plan(tradeDate: td, rangeHigh: rangeHigh, rangeLow: rangeLow, dailyATR: atrPts, anchor: anchor,
                         longTargetFromZone: longFromZone, shortTargetFromZone: shortFromZone, upperZone: upperZone, lowerZone: lowerZone,
                         rangeFrom: window.from, rangeTo: window.to, dayEnd: dayEnd)
-        let qty = p.int("position_size")
+        let qty = s.quantity
         let group = "overnight-\(td)"
         if anchor < longEntry {
             plan.longEntry = longEntry; plan.longStop = longEntry - slTicks; plan.longTarget = longTarget
