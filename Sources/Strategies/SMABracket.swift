@@ -97,21 +97,29 @@ public final class SMABracket: ReadsSeries, DeclaresWake {
 /// closes in ticks (integers: ties are exact); NaN until `slow` closes are in.
 struct SMADifference: SeriesFold {
     let fast: Int, slow: Int
-    var ring: [Int64]
+    /// The last `slow` closes, zero-filled, so the closes leaving the windows read 0 while warming
+    /// up. A buffer of its own: an array's uniqueness check per write was a tenth of computing D.
+    let ring: Ring
     var head = 0, fastTail: Int, seen = 0
     var fastSum: Int64 = 0, slowSum: Int64 = 0
 
+    final class Ring {
+        let slots: UnsafeMutablePointer<Int64>
+        init(_ n: Int) { slots = .allocate(capacity: n); slots.initialize(repeating: 0, count: n) }
+        deinit { slots.deallocate() }
+    }
+
     init(fast: Int, slow: Int) {
         self.fast = fast; self.slow = slow
-        ring = Array(repeating: 0, count: slow)
+        ring = Ring(slow)
         fastTail = slow - fast
     }
 
     @inline(__always)
     mutating func next(_ bar: Bar) -> Double {
-        let c = bar.close.ticks
-        let slowOut = ring[head], fastOut = ring[fastTail]
-        ring[head] = c
+        let c = bar.close.ticks, r = ring.slots
+        let slowOut = r[head], fastOut = r[fastTail]
+        r[head] = c
         head = head + 1 == slow ? 0 : head + 1
         fastTail = fastTail + 1 == slow ? 0 : fastTail + 1
         fastSum += c - fastOut

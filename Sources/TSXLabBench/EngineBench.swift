@@ -91,6 +91,20 @@ func benchSMABracket() throws {
     let rate = Double(series.count) / median(runs)
     line("sma-bracket single run (defaults)", "\(fmt(rate / 1e6, 1))M bars/s",
          "(\(fmt(median(runs) * 1000)) ms; \(r.trades.count) trades, net \(r.netPnL); reference 3845 / -25725.00)")
+    // Its parts: D over the bars (what a sweep computes once per window pair), and the run with D
+    // already in a shared book (what each further configuration of a sweep costs).
+    let computing = measure(7) { _ = SeriesBook(bars: series).values(SMABracket.difference(fast: 10, slow: 30)) }
+    let book = SeriesBook(bars: series)
+    _ = book.values(SMABracket.difference(fast: 10, slow: 30))
+    let shared = measure(7) {
+        let ex = SimulatedExchange(instruments: [es], rules: .unlimited(), config: cfg)
+        let st = SMABracket(symbol: "ES")
+        let engine = BacktestEngine(exchange: ex, strategies: [st])
+        engine.seriesBook = book
+        result = engine.run(series, driver: st)
+    }
+    line("  of which: D over the bars", "\(fmt(median(computing) * 1000)) ms")
+    line("  the run with D in a shared book", "\(fmt(Double(series.count) / median(shared) / 1e6, 1))M bars/s", "(\(fmt(median(shared) * 1000)) ms; \(result!.trades.count) trades)")
     // Peers: measured in this run by scripts/bench-peers.sh when it passes their figures in,
     // otherwise the figures the reference published for this machine kind.
     // Each peer's figure says where it comes from: a row of the peers' JSON, or the reference.
