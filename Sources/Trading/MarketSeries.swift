@@ -145,7 +145,13 @@ public final class MarketSeries {
     /// The bars so far (live), or the whole run's (backtest: only up to `index` may be read).
     public private(set) var bars: BarSeries
     /// The index of the bar being handed to the strategies; -1 before the first.
-    public var index = -1
+    @inlinable public var index: Int {
+        get { cursor.index }
+        set { cursor.index = newValue }
+    }
+    /// Where the index lives: every `Series` of this market holds it, so a series outliving its
+    /// run still reads memory it owns.
+    @usableFromInline let cursor = BarCursor()
     let book: SeriesBook?
     var growing: [String: SeriesValues] = [:]
 
@@ -161,7 +167,7 @@ public final class MarketSeries {
         book = nil
         bars = history
         symbol = history.symbol
-        index = history.count - 1
+        cursor.index = history.count - 1
     }
 
     /// Whether the series grow bar by bar (live, paper) rather than being computed whole.
@@ -181,28 +187,34 @@ public final class MarketSeries {
         precondition(isGrowing, "a backtest's market holds its whole series")
         bars.append(bar)
         for v in growing.values { v.append(bar) }
-        index = bars.count - 1
+        cursor.index = bars.count - 1
     }
 
     /// The bar being handed to the strategies.
     public var bar: Bar { bars[index] }
 }
 
+/// The bar a market is at, shared by the market and its series.
+public final class BarCursor {
+    @usableFromInline var index = -1
+    init() {}
+}
+
 /// A shared series as a strategy reads it: `s[0]` is the value at the bar being handed to
 /// `onBar`, `s[1]` the bar before, and so on (NaN before the first bar).
 public struct Series {
     @usableFromInline let store: SeriesValues
-    @usableFromInline unowned(unsafe) let market: MarketSeries
+    @usableFromInline let cursor: BarCursor
 
     init(_ store: SeriesValues, _ market: MarketSeries) {
         self.store = store
-        self.market = market
+        self.cursor = market.cursor
     }
 
     @inlinable
     public subscript(barsAgo: Int) -> Double {
         precondition(barsAgo >= 0, "a series is read at the current bar (0) or earlier ones")
-        let k = market.index &- barsAgo
+        let k = cursor.index &- barsAgo
         return k >= 0 ? store.values[k] : .nan
     }
 
