@@ -66,16 +66,8 @@ public struct RunSummary: Codable, Hashable, Sendable {
         return s
     }
 
-    /// Builds the summary of a sweep configuration the `SMABracketKernel` ran (same figures as
-    /// the engine's run of it would give).
-    public static func make(runId: String, kernelRun r: SMABracketRun, strategies: [String], series: BarSeries,
-                            rules: RiskRules, configHash: String, now: Date = Date()) -> RunSummary {
-        make(runId: runId, trades: r.trades, equity: r.equity, breaches: [], resolution: r.resolution, account: r.account,
-             startingBalance: r.startingBalance, bars: r.bars, seconds: r.seconds, strategies: strategies, series: series,
-             rules: rules, configHash: configHash, now: now)
-    }
-
-    static func make(runId: String, trades: [Trade], equity: [EquityPoint], breaches: [RuleBreach],
+    /// The summary of a run given its parts (a backtest's, or a sweep kernel's that models one).
+    public static func make(runId: String, trades: [Trade], equity: [EquityPoint], breaches: [RuleBreach],
                      resolution: (exact: Int, drillDown: Int, pathModel: Int, prints: Int), account: AccountSnapshot, startingBalance: Money,
                      bars: Int, seconds: Double, strategies: [String], series: BarSeries,
                      rules: RiskRules, configHash: String, now: Date) -> RunSummary {

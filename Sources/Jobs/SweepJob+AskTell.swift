@@ -1,4 +1,5 @@
 import Backtest
+import SweepKernel
 import Data
 import Foundation
 import ProjectX

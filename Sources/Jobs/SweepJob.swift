@@ -4,6 +4,7 @@ import Data
 import Foundation
 import Store
 import Strategies
+import SweepKernel
 import Synchronization
 import Trading
 

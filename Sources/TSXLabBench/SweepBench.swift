@@ -2,6 +2,7 @@ import Backtest
 import Data
 import Foundation
 import Strategies
+import SweepKernel
 import Trading
 import TSXLabTesting
 

@@ -1,5 +1,7 @@
+import Backtest
 import Data
 import Dispatch
+import Strategies
 import Trading
 
 /// A specialised, allocation-free simulation of the `sma-bracket` reference strategy for sweeps:

@@ -1,4 +1,6 @@
+import Backtest
 import Data
+import Strategies
 import Trading
 
 /// What the kernel reports for one configuration when a sweep needs more than the counts: the

@@ -1,6 +1,5 @@
-/// The reference `sma-bracket` workload's parameters (../shared/reference/sma-bracket.md): one
-/// type for the strategy (`Strategies`) and the sweep kernel (`Backtest`), which cannot import
-/// each other.
+/// The reference `sma-bracket` workload's parameters (../shared/reference/sma-bracket.md), for
+/// the strategy and for the sweep kernel (`SweepKernel`).
 public struct SMABracketParameters: Hashable, Sendable {
     public var fast: Int
     public var slow: Int
