@@ -162,12 +162,8 @@ public final class BacktestEngine {
         let ex = exchange
         let symbol = series.symbol
         // The bar arrays as raw buffers: no bounds check per field per bar (`i < n` holds).
-        series.time.withUnsafeBufferPointer { time in
-        series.open.withUnsafeBufferPointer { open in
-        series.high.withUnsafeBufferPointer { high in
-        series.low.withUnsafeBufferPointer { low in
-        series.close.withUnsafeBufferPointer { close in
-        series.volume.withUnsafeBufferPointer { volume in
+        series.withColumns { bars in
+        let time = bars.time
         var i = 0
         while i < n {
             let t = time[i]
@@ -183,18 +179,18 @@ public final class BacktestEngine {
             }
             if let market {
                 session.trade(i..<end, symbol: symbol,
-                              bar: { k in market.index = k; return Bar(time[k], open[k], high[k], low[k], close[k], volume[k]) },
+                              bar: { k in market.index = k; return bars[k] },
                               trade: { ex.step($0, symbol: s, length: length) })
             } else {
                 // No strategy reads the market: its index is not kept (a store a bar cost the
                 // "nothing working" figure of `tsxlab-bench engine` 10 %).
                 session.trade(i..<end, symbol: symbol,
-                              bar: { k in Bar(time[k], open[k], high[k], low[k], close[k], volume[k]) },
+                              bar: { k in bars[k] },
                               trade: { ex.step($0, symbol: s, length: length) })
             }
             i = end
         }
-        }}}}}}
+        }
     }
 
     /// The bar loop for a strategy that says what it is waiting for: within each stretch of the
@@ -208,12 +204,8 @@ public final class BacktestEngine {
         let n = series.count
         let ex = exchange
         let symbol = series.symbol
-        series.time.withUnsafeBufferPointer { time in
-        series.open.withUnsafeBufferPointer { open in
-        series.high.withUnsafeBufferPointer { high in
-        series.low.withUnsafeBufferPointer { low in
-        series.close.withUnsafeBufferPointer { close in
-        series.volume.withUnsafeBufferPointer { volume in
+        series.withColumns { bars in
+        let time = bars.time, high = bars.high, low = bars.low, close = bars.close
         // The first index in `from..<to` whose bar starts at or after `t`: galloping from `from`
         // (the answer is mostly a few bars on), then a binary search of the last stride.
         func firstAtOrAfter(_ t: Int64, _ from: Int, _ to: Int) -> Int {
@@ -258,13 +250,13 @@ public final class BacktestEngine {
                     }
                 }
                 session.trade(k..<(k + 1), symbol: symbol,
-                              bar: { k in market.index = k; return Bar(time[k], open[k], high[k], low[k], close[k], volume[k]) },
+                              bar: { k in market.index = k; return bars[k] },
                               trade: { ex.step($0, symbol: s, length: length) })
                 k += 1
             }
             i = end
         }
-        }}}}}}
+        }
     }
 
     /// The first index in `from..<to` whose bar reaches `down` or below or `up` or above, or `to`.

@@ -96,3 +96,37 @@ public struct BarSeries: Sendable, Equatable {
         return s
     }
 }
+
+/// A series' six columns as raw buffers, for loops over many bars: no bounds check per field per
+/// bar, and one closure where six nested ones would be. Valid only inside `withColumns`.
+public struct BarColumns {
+    public let time: UnsafeBufferPointer<Int64>, open: UnsafeBufferPointer<Int64>, high: UnsafeBufferPointer<Int64>
+    public let low: UnsafeBufferPointer<Int64>, close: UnsafeBufferPointer<Int64>, volume: UnsafeBufferPointer<Int64>
+
+    @usableFromInline
+    init(_ time: UnsafeBufferPointer<Int64>, _ open: UnsafeBufferPointer<Int64>, _ high: UnsafeBufferPointer<Int64>,
+         _ low: UnsafeBufferPointer<Int64>, _ close: UnsafeBufferPointer<Int64>, _ volume: UnsafeBufferPointer<Int64>) {
+        self.time = time; self.open = open; self.high = high; self.low = low; self.close = close; self.volume = volume
+    }
+
+    public var count: Int { time.count }
+
+    /// The bar at `i`.
+    @inlinable
+    public subscript(i: Int) -> Bar { Bar(time[i], open[i], high[i], low[i], close[i], volume[i]) }
+}
+
+extension BarSeries {
+    /// Calls `body` with the columns as raw buffers (see `BarColumns`).
+    @inlinable
+    public func withColumns<R>(_ body: (BarColumns) throws -> R) rethrows -> R {
+        try time.withUnsafeBufferPointer { t in
+        try open.withUnsafeBufferPointer { o in
+        try high.withUnsafeBufferPointer { h in
+        try low.withUnsafeBufferPointer { l in
+        try close.withUnsafeBufferPointer { c in
+        try volume.withUnsafeBufferPointer { v in
+            try body(BarColumns(t, o, h, l, c, v))
+        }}}}}}
+    }
+}

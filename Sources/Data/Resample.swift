@@ -54,42 +54,33 @@ public enum Resample {
             out.reserveCapacity(min(n, Int(Int64(n) * step / length) + 2))
         }
 
-        try series.time.withUnsafeBufferPointer { time in
-            try series.open.withUnsafeBufferPointer { open in
-                try series.high.withUnsafeBufferPointer { high in
-                    try series.low.withUnsafeBufferPointer { low in
-                        try series.close.withUnsafeBufferPointer { close in
-                            try series.volume.withUnsafeBufferPointer { volume in
-                                var grouper = Grouper(mode: mode, calendar: calendar)
-                                var key = Int64.min
-                                var stamp: Int64 = 0, o: Int64 = 0, h: Int64 = 0, l: Int64 = 0, c: Int64 = 0, v: Int64 = 0
-                                var previous = Int64.min
-                                for i in 0..<n {
-                                    let t = time[i]
-                                    guard t > previous else {
-                                        throw DataError.badInput(
-                                            file: series.symbol, line: nil, field: "time",
-                                            reason: "bar \(i) at \(Timestamp(seconds: t)) is not after bar \(i - 1) at \(Timestamp(seconds: previous)): resampling needs strictly increasing time")
-                                    }
-                                    previous = t
-                                    let (k, s) = grouper.group(of: t)
-                                    if k != key {
-                                        if key != Int64.min { out.append(Bar(stamp, o, h, l, c, v)) }
-                                        key = k; stamp = s
-                                        o = open[i]; h = high[i]; l = low[i]; c = close[i]; v = volume[i]
-                                    } else {
-                                        if high[i] > h { h = high[i] }
-                                        if low[i] < l { l = low[i] }
-                                        c = close[i]
-                                        v += volume[i]
-                                    }
-                                }
-                                out.append(Bar(stamp, o, h, l, c, v))
-                            }
-                        }
-                    }
+        try series.withColumns { bars in
+            let time = bars.time, open = bars.open, high = bars.high, low = bars.low, close = bars.close, volume = bars.volume
+            var grouper = Grouper(mode: mode, calendar: calendar)
+            var key = Int64.min
+            var stamp: Int64 = 0, o: Int64 = 0, h: Int64 = 0, l: Int64 = 0, c: Int64 = 0, v: Int64 = 0
+            var previous = Int64.min
+            for i in 0..<n {
+                let t = time[i]
+                guard t > previous else {
+                    throw DataError.badInput(
+                        file: series.symbol, line: nil, field: "time",
+                        reason: "bar \(i) at \(Timestamp(seconds: t)) is not after bar \(i - 1) at \(Timestamp(seconds: previous)): resampling needs strictly increasing time")
+                }
+                previous = t
+                let (k, s) = grouper.group(of: t)
+                if k != key {
+                    if key != Int64.min { out.append(Bar(stamp, o, h, l, c, v)) }
+                    key = k; stamp = s
+                    o = open[i]; h = high[i]; l = low[i]; c = close[i]; v = volume[i]
+                } else {
+                    if high[i] > h { h = high[i] }
+                    if low[i] < l { l = low[i] }
+                    c = close[i]
+                    v += volume[i]
                 }
             }
+            out.append(Bar(stamp, o, h, l, c, v))
         }
         return out
     }

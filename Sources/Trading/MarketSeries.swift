@@ -30,14 +30,9 @@ public struct SeriesRecipe: Sendable {
             var fold = start()
             let n = bars.count
             return [Double](unsafeUninitializedCapacity: n) { out, count in
-                bars.time.withUnsafeBufferPointer { time in
-                bars.open.withUnsafeBufferPointer { open in
-                bars.high.withUnsafeBufferPointer { high in
-                bars.low.withUnsafeBufferPointer { low in
-                bars.close.withUnsafeBufferPointer { close in
-                bars.volume.withUnsafeBufferPointer { volume in
-                    for i in 0..<n { out[i] = fold.next(Bar(time[i], open[i], high[i], low[i], close[i], volume[i])) }
-                }}}}}}
+                bars.withColumns { bar in
+                    for i in 0..<n { out[i] = fold.next(bar[i]) }
+                }
                 count = n
             }
         }
