@@ -83,14 +83,38 @@ public final class BacktestEngine {
         return run(series, finer: finer, prints: prints, session: session(driver: driver))
     }
 
+    /// Runs over several series on the one account (a portfolio): their bars are traded in time
+    /// order, bars of the same time in the order of `portfolio`; each symbol fills on its own
+    /// instrument's tick grid with its own fees, and the account's rules apply to all of them
+    /// together. A strategy is handed the bars of the symbols it lists (`Strategy.symbols`).
+    /// The series must share one timeframe. One series is `run(_:)`.
+    public func run(portfolio: [BarSeries]) -> BacktestResult {
+        precondition(!portfolio.isEmpty, "a run needs a series")
+        if portfolio.count == 1 { return run(portfolio[0]) }
+        precondition(Set(portfolio.map(\.timeframe)).count == 1, "the series of a portfolio share one timeframe")
+        precondition(Set(portfolio.map(\.symbol)).count == portfolio.count, "each symbol once")
+        if strategies.count == 1 { return run(portfolio: portfolio, driver: strategies[0]) }
+        return run(portfolio, finer: nil, prints: nil, session: session())
+    }
+
+    func run<S: Strategy>(portfolio: [BarSeries], driver: S) -> BacktestResult {
+        run(portfolio, finer: nil, prints: nil, session: session(driver: driver))
+    }
+
     func run<S: Strategy>(_ series: BarSeries, finer: BarSeries?, prints: [TradePrint]? = nil, session: TradingSession<SimulatedExchange, S>) -> BacktestResult {
+        run([series], finer: finer, prints: prints, session: session)
+    }
+
+    func run<S: Strategy>(_ portfolio: [BarSeries], finer: BarSeries?, prints: [TradePrint]?, session: TradingSession<SimulatedExchange, S>) -> BacktestResult {
         let t0 = monotonicSeconds()
-        guard let s = exchange.index(of: series.symbol) else {
-            preconditionFailure("the exchange has no instrument \(series.symbol)")
+        let symbolIndexes = portfolio.map { series in
+            guard let s = exchange.index(of: series.symbol) else { preconditionFailure("the exchange has no instrument \(series.symbol)") }
+            return s
         }
-        let length = series.timeframe.fixedSeconds ?? 0
-        exchange.setFinerBars(finer, symbol: series.symbol)
-        exchange.setPrints(prints, symbol: series.symbol)
+        if portfolio.count == 1 {
+            exchange.setFinerBars(finer, symbol: portfolio[0].symbol)
+            exchange.setPrints(prints, symbol: portfolio[0].symbol)
+        }
         let journal = recordChartLevels ? OrderLevelJournal() : nil
         if let journal {
             // Trailing moves happen while a bar trades, before that bar's events are delivered.
@@ -100,35 +124,50 @@ public final class BacktestEngine {
                 journal.note(e)
             }
         }
-        // Strategies reading shared series get the run's market (whole series; the bar loop
-        // moves its index); the others never see it.
-        var market: MarketSeries?
+        // Strategies reading shared series get the run's markets (whole series; the bar loop
+        // moves their index); the others never see them.
+        var markets: [MarketSeries?] = portfolio.map { _ in nil }
         if strategies.contains(where: { $0 is any ReadsSeries }) {
-            market = MarketSeries(book: book(for: series))
-            session.markets[series.symbol] = market
+            for (k, series) in portfolio.enumerated() {
+                let m = MarketSeries(book: book(for: series))
+                markets[k] = m
+                session.markets[series.symbol] = m
+            }
         }
         session.start()
 
-        let n = series.count
-        if skipQuietBars, strategies.count == 1, session.timeStrategyCalls == nil, let waking = strategies[0] as? any DeclaresWake {
-            let cursor = market ?? MarketSeries(growing: BarSeries(symbol: series.symbol, timeframe: series.timeframe, tickSize: series.tickSize))
-            skippingBarLoop(series, s, length, session, cursor, waking)
+        if portfolio.count > 1 {
+            portfolioLoop(portfolio, symbolIndexes, session, markets)
         } else {
-            barLoop(series, s, length, session, market)
+            let series = portfolio[0], s = symbolIndexes[0]
+            let length = series.timeframe.fixedSeconds ?? 0
+            if skipQuietBars, strategies.count == 1, session.timeStrategyCalls == nil, let waking = strategies[0] as? any DeclaresWake {
+                let cursor = markets[0] ?? MarketSeries(growing: BarSeries(symbol: series.symbol, timeframe: series.timeframe, tickSize: series.tickSize))
+                skippingBarLoop(series, s, length, session, cursor, waking)
+            } else {
+                barLoop(series, s, length, session, markets[0])
+            }
         }
-        if n > 0 {
-            let last = series[n - 1]
-            exchange.setClock(last.time)
-            if closeAtEnd { exchange.closeAll(at: [s: last.close.ticks], reason: "end") }
+        // The data ends at the latest last bar; each symbol closes at its own last close.
+        var lastTime: Timestamp?
+        var closes: [Int: Int64] = [:]
+        for (k, series) in portfolio.enumerated() where !series.isEmpty {
+            let last = series[series.count - 1]
+            closes[symbolIndexes[k]] = last.close.ticks
+            if lastTime.map({ last.time > $0 }) ?? true { lastTime = last.time }
+        }
+        if let lastTime {
+            exchange.setClock(lastTime)
+            if closeAtEnd { exchange.closeAll(at: closes, reason: "end") }
             session.deliver()
-            session.endOfData(at: last.time)
+            session.endOfData(at: lastTime)
             exchange.core.finishAttempts()
         }
         session.finish()
         var levels: [ChartLevel] = []
         if let journal {
             Self.drainTrailMoves(exchange, into: journal)
-            levels = journal.finish(at: n > 0 ? series[n - 1].time : exchange.now)
+            levels = journal.finish(at: lastTime ?? exchange.now)
             for case let s as any DrawsChartLevels in strategies { levels += s.chartLevels }
         }
         let rc = exchange.resolutionCounts
@@ -136,8 +175,40 @@ public final class BacktestEngine {
             trades: exchange.ledger.trades, fills: exchange.ledger.fills, orders: exchange.allOrders, equity: session.equity,
             breaches: exchange.risk.breaches, rejections: exchange.core.rejected,
             resolution: (rc[0], rc[1], rc[2], rc[3]), account: exchange.account,
-            startingBalance: exchange.ledger.startingBalance, bars: n, seconds: monotonicSeconds() - t0,
+            startingBalance: exchange.ledger.startingBalance, bars: portfolio.reduce(0) { $0 + $1.count }, seconds: monotonicSeconds() - t0,
             attempts: exchange.attempts, fidelity: exchange.core.audit, chartLevels: levels)
+    }
+
+    /// The bar loop of a portfolio: the next bar is the earliest of the series' next bars (the
+    /// first series listed on a tie). The exchange trades it; the session hands it to the
+    /// strategies trading its symbol (a symbol none trades is only traded, for its fills and
+    /// marks); then every symbol's risk stop follows the account's equity across positions.
+    func portfolioLoop<S: Strategy>(_ portfolio: [BarSeries], _ symbolIndexes: [Int], _ session: TradingSession<SimulatedExchange, S>,
+                                    _ markets: [MarketSeries?]) {
+        let ex = exchange
+        let count = portfolio.count
+        let lengths = portfolio.map { $0.timeframe.fixedSeconds ?? 0 }
+        let watched = portfolio.map { series in strategies.contains { $0.symbols.contains(series.symbol) } }
+        var next = [Int](repeating: 0, count: count)
+        while true {
+            var j = -1, earliest = Int64.max
+            for k in 0..<count where next[k] < portfolio[k].count {
+                let t = portfolio[k].time[next[k]]
+                if t < earliest { earliest = t; j = k }
+            }
+            guard j >= 0 else { break }
+            let i = next[j]
+            next[j] = i + 1
+            if earliest >= session.nextBoundary { session.clockReached(earliest) }
+            let bar = portfolio[j][i], s = symbolIndexes[j], length = lengths[j]
+            markets[j]?.index = i
+            if watched[j] {
+                session.trade(i..<(i + 1), symbol: portfolio[j].symbol, bar: { _ in bar }, trade: { ex.step($0, symbol: s, length: length) })
+            } else if ex.step(bar, symbol: s, length: length) {
+                session.deliver()
+            }
+            ex.core.remarkRiskStops()
+        }
     }
 
     static func drainTrailMoves(_ exchange: SimulatedExchange, into journal: OrderLevelJournal) {

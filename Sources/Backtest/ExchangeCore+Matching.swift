@@ -637,6 +637,15 @@ extension ExchangeCore {
         }
     }
 
+    /// With positions in several symbols, each one's risk stop depends on the others' prices: a
+    /// portfolio run calls this after each bar so the others' stops move with the price that bar
+    /// left. Nothing to do with one position or no loss level.
+    public mutating func remarkRiskStops() {
+        var held = 0
+        for s in sym.indices where sym[s].position != 0 { held += 1 }
+        if held > 1 && risk.breachLevel != nil { recomputeBreach() }
+    }
+
     /// Recomputes, per symbol, the price at which equity would meet the nearer of the daily and
     /// maximum loss levels (other symbols marked at their last prices).
     mutating func recomputeBreach() {

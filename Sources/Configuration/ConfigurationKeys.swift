@@ -73,6 +73,8 @@ extension ConfigurationSection {
         keys: [
             ConfigurationKey("symbol", values: "a stored symbol (ES, ESZ13, …)", default: "ES", example: "ES",
                              help: "Symbol of the series, as imported or rolled."),
+            ConfigurationKey("symbols", values: "a list of stored symbols ([MES, MNQ])", default: "data.symbol alone", example: "[MES, MNQ]",
+                             help: "Several series traded on one account in one run (a portfolio), all at data.timeframe, in time order; bars of the same minute in the order listed. The account's rules apply to all of them together."),
             ConfigurationKey("timeframe", values: "1s … 1M (1m, 5m, 1h, 1d, …)", default: "1m", example: "1m",
                              help: "Bar size of the series."),
             ConfigurationKey("from", values: "a date or ISO-8601 time (UTC)", default: "the series' first bar", example: "2013-10-01",
@@ -113,6 +115,8 @@ extension ConfigurationSection {
                          help: "Whether the strategy trades; a strategy without a section does not."),
         ConfigurationKey("symbol", values: "a stored symbol", default: "data.symbol", example: "ES",
                          help: "Symbol the strategy trades."),
+        ConfigurationKey("symbols", values: "a list of data symbols ([MES, MNQ])", default: "every data symbol", example: "[ES]",
+                         help: "Symbols the strategy trades; a strategy written for one symbol runs once on each, with the same parameters."),
     ]
 
     /// The sections with fixed keys, in the order the reference lists them.

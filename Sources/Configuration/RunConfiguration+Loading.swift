@@ -53,6 +53,16 @@ extension RunConfiguration {
         }
         func line(_ n: Node) -> String { n.mark.map { "line \($0.line)" } ?? "" }
         func scalar(_ n: Node) -> String? { n.scalar?.string }
+        /// Symbols as a YAML list (`[MES, MNQ]`) or one line separated by commas (`MES, MNQ`).
+        func symbolList(_ n: Node, _ at: String) -> [String]? {
+            let items = n.sequence.map { $0.compactMap { $0.scalar?.string } } ?? (scalar(n) ?? "").split(separator: ",").map(String.init)
+            let list = items.map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
+            guard !list.isEmpty else {
+                problems.append("\(at): expected one or more symbols, e.g. [MES, MNQ]")
+                return nil
+            }
+            return list
+        }
 
         /// The mapping under `key`, checking that only `allowed` keys appear.
         func section(_ node: Node?, _ path: String, allowed: [String]) -> [(String, Node)] {
@@ -141,6 +151,8 @@ extension RunConfiguration {
             let at = "data.\(key) (\(line(node)))"
             switch key {
             case "symbol": data.symbol = v.uppercased()
+            case "symbols":
+                if let list = symbolList(node, at) { data.symbols = list }
             case "timeframe", "finer_timeframe":
                 guard let tf = Timeframe(v) else { problems.append("\(at): '\(v)' is not a timeframe (1s … 1M)"); continue }
                 if key == "timeframe" { data.timeframe = tf } else { data.finerTimeframe = tf }
@@ -186,7 +198,7 @@ extension RunConfiguration {
         var entries: [StrategyEntry] = []
         let strategyNodes = section(child("strategies"), "strategies", allowed: StrategyCatalog.all.map(\.name))
         for d in StrategyCatalog.all {
-            var entry = StrategyEntry(name: d.name, symbol: data.symbol, enabled: false, parameters: d.defaults())
+            var entry = StrategyEntry(name: d.name, symbols: data.symbols, enabled: false, parameters: d.defaults())
             var configured = false
             if let node = strategyNodes.first(where: { $0.0 == d.name })?.1 {
                 configured = true
@@ -199,6 +211,7 @@ extension RunConfiguration {
                         guard let b = Bool(text.lowercased()) else { problems.append("\(at): '\(text)' is not true or false"); continue }
                         entry.enabled = b
                     case "symbol": entry.symbol = text.uppercased()
+                    case "symbols": if let list = symbolList(v, at) { entry.symbols = list }
                     default:
                         do { try entry.parameters.set(key, text: text, source: source) } catch let e as DataError {
                             problems.append("\(at): \(e.reasonOnly)")

@@ -17,7 +17,15 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 
 /// Which bars a run reads.
 public struct DataSelection: Hashable, Sendable {
-    public var symbol: String
+    /// The symbols whose bars the run reads (`data.symbol`, or several with `data.symbols`), all
+    /// at `timeframe`, on one account. Their bars are traded in time order; bars of the same time
+    /// in this order.
+    public var symbols: [String]
+    /// The first (for most runs the only) symbol; setting it makes it the only one.
+    public var symbol: String {
+        get { symbols[0] }
+        set { symbols = [newValue] }
+    }
     public var timeframe: Timeframe
     public var from: Timestamp?
     public var to: Timestamp?
@@ -28,6 +36,10 @@ public struct DataSelection: Hashable, Sendable {
     /// Tick replay (`data.bars_from: ticks`): the strategy's bars are built from those prints at
     /// `timeframe` instead of read from the store, and the prints decide every fill.
     public var barsFromTicks = false
+
+    public init(symbol: String, timeframe: Timeframe) {
+        self.symbols = [symbol]; self.timeframe = timeframe
+    }
 }
 
 /// The simulated exchange's settings as configured (mapped onto `ExchangeConfig` by the CLI).
@@ -45,11 +57,22 @@ public struct ExchangeSettings: Hashable, Sendable {
 /// One configured strategy.
 public struct StrategyEntry: Hashable, Sendable {
     public var name: String
-    public var symbol: String
+    /// The symbols it trades (`symbol:` or `symbols:`; by default every data symbol). A strategy
+    /// written for one symbol runs once per symbol, with the same parameters.
+    public var symbols: [String]
     public var enabled: Bool
     public var parameters: ParameterSet
+    /// The first (for most strategies the only) symbol; setting it makes it the only one.
+    public var symbol: String {
+        get { symbols[0] }
+        set { symbols = [newValue] }
+    }
+    public init(name: String, symbols: [String], enabled: Bool, parameters: ParameterSet) {
+        precondition(!symbols.isEmpty, "a strategy trades at least one symbol")
+        self.name = name; self.symbols = symbols; self.enabled = enabled; self.parameters = parameters
+    }
     public init(name: String, symbol: String, enabled: Bool, parameters: ParameterSet) {
-        self.name = name; self.symbol = symbol; self.enabled = enabled; self.parameters = parameters
+        self.init(name: name, symbols: [symbol], enabled: enabled, parameters: parameters)
     }
 }
 
@@ -92,6 +115,19 @@ public struct RunConfiguration: Hashable, Sendable {
         if attempts && account.profitTarget == nil && account.maxLossDrawdown == nil {
             problems.append("account.attempts: the rules '\(account.name)' have neither a profit target nor a maximum loss, so no attempt can pass or fail; choose rules such as topstep-50k")
         }
+        if data.symbols.count > 1 {
+            for sym in Set(data.symbols) where data.symbols.filter({ $0 == sym }).count > 1 {
+                problems.append("data.symbols: \(sym) is listed twice; list each symbol once")
+            }
+            if data.ticks != nil || data.barsFromTicks || data.finerTimeframe != nil {
+                problems.append("data.symbols: several symbols are read as stored bars only; remove data.ticks, data.bars_from and data.finer_timeframe, or trade one symbol")
+            }
+        }
+        for s in enabledStrategies {
+            for sym in s.symbols where !data.symbols.contains(sym) {
+                problems.append("strategies.\(s.name).symbols: \(sym) is not among the data symbols (\(data.symbols.joined(separator: ", "))); add it to data.symbols or trade one of those")
+            }
+        }
         if data.barsFromTicks && data.ticks == nil {
             problems.append("data.bars_from: ticks builds the bars from stored trade prints, but data.ticks names none; set data.ticks to the contract (e.g. ESM8)")
         }
@@ -117,7 +153,8 @@ public struct RunConfiguration: Hashable, Sendable {
             lines.append("account.consistency_share=\(a.consistencyShare.map { String($0) } ?? "off")")
             lines.append("account.min_days=\(a.minimumTradingDays)")
         }
-        lines.append("data.symbol=\(data.symbol)")
+        // One symbol keeps the line it always had, so the hash of every one-symbol run stays what it was.
+        if data.symbols.count == 1 { lines.append("data.symbol=\(data.symbol)") } else { lines.append("data.symbols=\(data.symbols.joined(separator: ","))") }
         lines.append("data.timeframe=\(data.timeframe)")
         lines.append("data.from=\(data.from?.description ?? "start")")
         lines.append("data.to=\(data.to?.description ?? "end")")
@@ -134,7 +171,7 @@ public struct RunConfiguration: Hashable, Sendable {
         lines.append("exchange.commission_per_side=\(exchange.commissionPerSide?.description ?? "table")")
         lines.append("exchange.enforce_sessions=\(exchange.enforceSessions)")
         for s in strategies where s.enabled {
-            lines.append("strategy.\(s.name).symbol=\(s.symbol)")
+            if s.symbols.count == 1 { lines.append("strategy.\(s.name).symbol=\(s.symbol)") } else { lines.append("strategy.\(s.name).symbols=\(s.symbols.joined(separator: ","))") }
             for spec in s.parameters.specs { lines.append("strategy.\(s.name).\(spec.name)=\(s.parameters.values[spec.name]!)") }
         }
         return lines.joined(separator: "\n") + "\n"

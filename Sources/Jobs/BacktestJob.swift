@@ -50,7 +50,8 @@ public struct BacktestJob: Sendable {
 
     /// Loads the bars through the cache tiers (memory → store → source): the configuration's
     /// series and, when it names one, the finer series for drill-down (nil when none is stored).
-    /// With `data.bars_from: ticks` the series is built from the stored prints instead.
+    /// With `data.bars_from: ticks` the series is built from the stored prints instead. With
+    /// several data symbols this is the first; `loadPortfolio` reads them all.
     ///
     /// - Throws: `DataError.badInput` when the window holds no bars.
     public func loadBars() throws -> (BarSeries, BarSeries?) {
@@ -67,25 +68,40 @@ public struct BacktestJob: Sendable {
             series.symbol = d.symbol
             return (series, nil)
         }
-        let cache = BarCache(store: store, source: source)
-        let key = SeriesKey(symbol: d.symbol, timeframe: d.timeframe)
-        var series = try cache.bars(key, window)
-        guard !series.isEmpty else {
-            throw DataError.badInput(file: store.displayURL, line: nil, field: "data",
-                reason: "no \(key) bars \(window); import them with `tsxlab data import` (or give --source DIR)")
-        }
-        series.symbol = d.symbol
+        let series = try loadSeries(d.symbol)
         var finer: BarSeries?
         if let ft = d.finerTimeframe {
-            let f = try cache.bars(SeriesKey(symbol: d.symbol, timeframe: ft), window)
+            let f = try BarCache(store: store, source: source).bars(SeriesKey(symbol: d.symbol, timeframe: ft), window)
             finer = f.isEmpty ? nil : f
         }
         return (series, finer)
     }
 
-    /// The enabled strategies, built from the catalog with their parameters.
+    /// Every data symbol's series, in the configured order.
+    public func loadPortfolio() throws -> [BarSeries] {
+        try config.data.symbols.map(loadSeries)
+    }
+
+    /// The stored bars of `symbol` over the window at the configured timeframe.
     ///
-    /// - Throws: `DataError.badInput` when none is enabled or one trades another symbol than the bars.
+    /// - Throws: `DataError.badInput` when the window holds none.
+    func loadSeries(_ symbol: String) throws -> BarSeries {
+        let d = config.data
+        let window = TimeWindow(from: d.from ?? .distantPast, to: d.to ?? .distantFuture)
+        let key = SeriesKey(symbol: symbol, timeframe: d.timeframe)
+        var series = try BarCache(store: store, source: source).bars(key, window)
+        guard !series.isEmpty else {
+            throw DataError.badInput(file: store.displayURL, line: nil, field: d.symbols.count > 1 ? "data.symbols" : "data",
+                reason: "no \(key) bars \(window); import them with `tsxlab data import` (or give --source DIR)")
+        }
+        series.symbol = symbol
+        return series
+    }
+
+    /// The enabled strategies, built from the catalog with their parameters: a strategy
+    /// configured on several symbols runs once per symbol unless it trades them together.
+    ///
+    /// - Throws: `DataError.badInput` when none is enabled or one trades a symbol the data lacks.
     public func strategies() throws -> [any Strategy] {
         try config.checkConsistency()
         let enabled = config.enabledStrategies
@@ -93,20 +109,26 @@ public struct BacktestJob: Sendable {
             throw DataError.badInput(file: config.source, line: nil, field: "strategies",
                 reason: "no strategy is enabled; enable one in the file, with its *_ENABLED variable, or give --strategy NAME")
         }
-        return try enabled.map { e in
-            guard e.symbol == config.data.symbol else {
+        return try enabled.flatMap { e in
+            for sym in e.symbols where !config.data.symbols.contains(sym) {
                 throw DataError.badInput(file: config.source, line: nil, field: "strategies.\(e.name).symbol",
-                    reason: "\(e.symbol) differs from the data symbol \(config.data.symbol); one backtest trades one series")
+                    reason: "\(sym) is not among the data symbols (\(config.data.symbols.joined(separator: ", "))); add it to data.symbols or trade one of those")
             }
-            return try StrategyCatalog.descriptor(named: e.name).build(symbol: e.symbol, parameters: e.parameters)
+            return try StrategyCatalog.descriptor(named: e.name).build(symbols: e.symbols, parameters: e.parameters)
         }
     }
 
-    /// The traded contract with the configuration's commission.
-    public func instrument() throws -> Instrument {
-        let spec = try registry.spec(for: config.data.symbol)
+    /// The traded contract with the configuration's commission (the first data symbol's).
+    public func instrument() throws -> Instrument { try instrument(config.data.symbol) }
+
+    /// Every data symbol's contract, in the configured order.
+    public func instruments() throws -> [Instrument] { try config.data.symbols.map(instrument) }
+
+    /// The contract of `symbol` with the configuration's commission.
+    public func instrument(_ symbol: String) throws -> Instrument {
+        let spec = try registry.spec(for: symbol)
         // A dated contract (ESZ13) trades under its own code with its product's spec.
-        let named = ContractSpec(symbol: config.data.symbol, name: spec.name, projectXRoot: spec.projectXRoot, exchange: spec.exchange,
+        let named = ContractSpec(symbol: symbol, name: spec.name, projectXRoot: spec.projectXRoot, exchange: spec.exchange,
                                  tickSize: spec.tickSize, tickValue: spec.tickValue, feeRoundTurn: spec.feeRoundTurn,
                                  priceDecimals: spec.priceDecimals, monthCycle: spec.monthCycle,
                                  miniEquivalent: spec.miniEquivalent, source: spec.source)
@@ -116,7 +138,10 @@ public struct BacktestJob: Sendable {
     public struct Outcome: Sendable {
         public var summary: RunSummary
         public var result: BacktestResult
+        /// The (first) series traded.
         public var series: BarSeries
+        /// Every series traded, in the configured order (the one series of most runs).
+        public var portfolio: [BarSeries]
         /// The run folder written, if any.
         public var folder: String?
     }
@@ -125,6 +150,7 @@ public struct BacktestJob: Sendable {
     /// tables are created if missing) and in a run folder: `out`, else `runsFolder/<run id>`, else none.
     public func run(out: String? = nil, runsFolder: String? = nil, record: Bool = true) throws -> Outcome {
         try config.checkConsistency()
+        if config.data.symbols.count > 1 { return try runPortfolio(out: out, runsFolder: runsFolder, record: record) }
         let (series, finer) = try loadBars()
         let strategies = try strategies()
         let ins = try instrument()
@@ -159,13 +185,50 @@ public struct BacktestJob: Sendable {
         let summary = RunSummary.make(runId: runID, result: result, strategies: strategies.map(\.name), series: series,
                                       rules: config.account, configHash: config.hash)
         let spec: (String) -> ContractSpec? = { $0 == ins.symbol ? ins.spec : (try? registry.spec(for: $0)) }
+        let folder = try keep(summary, result, record: record, out: out, runsFolder: runsFolder, spec: spec)
+        return Outcome(summary: summary, result: result, series: series, portfolio: [series], folder: folder)
+    }
+
+    /// Several data symbols on the one account: every series in one engine run.
+    func runPortfolio(out: String?, runsFolder: String?, record: Bool) throws -> Outcome {
+        if fidelity {
+            throw DataError.badInput(file: config.source, line: nil, field: "--fidelity",
+                reason: "the audit measures one series against its finer data; run it on one symbol (data.symbol)")
+        }
+        let portfolio = try loadPortfolio()
+        let strategies = try strategies()
+        let instruments = try instruments()
+        for (series, ins) in zip(portfolio, instruments) where series.tickSize != ins.spec.tickSize {
+            throw DataError.badInput(file: store.displayURL, line: nil, field: "tick_size",
+                reason: "stored \(series.symbol) bars are at tick \(series.tickSize), the contract table says \(ins.spec.tickSize)")
+        }
+        let ex = SimulatedExchange(instruments: instruments, rules: config.account, config: exchangeConfig())
+        let engine = BacktestEngine(exchange: ex, strategies: strategies)
+        engine.recordChartLevels = record
+        let result = engine.run(portfolio: portfolio)
+        let runID = RunRecorder.newRunID(configHash: config.hash)
+        var summary = RunSummary.make(runId: runID, result: result, strategies: StrategyGroup.labels(of: strategies),
+                                      series: portfolio[0], rules: config.account, configHash: config.hash)
+        // The run's symbols in the configured order; its data from the earliest first bar to the latest last.
+        summary.symbol = config.data.symbols.joined(separator: ",")
+        summary.dataFrom = portfolio.compactMap { $0.first?.time }.min()?.description
+        summary.dataTo = portfolio.compactMap { $0.last?.time }.max()?.description
+        let spec: (String) -> ContractSpec? = { s in instruments.first { $0.symbol == s }?.spec ?? (try? registry.spec(for: s)) }
+        let folder = try keep(summary, result, record: record, out: out, runsFolder: runsFolder, spec: spec)
+        return Outcome(summary: summary, result: result, series: portfolio[0], portfolio: portfolio, folder: folder)
+    }
+
+    /// Records a finished run in the store (when `record` and the store is SQL) and in its run
+    /// folder: `out`, else `runsFolder/<run id>`, else none (returned).
+    func keep(_ summary: RunSummary, _ result: BacktestResult, record: Bool, out: String?, runsFolder: String?,
+                spec: (String) -> ContractSpec?) throws -> String? {
         if record, let db = store as? any SQLDatabase {
             try RunRecorder.save(summary, result: result, configText: config.canonicalText, spec: spec, into: db)
         }
-        let folder = out ?? runsFolder.map { $0 + "/" + runID }
+        let folder = out ?? runsFolder.map { $0 + "/" + summary.runId }
         if let folder {
             try RunRecorder.writeFolder(folder, summary: summary, result: result, configText: config.canonicalText, spec: spec)
         }
-        return Outcome(summary: summary, result: result, series: series, folder: folder)
+        return folder
     }
 }

@@ -9,16 +9,38 @@ public struct StrategyDescriptor: Sendable {
     /// The seed bot's `*_ENABLED` variable, when it had one.
     public let enabledEnvironment: String?
     public let parameters: [ParameterSpec]
-    let make: @Sendable (_ symbol: String, _ parameters: ParameterSet) throws -> any Strategy
+    /// Builds the strategy over the symbols it trades: one for most strategies, several for one
+    /// that trades them together (`tradesTogether`).
+    let make: @Sendable (_ symbols: [String], _ parameters: ParameterSet) throws -> any Strategy
+    /// Whether one strategy trades all its configured symbols together (a pair, a spread); if
+    /// not, a configuration listing several symbols runs one strategy per symbol.
+    public let tradesTogether: Bool
 
+    /// A strategy written for one symbol.
     public init(name: String, summary: String, enabledEnvironment: String?, parameters: [ParameterSpec],
                 make: @escaping @Sendable (String, ParameterSet) throws -> any Strategy) {
         self.name = name; self.summary = summary; self.enabledEnvironment = enabledEnvironment
+        self.parameters = parameters; self.make = { symbols, p in try make(symbols[0], p) }
+        tradesTogether = false
+    }
+
+    /// A strategy that trades several symbols together, handed them all in the configured order.
+    public init(name: String, summary: String, enabledEnvironment: String?, parameters: [ParameterSpec],
+                makeTradingTogether make: @escaping @Sendable ([String], ParameterSet) throws -> any Strategy) {
+        self.name = name; self.summary = summary; self.enabledEnvironment = enabledEnvironment
         self.parameters = parameters; self.make = make
+        tradesTogether = true
     }
 
     public func defaults() -> ParameterSet { ParameterSet(parameters) }
-    public func build(symbol: String, parameters: ParameterSet) throws -> any Strategy { try make(symbol, parameters) }
+    public func build(symbol: String, parameters: ParameterSet) throws -> any Strategy { try make([symbol], parameters) }
+
+    /// What a configured strategy trading `symbols` runs as: one strategy per symbol, or one over
+    /// them all when it trades them together.
+    public func build(symbols: [String], parameters: ParameterSet) throws -> [any Strategy] {
+        if tradesTogether { return [try make(symbols, parameters)] }
+        return try symbols.map { try make([$0], parameters) }
+    }
 }
 
 /// A strategy the product can build by name: its descriptor declares its parameters once (name,

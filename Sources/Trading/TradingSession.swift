@@ -36,6 +36,9 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
     public let broker: B
     /// Every strategy, in call order.
     public let strategies: [any Strategy]
+    /// What each strategy's orders and trades are attributed to (parallel to `strategies`): its
+    /// name, or `name@SYMBOL` when several strategies of one name trade (one per symbol).
+    public let labels: [String]
     /// The strategy the bar calls go to: the only strategy, or a `StrategyGroup` of them all.
     @usableFromInline let driver: S
     @usableFromInline let single: Bool
@@ -79,6 +82,7 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
         self.broker = broker
         self.driver = driver
         self.strategies = strategies
+        self.labels = StrategyGroup.labels(of: strategies)
         // One strategy driving directly: events go straight to it. A group, even of one, routes.
         self.single = strategies.count == 1 && (driver as AnyObject) === (strategies[0] as AnyObject)
         self.strategyBroker = broker
@@ -86,7 +90,8 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
         days = TradeDayClock(calendar: calendar)
         batch.reserveCapacity(64)
         if let group = driver as? StrategyGroup {
-            group.willCall = { [unowned broker] st in broker.currentStrategy = st.name }
+            let labels = self.labels
+            group.willCall = { [unowned broker] k in broker.currentStrategy = labels[k] }
         }
     }
 
@@ -101,8 +106,8 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
         for case let st as any ReadsSeries in strategies {
             for symbol in st.symbols { st.attach(market(symbol)) }
         }
-        for st in strategies { broker.currentStrategy = st.name; st.onStart(broker: strategyBroker) }
-        if single { broker.currentStrategy = strategies[0].name }
+        for (k, st) in strategies.enumerated() { broker.currentStrategy = labels[k]; st.onStart(broker: strategyBroker) }
+        if single { broker.currentStrategy = labels[0] }
         deliver()
     }
 
@@ -113,8 +118,8 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
 
     /// Calls every strategy's `onFinish`, then delivers what they caused.
     public func finish() {
-        for st in strategies { broker.currentStrategy = st.name; st.onFinish(broker: strategyBroker) }
-        if single { broker.currentStrategy = strategies[0].name }
+        for (k, st) in strategies.enumerated() { broker.currentStrategy = labels[k]; st.onFinish(broker: strategyBroker) }
+        if single { broker.currentStrategy = labels[0] }
         deliver()
     }
 
@@ -156,15 +161,15 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
         broker.beginTradeDay(d)
         flattened = false
         flattenAt = flattenTime.map { $0.instant(on: td).seconds } ?? Int64.max
-        for st in strategies { broker.currentStrategy = st.name; st.onSessionOpen(td, broker: strategyBroker) }
-        if single { broker.currentStrategy = strategies[0].name }
+        for (k, st) in strategies.enumerated() { broker.currentStrategy = labels[k]; st.onSessionOpen(td, broker: strategyBroker) }
+        if single { broker.currentStrategy = labels[0] }
         deliver()
     }
 
     func endDay(_ day: Int64, at t: Timestamp) {
         let td = TradeDate(dayNumber: day)
-        for st in strategies { broker.currentStrategy = st.name; st.onSessionClose(td, broker: strategyBroker) }
-        if single { broker.currentStrategy = strategies[0].name }
+        for (k, st) in strategies.enumerated() { broker.currentStrategy = labels[k]; st.onSessionClose(td, broker: strategyBroker) }
+        if single { broker.currentStrategy = labels[0] }
         deliver()
         let a = broker.account
         equity.append(EquityPoint(time: t, tradeDate: td, balance: a.balance, equity: a.equity))
@@ -226,13 +231,13 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
     @usableFromInline
     func timedBar(_ bar: Bar, _ symbol: String) {
         guard let timer = timeStrategyCalls else { return }
-        for st in strategies {
-            broker.currentStrategy = st.name
+        for (k, st) in strategies.enumerated() where st.symbols.contains(symbol) {
+            broker.currentStrategy = labels[k]
             let t0 = monotonicSeconds()
             st.onBar(bar, symbol: symbol, broker: strategyBroker)
-            timer(st.name, monotonicSeconds() - t0)
+            timer(labels[k], monotonicSeconds() - t0)
         }
-        if single { broker.currentStrategy = strategies[0].name }
+        if single { broker.currentStrategy = labels[0] }
     }
 
     /// Hands the broker's events to the strategies, in order, until none is left.
@@ -277,12 +282,11 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
             broker.takeEvents(into: &batch)
             for e in batch {
                 onEvent?(e)
-                if let id = e.orderID, let owner = broker.owner(of: id),
-                   let st = strategies.first(where: { $0.name == owner }) {
-                    broker.currentStrategy = st.name
-                    st.onEvent(e, broker: strategyBroker)
+                if let id = e.orderID, let owner = broker.owner(of: id), let k = labels.firstIndex(of: owner) {
+                    broker.currentStrategy = owner
+                    strategies[k].onEvent(e, broker: strategyBroker)
                 } else {
-                    for st in strategies { broker.currentStrategy = st.name; st.onEvent(e, broker: strategyBroker) }
+                    for (k, st) in strategies.enumerated() { broker.currentStrategy = labels[k]; st.onEvent(e, broker: strategyBroker) }
                 }
             }
             batch.removeAll(keepingCapacity: true)
@@ -310,18 +314,30 @@ extension TradingSession {
     }
 }
 
-/// Several strategies on one account, called in order for every bar; the session names each to
-/// the broker before its call (order and trade attribution).
+/// Several strategies on one account, called in order for every bar of a symbol they trade; the
+/// session names each to the broker before its call (order and trade attribution).
 public final class StrategyGroup: Strategy {
     public let name = "group"
     public let members: [any Strategy]
-    public var symbols: [String] { members.flatMap(\.symbols) }
-    /// Set by the session: names the member about to be called to the broker.
-    var willCall: (any Strategy) -> Void = { _ in }
-    public init(_ members: [any Strategy]) { self.members = members }
+    public let symbols: [String]
+    /// Set by the session: names the member (by its index) about to be called to the broker.
+    var willCall: (Int) -> Void = { _ in }
+    public init(_ members: [any Strategy]) {
+        self.members = members
+        var seen = Set<String>()
+        symbols = members.flatMap(\.symbols).filter { seen.insert($0).inserted }
+    }
+    /// What each strategy's orders and trades are attributed to: its name when no other has it,
+    /// else `name@SYMBOL` (one strategy configured on several symbols runs once per symbol).
+    public static func labels(of strategies: [any Strategy]) -> [String] {
+        strategies.map { st in
+            strategies.filter { $0.name == st.name }.count == 1 ? st.name : st.name + "@" + st.symbols.joined(separator: "+")
+        }
+    }
+
     public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
-        for st in members {
-            willCall(st)
+        for (k, st) in members.enumerated() where st.symbols.contains(symbol) {
+            willCall(k)
             st.onBar(bar, symbol: symbol, broker: broker)
         }
     }
