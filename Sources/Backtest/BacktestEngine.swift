@@ -180,7 +180,7 @@ public final class BacktestEngine {
     }
 
     /// The bar loop of a portfolio: the next bar is the earliest of the series' next bars (the
-    /// first series listed on a tie). The exchange trades it; the session hands it to the
+    /// first series listed on a tie). The exchange trades it from its open; the session hands it to the
     /// strategies trading its symbol (a symbol none trades is only traded, for its fills and
     /// marks); then every symbol's risk stop follows the account's equity across positions.
     func portfolioLoop<S: Strategy>(_ portfolio: [BarSeries], _ symbolIndexes: [Int], _ session: TradingSession<SimulatedExchange, S>,
@@ -201,6 +201,9 @@ public final class BacktestEngine {
             next[j] = i + 1
             if earliest >= session.nextBoundary { session.clockReached(earliest) }
             let bar = portfolio[j][i], s = symbolIndexes[j], length = lengths[j]
+            // The bar trades from its open, as in a run of its series alone (the bar of another
+            // symbol at the same time left the clock at its close): its fills are stamped inside it.
+            ex.setClock(bar.time)
             markets[j]?.index = i
             if watched[j] {
                 session.trade(i..<(i + 1), symbol: portfolio[j].symbol, bar: { _ in bar }, trade: { ex.step($0, symbol: s, length: length) })

@@ -15,11 +15,20 @@ public struct ParameterTargetError: Error, CustomStringConvertible, Sendable {
 }
 
 extension RunConfiguration {
-    /// Sets `name=value` on the one enabled strategy that has it (`strategy.name=value` picks one).
+    /// Sets `name=value` on the one enabled strategy that has it (`strategy.name=value` picks one);
+    /// `symbol=MES` makes MES the one symbol traded.
     ///
     /// - Throws: `ParameterTargetError` when no or several enabled strategies match; the
     ///   parameter set's own error when the value does not parse.
     public mutating func setParameter(_ rawName: String, value: String, source: String) throws {
+        if rawName == "symbol" {
+            // The symbol traded, as a parameter: the one data symbol, traded by every enabled strategy.
+            let symbol = value.trimmingCharacters(in: .whitespaces).uppercased()
+            guard !symbol.isEmpty else { throw ParameterTargetError(source: source, name: rawName, ambiguous: false) }
+            data.symbols = [symbol]
+            for i in strategies.indices where strategies[i].enabled { strategies[i].symbols = [symbol] }
+            return
+        }
         var name = rawName
         var target = strategies.indices.filter { strategies[$0].enabled }
         if let dot = name.firstIndex(of: ".") {

@@ -43,6 +43,9 @@ public struct SweepJob: Sendable {
     public var skipsQuietBars = true
     /// The shared series, one book per set of bars the configurations run on.
     let books = SeriesBooks()
+    /// The bars of symbols other than the base's first (a portfolio's, or a `symbol` axis's
+    /// values), loaded once when a configuration first asks.
+    let otherSymbols = OtherSymbols()
 
     /// Loads the bars and contract of `backtest` (whose configuration is the base).
     ///
@@ -62,7 +65,7 @@ public struct SweepJob: Sendable {
             throw SweepSetupError(description: "a sweep needs at least one parameter axis")
         }
         guard base.enabledStrategies.count == 1, let entry = base.enabledStrategies.first else {
-            throw SweepSetupError(description: "a sweep runs one strategy: enable exactly one")
+            throw SweepSetupError(description: "a sweep runs one strategy (on one or several symbols): enable exactly one")
         }
         let (series, finer) = try backtest.loadBars()
         let prints = try backtest.loadPrints()
@@ -92,25 +95,38 @@ public struct SweepJob: Sendable {
         try StoreSchema.migrate(db)
         let tables = SweepTables(db: db)
         try tables.register(SweepRow(sweepID: sweepID, createdAt: SweepTables.now(), strategy: strategy.name,
-                                     symbol: series.symbol, timeframe: series.timeframe.description, dataFrom: series.first!.time.description,
+                                     symbol: base.data.symbols.joined(separator: ","), timeframe: series.timeframe.description, dataFrom: series.first!.time.description,
                                      dataTo: series.last!.time.description, space: space.description, baseConfig: base.canonicalText,
                                      cells: space.count))
         let done = try tables.finishedConfigHashes(sweepID).intersection(try tables.configHashesWithDailyBalances(sweepID))
         return try cells.filter { !done.contains(try configuration(for: $0).hash) }
     }
 
-    /// One configuration as a full engine backtest on `bars`: the result, its summary and the
-    /// configuration hash.
+    /// One configuration as a full engine backtest on `bars` (the base's first symbol; a
+    /// configuration trading other symbols reads theirs over the same span): the result, its
+    /// summary and the configuration hash.
     public func run(_ cell: SweepCell, on bars: BarSeries) throws -> (BacktestResult, RunSummary, String) {
         let c = try configuration(for: cell)
-        let strategies = try c.enabledStrategies.map { try StrategyCatalog.descriptor(named: $0.name).build(symbol: $0.symbol, parameters: $0.parameters) }
-        let ex = SimulatedExchange(instruments: [instrument], rules: c.account, config: backtest.exchangeConfig())
+        let strategies = try c.enabledStrategies.flatMap { try StrategyCatalog.descriptor(named: $0.name).build(symbols: $0.symbols, parameters: $0.parameters) }
+        if c.data.symbols == [bars.symbol] {
+            let ex = SimulatedExchange(instruments: [instrument], rules: c.account, config: backtest.exchangeConfig())
+            let engine = BacktestEngine(exchange: ex, strategies: strategies)
+            engine.skipQuietBars = skipsQuietBars
+            if sharesSeries { engine.seriesBook = books.book(for: bars) }
+            let result = engine.run(bars, finer: finer, prints: prints)
+            let summary = RunSummary.make(runId: "", result: result, strategies: strategies.map(\.name), series: bars,
+                                          rules: c.account, configHash: c.hash)
+            return (result, summary, c.hash)
+        }
+        let portfolio = try c.data.symbols.map { $0 == bars.symbol ? bars : try otherSymbols.bars($0, job: backtest, spanOf: bars) }
+        let ex = SimulatedExchange(instruments: try c.data.symbols.map(backtest.instrument), rules: c.account, config: backtest.exchangeConfig())
         let engine = BacktestEngine(exchange: ex, strategies: strategies)
         engine.skipQuietBars = skipsQuietBars
-        if sharesSeries { engine.seriesBook = books.book(for: bars) }
-        let result = engine.run(bars, finer: finer, prints: prints)
-        let summary = RunSummary.make(runId: "", result: result, strategies: strategies.map(\.name), series: bars,
+        if sharesSeries, portfolio.count == 1 { engine.seriesBook = books.book(for: portfolio[0]) }
+        let result = engine.run(portfolio: portfolio)
+        var summary = RunSummary.make(runId: "", result: result, strategies: StrategyGroup.labels(of: strategies), series: portfolio[0],
                                       rules: c.account, configHash: c.hash)
+        summary.symbol = c.data.symbols.joined(separator: ",")
         return (result, summary, c.hash)
     }
 
@@ -125,8 +141,9 @@ public struct SweepJob: Sendable {
     /// The kernel parameters of these cells when `SMABracketKernel` models every one of them; nil
     /// sends them through the engine.
     func kernelParameters(for cells: [SweepCell]) throws -> [SMABracketKernel.Parameters]? {
-        // The kernel trades bars only: prints go through the engine.
-        guard prints == nil else { return nil }
+        // The kernel trades bars only (prints go through the engine), of the base's one symbol.
+        guard prints == nil, base.data.symbols.count == 1,
+              try cells.allSatisfy({ try configuration(for: $0).data.symbols == base.data.symbols }) else { return nil }
         return try Self.smaBracketKernelParameters(cells.map(configuration), base: base, entry: strategy,
                                                    exchange: backtest.exchangeConfig(), finer: finer)
     }
@@ -244,6 +261,23 @@ public struct SweepJob: Sendable {
     public static func smaBracketParameters(_ p: ParameterSet) -> SMABracketKernel.Parameters {
         SMABracketKernel.Parameters(fast: Int(p.int("fast")), slow: Int(p.int("slow")), stopTicks: p.int("stop_ticks"),
                                     targetTicks: p.int("target_ticks"), quantity: p.int("quantity"))
+    }
+}
+
+/// The bars of a sweep's other symbols, each read once (the base's window) and cut to the span of
+/// the bars a configuration runs on (the whole series, a walk-forward fold).
+final class OtherSymbols: Sendable {
+    private let loaded = Mutex<[String: BarSeries]>([:])
+
+    func bars(_ symbol: String, job: BacktestJob, spanOf bars: BarSeries) throws -> BarSeries {
+        let whole = try loaded.withLock { known in
+            if let s = known[symbol] { return s }
+            let s = try job.loadSeries(symbol)
+            known[symbol] = s
+            return s
+        }
+        guard let first = bars.first?.time, let last = bars.last?.time else { return whole.slice(from: .distantPast, to: .distantPast) }
+        return whole.slice(from: first, to: Timestamp(seconds: last.seconds + 1))
     }
 }
 

@@ -11,7 +11,7 @@ import Trading
 struct RunOptions: ParsableArguments {
     @Option(help: "YAML run configuration.") var config: String?
     @Option(help: "Run only this strategy (the file's settings for it, if any, still apply).") var strategy: String?
-    @Option(help: "Symbol of the bars (overrides the configuration).") var symbol: String?
+    @Option(help: "Symbol of the bars (overrides the configuration); repeat it to trade several on one account.") var symbol: [String] = []
     @Option(help: "Bar timeframe (overrides the configuration).") var timeframe: Timeframe?
     @Option(help: "First bar time, inclusive (UTC date or ISO time).") var from: TimeArgument?
     @Option(help: "End time, exclusive.") var to: TimeArgument?
@@ -41,7 +41,11 @@ struct RunOptions: ParsableArguments {
             // No file: defaults, with the seed's environment variables still applied.
             cfg = try RunConfiguration.parse(yaml: "", source: "environment", environment: environment)
         }
-        if let symbol { cfg.data.symbol = symbol.uppercased(); for i in cfg.strategies.indices { cfg.strategies[i].symbol = symbol.uppercased() } }
+        if !symbol.isEmpty {
+            let symbols = symbol.map { $0.uppercased() }
+            cfg.data.symbols = symbols
+            for i in cfg.strategies.indices { cfg.strategies[i].symbols = symbols }
+        }
         if let timeframe { cfg.data.timeframe = timeframe }
         if let ticks { cfg.data.ticks = ticks.uppercased() }
         if let finerTimeframe { cfg.data.finerTimeframe = finerTimeframe }
@@ -70,7 +74,7 @@ struct RunOptions: ParsableArguments {
             if let i = cfg.strategies.firstIndex(where: { $0.name == d.name }) {
                 cfg.strategies[i].enabled = true
             } else {
-                cfg.strategies.append(StrategyEntry(name: d.name, symbol: cfg.data.symbol, enabled: true, parameters: d.defaults()))
+                cfg.strategies.append(StrategyEntry(name: d.name, symbols: cfg.data.symbols, enabled: true, parameters: d.defaults()))
             }
             if d.name == "sma_bracket" && pathModel == nil && config == nil {
                 // The reference workload's own conventions, unless the user says otherwise.

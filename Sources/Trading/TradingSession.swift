@@ -274,8 +274,9 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
     }
 
     /// `deliver()` with several strategies: an event about an order goes to the strategy that
-    /// placed it (to all when the broker does not know, e.g. a venue's own liquidation); others
-    /// go to every strategy.
+    /// placed it (to all when the broker does not know, e.g. a venue's own liquidation); a
+    /// position's change or a refused order to the strategies trading its symbol; the account's
+    /// changes and rule breaches to every strategy.
     @usableFromInline
     func deliverRouted() {
         while broker.hasEvents {
@@ -285,6 +286,12 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
                 if let id = e.orderID, let owner = broker.owner(of: id), let k = labels.firstIndex(of: owner) {
                     broker.currentStrategy = owner
                     strategies[k].onEvent(e, broker: strategyBroker)
+                } else if let symbol = e.symbol, strategies.contains(where: { $0.symbols.contains(symbol) }) {
+                    // A position or a refused order of one symbol: the strategies trading it.
+                    for (k, st) in strategies.enumerated() where st.symbols.contains(symbol) {
+                        broker.currentStrategy = labels[k]
+                        st.onEvent(e, broker: strategyBroker)
+                    }
                 } else {
                     for (k, st) in strategies.enumerated() { broker.currentStrategy = labels[k]; st.onEvent(e, broker: strategyBroker) }
                 }
@@ -363,6 +370,16 @@ extension TradingSession where B: BarTradingBroker {
 }
 
 extension BrokerEvent {
+    /// The symbol of a position's change or a refused order (nil for the others: an order event
+    /// goes to its owner, an account event to everyone).
+    public var symbol: String? {
+        switch self {
+        case .positionChanged(let p): p.symbol
+        case .orderRejected(let r, _): r.symbol
+        default: nil
+        }
+    }
+
     /// The order an event concerns, if any.
     public var orderID: OrderID? {
         switch self {
