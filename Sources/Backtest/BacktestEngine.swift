@@ -84,14 +84,13 @@ public final class BacktestEngine {
     }
 
     /// Runs over several series on the one account (a portfolio): their bars are traded in time
-    /// order, bars of the same time in the order of `portfolio`; each symbol fills on its own
+    /// order of their closes, bars closing together in the order of `portfolio`; each symbol fills on its own
     /// instrument's tick grid with its own fees, and the account's rules apply to all of them
     /// together. A strategy is handed the bars of the symbols it lists (`Strategy.symbols`).
-    /// The series must share one timeframe. One series is `run(_:)`.
+    /// The series may differ in timeframe (see `portfolioLoop`). One series is `run(_:)`.
     public func run(portfolio: [BarSeries]) -> BacktestResult {
         precondition(!portfolio.isEmpty, "a run needs a series")
         if portfolio.count == 1 { return run(portfolio[0]) }
-        precondition(Set(portfolio.map(\.timeframe)).count == 1, "the series of a portfolio share one timeframe")
         precondition(Set(portfolio.map(\.symbol)).count == portfolio.count, "each symbol once")
         if strategies.count == 1 { return run(portfolio: portfolio, driver: strategies[0]) }
         return run(portfolio, finer: nil, prints: nil, session: session())
@@ -179,38 +178,64 @@ public final class BacktestEngine {
             attempts: exchange.attempts, fidelity: exchange.core.audit, chartLevels: levels)
     }
 
-    /// The bar loop of a portfolio: the next bar is the earliest of the series' next bars (the
-    /// first series listed on a tie). The exchange trades it from its open; the session hands it to the
+    /// The bar loop of a portfolio, one time at a time: the bars that close next (of every series
+    /// whose next bar closes then) are traded by the exchange, each from its open and in the
+    /// order the series are listed, and their events delivered; then each is handed to the
     /// strategies trading its symbol (a symbol none trades is only traded, for its fills and
-    /// marks); then every symbol's risk stop follows the account's equity across positions.
+    /// marks). Orders given then work from the next bars on, as in a run of one series. After
+    /// each bar, every symbol's risk stop follows the account's equity across positions.
+    ///
+    /// With several timeframes, a coarser bar closes after finer ones that opened later: commands
+    /// on its symbol are refused until it has traded (`ExchangeCore.barInProgress`), so nothing
+    /// fills at a price from before it was asked for.
     func portfolioLoop<S: Strategy>(_ portfolio: [BarSeries], _ symbolIndexes: [Int], _ session: TradingSession<SimulatedExchange, S>,
                                     _ markets: [MarketSeries?]) {
         let ex = exchange
         let count = portfolio.count
         let lengths = portfolio.map { $0.timeframe.fixedSeconds ?? 0 }
         let watched = portfolio.map { series in strategies.contains { $0.symbols.contains(series.symbol) } }
+        let mixed = Set(lengths).count > 1
         var next = [Int](repeating: 0, count: count)
+        func noteNextBar(_ k: Int) {
+            let i = next[k]
+            ex.core.nextBars![symbolIndexes[k]] = i < portfolio[k].count
+                ? (portfolio[k].time[i], portfolio[k].time[i] &+ lengths[k]) : (Int64.max, Int64.max)
+        }
+        if mixed {
+            ex.core.nextBars = Array(repeating: (Int64.max, Int64.max), count: ex.core.instruments.count)
+            for k in 0..<count { noteNextBar(k) }
+        }
+        var slice: [Int] = []
+        slice.reserveCapacity(count)
         while true {
-            var j = -1, earliest = Int64.max
+            // The next close, and the series whose next bar closes then, in the listed order.
+            var closing = Int64.max, latestOpen = Int64.min
+            slice.removeAll(keepingCapacity: true)
             for k in 0..<count where next[k] < portfolio[k].count {
-                let t = portfolio[k].time[next[k]]
-                if t < earliest { earliest = t; j = k }
+                let open = portfolio[k].time[next[k]], close = open &+ lengths[k]
+                if close < closing { closing = close; slice.removeAll(keepingCapacity: true); latestOpen = Int64.min }
+                if close == closing { slice.append(k); latestOpen = max(latestOpen, open) }
             }
-            guard j >= 0 else { break }
-            let i = next[j]
-            next[j] = i + 1
-            if earliest >= session.nextBoundary { session.clockReached(earliest) }
-            let bar = portfolio[j][i], s = symbolIndexes[j], length = lengths[j]
-            // The bar trades from its open, as in a run of its series alone (the bar of another
-            // symbol at the same time left the clock at its close): its fills are stamped inside it.
-            ex.setClock(bar.time)
-            markets[j]?.index = i
-            if watched[j] {
-                session.trade(i..<(i + 1), symbol: portfolio[j].symbol, bar: { _ in bar }, trade: { ex.step($0, symbol: s, length: length) })
-            } else if ex.step(bar, symbol: s, length: length) {
-                session.deliver()
+            guard !slice.isEmpty else { break }
+            if latestOpen >= session.nextBoundary { session.clockReached(latestOpen) }
+            var traded = false
+            for k in slice {
+                let bar = portfolio[k][next[k]]
+                // Each bar trades from its open, as in a run of its series alone: its fills are
+                // stamped inside it.
+                ex.setClock(bar.time)
+                if ex.step(bar, symbol: symbolIndexes[k], length: lengths[k]) { traded = true }
+                ex.core.remarkRiskStops()
             }
-            ex.core.remarkRiskStops()
+            if traded { session.deliver() }
+            for k in slice {
+                let i = next[k]
+                next[k] = i + 1
+                if mixed { noteNextBar(k) }
+                guard watched[k] else { continue }
+                markets[k]?.index = i
+                session.barClosed(portfolio[k][i], symbol: portfolio[k].symbol)
+            }
         }
     }
 

@@ -11,6 +11,8 @@ import Trading
 public struct ExchangeCore: Sendable {
     public internal(set) var config: ExchangeConfig
     public var now: Timestamp = Timestamp(seconds: 0)
+    /// Each symbol's next bar to trade in a portfolio of several timeframes (see `barInProgress`).
+    public var nextBars: [(open: Int64, close: Int64)]?
 
     @usableFromInline let instruments: [Instrument]
     /// Per instrument: the tick value in cents and the fee per contract per side, read per fill
@@ -185,8 +187,18 @@ public struct ExchangeCore: Sendable {
 
     // MARK: Commands
 
+    /// A portfolio of several timeframes: each symbol's next bar to trade (its open and close, in
+    /// UTC seconds), kept by the engine; nil otherwise. While a symbol's bar that opened before
+    /// now has yet to trade, commands on it are refused (`barInProgress`): they would act on
+    /// prices from before they were given.
+    public func barInProgress(_ s: Int) -> RejectReason? {
+        guard let next = nextBars?[s], next.open < now.seconds else { return nil }
+        return .barInProgress(symbol: instruments[s].symbol, closesAt: Timestamp(seconds: next.close))
+    }
+
     public mutating func place(_ request: OrderRequest) -> CommandResult {
         var request = request
+        if nextBars != nil, let s = index(of: request.symbol), let why = barInProgress(s) { return reject(request, why) }
         switch OrderGate.admit(&request, to: &self) {
         case .reject(let why): return reject(request, why)
         case .alreadyPlaced(let id): return .accepted(id)
@@ -203,6 +215,7 @@ public struct ExchangeCore: Sendable {
     public mutating func modify(_ id: OrderID, _ change: OrderChange) -> CommandResult {
         guard let o = order(id) else { return .rejected(.unknownOrder(id)) }
         guard o.status.isLive else { return .rejected(.orderNotWorking(id, o.status)) }
+        if nextBars != nil, let s = symbolIndex[o.symbol], let why = barInProgress(s) { return .rejected(why) }
         var copy = o
         guard case .moved = copy.apply(.modify(change), at: now) else {
             return .rejected(.invalidModification("\(change) does not fit a \(o.request.kind) order"))
@@ -218,6 +231,7 @@ public struct ExchangeCore: Sendable {
     public mutating func cancel(_ id: OrderID) -> CommandResult {
         guard let o = order(id) else { return .rejected(.unknownOrder(id)) }
         guard o.status.isLive else { return .rejected(.orderNotWorking(id, o.status)) }
+        if nextBars != nil, let s = symbolIndex[o.symbol], let why = barInProgress(s) { return .rejected(why) }
         cancelOrder(Int(id.raw) - 1, .requested)
         return .accepted(id)
     }

@@ -73,8 +73,8 @@ extension ConfigurationSection {
         keys: [
             ConfigurationKey("symbol", values: "a stored symbol (ES, ESZ13, …)", default: "ES", example: "ES",
                              help: "Symbol of the series, as imported or rolled."),
-            ConfigurationKey("symbols", values: "a list of stored symbols ([MES, MNQ])", default: "data.symbol alone", example: "[MES, MNQ]",
-                             help: "Several series traded on one account in one run (a portfolio), all at data.timeframe, in time order; bars of the same minute in the order listed. The account's rules apply to all of them together."),
+            ConfigurationKey("symbols", values: "a list of stored symbols ([MES, MNQ]), or symbols with their timeframes ({MES: 1m, NQ: 5m})", default: "data.symbol alone", example: "[MES, MNQ]",
+                             help: "Several series traded on one account in one run (a portfolio), at data.timeframe unless given their own, in the order of their bars' closes; bars closing together in the order listed. The account's rules apply to all of them together."),
             ConfigurationKey("timeframe", values: "1s … 1M (1m, 5m, 1h, 1d, …)", default: "1m", example: "1m",
                              help: "Bar size of the series."),
             ConfigurationKey("from", values: "a date or ISO-8601 time (UTC)", default: "the series' first bar", example: "2013-10-01",

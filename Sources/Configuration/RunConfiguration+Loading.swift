@@ -152,7 +152,22 @@ extension RunConfiguration {
             switch key {
             case "symbol": data.symbol = v.uppercased()
             case "symbols":
-                if let list = symbolList(node, at) { data.symbols = list }
+                if let m = node.mapping {
+                    // {MES: 1m, NQ: 5m}: each symbol at its own timeframe.
+                    var list: [String] = []
+                    for (k, v) in m {
+                        guard let name = k.scalar?.string.trimmingCharacters(in: .whitespaces).uppercased(), !name.isEmpty else { continue }
+                        guard let tf = Timeframe(scalar(v) ?? "") else {
+                            problems.append("data.symbols.\(name) (\(line(v))): '\(scalar(v) ?? "")' is not a timeframe (1s … 1M)")
+                            continue
+                        }
+                        list.append(name)
+                        data.timeframes[name] = tf
+                    }
+                    if list.isEmpty { problems.append("\(at): expected one or more symbols, e.g. [MES, MNQ] or {MES: 1m, NQ: 5m}") } else { data.symbols = list }
+                } else if let list = symbolList(node, at) {
+                    data.symbols = list
+                }
             case "timeframe", "finer_timeframe":
                 guard let tf = Timeframe(v) else { problems.append("\(at): '\(v)' is not a timeframe (1s … 1M)"); continue }
                 if key == "timeframe" { data.timeframe = tf } else { data.finerTimeframe = tf }

@@ -17,10 +17,14 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
 
 /// Which bars a run reads.
 public struct DataSelection: Hashable, Sendable {
-    /// The symbols whose bars the run reads (`data.symbol`, or several with `data.symbols`), all
-    /// at `timeframe`, on one account. Their bars are traded in time order; bars of the same time
-    /// in this order.
+    /// The symbols whose bars the run reads (`data.symbol`, or several with `data.symbols`) on one
+    /// account. Their bars are traded in the order of their closes; bars closing together in
+    /// this order.
     public var symbols: [String]
+    /// A symbol's own bar size when it is not `timeframe` (`data.symbols: {MES: 1m, NQ: 5m}`).
+    public var timeframes: [String: Timeframe] = [:]
+    /// The bar size of `symbol`'s series.
+    public func timeframe(of symbol: String) -> Timeframe { timeframes[symbol] ?? timeframe }
     /// The first (for most runs the only) symbol; setting it makes it the only one.
     public var symbol: String {
         get { symbols[0] }
@@ -155,6 +159,9 @@ public struct RunConfiguration: Hashable, Sendable {
         }
         // One symbol keeps the line it always had, so the hash of every one-symbol run stays what it was.
         if data.symbols.count == 1 { lines.append("data.symbol=\(data.symbol)") } else { lines.append("data.symbols=\(data.symbols.joined(separator: ","))") }
+        for symbol in data.symbols where data.timeframe(of: symbol) != data.timeframe {
+            lines.append("data.timeframe.\(symbol)=\(data.timeframe(of: symbol))")
+        }
         lines.append("data.timeframe=\(data.timeframe)")
         lines.append("data.from=\(data.from?.description ?? "start")")
         lines.append("data.to=\(data.to?.description ?? "end")")

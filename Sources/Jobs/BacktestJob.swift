@@ -88,7 +88,7 @@ public struct BacktestJob: Sendable {
     func loadSeries(_ symbol: String) throws -> BarSeries {
         let d = config.data
         let window = TimeWindow(from: d.from ?? .distantPast, to: d.to ?? .distantFuture)
-        let key = SeriesKey(symbol: symbol, timeframe: d.timeframe)
+        let key = SeriesKey(symbol: symbol, timeframe: d.timeframe(of: symbol))
         var series = try BarCache(store: store, source: source).bars(key, window)
         guard !series.isEmpty else {
             throw DataError.badInput(file: store.displayURL, line: nil, field: d.symbols.count > 1 ? "data.symbols" : "data",
@@ -211,6 +211,8 @@ public struct BacktestJob: Sendable {
                                       series: portfolio[0], rules: config.account, configHash: config.hash)
         // The run's symbols in the configured order; its data from the earliest first bar to the latest last.
         summary.symbol = config.data.symbols.joined(separator: ",")
+        let timeframes = portfolio.map(\.timeframe.description)
+        if Set(timeframes).count > 1 { summary.timeframe = timeframes.joined(separator: ",") }
         summary.dataFrom = portfolio.compactMap { $0.first?.time }.min()?.description
         summary.dataTo = portfolio.compactMap { $0.last?.time }.max()?.description
         let spec: (String) -> ContractSpec? = { s in instruments.first { $0.symbol == s }?.spec ?? (try? registry.spec(for: s)) }

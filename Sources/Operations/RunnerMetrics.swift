@@ -103,6 +103,7 @@ public final class RunnerMetrics: Sendable {
         case .invalidModification: "invalid_modification"
         case .riskRule(let rule, _): rule.rawValue.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
         case .venue: "venue"
+        case .barInProgress: "bar_in_progress"
         }
     }
 

@@ -17,6 +17,9 @@ public enum RejectReason: Error, Hashable, Sendable, CustomStringConvertible {
     case riskRule(RuleBreach.Rule, String)
     /// The live venue refused it (code and message as the gateway gave them).
     case venue(code: Int, message: String)
+    /// In a portfolio of several timeframes: the symbol's bar that opened before now has not
+    /// closed, so an order on it now could fill at prices from before it was placed.
+    case barInProgress(symbol: String, closesAt: Timestamp)
 
     public var description: String {
         switch self {
@@ -33,6 +36,7 @@ public enum RejectReason: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidModification(let why): "invalid modification: \(why)"
         case .riskRule(let rule, let why): "\(rule): \(why)"
         case .venue(let code, let msg): "gateway rejected (code \(code)): \(msg)"
+        case .barInProgress(let symbol, let t): "\(symbol)'s bar closing at \(t) is still trading; orders on \(symbol) are taken from its close (place them on its own bars)"
         }
     }
 }

@@ -154,4 +154,60 @@ struct PortfolioTests {
         #expect(together.fills.count == mesAlone.fills.count + nqAlone.fills.count)
         #expect(together.netPnL == mesAlone.netPnL + nqAlone.netPnL)
     }
+
+    @Test("a strategy trading both symbols that acts on the first-listed symbol's bar fills on the other's next bar, never inside the bar of the same minute")
+    func noFillFromBeforeTheOrder() throws {
+        final class Pair: Strategy {
+            let name = "pair"
+            let symbols = ["ES", "NQ"]
+            var placed = false
+            func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+                // On ES's 14:31 bar (its close, 14:32), buy NQ at the market.
+                if symbol == "ES" && bar.time == Timestamp(iso8601: "2019-03-05T14:31:00Z")! && !placed {
+                    placed = true
+                    _ = broker.place(OrderRequest(symbol: "NQ", side: .buy, quantity: 1, kind: .market))
+                }
+            }
+        }
+        var nq = BarBuilder(symbol: "NQ")
+        nq.bar(64_000, 64_000, 64_000, 64_000)
+        nq.bar(64_000, 64_010, 63_990, 64_004)  // 14:31: opens 64000 (before the order)
+        nq.bar(64_008, 64_012, 64_004, 64_010)  // 14:32: opens 64008 — the fill
+        nq.bar(64_010, 64_010, 64_010, 64_010)
+        let r = try Self.run([Self.flat("ES", 16_000, count: 4), nq.series], [Pair()], rules: .unlimited())
+        #expect(r.fills.map { "\($0.symbol) \($0.time.iso8601) \($0.price.ticks)" } == ["NQ 2019-03-05T14:32:00Z 64008", "NQ 2019-03-05T14:33:00Z 64010"])
+    }
+
+    @Test("symbols at their own timeframes: bars in the order of their closes; a command on a symbol whose bar is still trading is refused, one at its own close fills on its next bar")
+    func severalTimeframes() throws {
+        final class Recorder: Strategy {
+            let name = "recorder"
+            let symbols = ["ES", "NQ"]
+            var seen: [String] = []
+            var answers: [String] = []
+            func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+                seen.append("\(symbol) \(bar.time.iso8601)")
+                // At ES's 14:32 bar's close (14:33), NQ's 5-minute bar from 14:30 is still trading.
+                if symbol == "ES" && seen.count == 3 {
+                    answers.append(broker.place(OrderRequest(symbol: "NQ", side: .buy, quantity: 1, kind: .market)).rejection?.description ?? "accepted")
+                }
+                // At NQ's own close (14:35; ES's 14:34 bar closing with it came first) the order
+                // is taken, and fills at the open of NQ's next bar.
+                if symbol == "NQ" && seen.count == 6 {
+                    answers.append(broker.place(OrderRequest(symbol: "NQ", side: .buy, quantity: 1, kind: .market)).rejection?.description ?? "accepted")
+                }
+            }
+        }
+        var nq = BarBuilder(symbol: "NQ", timeframe: Timeframe(5, .minute))
+        nq.bar(64_000, 64_020, 63_980, 64_004)  // 14:30–14:35
+        nq.bar(64_006, 64_030, 64_000, 64_010)  // 14:35–14:40
+        let recorder = Recorder()
+        let r = try Self.run([Self.flat("ES", 16_000, count: 7), nq.series], [recorder], rules: .unlimited())
+        #expect(recorder.seen == ["ES 2019-03-05T14:30:00Z", "ES 2019-03-05T14:31:00Z", "ES 2019-03-05T14:32:00Z",
+                                  "ES 2019-03-05T14:33:00Z", "ES 2019-03-05T14:34:00Z", "NQ 2019-03-05T14:30:00Z",
+                                  "ES 2019-03-05T14:35:00Z", "ES 2019-03-05T14:36:00Z", "NQ 2019-03-05T14:35:00Z"])
+        #expect(recorder.answers == ["NQ's bar closing at 2019-03-05T14:35:00Z is still trading; orders on NQ are taken from its close (place them on its own bars)",
+                                     "accepted"])
+        #expect(r.fills.first.map { "\($0.time.iso8601) \($0.price.ticks)" } == "2019-03-05T14:35:00Z 64006")
+    }
 }

@@ -116,4 +116,38 @@ struct PortfolioJobTests {
         let missing = problems("data: {symbols: [MES, MNQ]}\nstrategies:\n  sma_bracket: {}\n")
         #expect(missing.contains("data.symbols") && missing.contains("no MNQ 1m bars"), "\(missing)")
     }
+
+    @Test("symbols at their own timeframes from the file ({MES: 1m, NQ: 5m}): the job reads each series at its own, the hash names the difference, and each strategy trades its bars")
+    func ownTimeframes() throws {
+        let store = try Self.store("portfolio-timeframes")
+        let nq = try store.read(SeriesKey(symbol: "NQ", timeframe: .oneMinute), TimeWindow(from: .distantPast, to: .distantFuture))
+        try store.write(try nq.resampled(to: Timeframe(5, .minute)), coverage: nil)
+        let yaml = """
+            data:
+              symbols: {MES: 1m, NQ: 5m}
+            strategies:
+              sma_bracket: {symbol: MES, fast: 5, slow: 30}
+              mean_reversion: {symbol: NQ}
+            """
+        let job = try Self.job(yaml, store)
+        #expect(job.config.data.symbols == ["MES", "NQ"])
+        #expect(job.config.data.timeframe(of: "NQ") == Timeframe(5, .minute) && job.config.data.timeframe(of: "MES") == .oneMinute)
+        #expect(job.config.canonicalText.contains("data.symbols=MES,NQ\ndata.timeframe.NQ=5m\n"))
+        let outcome = try job.run(record: false)
+        #expect(outcome.portfolio.map(\.timeframe) == [.oneMinute, Timeframe(5, .minute)])
+        #expect(outcome.summary.timeframe == "1m,5m")
+        #expect(Set(outcome.result.trades.map(\.symbol)) == ["MES", "NQ"])
+        // No fill of NQ lies inside one of its 5-minute bars before the order was placed: each
+        // entry fills at a bar's open.
+        let opens = Set(outcome.portfolio[1].time)
+        for f in outcome.result.fills where f.symbol == "NQ" && f.orderID.raw > 0 {
+            guard let o = outcome.result.orders.first(where: { $0.id == f.orderID }), o.request.purpose == .entry, o.request.kind == .market else { continue }
+            #expect(opens.contains(f.time.seconds), "\(f)")
+        }
+        #expect(Self.problemsOf("data: {symbols: {MES: 1m, NQ: 7q}}\nstrategies:\n  sma_bracket: {}\n").contains("data.symbols.NQ (line 1): '7q' is not a timeframe"))
+    }
+
+    static func problemsOf(_ yaml: String) -> String {
+        do { _ = try RunConfiguration.parse(yaml: yaml, source: "portfolio.yaml", environment: [:]); return "" } catch { return "\(error)" }
+    }
 }
