@@ -193,30 +193,37 @@ public final class BacktestEngine {
         let ex = exchange
         let count = portfolio.count
         let lengths = portfolio.map { $0.timeframe.fixedSeconds ?? 0 }
-        let watched = portfolio.map { series in strategies.contains { $0.symbols.contains(series.symbol) } }
+        let times = portfolio.map(\.time), counts = portfolio.map(\.count), symbols = portfolio.map(\.symbol)
+        // The strategies each symbol's bars go to, found once.
+        let trading = symbols.map { session.strategyIndexes(trading: $0) }
         let mixed = Set(lengths).count > 1
         var next = [Int](repeating: 0, count: count)
         func noteNextBar(_ k: Int) {
             let i = next[k]
-            ex.core.nextBars![symbolIndexes[k]] = i < portfolio[k].count
-                ? (portfolio[k].time[i], portfolio[k].time[i] &+ lengths[k]) : (Int64.max, Int64.max)
+            ex.core.nextBars![symbolIndexes[k]] = i < counts[k] ? (times[k][i], times[k][i] &+ lengths[k]) : (Int64.max, Int64.max)
         }
         if mixed {
             ex.core.nextBars = Array(repeating: (Int64.max, Int64.max), count: ex.core.instruments.count)
             for k in 0..<count { noteNextBar(k) }
         }
+        // Each series' next bar's open and close (`Int64.max` once it has none): the scan for
+        // the next close reads these alone.
+        var nextOpen = [Int64](repeating: Int64.max, count: count), nextClose = nextOpen
+        func advance(_ k: Int) {
+            let i = next[k]
+            if i < counts[k] { nextOpen[k] = times[k][i]; nextClose[k] = times[k][i] &+ lengths[k] } else { nextOpen[k] = Int64.max; nextClose[k] = Int64.max }
+        }
+        for k in 0..<count { advance(k) }
         var slice: [Int] = []
         slice.reserveCapacity(count)
         while true {
             // The next close, and the series whose next bar closes then, in the listed order.
-            var closing = Int64.max, latestOpen = Int64.min
+            var closing = Int64.max
+            for k in 0..<count where nextClose[k] < closing { closing = nextClose[k] }
+            guard closing != Int64.max else { break }
             slice.removeAll(keepingCapacity: true)
-            for k in 0..<count where next[k] < portfolio[k].count {
-                let open = portfolio[k].time[next[k]], close = open &+ lengths[k]
-                if close < closing { closing = close; slice.removeAll(keepingCapacity: true); latestOpen = Int64.min }
-                if close == closing { slice.append(k); latestOpen = max(latestOpen, open) }
-            }
-            guard !slice.isEmpty else { break }
+            var latestOpen = Int64.min
+            for k in 0..<count where nextClose[k] == closing { slice.append(k); latestOpen = max(latestOpen, nextOpen[k]) }
             if latestOpen >= session.nextBoundary { session.clockReached(latestOpen) }
             var traded = false
             for k in slice {
@@ -231,10 +238,11 @@ public final class BacktestEngine {
             for k in slice {
                 let i = next[k]
                 next[k] = i + 1
+                advance(k)
                 if mixed { noteNextBar(k) }
-                guard watched[k] else { continue }
+                guard !trading[k].isEmpty else { continue }
                 markets[k]?.index = i
-                session.barClosed(portfolio[k][i], symbol: portfolio[k].symbol)
+                session.handBar(portfolio[k][i], symbol: symbols[k], to: trading[k])
             }
         }
     }

@@ -641,6 +641,7 @@ extension ExchangeCore {
     /// portfolio run calls this after each bar so the others' stops move with the price that bar
     /// left. Nothing to do with one position or no loss level.
     public mutating func remarkRiskStops() {
+        guard risk.rules.dailyLossLimit != nil || risk.rules.maxLossDrawdown != nil else { return }
         var held = 0
         for s in sym.indices where sym[s].position != 0 { held += 1 }
         if held > 1 && risk.breachLevel != nil { recomputeBreach() }

@@ -3,7 +3,7 @@ import Foundation
 import TSXLabTesting
 
 // tsxlab-bench: figures a person reads (rows/s, ms, µs), separate from the tests.
-// Build and run in release: `swift run -c release tsxlab-bench [suite …]` (suites: data, engine, sma, overnight, sweep, report, chart, indicators, live, combine, pull, pg-import).
+// Build and run in release: `swift run -c release tsxlab-bench [suite …]` (suites: data, engine, sma, overnight, sweep, portfolio, report, chart, indicators, live, combine, pull, pg-import).
 // PostgreSQL figures need TSXLAB_BENCH_PG_URL (scripts/bench.sh starts a throw-away server).
 
 func now() -> Double { monotonicSeconds() }
@@ -179,7 +179,7 @@ func cachedReads(store: any BarStore, label: String, series: BarSeries, key: Ser
 }
 
 let suites = CommandLine.arguments.dropFirst()
-let all: [(String, () throws -> Void)] = [("data", benchData), ("engine", benchEngine), ("sma", benchSMABracket), ("overnight", benchOvernight), ("sweep", benchSweep), ("report", benchReport), ("chart", benchChart), ("indicators", benchIndicators), ("live", benchLive), ("combine", benchCombine), ("pull", benchPull), ("tape", benchTape), ("ticks", benchTickImport), ("drilldown", benchDrillDown), ("pg-import", benchPostgresImport)]
+let all: [(String, () throws -> Void)] = [("data", benchData), ("engine", benchEngine), ("sma", benchSMABracket), ("overnight", benchOvernight), ("sweep", benchSweep), ("report", benchReport), ("chart", benchChart), ("indicators", benchIndicators), ("live", benchLive), ("combine", benchCombine), ("pull", benchPull), ("tape", benchTape), ("ticks", benchTickImport), ("drilldown", benchDrillDown), ("portfolio", benchPortfolio), ("pg-import", benchPostgresImport)]
 #if DEBUG
 print("note: debug build; run `swift run -c release tsxlab-bench` for real figures")
 #endif

@@ -217,6 +217,31 @@ public final class TradingSession<B: SessionBroker, S: Strategy> {
         handBar(bar, symbol: symbol)
     }
 
+    /// The strategies (their indexes in `strategies`) trading `symbol`, for a driver handing a
+    /// portfolio's bars with `handBar(_:symbol:to:)`.
+    public func strategyIndexes(trading symbol: String) -> [Int] {
+        strategies.indices.filter { strategies[$0].symbols.contains(symbol) }
+    }
+
+    /// A finished bar of a market the driver holds whole (a backtest's portfolio), handed to the
+    /// strategies at `indexes` (from `strategyIndexes(trading:)`), then the events they caused.
+    /// Looking the strategies and the market up by symbol per bar cost a portfolio run most of
+    /// its time (string hashing and compares; perf, `tsxlab-bench portfolio`).
+    @inlinable
+    public func handBar(_ bar: Bar, symbol: String, to indexes: [Int]) {
+        if timed {
+            timedBar(bar, symbol)
+        } else if single {
+            driver.onBar(bar, symbol: symbol, broker: strategyBroker)
+        } else {
+            for k in indexes {
+                broker.currentStrategy = labels[k]
+                strategies[k].onBar(bar, symbol: symbol, broker: strategyBroker)
+            }
+        }
+        if broker.hasEvents { deliver() }
+    }
+
     /// `barClosed` once the market holds the bar.
     @inlinable
     func handBar(_ bar: Bar, symbol: String) {
