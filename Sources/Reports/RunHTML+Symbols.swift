@@ -51,7 +51,7 @@ extension RunHTML {
             }
             var cls = "num"
             if c == 5, let k = cell.key { cls += k < 0 ? " neg" : (k > 0 ? " pos" : "") }
-            out += "<td class=\"\(cls)\" data-key=\"\(cell.key.map(JSONText.number) ?? "")\">" + HTML.escape(cell.text) + "</td>"
+            out += "<td class=\"\(cls)\" data-key=\"\(cell.key.flatMap { $0.isFinite ? JSONText.number($0) : nil } ?? "")\">" + HTML.escape(cell.text) + "</td>"
         }
         return out + "</tr>"
     }
