@@ -54,6 +54,9 @@ public struct RunSummary: Codable, Hashable, Sendable {
     public var attempts: Attempts?
     /// The fidelity audit (`backtest --fidelity`); absent otherwise.
     public var fidelity: FidelityAudit?
+    /// Each symbol's share of the run, by symbol name, when its trades span more than one symbol
+    /// (`SymbolFigures`); absent for a run on one symbol, whose summary is then what it always was.
+    public var symbols: [SymbolFigures]?
 
     /// Builds the summary of a finished run.
     public static func make(runId: String, result r: BacktestResult, strategies: [String], series: BarSeries,
@@ -63,6 +66,7 @@ public struct RunSummary: Codable, Hashable, Sendable {
                      rules: rules, configHash: configHash, now: now)
         s.attempts = r.attempts.map(Attempts.init)
         s.fidelity = r.fidelity
+        s.symbols = symbolFigures(trades: r.trades, fills: r.fills, equity: r.equity, startingBalance: r.startingBalance)
         return s
     }
 
@@ -73,29 +77,49 @@ public struct RunSummary: Codable, Hashable, Sendable {
                      rules: RiskRules, configHash: String, now: Date) -> RunSummary {
         let r = (trades: trades, equity: equity, breaches: breaches, resolution: resolution, account: account,
                  startingBalance: startingBalance, bars: bars, seconds: seconds, netPnL: account.balance - startingBalance)
-        let records = r.trades.map { TradeRecord(pnl: $0.pnl.dollars, entryTime: $0.entryTime.seconds, exitTime: $0.exitTime.seconds) }
-        let ts = Performance.statistics(of: records)
-        var sharpe: Double?, sortino: Double?, ddUsd: Double?, ddPct: Double?
-        if r.equity.count >= 2 {
-            let curve = EquityCurve(time: r.equity.map(\.time.seconds), equity: r.equity.map(\.equity.dollars))
-            if let st = try? Performance.statistics(of: curve) {
-                sharpe = st.sharpe; sortino = st.sortino
-                ddUsd = st.maxDrawdown?.amount; ddPct = st.maxDrawdownPercent.map { $0.fraction * 100 }
-            }
-        }
+        let f = Figures(trades: r.trades, equity: r.equity.map(\.time.seconds), dollars: r.equity.map(\.equity.dollars))
         let fmt = ISO8601DateFormatter()
         return RunSummary(
             runId: runId, createdAt: fmt.string(from: now), strategies: strategies, symbol: series.symbol,
             timeframe: series.timeframe.description, dataFrom: series.first?.time.description, dataTo: series.last?.time.description,
-            bars: r.bars, trades: r.trades.count, longs: r.trades.filter { $0.side == .buy }.count,
-            shorts: r.trades.filter { $0.side == .sell }.count, wins: ts.wins, winRate: ts.winRate,
-            netPnlUsd: r.netPnL.description, grossProfitUsd: ts.grossProfit, grossLossUsd: ts.grossLoss,
-            feesUsd: r.trades.reduce(Money.zero) { $0 + $1.fees }.description, profitFactor: ts.profitFactor,
-            expectancyUsd: ts.expectancy, sharpe: sharpe, sortino: sortino, maxDrawdownUsd: ddUsd, maxDrawdownPercent: ddPct,
+            bars: r.bars, trades: f.trades, longs: f.longs, shorts: f.shorts, wins: f.wins, winRate: f.winRate,
+            netPnlUsd: r.netPnL.description, grossProfitUsd: f.grossProfit, grossLossUsd: f.grossLoss,
+            feesUsd: f.fees.description, profitFactor: f.profitFactor,
+            expectancyUsd: f.expectancy, sharpe: f.sharpe, sortino: f.sortino, maxDrawdownUsd: f.maxDrawdownUsd, maxDrawdownPercent: f.maxDrawdownPercent,
             startingBalanceUsd: r.startingBalance.description, endingBalanceUsd: r.account.balance.description,
             ruleBreaches: r.breaches.map { Breach(rule: $0.rule.rawValue, time: $0.time.description, detail: $0.detail) },
             fillResolution: Resolution(exact: r.resolution.exact, drillDown: r.resolution.drillDown, pathModel: r.resolution.pathModel, prints: r.resolution.prints),
             rules: rules.name, configHash: configHash, codeVersion: ProductVersion.string, seconds: r.seconds)
+    }
+
+    /// The statistics a summary shows of a list of trades and the equity curve they made: one
+    /// piece of code for the whole run (`make`) and for each symbol's share (`symbolFigures`).
+    struct Figures {
+        var trades = 0, longs = 0, shorts = 0, wins = 0
+        var winRate = 0.0, grossProfit = 0.0, grossLoss = 0.0, expectancy = 0.0
+        var fees = Money.zero
+        var profitFactor: Double?
+        var sharpe: Double?, sortino: Double?, maxDrawdownUsd: Double?, maxDrawdownPercent: Double?
+
+        /// `equity` are UTC seconds and `dollars` the curve's value at each (daily returns, drawdown).
+        init(trades: [Trade], equity: [Int64], dollars: [Double]) {
+            let records = trades.map { TradeRecord(pnl: $0.pnl.dollars, entryTime: $0.entryTime.seconds, exitTime: $0.exitTime.seconds) }
+            let ts = Performance.statistics(of: records)
+            if equity.count >= 2 {
+                let curve = EquityCurve(time: equity, equity: dollars)
+                if let st = try? Performance.statistics(of: curve) {
+                    sharpe = st.sharpe; sortino = st.sortino
+                    maxDrawdownUsd = st.maxDrawdown?.amount; maxDrawdownPercent = st.maxDrawdownPercent.map { $0.fraction * 100 }
+                }
+            }
+            self.trades = trades.count
+            longs = trades.filter { $0.side == .buy }.count
+            shorts = trades.filter { $0.side == .sell }.count
+            wins = ts.wins; winRate = ts.winRate
+            grossProfit = ts.grossProfit; grossLoss = ts.grossLoss
+            fees = trades.reduce(Money.zero) { $0 + $1.fees }
+            profitFactor = ts.profitFactor; expectancy = ts.expectancy
+        }
     }
 
     public var json: String {

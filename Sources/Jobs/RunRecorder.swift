@@ -15,8 +15,9 @@ public enum RunRecorder {
         return "\(stamp)-\(salt)"
     }
 
-    /// Saves the run, its trades, fills, daily equity and chart levels, and each strategy's performance row, in
-    /// one transaction (the store's `RunTables`, created first if the database lacks them).
+    /// Saves the run, its trades, fills, daily equity and chart levels, each strategy's performance row, and
+    /// (a run whose trades span several symbols: `summary.symbols`) each symbol's statistics, in one
+    /// transaction (the store's `RunTables`, created first if the database lacks them).
     /// Trades and fills of a symbol `spec` does not know are left out.
     public static func save(_ summary: RunSummary, result: BacktestResult, configText: String, kind: String = "backtest",
                             spec: (String) -> ContractSpec?, into db: any SQLDatabase) throws {
@@ -54,10 +55,23 @@ public enum RunRecorder {
                                           sharpe: single ? summary.sharpe : nil, maxDrawdown: single ? summary.maxDrawdownUsd : nil)
         }
         try StoreSchema.migrate(db)
-        try RunTables(db: db).insert(run, trades: trades, fills: fills, equity: equity, performance: performance, levels: levels)
+        try RunTables(db: db).insert(run, trades: trades, fills: fills, equity: equity, performance: performance, levels: levels,
+                                     symbols: (summary.symbols ?? []).map(symbolRow))
     }
 
-    /// Writes `trades.csv`, `fills.csv`, `equity.csv` and `run.json` into `folder` (created).
+    /// A symbol's figures as the store keeps them.
+    public static func symbolRow(_ f: RunSummary.SymbolFigures) -> RunSymbolRow {
+        RunSymbolRow(symbol: f.symbol, trades: Int64(f.trades), longs: Int64(f.longs), shorts: Int64(f.shorts), wins: Int64(f.wins),
+                     winRate: f.winRate, netPnlUsd: f.netPnlUsd, grossProfitUsd: f.grossProfitUsd, grossLossUsd: f.grossLossUsd,
+                     feesUsd: f.feesUsd, profitFactor: f.profitFactor, expectancyUsd: f.expectancyUsd, sharpe: f.sharpe,
+                     sortino: f.sortino, maxDrawdownUsd: f.maxDrawdownUsd, maxDrawdownPercent: f.maxDrawdownPercent, fills: Int64(f.fills))
+    }
+
+    /// Writes `trades.csv`, `fills.csv`, `equity.csv`, `run.json` and `config.txt` into `folder`
+    /// (created). A run whose trades span several symbols (`summary.symbols`) also gets
+    /// `symbols.csv` (each symbol's statistics and the whole run's, `RunCSV.symbols`) and
+    /// `equity_by_symbol.csv` (each symbol's closed-trade P&L at each equity point,
+    /// `RunCSV.equityBySymbol`); a single-symbol run's folder is as it always was.
     public static func writeFolder(_ folder: String, summary: RunSummary, result: BacktestResult, configText: String,
                                    spec: (String) -> ContractSpec?) throws {
         let fm = FileManager.default
@@ -68,6 +82,12 @@ public enum RunRecorder {
             try RunCSV.equity(result.equity).write(toFile: folder + "/equity.csv", atomically: true, encoding: .utf8)
             try (summary.json + "\n").write(toFile: folder + "/run.json", atomically: true, encoding: .utf8)
             try configText.write(toFile: folder + "/config.txt", atomically: true, encoding: .utf8)
+            if let symbols = summary.symbols {
+                try RunCSV.symbols(symbols, combined: .init(combined: summary, fills: result.fills.count))
+                    .write(toFile: folder + "/symbols.csv", atomically: true, encoding: .utf8)
+                let curves = RunSummary.equityBySymbol(result.trades.map { ($0.symbol, $0.exitTime, $0.pnl) }, points: result.equity)
+                try RunCSV.equityBySymbol(result.equity, curves).write(toFile: folder + "/equity_by_symbol.csv", atomically: true, encoding: .utf8)
+            }
         } catch {
             throw DataError.noInput(path: folder, reason: "cannot write the run folder: \(error.localizedDescription)")
         }

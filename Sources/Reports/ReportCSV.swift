@@ -1,3 +1,4 @@
+import Backtest
 import Foundation
 import Data
 
@@ -172,5 +173,27 @@ public enum ReportCSV {
             out += "\(name): \(about).\n"
         }
         return out
+    }
+}
+
+extension ReportCSV {
+    /// `symbols.csv` and `equity_by_symbol.csv` of a run on several symbols, the same text as the
+    /// run folder's (`RunCSV.symbols`, `RunCSV.equityBySymbol`); none for a run on one symbol.
+    public static func symbolFiles(_ r: RunReport) -> [(String, String)] {
+        guard !r.symbols.isEmpty else { return [] }
+        return [("symbols.csv", RunCSV.symbols(r.symbols, combined: r.combinedFigures)),
+                ("equity_by_symbol.csv", RunCSV.equityBySymbol(r.equity, r.equityBySymbol()))]
+    }
+
+    /// What the README says of those files.
+    static func symbolNotes(_ r: RunReport) -> [(String, String)] {
+        guard !r.symbols.isEmpty else { return [] }
+        return [
+            ("symbols.csv", "one row per symbol the run traded, then the whole run's (combined), with the summary's statistics "
+                + "over each symbol's trades alone (net P&L: its closed trades' after fees; Sharpe, Sortino and max drawdown "
+                + "on the starting balance plus its closed-trade P&L at each trade date's close)"),
+            ("equity_by_symbol.csv", "at each row of equity.csv (a trade date's close), each symbol's cumulative closed-trade "
+                + "P&L after fees (<symbol>_pnl_usd) and their sum (total_pnl_usd); open positions are not marked"),
+        ]
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// What `tsxlab report --format` writes.
 public enum ReportFormat: String, CaseIterable, Sendable {
     /// `trades.csv`, `fills.csv`, `daily_pnl.csv`, `equity.csv`, `monthly_returns.csv`, `run.json`,
-    /// `config.txt` and `README.txt`.
+    /// `config.txt` and `README.txt`; for a run on several symbols also `symbols.csv` and
+    /// `equity_by_symbol.csv`, as the run folder has them.
     case csv
     /// One self-contained `report.html`.
     case html
@@ -45,8 +46,8 @@ public struct ReportWriter: Sendable {
             (ReportCSV.monthlyFile.name, ReportCSV.monthly(r)),
             ("run.json", r.summary.json + "\n"),
             ("config.txt", r.configuration.map { $0.key + "=" + $0.value + "\n" }.joined()),
-            ("README.txt", ReportCSV.readme(r)),
-        ]
+            ("README.txt", ReportCSV.readme(r, extra: ReportCSV.symbolNotes(r))),
+        ] + ReportCSV.symbolFiles(r)
     }
 
     /// Writes the format's files into `folder` (created with its parents) and returns the path to

@@ -108,8 +108,23 @@ public struct RunCatalog: Sendable {
         }
         var report = RunReport(summary: summary, configText: run[1].text ?? "", trades: trades, fills: fills, equity: equity)
         report.levels = try levels(runID)
+        let symbols: [RunSymbolRow]
+        do {
+            symbols = try RunTables(db: db).symbolRows(of: runID)
+        } catch let e as StoreRowError {
+            throw ReportError.badStoredRow(runID: runID, table: e.table, seq: e.seq, field: e.column, reason: "unexpected value '\(e.value)'")
+        }
+        if !symbols.isEmpty { report.symbols = symbols.map(Self.figures) }
         report.bars = try bars(of: summary)
         return report
+    }
+
+    /// A stored symbol row as the report shows it.
+    static func figures(_ r: RunSymbolRow) -> RunSummary.SymbolFigures {
+        .init(symbol: r.symbol, trades: Int(r.trades), longs: Int(r.longs), shorts: Int(r.shorts), wins: Int(r.wins), winRate: r.winRate,
+              netPnlUsd: r.netPnlUsd, grossProfitUsd: r.grossProfitUsd, grossLossUsd: r.grossLossUsd, feesUsd: r.feesUsd,
+              profitFactor: r.profitFactor, expectancyUsd: r.expectancyUsd, sharpe: r.sharpe, sortino: r.sortino,
+              maxDrawdownUsd: r.maxDrawdownUsd, maxDrawdownPercent: r.maxDrawdownPercent, fills: Int(r.fills))
     }
 
     /// The run's chart levels (`backtest_levels`; none for a run stored before the table existed).

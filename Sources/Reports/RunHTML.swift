@@ -17,7 +17,7 @@ public enum RunHTML {
     /// The whole page.
     public static func render(_ r: RunReport) -> String {
         HTMLPage.render(title: title(r), subtitle: subtitle(r), sections: sections(r), footer: footer(r),
-                        css: chartCSS, scripts: chartScripts(r))
+                        css: chartCSS + symbolCSS(r), scripts: chartScripts(r) + symbolScripts(r))
     }
 
     /// The chart library and the chart's script, when the page draws the chart.
@@ -31,7 +31,7 @@ public enum RunHTML {
         let stats = r.tradeStatistics()
         return [
             HTMLSection(id: "headline", title: "Headline", body: headline(r, stats)),
-        ] + attemptsSections(r) + fidelitySections(r) + chartSections(r) + [
+        ] + symbolSections(r) + attemptsSections(r) + fidelitySections(r) + chartSections(r) + [
             HTMLSection(id: "equity", title: "Equity and drawdown", body: equitySection(r)),
             HTMLSection(id: "daily", title: "Daily P&L", body: dailySection(r)),
             HTMLSection(id: "monthly", title: "Monthly returns", body: monthlySection(r)),
@@ -109,7 +109,10 @@ public enum RunHTML {
     static func equitySection(_ r: RunReport) -> String {
         let days = r.equity.map(\.tradeDate.dayNumber)
         let uw = r.underwater()
-        var out = "<div class=\"chart-wrap\">" + SVGChart.equity(days: days, equity: r.equity.map(\.equity.dollars), start: r.startingBalance.dollars) + "</div>"
+        let chart = r.symbols.isEmpty
+            ? SVGChart.equity(days: days, equity: r.equity.map(\.equity.dollars), start: r.startingBalance.dollars)
+            : symbolEquityChart(r)
+        var out = "<div class=\"chart-wrap\">" + chart + "</div>"
         out += "<div class=\"chart-wrap\">" + SVGChart.drawdown(days: days, drawdown: uw.map(\.drawdown.dollars)) + "</div>"
         if let worst = uw.indices.min(by: { uw[$0].drawdown < uw[$1].drawdown }), uw[worst].drawdown.cents < 0 {
             out += "<p class=\"note\">Deepest point \(HTML.escape(Fmt.usd(uw[worst].drawdown))) (\(HTML.escape(Fmt.percent(uw[worst].fraction)))) "

@@ -105,9 +105,14 @@ public struct RunReport: Sendable {
     /// The run's bars, for the price chart: nil when the store does not hold them (a run on bars
     /// built from prints, or bars since deleted).
     public var bars: BarSeries?
+    /// Each symbol's figures when the run's trades span several symbols (by symbol name), empty
+    /// for a run on one symbol: the summary's (`RunSummary.symbols`), or the store's rows of them
+    /// (`backtest_symbols`) for a stored run.
+    public var symbols: [RunSummary.SymbolFigures]
 
     public init(summary: RunSummary, configText: String, trades: [ReportTrade], fills: [ReportFill], equity: [EquityPoint]) {
         self.summary = summary; self.configText = configText; self.trades = trades; self.fills = fills; self.equity = equity
+        symbols = summary.symbols ?? []
     }
 
     /// A report of a run still in memory (tests, benchmarks, a sweep's best configuration), with
@@ -264,6 +269,16 @@ public struct RunReport: Sendable {
         }
         return rows
     }
+
+    /// Each symbol's closed-trade P&L at each equity point (`RunSummary.equityBySymbol`), by symbol
+    /// name; empty for a run on one symbol.
+    public func equityBySymbol() -> [SymbolEquity] {
+        guard !symbols.isEmpty else { return [] }
+        return RunSummary.equityBySymbol(trades.map { ($0.symbol, $0.exitTime, $0.pnl) }, points: equity)
+    }
+
+    /// The whole run's figures as a row beside its symbols' (`combined`).
+    public var combinedFigures: RunSummary.SymbolFigures { .init(combined: summary, fills: fills.count) }
 
     /// The rule breaches with their times parsed.
     public var breaches: [(time: Timestamp?, rule: String, detail: String)] {

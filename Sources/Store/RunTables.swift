@@ -82,10 +82,11 @@ public struct RunTables: Sendable {
     public let db: any SQLDatabase
     public init(db: any SQLDatabase) { self.db = db }
 
-    /// Inserts a run with its trades, fills, equity and per-strategy rows in one transaction
-    /// (rows numbered from 1 in the order given). Fails, writing nothing, when the run id exists.
+    /// Inserts a run with its trades, fills, equity, per-strategy rows and (a run on several
+    /// symbols) per-symbol rows in one transaction (rows numbered from 1 in the order given).
+    /// Fails, writing nothing, when the run id exists.
     public func insert(_ run: RunRow, trades: [RunTradeRow], fills: [RunFillRow], equity: [RunEquityRow],
-                       performance: [StrategyPerformanceRow], levels: [RunLevelRow] = []) throws {
+                       performance: [StrategyPerformanceRow], levels: [RunLevelRow] = [], symbols: [RunSymbolRow] = []) throws {
         try db.transaction {
             try db.execute("""
                 INSERT INTO backtest_runs (run_id, created_at, kind, config_hash, config_text, symbol, timeframe, data_from, data_to, code_version, summary_json)
@@ -119,6 +120,7 @@ public struct RunTables: Sendable {
                     """, [.text(run.runID), .int(Int64(k + 1)), .text(l.symbol), .text(l.name), l.orderID.map(SQLValue.int) ?? .null,
                           l.side.map(SQLValue.text) ?? .null, .text(l.timeFrom), .text(l.timeTo), .text(l.price)])
             }
+            for (k, row) in symbols.enumerated() { try insertSymbol(row, seq: k + 1, runID: run.runID) }
             for p in performance {
                 try db.execute("""
                     INSERT INTO strategy_performance (strategy_name, symbol, trades_count, win_rate, total_pnl, sharpe_ratio, max_drawdown, run_id, updated_at)

@@ -243,5 +243,32 @@ extension StoreSchema {
                 """,
             ]
         ),
+        StoreMigration(
+            version: 8, legacyVersion: nil,
+            name: "each symbol's statistics in a run whose trades span several symbols",
+            sqlite: [
+                // Money as text where the summary has text (exact cents); ratios as REAL. A run on
+                // one symbol has no rows: its figures are the run's (`backtest_runs.summary_json`).
+                """
+                CREATE TABLE backtest_symbols (
+                    run_id TEXT NOT NULL, seq INTEGER NOT NULL, symbol TEXT NOT NULL, trades INTEGER NOT NULL,
+                    longs INTEGER NOT NULL, shorts INTEGER NOT NULL, wins INTEGER NOT NULL, win_rate REAL NOT NULL,
+                    net_pnl_usd TEXT NOT NULL, gross_profit_usd REAL NOT NULL, gross_loss_usd REAL NOT NULL, fees_usd TEXT NOT NULL,
+                    profit_factor REAL, expectancy_usd REAL NOT NULL, sharpe REAL, sortino REAL, max_drawdown_usd REAL,
+                    max_drawdown_pct REAL, fills INTEGER NOT NULL, PRIMARY KEY (run_id, seq))
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE backtest_symbols (
+                    run_id TEXT NOT NULL, seq BIGINT NOT NULL, symbol TEXT NOT NULL, trades BIGINT NOT NULL,
+                    longs BIGINT NOT NULL, shorts BIGINT NOT NULL, wins BIGINT NOT NULL, win_rate DOUBLE PRECISION NOT NULL,
+                    net_pnl_usd TEXT NOT NULL, gross_profit_usd DOUBLE PRECISION NOT NULL, gross_loss_usd DOUBLE PRECISION NOT NULL,
+                    fees_usd TEXT NOT NULL, profit_factor DOUBLE PRECISION, expectancy_usd DOUBLE PRECISION NOT NULL,
+                    sharpe DOUBLE PRECISION, sortino DOUBLE PRECISION, max_drawdown_usd DOUBLE PRECISION,
+                    max_drawdown_pct DOUBLE PRECISION, fills BIGINT NOT NULL, PRIMARY KEY (run_id, seq))
+                """,
+            ]
+        ),
     ]
 }
