@@ -143,9 +143,11 @@ public struct RunCatalog: Sendable {
     /// The stored bars the run traded (its symbol and timeframe from its first to its last bar),
     /// nil when the store holds none of them.
     func bars(of s: RunSummary) throws -> BarSeries? {
-        guard let barStore, let tf = Timeframe(s.timeframe), let from = s.dataFrom.flatMap({ Timestamp(iso8601: $0) }),
+        // A run on several symbols ("MES,NQ" at "1m" or "1m,5m") charts its first.
+        let symbol = String(s.symbol.split(separator: ",").first ?? ""), timeframe = String(s.timeframe.split(separator: ",").first ?? "")
+        guard let barStore, let tf = Timeframe(timeframe), let from = s.dataFrom.flatMap({ Timestamp(iso8601: $0) }),
               let to = s.dataTo.flatMap({ Timestamp(iso8601: $0) }) else { return nil }
-        let series = try barStore.read(SeriesKey(symbol: s.symbol, timeframe: tf), TimeWindow(from: from, to: Timestamp(seconds: to.seconds + 1)))
+        let series = try barStore.read(SeriesKey(symbol: symbol, timeframe: tf), TimeWindow(from: from, to: Timestamp(seconds: to.seconds + 1)))
         return series.isEmpty ? nil : series
     }
 }

@@ -32,7 +32,11 @@ extension RunHTML {
         guard chartLibrary != nil else {
             return "<p class=\"note\">The chart library (lightweight-charts.standalone.production.js) is missing from this installation's Reports resources, so the price chart is not drawn.</p>"
         }
-        return """
+        // A run on several symbols: the chart is of the first, with its trades and levels.
+        let which = r.summary.symbol.contains(",")
+            ? "<p class=\"note\">" + HTML.escape("\(bars.symbol), the first of this run's symbols (\(r.summary.symbol.replacingOccurrences(of: ",", with: ", "))), with its trades.") + "</p>"
+            : ""
+        return which + """
             <div class="pc-bar"><button type="button" id="pc-prev">&#9664; Previous day</button>\
             <select id="pc-day" aria-label="Trade date"></select>\
             <button type="button" id="pc-next">Next day &#9654;</button><span id="pc-info"></span></div>\

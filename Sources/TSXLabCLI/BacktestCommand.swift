@@ -68,6 +68,9 @@ struct BacktestCommand: ParsableCommand {
             "  rules \(s.rules): \(s.ruleBreaches.isEmpty ? "no breaches" : "\(s.ruleBreaches.count) breach(es)")",
         ]
         for b in s.ruleBreaches.prefix(5) { lines.append("    \(b.time) \(b.rule): \(b.detail)") }
+        for x in s.symbols ?? [] {
+            lines.append("  \(x.symbol): trades \(x.trades), win rate \(f(x.winRate * 100, 1))%, net P&L \(x.netPnlUsd) USD, max drawdown \(f(x.maxDrawdownUsd)) USD")
+        }
         if let a = s.attempts { lines += describe(a) }
         if let a = s.fidelity { lines += describe(a) }
         if let folder { lines.append("  files: \(folder)") }

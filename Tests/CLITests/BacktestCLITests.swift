@@ -34,6 +34,32 @@ struct BacktestCLITests {
         await #expect(try sqliteCount(db, "SELECT COUNT(*) FROM strategy_performance WHERE run_id = '\(runID)'") == 1)
     }
 
+    @Test("--symbol repeated trades a portfolio on one account: per-symbol lines and JSON, the run folder's per-symbol files, and the store's rows; a symbol without bars is named")
+    func portfolio() async throws {
+        for (file, symbol) in [("MES_1m_2023-11-26_2023-12-11.csv.gz", "MES"), ("NQ_1m_2023-11-19_2023-12-04.csv.gz", "NQ")] {
+            let r = try await tsx(["data", "import", TestEnvironment.sharedDataset(file), "--symbol", symbol, "--timeframe", "1m"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let window = ["--from", "2023-11-27", "--to", "2023-12-02"]
+        let out = dir + "/portfolio"
+        var r = try await tsx(["backtest", "--strategy", "sma-bracket", "--symbol", "MES", "--symbol", "NQ", "--out", out] + window)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("sma_bracket@MES, sma_bracket@NQ on MES,NQ 1m"), "\(r.stdout)")
+        #expect(r.stdout.contains("\n  MES: trades ") && r.stdout.contains("\n  NQ: trades "), "\(r.stdout)")
+        let symbols = try String(contentsOfFile: out + "/symbols.csv", encoding: .utf8).split(separator: "\n")
+        #expect(symbols.map { $0.split(separator: ",").first ?? "" } == ["symbol", "MES", "NQ", "combined"])
+        r = try await tsx(["backtest", "--strategy", "sma-bracket", "--symbol", "MES", "--symbol", "NQ", "--json"] + window)
+        let summary = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let rows = try #require(summary["symbols"] as? [[String: Any]])
+        #expect(rows.map { $0["symbol"] as? String } == ["MES", "NQ"])
+        #expect(rows.reduce(0) { $0 + ($1["trades"] as? Int ?? 0) } == summary["trades"] as? Int)
+        let runID = try #require(summary["runId"] as? String)
+        await #expect(try sqliteCount(dir + "/tsxlab.sqlite", "SELECT COUNT(DISTINCT symbol) FROM backtest_trades WHERE run_id = '\(runID)'") == 2)
+        r = try await tsx(["backtest", "--strategy", "sma-bracket", "--symbol", "MES", "--symbol", "MNQ"] + window)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("no MNQ 1m bars"), "\(r.stderr)")
+    }
+
     @Test("a bad configuration names every problem and exits 65; unknown strategies and parameters are refused")
     func badInput() async throws {
         let path = dir + "/bad.yaml"
