@@ -150,4 +150,40 @@ struct PortfolioJobTests {
     static func problemsOf(_ yaml: String) -> String {
         do { _ = try RunConfiguration.parse(yaml: yaml, source: "portfolio.yaml", environment: [:]); return "" } catch { return "\(error)" }
     }
+
+    @Test("a strategy that trades its symbols together is built once over all of them, in the configured order; one written for one symbol is built per symbol")
+    func tradingTogether() throws {
+        final class Spread: Strategy {
+            let name = "spread"
+            let symbols: [String]
+            var bars: [String] = []
+            init(_ symbols: [String]) { self.symbols = symbols }
+            func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
+                bars.append(symbol)
+                // Long the first, short the second, once.
+                if bars.count == 2 {
+                    _ = broker.place(OrderRequest(symbol: symbols[0], side: .buy, quantity: 1, kind: .market))
+                    _ = broker.place(OrderRequest(symbol: symbols[1], side: .sell, quantity: 1, kind: .market))
+                }
+            }
+        }
+        let together = StrategyDescriptor(name: "spread", summary: "", enabledEnvironment: nil, parameters: [],
+                                          makeTradingTogether: { symbols, _ in Spread(symbols) })
+        let built = try together.build(symbols: ["MES", "NQ"], parameters: together.defaults())
+        #expect(built.count == 1 && built[0].symbols == ["MES", "NQ"])
+        let each = StrategyDescriptor(name: "spread", summary: "", enabledEnvironment: nil, parameters: [],
+                                      make: { symbol, _ in Spread([symbol]) })
+        #expect(try each.build(symbols: ["MES", "NQ"], parameters: each.defaults()).map(\.symbols) == [["MES"], ["NQ"]])
+
+        var mes = BarBuilder(symbol: "MES"), nq = BarBuilder(symbol: "NQ")
+        for k in 0..<4 { mes.bar(18_000 + Int64(k), 18_000 + Int64(k), 18_000 + Int64(k), 18_000 + Int64(k)); nq.bar(64_000 - Int64(k), 64_000 - Int64(k), 64_000 - Int64(k), 64_000 - Int64(k)) }
+        let spread = try #require(built[0] as? Spread)
+        let ex = SimulatedExchange(instruments: try ["MES", "NQ"].map { Instrument(spec: try ContractRegistry.builtIn.spec(for: $0), feePerSide: .zero) },
+                                   rules: .unlimited())
+        let r = BacktestEngine(exchange: ex, strategies: built).run(portfolio: [mes.series, nq.series])
+        #expect(spread.bars == ["MES", "NQ", "MES", "NQ", "MES", "NQ", "MES", "NQ"])
+        // Entered at 14:31's opens (MES 18001, NQ 63999), closed at the data's end (MES 18003, NQ 63997).
+        #expect(r.trades.map { "\($0.symbol) \($0.side) \(Int64($0.entryPriceTicks)) \(Int64($0.exitPriceTicks)) \($0.strategy ?? "")" }.sorted()
+                == ["MES BUY 18001 18003 spread", "NQ SELL 63999 63997 spread"])
+    }
 }
