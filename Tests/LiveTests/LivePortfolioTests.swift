@@ -1,0 +1,294 @@
+import Foundation
+import Testing
+import Data
+import Trading
+import Backtest
+import Configuration
+import Jobs
+import Store
+import Strategies
+import ProjectX
+import TSXLabTesting
+@testable import Live
+
+/// Two contracts on one account, from the shared datasets: MES (December 2023 front month) and
+/// NQ on the days both files hold (the Sunday 2023-11-26 open through Friday 2023-12-01: five trade days).
+enum TwoContracts {
+    static let mesFile = "MES_1m_2023-11-26_2023-12-11.csv.gz"
+    static let nqFile = "NQ_1m_2023-11-19_2023-12-04.csv.gz"
+    static let from = Timestamp(iso8601: "2023-11-26T23:00:00Z")!
+    static let to = Timestamp(iso8601: "2023-12-02T00:00:00Z")!
+    static var available: Bool { SharedData.exists(mesFile) && SharedData.exists(nqFile) }
+
+    static let tick = TickSize("0.25")!
+    static func series() throws -> [BarSeries] {
+        [try SharedData.loadBars(mesFile, symbol: "MES", tickSize: tick, from: from, to: to),
+         try SharedData.loadBars(nqFile, symbol: "NQ", tickSize: tick, from: from, to: to)]
+    }
+    static let markets = [LiveMarket(symbol: "MES", contractID: "CON.F.US.MES.Z23"), LiveMarket(symbol: "NQ", contractID: "CON.F.US.ENQ.Z23")]
+    static let tapes = [GatewayProcess.Tape(csv: SharedData.path(mesFile), symbol: "MES", contract: "MESZ23"),
+                        GatewayProcess.Tape(csv: SharedData.path(nqFile), symbol: "NQ", contract: "NQZ23")]
+    static var gatewayWindow: [String] { ["--from", from.iso8601, "--to", to.iso8601] }
+
+    static func instruments() throws -> [Instrument] {
+        try ["MES", "NQ"].map { Instrument(spec: try ContractRegistry.builtIn.spec(for: $0)) }
+    }
+
+    /// The overnight-range breakout, once per symbol (labels `overnight_range@MES`, `@NQ`).
+    static func strategies(_ overrides: [String: String] = [:]) throws -> [any Strategy] {
+        let d = try StrategyCatalog.descriptor(named: "overnight_range")
+        var p = d.defaults()
+        try p.set("atr_period", text: "2", source: "test")
+        for (k, v) in overrides { try p.set(k, text: v, source: "test") }
+        return try d.build(symbols: ["MES", "NQ"], parameters: p)
+    }
+
+    static func backtest(_ series: [BarSeries], _ strategies: [any Strategy], rules: RiskRules = LiveHarness.rules) throws -> BacktestResult {
+        let ex = SimulatedExchange(instruments: try instruments(), rules: rules)
+        return BacktestEngine(exchange: ex, strategies: strategies).run(portfolio: series)
+    }
+
+    /// The trades of each symbol, as a trader reads them.
+    static func bySymbol(_ trades: [Trade]) -> [String: [TradeKey]] {
+        Dictionary(grouping: trades, by: \.symbol).mapValues { $0.map(TradeKey.init) }
+    }
+}
+
+/// A live runner on two contracts of the loopback gateway, stepped one bar time at a time: the
+/// gateway plays every contract's bar of the minute (prints, then the simulated exchange fills
+/// it), the runner settles every fill, then the gateway ends the minute's bars (their quotes, in
+/// the contracts' order) and the runner's strategies react before the next minute plays.
+struct PortfolioHarness {
+    let gw: GatewayProcess
+    let client: ProjectXClient
+    let broker: LiveBroker
+    let runner: LiveRunner
+
+    static func make(strategies: sending [any Strategy], rules: RiskRules = LiveHarness.rules) async throws -> PortfolioHarness {
+        let gw = try await GatewayProcess.start(tapes: TwoContracts.tapes, extra: TwoContracts.gatewayWindow)
+        let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
+                                    retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
+        let broker = LiveBroker(accountID: 1, instruments: try TwoContracts.instruments(),
+                                contracts: Dictionary(uniqueKeysWithValues: TwoContracts.markets.map { ($0.symbol, $0.contractID) }), rules: rules,
+                                startingBalance: rules.startingBalance, tagPrefix: "live", now: TwoContracts.from)
+        var settings = LiveRunnerSettings(accountID: 1, markets: TwoContracts.markets)
+        settings.flattenTime = rules.flattenTime
+        settings.silentFeedAfter = 0
+        let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 30, reconnectDelays: [0.05, 0.2])
+        let user = HubClient(url: gw.hubURL + "/hubs/user", timing: timing) { try await client.token(replacing: $0) }
+        let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
+        let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market)
+        try await runner.start()
+        return PortfolioHarness(gw: gw, client: client, broker: broker, runner: runner)
+    }
+
+    /// Plays every bar time of the tapes; returns the number of bars played.
+    func playAll() async throws -> Int {
+        var played = 0
+        while true {
+            let r = try await gw.post("/_gateway/step", ["minutes": 1, "boundary": false])
+            let n = r["played"] as? Int ?? 0
+            guard n > 0 else { return played }
+            played += n
+            let trades = r["trades"] as? Int ?? 0
+            let prints = r["printsSent"] as? Int ?? 0
+            // Every fill and every print of the minute has been read before its bars end.
+            try await settle("fills and prints before bar \(played)") {
+                guard broker.tradesSeen >= trades else { return false }
+                return await runner.stats.prints >= prints
+            }
+            _ = try await gw.post("/_gateway/tick")
+            let target = played
+            try await settle("bar \(target) closed") { await runner.stats.barsProcessed >= target }
+        }
+    }
+
+    func settle(_ what: String, _ done: () async -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
+        while true {
+            if await done(), await runner.isIdle { return }
+            guard Date() < deadline else {
+                let stats = await runner.stats
+                throw LiveHarness.HarnessError.stalled("\(what): idle \(await runner.isIdle), trades seen \(broker.tradesSeen), bars \(stats.barsProcessed), errors \(stats.lastErrors)")
+            }
+            try await Task.sleep(for: .microseconds(300))
+        }
+    }
+
+    func stop() async {
+        await runner.stop()
+        await gw.shutdown()
+    }
+}
+
+@Suite("Live parity on two contracts", .serialized, .enabled(if: TwoContracts.available, "the MES and NQ minute files of the shared datasets"))
+struct LivePortfolioParityTests {
+    @Test("the overnight-range breakout on MES and NQ, run live on one account against the loopback gateway serving both contracts, makes exactly the portfolio backtest's trades on each symbol (time, side, price, size, reason), from bars built per contract",
+          arguments: [
+            [String: String](),
+            ["atr_multiplier_sl": "0.1", "breakeven_profit_pts": "3", "eod_flatten_time": "11:00 America/New_York"],
+          ])
+    func twoContractParity(_ overrides: [String: String]) async throws {
+        let series = try TwoContracts.series()
+        let result = try TwoContracts.backtest(series, try TwoContracts.strategies(overrides))
+        // The backtest closes what is open when the data ends; live keeps it.
+        let expected = TwoContracts.bySymbol(result.trades.filter { $0.exitReason != "end" })
+        #expect((expected["MES"]?.count ?? 0) >= 2 && (expected["NQ"]?.count ?? 0) >= 2)
+        let live = try await PortfolioHarness.make(strategies: try TwoContracts.strategies(overrides))
+        let played = try await live.playAll()
+        #expect(played == series.reduce(0) { $0 + $1.count })
+        let got = TwoContracts.bySymbol(live.broker.ledger.trades)
+        // Each contract's bars, built from its own prints, are its tape's bars.
+        for s in series { #expect(await live.runner.closedBars(of: s.symbol) == s.bars, "\(s.symbol) bars") }
+        // Attributed to the strategy that traded the symbol, as in the backtest.
+        let owners = Set(live.broker.ledger.trades.map { "\($0.symbol) \($0.strategy ?? "-")" })
+        #expect(owners == Set(result.trades.filter { $0.exitReason != "end" }.map { "\($0.symbol) \($0.strategy ?? "-")" }))
+        #expect(owners.isSubset(of: ["MES overnight_range@MES", "NQ overnight_range@NQ"]))
+        await live.stop()
+        for symbol in ["MES", "NQ"] {
+            #expect(got[symbol] ?? [] == expected[symbol] ?? [], "\(symbol) trades")
+        }
+        if got != expected || ProcessInfo.processInfo.environment["TSXLAB_SHOW_TRADES"] != nil {
+            print("live orders:\n" + live.broker.allOrders.map { "\($0.symbol) \($0.side) \($0.request.kind) \($0.status) \($0.createdAt)" }.joined(separator: "\n"))
+            print("runner notes: \(await live.runner.stats.lastErrors)")
+            for symbol in ["MES", "NQ"] {
+                print("backtest \(symbol):\n" + (expected[symbol] ?? []).map(\.description).joined(separator: "\n"))
+                print("live \(symbol):\n" + (got[symbol] ?? []).map(\.description).joined(separator: "\n"))
+            }
+        }
+    }
+}
+
+@Suite("Paper trading on two contracts", .enabled(if: TwoContracts.available, "the MES and NQ minute files of the shared datasets"))
+struct PaperPortfolioTests {
+    @Test("paper mode on MES and NQ: the runner builds each contract's bars from the gateway's prints and the simulated exchange trades them exactly as the portfolio backtest of the same bars")
+    func paperOnTwoContracts() async throws {
+        let series = try TwoContracts.series()
+        let expected = TwoContracts.bySymbol(try TwoContracts.backtest(series, try TwoContracts.strategies()).trades.filter { $0.exitReason != "end" })
+        #expect(!(expected["MES"] ?? []).isEmpty && !(expected["NQ"] ?? []).isEmpty)
+        if ProcessInfo.processInfo.environment["TSXLAB_SHOW_TRADES"] != nil {
+            for (symbol, trades) in expected { print("backtest \(symbol):\n" + trades.map(\.description).joined(separator: "\n")) }
+        }
+        let gw = try await GatewayProcess.start(tapes: TwoContracts.tapes, extra: TwoContracts.gatewayWindow)
+        defer { gw.stop() }
+        let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
+                                    retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
+        let exchange = SimulatedExchange(instruments: try TwoContracts.instruments(), rules: LiveHarness.rules)
+        var settings = LiveRunnerSettings(accountID: 0, markets: TwoContracts.markets)
+        settings.flattenTime = LiveHarness.rules.flattenTime
+        let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 30, reconnectDelays: [0.05, 0.2])
+        let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
+        let runner = LiveRunner(paper: exchange, client: client, strategies: try TwoContracts.strategies(), settings: settings, marketHub: market,
+                                afterBar: { $0.core.remarkRiskStops() })
+        try await runner.startPaper(warmupFrom: nil)
+        var played = 0
+        while true {
+            let r = try await gw.post("/_gateway/step", ["minutes": 1, "boundary": false])
+            let n = r["played"] as? Int ?? 0
+            guard n > 0 else { break }
+            played += n
+            _ = try await gw.post("/_gateway/tick")
+            let deadline = Date().addingTimeInterval(TestEnvironment.hangGuard)
+            while await runner.stats.barsProcessed < played {
+                guard Date() < deadline else { Issue.record("bar \(played) never closed"); return }
+                try await Task.sleep(for: .microseconds(300))
+            }
+        }
+        let (trades, _) = await runner.summary()
+        for s in series { #expect(await runner.closedBars(of: s.symbol) == s.bars, "\(s.symbol) bars") }
+        let got = TwoContracts.bySymbol(trades)
+        for symbol in ["MES", "NQ"] { #expect(got[symbol] ?? [] == expected[symbol] ?? [], "\(symbol) trades") }
+        await runner.stop()
+    }
+}
+
+@Suite("Loopback gateway on two contracts")
+struct GatewayPortfolioTests {
+    @Test("one gateway serves two contracts: both found by search, each one's history and market data, orders filled on each on its own grid, a position per contract on the one account",
+          .enabled(if: TwoContracts.available, "the MES and NQ minute files of the shared datasets"))
+    func servesTwoContracts() async throws {
+        let gw = try await GatewayProcess.start(tapes: TwoContracts.tapes, extra: TwoContracts.gatewayWindow)
+        defer { gw.stop() }
+        let client = LoopbackGateway.client(gw)
+        let registry = ContractRegistry.builtIn
+        let (mes, _) = try await client.contract(for: "MES", registry: registry)
+        let (nq, _) = try await client.contract(for: "NQ", registry: registry)
+        #expect(mes.id == "CON.F.US.MES.Z23" && nq.id == "CON.F.US.ENQ.Z23")
+        // Ten minutes of both contracts.
+        _ = try await gw.post("/_gateway/step", ["minutes": 10])
+        let series = try TwoContracts.series()
+        for (s, id) in zip(series, [mes.id, nq.id]) {
+            let bars = try await client.retrieveBars(contractId: id, unit: .minute, unitNumber: 1, start: TwoContracts.from, end: TwoContracts.to)
+            #expect(bars.count == s.bars.prefix { $0.time.seconds < TwoContracts.from.seconds + 600 }.count, "\(s.symbol) history")
+            #expect(bars.map { TwoContracts.tick.ticks(decimal: $0.c)! } == s.bars.prefix(bars.count).map(\.close.ticks))
+        }
+        // A market order on each, filled at the next bar's open of its own contract.
+        for id in [mes.id, nq.id] {
+            _ = try await client.placeOrder(PXPlaceOrderRequest(accountId: 1, contractId: id, type: .market, side: .bid, size: 1,
+                                                                customTag: "two-\(id)"))
+        }
+        _ = try await gw.post("/_gateway/step", ["minutes": 1])
+        let positions = try await client.openPositions(accountId: 1)
+        #expect(Set(positions.map(\.contractId)) == [mes.id, nq.id])
+        let trades = try await client.searchTrades(accountId: 1, from: TwoContracts.from)
+        for (s, id) in zip(series, [mes.id, nq.id]) {
+            let open = s.bars.first { $0.time.seconds >= TwoContracts.from.seconds + 600 }!.open
+            #expect(trades.first { $0.contractId == id }.map { TwoContracts.tick.ticks(decimal: $0.price) } == open.ticks, "\(s.symbol) fill")
+        }
+        let state = try gw.state()
+        #expect(state["bars"] as? Int == series.reduce(0) { $0 + $1.count })
+    }
+}
+
+@Suite("Live job on two contracts", .serialized, .enabled(if: TwoContracts.available, "the MES and NQ minute files of the shared datasets"))
+struct LiveJobPortfolioTests {
+    /// A configuration with `data.symbols: [MES, NQ]` run by `LiveJob` against a gateway serving
+    /// both: the first trade day is the warm-up (replayed from each contract's history), the
+    /// second trades live until the job is stopped.
+    @Test("a live run of data.symbols [MES, NQ] resolves both contracts, replays each one's history, reports bars of both symbols, and on stop leaves nothing open at the venue on either")
+    func liveRunOnTwoContracts() async throws {
+        let gw = try await GatewayProcess.start(tapes: TwoContracts.tapes, extra: TwoContracts.gatewayWindow)
+        defer { gw.stop() }
+        // The first trade day (2023-11-27) played before the job starts: its warm-up.
+        _ = try await gw.post("/_gateway/step", ["minutes": 1380])
+        let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
+                                    retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
+        let store = try StoreSchema.open("sqlite:" + TestEnvironment.temporaryDirectory("live-job-two") + "/tsxlab.sqlite")
+        let db = try #require(store as? any SQLDatabase)
+        let path = TestEnvironment.packageRoot + "/examples/overnight-range.yaml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "  symbol: ES\n", with: "  symbols: [MES, NQ]\n")
+            .replacingOccurrences(of: "atr_period: 3", with: "atr_period: 1")
+        let cfg = try RunConfiguration.parse(yaml: text, source: path, environment: [:])
+        #expect(cfg.data.symbols == ["MES", "NQ"])
+        var plan = LivePlan(config: cfg, live: LiveSection(account: nil, pin: nil), warmupFrom: TwoContracts.from, rtcURL: gw.hubURL)
+        plan.force = true
+        var job = LiveJob(client: client, db: db, store: store, registry: .builtIn)
+        let reported = LiveJobTests.Reported()
+        job.logger = reported.logger
+        job.onBar = { b in reported.bars.withLock { $0.append(b) } }
+        let (stop, stopping) = AsyncStream.makeStream(of: Void.self)
+        let running = Task { try await job.run(plan, until: stop) }
+        let started = "live: overnight_range@MES, overnight_range@NQ on 50KTC-LOOPBACK-1 CON.F.US.MES.Z23,CON.F.US.ENQ.Z23"
+        try await reported.wait("the runner to start") { reported.notes.withLock { $0.contains { $0.hasPrefix(started) } } }
+        let warm = try #require(reported.notes.withLock { $0.first { $0.hasPrefix(started) } })
+        let playedBefore = try gw.state()["cursor"] as? Int ?? 0
+        #expect(warm.hasSuffix("replayed \(playedBefore) bars"), "\(warm)")
+        // Into the second day's cash session: both symbols' bars are reported as they close.
+        let target = Timestamp(iso8601: "2023-11-28T15:00:00Z")!
+        while let next = try? await gw.post("/_gateway/step", ["minutes": 30]), (next["played"] as? Int ?? 0) > 0 {
+            if let t = try gw.state()["time"] as? String, let now = Timestamp(iso8601: t), now >= target { break }
+        }
+        try await reported.wait("bars of both symbols") { reported.bars.withLock { bars in Set(bars.map(\.symbol)) == ["MES", "NQ"] } }
+        stopping.yield()
+        try await running.value
+        #expect(reported.notes.withLock { $0.contains { $0.hasPrefix("live: trading stopped: flat, nothing working") } }, "\(reported.notes.withLock { $0 })")
+        #expect(try await client.workingOrders(accountId: 1).isEmpty)
+        #expect(try await client.openPositions(accountId: 1).isEmpty)
+        // Each symbol's bar lines in time order, each once.
+        for symbol in ["MES", "NQ"] {
+            let times = reported.bars.withLock { $0.filter { $0.symbol == symbol }.map(\.time.seconds) }
+            #expect(!times.isEmpty && times == times.sorted() && Set(times).count == times.count, "\(symbol)")
+        }
+    }
+}
