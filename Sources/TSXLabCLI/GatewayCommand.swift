@@ -92,6 +92,20 @@ struct GatewayServe: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Second and minute bars of an expired contract: keep (served) or none (the venue is reported to keep minute bars only for the active month).", valueName: "keep|none"))
     var expiredMinuteHistory: String = "keep"
 
+    /// One tape per `--symbol`: each symbol once, with one `--csv` and one `--contract` each (or none).
+    func validate() throws {
+        let symbols = symbol.isEmpty ? ["ES"] : symbol
+        guard Set(symbols).count == symbols.count else {
+            throw ValidationError("--symbol names \(symbols.joined(separator: ", ")): give each symbol once (one tape per contract)")
+        }
+        guard csv.isEmpty || csv.count == symbols.count else {
+            throw ValidationError("--csv is given \(csv.count) time(s) for \(symbols.count) --symbol(s): give one file per symbol, in the same order, or none to read the store")
+        }
+        guard contract.isEmpty || contract.count == symbols.count else {
+            throw ValidationError("--contract is given \(contract.count) time(s) for \(symbols.count) --symbol(s): give one code per symbol, in the same order, or none for the front months")
+        }
+    }
+
     func run() async throws {
         var config = GatewayConfig()
         config.port = port
@@ -180,15 +194,6 @@ struct GatewayServe: AsyncParsableCommand {
     /// in the same position.
     func loadTapes() throws -> [GatewayTape] {
         let symbols = symbol.isEmpty ? ["ES"] : symbol
-        guard Set(symbols).count == symbols.count else {
-            throw ValidationError("--symbol names \(symbols.joined(separator: ", ")): give each symbol once (one tape per contract)")
-        }
-        guard csv.isEmpty || csv.count == symbols.count else {
-            throw ValidationError("--csv is given \(csv.count) time(s) for \(symbols.count) --symbol(s): give one file per symbol, in the same order, or none to read the store")
-        }
-        guard contract.isEmpty || contract.count == symbols.count else {
-            throw ValidationError("--contract is given \(contract.count) time(s) for \(symbols.count) --symbol(s): give one code per symbol, in the same order, or none for the front months")
-        }
         return try symbols.indices.map { k in
             try loadTape(symbol: symbols[k], csv: csv.isEmpty ? nil : csv[k], contract: contract.isEmpty ? nil : contract[k])
         }
