@@ -221,7 +221,11 @@ struct GatewayHTTPHandler: HTTPHandler {
             let r = try? JSONDecoder().decode(Step.self, from: body)
             let played = if let m = r?.minutes { await venue.stepMinutes(m, boundary: r?.boundary ?? true) }
                 else { await venue.step(r?.bars ?? 1, boundary: r?.boundary ?? true) }
-            return json(["played": played, "cursor": await venue.cursor, "trades": await venue.tradeCount, "printsSent": hubs.printsSent])
+            // `time`: the replay clock after the step (the end of the last bar played).
+            let counts: [String: ProjectX.JSONValue] = ["played": .number(Decimal(played)), "cursor": .number(Decimal(await venue.cursor)),
+                                                        "trades": .number(Decimal(await venue.tradeCount)), "printsSent": .number(Decimal(hubs.printsSent)),
+                                                        "time": .string(await venue.now.iso8601)]
+            return json(counts)
         case "/_gateway/tick":
             await venue.closeBar()
             return json(["cursor": await venue.cursor])

@@ -64,42 +64,60 @@ struct PortfolioHarness {
     let broker: LiveBroker
     let runner: LiveRunner
 
-    static func make(strategies: sending [any Strategy], rules: RiskRules = LiveHarness.rules) async throws -> PortfolioHarness {
+    static func make(strategies: sending [any Strategy], rules: RiskRules = LiveHarness.rules, tagPrefix: String = "live",
+                     state: LiveStateStore? = nil) async throws -> PortfolioHarness {
         let gw = try await GatewayProcess.start(tapes: TwoContracts.tapes, extra: TwoContracts.gatewayWindow)
+        return try await attach(gw, strategies: strategies, rules: rules, tagPrefix: tagPrefix, state: state, resumeFrom: nil)
+    }
+
+    /// A new runner (new client, broker and strategy objects) on `gw`, as a (re)started process
+    /// builds it; with `resumeFrom` it first replays both contracts' history from then.
+    static func attach(_ gw: GatewayProcess, strategies: sending [any Strategy], rules: RiskRules = LiveHarness.rules, tagPrefix: String,
+                       state: LiveStateStore?, resumeFrom: Timestamp?) async throws -> PortfolioHarness {
         let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
                                     retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
         let broker = LiveBroker(accountID: 1, instruments: try TwoContracts.instruments(),
                                 contracts: Dictionary(uniqueKeysWithValues: TwoContracts.markets.map { ($0.symbol, $0.contractID) }), rules: rules,
-                                startingBalance: rules.startingBalance, tagPrefix: "live", now: TwoContracts.from)
+                                startingBalance: rules.startingBalance, tagPrefix: tagPrefix, now: TwoContracts.from)
         var settings = LiveRunnerSettings(accountID: 1, markets: TwoContracts.markets)
         settings.flattenTime = rules.flattenTime
         settings.silentFeedAfter = 0
         let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 30, reconnectDelays: [0.05, 0.2])
         let user = HubClient(url: gw.hubURL + "/hubs/user", timing: timing) { try await client.token(replacing: $0) }
         let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
-        let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market)
-        try await runner.start()
-        return PortfolioHarness(gw: gw, client: client, broker: broker, runner: runner)
+        let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market, state: state)
+        let gwState = try gw.state()
+        try await runner.start(resumeFrom: resumeFrom)
+        return PortfolioHarness(gw: gw, client: client, broker: broker, runner: runner, playedBefore: gwState["cursor"] as? Int ?? 0,
+                                printsBefore: gwState["printsSent"] as? Int ?? 0)
     }
 
-    /// Plays every bar time of the tapes; returns the number of bars played.
-    func playAll() async throws -> Int {
-        var played = 0
+    /// Bars and prints the gateway had played and sent before this runner started (an earlier runner's).
+    var playedBefore = 0, printsBefore = 0
+
+    /// Plays every bar time of the tapes (with `until`, those before it); returns the number of
+    /// bars the gateway has played in all.
+    @discardableResult
+    func playAll(until: Timestamp? = nil) async throws -> Int {
+        var played = try gw.state()["cursor"] as? Int ?? 0
         while true {
             let r = try await gw.post("/_gateway/step", ["minutes": 1, "boundary": false])
             let n = r["played"] as? Int ?? 0
             guard n > 0 else { return played }
             played += n
             let trades = r["trades"] as? Int ?? 0
-            let prints = r["printsSent"] as? Int ?? 0
+            let prints = (r["printsSent"] as? Int ?? 0) - printsBefore
             // Every fill and every print of the minute has been read before its bars end.
             try await settle("fills and prints before bar \(played)") {
                 guard broker.tradesSeen >= trades else { return false }
                 return await runner.stats.prints >= prints
             }
             _ = try await gw.post("/_gateway/tick")
-            let target = played
-            try await settle("bar \(target) closed") { await runner.stats.barsProcessed >= target }
+            // A resumed runner's count starts with the bars its replay handed on.
+            let target = played - playedBefore + (await runner.stats.warmupBars)
+            try await settle("bar \(played) closed") { await runner.stats.barsProcessed >= target }
+            // The clock is at the end of the minute played: the next one starts at or after it.
+            if let until, let t = r["time"] as? String, let now = Timestamp(iso8601: t), now >= until { return played }
         }
     }
 
@@ -290,5 +308,41 @@ struct LiveJobPortfolioTests {
             let times = reported.bars.withLock { $0.filter { $0.symbol == symbol }.map(\.time.seconds) }
             #expect(!times.isEmpty && times == times.sorted() && Set(times).count == times.count, "\(symbol)")
         }
+    }
+}
+
+@Suite("Live restart on two contracts", .serialized, .enabled(if: TwoContracts.available, "the MES and NQ minute files of the shared datasets"))
+struct LivePortfolioRestartTests {
+    @Test("a two-contract runner killed with an NQ position open and MES entries working, started again, replays both contracts' history, finds its orders on each contract by tag, sends none twice and ends with the portfolio backtest's trades on each symbol")
+    func killAndRestartOnTwoContracts() async throws {
+        let series = try TwoContracts.series()
+        let result = try TwoContracts.backtest(series, try TwoContracts.strategies())
+        let expected = TwoContracts.bySymbol(result.trades.filter { $0.exitReason != "end" })
+        let state = LiveStateStore(db: try #require(try StoreURL.open("sqlite:\(TestEnvironment.temporaryDirectory("live-two-restart"))/state.db") as? any SQLDatabase),
+                                   account: "1")
+        let first = try await PortfolioHarness.make(strategies: try TwoContracts.strategies(), tagPrefix: "two", state: state)
+        defer { first.gw.stop() }
+        // Killed after the NQ short filled at the cash open (14:30) and before the MES short's entry (14:39).
+        try await first.playAll(until: Timestamp(iso8601: "2023-11-30T14:35:00Z")!)
+        #expect(first.broker.position("NQ").quantity == -1 && first.broker.position("MES").isFlat)
+        let working = Set(first.broker.openOrders().map(\.symbol))
+        #expect(working == ["MES", "NQ"], "working orders on both contracts: \(first.broker.openOrders())")
+        let before = first.broker.account
+        let placedBefore = try first.gw.state()["place"] as? Int ?? 0
+        await first.runner.kill()
+
+        let saved = try #require(try state.load())
+        let second = try await PortfolioHarness.attach(first.gw, strategies: try TwoContracts.strategies(), tagPrefix: saved.tagPrefix, state: state,
+                                                       resumeFrom: TwoContracts.from)
+        #expect(second.broker.account.balance == before.balance)
+        #expect(second.broker.position("NQ").quantity == -1 && second.broker.position("MES").isFlat)
+        #expect(Set(second.broker.openOrders().map(\.symbol)) == ["MES", "NQ"])
+        #expect(try second.gw.state()["place"] as? Int == placedBefore, "no order sent again by the restart")
+        try await second.playAll()
+        let got = TwoContracts.bySymbol(second.broker.ledger.trades)
+        await second.runner.stop()
+        for symbol in ["MES", "NQ"] { #expect(got[symbol] ?? [] == expected[symbol] ?? [], "\(symbol) trades") }
+        let sent = try state.orders()
+        #expect(Set(sent.map(\.tag)).count == sent.count && sent.allSatisfy { $0.status == "accepted" && $0.gatewayID != nil })
     }
 }
