@@ -65,15 +65,15 @@ struct PortfolioHarness {
     let runner: LiveRunner
 
     static func make(strategies: sending [any Strategy], rules: RiskRules = LiveHarness.rules, tagPrefix: String = "live",
-                     state: LiveStateStore? = nil) async throws -> PortfolioHarness {
+                     state: LiveStateStore? = nil, recorder: TapeRecorder? = nil) async throws -> PortfolioHarness {
         let gw = try await GatewayProcess.start(tapes: TwoContracts.tapes, extra: TwoContracts.gatewayWindow)
-        return try await attach(gw, strategies: strategies, rules: rules, tagPrefix: tagPrefix, state: state, resumeFrom: nil)
+        return try await attach(gw, strategies: strategies, rules: rules, tagPrefix: tagPrefix, state: state, resumeFrom: nil, recorder: recorder)
     }
 
     /// A new runner (new client, broker and strategy objects) on `gw`, as a (re)started process
     /// builds it; with `resumeFrom` it first replays both contracts' history from then.
     static func attach(_ gw: GatewayProcess, strategies: sending [any Strategy], rules: RiskRules = LiveHarness.rules, tagPrefix: String,
-                       state: LiveStateStore?, resumeFrom: Timestamp?) async throws -> PortfolioHarness {
+                       state: LiveStateStore?, resumeFrom: Timestamp?, recorder: TapeRecorder? = nil) async throws -> PortfolioHarness {
         let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
                                     retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
         let broker = LiveBroker(accountID: 1, instruments: try TwoContracts.instruments(),
@@ -86,6 +86,8 @@ struct PortfolioHarness {
         let user = HubClient(url: gw.hubURL + "/hubs/user", timing: timing) { try await client.token(replacing: $0) }
         let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
         let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: market, state: state)
+        // The tape with everything the hub sends, when a test records it.
+        if let recorder { await runner.recordTape(recorder, quotes: true, depth: true) }
         let gwState = try gw.state()
         try await runner.start(resumeFrom: resumeFrom)
         return PortfolioHarness(gw: gw, client: client, broker: broker, runner: runner, playedBefore: gwState["cursor"] as? Int ?? 0,
@@ -344,5 +346,38 @@ struct LivePortfolioRestartTests {
         for symbol in ["MES", "NQ"] { #expect(got[symbol] ?? [] == expected[symbol] ?? [], "\(symbol) trades") }
         let sent = try state.orders()
         #expect(Set(sent.map(\.tag)).count == sent.count && sent.allSatisfy { $0.status == "accepted" && $0.gatewayID != nil })
+    }
+}
+
+@Suite("Recording the tape of two contracts", .enabled(if: TwoContracts.available, "the MES and NQ minute files of the shared datasets"))
+struct PortfolioTapeRecordingTests {
+    @Test("a runner on two contracts records each contract's prints and quotes under its own code (MESZ23, NQZ23), each equal to what the gateway sent for that contract")
+    func recordsEachContract() async throws {
+        let (store, _, _) = try StoreKind.sqlite.make()
+        let tapeStore = TapeStore(db: try #require(store as? any SQLDatabase))
+        let recorder = TapeRecorder(tape: tapeStore)
+        let live = try await PortfolioHarness.make(strategies: try TwoContracts.strategies(), recorder: recorder)
+        try await live.playAll(until: Timestamp(iso8601: "2023-11-27T01:00:00Z")!)
+        let everything = try #require(try await live.gw.post("/_gateway/sent-market")["sent"] as? [[String: Any]])
+        let quotesOut = everything.filter { $0["target"] as? String == "GatewayQuote" && $0["connections"] as? Int == 1 }.count
+        let handed = Date().addingTimeInterval(TestEnvironment.hangGuard)
+        while recorder.tallies.received.quotes < quotesOut {
+            guard Date() < handed else { Issue.record("the recorder was handed \(recorder.tallies.received), the gateway sent \(quotesOut) quotes"); break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        await recorder.finish()
+        await live.stop()
+        let all = TimeWindow(from: .distantPast, to: .distantFuture)
+        for (code, contract) in [("MESZ23", "CON.F.US.MES.Z23"), ("NQZ23", "CON.F.US.ENQ.Z23")] {
+            func items(_ target: String) throws -> [JSONValue] {
+                try everything.filter { $0["target"] as? String == target && $0["contract"] as? String == contract && $0["connections"] as? Int == 1 }
+                    .map { try JSONValue.parse(Data(try JSONSerialization.data(withJSONObject: $0["item"]!))) }
+            }
+            let prints = try items("GatewayTrade").compactMap { try PXTradePrint(json: $0).tapePrint(tick: TwoContracts.tick) }
+            let quotes = try items("GatewayQuote").compactMap { try PXQuote(json: $0).tapeQuote(tick: TwoContracts.tick) }
+            #expect(prints.count > 100 && quotes.count > 25, "\(code)")
+            #expect(try tapeStore.read(code, all) == prints, "\(code) prints")
+            #expect(try tapeStore.quotes(code, all) == quotes, "\(code) quotes")
+        }
     }
 }
