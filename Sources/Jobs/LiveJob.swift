@@ -324,7 +324,7 @@ public struct LiveJob: Sendable {
         try await runner.startPaper(warmupFrom: plan.warmupFrom)
         replaying.withLock { $0 = false }
         let replayed = await runner.stats.warmupBars
-        logger.notice("paper: \(names) on \(markets.map(\.contract.id).joined(separator: ", ")); replayed \(replayed) bars")
+        logger.notice("paper: \(names) on \(markets.map(\.contract.id).joined(separator: ",")); replayed \(replayed) bars")
         for await _ in stop { break }
         await runner.stop()
         let summary = await runner.summary()

@@ -262,23 +262,18 @@ struct GatewayPortfolioTests {
 
 @Suite("Live job on two contracts", .serialized, .enabled(if: TwoContracts.available, "the MES and NQ minute files of the shared datasets"))
 struct LiveJobPortfolioTests {
-    /// A configuration with `data.symbols: [MES, NQ]` run by `LiveJob` against a gateway serving
-    /// both: the first trade day is the warm-up (replayed from each contract's history), the
-    /// second trades live until the job is stopped.
-    @Test("a live run of data.symbols [MES, NQ] resolves both contracts, replays each one's history, reports bars of both symbols, and on stop leaves nothing open at the venue on either")
-    func liveRunOnTwoContracts() async throws {
+    /// A gateway serving MES and NQ with the first trade day played, and a job for the
+    /// overnight-range example on `data.symbols: [MES, NQ]`.
+    static func setUp(_ label: String) async throws -> (GatewayProcess, LiveJob, LivePlan, LiveJobTests.Reported) {
         let gw = try await GatewayProcess.start(tapes: TwoContracts.tapes, extra: TwoContracts.gatewayWindow)
-        defer { gw.stop() }
         // The first trade day (2023-11-27) played before the job starts: its warm-up.
         _ = try await gw.post("/_gateway/step", ["minutes": 1380])
         let client = ProjectXClient(baseURL: gw.baseURL, credentials: APICredentials(userName: "trader", apiKey: Secret(LoopbackGateway.key)),
                                     retry: RetryPolicy(delays: [0.05, 0.1, 0.2]))
-        let store = try StoreSchema.open("sqlite:" + TestEnvironment.temporaryDirectory("live-job-two") + "/tsxlab.sqlite")
+        let store = try StoreSchema.open("sqlite:" + TestEnvironment.temporaryDirectory(label) + "/tsxlab.sqlite")
         let db = try #require(store as? any SQLDatabase)
         let path = TestEnvironment.packageRoot + "/examples/overnight-range.yaml"
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-            .replacingOccurrences(of: "  symbol: ES\n", with: "  symbols: [MES, NQ]\n")
-            .replacingOccurrences(of: "atr_period: 3", with: "atr_period: 1")
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "  symbol: ES\n", with: "  symbols: [MES, NQ]\n")
         let cfg = try RunConfiguration.parse(yaml: text, source: path, environment: [:])
         #expect(cfg.data.symbols == ["MES", "NQ"])
         var plan = LivePlan(config: cfg, live: LiveSection(account: nil, pin: nil), warmupFrom: TwoContracts.from, rtcURL: gw.hubURL)
@@ -287,6 +282,36 @@ struct LiveJobPortfolioTests {
         let reported = LiveJobTests.Reported()
         job.logger = reported.logger
         job.onBar = { b in reported.bars.withLock { $0.append(b) } }
+        return (gw, job, plan, reported)
+    }
+
+    @Test("paper mode of data.symbols [MES, NQ] through the job: both contracts' bars from the gateway's prints, each symbol's bar lines in order, nothing sent to the gateway")
+    func paperOnTwoContracts() async throws {
+        let (gw, job, plan, reported) = try await Self.setUp("paper-job-two")
+        defer { gw.stop() }
+        let (stop, stopping) = AsyncStream.makeStream(of: Void.self)
+        let running = Task { try await job.paper(plan, until: stop) }
+        let started = "paper: overnight_range@MES, overnight_range@NQ on CON.F.US.MES.Z23,CON.F.US.ENQ.Z23; replayed "
+        try await reported.wait("paper mode to start") { reported.notes.withLock { $0.contains { $0.hasPrefix(started) } } }
+        _ = try await gw.post("/_gateway/step", ["minutes": 60])
+        try await reported.wait("bars of both symbols") { reported.bars.withLock { bars in Set(bars.map(\.symbol)) == ["MES", "NQ"] } }
+        stopping.yield()
+        _ = try await running.value
+        for symbol in ["MES", "NQ"] {
+            let times = reported.bars.withLock { $0.filter { $0.symbol == symbol }.map(\.time.seconds) }
+            #expect(!times.isEmpty && times == times.sorted() && Set(times).count == times.count, "\(symbol)")
+        }
+        #expect(try gw.state()["ordersPlaced"] as? Int == 0)
+    }
+
+    /// A configuration with `data.symbols: [MES, NQ]` run by `LiveJob` against a gateway serving
+    /// both: the first trade day is the warm-up (replayed from each contract's history), the
+    /// second trades live until the job is stopped.
+    @Test("a live run of data.symbols [MES, NQ] resolves both contracts, replays each one's history, reports bars of both symbols, and on stop leaves nothing open at the venue on either")
+    func liveRunOnTwoContracts() async throws {
+        let (gw, job, plan, reported) = try await Self.setUp("live-job-two")
+        defer { gw.stop() }
+        let client = job.client
         let (stop, stopping) = AsyncStream.makeStream(of: Void.self)
         let running = Task { try await job.run(plan, until: stop) }
         let started = "live: overnight_range@MES, overnight_range@NQ on 50KTC-LOOPBACK-1 CON.F.US.MES.Z23,CON.F.US.ENQ.Z23"
@@ -297,7 +322,7 @@ struct LiveJobPortfolioTests {
         // Into the second day's cash session: both symbols' bars are reported as they close.
         let target = Timestamp(iso8601: "2023-11-28T15:00:00Z")!
         while let next = try? await gw.post("/_gateway/step", ["minutes": 30]), (next["played"] as? Int ?? 0) > 0 {
-            if let t = try gw.state()["time"] as? String, let now = Timestamp(iso8601: t), now >= target { break }
+            if let t = next["time"] as? String, let now = Timestamp(iso8601: t), now >= target { break }
         }
         try await reported.wait("bars of both symbols") { reported.bars.withLock { bars in Set(bars.map(\.symbol)) == ["MES", "NQ"] } }
         stopping.yield()
