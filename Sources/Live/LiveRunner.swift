@@ -246,7 +246,8 @@ public actor LiveRunner {
     public private(set) var closedCount = 0
     /// The bars handed on after the first `count` ever handed on (the latest `limit` of them), with
     /// their symbols, and the count handed on so far: a reporter that prints each bar once asks
-    /// again from that count.
+    /// again from that count. Copied inside the runner, so the reporter never holds the whole
+    /// array while bars are appended.
     public func closedBars(since count: Int, limit: Int = 10_000) -> (bars: [(symbol: String, bar: Bar)], count: Int) {
         let first = max(closedBars.count - (closedCount - count), closedBars.count - limit, 0)
         return ((first..<closedBars.count).map { (closedSymbols[$0], closedBars[$0]) }, closedCount)
@@ -254,13 +255,6 @@ public actor LiveRunner {
     /// The bars of `symbol` the strategies were given (of the latest `closedBars`).
     public func closedBars(of symbol: String) -> [Bar] {
         closedBars.indices.filter { closedSymbols[$0] == symbol }.map { closedBars[$0] }
-    }
-    /// The closed bars later than `time` (the latest `limit` of them), copied inside the runner so
-    /// a reporter that prints each bar once never holds the whole array while bars are appended.
-    public func closedBars(after time: Int64, limit: Int = 10_000) -> [Bar] {
-        var i = closedBars.count
-        while i > 0 && closedBars[i - 1].time.seconds > time && closedBars.count - i < limit { i -= 1 }
-        return Array(closedBars[i...])
     }
     var observers: [@Sendable (RunnerObservation) -> Void] = []
     /// Keeps every trade print received (`recordTape`), and the quotes and depth updates when
