@@ -8,6 +8,7 @@ import Jobs
 import Store
 import Strategies
 import ProjectX
+import ProjectXGateway
 import TSXLabTesting
 @testable import Live
 
@@ -404,5 +405,44 @@ struct PortfolioTapeRecordingTests {
             #expect(try tapeStore.read(code, all) == prints, "\(code) prints")
             #expect(try tapeStore.quotes(code, all) == quotes, "\(code) quotes")
         }
+    }
+}
+
+@Suite("Loopback venue: contracts on different tick grids")
+struct GatewayVenueTickGridTests {
+    @Test("a venue trading ES (0.25) and 6E (0.00005) serves each one's bars on its own grid, takes a 6E price on the 6E grid, refuses one off it naming the tick size, and fills each contract at its own prices",
+          .enabled(if: SharedData.exists("6EH4_1m_2024-01.csv.gz"), "the 6E minute file of the shared datasets"))
+    func eachContractOnItsGrid() async throws {
+        let es = try LiveParityTests.esz13(through: "2013-10-08T00:00:00Z")
+        let euroTick = TickSize("0.00005")!
+        let euro = try SharedData.loadBars("6EH4_1m_2024-01.csv.gz", symbol: "6E", tickSize: euroTick, to: Timestamp(iso8601: "2024-01-03T00:00:00Z")!)
+        var config = GatewayConfig()
+        config.rules = .unlimited(Money(cents: 50_000_00))
+        let venue = GatewayVenue(config: config, tapes: [GatewayTape(series: es, contract: ContractID(cme: "ESZ13")!),
+                                                         GatewayTape(series: euro, contract: ContractID(cme: "6EH4")!)])
+        let contracts = await venue.allContracts()
+        let esID = try #require(contracts.first { $0.symbolId == "F.US.EP" }).id, euroID = try #require(contracts.first { $0.symbolId == "F.US.EU6" }).id
+        // Every ES bar (2013), then 6E into the 2024-01-02 London morning.
+        let target = Timestamp(iso8601: "2024-01-02T10:00:00Z")!
+        while await venue.now < target { guard await venue.step(1) == 1 else { break } }
+        let played = euro.bars.prefix { $0.time < target }
+        func closes(_ id: String, _ tick: TickSize, _ from: Timestamp) async -> [Int64] {
+            let r = await venue.bars(PXRetrieveBarsRequest(contractId: id, startTime: PXTime.format(from), endTime: PXTime.format(target),
+                                                           unit: PXBarUnit.minute.rawValue, unitNumber: 1, limit: 20_000, includePartialBar: true))
+            return (r.bars ?? []).reversed().map { tick.ticks(decimal: $0.c)! }
+        }
+        #expect(await closes(euroID, euroTick, euro.first!.time) == played.map(\.close.ticks))
+        #expect(await closes(esID, TickSize("0.25")!, es.first!.time) == es.bars.map(\.close.ticks))
+        // A limit between two 6E ticks is refused, naming the grid; a market order fills at the
+        // next 6E bar's open, on the 6E grid.
+        let off = await venue.place(PXPlaceOrderRequest(accountId: 1, contractId: euroID, type: .limit, side: .bid, size: 1, limitPrice: Decimal(string: "1.10003")!))
+        #expect(off.orderId == nil && (off.errorMessage ?? "").contains("0.00005"), "\(off)")
+        let placed = await venue.place(PXPlaceOrderRequest(accountId: 1, contractId: euroID, type: .market, side: .bid, size: 1))
+        #expect(placed.orderId != nil, "\(placed)")
+        #expect(await venue.step(1) == 1)
+        let fill = try #require(await venue.tradeList(from: nil, to: nil).last)
+        let next = euro.bars[played.count]
+        #expect(fill.contractId == euroID && euroTick.ticks(decimal: fill.price) == next.open.ticks)
+        #expect(await venue.positions().map(\.contractId) == [euroID])
     }
 }
