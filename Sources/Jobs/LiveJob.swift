@@ -57,6 +57,8 @@ public struct LivePlan: Sendable {
 
 /// The account after a bar the runner traded: what the command line prints per bar.
 public struct LiveBarLine: Sendable, Hashable {
+    /// The bar's symbol (one of the configuration's `data.symbols`).
+    public var symbol: String = ""
     public var time: Timestamp
     /// The close, formatted on the contract's tick grid.
     public var close: String
@@ -103,22 +105,77 @@ public struct LiveJob: Sendable {
         return built
     }
 
-    /// What a live and a paper run share: the runner's settings for the contract, the market hub
-    /// (a feed silent for 30 s counts as stale), and history through the three tiers (memory →
-    /// store → the history endpoint).
-    func marketFeed(_ plan: LivePlan, accountID: Int, contract: PXContract, spec: ContractSpec, now: Timestamp)
-        -> (settings: LiveRunnerSettings, market: HubClient, cache: BarCache, history: @Sendable (TimeWindow) async throws -> [Bar]) {
+    /// The enabled strategies for the traded markets: with one, built for it (as always); with
+    /// several (`data.symbols`), as the backtest builds them: each on the symbols its entry lists
+    /// (every data symbol by default), one strategy per symbol unless it trades them together.
+    func strategies(_ cfg: RunConfiguration, markets: [TradedMarket]) throws -> [any Strategy] {
+        if markets.count == 1 { return try strategies(cfg, symbol: cfg.data.symbol) }
+        let enabled = cfg.enabledStrategies
+        guard !enabled.isEmpty else { throw LiveSetupError("\(cfg.source): no strategy is enabled (strategies: enable one)") }
+        return try enabled.flatMap { e in
+            for sym in e.symbols where !cfg.data.symbols.contains(sym) {
+                throw LiveSetupError("\(cfg.source): strategies.\(e.name).symbols: \(sym) is not among data.symbols (\(cfg.data.symbols.joined(separator: ", "))); add it there or trade one of those")
+            }
+            return try StrategyCatalog.descriptor(named: e.name).build(symbols: e.symbols, parameters: e.parameters)
+        }
+    }
+
+    /// One traded contract: the gateway's contract, the product's spec, and the instrument the
+    /// strategies, the broker and the bars know it by.
+    struct TradedMarket: Sendable {
+        var contract: PXContract
+        var spec: ContractSpec
+        var instrument: Instrument
+        var symbol: String { instrument.spec.symbol }
+    }
+
+    /// Every configured symbol resolved to a gateway contract, in the configured order. One symbol
+    /// trades as it always has (under its product's symbol); several trade each under its
+    /// configured name, as the portfolio backtest names them.
+    func markets(_ cfg: RunConfiguration) async throws -> [TradedMarket] {
+        let symbols = cfg.data.symbols.isEmpty ? [cfg.data.symbol] : cfg.data.symbols
+        guard Set(symbols.map { $0.uppercased() }).count == symbols.count else {
+            throw LiveSetupError("\(cfg.source): data.symbols lists \(symbols.joined(separator: ", ")): give each symbol once")
+        }
+        if symbols.count == 1 {
+            let (contract, spec) = try await client.contract(for: symbols[0], registry: registry)
+            return [TradedMarket(contract: contract, spec: spec, instrument: Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide))]
+        }
+        let job = BacktestJob(config: cfg, registry: registry, store: store, source: nil)
+        var out: [TradedMarket] = []
+        for symbol in symbols {
+            let (contract, spec) = try await client.contract(for: symbol, registry: registry)
+            guard !out.contains(where: { $0.contract.id == contract.id }) else {
+                throw LiveSetupError("\(cfg.source): data.symbols: \(symbol) is the gateway contract \(contract.id) again; list each contract once")
+            }
+            out.append(TradedMarket(contract: contract, spec: spec, instrument: try job.instrument(symbol)))
+        }
+        return out
+    }
+
+    /// What a live and a paper run share: the runner's settings for the contracts, the market hub
+    /// (a feed silent for 30 s counts as stale), and each symbol's history through the three tiers
+    /// (memory → store → the history endpoint).
+    func marketFeed(_ plan: LivePlan, accountID: Int, markets: [TradedMarket], now: Timestamp)
+        -> (settings: LiveRunnerSettings, market: HubClient, cache: BarCache, history: @Sendable (String, TimeWindow) async throws -> [Bar]) {
         let cfg = plan.config
-        var settings = LiveRunnerSettings(accountID: accountID, symbol: spec.symbol, contractID: contract.id)
+        var settings = LiveRunnerSettings(accountID: accountID, markets: markets.map { LiveMarket(symbol: $0.symbol, contractID: $0.contract.id) })
         settings.barSeconds = cfg.data.timeframe.fixedSeconds ?? 60
         settings.flattenTime = cfg.account.flattenTime
         let client = self.client
         var timing = HubTiming()
         timing.staleAfter = 30
         let market = HubClient(url: plan.rtcURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
-        let source = ProjectXBarSource(client: client, contracts: [spec.symbol: contract.id], tickSizes: [spec.symbol: spec.tickSize])
+        let source = ProjectXBarSource(client: client, contracts: Dictionary(uniqueKeysWithValues: markets.map { ($0.symbol, $0.contract.id) }),
+                                       tickSizes: Dictionary(uniqueKeysWithValues: markets.map { ($0.symbol, $0.spec.tickSize) }))
         let cache = BarCache(store: store, source: source)
-        return (settings, market, cache, source.history(SeriesKey(symbol: spec.symbol, timeframe: cfg.data.timeframe), cache: cache, now: now))
+        var histories: [String: @Sendable (TimeWindow) async throws -> [Bar]] = [:]
+        for m in markets { histories[m.symbol] = source.history(SeriesKey(symbol: m.symbol, timeframe: cfg.data.timeframe), cache: cache, now: now) }
+        let each = histories
+        return (settings, market, cache, { symbol, window in
+            guard let h = each[symbol] else { throw LiveSetupError("no history for \(symbol): it is not among the traded symbols") }
+            return try await h(window)
+        })
     }
 
     /// Trades the plan on the account until `stop` yields, then shuts down in order.
@@ -138,12 +195,14 @@ public struct LiveJob: Sendable {
         let fit = AccountRulesFit.check(cfg.account, against: account, source: cfg.source)
         for w in fit.warnings { logger.warning("\(w)") }
         if let refusal = fit.refusal { throw refusal }
-        let (contract, spec) = try await client.contract(for: cfg.data.symbol, registry: registry)
-        let strategies = try strategies(cfg, symbol: cfg.data.symbol)
-        let names = strategies.map(\.name)
+        let markets = try await markets(cfg)
+        let spec = markets[0].spec
+        let contractIDs = markets.map(\.contract.id).joined(separator: ",")
+        let strategies = try strategies(cfg, markets: markets)
+        let names = StrategyGroup.labels(of: strategies)
         var log = logger
         log[metadataKey: "account"] = "\(account.name)"
-        log[metadataKey: "contract"] = "\(contract.id)"
+        log[metadataKey: "contract"] = "\(contractIDs)"
         log[metadataKey: "strategies"] = "\(names.joined(separator: ","))"
         let state = LiveStateStore(db: db, account: String(account.id))
         let saved = try state.load()
@@ -158,10 +217,11 @@ public struct LiveJob: Sendable {
         // The ledger starts where the account stood before the replayed span's fills.
         let replayed = try await client.searchTrades(accountId: account.id, from: Timestamp(seconds: plan.warmupFrom.seconds - 86_400))
         let before = Money(decimal: account.balance - replayed.reduce(Decimal(0)) { $0 + ($1.profitAndLoss ?? 0) - $1.fees })
-        let instrument = Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)
-        let broker = LiveBroker(accountID: account.id, instruments: [instrument], contracts: [spec.symbol: contract.id], rules: cfg.account,
+        let broker = LiveBroker(accountID: account.id, instruments: markets.map(\.instrument),
+                                contracts: Dictionary(uniqueKeysWithValues: markets.map { ($0.symbol, $0.contract.id) }), rules: cfg.account,
                                 startingBalance: before, tagPrefix: saved?.tagPrefix ?? "tsx-\(cfg.hash.prefix(8))", now: Timestamp(seconds: 0))
-        let feed = marketFeed(plan, accountID: account.id, contract: contract, spec: spec, now: now)
+        let feed = marketFeed(plan, accountID: account.id, markets: markets, now: now)
+        let specs = Dictionary(uniqueKeysWithValues: markets.map { ($0.symbol, $0.instrument.spec) })
         var settings = feed.settings
         settings.dryRun = plan.dryRun
         settings.resumeStoredRisk = !plan.resetRiskState
@@ -175,7 +235,7 @@ public struct LiveJob: Sendable {
         let cache = feed.cache
         let dryRun = plan.dryRun, commandLog = log
         let runner = LiveRunner(client: client, broker: broker, strategies: strategies, settings: settings, userHub: user, marketHub: feed.market,
-                                state: state, history: feed.history) { cmd in
+                                state: state, symbolHistory: feed.history) { cmd in
             if dryRun { commandLog.info("dry run: would send \(cmd)") }
         }
         // Day-to-day operation: metrics, notifications, the status page.
@@ -183,11 +243,13 @@ public struct LiveJob: Sendable {
         let notifier = Notifier(targets: plan.webhooks)
         await notifier.start()
         let board = StatusBoard(runner: runner, broker: broker, accountName: account.name, strategies: names)
-        let observers = await runner.relayObservations(metrics: metrics, notifier: notifier, board: board, logger: log) { _, p in spec.format(p) }
+        let observers = await runner.relayObservations(metrics: metrics, notifier: notifier, board: board, logger: log) { symbol, p in
+            (specs[symbol] ?? spec).format(p)
+        }
         var statusServer: StatusServer?
         if let address = plan.statusAddress {
             let alerts = plan.alertSecret.map { secret in
-                AlertEndpoint(secret: secret, symbols: [spec.symbol: spec],
+                AlertEndpoint(secret: secret, symbols: specs,
                               maxQuantity: Int64(cfg.account.maxMiniEquivalents.map { $0 / spec.miniEquivalent } ?? 10)) { request, flatten in
                     await runner.perform { b in request.map { b.place($0) } ?? b.flatten(flatten, reason: "alert") }
                 }
@@ -200,7 +262,7 @@ public struct LiveJob: Sendable {
         let recorder = plan.recordTape ? TapeRecorder(tape: TapeStore(db: db)) : nil
         if let recorder {
             await runner.recordTape(recorder, quotes: plan.recordQuotes, depth: plan.recordDepth)
-            log.notice("live: recording the tape of \(contract.id) in the store")
+            log.notice("live: recording the tape of \(contractIDs) in the store")
         }
         try await runner.start(resumeFrom: plan.warmupFrom)
         let warm = await runner.stats.warmupBars
@@ -212,11 +274,11 @@ public struct LiveJob: Sendable {
         } else {
             log.notice("live: risk state started afresh from the replay and the rules' starting balance\(plan.resetRiskState ? " (--reset-risk-state)" : " (none stored)"): \(levels)")
         }
-        log.notice("live: \(names.joined(separator: ", ")) on \(account.name) \(contract.id)\(plan.dryRun ? " (dry run)" : ""); replayed \(warm) bars")
+        log.notice("live: \(names.joined(separator: ", ")) on \(account.name) \(contractIDs)\(plan.dryRun ? " (dry run)" : ""); replayed \(warm) bars")
         // The parts as services of one group: shut down in reverse order (trading, then the
         // status page, then the notifier), when `stop` yields.
         let trading = TradingService(runner: runner, broker: broker, observers: observers, notifier: notifier, metrics: metrics,
-                                     cache: cache, spec: spec, log: log, recorder: recorder, onBar: onBar)
+                                     cache: cache, specs: specs, log: log, recorder: recorder, onBar: onBar)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: NotifierService(notifier: notifier, log: log), serviceName: "notifier")]
         if let statusServer { services.append(.init(service: StatusService(server: statusServer, log: log), serviceName: "status page")) }
         services.append(.init(service: trading, serviceName: "trading"))
@@ -233,28 +295,36 @@ public struct LiveJob: Sendable {
     public func paper(_ plan: LivePlan, until stop: AsyncStream<Void>) async throws -> (trades: [Trade], account: AccountSnapshot) {
         let cfg = plan.config
         for w in try Promotion.verify(configHash: cfg.hash, pin: plan.live.pin, db: db, force: true) { logger.warning("\(w)") }
-        let (contract, spec) = try await client.contract(for: cfg.data.symbol, registry: registry)
-        let strategies = try strategies(cfg, symbol: spec.symbol)
-        let names = strategies.map(\.name).joined(separator: ", ")
+        let markets = try await markets(cfg)
+        let single = markets.count == 1
+        // One symbol: strategies built for the product's symbol the bars carry (as always).
+        let strategies = single ? try strategies(cfg, symbol: markets[0].symbol) : try strategies(cfg, markets: markets)
+        let names = StrategyGroup.labels(of: strategies).joined(separator: ", ")
         let job = BacktestJob(config: cfg, registry: registry, store: store, source: nil)
-        let exchange = SimulatedExchange(instruments: [Instrument(spec: spec, feePerSide: cfg.exchange.commissionPerSide)], rules: cfg.account,
-                                         config: job.exchangeConfig())
+        let exchange = SimulatedExchange(instruments: markets.map(\.instrument), rules: cfg.account, config: job.exchangeConfig())
         let now = Timestamp(seconds: Int64(Date().timeIntervalSince1970))
-        let feed = marketFeed(plan, accountID: 0, contract: contract, spec: spec, now: now)
+        let feed = marketFeed(plan, accountID: 0, markets: markets, now: now)
+        let specs = Dictionary(uniqueKeysWithValues: markets.map { ($0.symbol, $0.instrument.spec) })
         // The live runner with the simulated exchange as its broker: the same bars from the same
         // prints, each traded as the backtest trades it.
-        let runner = LiveRunner(paper: exchange, client: client, strategies: strategies, settings: feed.settings, marketHub: feed.market, history: feed.history)
+        let runner = LiveRunner(paper: exchange, client: client, strategies: strategies, settings: feed.settings, marketHub: feed.market,
+                                symbolHistory: feed.history) { ex in
+            // Several contracts: each one's risk stop follows the others' prices, re-marked after
+            // each bar as the portfolio backtest does (nothing to do with one).
+            if !single { ex.core.remarkRiskStops() }
+        }
         let replaying = Mutex(true)
         let onBar = self.onBar
-        await runner.observe { o in
-            guard case .barTraded(let b, let pos, let a) = o, !replaying.withLock({ $0 }) else { return }
-            onBar(LiveBarLine(time: b.time, close: spec.format(b.close), position: pos, balance: a.balance, equity: a.equity,
-                              dailyLossRemaining: a.dailyLossRemaining, halted: nil))
+        let first = markets[0].spec
+        await runner.observePaperBars { symbol, b, pos, a in
+            guard !replaying.withLock({ $0 }) else { return }
+            onBar(LiveBarLine(symbol: symbol, time: b.time, close: (specs[symbol] ?? first).format(b.close), position: pos, balance: a.balance,
+                              equity: a.equity, dailyLossRemaining: a.dailyLossRemaining, halted: nil))
         }
         try await runner.startPaper(warmupFrom: plan.warmupFrom)
         replaying.withLock { $0 = false }
         let replayed = await runner.stats.warmupBars
-        logger.notice("paper: \(names) on \(contract.id); replayed \(replayed) bars")
+        logger.notice("paper: \(names) on \(markets.map(\.contract.id).joined(separator: ",")); replayed \(replayed) bars")
         for await _ in stop { break }
         await runner.stop()
         let summary = await runner.summary()

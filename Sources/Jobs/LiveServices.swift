@@ -48,7 +48,8 @@ struct TradingService: Service {
     let notifier: Notifier
     let metrics: RunnerMetrics
     let cache: BarCache
-    let spec: ContractSpec
+    /// Each traded symbol's contract (for formatting its prices).
+    let specs: [String: ContractSpec]
     let log: Logger
     /// The tape recorder, when recording: written out once trading has stopped.
     let recorder: TapeRecorder?
@@ -101,22 +102,23 @@ struct TradingService: Service {
                                    time: broker.now))
     }
 
-    /// Each live bar once, by time (the warm-up's bars are not reported), with the account after it.
+    /// Each live bar once, in the order handed on (the warm-up's bars are not reported), with the
+    /// account and the bar's symbol's position after it.
     func reportBars() async {
-        var reported = await runner.closedBars.last?.time.seconds ?? Int64.min
+        var reported = await runner.closedCount
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))
             let s = await runner.stats
             metrics.cache(cache.stats)
             metrics.account(broker.account)
-            let fresh = await runner.closedBars(after: reported)
-            guard let last = fresh.last else { continue }
-            reported = last.time.seconds
+            let (fresh, count) = await runner.closedBars(since: reported)
+            guard !fresh.isEmpty else { continue }
+            reported = count
             let a = broker.account
-            let pos = broker.position(spec.symbol).quantity
-            for b in fresh {
-                onBar(LiveBarLine(time: b.time, close: spec.format(b.close), position: pos, balance: a.balance, equity: a.equity,
-                                  dailyLossRemaining: a.dailyLossRemaining, halted: s.halted))
+            for (symbol, b) in fresh {
+                guard let spec = specs[symbol] else { continue }
+                onBar(LiveBarLine(symbol: symbol, time: b.time, close: spec.format(b.close), position: broker.position(symbol).quantity,
+                                  balance: a.balance, equity: a.equity, dailyLossRemaining: a.dailyLossRemaining, halted: s.halted))
             }
         }
     }

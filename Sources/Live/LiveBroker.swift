@@ -79,7 +79,8 @@ public enum GatewayAnswer: Sendable {
 /// prices are converted to ticks from the entry's trigger price (its stop or limit); when the entry
 /// fills elsewhere (a gap through a stop), the runner moves the exits to the requested prices as
 /// soon as the fill arrives. OCO groups *between* orders (the two entries of a range breakout) have
-/// no gateway field, so the runner manages them: the first fill cancels the rest of its group.
+/// no gateway field, so the runner manages them: the first fill cancels the rest of its group (on
+/// the same symbol).
 ///
 /// State is guarded by one lock; the runner calls in from its own task, the status page reads.
 public final class LiveBroker: SessionBroker, @unchecked Sendable {
@@ -657,9 +658,11 @@ public final class LiveBroker: SessionBroker, @unchecked Sendable {
         queued.append(.orderFilled(o, fill))
         queued.append(.positionChanged(ledgerState.position(o.symbol)))
         if ledgerState.position(o.symbol).isFlat { pendingFlatten[o.symbol] = nil }
-        // OCO groups between orders are the runner's to enforce.
+        // OCO groups between orders are the runner's to enforce, within the symbol, as the
+        // simulated exchange groups them: strategies on other symbols may name their groups alike
+        // (the overnight range's `overnight-DATE` on MES and NQ; `LivePortfolioParityTests`).
         if let g = o.ocoGroup {
-            for other in liveOrders where other.id != id && other.ocoGroup == g {
+            for other in liveOrders where other.id != id && other.ocoGroup == g && other.symbol == o.symbol {
                 _ = cancelLocked(other.id, .ocoFilled(id))
             }
         }

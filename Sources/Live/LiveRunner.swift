@@ -4,12 +4,31 @@ import Data
 import Trading
 import ProjectX
 
+/// One contract the runner trades: the symbol its bars carry and its gateway contract.
+public struct LiveMarket: Sendable, Hashable {
+    public var symbol: String
+    public var contractID: String
+    public init(symbol: String, contractID: String) { self.symbol = symbol; self.contractID = contractID }
+}
+
 /// What the live runner needs to know besides its strategies.
 public struct LiveRunnerSettings: Sendable {
     public var accountID: Int
-    /// The series the strategies trade (one, as in a backtest) and its gateway contract.
+    /// The first (with one contract, the only) series the strategies trade and its gateway contract.
     public var symbol: String
     public var contractID: String
+    /// Every contract traded (a portfolio), in the order bars of the same time are handed on, as
+    /// `BacktestEngine.run(portfolio:)` takes them; the first is `symbol` and `contractID`. With
+    /// one contract (`init(accountID:symbol:contractID:)`) it follows `symbol` and `contractID`.
+    public var markets: [LiveMarket] {
+        get { extraMarkets.isEmpty ? [LiveMarket(symbol: symbol, contractID: contractID)] : [LiveMarket(symbol: symbol, contractID: contractID)] + extraMarkets }
+        set {
+            precondition(!newValue.isEmpty, "a runner trades at least one contract")
+            symbol = newValue[0].symbol; contractID = newValue[0].contractID
+            extraMarkets = Array(newValue.dropFirst())
+        }
+    }
+    private var extraMarkets: [LiveMarket] = []
     public var barSeconds: Int64 = 60
     /// Everything is flattened when the market clock reaches this time each trading day (the
     /// account's cut-off, as in the backtest).
@@ -49,6 +68,16 @@ public struct LiveRunnerSettings: Sendable {
     public var venueConfirmAfter: Double = 2
     public init(accountID: Int, symbol: String, contractID: String) {
         self.accountID = accountID; self.symbol = symbol; self.contractID = contractID
+    }
+
+    /// Settings for several contracts on the one account (each symbol once), in the order bars
+    /// of the same time are handed on.
+    public init(accountID: Int, markets: [LiveMarket]) {
+        precondition(!markets.isEmpty, "a runner trades at least one contract")
+        precondition(Set(markets.map(\.symbol)).count == markets.count && Set(markets.map(\.contractID)).count == markets.count,
+                     "each symbol and contract once")
+        self.init(accountID: accountID, symbol: markets[0].symbol, contractID: markets[0].contractID)
+        self.markets = markets
     }
 }
 
@@ -161,16 +190,23 @@ public actor LiveRunner {
     let broker: any SessionBroker
     /// The gateway's broker; nil in paper mode.
     public nonisolated let gateway: LiveBroker?
-    /// Paper mode: a finished bar traded by the broker and handed to the strategies (the
-    /// session's `step`, specialised for the paper broker's type).
-    let paper: ((Bar) -> Void)?
+    /// Paper mode: a finished bar of a symbol traded by the broker and handed to the strategies
+    /// (the session's `step`, specialised for the paper broker's type).
+    let paper: ((Bar, String) -> Void)?
     let client: ProjectXClient
     /// Fixed for the run; tests change the feed watch's times between steps (`adjust`).
     private(set) var settings: LiveRunnerSettings
     /// The user hub (orders, trades, account); a paper runner has none.
     let userHub: HubClient?
     let marketHub: HubClient
-    var builder: BarBuilder
+    /// The contracts traded, in the order bars of one time are handed on (`settings.markets`).
+    let markets: [LiveMarket]
+    /// Each contract's symbol, by contract id.
+    let symbolOfContract: [String: String]
+    /// Each contract's bars being built from its prints, by contract id (each on its own tick size).
+    var builders: [String: BarBuilder]
+    /// The start of the last bar handed on, per symbol: a bar is handed on once.
+    var lastBarTime: [String: Int64] = [:]
     /// The machinery around the strategies, shared with the backtest: trade day, flatten time,
     /// event delivery.
     let session: any RunnerSession
@@ -201,23 +237,33 @@ public actor LiveRunner {
     /// The latest counters, readable without waiting for the runner (status page, metrics).
     public nonisolated var currentStats: LiveRunnerStats { published.get() }
     nonisolated let published = StatsBox()
-    /// The bars the strategies were given (the latest 100,000 or more), for checks against history.
+    /// The bars the strategies were given (the latest 100,000 or more), for checks against
+    /// history: every contract's, in the order handed on (`closedBars(of:)` for one symbol's).
     public private(set) var closedBars: [Bar] = []
-    /// The closed bars later than `time` (the latest `limit` of them), copied inside the runner so
-    /// a reporter that prints each bar once never holds the whole array while bars are appended.
-    public func closedBars(after time: Int64, limit: Int = 10_000) -> [Bar] {
-        var i = closedBars.count
-        while i > 0 && closedBars[i - 1].time.seconds > time && closedBars.count - i < limit { i -= 1 }
-        return Array(closedBars[i...])
+    /// The symbol of each of `closedBars`.
+    public private(set) var closedSymbols: [String] = []
+    /// Bars handed on since the start (`closedBars` keeps the latest of them).
+    public private(set) var closedCount = 0
+    /// The bars handed on after the first `count` ever handed on (the latest `limit` of them), with
+    /// their symbols, and the count handed on so far: a reporter that prints each bar once asks
+    /// again from that count. Copied inside the runner, so the reporter never holds the whole
+    /// array while bars are appended.
+    public func closedBars(since count: Int, limit: Int = 10_000) -> (bars: [(symbol: String, bar: Bar)], count: Int) {
+        let first = max(closedBars.count - (closedCount - count), closedBars.count - limit, 0)
+        return ((first..<closedBars.count).map { (closedSymbols[$0], closedBars[$0]) }, closedCount)
+    }
+    /// The bars of `symbol` the strategies were given (of the latest `closedBars`).
+    public func closedBars(of symbol: String) -> [Bar] {
+        closedBars.indices.filter { closedSymbols[$0] == symbol }.map { closedBars[$0] }
     }
     var observers: [@Sendable (RunnerObservation) -> Void] = []
     /// Keeps every trade print received (`recordTape`), and the quotes and depth updates when
     /// asked; nil: prints only build bars.
     var recorder: TapeRecorder?
     var recordQuotes = false, recordDepth = false
-    /// The symbol the tape keeps the contract's prints under: its CME code (`ESZ13`), worked out
-    /// once, not per record.
-    let tapeSymbol: String
+    /// The symbol the tape keeps each contract's prints under (by contract id): its CME code
+    /// (`ESZ13`), worked out once, not per record.
+    let tapeSymbols: [String: String]
 
     /// Hands every trade print received from now on to `recorder` (nil: no longer), with `quotes`
     /// the quotes too, and with `depth` the order book's updates (subscribed to at start, so
@@ -230,13 +276,18 @@ public actor LiveRunner {
 
     /// Adds an observer; it is called on the runner's task, so it must only hand work off.
     public func observe(_ f: @escaping @Sendable (RunnerObservation) -> Void) { observers.append(f) }
+    /// Paper mode: called after each bar the exchange traded with the bar's symbol, the position
+    /// in it and the account (on the runner's task: it must only hand work off).
+    public func observePaperBars(_ f: @escaping @Sendable (_ symbol: String, Bar, _ position: Int64, AccountSnapshot) -> Void) { paperBarObservers.append(f) }
+    var paperBarObservers: [@Sendable (String, Bar, Int64, AccountSnapshot) -> Void] = []
     func tell(_ o: RunnerObservation) { for f in observers { f(o) } }
     var started = false
     /// Called with each command the runner sends (dry run: the command it would send).
     let onCommand: @Sendable (GatewayCommand) -> Void
     let state: LiveStateStore?
-    /// Where history comes from (the three-tier cache in the CLI); the history endpoint when nil.
-    let history: (@Sendable (TimeWindow) async throws -> [Bar])?
+    /// Where each symbol's history comes from (the three-tier cache in the CLI); the history
+    /// endpoint when nil.
+    let history: (@Sendable (String, TimeWindow) async throws -> [Bar])?
     var savedFills = -1
     var savedDay = Int64.min
     var savedLocked = false
@@ -249,28 +300,50 @@ public actor LiveRunner {
         case disconnected(hub: String, String)
     }
 
+    /// `history` (one contract) or `symbolHistory` (any number: the symbol's bars) supplies the
+    /// warm-up and backfill bars; the history endpoint when neither is given.
     public init(client: ProjectXClient, broker: LiveBroker, strategies: sending [any Strategy], settings: LiveRunnerSettings,
                 userHub: HubClient, marketHub: HubClient, state: LiveStateStore? = nil,
                 history: (@Sendable (TimeWindow) async throws -> [Bar])? = nil,
+                symbolHistory: (@Sendable (String, TimeWindow) async throws -> [Bar])? = nil,
                 onCommand: @escaping @Sendable (GatewayCommand) -> Void = { _ in }) {
         let session = TradingSession(broker: broker, strategies: strategies, calendar: settings.calendar, flattenTime: settings.flattenTime)
         self.init(client: client, broker: broker, gateway: broker, paper: nil, session: session, settings: settings, userHub: userHub,
-                  marketHub: marketHub, state: state, history: history, onCommand: onCommand)
+                  marketHub: marketHub, state: state, history: Self.history(history, symbolHistory, settings), onCommand: onCommand)
     }
 
     /// A paper runner: the market hub's data, the simulated exchange's fills (`exchange` trades
-    /// `settings.symbol`), no orders sent. `history` supplies the warm-up bars.
+    /// every symbol of `settings.markets`), no orders sent. `history` (one contract) or
+    /// `symbolHistory` supplies the warm-up bars. `afterBar` runs on the exchange after each bar
+    /// is traded and handed on: with several contracts, the simulated exchange's
+    /// `core.remarkRiskStops()`, as the portfolio backtest calls it after each bar (this module
+    /// does not know the simulated exchange's type).
     public init<B: BarTradingBroker>(paper exchange: sending B, client: ProjectXClient, strategies: sending [any Strategy], settings: LiveRunnerSettings,
-                                     marketHub: HubClient, history: (@Sendable (TimeWindow) async throws -> [Bar])? = nil) {
+                                     marketHub: HubClient, history: (@Sendable (TimeWindow) async throws -> [Bar])? = nil,
+                                     symbolHistory: (@Sendable (String, TimeWindow) async throws -> [Bar])? = nil,
+                                     afterBar: (@Sendable (B) -> Void)? = nil) {
         let session = TradingSession(broker: exchange, strategies: strategies, calendar: settings.calendar, flattenTime: settings.flattenTime)
-        let symbol = settings.symbol, length = settings.barSeconds
-        self.init(client: client, broker: exchange, gateway: nil, paper: { bar in session.step(bar, symbol: symbol, length: length) },
-                  session: session, settings: settings, userHub: nil, marketHub: marketHub, state: nil, history: history, onCommand: { _ in })
+        let length = settings.barSeconds
+        self.init(client: client, broker: exchange, gateway: nil, paper: { bar, symbol in
+                      session.step(bar, symbol: symbol, length: length)
+                      afterBar?(session.broker)
+                  },
+                  session: session, settings: settings, userHub: nil, marketHub: marketHub, state: nil,
+                  history: Self.history(history, symbolHistory, settings), onCommand: { _ in })
     }
 
-    private init(client: ProjectXClient, broker: sending any SessionBroker, gateway: LiveBroker?, paper: sending ((Bar) -> Void)?,
+    /// One history source by symbol: `symbolHistory`, or `history` (one contract's) for its symbol.
+    static func history(_ one: (@Sendable (TimeWindow) async throws -> [Bar])?, _ bySymbol: (@Sendable (String, TimeWindow) async throws -> [Bar])?,
+                        _ settings: LiveRunnerSettings) -> (@Sendable (String, TimeWindow) async throws -> [Bar])? {
+        if let bySymbol { return bySymbol }
+        guard let one else { return nil }
+        precondition(settings.markets.count == 1, "several contracts take their history by symbol (symbolHistory:)")
+        return { _, window in try await one(window) }
+    }
+
+    private init(client: ProjectXClient, broker: sending any SessionBroker, gateway: LiveBroker?, paper: sending ((Bar, String) -> Void)?,
                  session: sending any RunnerSession, settings: LiveRunnerSettings, userHub: HubClient?, marketHub: HubClient,
-                 state: LiveStateStore?, history: (@Sendable (TimeWindow) async throws -> [Bar])?,
+                 state: LiveStateStore?, history: (@Sendable (String, TimeWindow) async throws -> [Bar])?,
                  onCommand: @escaping @Sendable (GatewayCommand) -> Void) {
         self.client = client
         self.broker = broker
@@ -283,9 +356,12 @@ public actor LiveRunner {
         self.state = state
         self.history = history
         self.onCommand = onCommand
-        builder = BarBuilder(length: settings.barSeconds)
+        markets = settings.markets
+        symbolOfContract = Dictionary(settings.markets.map { ($0.contractID, $0.symbol) }, uniquingKeysWith: { a, _ in a })
+        builders = Dictionary(settings.markets.map { ($0.contractID, BarBuilder(length: settings.barSeconds)) }, uniquingKeysWith: { a, _ in a })
         inbox = Inbox(capacity: settings.queueCapacity)
-        tapeSymbol = ContractID(projectX: settings.contractID)?.cmeCode ?? settings.contractID
+        tapeSymbols = Dictionary(settings.markets.map { ($0.contractID, ContractID(projectX: $0.contractID)?.cmeCode ?? $0.contractID) },
+                                 uniquingKeysWith: { a, _ in a })
         (rings, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -323,9 +399,7 @@ public actor LiveRunner {
         try resumeRisk()
         try await reconcile()
         try await checkVenueAtStart()
-        try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
-        try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
-        if recordDepth { try await marketHub.subscribe("SubscribeContractMarketDepth", [.string(settings.contractID)]) }
+        try await subscribeMarkets()
         loop = Task { await self.run() }
         lastMarketDataAt = Date()
         watchdog = Task { [weak self] in
@@ -347,13 +421,20 @@ public actor LiveRunner {
         try await marketHub.start()
         startSession()
         if let from = warmupFrom {
-            for bar in try await historyBars(from: from) { closeBar(bar) }
+            for (symbol, bar) in try await historyBars(from: from) { closeBar(bar, symbol: symbol) }
             stats.warmupBars = stats.barsProcessed
         }
-        try await marketHub.subscribe("SubscribeContractTrades", [.string(settings.contractID)])
-        try await marketHub.subscribe("SubscribeContractQuotes", [.string(settings.contractID)])
-        if recordDepth { try await marketHub.subscribe("SubscribeContractMarketDepth", [.string(settings.contractID)]) }
+        try await subscribeMarkets()
         loop = Task { await self.run() }
+    }
+
+    /// Every contract's trades and quotes (and, when recording it, depth) on the market hub.
+    func subscribeMarkets() async throws {
+        for m in markets {
+            try await marketHub.subscribe("SubscribeContractTrades", [.string(m.contractID)])
+            try await marketHub.subscribe("SubscribeContractQuotes", [.string(m.contractID)])
+            if recordDepth { try await marketHub.subscribe("SubscribeContractMarketDepth", [.string(m.contractID)]) }
+        }
     }
 
     /// Stops: hubs closed, senders finished, strategies told.
@@ -530,7 +611,9 @@ public actor LiveRunner {
     }
 
     func handleMarket(_ target: String, _ args: [JSONValue]) {
-        guard args.count >= 2, args[0].string == settings.contractID, let tick = broker.instrument(settings.symbol)?.spec.tickSize else { return }
+        guard args.count >= 2, let contract = args[0].string, let symbol = symbolOfContract[contract],
+              let tick = broker.instrument(symbol)?.spec.tickSize else { return }
+        let tapeSymbol = tapeSymbols[contract] ?? contract
         switch target {
         case "GatewayTrade":
             let prints: [PXTradePrint]
@@ -542,19 +625,19 @@ public actor LiveRunner {
             for p in prints {
                 guard let t = PXTime.parse(p.timestamp), let px = tick.ticks(decimal: p.price) else { continue }
                 stats.prints += 1
-                if let done = builder.add(price: px, volume: p.volume, at: t.seconds) { closeBar(done) }
+                if let done = builders[contract]?.add(price: px, volume: p.volume, at: t.seconds) { closeBar(done, symbol: symbol) }
                 // At the gateway the market clock and the loss limits move with every print; a
                 // paper runner's exchange trades whole bars (`closeBar`).
                 guard let gateway else { continue }
                 clockReached(t.seconds)
-                gateway.mark(settings.symbol, price: px, at: t)
+                gateway.mark(symbol, price: px, at: t)
                 deliverEvents()
             }
         case "GatewayQuote":
             guard let q = try? PXQuote(json: args[1]), let ts = q.timestamp.flatMap(PXTime.parse) else { return }
             if recordQuotes, let recorder, let r = q.tapeQuote(tick: tick) { recorder.record([r], symbol: tapeSymbol, tickSize: tick) }
             marketDataArrived()
-            if let done = builder.advance(to: ts.seconds) { closeBar(done) }
+            if let done = builders[contract]?.advance(to: ts.seconds) { closeBar(done, symbol: symbol) }
             if gateway != nil { clockReached(ts.seconds) }
         case "GatewayDepth":
             guard recordDepth, let recorder else { return }
@@ -574,26 +657,33 @@ public actor LiveRunner {
         deliverEvents()
     }
 
-    func closeBar(_ bar: Bar) {
+    func closeBar(_ bar: Bar, symbol: String) {
         // A bar is handed on once: after a reconnect the backfill from history and the prints
         // still arriving for the same minute can both finish it.
-        if let last = stats.lastBar, bar.time.seconds <= last.time.seconds { return }
+        if let last = lastBarTime[symbol], bar.time.seconds <= last { return }
+        lastBarTime[symbol] = bar.time.seconds
         stats.barsProcessed += 1
         stats.lastBar = bar
         closedBars.append(bar)
+        closedSymbols.append(symbol)
+        closedCount += 1
         if !observers.isEmpty { tell(.bar(bar)) }
-        if closedBars.count > 200_000 { closedBars.removeFirst(100_000) }
+        if closedBars.count > 200_000 { closedBars.removeFirst(100_000); closedSymbols.removeFirst(100_000) }
         if let paper {
             // The day roll, the exchange trading the bar, events, the strategies: a backtest's step.
-            paper(bar)
-            if !observers.isEmpty { tell(.barTraded(bar, position: broker.position(settings.symbol).quantity, account: broker.account)) }
+            paper(bar, symbol)
+            if !observers.isEmpty || !paperBarObservers.isEmpty {
+                let position = broker.position(symbol).quantity, account = broker.account
+                tell(.barTraded(bar, position: position, account: account))
+                for f in paperBarObservers { f(symbol, bar, position, account) }
+            }
             return
         }
         // Strategies read the bar's close time from the broker's clock, as in a backtest.
         broker.advanceClock(to: Timestamp(seconds: bar.time.seconds + settings.barSeconds))
-        gateway?.markBar(settings.symbol, high: bar.high.ticks, low: bar.low.ticks)
+        gateway?.markBar(symbol, high: bar.high.ticks, low: bar.low.ticks)
         deliverEvents()
-        session.barClosed(bar, symbol: settings.symbol)
+        session.barClosed(bar, symbol: symbol)
     }
 
     /// A strategy's bar call took `seconds`: observed, and counted when over budget.
@@ -733,14 +823,19 @@ public actor LiveRunner {
             catch { note("cannot record order \(r.tag) as not received: \(error)") }
         }
         let trades = try await client.searchTrades(accountId: settings.accountID, from: since)
-        gateway.beginWarmup(snapshot: Array(byID.values), until: bars.last.map { Timestamp(seconds: $0.time.seconds + settings.barSeconds) })
-        for bar in bars {
+        // Each contract's bar replays with that contract's fills (another contract's fills of the
+        // same minute come with its own bar, as its bar traded them).
+        var tradesOf: [String: [PXTrade]] = [:]
+        for t in trades { tradesOf[symbolOfContract[t.contractId] ?? settings.symbol, default: []].append(t) }
+        let last = bars.map(\.1.time.seconds).max()
+        gateway.beginWarmup(snapshot: Array(byID.values), until: last.map { Timestamp(seconds: $0 + settings.barSeconds) })
+        for (symbol, bar) in bars {
             let end = Timestamp(seconds: bar.time.seconds + settings.barSeconds)
             clockReached(bar.time.seconds)
-            gateway.warmupAdvance(to: end, trades: trades)
-            gateway.mark(settings.symbol, price: bar.close.ticks, at: Timestamp(seconds: end.seconds - 1))
+            gateway.warmupAdvance(to: end, trades: markets.count == 1 ? trades : tradesOf[symbol] ?? [])
+            gateway.mark(symbol, price: bar.close.ticks, at: Timestamp(seconds: end.seconds - 1))
             deliverEvents()
-            closeBar(bar)
+            closeBar(bar, symbol: symbol)
             gateway.warmupBind()
             deliverEvents()
         }
@@ -762,26 +857,54 @@ public actor LiveRunner {
     /// Bars missed while the market hub was down, from the history endpoint: the strategies see
     /// every bar, late rather than never.
     func backfill() async throws {
-        guard let last = stats.lastBar else { return }
-        let from = Timestamp(seconds: last.time.seconds + settings.barSeconds)
-        for bar in try await historyBars(from: from) {
-            guard bar.time.seconds > (stats.lastBar?.time.seconds ?? .min) else { continue }
-            // The bar being built from live prints now is finished by them, not here.
-            if let forming = builder.forming, forming.time.seconds <= bar.time.seconds { break }
+        // From the earliest contract's last bar: each contract keeps only the bars after its own.
+        guard stats.lastBar != nil, let earliest = markets.compactMap({ lastBarTime[$0.symbol] }).min() else { return }
+        let from = Timestamp(seconds: earliest + settings.barSeconds)
+        var done = Set<String>()
+        for (symbol, bar) in try await historyBars(from: from) where !done.contains(symbol) {
+            guard bar.time.seconds > (lastBarTime[symbol] ?? .min) else { continue }
+            // The bar being built from live prints now is finished by them, not here (nor are
+            // that contract's later ones).
+            if let cid = markets.first(where: { $0.symbol == symbol })?.contractID, let forming = builders[cid]?.forming,
+               forming.time.seconds <= bar.time.seconds {
+                done.insert(symbol)
+                continue
+            }
             clockReached(bar.time.seconds)
-            closeBar(bar)
+            closeBar(bar, symbol: symbol)
             stats.backfilledBars += 1
         }
     }
 
-    /// Finished bars from `from` on: through `history` (the cache) when given, else the endpoint.
-    func historyBars(from: Timestamp) async throws -> [Bar] {
+    /// Every contract's finished bars from `from` on, in the order they are handed on (by time,
+    /// bars of one time in the contracts' order): through `history` (the cache) when given, else
+    /// the endpoint.
+    func historyBars(from: Timestamp) async throws -> [(String, Bar)] {
+        var each: [[Bar]] = []
+        for m in markets { each.append(try await historyBars(m, from: from)) }
+        if each.count == 1 { return each[0].map { (markets[0].symbol, $0) } }
+        var out: [(String, Bar)] = []
+        out.reserveCapacity(each.reduce(0) { $0 + $1.count })
+        var next = [Int](repeating: 0, count: each.count)
+        while true {
+            var j = -1, earliest = Int64.max
+            for k in each.indices where next[k] < each[k].count && each[k][next[k]].time.seconds < earliest {
+                earliest = each[k][next[k]].time.seconds; j = k
+            }
+            guard j >= 0 else { return out }
+            out.append((markets[j].symbol, each[j][next[j]]))
+            next[j] += 1
+        }
+    }
+
+    /// One contract's finished bars from `from` on.
+    func historyBars(_ market: LiveMarket, from: Timestamp) async throws -> [Bar] {
         let until = Timestamp(seconds: 4_102_444_800)
-        if let history { return try await history(TimeWindow(from: from, to: until)) }
+        if let history { return try await history(market.symbol, TimeWindow(from: from, to: until)) }
         let unit: PXBarUnit = settings.barSeconds % 60 == 0 ? .minute : .second
         let n = Int(unit == .minute ? settings.barSeconds / 60 : settings.barSeconds)
-        let raw = try await client.retrieveBars(contractId: settings.contractID, unit: unit, unitNumber: n, start: from, end: until)
-        guard let tick = broker.instrument(settings.symbol)?.spec.tickSize else { return [] }
+        let raw = try await client.retrieveBars(contractId: market.contractID, unit: unit, unitNumber: n, start: from, end: until)
+        guard let tick = broker.instrument(market.symbol)?.spec.tickSize else { return [] }
         return raw.compactMap { b in
             guard let t = PXTime.parse(b.t), let o = tick.ticks(decimal: b.o), let h = tick.ticks(decimal: b.h),
                   let l = tick.ticks(decimal: b.l), let c = tick.ticks(decimal: b.c) else { return nil }

@@ -15,9 +15,14 @@ public final class GatewayServer: Sendable {
     let hubs: HubRegistry
     let config: GatewayConfig
 
-    public init(config: GatewayConfig, tape: GatewayTape?, history: [GatewayTape] = []) throws {
+    public convenience init(config: GatewayConfig, tape: GatewayTape?, history: [GatewayTape] = []) throws {
+        try self.init(config: config, tapes: tape.map { [$0] } ?? [], history: history)
+    }
+
+    /// A gateway trading several contracts on its one account (`GatewayVenue.init(config:tapes:)`).
+    public init(config: GatewayConfig, tapes: [GatewayTape], history: [GatewayTape] = []) throws {
         self.config = config
-        venue = GatewayVenue(config: config, tape: tape, history: history)
+        venue = GatewayVenue(config: config, tapes: tapes, history: history)
         hubs = HubRegistry(venue: venue, pingInterval: config.pingInterval)
         server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: config.port), timeout: 60,
                             pool: NoDelayPool(HTTPServer.defaultPool()), logger: .disabled)
@@ -36,7 +41,8 @@ public final class GatewayServer: Sendable {
                 while !Task.isCancelled {
                     let length = Double(await venue.barSeconds)
                     try? await Task.sleep(for: .seconds(length / speed))
-                    if await venue.step(1) == 0 { break }
+                    // The bars of every contract at one time play together.
+                    if await venue.stepMinutes(1) == 0 { break }
                 }
             }
         }
@@ -55,7 +61,7 @@ public enum GatewayError: Error, CustomStringConvertible {
 }
 
 extension GatewayVenue {
-    var barSeconds: Int64 { tape?.series.timeframe.fixedSeconds ?? 60 }
+    var barSeconds: Int64 { tapes.first?.series.timeframe.fixedSeconds ?? 60 }
 }
 
 /// Routes every request: REST (case-insensitive paths, bearer tokens, budgets), hub upgrades and
@@ -210,10 +216,16 @@ struct GatewayHTTPHandler: HTTPHandler {
         let body = try await request.bodyData
         switch path {
         case "/_gateway/step":
-            struct Step: Decodable { var bars: Int?; var boundary: Bool? }
+            // `minutes`: every contract's bars of the next N bar times (one bar each with one contract).
+            struct Step: Decodable { var bars: Int?; var minutes: Int?; var boundary: Bool? }
             let r = try? JSONDecoder().decode(Step.self, from: body)
-            let played = await venue.step(r?.bars ?? 1, boundary: r?.boundary ?? true)
-            return json(["played": played, "cursor": await venue.cursor, "trades": await venue.tradeCount, "printsSent": hubs.printsSent])
+            let played = if let m = r?.minutes { await venue.stepMinutes(m, boundary: r?.boundary ?? true) }
+                else { await venue.step(r?.bars ?? 1, boundary: r?.boundary ?? true) }
+            // `time`: the replay clock after the step (the end of the last bar played).
+            let counts: [String: ProjectX.JSONValue] = ["played": .number(Decimal(played)), "cursor": .number(Decimal(await venue.cursor)),
+                                                        "trades": .number(Decimal(await venue.tradeCount)), "printsSent": .number(Decimal(hubs.printsSent)),
+                                                        "time": .string(await venue.now.iso8601)]
+            return json(counts)
         case "/_gateway/tick":
             await venue.closeBar()
             return json(["cursor": await venue.cursor])

@@ -4,7 +4,8 @@ import Trading
 import Backtest
 import ProjectX
 
-/// A recorded market the gateway replays: one contract's bars. Other dated contracts of the
+/// A recorded market the gateway replays: one contract's bars. The gateway trades one tape or
+/// several (a portfolio: one contract each, played in time order). Other dated contracts of a
 /// tape's product (`history`) are served by the contract and history endpoints only (not traded),
 /// up to the replay clock: a pull across a roll sees both months.
 public struct GatewayTape: Sendable {
@@ -31,11 +32,18 @@ public actor GatewayVenue {
     var contracts: [PXContract] = []
     var symbolOfContract: [String: String] = [:]
     var contractOfSymbol: [String: String] = [:]
-    var tape: GatewayTape?
+    /// The traded tapes, one contract each (of distinct symbols), in the order bars of the same
+    /// time are played.
+    let tapes: [GatewayTape]
+    /// Per tape, the index of its next bar to play.
+    var cursors: [Int]
+    /// The tapes whose last bar played has not been closed by its bar-end quote yet (`closeBar`).
+    var unclosed: [Int] = []
+    var lastClosed: [Int] = []
     /// Further dated contracts, served by the contract and history endpoints only.
     let history: [GatewayTape]
-    /// Index of the next bar to play.
-    public private(set) var cursor = 0
+    /// Bars played so far, over every tape.
+    public var cursor: Int { cursors.reduce(0, +) }
     /// The trade day, rolled by the rule every broker uses.
     var days: TradeDayClock
     var tags: [String: Int64] = [:]
@@ -60,9 +68,18 @@ public actor GatewayVenue {
     var push: @Sendable ([GatewayPush]) -> Void = { _ in }
 
     public init(config: GatewayConfig, tape: GatewayTape?, history: [GatewayTape] = [], registry: ContractRegistry = .builtIn) {
+        self.init(config: config, tapes: tape.map { [$0] } ?? [], history: history, registry: registry)
+    }
+
+    /// A venue trading several tapes on its one account: their bars play in time order, bars of
+    /// the same time in the order of `tapes` (as `BacktestEngine.run(portfolio:)` trades them),
+    /// each contract filling on its own tick grid. Each tape's symbol appears once.
+    public init(config: GatewayConfig, tapes: [GatewayTape], history: [GatewayTape] = [], registry: ContractRegistry = .builtIn) {
+        precondition(Set(tapes.map(\.series.symbol)).count == tapes.count, "one tape per symbol")
         self.config = config
         self.registry = registry
-        self.tape = tape
+        self.tapes = tapes
+        cursors = tapes.map { _ in 0 }
         self.history = history
         var exchangeConfig = ExchangeConfig()
         exchangeConfig.rejectWhenClosed = true
@@ -70,11 +87,12 @@ public actor GatewayVenue {
         for spec in registry.specs.values.sorted(by: { $0.symbol < $1.symbol }) { instruments.append(Instrument(spec: spec)) }
         exchange = SimulatedExchange(instruments: instruments, rules: config.rules, config: exchangeConfig)
         days = TradeDayClock(calendar: exchangeConfig.calendar)
-        let start = tape.flatMap { $0.series.first?.time } ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
+        let first = tapes.compactMap { $0.series.first?.time }.min()
+        let start = first ?? Timestamp(seconds: Int64(Date().timeIntervalSince1970))
         clock = start
         for spec in registry.specs.values.sorted(by: { $0.symbol < $1.symbol }) {
             let id: ContractID
-            if let t = tape, t.series.symbol == spec.symbol { id = t.contract } else {
+            if let t = tapes.first(where: { $0.series.symbol == spec.symbol }) { id = t.contract } else {
                 id = ContractID.front(symbol: spec.symbol, on: CivilTime(utcSeconds: start.seconds), cycle: spec.monthCycle)
             }
             let pxID = id.projectXID(registry: registry)
@@ -95,8 +113,8 @@ public actor GatewayVenue {
                 activeContract: false, symbolId: "F.US.\(spec.projectXRoot)"))
         }
         exchange.setClock(start)
-        if let first = tape?.series.first {
-            if let d = days.reach(first.time.seconds) { exchange.beginTradeDay(d) }
+        if let first {
+            if let d = days.reach(first.seconds) { exchange.beginTradeDay(d) }
         }
     }
 
@@ -276,7 +294,9 @@ public actor GatewayVenue {
     /// The tape serving a contract id with the number of its bars played: the traded tape's
     /// cursor, or a history tape's bars before the replay clock.
     func servedTape(_ contractID: String) -> (GatewayTape, Int)? {
-        if let tape, contractOfSymbol[tape.series.symbol]?.caseInsensitiveCompare(contractID) == .orderedSame { return (tape, cursor) }
+        if let k = tapes.firstIndex(where: { contractOfSymbol[$0.series.symbol]?.caseInsensitiveCompare(contractID) == .orderedSame }) {
+            return (tapes[k], cursors[k])
+        }
         guard let h = history.first(where: { $0.contract.projectXID(registry: registry).caseInsensitiveCompare(contractID) == .orderedSame }) else { return nil }
         return (h, h.series.lowerBound(clock.seconds))
     }
@@ -500,18 +520,36 @@ public actor GatewayVenue {
     }
 
     func lastPrice(_ symbol: String) -> Int64? {
-        guard let tape, tape.series.symbol == symbol, cursor > 0 else { return nil }
-        return tape.series.close[cursor - 1]
+        guard let k = tapes.firstIndex(where: { $0.series.symbol == symbol }), cursors[k] > 0 else { return nil }
+        return tapes[k].series.close[cursors[k] - 1]
     }
 
     // MARK: Replay
 
     /// The replay clock (the close of the last bar played).
     public var now: Timestamp { clock }
-    public var tapeCount: Int { tape?.series.count ?? 0 }
+    /// Bars on every tape.
+    public var tapeCount: Int { tapes.reduce(0) { $0 + $1.series.count } }
+    /// The contracts the gateway trades (one per tape), in the tapes' order.
+    public var tradedContracts: [String] { tapes.compactMap { contractOfSymbol[$0.series.symbol] } }
+
+    /// The tape whose bar plays next: the earliest next bar, the first tape listed on a tie.
+    func nextTape() -> Int? {
+        var j: Int?, earliest = Int64.max
+        for k in tapes.indices where cursors[k] < tapes[k].series.count {
+            let t = tapes[k].series.time[cursors[k]]
+            if t < earliest { earliest = t; j = k }
+        }
+        return j
+    }
+
+    /// The start of the next bar to play (nil: every tape played out).
+    public var nextBarTime: Timestamp? { nextTape().map { Timestamp(seconds: tapes[$0].series.time[cursors[$0]]) } }
+
     public var tradeCount: Int { trades.count }
 
-    /// Plays the next `n` bars: for each, the market prints (open, the extremes in the order the
+    /// Plays the next `n` bars (over several tapes: the earliest next bar each time, the first
+    /// tape listed on a tie, as a portfolio backtest takes them): for each, the market prints (open, the extremes in the order the
     /// exchange assumes, close) go to market-hub subscribers, the simulated exchange trades the
     /// bar (fills go to user-hub subscribers), and a quote stamped at the bar's end tells clients
     /// the bar is complete. Returns the number of bars played.
@@ -519,14 +557,24 @@ public actor GatewayVenue {
     /// `closeBar()`: a test then lets the client settle the bar's fills before it learns the bar is
     /// over (`POST /_gateway/step {"bars": 1, "boundary": false}`, then `POST /_gateway/tick`).
     @discardableResult
-    public func step(_ n: Int, boundary: Bool = true) -> Int {
-        guard let tape else { return 0 }
-        let s = tape.series
-        let length = s.timeframe.fixedSeconds ?? 60
-        guard let si = exchange.index(of: s.symbol), let cid = contractOfSymbol[s.symbol] else { return 0 }
-        var played = 0
-        while played < n && cursor < s.count {
-            let bar = s[cursor]
+    public func step(_ n: Int, boundary: Bool = true) -> Int { play(n, minutes: false, boundary: boundary) }
+
+    /// Plays every bar of the next `n` bar times (`step` counts bars; with several tapes a
+    /// minute is one bar of each tape that has one), `boundary` as for `step`.
+    @discardableResult
+    public func stepMinutes(_ n: Int, boundary: Bool = true) -> Int { play(n, minutes: true, boundary: boundary) }
+
+    /// Plays bars until `n` bars (or, with `minutes`, `n` bar times) have played. The bar-end
+    /// quotes of a bar time go out once every tape's bar of that time has played, in the tapes'
+    /// order: a client learns the bars of a minute are over after all their prints and fills, as
+    /// a portfolio backtest trades every symbol's bar before the clock moves on.
+    func play(_ n: Int, minutes: Bool, boundary: Bool) -> Int {
+        var played = 0, times = 0
+        while (minutes ? times : played) < n, let k = nextTape() {
+            let s = tapes[k].series
+            let length = s.timeframe.fixedSeconds ?? 60
+            guard let si = exchange.index(of: s.symbol), let cid = contractOfSymbol[s.symbol] else { return played }
+            let bar = s[cursors[k]]
             // The trade day rolls by the rule every broker uses (`TradeDayClock`).
             if let d = days.reach(bar.time.seconds) {
                 exchange.setClock(bar.time)
@@ -556,11 +604,17 @@ public actor GatewayVenue {
                 _ = exchange.flatten(nil, reason: "venue cut-off")
             }
             _ = exchange.step(bar, symbol: si, length: length)
-            cursor += 1
+            // With positions in several contracts each one's risk stop follows the others'
+            // prices, as the portfolio backtest re-marks them after each bar.
+            if tapes.count > 1 { exchange.core.remarkRiskStops() }
+            cursors[k] += 1
+            unclosed.append(k)
             clock = bar.time.adding(seconds: length)
             publishExchangeEvents()
             played += 1
-            if boundary || played < n { closeBar() }
+            guard nextBarTime != bar.time else { continue }
+            times += 1
+            if boundary || (minutes ? times : played) < n { closeBar() }
         }
         return played
     }
@@ -571,8 +625,16 @@ public actor GatewayVenue {
     /// Sends the quote stamped at the end of the last bar played: clients building bars from
     /// prints learn the bar is finished.
     public func closeBar() {
-        guard let tape, cursor > 0, let cid = contractOfSymbol[tape.series.symbol] else { return }
-        let s = tape.series
+        // Nothing new played: the last bar time's quotes again (a client may ask twice).
+        let closing = unclosed.isEmpty ? lastClosed : unclosed
+        unclosed = []
+        lastClosed = closing
+        for k in closing { closeBar(tape: k) }
+    }
+
+    func closeBar(tape k: Int) {
+        guard cursors[k] > 0, let cid = contractOfSymbol[tapes[k].series.symbol] else { return }
+        let s = tapes[k].series, cursor = cursors[k]
         let tick = s.tickSize
         let close = Price(ticks: s.close[cursor - 1])
         let quote = PXQuote(symbol: "F.US.\(registry.specs[s.symbol]?.projectXRoot ?? s.symbol)", lastPrice: tick.decimal(close),

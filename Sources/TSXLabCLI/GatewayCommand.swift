@@ -19,9 +19,13 @@ struct GatewayServe: AsyncParsableCommand {
         abstract: "Serve the ProjectX REST endpoints and both SignalR hubs on 127.0.0.1.",
         discussion: """
             The gateway replays one contract's bars from the store (or a CSV file) and fills orders
-            with the simulated exchange. It prints `listening http://127.0.0.1:PORT` once ready.
-            With --speed 0 the tape moves only on `POST /_gateway/step {"bars": N}`; with --speed 60
-            a 1-minute bar plays each second. Faults: `POST /_gateway/faults` with any of
+            with the simulated exchange. Several contracts on the one account: repeat --symbol (and
+            --csv and --contract, one each in the same order), e.g. --symbol MES --csv mes.csv
+            --symbol NQ --csv nq.csv; their bars play in time order, bars of the same minute in the
+            order given, each contract filling on its own tick size. It prints `listening http://127.0.0.1:PORT` once ready.
+            With --speed 0 the tape moves only on `POST /_gateway/step {"bars": N}` (or {"minutes": N}:
+            every contract's bars of the next N bar times); with --speed 60 a 1-minute bar (of every
+            contract) plays each second. Faults: `POST /_gateway/faults` with any of
             rejectOrders, rateLimit, retryAfter, expireTokens, slowMs, dropSockets, restart, downMs,
             loseNextPlaceAnswer, nullErrorMessages. `GET /_gateway/state` reports counters. The
             account is named after its size as TopStepX names Combines: --account 150 serves
@@ -35,11 +39,11 @@ struct GatewayServe: AsyncParsableCommand {
     @Option(help: "Port on 127.0.0.1 (0 picks a free one).")
     var port: UInt16 = 0
 
-    @Option(help: "Symbol whose bars the tape plays.")
-    var symbol: String = "ES"
+    @Option(help: ArgumentHelp("Symbol whose bars a tape plays (default ES). Repeatable: one tape per symbol, traded on the one account.", valueName: "symbol"))
+    var symbol: [String] = []
 
-    @Option(help: ArgumentHelp("The contract the tape is (CME code, e.g. ESZ13). Default: the front month at the tape's start.", valueName: "code"))
-    var contract: String?
+    @Option(help: ArgumentHelp("The contract a tape is (CME code, e.g. ESZ13), one per --symbol in the same order. Default: the front month at the tape's start.", valueName: "code"))
+    var contract: [String] = []
 
     @Option(help: "Timeframe of the tape.")
     var timeframe: Timeframe = .oneMinute
@@ -50,8 +54,8 @@ struct GatewayServe: AsyncParsableCommand {
     @Option(help: ArgumentHelp("End of the tape (exclusive).", valueName: "time"))
     var to: TimeArgument?
 
-    @Option(help: ArgumentHelp("Read the tape from this CSV/CSV.gz file instead of the store.", valueName: "file"))
-    var csv: String?
+    @Option(help: ArgumentHelp("Read a tape from this CSV/CSV.gz file instead of the store, one per --symbol in the same order.", valueName: "file"))
+    var csv: [String] = []
 
     @Option(name: .customLong("history-tape"), help: ArgumentHelp("Another dated contract's bars (CODE=FILE, or CODE for the store's CODE series), served by the contract and history endpoints up to the replay clock, not traded: a pull across a roll sees both months. Repeatable.", valueName: "code[=file]"))
     var historyTapes: [String] = []
@@ -87,6 +91,20 @@ struct GatewayServe: AsyncParsableCommand {
     var generalLimit: String = "200/60"
     @Option(help: ArgumentHelp("Second and minute bars of an expired contract: keep (served) or none (the venue is reported to keep minute bars only for the active month).", valueName: "keep|none"))
     var expiredMinuteHistory: String = "keep"
+
+    /// One tape per `--symbol`: each symbol once, with one `--csv` and one `--contract` each (or none).
+    func validate() throws {
+        let symbols = symbol.isEmpty ? ["ES"] : symbol
+        guard Set(symbols).count == symbols.count else {
+            throw ValidationError("--symbol names \(symbols.joined(separator: ", ")): give each symbol once (one tape per contract)")
+        }
+        guard csv.isEmpty || csv.count == symbols.count else {
+            throw ValidationError("--csv is given \(csv.count) time(s) for \(symbols.count) --symbol(s): give one file per symbol, in the same order, or none to read the store")
+        }
+        guard contract.isEmpty || contract.count == symbols.count else {
+            throw ValidationError("--contract is given \(contract.count) time(s) for \(symbols.count) --symbol(s): give one code per symbol, in the same order, or none for the front months")
+        }
+    }
 
     func run() async throws {
         var config = GatewayConfig()
@@ -124,8 +142,8 @@ struct GatewayServe: AsyncParsableCommand {
         config.accountName = GatewayConfig.accountName(size: Int(account))
         config.historyLimit = try Self.limit(historyLimit, "--history-limit")
         config.generalLimit = try Self.limit(generalLimit, "--general-limit")
-        let tape: GatewayTape
-        do { tape = try loadTape() } catch let e as DataError {
+        let tapes: [GatewayTape]
+        do { tapes = try loadTapes() } catch let e as DataError {
             Terminal.error(e.description)
             throw ExitCode(e.exitCode)
         }
@@ -134,10 +152,11 @@ struct GatewayServe: AsyncParsableCommand {
             Terminal.error(e.description)
             throw ExitCode(e.exitCode)
         }
-        let server = try GatewayServer(config: config, tape: tape, history: history)
+        let server = try GatewayServer(config: config, tapes: tapes, history: history)
         let bound = try await server.start()
+        let served = tapes.map { "\($0.contract.cmeCode), \($0.series.count) bars from \($0.series.first?.time.iso8601 ?? "-")" }.joined(separator: "; ")
         // Written straight to the descriptor (no stdio buffer): a script waits for this line.
-        FileHandle.standardOutput.write(Data("listening http://127.0.0.1:\(bound) (\(tape.contract.cmeCode), \(tape.series.count) bars from \(tape.series.first?.time.iso8601 ?? "-"))\n".utf8))
+        FileHandle.standardOutput.write(Data("listening http://127.0.0.1:\(bound) (\(served))\n".utf8))
         // Serve until SIGINT or SIGTERM.
         let stop = stopSignals()
         for await _ in stop { break }
@@ -171,7 +190,16 @@ struct GatewayServe: AsyncParsableCommand {
         return GatewayTape(series: series, contract: id)
     }
 
-    func loadTape() throws -> GatewayTape {
+    /// One tape per `--symbol` (ES when none is given), each with its `--csv` and `--contract`
+    /// in the same position.
+    func loadTapes() throws -> [GatewayTape] {
+        let symbols = symbol.isEmpty ? ["ES"] : symbol
+        return try symbols.indices.map { k in
+            try loadTape(symbol: symbols[k], csv: csv.isEmpty ? nil : csv[k], contract: contract.isEmpty ? nil : contract[k])
+        }
+    }
+
+    func loadTape(symbol: String, csv: String?, contract: String?) throws -> GatewayTape {
         let registry = try storeOptions.registry()
         let spec = try registry.spec(for: symbol)
         let window = TimeWindow(from: from?.timestamp ?? .distantPast, to: to?.timestamp ?? .distantFuture)

@@ -463,10 +463,10 @@ struct LiveRun: AsyncParsableCommand {
             var job = LiveJob(client: client, db: db, store: try options.storeOptions.openStore(), registry: try options.storeOptions.registry(), metrics: metrics)
             let format = logFormat
             job.logger = Logger(label: "tsxlab.live") { LineLogHandler(label: $0, format: format) }
-            let json = options.json, paper = self.paper
+            let json = options.json, paper = self.paper, several = cfg.data.symbols.count > 1
             job.onBar = { line in
                 // Straight to the descriptor: a pipe sees each bar as it happens.
-                FileHandle.standardOutput.write(Data((Self.format(line, json: json, paper: paper) + "\n").utf8))
+                FileHandle.standardOutput.write(Data((Self.format(line, json: json, paper: paper, symbol: several) + "\n").utf8))
             }
             if paper {
                 _ = try await job.paper(plan, until: stop)
@@ -476,10 +476,12 @@ struct LiveRun: AsyncParsableCommand {
         }
     }
 
-    /// One bar's line: text for a terminal, or a JSON object.
-    static func format(_ b: LiveBarLine, json: Bool, paper: Bool) -> String {
+    /// One bar's line: text for a terminal, or a JSON object; with `symbol` (several contracts)
+    /// the bar's symbol leads the line.
+    static func format(_ b: LiveBarLine, json: Bool, paper: Bool, symbol: Bool = false) -> String {
         if json {
             var fields = ["bar": b.time.iso8601, "close": b.close, "position": String(b.position), "equity": b.equity.description]
+            if symbol { fields["symbol"] = b.symbol }
             if !paper {
                 fields["balance"] = b.balance.description
                 fields["dll_remaining"] = b.dailyLossRemaining?.description ?? ""
@@ -487,8 +489,9 @@ struct LiveRun: AsyncParsableCommand {
             }
             return (try? JSONEncoder().encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         }
-        if paper { return "\(b.time.iso8601) close \(b.close)  position \(b.position)  equity \(b.equity)  (paper)" }
-        return "\(b.time.iso8601) close \(b.close)  position \(b.position)  equity \(b.equity)  DLL room \(b.dailyLossRemaining?.description ?? "-")\(b.halted.map { "  HALTED: \($0)" } ?? "")"
+        let when = symbol ? "\(b.time.iso8601) \(b.symbol)" : b.time.iso8601
+        if paper { return "\(when) close \(b.close)  position \(b.position)  equity \(b.equity)  (paper)" }
+        return "\(when) close \(b.close)  position \(b.position)  equity \(b.equity)  DLL room \(b.dailyLossRemaining?.description ?? "-")\(b.halted.map { "  HALTED: \($0)" } ?? "")"
     }
 
     /// Webhooks from the environment (or 0600 files): `TSXLAB_DISCORD_WEBHOOK[_FILE]`,

@@ -14,9 +14,21 @@ public final class GatewayProcess: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var hubURL: String { "ws://127.0.0.1:\(port)" }
 
+    /// One contract a gateway trades: its bars (a shared dataset path), symbol and CME code.
+    public struct Tape: Sendable {
+        public var csv: String, symbol: String, contract: String
+        public init(csv: String, symbol: String, contract: String) { self.csv = csv; self.symbol = symbol; self.contract = contract }
+    }
+
     /// Starts a gateway replaying `csv` (a shared dataset path) as `contract`.
-    public init(csv: String, symbol: String = "ES", contract: String, extra: [String] = [], environment: [String: String] = [:]) throws {
-        arguments = ["gateway", "serve", "--csv", csv, "--symbol", symbol, "--contract", contract, "--port", "0"] + extra
+    public convenience init(csv: String, symbol: String = "ES", contract: String, extra: [String] = [], environment: [String: String] = [:]) throws {
+        try self.init(tapes: [Tape(csv: csv, symbol: symbol, contract: contract)], extra: extra, environment: environment)
+    }
+
+    /// Starts a gateway trading every tape on its one account (`--symbol … --csv … --contract …`
+    /// once per tape, in the order given: bars of the same minute play in that order).
+    public init(tapes: [Tape], extra: [String] = [], environment: [String: String] = [:]) throws {
+        arguments = ["gateway", "serve"] + tapes.flatMap { ["--csv", $0.csv, "--symbol", $0.symbol, "--contract", $0.contract] } + ["--port", "0"] + extra
         var env = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory()]
         for (k, v) in environment { env[k] = v }
         process = try ChildProcess(CLI.binary, arguments, environment: env, stderr: .null)
@@ -46,6 +58,11 @@ public final class GatewayProcess: @unchecked Sendable {
     public static func start(csv: String, symbol: String = "ES", contract: String, extra: [String] = [],
                              environment: [String: String] = [:]) async throws -> GatewayProcess {
         try await onOwnThread { try GatewayProcess(csv: csv, symbol: symbol, contract: contract, extra: extra, environment: environment) }
+    }
+
+    /// Starts a gateway trading several tapes (as `init(tapes:)`) on a thread of its own.
+    public static func start(tapes: [Tape], extra: [String] = [], environment: [String: String] = [:]) async throws -> GatewayProcess {
+        try await onOwnThread { try GatewayProcess(tapes: tapes, extra: extra, environment: environment) }
     }
 
     /// Stops the gateway (as `stop`) on a thread of its own.
