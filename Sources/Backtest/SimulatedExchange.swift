@@ -55,9 +55,13 @@ public final class SimulatedExchange: BarTradingBroker {
         core.step(bar, symbol: s, length: length)
     }
 
+    /// A bar handed on its own (paper trading, a bar-by-bar backtest): traded, then every risk
+    /// stop re-marked as a portfolio run does after each bar (nothing to do with one position).
     public func trade(_ bar: Bar, symbol: String, length: Int64) -> Bool {
         guard let s = core.index(of: symbol) else { preconditionFailure("the exchange has no instrument \(symbol)") }
-        return core.step(bar, symbol: s, length: length)
+        let events = core.step(bar, symbol: s, length: length)
+        core.remarkRiskStops()
+        return events || hasEvents
     }
 
     /// Trade prints of an instrument, for resolving coarse bars: the finest data there is.

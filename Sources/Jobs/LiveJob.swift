@@ -308,11 +308,7 @@ public struct LiveJob: Sendable {
         // The live runner with the simulated exchange as its broker: the same bars from the same
         // prints, each traded as the backtest trades it.
         let runner = LiveRunner(paper: exchange, client: client, strategies: strategies, settings: feed.settings, marketHub: feed.market,
-                                symbolHistory: feed.history) { ex in
-            // Several contracts: each one's risk stop follows the others' prices, re-marked after
-            // each bar as the portfolio backtest does (nothing to do with one).
-            if !single { ex.core.remarkRiskStops() }
-        }
+                                symbolHistory: feed.history)
         let replaying = Mutex(true)
         let onBar = self.onBar
         let first = markets[0].spec

@@ -314,22 +314,16 @@ public actor LiveRunner {
 
     /// A paper runner: the market hub's data, the simulated exchange's fills (`exchange` trades
     /// every symbol of `settings.markets`), no orders sent. `history` (one contract) or
-    /// `symbolHistory` supplies the warm-up bars. `afterBar` runs on the exchange after each bar
-    /// is traded and handed on: with several contracts, the simulated exchange's
-    /// `core.remarkRiskStops()`, as the portfolio backtest calls it after each bar (this module
-    /// does not know the simulated exchange's type).
+    /// `symbolHistory` supplies the warm-up bars.
     public init<B: BarTradingBroker>(paper exchange: sending B, client: ProjectXClient, strategies: sending [any Strategy], settings: LiveRunnerSettings,
                                      marketHub: HubClient, history: (@Sendable (TimeWindow) async throws -> [Bar])? = nil,
-                                     symbolHistory: (@Sendable (String, TimeWindow) async throws -> [Bar])? = nil,
-                                     afterBar: (@Sendable (B) -> Void)? = nil) {
+                                     symbolHistory: (@Sendable (String, TimeWindow) async throws -> [Bar])? = nil) {
         let session = TradingSession(broker: exchange, strategies: strategies, calendar: settings.calendar, flattenTime: settings.flattenTime)
         let length = settings.barSeconds
-        self.init(client: client, broker: exchange, gateway: nil, paper: { bar, symbol in
-                      session.step(bar, symbol: symbol, length: length)
-                      afterBar?(session.broker)
-                  },
+        let bySymbol = LiveRunner.history(history, symbolHistory, settings)
+        self.init(client: client, broker: exchange, gateway: nil, paper: { bar, symbol in session.step(bar, symbol: symbol, length: length) },
                   session: session, settings: settings, userHub: nil, marketHub: marketHub, state: nil,
-                  history: Self.history(history, symbolHistory, settings), onCommand: { _ in })
+                  history: bySymbol, onCommand: { _ in })
     }
 
     /// One history source by symbol: `symbolHistory`, or `history` (one contract's) for its symbol.

@@ -199,8 +199,7 @@ struct PaperPortfolioTests {
         settings.flattenTime = LiveHarness.rules.flattenTime
         let timing = HubTiming(keepAlive: 5, staleAfter: 0, invocationTimeout: 30, reconnectDelays: [0.05, 0.2])
         let market = HubClient(url: gw.hubURL + "/hubs/market", timing: timing) { try await client.token(replacing: $0) }
-        let runner = LiveRunner(paper: exchange, client: client, strategies: try TwoContracts.strategies(), settings: settings, marketHub: market,
-                                afterBar: { $0.core.remarkRiskStops() })
+        let runner = LiveRunner(paper: exchange, client: client, strategies: try TwoContracts.strategies(), settings: settings, marketHub: market)
         try await runner.startPaper(warmupFrom: nil)
         var played = 0
         while true {
