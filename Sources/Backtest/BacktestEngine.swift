@@ -197,21 +197,15 @@ public final class BacktestEngine {
         // The strategies each symbol's bars go to, found once.
         let trading = symbols.map { session.strategyIndexes(trading: $0) }
         let mixed = Set(lengths).count > 1
+        if mixed { ex.core.nextBars = Array(repeating: (Int64.max, Int64.max), count: ex.core.instruments.count) }
         var next = [Int](repeating: 0, count: count)
-        func noteNextBar(_ k: Int) {
-            let i = next[k]
-            ex.core.nextBars![symbolIndexes[k]] = i < counts[k] ? (times[k][i], times[k][i] &+ lengths[k]) : (Int64.max, Int64.max)
-        }
-        if mixed {
-            ex.core.nextBars = Array(repeating: (Int64.max, Int64.max), count: ex.core.instruments.count)
-            for k in 0..<count { noteNextBar(k) }
-        }
         // Each series' next bar's open and close (`Int64.max` once it has none): the scan for
-        // the next close reads these alone.
+        // the next close reads these alone; with several timeframes the exchange is told them.
         var nextOpen = [Int64](repeating: Int64.max, count: count), nextClose = nextOpen
         func advance(_ k: Int) {
             let i = next[k]
             if i < counts[k] { nextOpen[k] = times[k][i]; nextClose[k] = times[k][i] &+ lengths[k] } else { nextOpen[k] = Int64.max; nextClose[k] = Int64.max }
+            if mixed { ex.core.nextBars![symbolIndexes[k]] = (nextOpen[k], nextClose[k]) }
         }
         for k in 0..<count { advance(k) }
         var slice: [Int] = []
@@ -239,7 +233,6 @@ public final class BacktestEngine {
                 let i = next[k]
                 next[k] = i + 1
                 advance(k)
-                if mixed { noteNextBar(k) }
                 guard !trading[k].isEmpty else { continue }
                 markets[k]?.index = i
                 session.handBar(portfolio[k][i], symbol: symbols[k], to: trading[k])

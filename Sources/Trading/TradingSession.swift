@@ -354,6 +354,10 @@ public final class StrategyGroup: Strategy {
     public let symbols: [String]
     /// Set by the session: names the member (by its index) about to be called to the broker.
     var willCall: (Int) -> Void = { _ in }
+    /// The members trading the symbol of the last bar, found again only when the symbol changes
+    /// (one string compare a bar, not each member's symbol list asked per bar).
+    private var lastSymbol = ""
+    private var trading: [Int] = []
     public init(_ members: [any Strategy]) {
         self.members = members
         var seen = Set<String>()
@@ -368,9 +372,13 @@ public final class StrategyGroup: Strategy {
     }
 
     public func onBar(_ bar: Bar, symbol: String, broker: any Broker) {
-        for (k, st) in members.enumerated() where st.symbols.contains(symbol) {
+        if symbol != lastSymbol {
+            lastSymbol = symbol
+            trading = members.indices.filter { members[$0].symbols.contains(symbol) }
+        }
+        for k in trading {
             willCall(k)
-            st.onBar(bar, symbol: symbol, broker: broker)
+            members[k].onBar(bar, symbol: symbol, broker: broker)
         }
     }
 }
