@@ -70,6 +70,20 @@ public struct RunSummary: Codable, Hashable, Sendable {
         return s
     }
 
+    /// The summary of a run over several series (a portfolio): its symbols in the given order,
+    /// their timeframes when they differ, its data from the earliest first bar to the latest last.
+    public static func make(runId: String, result r: BacktestResult, strategies: [String], portfolio: [BarSeries],
+                            rules: RiskRules, configHash: String, now: Date = Date()) -> RunSummary {
+        var s = make(runId: runId, result: r, strategies: strategies, series: portfolio[0], rules: rules, configHash: configHash, now: now)
+        guard portfolio.count > 1 else { return s }
+        s.symbol = portfolio.map(\.symbol).joined(separator: ",")
+        let timeframes = portfolio.map(\.timeframe.description)
+        if Set(timeframes).count > 1 { s.timeframe = timeframes.joined(separator: ",") }
+        s.dataFrom = portfolio.compactMap { $0.first?.time }.min()?.description
+        s.dataTo = portfolio.compactMap { $0.last?.time }.max()?.description
+        return s
+    }
+
     /// The summary of a run given its parts (a backtest's, or a sweep kernel's that models one).
     public static func make(runId: String, trades: [Trade], equity: [EquityPoint], breaches: [RuleBreach],
                      resolution: (exact: Int, drillDown: Int, pathModel: Int, prints: Int), account: AccountSnapshot, startingBalance: Money,

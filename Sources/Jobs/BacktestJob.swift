@@ -101,7 +101,8 @@ public struct BacktestJob: Sendable {
     /// The enabled strategies, built from the catalog with their parameters: a strategy
     /// configured on several symbols runs once per symbol unless it trades them together.
     ///
-    /// - Throws: `DataError.badInput` when none is enabled or one trades a symbol the data lacks.
+    /// - Throws: `DataError.badInput` when none is enabled; `ConfigurationError` when one trades a
+    ///   symbol the data lacks.
     public func strategies() throws -> [any Strategy] {
         try config.checkConsistency()
         let enabled = config.enabledStrategies
@@ -109,13 +110,8 @@ public struct BacktestJob: Sendable {
             throw DataError.badInput(file: config.source, line: nil, field: "strategies",
                 reason: "no strategy is enabled; enable one in the file, with its *_ENABLED variable, or give --strategy NAME")
         }
-        return try enabled.flatMap { e in
-            for sym in e.symbols where !config.data.symbols.contains(sym) {
-                throw DataError.badInput(file: config.source, line: nil, field: "strategies.\(e.name).symbol",
-                    reason: "\(sym) is not among the data symbols (\(config.data.symbols.joined(separator: ", "))); add it to data.symbols or trade one of those")
-            }
-            return try StrategyCatalog.descriptor(named: e.name).build(symbols: e.symbols, parameters: e.parameters)
-        }
+        // `checkConsistency` has refused a strategy symbol the data lacks.
+        return try enabled.flatMap { try StrategyCatalog.descriptor(named: $0.name).build(symbols: $0.symbols, parameters: $0.parameters) }
     }
 
     /// The traded contract with the configuration's commission (the first data symbol's).
@@ -207,14 +203,8 @@ public struct BacktestJob: Sendable {
         engine.recordChartLevels = record
         let result = engine.run(portfolio: portfolio)
         let runID = RunRecorder.newRunID(configHash: config.hash)
-        var summary = RunSummary.make(runId: runID, result: result, strategies: StrategyGroup.labels(of: strategies),
-                                      series: portfolio[0], rules: config.account, configHash: config.hash)
-        // The run's symbols in the configured order; its data from the earliest first bar to the latest last.
-        summary.symbol = config.data.symbols.joined(separator: ",")
-        let timeframes = portfolio.map(\.timeframe.description)
-        if Set(timeframes).count > 1 { summary.timeframe = timeframes.joined(separator: ",") }
-        summary.dataFrom = portfolio.compactMap { $0.first?.time }.min()?.description
-        summary.dataTo = portfolio.compactMap { $0.last?.time }.max()?.description
+        let summary = RunSummary.make(runId: runID, result: result, strategies: StrategyGroup.labels(of: strategies),
+                                      portfolio: portfolio, rules: config.account, configHash: config.hash)
         let spec: (String) -> ContractSpec? = { s in instruments.first { $0.symbol == s }?.spec ?? (try? registry.spec(for: s)) }
         let folder = try keep(summary, result, record: record, out: out, runsFolder: runsFolder, spec: spec)
         return Outcome(summary: summary, result: result, series: portfolio[0], portfolio: portfolio, folder: folder)

@@ -124,9 +124,8 @@ public struct SweepJob: Sendable {
         engine.skipQuietBars = skipsQuietBars
         if sharesSeries, portfolio.count == 1 { engine.seriesBook = books.book(for: portfolio[0]) }
         let result = engine.run(portfolio: portfolio)
-        var summary = RunSummary.make(runId: "", result: result, strategies: StrategyGroup.labels(of: strategies), series: portfolio[0],
+        let summary = RunSummary.make(runId: "", result: result, strategies: StrategyGroup.labels(of: strategies), portfolio: portfolio,
                                       rules: c.account, configHash: c.hash)
-        summary.symbol = c.data.symbols.joined(separator: ",")
         return (result, summary, c.hash)
     }
 
