@@ -91,13 +91,17 @@ public final class WebSocketConnection: @unchecked Sendable {
         } catch {
             shutdown(); throw error
         }
-        let reader = Thread { [self] in readLoop() }
-        reader.start()
-        // For top -H and the log. Named here, after `start()`: Foundation's `Thread.name` setter
-        // names the thread only once `start()` has recorded its handle, which the new thread can
-        // outrun if it names itself (it then kept its creator's name, a pool thread's: seen in a
-        // loaded run). Nothing reaches the reader before this returns and the hub handshakes.
+        let reader = Thread { [self] in
+            // For top -H and the log. On Linux a new thread starts with its creator's name (here a
+            // pool thread's, as the connection is made in a task), and Foundation's `name` setter
+            // below reaches the system thread only if `start()` has recorded it first, which the
+            // new thread can outrun (seen in a loaded run). So the reader names itself before its
+            // first read; nothing it hands on can carry the creator's name.
+            tsx_name_this_thread("tsxlab.hub")
+            readLoop()
+        }
         reader.name = "tsxlab.hub"
+        reader.start()
     }
 
     deinit { shutdown() }
