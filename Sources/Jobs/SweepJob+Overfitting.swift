@@ -69,7 +69,7 @@ extension SweepJob {
         // When this run computed every configuration the store has balances for (a sweep run
         // whole, not resumed or shared with queue workers), they are the ones in `local`, to the
         // cent: judged from there rather than read back and parsed, which took a 1,000-config
-        // search 1.9 s of one core after the run (perf, 6 years of the overnight range) and grows
+        // search about 2 s of one core after the run (perf, 6 years of the overnight range) and grows
         // with the sweep.
         if try tables.cellsWithDailyBalances(sweepID) == Set(local.keys) {
             return SweepOverfitting.compute(local, configurations: configurations, startingBalance: base.account.startingBalance.dollars,
