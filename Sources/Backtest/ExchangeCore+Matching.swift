@@ -103,13 +103,11 @@ extension ExchangeCore {
     /// time `t` on pass quietly while their low stays above `down`, their high below `up` and they
     /// start before `until` — exactly the bars `quietBar` would pass. An empty band (`down` =
     /// `Int64.max`) when the bar at `t` must be traded.
-    /// `holding`: a position is held (the bars passed widen the open trade's excursion).
-    mutating func quietBand(_ s: Int, at t: Int64) -> (down: Int64, up: Int64, until: Int64, holding: Bool) {
-        let holding = sym[s].position != 0
-        if sym[s].live == 0 && !holding { return (Int64.min, Int64.max, Int64.max, false) }
-        guard t >= openFrom && t < openUntil else { return (Int64.max, Int64.min, Int64.max, holding) }
+    mutating func quietBand(_ s: Int, at t: Int64) -> (down: Int64, up: Int64, until: Int64) {
+        if sym[s].live == 0 && sym[s].position == 0 { return (Int64.min, Int64.max, Int64.max) }
+        guard t >= openFrom && t < openUntil else { return (Int64.max, Int64.min, Int64.max) }
         if !sym[s].bandValid { computeReachBand(s) }
-        return (sym[s].reachDown, sym[s].reachUp, openUntil, holding)
+        return (sym[s].reachDown, sym[s].reachUp, openUntil)
     }
 
     /// Bars of `s` passed quietly up to `now` (their last close, highest high and lowest low):

@@ -81,6 +81,11 @@ extension SweepTables {
         return (Dictionary(rows.map { ($0.cell, $0.dayBalances) }, uniquingKeysWith: { a, _ in a }), rows.first?.startingBalance.dollars)
     }
 
+    /// The cells whose balances are recorded for the sweep (without reading the balances).
+    public func cellsWithDailyBalances(_ sweepID: String) throws -> Set<Int> {
+        Set(try db.query("SELECT cell FROM sweep_daily_balances WHERE sweep_id = $1", [.text(sweepID)]).compactMap { $0.first?.int.map(Int.init) })
+    }
+
     /// The configuration hashes whose balances are recorded for the sweep.
     public func configHashesWithDailyBalances(_ sweepID: String) throws -> Set<String> {
         Set(try db.query("SELECT config_hash FROM sweep_daily_balances WHERE sweep_id = $1", [.text(sweepID)]).compactMap { $0.first?.text })
