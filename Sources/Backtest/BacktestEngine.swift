@@ -307,25 +307,36 @@ public final class BacktestEngine {
         series.withColumns { bars in
         let time = bars.time, high = bars.high, low = bars.low, close = bars.close
         // The first index in `from..<to` whose bar starts at or after `t`. Bars start at least
-        // `length` apart, so the answer is at most `from + ⌈(t − time[from]) / length⌉`; on
-        // unbroken bars it is exactly that, found with two reads. Otherwise (a session break, a
-        // gap, or no fixed length) galloping from `from`, then a binary search of the last stride.
-        // The galloping alone read enough scattered times to be a fifth of the skipping loop's
-        // time in the overnight-range sweep (perf annotate, `tsxlab-bench sweep`).
+        // `length` apart, so the answer is at most the probe `from + ⌈(t − time[from]) / length⌉`
+        // (or `to`, when that lies beyond): on unbroken bars it is exactly the probe, found with
+        // two reads; past a session break or a gap it lies a little before it, found by galloping
+        // back. With no fixed length (or bars closer than it), galloping forward from `from`.
+        // Each ends with a binary search of the last stride. Galloping forward read enough
+        // scattered times to be a fifth of the skipping loop's time in the overnight-range sweep,
+        // and, when the answer was `to`, still a tenth (perf annotate, `tsxlab-bench sweep`).
         func firstAtOrAfter(_ t: Int64, _ from: Int, _ to: Int) -> Int {
             guard from < to, time[from] < t else { return from }
             var lo = from &+ 1, hi = to
             if length > 0 {
                 let span = (t &- time[from] &+ length &- 1) / length
-                if span < Int64(to &- from) {
-                    let c = from &+ Int(span)
-                    if time[c] >= t {
-                        if time[c &- 1] < t { return c }
-                        hi = c
-                    } else {
-                        lo = c &+ 1
+                let c = span < Int64(to &- from) ? from &+ Int(span) : to
+                if c == to || time[c] >= t {
+                    if time[c &- 1] < t { return c }
+                    hi = c &- 1
+                    var step = 1
+                    while hi &- step >= lo {
+                        let p = hi &- step
+                        if time[p] < t { lo = p &+ 1; break }
+                        hi = p
+                        step &<<= 1
                     }
+                    while lo < hi {
+                        let mid = (lo &+ hi) >> 1
+                        if time[mid] < t { lo = mid &+ 1 } else { hi = mid }
+                    }
+                    return lo
                 }
+                lo = c &+ 1
             }
             var step = 1
             while lo &+ step < hi && time[lo &+ step] < t { lo &+= step &+ 1; step &<<= 1 }
@@ -357,7 +368,16 @@ public final class BacktestEngine {
                     // The bars' highest high and lowest low come with the scan: the open trade's
                     // excursion, when a position is held.
                     var highest = Int64.min, lowest = Int64.max
-                    let j = Self.firstLeaving(low, high, down: down, up: up, from: k, to: limit, highest: &highest, lowest: &lowest)
+                    let j: Int
+                    if down == Int64.min && up == Int64.max && !ex.core.holdsPosition(s) {
+                        // Nothing can leave an open band and no excursion is kept: the bars need
+                        // not be read. The overnight range waits so from the session's open to
+                        // the cash open; scanning those bars anyway was half the skipping loop's
+                        // own time in the overnight-range sweep (perf annotate).
+                        j = limit
+                    } else {
+                        j = Self.firstLeaving(low, high, down: down, up: up, from: k, to: limit, highest: &highest, lowest: &lowest)
+                    }
                     if j > k {
                         ex.core.passQuietly(s, close: close[j - 1], high: highest, low: lowest, now: time[j - 1] &+ length)
                         k = j

@@ -110,6 +110,10 @@ extension ExchangeCore {
         return (sym[s].reachDown, sym[s].reachUp, openUntil)
     }
 
+    /// Whether a position in `s` is open (a quiet pass then keeps the trade's excursion).
+    @inline(__always)
+    func holdsPosition(_ s: Int) -> Bool { sym[s].position != 0 }
+
     /// Bars of `s` passed quietly up to `now` (their last close, highest high and lowest low):
     /// what `quietBar` records for each, at once.
     mutating func passQuietly(_ s: Int, close: Int64, high: Int64, low: Int64, now: Int64) {

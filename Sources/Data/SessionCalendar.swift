@@ -194,6 +194,36 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
     /// Regular (cash) session open, minutes after midnight on the trade date (08:30).
     public let regularOpenMinute: Int
     private let holidayByDay: [Int64: Holiday]
+    /// The holiday rows as a dense table over their span of days, for the per-day look-ups of a
+    /// bar loop (`isTradingDay`, the close): hashing the day number in `holidayByDay` each time
+    /// was about 2 % of an overnight-range sweep (perf, `tsxlab-bench sweep`).
+    private let dayKinds: DayKinds
+
+    /// Per day from `first`: `closed`, `normal`, or the early close's minute of day.
+    struct DayKinds: Sendable {
+        static let closed: Int16 = -1, normal: Int16 = -2
+        let first: Int64
+        let kinds: [Int16]
+
+        init(_ byDay: [Int64: Holiday]) {
+            guard let lo = byDay.keys.min(), let hi = byDay.keys.max() else { first = 0; kinds = []; return }
+            first = lo
+            var k = [Int16](repeating: Self.normal, count: Int(hi - lo + 1))
+            for (d, h) in byDay {
+                switch h.kind {
+                case .closed: k[Int(d - lo)] = Self.closed
+                case .earlyClose(let m): k[Int(d - lo)] = Int16(m)
+                }
+            }
+            kinds = k
+        }
+
+        @inline(__always)
+        subscript(d: Int64) -> Int16 {
+            let i = d &- first
+            return i >= 0 && i < Int64(kinds.count) ? kinds[Int(i)] : Self.normal
+        }
+    }
     /// Hours that differ from the normal ones for a span of trade dates, oldest first.
     public let eras: [Era]
 
@@ -261,6 +291,7 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
             byDay[h.date.dayNumber] = h
         }
         self.holidayByDay = byDay
+        dayKinds = DayKinds(byDay)
     }
 
     /// The built-in CME equity calendar with a user table merged in: a user row replaces the
@@ -274,6 +305,7 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
     private init(copying c: SessionCalendar, holidays: [Int64: Holiday]) {
         zone = c.zone; openMinute = c.openMinute; closeMinute = c.closeMinute
         regularOpenMinute = c.regularOpenMinute; holidayByDay = holidays; eras = c.eras
+        dayKinds = DayKinds(holidays)
     }
 
     /// This calendar with the rows of another table added; rows for a date already listed replace it.
@@ -310,8 +342,7 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
         let w = (d + 4) % 7
         let weekday = w >= 0 ? w : w + 7
         if weekday == 0 || weekday == 6 { return false }
-        if let h = holidayByDay[d], h.kind == .closed { return false }
-        return true
+        return dayKinds[d] != DayKinds.closed
     }
 
     /// The first trading day strictly after `date`.
@@ -341,7 +372,8 @@ public struct SessionCalendar: Sendable, CustomStringConvertible {
     private func closeLocalSeconds(dayNumber d: Int64) -> Int64 {
         var minute = closeMinute
         if !eras.isEmpty, let e = era(dayNumber: d), let m = e.closeMinute { minute = m }
-        if let h = holidayByDay[d], case .earlyClose(let m) = h.kind { minute = min(m, minute) }
+        let kind = dayKinds[d]
+        if kind >= 0 { minute = min(Int(kind), minute) }
         return d * 86_400 + Int64(minute) * 60
     }
 
