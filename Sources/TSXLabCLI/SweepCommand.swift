@@ -140,8 +140,10 @@ struct SweepCommand: AsyncParsableCommand {
         let local = try await sweep.runLocally(pending, workers: workerCount, kernel: kernel, isCancelled: { stop.withLock { $0 } }) { _, finished in
             let elapsed = monotonicSeconds() - t0
             let rate = Double(finished) / max(elapsed, 1e-9)
-            Terminal.progress("sweep", Int64(finished), Int64(total),
-                              rate: String(format: "%d/%d  %.1f configs/s  ETA %.0f s", finished, total, rate, Double(total - finished) / max(rate, 1e-9)))
+            let figures = String(format: "%d/%d  %.1f configs/s  ETA %.0f s", finished, total, rate, Double(total - finished) / max(rate, 1e-9))
+            Terminal.progress("sweep", Int64(finished), Int64(total), rate: figures)
+            // A search runs for minutes: its log shows how far it is too.
+            Terminal.progressLines("sweep", Int64(finished), Int64(total), rate: figures)
         }
         let finished = local.finished
         let seconds = monotonicSeconds() - t0

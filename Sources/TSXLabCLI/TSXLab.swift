@@ -107,6 +107,13 @@ enum Terminal {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
+    /// Progress of long work for a pipe or a log: a plain line on stderr at each tenth of the way
+    /// (not the last: the work's own summary says it ended); silent on a terminal, which has the bar.
+    static func progressLines(_ label: String, _ done: Int64, _ total: Int64, rate: String) {
+        guard !stderrIsTTY, total > 0, done > 0, done < total, done * 10 / total > (done - 1) * 10 / total else { return }
+        note("\(label) \(done * 10 / total * 10)%  \(rate)")
+    }
+
     /// A one-line progress bar on stderr when it is a terminal; silent in a pipe.
     static func progress(_ label: String, _ done: Int64, _ total: Int64, rate: String = "") {
         guard stderrIsTTY, total > 0 else { return }

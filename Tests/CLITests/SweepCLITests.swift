@@ -20,6 +20,9 @@ struct SweepCLITests {
         r = try await tsx(Self.grid + ["--shard", "1/2"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("50 configurations in"))
+        // In a pipe the progress comes as a line at each tenth, with its count, and not at the end.
+        for tenth in 1...9 { #expect(r.stderr.contains("sweep \(tenth * 10)%  \(tenth * 5)/50  "), "\(r.stderr)") }
+        #expect(!r.stderr.contains("sweep 100%"), "\(r.stderr)")
         let out = dir + "/sweep"
         r = try await tsx(Self.grid + ["--out", out, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
