@@ -7,7 +7,7 @@ import PackageDescription
 //       → Backtest, Strategies, Configuration, Store
 //   ReportServer (the research page, `tsxlab serve`) → Reports, Store, HTTPServing (FlyingFox)
 //   Reports → Backtest, Indicators;  Live → Trading, ProjectX, Store;  Operations → Live
-//   Backtest → Trading, Indicators;  Strategies → Trading, Indicators;  Trading, Indicators → Data
+//   Backtest → Trading, Indicators, CPrefetch;  Strategies → Trading, Indicators;  Trading, Indicators → Data
 //   Store (runs, sweeps, sweep queue, live orders and account state; its own migrations) → Data
 //   Data (bars, contracts, sessions, bar stores and cache; the SQL connection) → CSQLite, CLibPQ, CZlib
 //   Strategies may import Trading and Indicators only: the compiler, not discipline, keeps a
@@ -58,7 +58,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        // sched_setaffinity and gettid, which Swift's Glibc module does not declare.
+        // A cache prefetch hint (header only), for the backtest's jumps over quiet bars.
+        .systemLibrary(name: "CPrefetch"),
 
         // The CME holiday table ships as a resource file (one row per trade date, with its source).
         .target(name: "Data", dependencies: ["CSQLite", "CLibPQ", "CZlib"], resources: [.copy("Resources/cme-equity-holidays.csv")],
@@ -69,7 +70,7 @@ let package = Package(
         .target(name: "Indicators", dependencies: ["Data", "COpenBLAS"]),
         .target(name: "Trading", dependencies: ["Data"], swiftSettings: hotLoop),
         .target(name: "Strategies", dependencies: ["Trading", "Indicators"], swiftSettings: hotLoop),
-        .target(name: "Backtest", dependencies: ["Trading", "Indicators", "Data"], swiftSettings: hotLoop),
+        .target(name: "Backtest", dependencies: ["Trading", "Indicators", "Data", "CPrefetch"], swiftSettings: hotLoop),
         // The ProjectX wire format shared by the client and the loopback gateway: JSON shapes,
         // the SignalR JSON hub protocol and RFC 6455 frames.
         .target(name: "ProjectX", dependencies: ["Data"]),

@@ -1,3 +1,4 @@
+import CPrefetch
 import Data
 import Trading
 
@@ -305,7 +306,7 @@ public final class BacktestEngine {
         let ex = exchange
         let symbol = series.symbol
         series.withColumns { bars in
-        let time = bars.time, high = bars.high, low = bars.low, close = bars.close
+        let time = bars.time, open = bars.open, high = bars.high, low = bars.low, close = bars.close
         // The first index in `from..<to` whose bar starts at or after `t`. Bars start at least
         // `length` apart, so the answer is at most the probe `from + ⌈(t − time[from]) / length⌉`
         // (or `to`, when that lies beyond): on unbroken bars it is exactly the probe, found with
@@ -314,12 +315,23 @@ public final class BacktestEngine {
         // Each ends with a binary search of the last stride. Galloping forward read enough
         // scattered times to be a fifth of the skipping loop's time in the overnight-range sweep,
         // and, when the answer was `to`, still a tenth (perf annotate, `tsxlab-bench sweep`).
+        // A jump lands on a bar far from the last one read: its columns (and the close before
+        // it) are asked for together when the probe is computed, so their cache misses overlap
+        // instead of following one another (the probe's time, then the close, then the bar). The
+        // landing's loads were about half the skipping loop's own time in a six-year overnight-
+        // range search; the hint made a 1,500-configuration search 3 % faster (four runs in turn,
+        // median wall 18.1 s against 18.7 s).
+        @inline(__always) func prefetchBar(_ c: Int) {
+            tsx_prefetch(time.baseAddress! + c); tsx_prefetch(open.baseAddress! + c); tsx_prefetch(high.baseAddress! + c)
+            tsx_prefetch(low.baseAddress! + c); tsx_prefetch(close.baseAddress! + (c &- 1)); tsx_prefetch(bars.volume.baseAddress! + c)
+        }
         func firstAtOrAfter(_ t: Int64, _ from: Int, _ to: Int) -> Int {
             guard from < to, time[from] < t else { return from }
             var lo = from &+ 1, hi = to
             if length > 0 {
                 let span = (t &- time[from] &+ length &- 1) / length
                 let c = span < Int64(to &- from) ? from &+ Int(span) : to
+                if c < to { prefetchBar(c) }
                 if c == to || time[c] >= t {
                     if time[c &- 1] < t { return c }
                     hi = c &- 1

@@ -92,9 +92,11 @@ public struct RunSummary: Codable, Hashable, Sendable {
         let r = (trades: trades, equity: equity, breaches: breaches, resolution: resolution, account: account,
                  startingBalance: startingBalance, bars: bars, seconds: seconds, netPnL: account.balance - startingBalance)
         let f = Figures(trades: r.trades, equity: r.equity.map(\.time.seconds), dollars: r.equity.map(\.equity.dollars))
-        let fmt = ISO8601DateFormatter()
+        // `2026-01-02T03:04:05Z`, as `ISO8601DateFormatter` writes it; making that formatter for
+        // each configuration of a sweep was 1.5 % of a 3,000-configuration search (perf).
+        let createdAt = Timestamp(seconds: Int64(now.timeIntervalSince1970.rounded(.down))).iso8601
         return RunSummary(
-            runId: runId, createdAt: fmt.string(from: now), strategies: strategies, symbol: series.symbol,
+            runId: runId, createdAt: createdAt, strategies: strategies, symbol: series.symbol,
             timeframe: series.timeframe.description, dataFrom: series.first?.time.description, dataTo: series.last?.time.description,
             bars: r.bars, trades: f.trades, longs: f.longs, shorts: f.shorts, wins: f.wins, winRate: f.winRate,
             netPnlUsd: r.netPnL.description, grossProfitUsd: f.grossProfit, grossLossUsd: f.grossLoss,

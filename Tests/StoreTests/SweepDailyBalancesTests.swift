@@ -79,4 +79,22 @@ struct SweepDailyBalancesTests {
             try SweepTables(db: db).dailyBalances("s")
         }
     }
+
+    @Test("the stored text is each pair as the trade date and the amount print themselves, and reads back to the cent")
+    func textMatchesThePairsOwnPrinting() throws {
+        var g = SeededGenerator(seed: 26)
+        // Amounts of every length and sign (cents under ten, whole dollars, the Int64 extremes),
+        // dates from the year 1 to 9999 and beyond (printed by the date itself).
+        let edges: [Int64] = [0, 1, 9, 10, 99, 100, 101, -1, -9, -10, -100, -101, Int64.max, Int64.min, Int64.min + 1]
+        for round in 0..<200 {
+            let sessions = (0..<Int.random(in: 0...40, using: &g)).map { k in
+                let cents = k < edges.count && round == 0 ? edges[k] : Int64.random(in: -10_000_000_000...10_000_000_000, using: &g)
+                let day = round == 1 ? Int64.random(in: -719_162...3_000_000, using: &g) : Int64.random(in: 0...30_000, using: &g)
+                return SweepDailyBalancesRow.Session(tradeDate: TradeDate(dayNumber: day), balance: Money(cents: cents))
+            }
+            let row = SweepDailyBalancesRow(configHash: "h", cell: 0, startingBalance: .zero, sessions: sessions)
+            #expect(row.balancesText == sessions.map { "\($0.tradeDate)=\($0.balance)" }.joined(separator: " "))
+            if round > 1 { #expect(try SweepDailyBalancesRow.sessions(row.balancesText, configHash: "h") == sessions) }
+        }
+    }
 }
