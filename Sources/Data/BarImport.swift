@@ -36,7 +36,7 @@ public enum BarCSVWriter {
             appendPrice(s.high[i], s.tickSize, decimals, &out); out.append(44)
             appendPrice(s.low[i], s.tickSize, decimals, &out); out.append(44)
             appendPrice(s.close[i], s.tickSize, decimals, &out); out.append(44)
-            appendInt(s.volume[i], &out); out.append(10)
+            DecimalBytes.appendInt(s.volume[i], &out); out.append(10)
         }
     }
 
@@ -52,31 +52,11 @@ public enum BarCSVWriter {
         guard n == out.count else { throw DataError.noInput(path: path, reason: "short write: \(String(cString: strerror(errno)))") }
     }
 
-    @inline(__always) static func appendInt(_ v: Int64, _ out: inout [UInt8]) {
-        if v < 0 { out.append(45) }
-        var a = v.magnitude
-        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &tmp) { b in
-            repeat { b[n] = UInt8(48 + a % 10); a /= 10; n += 1 } while a > 0
-            for k in stride(from: n - 1, through: 0, by: -1) { out.append(b[k]) }
-        }
-    }
-
-    @inline(__always) static func appendPadded(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
-        var d = 1
-        for _ in 1..<width { d *= 10 }
-        var x = v
-        while d > 0 { out.append(UInt8(48 + x / d % 10)); x %= d; d /= 10 }
-    }
-
     static func appendISO(_ t: Int64, to out: inout [UInt8]) {
         let c = CivilTime(utcSeconds: t)
-        appendPadded(c.year, 4, &out); out.append(45); appendPadded(c.month, 2, &out); out.append(45)
-        appendPadded(c.day, 2, &out); out.append(84); appendPadded(c.hour, 2, &out); out.append(58)
-        appendPadded(c.minute, 2, &out); out.append(58); appendPadded(c.second, 2, &out); out.append(90)
+        DecimalBytes.appendPadded(c.year, 4, &out); out.append(45); DecimalBytes.appendPadded(c.month, 2, &out); out.append(45)
+        DecimalBytes.appendPadded(c.day, 2, &out); out.append(84); DecimalBytes.appendPadded(c.hour, 2, &out); out.append(58)
+        DecimalBytes.appendPadded(c.minute, 2, &out); out.append(58); DecimalBytes.appendPadded(c.second, 2, &out); out.append(90)
     }
 
     static func appendPrice(_ ticks: Int64, _ tick: TickSize, _ decimals: Int, _ out: inout [UInt8]) {
@@ -84,11 +64,11 @@ public enum BarCSVWriter {
         var m = ticks * tick.units
         for _ in tick.scale..<dec { m *= 10 }
         if m < 0 { out.append(45); m = -m }
-        if dec == 0 { appendInt(m, &out); return }
+        if dec == 0 { DecimalBytes.appendInt(m, &out); return }
         let div = pow10i(dec)
-        appendInt(m / div, &out)
+        DecimalBytes.appendInt(m / div, &out)
         out.append(46)
-        appendPadded(Int(m % div), dec, &out)
+        DecimalBytes.appendPadded(Int(m % div), dec, &out)
     }
 }
 

@@ -32,46 +32,23 @@ public struct SweepDailyBalancesRow: Hashable, Sendable {
         for (k, session) in sessions.enumerated() {
             if k > 0 { out.append(UInt8(ascii: " ")) }
             let (y, m, d) = CivilTime.civilFromDays(session.tradeDate.dayNumber)
-            guard (0...9999).contains(y) else {
+            if (0...9999).contains(y) {
+                DecimalBytes.appendPadded(y, 4, &out); out.append(UInt8(ascii: "-"))
+                DecimalBytes.appendPadded(m, 2, &out); out.append(UInt8(ascii: "-"))
+                DecimalBytes.appendPadded(d, 2, &out)
+            } else {
                 // Outside four-digit years (no market data is): the date prints itself.
-                out.append(contentsOf: "\(session.tradeDate)".utf8)
-                Self.appendBalance(session.balance, to: &out)
-                continue
+                out.append(contentsOf: session.tradeDate.description.utf8)
             }
-            Self.appendDigits(UInt64(y), width: 4, to: &out)
-            out.append(UInt8(ascii: "-"))
-            Self.appendDigits(UInt64(m), width: 2, to: &out)
-            out.append(UInt8(ascii: "-"))
-            Self.appendDigits(UInt64(d), width: 2, to: &out)
-            Self.appendBalance(session.balance, to: &out)
+            // As `Money` prints itself: an optional minus, whole dollars, two cents digits.
+            out.append(UInt8(ascii: "="))
+            let cents = session.balance.cents
+            if cents < 0 { out.append(UInt8(ascii: "-")) }
+            DecimalBytes.appendInt(Int64(cents.magnitude / 100), &out)
+            out.append(UInt8(ascii: "."))
+            DecimalBytes.appendPadded(Int(cents.magnitude % 100), 2, &out)
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `=` and the amount as `Money` prints it: an optional minus, whole dollars, two cents digits.
-    static func appendBalance(_ money: Money, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "="))
-        if money.cents < 0 { out.append(UInt8(ascii: "-")) }
-        let a = money.cents.magnitude
-        appendDigits(a / 100, width: 1, to: &out)
-        out.append(UInt8(ascii: "."))
-        appendDigits(a % 100, width: 2, to: &out)
-    }
-
-    /// `v` in decimal, zero-padded to at least `width` digits.
-    static func appendDigits(_ v: UInt64, width: Int, to out: inout [UInt8]) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0, x = v
-        withUnsafeMutableBytes(of: &digits) { buf in
-            repeat {
-                buf[n] = UInt8(ascii: "0") + UInt8(x % 10)
-                x /= 10
-                n += 1
-            } while x > 0 || n < width
-            for i in stride(from: n - 1, through: 0, by: -1) { out.append(buf[i]) }
-        }
     }
 
     /// Reads `balancesText`.

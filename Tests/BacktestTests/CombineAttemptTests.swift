@@ -110,7 +110,13 @@ struct CombineAttemptTests {
         let plain = RunSummary.make(runId: "r", result: Self.run(attempts: false).0, strategies: ["scripted"], series: b.series,
                                     rules: Self.rules, configHash: "h")
         #expect(!plain.json.contains("attempts"), "a run without attempts prints the summary it always did")
-        // The summary's time is written as Foundation's ISO 8601 formatter writes it (seconds, UTC, Z).
+    }
+
+    @Test("the summary's time is written as Foundation's ISO 8601 formatter writes it (seconds, UTC, Z)")
+    func summaryTime() {
+        let (r, _) = Self.run()
+        var b = BarBuilder()
+        b.bar(1, 1, 1, 1)
         for seconds in [0.0, 1_551_744_000.75, 1_796_601_599.999, -86_400.5] {
             let now = Date(timeIntervalSince1970: seconds)
             let made = RunSummary.make(runId: "r", result: r, strategies: ["scripted"], series: b.series, rules: Self.rules, configHash: "h", now: now)
